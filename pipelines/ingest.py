@@ -1,0 +1,145 @@
+"""The per-video pipeline: check → probe → hash → store → transcribe → chunk → embed →
+catalog → index. The catalog write is one transaction and comes before the index update, so a
+crash at any point leaves either the old state or something start-up repair can finish."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.catalog import Catalog
+from pipelines.chunking import ChunkOptions, build_chunks
+from pipelines.config import Settings
+from pipelines.embed import embed_texts
+from pipelines.errors import VidscopeError
+from pipelines.logs import get_logger
+from pipelines.media import check_local_file, probe, sha256_file, store_media, validate
+from pipelines.records import IngestResult, Segment, Video
+from pipelines.search_indexes import SearchIndexes
+from pipelines.transcribe import TranscribeOptions, decode_audio, transcribe_audio
+
+Progress = Callable[[str, float], None]
+log = get_logger(__name__)
+
+
+def _no_progress(stage: str, fraction: float) -> None:
+    return None
+
+
+def video_id_for(sha256: str) -> str:
+    """Ids come from content, so re-running an interrupted ingest reuses the same id and paths."""
+    return sha256[:16]
+
+
+def transcribe_options(settings: Settings) -> TranscribeOptions:
+    return TranscribeOptions(
+        model=settings.whisper_model, compute_type=settings.whisper_compute_type,
+        beam_size=settings.whisper_beam_size, vad=settings.whisper_vad,
+        language=settings.whisper_language, threads=settings.threads,
+    )
+
+
+def chunk_options(settings: Settings) -> ChunkOptions:
+    return ChunkOptions(
+        min_s=settings.chunk_min_s, target_s=settings.chunk_target_s,
+        max_s=settings.chunk_max_s, overlap_s=settings.chunk_overlap_s,
+    )
+
+
+def ingest_file(
+    path: str | Path,
+    *,
+    settings: Settings,
+    catalog: Catalog,
+    indexes: SearchIndexes,
+    force: bool = False,
+    progress: Progress = _no_progress,
+) -> IngestResult:
+    """Ingests one file. Rejections and failures come back as a 'failed' result (never half
+    a video in the library); programming errors propagate."""
+    title = Path(str(path)).stem
+    try:
+        progress("probe", 0.0)
+        source = check_local_file(path, max_bytes=settings.max_file_bytes)
+        info = probe(source, allowed=settings.allowed_containers)
+        validate(info, source, max_duration_s=settings.max_duration_s)
+        progress("hash", 0.0)
+        sha256 = sha256_file(source)
+    except VidscopeError as exc:
+        log.warning("ingest.rejected", path=str(path), code=exc.code, reason=exc.message)
+        return IngestResult("", title, "failed", error_code=exc.code, message=exc.message)
+
+    existing = catalog.find_video_by_sha256(sha256)
+    if existing is not None and existing.status == "ready" and not force:
+        log.info("ingest.already_indexed", video_id=existing.id, path=str(path))
+        return IngestResult(existing.id, existing.title, "already_indexed")
+
+    video_id = video_id_for(sha256)
+    media_path = settings.media_dir / f"{video_id}.{info.container}"
+    video = Video(
+        id=video_id, sha256=sha256, title=title, status="processing", duration=info.duration,
+        container=info.container, media_path=str(media_path.relative_to(settings.home)),
+        has_audio=info.has_audio, size_bytes=info.size_bytes,
+    )
+    started = time.perf_counter()
+    progress("store", 0.0)
+    store_media(source, media_path)
+    catalog.upsert_processing_video(video)
+    job_id = catalog.start_job(kind="ingest", video_id=video_id)
+    try:
+        segments: list[Segment] = []
+        language = None
+        if info.has_audio:
+            progress("decode", 0.0)
+            audio = decode_audio(media_path)
+            stream, language = transcribe_audio(audio, transcribe_options(settings))
+            for segment in stream:
+                segments.append(segment)
+                progress("transcribe", min(1.0, segment.end / max(info.duration, 1e-6)))
+        progress("embed", 0.0)
+        chunks = build_chunks(segments, chunk_options(settings))
+        # Sentences are embedded too, so a hit can point at the sentence that matches.
+        vectors = embed_texts(
+            [c.text for c in chunks] + [s.text for s in segments], model=settings.embed_model,
+            batch_size=settings.embed_batch_size, threads=settings.threads,
+        )
+        chunk_vectors, segment_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
+        progress("index", 0.0)
+        old_ids = catalog.chunk_ids(video_id)
+        new_ids = catalog.replace_transcript(
+            video_id=video_id, language=language, segments=segments, chunks=chunks,
+            chunk_vectors=chunk_vectors, segment_vectors=segment_vectors,
+        )
+        indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=chunk_vectors)
+        catalog.finish_job(job_id)
+    except VidscopeError as exc:
+        _abandon(video_id, media_path, catalog, indexes, job_id, exc.code, exc.message)
+        return IngestResult(video_id, title, "failed", error_code=exc.code, message=exc.message)
+    except Exception as exc:
+        _abandon(video_id, media_path, catalog, indexes, job_id, "processing.failed", str(exc))
+        raise
+    progress("done", 1.0)
+    log.info(
+        "ingest.indexed", video_id=video_id, title=title, chunks=len(new_ids),
+        duration_s=round(info.duration, 2), wall_s=round(time.perf_counter() - started, 2),
+    )
+    return IngestResult(video_id, title, "indexed", chunks=len(new_ids))
+
+
+def _abandon(
+    video_id: str, media_path: Path, catalog: Catalog, indexes: SearchIndexes,
+    job_id: str, code: str, message: str,
+) -> None:
+    """A failed ingest leaves only its job record: no rows, vectors or stored media."""
+    log.error("ingest.failed", video_id=video_id, code=code, reason=message)
+    catalog.finish_job(job_id, error_code=code, error_message=message)
+    purge_video(video_id, media_path, catalog, indexes)
+
+
+def purge_video(video_id: str, media_path: Path, catalog: Catalog, indexes: SearchIndexes) -> None:
+    old_ids = catalog.chunk_ids(video_id)
+    catalog.begin_delete(video_id)
+    indexes.replace(catalog, old_ids=old_ids, new_ids=[], vectors=None)
+    catalog.finish_delete(video_id)
+    media_path.unlink(missing_ok=True)

@@ -1,0 +1,205 @@
+"""Media intake: sniff, probe and validate a file by its content, store it under a generated
+name, and run ffmpeg safely. Nothing is decoded before validation passes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+
+from pipelines.errors import MediaError, ProcessingError
+from pipelines.records import MediaInfo
+
+# The demuxer each allowed container is opened with. Forcing the demuxer means FFmpeg never
+# probes the file against other formats (HLS playlists, concat lists, image sequences ...),
+# so a hostile file cannot make it read other files or URLs.
+DEMUXERS = {
+    "mp4": "mov", "mov": "mov", "m4a": "mov",
+    "mkv": "matroska", "webm": "matroska",
+    "avi": "avi", "wav": "wav", "mp3": "mp3", "flac": "flac", "ogg": "ogg",
+}
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_HASH_BLOCK = 1024 * 1024
+
+
+def sniff_container(head: bytes) -> str | None:
+    """The allowed container the leading bytes belong to, or None. Content, not extension."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand == b"qt  ":
+            return "mov"
+        if brand in (b"M4A ", b"M4B "):
+            return "m4a"
+        return "mp4"
+    if len(head) >= 8 and head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return "mov"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm" if b"webm" in head[:64] else "mkv"
+    if head.startswith(b"RIFF") and len(head) >= 12:
+        return {b"AVI ": "avi", b"WAVE": "wav"}.get(head[8:12])
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"ID3"):
+        return "mp3"
+    # MPEG audio frame sync with a non-zero layer (layer bits 00 is ADTS AAC, not MP3).
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
+        return "mp3"
+    return None
+
+
+def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
+    """Returns the resolved path of a readable regular local file within the size limit."""
+    text = str(path)
+    if _URL_SCHEME.match(text) and not Path(text).exists():
+        raise MediaError(
+            f"{text}: only local files can be ingested, not URLs or protocols",
+            code="media.not_local", path=text,
+        )
+    resolved = Path(text).expanduser().resolve()
+    try:
+        info = resolved.stat()
+    except FileNotFoundError:
+        raise MediaError(f"{text}: no such file", code="media.not_found", path=text) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise MediaError(
+            f"{text}: not a regular file (devices, pipes and sockets are not accepted)",
+            code="media.not_local", path=text,
+        )
+    if info.st_size == 0:
+        raise MediaError(f"{text}: the file is empty", code="media.empty", path=text)
+    if info.st_size > max_bytes:
+        raise MediaError(
+            f"{text}: {info.st_size / 1e6:.1f} MB exceeds the {max_bytes / 1e6:.0f} MB limit "
+            "(VIDSCOPE_MAX_FILE_BYTES)",
+            code="media.too_large", path=text, size_bytes=info.st_size, limit=max_bytes,
+        )
+    return resolved
+
+
+def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
+    """Reads the container headers with PyAV (no decoding). Raises MediaError on any rule."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    container = sniff_container(head)
+    if container is None or container not in allowed:
+        raise MediaError(
+            f"{path.name}: not an allowed audio/video container "
+            f"(allowed: {', '.join(allowed)})",
+            code="media.unsupported", path=str(path),
+        )
+    try:
+        with av.open(str(path), format=DEMUXERS[container]) as media:
+            duration = _duration(media)
+            audio = media.streams.audio
+            video = [s for s in media.streams.video if not _is_cover_art(s)]
+            width = height = None
+            fps: float | None = None
+            if video:
+                width, height = video[0].codec_context.width, video[0].codec_context.height
+                rate = video[0].average_rate or video[0].guessed_rate
+                fps = float(rate) if rate else None
+    except av.FFmpegError as exc:
+        raise MediaError(
+            f"{path.name}: the {container} file is damaged or truncated and cannot be read",
+            code="media.corrupt", path=str(path), detail=str(exc),
+        ) from exc
+    if not audio and not video:
+        raise MediaError(
+            f"{path.name}: has no audio or video stream", code="media.no_streams", path=str(path)
+        )
+    if duration is None or duration <= 0:
+        raise MediaError(
+            f"{path.name}: the duration cannot be read; the file is damaged or truncated",
+            code="media.corrupt", path=str(path),
+        )
+    if container in ("mp4", "mov") and not video:
+        container = "m4a"
+    return MediaInfo(
+        container=container, duration=duration, size_bytes=path.stat().st_size,
+        has_audio=bool(audio), has_video=bool(video), width=width, height=height, fps=fps,
+    )
+
+
+def validate(info: MediaInfo, path: Path, *, max_duration_s: float) -> None:
+    if info.duration > max_duration_s:
+        raise MediaError(
+            f"{path.name}: {info.duration / 3600:.2f} h exceeds the "
+            f"{max_duration_s / 3600:.2f} h limit (VIDSCOPE_MAX_DURATION_S)",
+            code="media.too_long", path=str(path), duration=info.duration, limit=max_duration_s,
+        )
+
+
+def _is_cover_art(stream: av.video.stream.VideoStream) -> bool:
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _duration(media: av.container.InputContainer) -> float | None:
+    if media.duration:
+        return float(Fraction(media.duration, av.time_base))
+    spans = [
+        float(s.duration * s.time_base)
+        for s in media.streams
+        if s.duration and s.time_base
+    ]
+    return max(spans) if spans else None
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def store_media(source: Path, target: Path) -> None:
+    """Copies ``source`` to ``target`` atomically: temp file, fsync, rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with source.open("rb") as src, partial.open("wb") as dst:
+        while block := src.read(_HASH_BLOCK):
+            dst.write(block)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(partial, target)
+    fsync_dir(target.parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def ffmpeg_executable() -> str:
+    """The ffmpeg binary shipped in the imageio-ffmpeg wheel (no system ffmpeg needed)."""
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def run_ffmpeg(args: list[str], *, timeout_s: float) -> None:
+    """Runs ffmpeg with an argument list (never a shell), no stdin, and a time limit."""
+    command = [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ProcessingError(
+            f"ffmpeg took longer than {timeout_s:.0f} s (VIDSCOPE_FFMPEG_TIMEOUT_S)",
+            code="processing.timeout",
+        ) from exc
+    if result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
+        raise ProcessingError(
+            f"ffmpeg failed: {' | '.join(detail) or 'exit code ' + str(result.returncode)}",
+            code="processing.ffmpeg",
+        )

@@ -1,0 +1,109 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25) candidate lists fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from pipelines.catalog import Catalog, PassageSentence
+from pipelines.errors import QueryError
+from pipelines.index import VectorIndex
+from pipelines.lexical import LexicalIndex
+from pipelines.records import Hit
+
+MAX_QUERY_CHARS = 1000
+SNIPPET_CHARS = 280
+
+
+def check_query(query: str) -> str:
+    query = query.strip()
+    if not query:
+        raise QueryError("the search query is empty", code="query.empty")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query has {len(query)} characters; the limit is {MAX_QUERY_CHARS}",
+            code="query.too_long",
+        )
+    return query
+
+
+def fuse_rankings(rankings: Sequence[Sequence[int]], rrf_k: int = 60) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: score(d) = sum over lists of 1 / (rrf_k + rank), rank from 1.
+    Ties keep the order in which ids were first seen, so results are deterministic."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, doc in enumerate(ranking, start=1):
+            scores[doc] = scores.get(doc, 0.0) + 1.0 / (rrf_k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def best_sentence(sentences: Sequence[PassageSentence], query_vector: np.ndarray) -> int:
+    """Index of the sentence most similar to the query (vectors are unit length)."""
+    scores = np.stack([s.vector for s in sentences]) @ query_vector
+    return int(np.argmax(scores))
+
+
+def make_snippet(
+    sentences: Sequence[PassageSentence], best: int, max_chars: int = SNIPPET_CHARS
+) -> str:
+    """The best sentence with as much of its neighbours as fits, ellipses where cut."""
+    first = last = best
+    length = len(sentences[best].text)
+    grew = True
+    while grew:
+        grew = False
+        for candidate in (last + 1, first - 1):
+            if 0 <= candidate < len(sentences):
+                extra = len(sentences[candidate].text) + 1
+                if length + extra <= max_chars:
+                    first, last = min(first, candidate), max(last, candidate)
+                    length += extra
+                    grew = True
+    text = " ".join(s.text for s in sentences[first : last + 1])
+    if len(text) > max_chars:
+        text = text[: max_chars - 1].rsplit(" ", 1)[0]
+        last = -1  # force the trailing ellipsis
+    prefix = "…" if first > 0 else ""
+    suffix = "…" if last != len(sentences) - 1 else ""
+    return prefix + text + suffix
+
+
+def search_library(
+    query: str,
+    *,
+    catalog: Catalog,
+    vectors: VectorIndex,
+    lexical: LexicalIndex,
+    embed_query: Callable[[str], np.ndarray],
+    k: int = 10,
+    video_id: str | None = None,
+    rrf_k: int = 60,
+) -> list[Hit]:
+    query = check_query(query)
+    if k < 1:
+        raise QueryError(f"k must be at least 1, got {k}", code="query.bad_k")
+    allowed = None
+    if video_id is not None:
+        catalog.get_video(video_id)  # raises video.not_found
+        allowed = catalog.chunk_ids(video_id)
+    depth = max(50, 4 * k)
+    query_vector = embed_query(query)
+    dense = vectors.search(query_vector, depth, allowed)
+    sparse = lexical.search(query, depth, allowed)
+    fused = fuse_rankings([[i for i, _ in dense], [i for i, _ in sparse]], rrf_k)[:k]
+    rows = catalog.chunks_by_ids(i for i, _ in fused)
+    sentences = catalog.passage_sentences(i for i, _ in fused)
+    hits = []
+    for chunk_id, score in fused:
+        row, inside = rows.get(chunk_id), sentences.get(chunk_id)
+        if row is None or not inside:
+            continue  # deleted between index and catalog read: the catalog wins
+        best = best_sentence(inside, query_vector)
+        hits.append(Hit(
+            video_id=row.video_id, title=row.title, start=round(inside[best].start, 2),
+            end=round(inside[best].end, 2), text=make_snippet(inside, best),
+            score=round(score, 5), source="speech", passage_start=round(row.start, 2),
+            passage_end=round(row.end, 2), chunk_id=chunk_id,
+        ))
+    return hits

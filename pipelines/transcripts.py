@@ -1,0 +1,42 @@
+"""Transcript export: plain text, JSON with word timings, SRT and WebVTT (written by pysubs2)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import pysubs2
+
+from pipelines.catalog import StoredSegment
+from pipelines.errors import QueryError
+
+FORMATS = ("txt", "json", "srt", "vtt")
+
+
+def format_timestamp(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def export_transcript(segments: Sequence[StoredSegment], fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise QueryError(
+            f"unknown transcript format {fmt!r}; choose one of {', '.join(FORMATS)}",
+            code="transcript.bad_format",
+        )
+    if fmt == "txt":
+        return "".join(f"[{format_timestamp(s.start)}] {s.text}\n" for s in segments)
+    if fmt == "json":
+        payload = [
+            {"start": s.start, "end": s.end, "text": s.text,
+             "words": [asdict(w) for w in s.words]}
+            for s in segments
+        ]
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    subs = pysubs2.SSAFile()
+    for s in segments:
+        subs.append(
+            pysubs2.SSAEvent(start=round(s.start * 1000), end=round(s.end * 1000), text=s.text)
+        )
+    return str(subs.to_string(fmt))
