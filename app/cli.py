@@ -22,7 +22,9 @@ from pipelines.transcripts import FORMATS, format_timestamp
 
 app = typer.Typer(
     help="Vidscope: search, question and cut your recorded videos, offline.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
 _state: dict[str, Any] = {}
@@ -77,14 +79,19 @@ def ingest(
         if not files:
             err.print("no video or audio files found in " + ", ".join(map(str, paths)))
             raise typer.Exit(1)
-        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                   TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=err, transient=False) as bars:
             for path in files:
                 task = bars.add_task(f"{path.name} · probe", total=1.0)
 
-                def report(stage: str, fraction: float, task: Any = task, name: str = path.name
-                           ) -> None:
+                def report(
+                    stage: str, fraction: float, task: Any = task, name: str = path.name
+                ) -> None:
                     bars.update(task, description=f"{name} · {stage}", completed=fraction)
 
                 result = library.ingest_file(path, force=force, progress=report)
@@ -92,14 +99,19 @@ def ingest(
                 if result.status == "failed":
                     failed += 1
                     bars.console.print(
-                        f"[red]✗[/] {path}: [{result.error_code}] {result.message}",
-                        highlight=False)
+                        f"[red]✗[/] {path}: [{result.error_code}] {result.message}", highlight=False
+                    )
                 elif result.status == "already_indexed":
-                    bars.console.print(f"[yellow]=[/] {path}: already indexed as "
-                                       f"{result.video_id}", highlight=False)
+                    bars.console.print(
+                        f"[yellow]=[/] {path}: already indexed as {result.video_id}",
+                        highlight=False,
+                    )
                 else:
-                    bars.console.print(f"[green]✓[/] {path}: indexed as {result.video_id} "
-                                       f"({result.chunks} passages)", highlight=False)
+                    bars.console.print(
+                        f"[green]✓[/] {path}: indexed as {result.video_id} "
+                        f"({result.chunks} passages)",
+                        highlight=False,
+                    )
     if failed:
         err.print(f"{failed} of {len(files)} file(s) failed")
         raise typer.Exit(1)
@@ -119,23 +131,28 @@ def search(
         except VidscopeError as exc:
             _fail(exc)
     if as_json:
-        payload = [{key: value for key, value in asdict(h).items() if key != "chunk_id"}
-                   for h in hits]
+        payload = [
+            {key: value for key, value in asdict(h).items() if key != "chunk_id"} for h in hits
+        ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     if not hits:
         print("no matches")
         return
     for rank, hit in enumerate(hits, start=1):
-        print(f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
-              f"({hit.video_id})  score {hit.score:.4f}")
+        print(
+            f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
+            f"({hit.video_id})  score {hit.score:.4f}"
+        )
         print(f"    {hit.text}")
 
 
 @app.command()
 def transcript(
     video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")] = "txt",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")
+    ] = "txt",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file")] = None,
 ) -> None:
     """Export a video's transcript as text, JSON, SRT or WebVTT."""
@@ -164,8 +181,10 @@ def clip(
         try:
             if query is not None:
                 hit, path = library.clip_query(query, output=output, video_id=video_id)
-                err.print(f"best hit: {hit.title} ({hit.video_id}) "
-                          f"{_clock(hit.start)} – {_clock(hit.end)}")
+                err.print(
+                    f"best hit: {hit.title} ({hit.video_id}) "
+                    f"{_clock(hit.start)} – {_clock(hit.end)}"
+                )
             elif video_id is not None and start is not None and end is not None:
                 path = library.clip(video_id, start=start, end=end, output=output)
             else:
@@ -184,14 +203,21 @@ def list_videos(
     with _library() as library:
         videos = library.list_videos()
     if as_json:
-        payload = [{"id": v.id, "title": v.title, "status": v.status, "duration": v.duration}
-                   for v in videos]
+        payload = [
+            {"id": v.id, "title": v.title, "status": v.status, "duration": v.duration}
+            for v in videos
+        ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     table = Table("id", "title", "status", "duration", "speech")
     for v in videos:
-        table.add_row(v.id, v.title, v.status, format_timestamp(v.duration),
-                      "yes" if v.has_audio else "no audio")
+        table.add_row(
+            v.id,
+            v.title,
+            v.status,
+            format_timestamp(v.duration),
+            "yes" if v.has_audio else "no audio",
+        )
     Console().print(table)
 
 

@@ -63,16 +63,22 @@ def voiced_span(samples: np.ndarray) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(samples))
 
 
-def make_talk(sentences: Sequence[str], out: Path, *, size: str = "320x240",
-              with_audio: bool = True) -> dict[str, object]:
+def make_talk(
+    sentences: Sequence[str], out: Path, *, size: str = "320x240", with_audio: bool = True
+) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         pieces, manifest, cursor = [], [], int(0.5 * RATE)
         pieces.append(np.zeros(cursor, dtype=np.int16))
         for i, text in enumerate(sentences):
             samples = speak(text, Path(tmp) / f"{i}.wav")
             first, last = voiced_span(samples)
-            manifest.append({"text": text, "start": round((cursor + first) / RATE, 3),
-                             "end": round((cursor + last) / RATE, 3)})
+            manifest.append(
+                {
+                    "text": text,
+                    "start": round((cursor + first) / RATE, 3),
+                    "end": round((cursor + last) / RATE, 3),
+                }
+            )
             gap = np.zeros(int(GAP_S * RATE), dtype=np.int16)
             pieces += [samples, gap]
             cursor += len(samples) + len(gap)
@@ -84,13 +90,33 @@ def make_talk(sentences: Sequence[str], out: Path, *, size: str = "320x240",
             handle.setframerate(RATE)
             handle.writeframes(audio.tobytes())
         duration = len(audio) / RATE
-        args = [ffmpeg_executable(), "-y", "-loglevel", "error",
-                "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={duration:.3f}"]
+        args = [
+            ffmpeg_executable(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate=25:duration={duration:.3f}",
+        ]
         if with_audio:
             args += ["-i", str(wav), "-c:a", "aac", "-b:a", "48k", "-ac", "1", "-ar", "22050"]
         # A keyframe every 2 s, so most cut points are not on a keyframe.
-        args += ["-c:v", "libx264", "-preset", "slow", "-crf", "32", "-g", "50",
-                 "-pix_fmt", "yuv420p", "-shortest", str(out)]
+        args += [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "slow",
+            "-crf",
+            "32",
+            "-g",
+            "50",
+            "-pix_fmt",
+            "yuv420p",
+            "-shortest",
+            str(out),
+        ]
         subprocess.run(args, check=True)
     return {"duration": round(duration, 3), "sentences": manifest}
 
@@ -106,8 +132,11 @@ def main() -> None:
     for name, sentences in SAMPLES.items():
         info = make_talk(sentences, samples / f"{name}.mp4", size="480x270")
         (samples / f"{name}.json").write_text(json.dumps(info, indent=2) + "\n")
-    print("fixtures written:", *sorted(str(p.relative_to(ROOT)) for p in
-                                        [*data.iterdir(), *samples.iterdir()]), sep="\n  ")
+    print(
+        "fixtures written:",
+        *sorted(str(p.relative_to(ROOT)) for p in [*data.iterdir(), *samples.iterdir()]),
+        sep="\n  ",
+    )
 
 
 if __name__ == "__main__":

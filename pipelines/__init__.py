@@ -6,6 +6,12 @@ from pipelines.library import Library
 from pipelines.records import Hit, IngestResult, Video
 
 __all__ = [
-    "Hit", "IngestResult", "Library", "Settings", "Video", "VidscopeError",
-    "get_settings", "load_settings",
+    "Hit",
+    "IngestResult",
+    "Library",
+    "Settings",
+    "Video",
+    "VidscopeError",
+    "get_settings",
+    "load_settings",
 ]

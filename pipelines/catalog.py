@@ -219,8 +219,17 @@ class Catalog:
                VALUES (?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET status = 'processing', title = excluded.title,
                    error_code = NULL, error_message = NULL, updated_at = now()""",
-            [video.id, video.sha256, video.title, video.duration, video.container,
-             video.media_path, video.has_audio, video.size_bytes, video.language],
+            [
+                video.id,
+                video.sha256,
+                video.title,
+                video.duration,
+                video.container,
+                video.media_path,
+                video.has_audio,
+                video.size_bytes,
+                video.language,
+            ],
         )
 
     def replace_transcript(
@@ -243,10 +252,16 @@ class Catalog:
             chunk_ids = self._next_ids("chunk_ids", len(chunks))
             if segments:
                 self._insert_columns(
-                    "segments (id, video_id, idx, start, \"end\", text, embedding)",
-                    [segment_ids, [video_id] * len(segments), list(range(len(segments))),
-                     [s.start for s in segments], [s.end for s in segments],
-                     [s.text for s in segments], _blobs(segment_vectors)],
+                    'segments (id, video_id, idx, start, "end", text, embedding)',
+                    [
+                        segment_ids,
+                        [video_id] * len(segments),
+                        list(range(len(segments))),
+                        [s.start for s in segments],
+                        [s.end for s in segments],
+                        [s.text for s in segments],
+                        _blobs(segment_vectors),
+                    ],
                 )
                 word_rows = [
                     (sid, i, w.start, w.end, w.text, w.probability)
@@ -255,17 +270,24 @@ class Catalog:
                 ]
                 if word_rows:
                     self._insert_columns(
-                        "words (segment_id, idx, start, \"end\", word, probability)",
+                        'words (segment_id, idx, start, "end", word, probability)',
                         [list(col) for col in zip(*word_rows, strict=True)],
                     )
             if chunks:
                 self._insert_columns(
-                    "chunks (id, video_id, idx, start, \"end\", text, first_segment, "
+                    'chunks (id, video_id, idx, start, "end", text, first_segment, '
                     "last_segment, embedding)",
-                    [chunk_ids, [video_id] * len(chunks), list(range(len(chunks))),
-                     [c.start for c in chunks], [c.end for c in chunks],
-                     [c.text for c in chunks], [c.first_segment for c in chunks],
-                     [c.last_segment for c in chunks], _blobs(chunk_vectors)],
+                    [
+                        chunk_ids,
+                        [video_id] * len(chunks),
+                        list(range(len(chunks))),
+                        [c.start for c in chunks],
+                        [c.end for c in chunks],
+                        [c.text for c in chunks],
+                        [c.first_segment for c in chunks],
+                        [c.last_segment for c in chunks],
+                        _blobs(chunk_vectors),
+                    ],
                 )
             self.con.execute(
                 "UPDATE videos SET status = 'ready', language = ?, error_code = NULL, "
@@ -281,8 +303,7 @@ class Catalog:
         with self.transaction():
             self._delete_children(video_id)
             self.con.execute(
-                "UPDATE videos SET status = 'deleting', updated_at = now() "
-                "WHERE id = ?",
+                "UPDATE videos SET status = 'deleting', updated_at = now() WHERE id = ?",
                 [video_id],
             )
 
@@ -300,9 +321,7 @@ class Catalog:
     def _next_ids(self, sequence: str, count: int) -> list[int]:
         if count == 0:
             return []
-        rows = self.con.execute(
-            f"SELECT nextval('{sequence}') FROM range(?)", [count]
-        ).fetchall()
+        rows = self.con.execute(f"SELECT nextval('{sequence}') FROM range(?)", [count]).fetchall()
         return [int(r[0]) for r in rows]
 
     def _insert_columns(self, target: str, columns: list[list[Any]]) -> None:
@@ -371,7 +390,7 @@ class Catalog:
         return np.asarray(rows["id"], dtype=np.int64), [str(t) for t in rows["text"]]
 
     def all_chunks(self) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """(ids, texts, embeddings) of every chunk, ordered by id: what the indexes are built from."""
+        """(ids, texts, embeddings) of every chunk by id: what the indexes are built from."""
         rows = self.con.execute("SELECT id, text, embedding FROM chunks ORDER BY id").fetchnumpy()
         ids = np.asarray(rows["id"], dtype=np.int64)
         texts = [str(t) for t in rows["text"]]

@@ -41,7 +41,12 @@ def check_clip_range(video: Video, start: float, end: float) -> None:
 
 
 def cut_clip(
-    source: Path, output: Path, *, start: float, end: float, has_video: bool,
+    source: Path,
+    output: Path,
+    *,
+    start: float,
+    end: float,
+    has_video: bool,
     options: ClipOptions | None = None,
 ) -> Path:
     """Writes [start, end) of ``source`` to ``output`` (atomically) and returns ``output``."""
@@ -56,16 +61,43 @@ def cut_clip(
     if suffix == ".m4a" or not has_video:
         codecs = ["-vn"]
     else:
-        codecs = ["-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
-                  "-pix_fmt", "yuv420p"]
+        codecs = [
+            "-c:v",
+            "libx264",
+            "-preset",
+            options.preset,
+            "-crf",
+            str(options.crf),
+            "-pix_fmt",
+            "yuv420p",
+        ]
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(f".{output.stem}.part{suffix}")
     try:
         run_ffmpeg(
-            ["-y", "-ss", f"{start:.6f}", "-i", str(source), "-t", f"{end - start:.6f}",
-             "-map", "0:v:0?", "-map", "0:a:0?", *codecs,
-             "-c:a", "aac", "-b:a", options.audio_bitrate,
-             "-movflags", "+faststart", "-avoid_negative_ts", "make_zero", str(partial)],
+            [
+                "-y",
+                "-ss",
+                f"{start:.6f}",
+                "-i",
+                str(source),
+                "-t",
+                f"{end - start:.6f}",
+                "-map",
+                "0:v:0?",
+                "-map",
+                "0:a:0?",
+                *codecs,
+                "-c:a",
+                "aac",
+                "-b:a",
+                options.audio_bitrate,
+                "-movflags",
+                "+faststart",
+                "-avoid_negative_ts",
+                "make_zero",
+                str(partial),
+            ],
             timeout_s=options.timeout_s,
         )
         os.replace(partial, output)

@@ -103,7 +103,7 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment (and ``overrides``); raises ConfigError naming the bad setting."""
+    """Settings from the environment and ``overrides``; ConfigError names a bad setting."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -57,7 +57,10 @@ def embed_texts(
         dim = int(embedder.get_embedding_dimension())
         return np.zeros((0, dim), dtype=np.float32)
     vectors = embedder.encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True,
-        convert_to_numpy=True, show_progress_bar=False,
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
     )
     return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -34,16 +34,21 @@ def video_id_for(sha256: str) -> str:
 
 def transcribe_options(settings: Settings) -> TranscribeOptions:
     return TranscribeOptions(
-        model=settings.whisper_model, compute_type=settings.whisper_compute_type,
-        beam_size=settings.whisper_beam_size, vad=settings.whisper_vad,
-        language=settings.whisper_language, threads=settings.threads,
+        model=settings.whisper_model,
+        compute_type=settings.whisper_compute_type,
+        beam_size=settings.whisper_beam_size,
+        vad=settings.whisper_vad,
+        language=settings.whisper_language,
+        threads=settings.threads,
     )
 
 
 def chunk_options(settings: Settings) -> ChunkOptions:
     return ChunkOptions(
-        min_s=settings.chunk_min_s, target_s=settings.chunk_target_s,
-        max_s=settings.chunk_max_s, overlap_s=settings.chunk_overlap_s,
+        min_s=settings.chunk_min_s,
+        target_s=settings.chunk_target_s,
+        max_s=settings.chunk_max_s,
+        overlap_s=settings.chunk_overlap_s,
     )
 
 
@@ -78,9 +83,15 @@ def ingest_file(
     video_id = video_id_for(sha256)
     media_path = settings.media_dir / f"{video_id}.{info.container}"
     video = Video(
-        id=video_id, sha256=sha256, title=title, status="processing", duration=info.duration,
-        container=info.container, media_path=str(media_path.relative_to(settings.home)),
-        has_audio=info.has_audio, size_bytes=info.size_bytes,
+        id=video_id,
+        sha256=sha256,
+        title=title,
+        status="processing",
+        duration=info.duration,
+        container=info.container,
+        media_path=str(media_path.relative_to(settings.home)),
+        has_audio=info.has_audio,
+        size_bytes=info.size_bytes,
     )
     started = time.perf_counter()
     progress("store", 0.0)
@@ -101,15 +112,21 @@ def ingest_file(
         chunks = build_chunks(segments, chunk_options(settings))
         # Sentences are embedded too, so a hit can point at the sentence that matches.
         vectors = embed_texts(
-            [c.text for c in chunks] + [s.text for s in segments], model=settings.embed_model,
-            batch_size=settings.embed_batch_size, threads=settings.threads,
+            [c.text for c in chunks] + [s.text for s in segments],
+            model=settings.embed_model,
+            batch_size=settings.embed_batch_size,
+            threads=settings.threads,
         )
         chunk_vectors, segment_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
         progress("index", 0.0)
         old_ids = catalog.chunk_ids(video_id)
         new_ids = catalog.replace_transcript(
-            video_id=video_id, language=language, segments=segments, chunks=chunks,
-            chunk_vectors=chunk_vectors, segment_vectors=segment_vectors,
+            video_id=video_id,
+            language=language,
+            segments=segments,
+            chunks=chunks,
+            chunk_vectors=chunk_vectors,
+            segment_vectors=segment_vectors,
         )
         indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=chunk_vectors)
         catalog.finish_job(job_id)
@@ -121,15 +138,24 @@ def ingest_file(
         raise
     progress("done", 1.0)
     log.info(
-        "ingest.indexed", video_id=video_id, title=title, chunks=len(new_ids),
-        duration_s=round(info.duration, 2), wall_s=round(time.perf_counter() - started, 2),
+        "ingest.indexed",
+        video_id=video_id,
+        title=title,
+        chunks=len(new_ids),
+        duration_s=round(info.duration, 2),
+        wall_s=round(time.perf_counter() - started, 2),
     )
     return IngestResult(video_id, title, "indexed", chunks=len(new_ids))
 
 
 def _abandon(
-    video_id: str, media_path: Path, catalog: Catalog, indexes: SearchIndexes,
-    job_id: str, code: str, message: str,
+    video_id: str,
+    media_path: Path,
+    catalog: Catalog,
+    indexes: SearchIndexes,
+    job_id: str,
+    code: str,
+    message: str,
 ) -> None:
     """A failed ingest leaves only its job record: no rows, vectors or stored media."""
     log.error("ingest.failed", video_id=video_id, code=code, reason=message)

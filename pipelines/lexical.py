@@ -23,9 +23,7 @@ _STEMMER = Stemmer.Stemmer("english")
 
 
 def _tokenize(texts: Sequence[str]) -> bm25s.tokenization.Tokenized:
-    return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=_STEMMER, show_progress=False
-    )
+    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, show_progress=False)
 
 
 class LexicalIndex:
@@ -71,13 +69,14 @@ class LexicalIndex:
         if allowed_ids is not None:
             mask = np.isin(self._ids, allowed_ids).astype(np.float32)
         docs, scores = self._model.retrieve(
-            tokens, k=min(k, len(self._ids)), weight_mask=mask, show_progress=False,
+            tokens,
+            k=min(k, len(self._ids)),
+            weight_mask=mask,
+            show_progress=False,
             n_threads=1,
         )
         return [
-            (int(self._ids[d]), float(s))
-            for d, s in zip(docs[0], scores[0], strict=True)
-            if s > 0
+            (int(self._ids[d]), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0
         ]
 
     def save(self, directory: Path) -> None:

@@ -34,8 +34,11 @@ class Library:
         self.settings = settings or get_settings()
         self.settings.media_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.settings.catalog_path)
-        dim = int(load_embedder(self.settings.embed_model, self.settings.threads)
-                  .get_embedding_dimension())
+        dim = int(
+            load_embedder(
+                self.settings.embed_model, self.settings.threads
+            ).get_embedding_dimension()
+        )
         self.indexes = SearchIndexes(self.settings.index_dir, dim)
         self.repair()
 
@@ -47,19 +50,25 @@ class Library:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()
 
     def repair(self) -> dict[str, int]:
         """Brings catalog, media and indexes back in step after a crash; returns what it did."""
-        done = {"jobs_interrupted": self.catalog.interrupt_stale_jobs(), "videos_purged": 0,
-                "files_removed": 0, "index_rebuilt": 0}
-        for video in (self.catalog.videos_with_status("processing")
-                      + self.catalog.videos_with_status("deleting")):
-            purge_video(video.id, self.settings.home / video.media_path, self.catalog,
-                        self.indexes)
+        done = {
+            "jobs_interrupted": self.catalog.interrupt_stale_jobs(),
+            "videos_purged": 0,
+            "files_removed": 0,
+            "index_rebuilt": 0,
+        }
+        for video in self.catalog.videos_with_status(
+            "processing"
+        ) + self.catalog.videos_with_status("deleting"):
+            purge_video(video.id, self.settings.home / video.media_path, self.catalog, self.indexes)
             done["videos_purged"] += 1
         known = {Path(v.media_path).name for v in self.catalog.list_videos()}
         for file in self.settings.media_dir.iterdir():
@@ -84,15 +93,20 @@ class Library:
         """Ingests files and folders (folders: files with an allowed extension, recursively).
         Yields one result per file; a bad file does not stop the others."""
         for path in self.expand_paths(paths):
-            yield self.ingest_file(path, force=force,
-                                   progress=progress(path) if progress else None)
+            yield self.ingest_file(path, force=force, progress=progress(path) if progress else None)
 
     def ingest_file(
         self, path: str | Path, *, force: bool = False, progress: Progress | None = None
     ) -> IngestResult:
         kwargs = {"progress": progress} if progress else {}
-        return ingest_file(path, settings=self.settings, catalog=self.catalog,
-                           indexes=self.indexes, force=force, **kwargs)
+        return ingest_file(
+            path,
+            settings=self.settings,
+            catalog=self.catalog,
+            indexes=self.indexes,
+            force=force,
+            **kwargs,
+        )
 
     def expand_paths(self, paths: Iterable[str | Path]) -> list[Path]:
         suffixes = {f".{c}" for c in self.settings.allowed_containers}
@@ -100,9 +114,11 @@ class Library:
         for raw in paths:
             path = Path(raw)
             if path.is_dir():
-                files.extend(sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                ))
+                files.extend(
+                    sorted(
+                        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
+                    )
+                )
             else:
                 files.append(path)
         return files
@@ -119,13 +135,20 @@ class Library:
 
     def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
         return search_library(
-            query, catalog=self.catalog, vectors=self.indexes.vectors,
-            lexical=self.indexes.lexical, embed_query=self._embed_query,
-            k=k or self.settings.search_k, video_id=video_id, rrf_k=self.settings.rrf_k,
+            query,
+            catalog=self.catalog,
+            vectors=self.indexes.vectors,
+            lexical=self.indexes.lexical,
+            embed_query=self._embed_query,
+            k=k or self.settings.search_k,
+            video_id=video_id,
+            rrf_k=self.settings.rrf_k,
         )
 
     def _embed_query(self, text: str) -> np.ndarray:
-        return embed_texts([text], model=self.settings.embed_model, threads=self.settings.threads)[0]
+        return embed_texts([text], model=self.settings.embed_model, threads=self.settings.threads)[
+            0
+        ]
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         self.catalog.get_video(video_id)
@@ -139,7 +162,11 @@ class Library:
         end = min(end, video.duration)
         has_video = video.container not in ("m4a", "mp3", "wav", "flac", "ogg")
         return cut_clip(
-            self.media_path(video), Path(output), start=start, end=end, has_video=has_video,
+            self.media_path(video),
+            Path(output),
+            start=start,
+            end=end,
+            has_video=has_video,
             options=ClipOptions(timeout_s=self.settings.ffmpeg_timeout_s),
         )
 

@@ -1,5 +1,5 @@
 """Structured logging: JSON lines when stderr is not a terminal, readable lines when it is.
-Every record carries the run id bound with ``bind_run_id`` (a correlation id per command/request)."""
+Every record carries the run id bound by ``bind_run_id`` (one correlation id per command)."""
 
 from __future__ import annotations
 

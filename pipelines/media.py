@@ -21,9 +21,16 @@ from pipelines.records import MediaInfo
 # probes the file against other formats (HLS playlists, concat lists, image sequences ...),
 # so a hostile file cannot make it read other files or URLs.
 DEMUXERS = {
-    "mp4": "mov", "mov": "mov", "m4a": "mov",
-    "mkv": "matroska", "webm": "matroska",
-    "avi": "avi", "wav": "wav", "mp3": "mp3", "flac": "flac", "ogg": "ogg",
+    "mp4": "mov",
+    "mov": "mov",
+    "m4a": "mov",
+    "mkv": "matroska",
+    "webm": "matroska",
+    "avi": "avi",
+    "wav": "wav",
+    "mp3": "mp3",
+    "flac": "flac",
+    "ogg": "ogg",
 }
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _HASH_BLOCK = 1024 * 1024
@@ -62,7 +69,8 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
     if _URL_SCHEME.match(text) and not Path(text).exists():
         raise MediaError(
             f"{text}: only local files can be ingested, not URLs or protocols",
-            code="media.not_local", path=text,
+            code="media.not_local",
+            path=text,
         )
     resolved = Path(text).expanduser().resolve()
     try:
@@ -72,7 +80,8 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
     if not stat.S_ISREG(info.st_mode):
         raise MediaError(
             f"{text}: not a regular file (devices, pipes and sockets are not accepted)",
-            code="media.not_local", path=text,
+            code="media.not_local",
+            path=text,
         )
     if info.st_size == 0:
         raise MediaError(f"{text}: the file is empty", code="media.empty", path=text)
@@ -80,7 +89,10 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
         raise MediaError(
             f"{text}: {info.st_size / 1e6:.1f} MB exceeds the {max_bytes / 1e6:.0f} MB limit "
             "(VIDSCOPE_MAX_FILE_BYTES)",
-            code="media.too_large", path=text, size_bytes=info.st_size, limit=max_bytes,
+            code="media.too_large",
+            path=text,
+            size_bytes=info.st_size,
+            limit=max_bytes,
         )
     return resolved
 
@@ -92,9 +104,9 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
     container = sniff_container(head)
     if container is None or container not in allowed:
         raise MediaError(
-            f"{path.name}: not an allowed audio/video container "
-            f"(allowed: {', '.join(allowed)})",
-            code="media.unsupported", path=str(path),
+            f"{path.name}: not an allowed audio/video container (allowed: {', '.join(allowed)})",
+            code="media.unsupported",
+            path=str(path),
         )
     try:
         with av.open(str(path), format=DEMUXERS[container]) as media:
@@ -110,7 +122,9 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
     except av.FFmpegError as exc:
         raise MediaError(
             f"{path.name}: the {container} file is damaged or truncated and cannot be read",
-            code="media.corrupt", path=str(path), detail=str(exc),
+            code="media.corrupt",
+            path=str(path),
+            detail=str(exc),
         ) from exc
     if not audio and not video:
         raise MediaError(
@@ -119,13 +133,20 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
     if duration is None or duration <= 0:
         raise MediaError(
             f"{path.name}: the duration cannot be read; the file is damaged or truncated",
-            code="media.corrupt", path=str(path),
+            code="media.corrupt",
+            path=str(path),
         )
     if container in ("mp4", "mov") and not video:
         container = "m4a"
     return MediaInfo(
-        container=container, duration=duration, size_bytes=path.stat().st_size,
-        has_audio=bool(audio), has_video=bool(video), width=width, height=height, fps=fps,
+        container=container,
+        duration=duration,
+        size_bytes=path.stat().st_size,
+        has_audio=bool(audio),
+        has_video=bool(video),
+        width=width,
+        height=height,
+        fps=fps,
     )
 
 
@@ -134,7 +155,10 @@ def validate(info: MediaInfo, path: Path, *, max_duration_s: float) -> None:
         raise MediaError(
             f"{path.name}: {info.duration / 3600:.2f} h exceeds the "
             f"{max_duration_s / 3600:.2f} h limit (VIDSCOPE_MAX_DURATION_S)",
-            code="media.too_long", path=str(path), duration=info.duration, limit=max_duration_s,
+            code="media.too_long",
+            path=str(path),
+            duration=info.duration,
+            limit=max_duration_s,
         )
 
 
@@ -145,11 +169,7 @@ def _is_cover_art(stream: av.video.stream.VideoStream) -> bool:
 def _duration(media: av.container.InputContainer) -> float | None:
     if media.duration:
         return float(Fraction(media.duration, av.time_base))
-    spans = [
-        float(s.duration * s.time_base)
-        for s in media.streams
-        if s.duration and s.time_base
-    ]
+    spans = [float(s.duration * s.time_base) for s in media.streams if s.duration and s.time_base]
     return max(spans) if spans else None
 
 

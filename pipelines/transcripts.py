@@ -29,8 +29,7 @@ def export_transcript(segments: Sequence[StoredSegment], fmt: str) -> str:
         return "".join(f"[{format_timestamp(s.start)}] {s.text}\n" for s in segments)
     if fmt == "json":
         payload = [
-            {"start": s.start, "end": s.end, "text": s.text,
-             "words": [asdict(w) for w in s.words]}
+            {"start": s.start, "end": s.end, "text": s.text, "words": [asdict(w) for w in s.words]}
             for s in segments
         ]
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
