@@ -50,15 +50,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             CHECK (start < "end"),
             UNIQUE (video_id, idx)
         )""",
+        # Words hang off the video (FK) and name their segment by index. A FK to segments
+        # would make DuckDB refuse to delete a segment and its words in one transaction,
+        # which re-ingesting must do atomically.
         """CREATE TABLE words (
-            segment_id BIGINT NOT NULL REFERENCES segments(id),
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            segment_idx INTEGER NOT NULL CHECK (segment_idx >= 0),
             idx INTEGER NOT NULL CHECK (idx >= 0),
             start DOUBLE NOT NULL CHECK (start >= 0),
             "end" DOUBLE NOT NULL,
             word VARCHAR NOT NULL,
             probability DOUBLE NOT NULL CHECK (probability BETWEEN 0 AND 1),
             CHECK (start <= "end"),
-            PRIMARY KEY (segment_id, idx)
+            PRIMARY KEY (video_id, segment_idx, idx)
         )""",
         "CREATE SEQUENCE chunk_ids START 1",
         """CREATE TABLE chunks (
@@ -264,13 +268,13 @@ class Catalog:
                     ],
                 )
                 word_rows = [
-                    (sid, i, w.start, w.end, w.text, w.probability)
-                    for sid, s in zip(segment_ids, segments, strict=True)
+                    (video_id, n, i, w.start, w.end, w.text, w.probability)
+                    for n, s in enumerate(segments)
                     for i, w in enumerate(s.words)
                 ]
                 if word_rows:
                     self._insert_columns(
-                        'words (segment_id, idx, start, "end", word, probability)',
+                        'words (video_id, segment_idx, idx, start, "end", word, probability)',
                         [list(col) for col in zip(*word_rows, strict=True)],
                     )
             if chunks:
@@ -311,10 +315,7 @@ class Catalog:
         self.con.execute("DELETE FROM videos WHERE id = ? AND status = 'deleting'", [video_id])
 
     def _delete_children(self, video_id: str) -> None:
-        self.con.execute(
-            "DELETE FROM words WHERE segment_id IN (SELECT id FROM segments WHERE video_id = ?)",
-            [video_id],
-        )
+        self.con.execute("DELETE FROM words WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM segments WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM chunks WHERE video_id = ?", [video_id])
 
@@ -333,20 +334,19 @@ class Catalog:
     # -- transcripts and chunks ------------------------------------------------------------
     def segments(self, video_id: str) -> list[StoredSegment]:
         rows = self.con.execute(
-            'SELECT id, start, "end", text FROM segments WHERE video_id = ? ORDER BY idx',
+            'SELECT idx, id, start, "end", text FROM segments WHERE video_id = ? ORDER BY idx',
             [video_id],
         ).fetchall()
         words: dict[int, list[Word]] = {}
-        for sid, start, end, word, prob in self.con.execute(
-            'SELECT w.segment_id, w.start, w."end", w.word, w.probability FROM words w '
-            "JOIN segments s ON s.id = w.segment_id WHERE s.video_id = ? "
-            "ORDER BY w.segment_id, w.idx",
+        for segment_idx, start, end, word, prob in self.con.execute(
+            'SELECT segment_idx, start, "end", word, probability FROM words '
+            "WHERE video_id = ? ORDER BY segment_idx, idx",
             [video_id],
         ).fetchall():
-            words.setdefault(sid, []).append(Word(start, end, word, prob))
+            words.setdefault(segment_idx, []).append(Word(start, end, word, prob))
         return [
-            StoredSegment(sid, start, end, text, tuple(words.get(sid, ())))
-            for sid, start, end, text in rows
+            StoredSegment(sid, start, end, text, tuple(words.get(idx, ())))
+            for idx, sid, start, end, text in rows
         ]
 
     def chunks_by_ids(self, ids: Iterable[int]) -> dict[int, StoredChunk]:

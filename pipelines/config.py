@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from pipelines.errors import ConfigError
 
@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     # Upload limits
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
     max_duration_s: float = Field(4 * 3600, gt=0)
-    allowed_containers: tuple[str, ...] = ALLOWED_CONTAINERS
+    # NoDecode: read a comma-separated list (mp4,wav), not JSON.
+    allowed_containers: Annotated[tuple[str, ...], NoDecode] = ALLOWED_CONTAINERS
 
     # Speech to text
     whisper_model: str = "tiny.en"
@@ -112,6 +113,8 @@ def load_settings(**overrides: object) -> Settings:
             for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}", code="config.invalid") from exc
+    except SettingsError as exc:
+        raise ConfigError(f"invalid settings: {exc}", code="config.invalid") from exc
 
 
 @functools.lru_cache(maxsize=1)

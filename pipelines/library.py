@@ -146,9 +146,9 @@ class Library:
         )
 
     def _embed_query(self, text: str) -> np.ndarray:
-        return embed_texts([text], model=self.settings.embed_model, threads=self.settings.threads)[
-            0
-        ]
+        settings = self.settings
+        vectors = embed_texts([text], model=settings.embed_model, threads=settings.threads)
+        return np.asarray(vectors[0], dtype=np.float32)
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         self.catalog.get_video(video_id)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipelines.config import Settings, load_settings
+from pipelines.library import Library
+
+DATA = Path(__file__).parent / "data"
+TALK = DATA / "talk.mp4"
+SILENT = DATA / "silent.mp4"
+
+# Short passages so each topic of the 36 s test talk lands in its own chunk.
+SMALL_CHUNKS: dict[str, Any] = {
+    "chunk_min_s": 4.0,
+    "chunk_target_s": 8.0,
+    "chunk_max_s": 12.0,
+    "chunk_overlap_s": 2.0,
+}
+
+
+@pytest.fixture(scope="session")
+def talk_manifest() -> dict[str, Any]:
+    return json.loads((DATA / "talk.json").read_text())
+
+
+def make_settings(home: Path, **overrides: Any) -> Settings:
+    return load_settings(home=home, profile="test", **{**SMALL_CHUNKS, **overrides})
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "library")
+
+
+@pytest.fixture
+def library(settings: Settings) -> Iterator[Library]:
+    with Library(settings) as lib:
+        yield lib
+
+
+@pytest.fixture(scope="session")
+def talk_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
+    """A library holding the test talk, shared by read-only tests."""
+    home = tmp_path_factory.mktemp("talk-library")
+    with Library(make_settings(home)) as lib:
+        [result] = list(lib.ingest([TALK]))
+        assert result.status == "indexed", result
+        yield lib
+
+
+@pytest.fixture
+def talk_copy(tmp_path: Path) -> Path:
+    """The talk under another name (ingest must not care about the name)."""
+    target = tmp_path / "inbox" / "Team Meeting (final).mp4"
+    target.parent.mkdir()
+    shutil.copy(TALK, target)
+    return target

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.errors import ConfigError
+
+
+def test_env_prefix_and_types(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("VIDSCOPE_HOME", str(tmp_path))
+    monkeypatch.setenv("VIDSCOPE_MAX_FILE_BYTES", "1000")
+    monkeypatch.setenv("VIDSCOPE_ALLOWED_CONTAINERS", "mp4, wav")
+    settings = load_settings()
+    assert settings.home == tmp_path
+    assert settings.max_file_bytes == 1000
+    assert settings.allowed_containers == ("mp4", "wav")
+    assert settings.catalog_path == tmp_path / "catalog.duckdb"
+
+
+def test_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDSCOPE_WHISPER_BEAM_SIZE", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "VIDSCOPE_WHISPER_BEAM_SIZE" in caught.value.message
+
+
+def test_unknown_container_is_refused() -> None:
+    with pytest.raises(ConfigError, match="exe"):
+        load_settings(allowed_containers="mp4,exe")
+
+
+def test_inconsistent_chunk_sizes_are_refused() -> None:
+    with pytest.raises(ConfigError, match="chunk_min_s"):
+        load_settings(chunk_min_s=50)
+
+
+def test_production_requires_absolute_home() -> None:
+    with pytest.raises(ConfigError, match="absolute"):
+        load_settings(profile="production", home=Path("relative/library"))
+    assert load_settings(profile="production", home=Path("/srv/vidscope")).profile == "production"

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.index import VectorIndex
+from pipelines.lexical import LexicalIndex
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_vector_index_add_search_remove_and_reload(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    vecs = unit(rng.normal(size=(20, 8)))
+    ids = np.arange(100, 120)
+    index = VectorIndex(8)
+    index.add(ids, vecs)
+    assert index.search(vecs[3], 1)[0][0] == 103
+    assert [i for i, _ in index.search(vecs[3], 5, allowed_ids=np.array([110, 111]))] in (
+        [110, 111],
+        [111, 110],
+    )
+    index.remove(np.array([103]))
+    assert 103 not in [i for i, _ in index.search(vecs[3], 20)]
+    index.save(tmp_path / "v.faiss")
+    assert not list(tmp_path.glob("*.part"))
+    again = VectorIndex.load(tmp_path / "v.faiss", 8)
+    assert np.array_equal(again.ids(), np.setdiff1d(ids, [103]))
+
+
+def test_lexical_index_ranks_and_filters(tmp_path: Path) -> None:
+    texts = [
+        "the solar panels produce power",
+        "marketing budget for next year",
+        "hiring engineers in march",
+    ]
+    index = LexicalIndex.build(np.array([5, 6, 7]), texts)
+    assert index.search("panel power", 3)[0][0] == 5  # stemming: panel ~ panels
+    assert index.search("budget", 3, allowed_ids=np.array([7])) == []
+    assert index.search("the and of", 3) == []  # stopwords only
+    index.save(tmp_path / "lex")
+    index.save(tmp_path / "lex")  # replacing an existing index works
+    loaded = LexicalIndex.load(tmp_path / "lex")
+    assert loaded.search("hiring", 1)[0][0] == 7
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lex"]
+
+
+def test_empty_indexes() -> None:
+    assert VectorIndex(4).search(np.ones(4, dtype=np.float32), 3) == []
+    assert LexicalIndex.build(np.zeros(0, dtype=np.int64), []).search("x", 3) == []
