@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.alignment import refine_word_boundaries
 from pipelines.errors import ModelError
 from pipelines.records import Segment, Word
 
@@ -86,7 +87,7 @@ def transcribe_audio(
         language=options.language,
         condition_on_previous_text=False,
     )
-    return _clean(raw_segments), info.language
+    return refine_word_boundaries(_clean(raw_segments), audio, SAMPLE_RATE), info.language
 
 
 def _clean(raw_segments: Iterator[object]) -> Iterator[Segment]:

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.library import Library
+from tests.conftest import SILENT, TALK, make_settings
+
+
+def library_files(library: Library) -> list[str]:
+    return sorted(p.name for p in library.settings.media_dir.iterdir())
+
+
+def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -> None:
+    [result] = list(library.ingest([talk_copy]))
+    assert result.status == "indexed" and result.chunks >= 4
+    video = library.get_video(result.video_id)
+    assert video.title == "Team Meeting (final)"  # the user's name is only a title
+    assert library_files(library) == [f"{result.video_id}.mp4"]
+    assert (library.settings.media_dir / f"{result.video_id}.mp4").read_bytes() == TALK.read_bytes()
+    assert library.indexes.in_step_with(library.catalog)
+    assert len(library.indexes.vectors) == result.chunks
+
+
+def test_same_content_twice_is_already_indexed(library: Library, talk_copy: Path) -> None:
+    [first] = list(library.ingest([TALK]))
+    counts = library.catalog.table_counts()
+    [again] = list(library.ingest([talk_copy]))  # same bytes, other name
+    assert again.status == "already_indexed" and again.video_id == first.video_id
+    assert library.catalog.table_counts() == counts
+    assert len(library.indexes.vectors) == first.chunks
+
+
+def test_force_reprocesses_and_replaces(library: Library) -> None:
+    [first] = list(library.ingest([TALK]))
+    old_ids = library.catalog.chunk_ids(first.video_id)
+    counts = library.catalog.table_counts()
+    [forced] = list(library.ingest([TALK], force=True))
+    assert forced.status == "indexed"
+    new_ids = library.catalog.chunk_ids(first.video_id)
+    assert not set(old_ids) & set(new_ids)  # replaced, not duplicated
+    assert {k: v for k, v in library.catalog.table_counts().items() if k != "jobs"} == {
+        k: v for k, v in counts.items() if k != "jobs"
+    }
+    assert np.array_equal(library.indexes.vectors.ids(), new_ids)
+    assert library.catalog.job_counts(first.video_id) == {"succeeded": 2}
+
+
+def test_video_without_audio_is_stored_without_speech(library: Library) -> None:
+    [result] = list(library.ingest([SILENT]))
+    assert result.status == "indexed" and result.chunks == 0
+    video = library.get_video(result.video_id)
+    assert video.status == "ready" and not video.has_audio
+
+
+def test_folder_ingest_skips_non_media_and_bad_files_fail_alone(
+    library: Library, tmp_path: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(TALK, inbox / "talk.mp4")
+    (inbox / "notes.txt").write_text("not media, not even tried")
+    (inbox / "page.mp4").write_text("<html>renamed web page</html>")
+    (inbox / "empty.mov").touch()
+    results = {Path(r.title).name: r for r in library.ingest([inbox])}
+    assert set(results) == {"talk", "page", "empty"}
+    assert results["talk"].status == "indexed"
+    assert results["page"].error_code == "media.unsupported"
+    assert results["empty"].error_code == "media.empty"
+    assert len(library_files(library)) == 1  # rejected files leave nothing behind
+
+
+def test_failure_after_storing_leaves_no_rows_vectors_or_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import ingest as ingest_module
+    from pipelines.errors import ProcessingError
+
+    def broken_embedder(*args: object, **kwargs: object) -> None:
+        raise ProcessingError("embedding failed", code="processing.embed")
+
+    with Library(make_settings(tmp_path / "lib")) as library:
+        monkeypatch.setattr(ingest_module, "embed_texts", broken_embedder)
+        [result] = list(library.ingest([TALK]))
+        assert result.status == "failed" and result.error_code == "processing.embed"
+        counts = library.catalog.table_counts()
+        assert counts == {"videos": 0, "segments": 0, "words": 0, "chunks": 0, "jobs": 1}
+        assert library_files(library) == []
+        assert len(library.indexes.vectors) == 0
+
+
+def test_delete_removes_rows_vectors_and_media(library: Library) -> None:
+    [talk] = list(library.ingest([TALK]))
+    [silent] = list(library.ingest([SILENT]))
+    library.delete(talk.video_id)
+    assert [v.id for v in library.list_videos()] == [silent.video_id]
+    assert library.catalog.table_counts()["chunks"] == 0
+    assert len(library.indexes.vectors) == 0 and len(library.indexes.lexical) == 0
+    assert library_files(library) == [f"{silent.video_id}.mp4"]
+
+
+def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "lib")
+    with Library(settings) as library:
+        [result] = list(library.ingest([TALK]))
+        assert library.reindex() == result.chunks
+        truth = library.catalog.chunk_ids()
+    # Simulate a crash between the catalog commit and the index save: the index is stale.
+    (settings.index_dir / "vectors.faiss").unlink()
+    shutil.rmtree(settings.index_dir / "lexical")
+    (settings.media_dir / "0123456789abcdef.mp4").write_bytes(b"orphan")
+    with Library(settings) as library:
+        assert np.array_equal(library.indexes.vectors.ids(), truth)
+        assert library.search("solar panels", k=1)[0].video_id == result.video_id
+        assert library_files(library) == [f"{result.video_id}.mp4"]

@@ -1,0 +1,59 @@
+"""Real Whisper tiny.en on the committed espeak-ng talk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipelines.transcribe import TranscribeOptions, decode_audio, transcribe_audio
+from tests.conftest import TALK
+
+
+@pytest.fixture(scope="module")
+def segments() -> list[Any]:
+    stream, language = transcribe_audio(decode_audio(TALK), TranscribeOptions())
+    assert language == "en"
+    return list(stream)
+
+
+def test_transcript_has_the_spoken_words(segments: list[Any]) -> None:
+    text = " ".join(s.text for s in segments).lower()
+    for phrase in (
+        "quarterly planning meeting",
+        "solar panels",
+        "marketing budget",
+        "hiring process",
+        "coding exercise",
+    ):
+        assert phrase in text
+
+
+@pytest.mark.parametrize(
+    ("phrase", "sentence"),
+    [
+        ("welcome to the quarterly", 0),
+        ("first, the solar", 1),
+        ("second, the marketing", 3),
+        ("finally, the new", 5),
+        ("candidates will complete", 6),
+    ],
+)
+def test_known_phrase_timestamps_within_half_a_second(
+    segments: list[Any], talk_manifest: dict[str, Any], phrase: str, sentence: int
+) -> None:
+    """Each phrase opens a sentence whose start and end were measured on the generated audio."""
+    expected = talk_manifest["sentences"][sentence]
+    words = [w for s in segments for w in s.words]
+    texts = [w.text.lower() for w in words]
+    size = len(phrase.split())
+    [at] = [i for i in range(len(words)) if " ".join(texts[i : i + size]) == phrase]
+    assert abs(words[at].start - expected["start"]) <= 0.5
+    [segment] = [s for s in segments if words[at] in s.words]
+    assert abs(segment.end - expected["end"]) <= 0.5
+
+
+def test_segments_are_ordered_and_well_formed(segments: list[Any]) -> None:
+    assert segments
+    for a, b in zip(segments, segments[1:], strict=False):
+        assert a.start < a.end <= b.start + 0.01
