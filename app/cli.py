@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -47,7 +48,7 @@ def _global(
 
 
 def _fail(exc: VidscopeError) -> None:
-    err.print(f"[bold red]error[/] [{exc.code}] {exc.message}", highlight=False)
+    err.print(f"[bold red]error[/] {escape(f'[{exc.code}] {exc.message}')}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -99,7 +100,8 @@ def ingest(
                 if result.status == "failed":
                     failed += 1
                     bars.console.print(
-                        f"[red]✗[/] {path}: [{result.error_code}] {result.message}", highlight=False
+                        "[red]✗[/] " + escape(f"{path}: [{result.error_code}] {result.message}"),
+                        highlight=False,
                     )
                 elif result.status == "already_indexed":
                     bars.console.print(

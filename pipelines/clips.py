@@ -94,8 +94,6 @@ def cut_clip(
                 options.audio_bitrate,
                 "-movflags",
                 "+faststart",
-                "-avoid_negative_ts",
-                "make_zero",
                 str(partial),
             ],
             timeout_s=options.timeout_s,

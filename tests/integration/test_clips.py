@@ -1,0 +1,98 @@
+"""Clips are checked frame by frame with PyAV against the source (testsrc2: every frame differs)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from pipelines.errors import ClipError, NotFoundError
+from pipelines.library import Library
+from tests.conftest import TALK
+
+FPS = 25
+FRAME = 1 / FPS
+
+
+def source_frames(times: list[float]) -> list[np.ndarray]:
+    wanted = {round(t * FPS) for t in times}
+    found: dict[int, np.ndarray] = {}
+    with av.open(str(TALK)) as media:
+        for frame in media.decode(video=0):
+            index = round(float(frame.pts * frame.time_base) * FPS)
+            if index in wanted:
+                found[index] = frame.to_ndarray(format="gray").astype(np.int16)
+            if len(found) == len(wanted):
+                break
+    return [found[round(t * FPS)] for t in times]
+
+
+def clip_facts(path: Path) -> dict[str, object]:
+    with av.open(str(path)) as media:
+        video = media.streams.video[0]
+        audio = media.streams.audio[0]
+        frames = list(media.decode(video=0))
+        return {
+            "first": frames[0].to_ndarray(format="gray").astype(np.int16),
+            "first_pts": float(frames[0].pts * frames[0].time_base),
+            "frames": len(frames),
+            "video_start": float(video.start_time * video.time_base),
+            "audio_start": float(audio.start_time * audio.time_base),
+            "audio_duration": float(Fraction(audio.duration) * audio.time_base),
+        }
+
+
+@pytest.mark.parametrize(("start", "end"), [(3.37, 9.81), (12.0, 13.0)])
+def test_clip_is_frame_accurate_and_in_sync(
+    talk_library: Library, tmp_path: Path, start: float, end: float
+) -> None:
+    video_id = talk_library.list_videos()[0].id
+    out = talk_library.clip(video_id, start=start, end=end, output=tmp_path / "clip.mp4")
+    facts = clip_facts(out)
+    # First frame: the source frame at `start`, give or take one frame.
+    candidates = [start - 2 * FRAME, start - FRAME, start, start + FRAME, start + 2 * FRAME]
+    diffs = [
+        float(np.abs(facts["first"] - f).mean())  # type: ignore[operator]
+        for f in source_frames(candidates)
+    ]
+    assert int(np.argmin(diffs)) in (1, 2, 3), diffs
+    assert facts["first_pts"] == pytest.approx(0, abs=FRAME)
+    # Duration: within one frame of end - start.
+    assert abs(facts["frames"] * FRAME - (end - start)) <= FRAME + 1e-6  # type: ignore[operator]
+    # Audio starts with the video and lasts as long (AAC frames are 21 ms at 48 kHz).
+    assert abs(facts["audio_start"] - facts["video_start"]) <= FRAME  # type: ignore[operator]
+    assert abs(facts["audio_duration"] - (end - start)) <= 2 * FRAME  # type: ignore[operator]
+
+
+def test_clip_by_query_snaps_to_the_hit(talk_library: Library, tmp_path: Path) -> None:
+    hit, out = talk_library.clip_query("solar panels on the roof", output=tmp_path / "q.mp4")
+    with av.open(str(out)) as media:
+        duration = float(media.duration / av.time_base)  # type: ignore[operator]
+    pad = talk_library.settings.clip_padding_s
+    assert duration == pytest.approx(hit.end - hit.start + 2 * pad, abs=2 * FRAME)
+
+
+def test_clip_writes_nothing_on_bad_requests(talk_library: Library, tmp_path: Path) -> None:
+    video_id = talk_library.list_videos()[0].id
+    cases = [
+        (dict(start=5, end=4, output=tmp_path / "a.mp4"), "clip.bad_range"),
+        (dict(start=100, end=120, output=tmp_path / "b.mp4"), "clip.out_of_range"),
+        (dict(start=1, end=2, output=tmp_path / "c.gif"), "clip.bad_output"),
+    ]
+    for kwargs, code in cases:
+        with pytest.raises(ClipError) as caught:
+            talk_library.clip(video_id, **kwargs)  # type: ignore[arg-type]
+        assert caught.value.code == code
+    with pytest.raises(NotFoundError):
+        talk_library.clip("nope", start=0, end=1, output=tmp_path / "d.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_audio_only_clip(talk_library: Library, tmp_path: Path) -> None:
+    video_id = talk_library.list_videos()[0].id
+    out = talk_library.clip(video_id, start=1, end=3, output=tmp_path / "speech.m4a")
+    with av.open(str(out)) as media:
+        assert not media.streams.video and media.streams.audio
