@@ -1,0 +1,26 @@
+"""The README and troubleshooting guide must keep up with the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pipelines.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in Settings.model_fields if f"`VIDSCOPE_{name.upper()}`" not in readme]
+    assert missing == []
+
+
+def test_every_error_code_is_in_troubleshooting() -> None:
+    guide = (ROOT / "docs" / "troubleshooting.md").read_text()
+    source = "\n".join(p.read_text() for p in (ROOT / "pipelines").rglob("*.py"))
+    codes = set(re.findall(r"""code\s*=\s*["']([a-z_]+\.[a-z_]+)["']""", source))
+    codes |= set(re.findall(r"'(ingest\.interrupted)'", source))
+    assert len(codes) > 20
+    missing = sorted(code for code in codes if f"`{code}`" not in guide)
+    assert missing == []
