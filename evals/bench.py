@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import av
 import jiwer
@@ -44,8 +43,12 @@ def log(message: str) -> None:
 def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one child process."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
@@ -59,20 +62,51 @@ def bench_video() -> Path:
     if not video.exists():
         log("muxing the benchmark video")
         duration = json.loads(TALK_TEXT.read_text())["duration"]
-        subprocess.run([ffmpeg_executable(), "-y", "-loglevel", "error",
-                        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={duration}",
-                        "-i", str(TALK_AUDIO), "-c:v", "libx264", "-preset", "veryfast",
-                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", "-shortest",
-                        str(video)], check=True)
+        subprocess.run(
+            [
+                ffmpeg_executable(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc2=size=640x360:rate=25:duration={duration}",
+                "-i",
+                str(TALK_AUDIO),
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "96k",
+                "-shortest",
+                str(video),
+            ],
+            check=True,
+        )
     return video
 
 
 def wer(reference: str, hypothesis: str) -> float:
-    normalize = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(),
-                               jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
-                               jiwer.ReduceToListOfListOfWords()])
-    return float(jiwer.wer(reference, hypothesis, reference_transform=normalize,
-                           hypothesis_transform=normalize))
+    normalize = jiwer.Compose(
+        [
+            jiwer.ToLowerCase(),
+            jiwer.RemovePunctuation(),
+            jiwer.RemoveMultipleSpaces(),
+            jiwer.Strip(),
+            jiwer.ReduceToListOfListOfWords(),
+        ]
+    )
+    return float(
+        jiwer.wer(
+            reference, hypothesis, reference_transform=normalize, hypothesis_transform=normalize
+        )
+    )
 
 
 def bench_ingest(video: Path) -> dict[str, float]:
@@ -82,24 +116,30 @@ def bench_ingest(video: Path) -> dict[str, float]:
     home = WORK / "ingest-home"
     shutil.rmtree(home, ignore_errors=True)
     log("ingest: vidscope ingest")
-    ours_wall, ours_rss = measured([str(BIN / "vidscope"), "ingest", str(video)],
-                                   {"VIDSCOPE_HOME": str(home)})
+    ours_wall, ours_rss = measured(
+        [str(BIN / "vidscope"), "ingest", str(video)], {"VIDSCOPE_HOME": str(home)}
+    )
     with Library(load_settings(home=home)) as library:
         [item] = library.list_videos()
         ours_text = " ".join(s.text for s in library.catalog.segments(item.id))
     log("ingest: baseline script")
     transcript = WORK / "baseline.txt"
-    base_wall, base_rss = measured([sys.executable, "-m", "evals.baseline_ingest", str(video),
-                                    str(transcript)])
+    base_wall, base_rss = measured(
+        [sys.executable, "-m", "evals.baseline_ingest", str(video), str(transcript)]
+    )
     ours_wer, base_wer = wer(reference, ours_text), wer(reference, transcript.read_text())
     return {
         "audio_s": audio_s,
-        "ingest_wall_s": ours_wall, "baseline_wall_s": base_wall,
-        "ingest_x_realtime": audio_s / ours_wall, "baseline_x_realtime": audio_s / base_wall,
+        "ingest_wall_s": ours_wall,
+        "baseline_wall_s": base_wall,
+        "ingest_x_realtime": audio_s / ours_wall,
+        "baseline_x_realtime": audio_s / base_wall,
         "ingest_speedup": base_wall / ours_wall,
-        "ingest_wer": ours_wer * 100, "baseline_wer": base_wer * 100,
+        "ingest_wer": ours_wer * 100,
+        "baseline_wer": base_wer * 100,
         "wer_delta_points": (ours_wer - base_wer) * 100,
-        "ingest_peak_rss_mb": ours_rss, "baseline_peak_rss_mb": base_rss,
+        "ingest_peak_rss_mb": ours_rss,
+        "baseline_peak_rss_mb": base_rss,
     }
 
 
@@ -108,38 +148,68 @@ def synthetic_library(size: int, rng: np.random.Generator) -> Path:
     Zipf-distributed pseudo-word text (3 sentences each), in 100 videos."""
     home = WORK / f"search-{size}"
     shutil.rmtree(home, ignore_errors=True)
-    vocabulary = np.array(["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"),
-                                              size=int(rng.integers(3, 10))))
-                           for _ in range(20_000)])
+    vocabulary = np.array(
+        [
+            "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=int(rng.integers(3, 10))))
+            for _ in range(20_000)
+        ]
+    )
     catalog = Catalog(home / "catalog.duckdb")
     per_video = size // 100
     for v in range(100):
         video_id = f"{v:016x}"
-        catalog.upsert_processing_video(Video(
-            id=video_id, sha256=f"{v:064x}", title=f"synthetic {v}", status="processing",
-            duration=per_video * 30.0, container="mp4", media_path=f"media/{video_id}.mp4",
-            has_audio=True, size_bytes=1))
+        catalog.upsert_processing_video(
+            Video(
+                id=video_id,
+                sha256=f"{v:064x}",
+                title=f"synthetic {v}",
+                status="processing",
+                duration=per_video * 30.0,
+                container="mp4",
+                media_path=f"media/{video_id}.mp4",
+                has_audio=True,
+                size_bytes=1,
+            )
+        )
         ranks = np.minimum(rng.zipf(1.2, size=(per_video * 3, 12)) - 1, len(vocabulary) - 1)
-        segments = [Segment(i * 10.0, i * 10.0 + 9.0, " ".join(vocabulary[r]))
-                    for i, r in enumerate(ranks)]
-        chunks = [Chunk(i * 30.0, i * 30.0 + 29.0,
-                        " ".join(s.text for s in segments[3 * i: 3 * i + 3]), 3 * i, 3 * i + 2)
-                  for i in range(per_video)]
+        segments = [
+            Segment(i * 10.0, i * 10.0 + 9.0, " ".join(vocabulary[r])) for i, r in enumerate(ranks)
+        ]
+        chunks = [
+            Chunk(
+                i * 30.0,
+                i * 30.0 + 29.0,
+                " ".join(s.text for s in segments[3 * i : 3 * i + 3]),
+                3 * i,
+                3 * i + 2,
+            )
+            for i in range(per_video)
+        ]
         vectors = rng.normal(size=(per_video * 4, 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        catalog.replace_transcript(video_id=video_id, language="en", segments=segments,
-                                   chunks=chunks, chunk_vectors=vectors[:per_video],
-                                   segment_vectors=vectors[per_video:])
+        catalog.replace_transcript(
+            video_id=video_id,
+            language="en",
+            segments=segments,
+            chunks=chunks,
+            chunk_vectors=vectors[:per_video],
+            segment_vectors=vectors[per_video:],
+        )
     catalog.close()
     return home
 
 
 QUERIES = (
     "how did the finance department handle the annual budget forecast",
-    "who approved the pricing experiment", "problems with the database migration",
-    "what happened in the accessibility review", "security audit of the new search feature",
-    "customer survey results", "changes to the travel policy", "onboarding checklist for hires",
-    "why was the marketing campaign postponed", "incident report from last week",
+    "who approved the pricing experiment",
+    "problems with the database migration",
+    "what happened in the accessibility review",
+    "security audit of the new search feature",
+    "customer survey results",
+    "changes to the travel policy",
+    "onboarding checklist for hires",
+    "why was the marketing campaign postponed",
+    "incident report from last week",
 )
 
 
@@ -178,8 +248,9 @@ def first_frame_offset(source: Path, clip: Path, start: float) -> float:
             if t > start + 1:
                 break
             if t >= start - 11:
-                diff = float(np.abs(frame.to_ndarray(format="gray").astype(np.int16) - first)
-                             .mean())
+                diff = float(
+                    np.abs(frame.to_ndarray(format="gray").astype(np.int16) - first).mean()
+                )
                 if diff < best_diff:
                     best_time, best_diff = t, diff
     return best_time - start
@@ -205,9 +276,24 @@ def bench_clips(video: Path) -> dict[str, float]:
 
     log("clip: ffmpeg stream copy (keyframe-bound)")
     t0 = time.perf_counter()
-    subprocess.run([ffmpeg_executable(), "-y", "-loglevel", "error", "-ss", str(start), "-i",
-                    str(video), "-t", str(CLIP_LENGTH), "-c", "copy", str(out / "copy.mp4")],
-                   check=True)
+    subprocess.run(
+        [
+            ffmpeg_executable(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-ss",
+            str(start),
+            "-i",
+            str(video),
+            "-t",
+            str(CLIP_LENGTH),
+            "-c",
+            "copy",
+            str(out / "copy.mp4"),
+        ],
+        check=True,
+    )
     results["clip_copy_s"] = time.perf_counter() - t0
 
     log("clip: moviepy subclipped + write_videofile")
@@ -218,34 +304,59 @@ def bench_clips(video: Path) -> dict[str, float]:
 
     for name in ("ours", "copy", "moviepy"):
         results[f"clip_{name}_first_frame_offset_s"] = first_frame_offset(
-            video, out / f"{name}.mp4", start)
+            video, out / f"{name}.mp4", start
+        )
         results[f"clip_{name}_duration_error_s"] = clip_duration(out / f"{name}.mp4") - CLIP_LENGTH
     results["clip_speedup_vs_moviepy"] = results["clip_moviepy_s"] / results["clip_ours_s"]
     return results
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
 def write_report(results: dict[str, float]) -> None:
     r = results
     rows = [
-        ("Ingest throughput (audio s / wall s)", f"{r['ingest_x_realtime']:.1f}×",
-         f"{r['baseline_x_realtime']:.1f}×", f"**{r['ingest_speedup']:.2f}× faster** (target ≥ 1.5×)"),
-        ("WER on the talk", f"{r['ingest_wer']:.2f} %", f"{r['baseline_wer']:.2f} %",
-         f"{r['wer_delta_points']:+.2f} points (target ≤ +1)"),
-        ("Ingest peak RSS", f"{r['ingest_peak_rss_mb']:.0f} MB",
-         f"{r['baseline_peak_rss_mb']:.0f} MB", ""),
-        ("60 s clip, wall time", f"{r['clip_ours_s']:.2f} s", f"{r['clip_moviepy_s']:.2f} s",
-         f"**{r['clip_speedup_vs_moviepy']:.1f}× faster** (target ≥ 10×)"),
-        ("60 s clip, first-frame offset", f"{r['clip_ours_first_frame_offset_s']:+.3f} s",
-         f"{r['clip_moviepy_first_frame_offset_s']:+.3f} s",
-         f"stream copy: {r['clip_copy_first_frame_offset_s']:+.3f} s in "
-         f"{r['clip_copy_s']:.2f} s (keyframe-bound)"),
+        (
+            "Ingest throughput (audio s / wall s)",
+            f"{r['ingest_x_realtime']:.1f}×",
+            f"{r['baseline_x_realtime']:.1f}×",
+            f"**{r['ingest_speedup']:.2f}× faster** (target ≥ 1.5×)",
+        ),
+        (
+            "WER on the talk",
+            f"{r['ingest_wer']:.2f} %",
+            f"{r['baseline_wer']:.2f} %",
+            f"{r['wer_delta_points']:+.2f} points (target ≤ +1)",
+        ),
+        (
+            "Ingest peak RSS",
+            f"{r['ingest_peak_rss_mb']:.0f} MB",
+            f"{r['baseline_peak_rss_mb']:.0f} MB",
+            "",
+        ),
+        (
+            "60 s clip, wall time",
+            f"{r['clip_ours_s']:.2f} s",
+            f"{r['clip_moviepy_s']:.2f} s",
+            f"**{r['clip_speedup_vs_moviepy']:.1f}× faster** (target ≥ 10×)",
+        ),
+        (
+            "60 s clip, first-frame offset",
+            f"{r['clip_ours_first_frame_offset_s']:+.3f} s",
+            f"{r['clip_moviepy_first_frame_offset_s']:+.3f} s",
+            f"stream copy: {r['clip_copy_first_frame_offset_s']:+.3f} s in "
+            f"{r['clip_copy_s']:.2f} s (keyframe-bound)",
+        ),
     ]
     lines = [
         f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — `{COMMAND}`\n",
@@ -254,19 +365,26 @@ def write_report(results: dict[str, float]) -> None:
         "Baseline: `python -m evals.baseline_ingest` (faster-whisper defaults: beam 5, no VAD; "
         "same tiny.en int8 model, same MiniLM embedding). Both run as fresh processes, "
         "model loading included.\n",
-        "| measure | vidscope | baseline | ratio |", "| --- | --- | --- | --- |",
+        "| measure | vidscope | baseline | ratio |",
+        "| --- | --- | --- | --- |",
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
         "\nSearch latency per query (query embedding + FAISS + BM25 + fusion + catalog reads), "
         "k = 10, 200 queries after warm-up, synthetic unit vectors and Zipf pseudo-word text:\n",
-        "| chunks | p50 | p99 | index build at start-up |", "| --- | --- | --- | --- |",
-        *(f"| {size:,} | {r[f'search_p50_ms_{size}']:.1f} ms | {r[f'search_p99_ms_{size}']:.1f} ms"
-          f" | {r[f'index_build_s_{size}']:.1f} s |" for size in SEARCH_SIZES),
+        "| chunks | p50 | p99 | index build at start-up |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {size:,} | {r[f'search_p50_ms_{size}']:.1f} ms "
+            f"| {r[f'search_p99_ms_{size}']:.1f} ms | {r[f'index_build_s_{size}']:.1f} s |"
+            for size in SEARCH_SIZES
+        ),
         "",
     ]
     report = ROOT / "docs" / "benchmarks.md"
     if not report.exists():
-        report.write_text("# Benchmarks\n\nEach section is one run of `make bench`, appended by "
-                          "`evals/bench.py`; all comparisons in a section come from that run.\n")
+        report.write_text(
+            "# Benchmarks\n\nEach section is one run of `make bench`, appended by "
+            "`evals/bench.py`; all comparisons in a section come from that run.\n"
+        )
     with report.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
 
@@ -277,8 +395,14 @@ def log_to_mlflow(results: dict[str, float]) -> None:
     mlflow.set_tracking_uri(f"sqlite:///{WORK / 'mlflow.db'}")
     mlflow.set_experiment("vidscope-bench")
     with mlflow.start_run(run_name=f"bench {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"):
-        mlflow.log_params({"command": COMMAND, "machine": machine(),
-                           "talk": TALK_AUDIO.name, "clip_start": CLIP_START})
+        mlflow.log_params(
+            {
+                "command": COMMAND,
+                "machine": machine(),
+                "talk": TALK_AUDIO.name,
+                "clip_start": CLIP_START,
+            }
+        )
         mlflow.log_metrics(results)
 
 

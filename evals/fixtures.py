@@ -124,26 +124,58 @@ def make_talk(
 # The benchmark talk: about ten minutes of seeded, varied sentences with no digits (so the
 # reference text and Whisper's spelling of numbers cannot disagree).
 _SUBJECTS = (
-    "The engineering team", "Our finance department", "The new product manager",
-    "The customer support group", "The design studio", "Our largest customer",
-    "The security auditor", "The data science group", "The warehouse crew",
-    "The legal department", "The mobile team", "Our hiring committee",
+    "The engineering team",
+    "Our finance department",
+    "The new product manager",
+    "The customer support group",
+    "The design studio",
+    "Our largest customer",
+    "The security auditor",
+    "The data science group",
+    "The warehouse crew",
+    "The legal department",
+    "The mobile team",
+    "Our hiring committee",
 )
 _VERBS = (
-    "reviewed", "finished", "postponed", "presented", "questioned", "approved",
-    "rewrote", "tested", "simplified", "documented", "measured", "celebrated",
+    "reviewed",
+    "finished",
+    "postponed",
+    "presented",
+    "questioned",
+    "approved",
+    "rewrote",
+    "tested",
+    "simplified",
+    "documented",
+    "measured",
+    "celebrated",
 )
 _OBJECTS = (
-    "the quarterly roadmap", "the database migration", "the spring marketing campaign",
-    "the onboarding checklist", "the pricing experiment", "the accessibility review",
-    "the incident report from last week", "the new search feature", "the travel policy",
-    "the office recycling plan", "the annual budget forecast", "the customer survey results",
+    "the quarterly roadmap",
+    "the database migration",
+    "the spring marketing campaign",
+    "the onboarding checklist",
+    "the pricing experiment",
+    "the accessibility review",
+    "the incident report from last week",
+    "the new search feature",
+    "the travel policy",
+    "the office recycling plan",
+    "the annual budget forecast",
+    "the customer survey results",
 )
 _TAILS = (
-    "before the holiday break", "after a long debate", "with help from the design team",
-    "because the deadline moved", "in front of the whole company", "during the morning standup",
-    "without any major problems", "although several questions remain open",
-    "so that everyone can plan ahead", "to reduce the number of support tickets",
+    "before the holiday break",
+    "after a long debate",
+    "with help from the design team",
+    "because the deadline moved",
+    "in front of the whole company",
+    "during the morning standup",
+    "without any major problems",
+    "although several questions remain open",
+    "so that everyone can plan ahead",
+    "to reduce the number of support tickets",
 )
 
 
@@ -152,8 +184,12 @@ def bench_sentences(count: int = 105, seed: int = 7) -> list[str]:
     sentences: list[str] = []
     seen: set[str] = set()
     while len(sentences) < count:
-        parts = (rng.choice(_SUBJECTS), rng.choice(_VERBS), rng.choice(_OBJECTS),
-                 rng.choice(_TAILS))
+        parts = (
+            rng.choice(_SUBJECTS),
+            rng.choice(_VERBS),
+            rng.choice(_OBJECTS),
+            rng.choice(_TAILS),
+        )
         sentence = " ".join(str(p) for p in parts) + "."
         if sentence not in seen:
             seen.add(sentence)
@@ -167,9 +203,25 @@ def make_bench_talk(out_dir: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         video = Path(tmp) / "talk.mp4"
         info = make_talk(bench_sentences(), video, size="64x64")
-        subprocess.run([ffmpeg_executable(), "-y", "-loglevel", "error", "-i", str(video),
-                        "-vn", "-c:a", "libopus", "-b:a", "24k", "-ac", "1",
-                        str(out_dir / "talk-10min.ogg")], check=True)
+        subprocess.run(
+            [
+                ffmpeg_executable(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-i",
+                str(video),
+                "-vn",
+                "-c:a",
+                "libopus",
+                "-b:a",
+                "24k",
+                "-ac",
+                "1",
+                str(out_dir / "talk-10min.ogg"),
+            ],
+            check=True,
+        )
     (out_dir / "talk-10min.json").write_text(json.dumps(info, indent=2) + "\n")
 
 

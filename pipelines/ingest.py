@@ -38,6 +38,7 @@ def transcribe_options(settings: Settings) -> TranscribeOptions:
         compute_type=settings.whisper_compute_type,
         beam_size=settings.whisper_beam_size,
         vad=settings.whisper_vad,
+        vad_pad_ms=settings.whisper_vad_pad_ms,
         language=settings.whisper_language,
         threads=settings.threads,
     )
@@ -96,8 +97,7 @@ def ingest_file(
     started = time.perf_counter()
     progress("store", 0.0)
     store_media(source, media_path)
-    catalog.upsert_processing_video(video)
-    job_id = catalog.start_job(kind="ingest", video_id=video_id)
+    job_id = catalog.begin_ingest(video)
     try:
         segments: list[Segment] = []
         language = None

@@ -92,13 +92,13 @@ def search_library(
     dense = vectors.search(query_vector, depth, allowed)
     sparse = lexical.search(query, depth, allowed)
     fused = fuse_rankings([[i for i, _ in dense], [i for i, _ in sparse]], rrf_k)[:k]
-    rows = catalog.chunks_by_ids(i for i, _ in fused)
-    sentences = catalog.passage_sentences(i for i, _ in fused)
+    passages = catalog.passages(i for i, _ in fused)
     hits = []
     for chunk_id, score in fused:
-        row, inside = rows.get(chunk_id), sentences.get(chunk_id)
-        if row is None or not inside:
+        row = passages.get(chunk_id)
+        if row is None or not row.sentences:
             continue  # deleted between index and catalog read: the catalog wins
+        inside = row.sentences
         best = best_sentence(inside, query_vector)
         hits.append(
             Hit(

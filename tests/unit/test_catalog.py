@@ -85,7 +85,9 @@ def test_replace_transcript_writes_everything(tmp_path: Path) -> None:
     assert list(cat.chunk_ids("v1")) == ids
     [segment_a, _] = cat.segments("v1")
     assert segment_a.words[1] == Word(1.1, 2.0, "there", 1.0)
-    assert [s.text for s in cat.passage_sentences(ids)[ids[0]]] == ["hello there", "general kenobi"]
+    [passage] = cat.passages(ids).values()
+    assert passage.title == "t"
+    assert [s.text for s in passage.sentences] == ["hello there", "general kenobi"]
 
 
 def test_replace_is_idempotent_and_atomic(tmp_path: Path) -> None:
