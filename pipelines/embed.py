@@ -45,7 +45,9 @@ def load_embedder(name: str, threads: int = 0) -> Any:
     try:
         return SentenceTransformer(resolve_embed_model(name), device="cpu")
     except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load embedding model {name!r}: {exc}") from exc
+        raise ModelError(
+            f"cannot load embedding model {name!r}: {exc}", code="model.unavailable"
+        ) from exc
 
 
 def embed_texts(

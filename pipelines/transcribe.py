@@ -67,7 +67,9 @@ def load_whisper(name: str, compute_type: str, threads: int) -> object:
             cpu_threads=threads,
         )
     except (RuntimeError, ValueError) as exc:
-        raise ModelError(f"cannot load Whisper model {name!r}: {exc}") from exc
+        raise ModelError(
+            f"cannot load Whisper model {name!r}: {exc}", code="model.unavailable"
+        ) from exc
 
 
 def decode_audio(path: Path) -> np.ndarray:
