@@ -167,6 +167,7 @@ class Library:
             start=start,
             end=end,
             has_video=has_video,
+            has_audio=video.has_audio,
             options=ClipOptions(timeout_s=self.settings.ffmpeg_timeout_s),
         )
 

@@ -9,8 +9,10 @@ import av
 import numpy as np
 import pytest
 
+from pipelines.clips import cut_clip
 from pipelines.errors import ClipError, NotFoundError
 from pipelines.library import Library
+from pipelines.smart_cut import plan_smart_cut
 from tests.conftest import TALK
 
 FPS = 25
@@ -96,3 +98,26 @@ def test_audio_only_clip(talk_library: Library, tmp_path: Path) -> None:
     out = talk_library.clip(video_id, start=1, end=3, output=tmp_path / "speech.m4a")
     with av.open(str(out)) as media:
         assert not media.streams.video and media.streams.audio
+
+
+def decoded(path: Path) -> list[np.ndarray]:
+    with av.open(str(path)) as media:
+        return [f.to_ndarray(format="gray").astype(np.int16) for f in media.decode(video=0)]
+
+
+def test_smart_cut_copies_whole_gops_and_every_frame_is_the_right_one(tmp_path: Path) -> None:
+    plan = plan_smart_cut(TALK, 3.37, 9.81)  # the talk has a keyframe every 2 s
+    assert plan is not None
+    assert (plan.first_frame, plan.first_key, plan.last_key) == (3.4, 4.0, 8.0)
+    out = cut_clip(TALK, tmp_path / "smart.mp4", start=3.37, end=9.81, has_video=True)
+    source, clip = decoded(TALK), decoded(out)
+    first = round(plan.first_frame * FPS)
+    assert len(clip) == round((plan.end_frame - plan.first_frame) * FPS)
+    for i, frame in enumerate(clip):  # across both joins, each frame is its source frame
+        same = np.abs(frame - source[first + i]).mean()
+        assert same < np.abs(frame - source[first + i + 1]).mean()
+        assert same < np.abs(frame - source[first + i - 1]).mean()
+
+
+def test_range_inside_one_gop_is_re_encoded() -> None:
+    assert plan_smart_cut(TALK, 12.1, 13.5) is None

@@ -1,0 +1,202 @@
+"""Smart cut: re-encode only the partial GOPs at each end of a clip and copy the whole GOPs in
+between. For a 60 s clip of a source with 10 s keyframe spacing that re-encodes ~10 s instead
+of 60 s. Both ends stay frame-accurate because they are decoded and re-encoded; the copied GOPs
+are untouched. The parts are H.264 in MPEG-TS (Annex B, parameter sets in-band), joined by
+FFmpeg's concat demuxer with explicit durations, and the audio is re-encoded once for the
+whole clip from the first video frame's time, so picture and sound stay in sync.
+
+``plan_smart_cut`` returns None whenever a smart cut is not safe (not H.264 4:2:0, open GOPs,
+or fewer than two keyframes in the range); the caller then re-encodes the whole clip."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+
+from pipelines.media import run_ffmpeg
+
+
+@dataclass(frozen=True)
+class SmartCutPlan:
+    first_frame: float  # time of the first frame at or after the asked start
+    first_key: float  # first keyframe at or after first_frame: copying starts here
+    last_key: float  # last keyframe before the end: copying stops here
+    end_frame: float  # time of the first frame at or after the asked end (exclusive)
+    head_frames: int
+    tail_frames: int
+    profile: str | None
+
+
+def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | None:
+    """Reads packet headers only (no decoding) from the keyframe before ``start`` to ``end``."""
+    with av.open(str(source)) as media:
+        if not media.streams.video:
+            return None
+        stream = media.streams.video[0]
+        ctx = stream.codec_context
+        if ctx.name != "h264" or ctx.pix_fmt != "yuv420p" or stream.time_base is None:
+            return None
+        base = stream.time_base
+        media.seek(int(start / base), stream=stream, backward=True, any_frame=False)
+        frames: list[tuple[float, bool]] = []  # (pts seconds, keyframe) in decode order
+        for packet in media.demux(stream):
+            if packet.pts is None:
+                continue
+            t = float(packet.pts * base)
+            if packet.is_keyframe and t >= end:
+                break
+            frames.append((t, bool(packet.is_keyframe)))
+            if len(frames) > 100_000:
+                return None
+        profile = ctx.profile
+    shown = sorted(t for t, _ in frames)
+    inside = [t for t in shown if t >= start - 1e-6]
+    later = [t for t in shown if t >= end - 1e-6]
+    keys = [t for t, key in frames if key and start - 1e-6 <= t < end - 1e-6]
+    if len(keys) < 2 or not inside:
+        return None
+    first_key, last_key = keys[0], keys[-1]
+    # Open GOP: a frame decoded after a keyframe but shown before it needs the previous GOP.
+    for i, (t, key) in enumerate(frames):
+        if key and first_key <= t <= last_key and any(u < t for u, _ in frames[i + 1 : i + 4]):
+            return None
+    end_frame = later[0] if later else inside[-1] + _frame_step(shown)
+    return SmartCutPlan(
+        first_frame=inside[0],
+        first_key=first_key,
+        last_key=last_key,
+        end_frame=end_frame,
+        head_frames=sum(1 for t in inside if t < first_key),
+        tail_frames=sum(1 for t in inside if last_key <= t < end - 1e-6),
+        profile=profile.lower() if isinstance(profile, str) else None,
+    )
+
+
+def _frame_step(shown: list[float]) -> float:
+    steps = [b - a for a, b in zip(shown, shown[1:], strict=False) if b > a]
+    return min(steps) if steps else 0.04
+
+
+def smart_cut(
+    source: Path,
+    output: Path,
+    plan: SmartCutPlan,
+    *,
+    preset: str,
+    crf: int,
+    audio_bitrate: str,
+    has_audio: bool,
+    timeout_s: float,
+) -> None:
+    encode = [
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        "mpegts",
+    ]
+    if plan.profile in ("baseline", "main", "high"):
+        encode[1:1] = ["-profile:v", plan.profile]
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".cut-") as tmp:
+        work = Path(tmp)
+        parts: list[tuple[Path, float]] = []
+        if plan.head_frames:
+            run_ffmpeg(
+                [
+                    "-ss",
+                    f"{plan.first_frame:.6f}",
+                    "-i",
+                    str(source),
+                    "-map",
+                    "0:v:0",
+                    "-frames:v",
+                    str(plan.head_frames),
+                    *encode,
+                    str(work / "head.ts"),
+                ],
+                timeout_s=timeout_s,
+            )
+            parts.append((work / "head.ts", plan.first_key - plan.first_frame))
+        _copy_gops(source, work / "middle.ts", plan.first_key, plan.last_key)
+        parts.append((work / "middle.ts", plan.last_key - plan.first_key))
+        run_ffmpeg(
+            [
+                "-ss",
+                f"{plan.last_key:.6f}",
+                "-i",
+                str(source),
+                "-map",
+                "0:v:0",
+                "-frames:v",
+                str(plan.tail_frames),
+                *encode,
+                str(work / "tail.ts"),
+            ],
+            timeout_s=timeout_s,
+        )
+        parts.append((work / "tail.ts", plan.end_frame - plan.last_key))
+        listing = work / "parts.txt"
+        listing.write_text(
+            "ffconcat version 1.0\n"
+            + "".join(f"file '{path.name}'\nduration {duration:.6f}\n" for path, duration in parts)
+        )
+        # Sound is cut from the first frame's time, so picture and sound start together.
+        audio_in: list[str] = []
+        audio_out: list[str] = []
+        if has_audio:
+            span = plan.end_frame - plan.first_frame
+            audio_in = ["-ss", f"{plan.first_frame:.6f}", "-t", f"{span:.6f}", "-i", str(source)]
+            audio_out = ["-map", "1:a:0", "-c:a", "aac", "-b:a", audio_bitrate]
+        run_ffmpeg(
+            [
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                *audio_in,
+                "-map",
+                "0:v:0",
+                *audio_out,
+                "-c:v",
+                "copy",
+                "-movflags",
+                "+faststart",
+                str(output),
+            ],
+            timeout_s=timeout_s,
+        )
+
+
+def _copy_gops(source: Path, target: Path, first_key: float, last_key: float) -> None:
+    """Remuxes, untouched, every packet from the keyframe at ``first_key`` up to (not
+    including) the keyframe at ``last_key``, in decode order."""
+    with av.open(str(source)) as media, av.open(str(target), "w", format="mpegts") as out:
+        stream = media.streams.video[0]
+        base = stream.time_base
+        copy = out.add_stream_from_template(stream)
+        assert base is not None  # plan_smart_cut only plans streams with a time base
+        media.seek(int(first_key / base), stream=stream, backward=True, any_frame=False)
+        started = False
+        for packet in media.demux(stream):
+            if packet.pts is None or packet.dts is None:
+                continue
+            t = float(packet.pts * base)
+            if packet.is_keyframe and t >= last_key - 1e-6:
+                break
+            if packet.is_keyframe and t >= first_key - 1e-6:
+                started = True
+            if started:
+                packet.stream = copy
+                out.mux(packet)
