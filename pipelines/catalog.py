@@ -218,10 +218,12 @@ class Catalog:
         rows = self.con.execute(query + " ORDER BY created_at, id", params).fetchall()
         return [self._video(row) for row in rows]
 
-    def begin_ingest(self, video: Video) -> str:
-        """Marks the video 'processing' and opens its ingest job, atomically; returns the job id."""
+    def begin_ingest(self, video: Video, *, keep_ready: bool = False) -> str:
+        """Opens the video's ingest job and, unless ``keep_ready`` (re-processing a ready
+        video), records the video as 'processing', atomically; returns the job id."""
         with self.transaction():
-            self.upsert_processing_video(video)
+            if not keep_ready:
+                self.upsert_processing_video(video)
             return self.start_job(kind="ingest", video_id=video.id)
 
     def upsert_processing_video(self, video: Video) -> None:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     search_k: int = Field(10, ge=1, le=200)
     rrf_k: int = Field(60, ge=1)
     clip_padding_s: float = Field(0.3, ge=0)
+    clip_preset: Literal[
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
+    ] = "superfast"
     ffmpeg_timeout_s: float = Field(600.0, gt=0)
 
     # Logs

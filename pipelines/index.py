@@ -10,6 +10,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from pipelines.errors import VidscopeError
 from pipelines.media import fsync_dir
 
 
@@ -19,26 +20,39 @@ class VectorIndex:
     vectors with identical top-10 results, and unlike HNSW it supports removal (measured in
     docs/benchmarks.md; HNSW's recall@10 on random vectors was 0.30)."""
 
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
-        # Any: faiss's bundled stubs do not match its SWIG API (remove_ids takes id arrays).
-        self._index: Any = faiss.IndexIDMap2(
-            faiss.IndexScalarQuantizer(
-                dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-            )
-        )
+    def __init__(self) -> None:
+        # Created on the first vectors, so opening a library never loads the embedding model
+        # just to learn its dimension. Any: faiss's bundled stubs do not match its SWIG API.
+        self._index: Any = None
 
     @classmethod
-    def load(cls, path: Path, dim: int) -> VectorIndex:
-        index = cls(dim)
+    def load(cls, path: Path) -> VectorIndex:
+        index = cls()
         if path.exists():
-            loaded = faiss.read_index(str(path))
-            if loaded.d == dim:
-                index._index = loaded
+            index._index = faiss.read_index(str(path))
         return index
 
+    @property
+    def dim(self) -> int | None:
+        return None if self._index is None else int(self._index.d)
+
+    def _check_dim(self, dim: int) -> None:
+        if self._index is None:
+            self._index = faiss.IndexIDMap2(
+                faiss.IndexScalarQuantizer(
+                    dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+                )
+            )
+        elif self._index.d != dim:
+            raise VidscopeError(
+                f"this library holds {self._index.d}-dimensional vectors but the embedding "
+                f"model makes {dim}-dimensional ones; keep the model the library was built "
+                "with (VIDSCOPE_EMBED_MODEL) or use a new VIDSCOPE_HOME",
+                code="library.model_mismatch",
+            )
+
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return 0 if self._index is None else int(self._index.ntotal)
 
     def ids(self) -> np.ndarray:
         if len(self) == 0:
@@ -47,12 +61,13 @@ class VectorIndex:
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
+            self._check_dim(int(vectors.shape[1]))
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
 
     def remove(self, ids: np.ndarray) -> None:
-        if len(ids):
+        if len(ids) and self._index is not None:
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
     def search(
@@ -60,6 +75,7 @@ class VectorIndex:
     ) -> list[tuple[int, float]]:
         if len(self) == 0 or k <= 0:
             return []
+        self._check_dim(int(vector.shape[-1]))
         params = None
         if allowed_ids is not None:
             if len(allowed_ids) == 0:
@@ -71,6 +87,9 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def save(self, path: Path) -> None:
+        if self._index is None:
+            path.unlink(missing_ok=True)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".part")
         faiss.write_index(self._index, str(partial))

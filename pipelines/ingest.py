@@ -94,10 +94,14 @@ def ingest_file(
         has_audio=info.has_audio,
         size_bytes=info.size_bytes,
     )
+    # A forced re-run keeps the current version 'ready' and searchable until the new one
+    # commits; a failure or crash then leaves it exactly as it was.
+    replacing = existing is not None and existing.status == "ready"
     started = time.perf_counter()
     progress("store", 0.0)
-    store_media(source, media_path)
-    job_id = catalog.begin_ingest(video)
+    if not media_path.exists():  # content-addressed: an existing file has these bytes
+        store_media(source, media_path)
+    job_id = catalog.begin_ingest(video, keep_ready=replacing)
     try:
         segments: list[Segment] = []
         language = None
@@ -131,10 +135,28 @@ def ingest_file(
         indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=chunk_vectors)
         catalog.finish_job(job_id)
     except VidscopeError as exc:
-        _abandon(video_id, media_path, catalog, indexes, job_id, exc.code, exc.message)
+        _abandon(
+            video_id,
+            media_path,
+            catalog,
+            indexes,
+            job_id,
+            exc.code,
+            exc.message,
+            purge=not replacing,
+        )
         return IngestResult(video_id, title, "failed", error_code=exc.code, message=exc.message)
     except Exception as exc:
-        _abandon(video_id, media_path, catalog, indexes, job_id, "processing.failed", str(exc))
+        _abandon(
+            video_id,
+            media_path,
+            catalog,
+            indexes,
+            job_id,
+            "processing.failed",
+            str(exc),
+            purge=not replacing,
+        )
         raise
     progress("done", 1.0)
     log.info(
@@ -156,11 +178,15 @@ def _abandon(
     job_id: str,
     code: str,
     message: str,
+    *,
+    purge: bool,
 ) -> None:
-    """A failed ingest leaves only its job record: no rows, vectors or stored media."""
+    """A failed ingest leaves only its job record: a new video's rows, vectors and stored
+    media go; a video that was being re-processed keeps its previous version."""
     log.error("ingest.failed", video_id=video_id, code=code, reason=message)
     catalog.finish_job(job_id, error_code=code, error_message=message)
-    purge_video(video_id, media_path, catalog, indexes)
+    if purge:
+        purge_video(video_id, media_path, catalog, indexes)
 
 
 def purge_video(video_id: str, media_path: Path, catalog: Catalog, indexes: SearchIndexes) -> None:

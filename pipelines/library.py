@@ -12,7 +12,7 @@ from pipelines import transcripts
 from pipelines.catalog import Catalog
 from pipelines.clips import ClipOptions, check_clip_range, cut_clip
 from pipelines.config import Settings, get_settings
-from pipelines.embed import embed_texts, load_embedder
+from pipelines.embed import embed_texts
 from pipelines.errors import QueryError
 from pipelines.ingest import Progress, ingest_file, purge_video
 from pipelines.logs import get_logger
@@ -34,12 +34,7 @@ class Library:
         self.settings = settings or get_settings()
         self.settings.media_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.settings.catalog_path)
-        dim = int(
-            load_embedder(
-                self.settings.embed_model, self.settings.threads
-            ).get_embedding_dimension()
-        )
-        self.indexes = SearchIndexes(self.settings.index_dir, dim)
+        self.indexes = SearchIndexes(self.settings.index_dir)
         self.repair()
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -168,7 +163,9 @@ class Library:
             end=end,
             has_video=has_video,
             has_audio=video.has_audio,
-            options=ClipOptions(timeout_s=self.settings.ffmpeg_timeout_s),
+            options=ClipOptions(
+                preset=self.settings.clip_preset, timeout_s=self.settings.ffmpeg_timeout_s
+            ),
         )
 
     def clip_query(

@@ -209,17 +209,47 @@ def ffmpeg_executable() -> str:
 
 def run_ffmpeg(args: list[str], *, timeout_s: float) -> None:
     """Runs ffmpeg with an argument list (never a shell), no stdin, and a time limit."""
-    command = [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
-    try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise ProcessingError(
-            f"ffmpeg took longer than {timeout_s:.0f} s (VIDSCOPE_FFMPEG_TIMEOUT_S)",
-            code="processing.timeout",
-        ) from exc
-    if result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise ProcessingError(
-            f"ffmpeg failed: {' | '.join(detail) or 'exit code ' + str(result.returncode)}",
-            code="processing.ffmpeg",
+    run_ffmpeg_parallel([args], timeout_s=timeout_s)
+
+
+def run_ffmpeg_parallel(jobs: list[list[str]], *, timeout_s: float) -> None:
+    """Runs independent ffmpeg jobs at once and waits for all of them."""
+    wait_ffmpeg_jobs(start_ffmpeg_jobs(jobs), timeout_s=timeout_s)
+
+
+def start_ffmpeg_jobs(jobs: list[list[str]]) -> list[subprocess.Popen[bytes]]:
+    return [
+        subprocess.Popen(
+            [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
+        for args in jobs
+    ]
+
+
+def wait_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
+    """Waits for every job; the first failure raises once all have ended, so no process
+    outlives the call."""
+    failure: ProcessingError | None = None
+    for process in processes:
+        try:
+            _, stderr = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            for other in processes:
+                other.kill()
+            process.communicate()
+            failure = failure or ProcessingError(
+                f"ffmpeg took longer than {timeout_s:.0f} s (VIDSCOPE_FFMPEG_TIMEOUT_S)",
+                code="processing.timeout",
+            )
+            continue
+        if process.returncode != 0 and failure is None:
+            detail = stderr.decode(errors="replace").strip().splitlines()[-3:]
+            failure = ProcessingError(
+                f"ffmpeg failed: {' | '.join(detail) or 'exit code ' + str(process.returncode)}",
+                code="processing.ffmpeg",
+            )
+    if failure is not None:
+        raise failure

@@ -16,10 +16,9 @@ log = get_logger(__name__)
 
 
 class SearchIndexes:
-    def __init__(self, directory: Path, dim: int) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.dim = dim
-        self.vectors = VectorIndex.load(directory / "vectors.faiss", dim)
+        self.vectors = VectorIndex.load(directory / "vectors.faiss")
         self.lexical = LexicalIndex.load(directory / "lexical")
 
     def in_step_with(self, catalog: Catalog) -> bool:
@@ -31,7 +30,7 @@ class SearchIndexes:
     def rebuild(self, catalog: Catalog) -> int:
         """Rebuilds both indexes from the catalog (the source of truth); returns the chunk count."""
         ids, texts, vectors = catalog.all_chunks()
-        self.vectors = VectorIndex(self.dim)
+        self.vectors = VectorIndex()
         self.vectors.add(ids, vectors)
         self.lexical = LexicalIndex.build(ids, texts)
         self._save()

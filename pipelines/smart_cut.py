@@ -16,7 +16,7 @@ from pathlib import Path
 
 import av
 
-from pipelines.media import run_ffmpeg
+from pipelines.media import run_ffmpeg, start_ffmpeg_jobs, wait_ffmpeg_jobs
 
 
 @dataclass(frozen=True)
@@ -108,27 +108,9 @@ def smart_cut(
         encode[1:1] = ["-profile:v", plan.profile]
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".cut-") as tmp:
         work = Path(tmp)
-        parts: list[tuple[Path, float]] = []
-        if plan.head_frames:
-            run_ffmpeg(
-                [
-                    "-ss",
-                    f"{plan.first_frame:.6f}",
-                    "-i",
-                    str(source),
-                    "-map",
-                    "0:v:0",
-                    "-frames:v",
-                    str(plan.head_frames),
-                    *encode,
-                    str(work / "head.ts"),
-                ],
-                timeout_s=timeout_s,
-            )
-            parts.append((work / "head.ts", plan.first_key - plan.first_frame))
-        _copy_gops(source, work / "middle.ts", plan.first_key, plan.last_key)
-        parts.append((work / "middle.ts", plan.last_key - plan.first_key))
-        run_ffmpeg(
+        # The ends and the sound are independent encodes: run them at once, copy the GOPs
+        # meanwhile, then join everything by stream copy.
+        jobs = [
             [
                 "-ss",
                 f"{plan.last_key:.6f}",
@@ -140,22 +122,59 @@ def smart_cut(
                 str(plan.tail_frames),
                 *encode,
                 str(work / "tail.ts"),
-            ],
-            timeout_s=timeout_s,
-        )
-        parts.append((work / "tail.ts", plan.end_frame - plan.last_key))
+            ]
+        ]
+        parts = [
+            (work / "middle.ts", plan.last_key - plan.first_key),
+            (work / "tail.ts", plan.end_frame - plan.last_key),
+        ]
+        if plan.head_frames:
+            jobs.append(
+                [
+                    "-ss",
+                    f"{plan.first_frame:.6f}",
+                    "-i",
+                    str(source),
+                    "-map",
+                    "0:v:0",
+                    "-frames:v",
+                    str(plan.head_frames),
+                    *encode,
+                    str(work / "head.ts"),
+                ]
+            )
+            parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
+        if has_audio:
+            # Cut from the first frame's time, so picture and sound start together.
+            span = plan.end_frame - plan.first_frame
+            jobs.append(
+                [
+                    "-ss",
+                    f"{plan.first_frame:.6f}",
+                    "-t",
+                    f"{span:.6f}",
+                    "-i",
+                    str(source),
+                    "-map",
+                    "0:a:0",
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    audio_bitrate,
+                    str(work / "audio.m4a"),
+                ]
+            )
+        processes = start_ffmpeg_jobs(jobs)
+        try:
+            _copy_gops(source, work / "middle.ts", plan.first_key, plan.last_key)
+        finally:
+            wait_ffmpeg_jobs(processes, timeout_s=timeout_s)
         listing = work / "parts.txt"
         listing.write_text(
             "ffconcat version 1.0\n"
             + "".join(f"file '{path.name}'\nduration {duration:.6f}\n" for path, duration in parts)
         )
-        # Sound is cut from the first frame's time, so picture and sound start together.
-        audio_in: list[str] = []
-        audio_out: list[str] = []
-        if has_audio:
-            span = plan.end_frame - plan.first_frame
-            audio_in = ["-ss", f"{plan.first_frame:.6f}", "-t", f"{span:.6f}", "-i", str(source)]
-            audio_out = ["-map", "1:a:0", "-c:a", "aac", "-b:a", audio_bitrate]
+        audio = ["-i", str(work / "audio.m4a")] if has_audio else []
         run_ffmpeg(
             [
                 "-y",
@@ -165,11 +184,11 @@ def smart_cut(
                 "0",
                 "-i",
                 str(listing),
-                *audio_in,
+                *audio,
                 "-map",
                 "0:v:0",
-                *audio_out,
-                "-c:v",
+                *(["-map", "1:a:0"] if has_audio else []),
+                "-c",
                 "copy",
                 "-movflags",
                 "+faststart",

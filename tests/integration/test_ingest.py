@@ -92,6 +92,27 @@ def test_failure_after_storing_leaves_no_rows_vectors_or_files(
         assert len(library.indexes.vectors) == 0
 
 
+def test_failed_force_reingest_keeps_the_previous_version(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import ingest as ingest_module
+    from pipelines.errors import ProcessingError
+
+    [first] = list(library.ingest([TALK]))
+    counts = library.catalog.table_counts()
+
+    def broken_embedder(*args: object, **kwargs: object) -> None:
+        raise ProcessingError("embedding failed", code="processing.embed")
+
+    monkeypatch.setattr(ingest_module, "embed_texts", broken_embedder)
+    [forced] = list(library.ingest([TALK], force=True))
+    assert forced.status == "failed"
+    assert library.get_video(first.video_id).status == "ready"
+    assert library.catalog.table_counts() == {**counts, "jobs": counts["jobs"] + 1}
+    assert library_files(library) == [f"{first.video_id}.mp4"]
+    assert library.search("solar panels", k=1)[0].video_id == first.video_id
+
+
 def test_delete_removes_rows_vectors_and_media(library: Library) -> None:
     [talk] = list(library.ingest([TALK]))
     [silent] = list(library.ingest([SILENT]))

@@ -16,7 +16,7 @@ def test_vector_index_add_search_remove_and_reload(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     vecs = unit(rng.normal(size=(20, 8)))
     ids = np.arange(100, 120)
-    index = VectorIndex(8)
+    index = VectorIndex()
     index.add(ids, vecs)
     assert index.search(vecs[3], 1)[0][0] == 103
     assert [i for i, _ in index.search(vecs[3], 5, allowed_ids=np.array([110, 111]))] in (
@@ -27,7 +27,7 @@ def test_vector_index_add_search_remove_and_reload(tmp_path: Path) -> None:
     assert 103 not in [i for i, _ in index.search(vecs[3], 20)]
     index.save(tmp_path / "v.faiss")
     assert not list(tmp_path.glob("*.part"))
-    again = VectorIndex.load(tmp_path / "v.faiss", 8)
+    again = VectorIndex.load(tmp_path / "v.faiss")
     assert np.array_equal(again.ids(), np.setdiff1d(ids, [103]))
 
 
@@ -49,5 +49,18 @@ def test_lexical_index_ranks_and_filters(tmp_path: Path) -> None:
 
 
 def test_empty_indexes() -> None:
-    assert VectorIndex(4).search(np.ones(4, dtype=np.float32), 3) == []
+    assert VectorIndex().search(np.ones(4, dtype=np.float32), 3) == []
     assert LexicalIndex.build(np.zeros(0, dtype=np.int64), []).search("x", 3) == []
+
+
+def test_vectors_of_another_model_are_refused() -> None:
+    from pipelines.errors import VidscopeError
+
+    index = VectorIndex()
+    index.add(np.array([1]), unit(np.ones((1, 8))))
+    try:
+        index.add(np.array([2]), unit(np.ones((1, 4))))
+    except VidscopeError as exc:
+        assert exc.code == "library.model_mismatch"
+    else:
+        raise AssertionError("a 4-d vector went into an 8-d index")
