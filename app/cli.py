@@ -42,7 +42,10 @@ def _global(
         settings = load_settings(**overrides)
     except VidscopeError as exc:
         _fail(exc)
-    configure_logging(settings.log_level, settings.log_format)
+    # The CLI reports each file itself; INFO logs would only repeat it between the progress
+    # bars, so they appear when VIDSCOPE_LOG_LEVEL asks for them.
+    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+    configure_logging(level, settings.log_format)
     bind_run_id()
     _state["settings"] = settings
 
