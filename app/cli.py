@@ -91,15 +91,17 @@ def ingest(
         )
         with Progress(*columns, console=err, transient=False) as bars:
             for path in files:
-                task = bars.add_task(f"{path.name} · probe", total=1.0)
+                task = bars.add_task(escape(f"{path.name} · probe"), total=1.0)
 
                 def report(
                     stage: str, fraction: float, task: Any = task, name: str = path.name
                 ) -> None:
-                    bars.update(task, description=f"{name} · {stage}", completed=fraction)
+                    bars.update(task, description=escape(f"{name} · {stage}"), completed=fraction)
 
                 result = library.ingest_file(path, force=force, progress=report)
-                bars.update(task, completed=1.0, description=f"{path.name} · {result.status}")
+                bars.update(
+                    task, completed=1.0, description=escape(f"{path.name} · {result.status}")
+                )
                 if result.status == "failed":
                     failed += 1
                     bars.console.print(
@@ -108,13 +110,13 @@ def ingest(
                     )
                 elif result.status == "already_indexed":
                     bars.console.print(
-                        f"[yellow]=[/] {path}: already indexed as {result.video_id}",
+                        "[yellow]=[/] " + escape(f"{path}: already indexed as {result.video_id}"),
                         highlight=False,
                     )
                 else:
+                    detail = f"{result.chunks} passages" if result.chunks else "no speech found"
                     bars.console.print(
-                        f"[green]✓[/] {path}: indexed as {result.video_id} "
-                        f"({result.chunks} passages)",
+                        "[green]✓[/] " + escape(f"{path}: indexed as {result.video_id} ({detail})"),
                         highlight=False,
                     )
     if failed:

@@ -14,10 +14,17 @@ from pipelines.config import Settings
 from pipelines.embed import embed_texts
 from pipelines.errors import VidscopeError
 from pipelines.logs import get_logger
-from pipelines.media import check_local_file, probe, sha256_file, store_media, validate
+from pipelines.media import (
+    check_decoded_audio,
+    check_local_file,
+    probe,
+    sha256_file,
+    store_media,
+    validate,
+)
 from pipelines.records import IngestResult, Segment, Video
 from pipelines.search_indexes import SearchIndexes
-from pipelines.transcribe import TranscribeOptions, decode_audio, transcribe_audio
+from pipelines.transcribe import SAMPLE_RATE, TranscribeOptions, decode_audio, transcribe_audio
 
 Progress = Callable[[str, float], None]
 log = get_logger(__name__)
@@ -108,6 +115,7 @@ def ingest_file(
         if info.has_audio:
             progress("decode", 0.0)
             audio = decode_audio(media_path)
+            check_decoded_audio(info, len(audio) / SAMPLE_RATE, source)
             stream, language = transcribe_audio(audio, transcribe_options(settings))
             for segment in stream:
                 segments.append(segment)

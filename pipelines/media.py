@@ -112,6 +112,9 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
         with av.open(str(path), format=DEMUXERS[container]) as media:
             duration = _duration(media)
             audio = media.streams.audio
+            audio_duration = None
+            if audio and audio[0].duration and audio[0].time_base:
+                audio_duration = float(audio[0].duration * audio[0].time_base)
             video = [s for s in media.streams.video if not _is_cover_art(s)]
             width = height = None
             fps: float | None = None
@@ -147,6 +150,7 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
         width=width,
         height=height,
         fps=fps,
+        audio_duration=audio_duration,
     )
 
 
@@ -159,6 +163,21 @@ def validate(info: MediaInfo, path: Path, *, max_duration_s: float) -> None:
             path=str(path),
             duration=info.duration,
             limit=max_duration_s,
+        )
+
+
+def check_decoded_audio(info: MediaInfo, decoded_s: float, path: Path) -> None:
+    """A file whose header promises more audio than decodes is truncated (e.g. an interrupted
+    download of a 'faststart' mp4, whose index survives at the front)."""
+    expected = info.audio_duration or info.duration
+    if decoded_s < expected - max(1.0, 0.02 * expected):
+        raise MediaError(
+            f"{path.name}: only {decoded_s:.1f} s of its {expected:.1f} s of audio could be "
+            "decoded; the file is truncated or damaged — download or export it again",
+            code="media.truncated",
+            path=str(path),
+            decoded_s=decoded_s,
+            expected_s=expected,
         )
 
 

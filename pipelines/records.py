@@ -42,6 +42,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    audio_duration: float | None = None  # as declared by the audio stream's header
 
 
 @dataclass(frozen=True)

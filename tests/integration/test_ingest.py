@@ -73,6 +73,24 @@ def test_folder_ingest_skips_non_media_and_bad_files_fail_alone(
     assert len(library_files(library)) == 1  # rejected files leave nothing behind
 
 
+def test_truncated_faststart_mp4_is_rejected_after_decoding(
+    library: Library, tmp_path: Path
+) -> None:
+    from pipelines.media import run_ffmpeg
+
+    faststart = tmp_path / "faststart.mp4"  # index (moov) first, so the header survives
+    run_ffmpeg(
+        ["-i", str(TALK), "-c", "copy", "-movflags", "+faststart", str(faststart)], timeout_s=60
+    )
+    truncated = tmp_path / "download.mp4"
+    truncated.write_bytes(faststart.read_bytes()[: faststart.stat().st_size // 2])
+    [result] = list(library.ingest([truncated]))
+    assert result.status == "failed" and result.error_code == "media.truncated"
+    assert "truncated" in (result.message or "")
+    assert library.catalog.table_counts()["videos"] == 0
+    assert library_files(library) == []
+
+
 def test_failure_after_storing_leaves_no_rows_vectors_or_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,3 +155,14 @@ def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None
         assert np.array_equal(library.indexes.vectors.ids(), truth)
         assert library.search("solar panels", k=1)[0].video_id == result.video_id
         assert library_files(library) == [f"{result.video_id}.mp4"]
+
+
+def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "lib")
+    with Library(settings) as library:
+        [result] = list(library.ingest([TALK]))
+        library.catalog.begin_delete(result.video_id)  # the process dies here
+    with Library(settings) as library:
+        assert library.list_videos() == []
+        assert library_files(library) == []
+        assert len(library.indexes.vectors) == 0 and len(library.indexes.lexical) == 0
