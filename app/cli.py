@@ -114,7 +114,11 @@ def ingest(
                         highlight=False,
                     )
                 else:
-                    detail = f"{result.chunks} passages" if result.chunks else "no speech found"
+                    detail = (
+                        f"{result.chunks} passage{'s' if result.chunks != 1 else ''}"
+                        if result.chunks
+                        else "no speech found"
+                    )
                     bars.console.print(
                         "[green]✓[/] " + escape(f"{path}: indexed as {result.video_id} ({detail})"),
                         highlight=False,

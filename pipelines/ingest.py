@@ -80,7 +80,8 @@ def ingest_file(
         progress("hash", 0.0)
         sha256 = sha256_file(source)
     except VidscopeError as exc:
-        log.warning("ingest.rejected", path=str(path), code=exc.code, reason=exc.message)
+        # Expected, user-caused: the result carries the error to the caller, so INFO.
+        log.info("ingest.rejected", path=str(path), code=exc.code, reason=exc.message)
         return IngestResult("", title, "failed", error_code=exc.code, message=exc.message)
 
     existing = catalog.find_video_by_sha256(sha256)
@@ -191,7 +192,10 @@ def _abandon(
 ) -> None:
     """A failed ingest leaves only its job record: a new video's rows, vectors and stored
     media go; a video that was being re-processed keeps its previous version."""
-    log.error("ingest.failed", video_id=video_id, code=code, reason=message)
+    unexpected = code == "processing.failed"
+    (log.error if unexpected else log.info)(
+        "ingest.failed", video_id=video_id, code=code, reason=message
+    )
     catalog.finish_job(job_id, error_code=code, error_message=message)
     if purge:
         purge_video(video_id, media_path, catalog, indexes)
