@@ -98,3 +98,14 @@ def test_folder_without_media(home: Path, tmp_path: Path) -> None:
     shutil.copy(TALK, empty / "talk.txt")  # media content, but not listed by extension
     code, _, err = vidscope("ingest", str(empty))
     assert code == 1 and "no video or audio files" in err
+
+
+def test_logs_are_json_lines_with_one_run_id(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIDSCOPE_LOG_LEVEL", "INFO")
+    monkeypatch.delenv("VIDSCOPE_LOG_FORMAT")  # auto: stderr is not a terminal here -> JSON
+    code, _, err = vidscope("ingest", str(SILENT))
+    records = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert code == 0 and records
+    assert {r["event"] for r in records} >= {"ingest.indexed"}
+    assert len({r["run_id"] for r in records}) == 1
+    assert all({"level", "timestamp"} <= set(r) for r in records)

@@ -40,3 +40,10 @@ def test_production_requires_absolute_home() -> None:
     with pytest.raises(ConfigError, match="absolute"):
         load_settings(profile="production", home=Path("relative/library"))
     assert load_settings(profile="production", home=Path("/srv/vidscope")).profile == "production"
+
+
+def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("VIDSCOPE_SEARCH_K=7\nVIDSCOPE_PROFILE=test\n")
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert (settings.search_k, settings.profile) == (7, "test")
