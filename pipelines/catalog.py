@@ -452,9 +452,6 @@ class Catalog:
         ).fetchall()
         return len(row)
 
-    def videos_with_status(self, status: str) -> list[Video]:
-        return self.list_videos(status)
-
     def job_counts(self, video_id: str) -> dict[str, int]:
         rows = self.con.execute(
             "SELECT status, count(*) FROM jobs WHERE video_id = ? GROUP BY status", [video_id]

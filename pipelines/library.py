@@ -60,14 +60,13 @@ class Library:
             "files_removed": 0,
             "index_rebuilt": 0,
         }
-        for video in self.catalog.videos_with_status(
-            "processing"
-        ) + self.catalog.videos_with_status("deleting"):
+        interrupted = self.catalog.list_videos("processing") + self.catalog.list_videos("deleting")
+        for video in interrupted:
             purge_video(video.id, self.settings.home / video.media_path, self.catalog, self.indexes)
             done["videos_purged"] += 1
         known = {Path(v.media_path).name for v in self.catalog.list_videos()}
         for file in self.settings.media_dir.iterdir():
-            if file.name not in known:
+            if file.is_file() and file.name not in known:
                 file.unlink()
                 done["files_removed"] += 1
         if not self.indexes.in_step_with(self.catalog):

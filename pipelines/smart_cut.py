@@ -18,6 +18,8 @@ import av
 
 from pipelines.media import run_ffmpeg, start_ffmpeg_jobs, wait_ffmpeg_jobs
 
+MAX_PLANNED_FRAMES = 1_000_000  # about 9 h at 30 fps; longer ranges are re-encoded
+
 
 @dataclass(frozen=True)
 class SmartCutPlan:
@@ -28,6 +30,7 @@ class SmartCutPlan:
     head_frames: int
     tail_frames: int
     profile: str | None
+    frame_step: float = 0.04
 
 
 def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | None:
@@ -49,7 +52,7 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | Non
             if packet.is_keyframe and t >= end:
                 break
             frames.append((t, bool(packet.is_keyframe)))
-            if len(frames) > 100_000:
+            if len(frames) > MAX_PLANNED_FRAMES:
                 return None
         profile = ctx.profile
     shown = sorted(t for t, _ in frames)
@@ -60,10 +63,13 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | Non
         return None
     first_key, last_key = keys[0], keys[-1]
     # Open GOP: a frame decoded after a keyframe but shown before it needs the previous GOP.
+    # H.264 allows up to 16 B-frames, so look that far past each keyframe.
     for i, (t, key) in enumerate(frames):
-        if key and first_key <= t <= last_key and any(u < t for u, _ in frames[i + 1 : i + 4]):
+        following = frames[i + 1 : i + 17]
+        if key and first_key <= t <= last_key and any(u < t for u, _ in following):
             return None
-    end_frame = later[0] if later else inside[-1] + _frame_step(shown)
+    step = _frame_step(shown)
+    end_frame = later[0] if later else inside[-1] + step
     return SmartCutPlan(
         first_frame=inside[0],
         first_key=first_key,
@@ -72,6 +78,7 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | Non
         head_frames=sum(1 for t in inside if t < first_key),
         tail_frames=sum(1 for t in inside if last_key <= t < end - 1e-6),
         profile=profile.lower() if isinstance(profile, str) else None,
+        frame_step=step,
     )
 
 
@@ -110,19 +117,11 @@ def smart_cut(
         work = Path(tmp)
         # The ends and the sound are independent encodes: run them at once, copy the GOPs
         # meanwhile, then join everything by stream copy.
+        # Seek a quarter frame early: a timestamp that rounds just below the asked time
+        # would otherwise drop that frame and repeat the keyframe at the join.
+        early = plan.frame_step / 4
         jobs = [
-            [
-                "-ss",
-                f"{plan.last_key:.6f}",
-                "-i",
-                str(source),
-                "-map",
-                "0:v:0",
-                "-frames:v",
-                str(plan.tail_frames),
-                *encode,
-                str(work / "tail.ts"),
-            ]
+            _encode_job(source, plan.last_key - early, plan.tail_frames, encode, work / "tail.ts")
         ]
         parts = [
             (work / "middle.ts", plan.last_key - plan.first_key),
@@ -130,18 +129,9 @@ def smart_cut(
         ]
         if plan.head_frames:
             jobs.append(
-                [
-                    "-ss",
-                    f"{plan.first_frame:.6f}",
-                    "-i",
-                    str(source),
-                    "-map",
-                    "0:v:0",
-                    "-frames:v",
-                    str(plan.head_frames),
-                    *encode,
-                    str(work / "head.ts"),
-                ]
+                _encode_job(
+                    source, plan.first_frame - early, plan.head_frames, encode, work / "head.ts"
+                )
             )
             parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
         if has_audio:
@@ -196,6 +186,21 @@ def smart_cut(
             ],
             timeout_s=timeout_s,
         )
+
+
+def _encode_job(source: Path, at: float, frames: int, encode: list[str], target: Path) -> list[str]:
+    return [
+        "-ss",
+        f"{max(0.0, at):.6f}",
+        "-i",
+        str(source),
+        "-map",
+        "0:v:0",
+        "-frames:v",
+        str(frames),
+        *encode,
+        str(target),
+    ]
 
 
 def _copy_gops(source: Path, target: Path, first_key: float, last_key: float) -> None:

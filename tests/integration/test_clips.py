@@ -121,3 +121,69 @@ def test_smart_cut_copies_whole_gops_and_every_frame_is_the_right_one(tmp_path: 
 
 def test_range_inside_one_gop_is_re_encoded() -> None:
     assert plan_smart_cut(TALK, 12.1, 13.5) is None
+
+
+def make_source(path: Path, *, rate: str, extra: list[str]) -> Path:
+    from pipelines.media import run_ffmpeg
+
+    run_ffmpeg(
+        [
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=160x120:rate={rate}:duration=6",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-bf",
+            "3",
+            "-g",
+            "30",
+            *extra,
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        timeout_s=60,
+    )
+    return path
+
+
+def assert_every_frame_matches(source: Path, clip: Path, first_index: int) -> None:
+    original, cut = decoded(source), decoded(clip)
+    for i, frame in enumerate(cut):
+        same = np.abs(frame - original[first_index + i]).mean()
+        assert same < np.abs(frame - original[first_index + i + 1]).mean()
+        assert same < np.abs(frame - original[first_index + i - 1]).mean()
+
+
+def test_smart_cut_on_ntsc_frame_rate(tmp_path: Path) -> None:
+    source = make_source(tmp_path / "ntsc.mp4", rate="30000/1001", extra=[])
+    start, end = 0.55, 4.2
+    plan = plan_smart_cut(source, start, end)
+    assert plan is not None and plan.head_frames > 0
+    clip = cut_clip(
+        source, tmp_path / "clip.mp4", start=start, end=end, has_video=True, has_audio=False
+    )
+    assert (
+        len(decoded(clip))
+        == plan.head_frames
+        + round((plan.last_key - plan.first_key) * 30000 / 1001)
+        + plan.tail_frames
+    )
+    assert_every_frame_matches(source, clip, round(plan.first_frame * 30000 / 1001))
+
+
+def test_open_gop_source_is_re_encoded_and_still_exact(tmp_path: Path) -> None:
+    source = make_source(
+        tmp_path / "open.mp4", rate="25", extra=["-x264-params", "open-gop=1:scenecut=0"]
+    )
+    assert plan_smart_cut(source, 0.5, 4.5) is None
+    clip = cut_clip(
+        source, tmp_path / "clip.mp4", start=0.5, end=4.5, has_video=True, has_audio=False
+    )
+    # Frames 0.52 s .. 4.48 s are 100; the re-encode path keeps length within one frame
+    # (ffmpeg rounds the first frame's offset onto the output time base).
+    assert abs(len(decoded(clip)) - 100) <= 1
+    assert_every_frame_matches(source, clip, 13)
