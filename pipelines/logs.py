@@ -39,4 +39,7 @@ def bind_run_id(run_id: str | None = None) -> str:
 
 
 def get_logger(name: str) -> Any:
+    # Library users who configure nothing still get logs on stderr, never mixed into stdout.
+    if not structlog.is_configured():
+        configure_logging()
     return structlog.get_logger(name)
