@@ -137,10 +137,7 @@ def search(
 ) -> None:
     """Search the library by meaning and words; each hit says where to jump."""
     with _library() as library:
-        try:
-            hits = library.search(query, k=k, video_id=video)
-        except VidscopeError as exc:
-            _fail(exc)
+        hits = library.search(query, k=k, video_id=video)
     if as_json:
         payload = [
             {key: value for key, value in asdict(h).items() if key != "chunk_id"} for h in hits
@@ -168,10 +165,7 @@ def transcript(
 ) -> None:
     """Export a video's transcript as text, JSON, SRT or WebVTT."""
     with _library() as library:
-        try:
-            text = library.transcript(video_id, fmt)
-        except VidscopeError as exc:
-            _fail(exc)
+        text = library.transcript(video_id, fmt)
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
@@ -189,20 +183,16 @@ def clip(
 ) -> None:
     """Cut a frame-accurate clip by time range, or the best hit for a query."""
     with _library() as library:
-        try:
-            if query is not None:
-                hit, path = library.clip_query(query, output=output, video_id=video_id)
-                err.print(
-                    f"best hit: {hit.title} ({hit.video_id}) "
-                    f"{_clock(hit.start)} – {_clock(hit.end)}"
-                )
-            elif video_id is not None and start is not None and end is not None:
-                path = library.clip(video_id, start=start, end=end, output=output)
-            else:
-                err.print("give a VIDEO_ID with --start and --end, or --query")
-                raise typer.Exit(2)
-        except VidscopeError as exc:
-            _fail(exc)
+        if query is not None:
+            hit, path = library.clip_query(query, output=output, video_id=video_id)
+            err.print(
+                f"best hit: {hit.title} ({hit.video_id}) {_clock(hit.start)} – {_clock(hit.end)}"
+            )
+        elif video_id is not None and start is not None and end is not None:
+            path = library.clip(video_id, start=start, end=end, output=output)
+        else:
+            err.print("give a VIDEO_ID with --start and --end, or --query")
+            raise typer.Exit(2)
     print(path)
 
 
@@ -236,10 +226,7 @@ def list_videos(
 def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
     """Delete a video: its rows, vectors and stored media."""
     with _library() as library:
-        try:
-            library.delete(video_id)
-        except VidscopeError as exc:
-            _fail(exc)
+        library.delete(video_id)
     err.print(f"deleted {video_id}")
 
 
