@@ -228,15 +228,11 @@ def ffmpeg_executable() -> str:
 
 def run_ffmpeg(args: list[str], *, timeout_s: float) -> None:
     """Runs ffmpeg with an argument list (never a shell), no stdin, and a time limit."""
-    run_ffmpeg_parallel([args], timeout_s=timeout_s)
-
-
-def run_ffmpeg_parallel(jobs: list[list[str]], *, timeout_s: float) -> None:
-    """Runs independent ffmpeg jobs at once and waits for all of them."""
-    wait_ffmpeg_jobs(start_ffmpeg_jobs(jobs), timeout_s=timeout_s)
+    wait_ffmpeg_jobs(start_ffmpeg_jobs([args]), timeout_s=timeout_s)
 
 
 def start_ffmpeg_jobs(jobs: list[list[str]]) -> list[subprocess.Popen[bytes]]:
+    """Starts independent ffmpeg jobs at once; pair with ``wait_ffmpeg_jobs``."""
     return [
         subprocess.Popen(
             [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args],
