@@ -143,30 +143,16 @@ def ingest_file(
         )
         indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=chunk_vectors)
         catalog.finish_job(job_id)
-    except VidscopeError as exc:
-        _abandon(
-            video_id,
-            media_path,
-            catalog,
-            indexes,
-            job_id,
-            exc.code,
-            exc.message,
-            purge=not replacing,
-        )
-        return IngestResult(video_id, title, "failed", error_code=exc.code, message=exc.message)
     except Exception as exc:
-        _abandon(
-            video_id,
-            media_path,
-            catalog,
-            indexes,
-            job_id,
-            "processing.failed",
-            str(exc),
-            purge=not replacing,
-        )
-        raise
+        # Typed failures become a failed result; anything else is recorded, then re-raised.
+        if isinstance(exc, VidscopeError):
+            code, message = exc.code, exc.message
+        else:
+            code, message = "processing.failed", str(exc)
+        _abandon(video_id, media_path, catalog, indexes, job_id, code, message, purge=not replacing)
+        if not isinstance(exc, VidscopeError):
+            raise
+        return IngestResult(video_id, title, "failed", error_code=code, message=message)
     progress("done", 1.0)
     log.info(
         "ingest.indexed",
