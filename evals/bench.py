@@ -169,6 +169,7 @@ def synthetic_library(size: int, rng: np.random.Generator) -> Path:
                 container="mp4",
                 media_path=f"media/{video_id}.mp4",
                 has_audio=True,
+                has_video=True,
                 size_bytes=1,
             )
         )

@@ -31,6 +31,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             container VARCHAR NOT NULL,
             media_path VARCHAR NOT NULL,
             has_audio BOOLEAN NOT NULL,
+            has_video BOOLEAN NOT NULL,
             size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
             language VARCHAR,
             error_code VARCHAR,
@@ -184,7 +185,8 @@ class Catalog:
 
     # -- videos -----------------------------------------------------------------------------
     _VIDEO_COLUMNS = (
-        "id, sha256, title, status, duration, container, media_path, has_audio, size_bytes, "
+        "id, sha256, title, status, duration, container, media_path, has_audio, has_video, "
+        "size_bytes, "
         "language, error_code"
     )
 
@@ -230,8 +232,8 @@ class Catalog:
         """Records a video as 'processing' (new, or re-run after a crash or --force)."""
         self.con.execute(
             """INSERT INTO videos (id, sha256, title, status, duration, container, media_path,
-                                   has_audio, size_bytes, language)
-               VALUES (?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?)
+                                   has_audio, has_video, size_bytes, language)
+               VALUES (?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET status = 'processing', title = excluded.title,
                    error_code = NULL, error_message = NULL, updated_at = now()""",
             [
@@ -242,6 +244,7 @@ class Catalog:
                 video.container,
                 video.media_path,
                 video.has_audio,
+                video.has_video,
                 video.size_bytes,
                 video.language,
             ],

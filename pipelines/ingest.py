@@ -100,6 +100,7 @@ def ingest_file(
         container=info.container,
         media_path=str(media_path.relative_to(settings.home)),
         has_audio=info.has_audio,
+        has_video=info.has_video,
         size_bytes=info.size_bytes,
     )
     # A forced re-run keeps the current version 'ready' and searchable until the new one

@@ -154,13 +154,12 @@ class Library:
         video = self.catalog.get_video(video_id)
         check_clip_range(video, start, end)
         end = min(end, video.duration)
-        has_video = video.container not in ("m4a", "mp3", "wav", "flac", "ogg")
         return cut_clip(
             self.media_path(video),
             Path(output),
             start=start,
             end=end,
-            has_video=has_video,
+            has_video=video.has_video,
             has_audio=video.has_audio,
             options=ClipOptions(
                 preset=self.settings.clip_preset, timeout_s=self.settings.ffmpeg_timeout_s

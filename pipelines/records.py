@@ -55,6 +55,7 @@ class Video:
     container: str
     media_path: str
     has_audio: bool
+    has_video: bool
     size_bytes: int
     language: str | None = None
     error_code: str | None = None

@@ -187,3 +187,30 @@ def test_open_gop_source_is_re_encoded_and_still_exact(tmp_path: Path) -> None:
     # (ffmpeg rounds the first frame's offset onto the output time base).
     assert abs(len(decoded(clip)) - 100) <= 1
     assert_every_frame_matches(source, clip, 13)
+
+
+def test_ogg_with_video_keeps_its_picture_in_clips(library: Library, tmp_path: Path) -> None:
+    from pipelines.media import run_ffmpeg
+
+    ogg = tmp_path / "lecture.ogg"  # Theora video + Vorbis audio in Ogg
+    run_ffmpeg(
+        [
+            "-i",
+            str(TALK),
+            "-t",
+            "8",
+            "-c:v",
+            "libtheora",
+            "-q:v",
+            "5",
+            "-c:a",
+            "libvorbis",
+            str(ogg),
+        ],
+        timeout_s=120,
+    )
+    [result] = list(library.ingest([ogg]))
+    assert library.get_video(result.video_id).has_video
+    out = library.clip(result.video_id, start=1.0, end=3.0, output=tmp_path / "cut.mp4")
+    with av.open(str(out)) as media:
+        assert media.streams.video and media.streams.audio

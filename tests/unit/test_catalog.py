@@ -22,6 +22,7 @@ def video(video_id: str = "v1") -> Video:
         container="mp4",
         media_path=f"media/{video_id}.mp4",
         has_audio=True,
+        has_video=True,
         size_bytes=100,
     )
 
