@@ -101,15 +101,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass(frozen=True)
-class StoredSegment:
-    id: int
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...]
-
-
-@dataclass(frozen=True)
 class PassageSentence:
     start: float
     end: float
@@ -347,9 +338,9 @@ class Catalog:
         self.con.execute(f"INSERT INTO {target} SELECT {placeholders}", columns)
 
     # -- transcripts and chunks ------------------------------------------------------------
-    def segments(self, video_id: str) -> list[StoredSegment]:
+    def segments(self, video_id: str) -> list[Segment]:
         rows = self.con.execute(
-            'SELECT idx, id, start, "end", text FROM segments WHERE video_id = ? ORDER BY idx',
+            'SELECT idx, start, "end", text FROM segments WHERE video_id = ? ORDER BY idx',
             [video_id],
         ).fetchall()
         words: dict[int, list[Word]] = {}
@@ -360,8 +351,7 @@ class Catalog:
         ).fetchall():
             words.setdefault(segment_idx, []).append(Word(start, end, word, prob))
         return [
-            StoredSegment(sid, start, end, text, tuple(words.get(idx, ())))
-            for idx, sid, start, end, text in rows
+            Segment(start, end, text, tuple(words.get(idx, ()))) for idx, start, end, text in rows
         ]
 
     def passages(self, chunk_ids: Iterable[int]) -> dict[int, Passage]:

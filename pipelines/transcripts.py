@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 import pysubs2
 
-from pipelines.catalog import StoredSegment
 from pipelines.errors import QueryError
+from pipelines.records import Segment
 
 FORMATS = ("txt", "json", "srt", "vtt")
 
@@ -19,7 +19,7 @@ def format_timestamp(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-def export_transcript(segments: Sequence[StoredSegment], fmt: str) -> str:
+def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
     if fmt not in FORMATS:
         raise QueryError(
             f"unknown transcript format {fmt!r}; choose one of {', '.join(FORMATS)}",
