@@ -62,7 +62,7 @@ class Library:
         }
         interrupted = self.catalog.list_videos("processing") + self.catalog.list_videos("deleting")
         for video in interrupted:
-            purge_video(video.id, self.settings.home / video.media_path, self.catalog, self.indexes)
+            purge_video(video.id, self.media_path(video), self.catalog, self.indexes)
             done["videos_purged"] += 1
         known = {Path(v.media_path).name for v in self.catalog.list_videos()}
         for file in self.settings.media_dir.iterdir():
