@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from pipelines.config import Settings, load_settings
-from pipelines.errors import VidscopeError
+from pipelines.errors import ClipError, VidscopeError
 from pipelines.logs import bind_run_id, configure_logging
 from pipelines.transcripts import FORMATS, format_timestamp
 
@@ -27,14 +29,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+# soft_wrap: a line printed to a file or pipe stays one line (grep-able), not cut at 80 columns.
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 _state: dict[str, Any] = {}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(text: object) -> str:
+    """User-provided text (titles, file names) made safe to print: Rich markup escaped and
+    control characters shown as escapes, so a name can neither style nor drive the terminal."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
 
 
 @app.callback()
 def _global(
     home: Annotated[
-        Path | None, typer.Option(help="Library folder [env: VIDSCOPE_HOME; default data/library]")
+        Path | None,
+        typer.Option(
+            help="Library folder (default: data/library)",
+            envvar="VIDSCOPE_HOME",
+            show_envvar=True,
+        ),
     ] = None,
 ) -> None:
     overrides: dict[str, object] = {"home": home} if home else {}
@@ -50,8 +66,8 @@ def _global(
     _state["settings"] = settings
 
 
-def _fail(exc: VidscopeError) -> None:
-    err.print(f"[bold red]error[/] {escape(f'[{exc.code}] {exc.message}')}", highlight=False)
+def _fail(exc: VidscopeError) -> NoReturn:
+    err.print(f"[bold red]error[/] {_plain(f'[{exc.code}] {exc.message}')}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -68,20 +84,35 @@ def _library() -> Iterator[Any]:
 
 
 def _clock(seconds: float) -> str:
-    return f"{format_timestamp(seconds)}.{int(round(seconds % 1, 1) * 10) % 10}"
+    """HH:MM:SS.t, rounded to the nearest tenth (8.97 s is 00:00:09.0, not 00:00:08.0)."""
+    tenths = round(seconds * 10)
+    return f"{format_timestamp(tenths // 10)}.{tenths % 10}"
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Video/audio files or folders")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Video/audio files or folders", metavar="PATH...")
+    ],
     force: Annotated[bool, typer.Option(help="Reprocess files that are already indexed")] = False,
+    audio_track: Annotated[
+        int | None,
+        typer.Option(
+            help="Audio track to transcribe, counting from 0 (default: the track marked "
+            "default, else the first); 'vidscope list' shows each video's tracks",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Add videos to the library: transcribe, chunk, embed and index them."""
     failed = 0
     with _library() as library:
-        files = library.expand_paths(paths)
+        expanded = library.expand_paths(paths)
+        for path, reason in expanded.skipped:
+            err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
+        files = expanded.files
         if not files:
-            err.print("no video or audio files found in " + ", ".join(map(str, paths)))
+            err.print(_plain("no video or audio files found in " + ", ".join(map(str, paths))))
             raise typer.Exit(1)
         columns = (
             TextColumn("{task.description}"),
@@ -91,26 +122,28 @@ def ingest(
         )
         with Progress(*columns, console=err, transient=False) as bars:
             for path in files:
-                task = bars.add_task(escape(f"{path.name} · probe"), total=1.0)
+                task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
 
                 def report(
                     stage: str, fraction: float, task: Any = task, name: str = path.name
                 ) -> None:
-                    bars.update(task, description=escape(f"{name} · {stage}"), completed=fraction)
+                    bars.update(task, description=_plain(f"{name} · {stage}"), completed=fraction)
 
-                result = library.ingest_file(path, force=force, progress=report)
+                result = library.ingest_file(
+                    path, force=force, audio_track=audio_track, progress=report
+                )
                 bars.update(
-                    task, completed=1.0, description=escape(f"{path.name} · {result.status}")
+                    task, completed=1.0, description=_plain(f"{path.name} · {result.status}")
                 )
                 if result.status == "failed":
                     failed += 1
                     bars.console.print(
-                        "[red]✗[/] " + escape(f"{path}: [{result.error_code}] {result.message}"),
+                        "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {result.message}"),
                         highlight=False,
                     )
                 elif result.status == "already_indexed":
                     bars.console.print(
-                        "[yellow]=[/] " + escape(f"{path}: already indexed as {result.video_id}"),
+                        "[yellow]=[/] " + _plain(f"{path}: already indexed as {result.video_id}"),
                         highlight=False,
                     )
                 else:
@@ -120,7 +153,7 @@ def ingest(
                         else "no speech found"
                     )
                     bars.console.print(
-                        "[green]✓[/] " + escape(f"{path}: indexed as {result.video_id} ({detail})"),
+                        "[green]✓[/] " + _plain(f"{path}: indexed as {result.video_id} ({detail})"),
                         highlight=False,
                     )
     if failed:
@@ -131,7 +164,7 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What you are looking for, in your own words")],
-    k: Annotated[int, typer.Option("--k", "-k", help="Number of hits", min=1, max=200)] = 10,
+    k: Annotated[int, typer.Option("--k", "-k", help="Number of hits, 1 to 200")] = 10,
     video: Annotated[str | None, typer.Option(help="Only search this video id")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
 ) -> None:
@@ -145,14 +178,17 @@ def search(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     if not hits:
-        print("no matches")
+        print("no results: nothing in the library is close to that query")
         return
     for rank, hit in enumerate(hits, start=1):
-        print(
-            f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
-            f"({hit.video_id})  score {hit.score:.4f}"
+        out.print(
+            _plain(
+                f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
+                f"({hit.video_id})  score {hit.score:.4f}"
+            ),
+            highlight=False,
         )
-        print(f"    {hit.text}")
+        out.print(_plain(f"    {hit.text}"), highlight=False)
 
 
 @app.command()
@@ -167,10 +203,29 @@ def transcript(
     with _library() as library:
         text = library.transcript(video_id, fmt)
     if output:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        _write_text(output, text)
+        err.print(_plain(f"wrote {output}"), highlight=False)
     else:
         sys.stdout.write(text)
+
+
+def _write_text(output: Path, text: str) -> None:
+    """Writes a file, creating missing folders; a folder or an unwritable place is a coded
+    error, not a traceback."""
+    if output.is_dir():
+        _fail(
+            VidscopeError(
+                f"{output} is a folder; give a file name, e.g. {output / 'transcript.srt'}",
+                code="output.is_folder",
+            )
+        )
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(
+            VidscopeError(f"cannot write {output}: {exc.strerror or exc}", code="output.unwritable")
+        )
 
 
 @app.command()
@@ -191,8 +246,14 @@ def clip(
         elif video_id is not None and start is not None and end is not None:
             path = library.clip(video_id, start=start, end=end, output=output)
         else:
-            err.print("give a VIDEO_ID with --start and --end, or --query")
-            raise typer.Exit(2)
+            missing = "VIDEO_ID" if video_id is None else "--start" if start is None else "--end"
+            _fail(
+                ClipError(
+                    f"missing {missing}: give a VIDEO_ID with --start and --end (seconds), "
+                    "or --query",
+                    code="clip.missing_range",
+                )
+            )
     print(path)
 
 
@@ -200,26 +261,37 @@ def clip(
 def list_videos(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
 ) -> None:
-    """List the videos in the library."""
+    """List the videos in the library, with their audio tracks and whether speech was found."""
     with _library() as library:
         videos = library.list_videos()
+        sentences = library.catalog.segment_counts()
     if as_json:
         payload = [
-            {"id": v.id, "title": v.title, "status": v.status, "duration": v.duration}
+            {
+                "id": v.id,
+                "title": v.title,
+                "status": v.status,
+                "duration": v.duration,
+                "audio_track": v.audio_track,
+                "audio_tracks": v.audio_tracks,
+                "sentences": sentences.get(v.id, 0),
+            }
             for v in videos
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    table = Table("id", "title", "status", "duration", "speech")
+    table = Table("id", "title", "status", "duration", "audio", "speech")
     for v in videos:
-        table.add_row(
-            v.id,
-            v.title,
-            v.status,
-            format_timestamp(v.duration),
-            "yes" if v.has_audio else "no audio",
-        )
-    Console().print(table)
+        if v.audio_track is None:
+            audio = "no audio"
+        elif v.audio_tracks > 1:
+            audio = f"track {v.audio_track} of {v.audio_tracks}"
+        else:
+            audio = "1 track"
+        count = sentences.get(v.id, 0)
+        speech = f"{count} sentences" if count else ("none found" if v.has_audio else "—")
+        table.add_row(v.id, _plain(v.title), v.status, format_timestamp(v.duration), audio, speech)
+    out.print(table)
 
 
 @app.command()
@@ -238,7 +310,13 @@ def reindex() -> None:
     err.print(f"reindexed {count} passages")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # SystemExit unwinds like Ctrl-C: FFmpeg children are stopped, partial files removed.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     command: Callable[..., Any] = app
     command(args=argv)
 

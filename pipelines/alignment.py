@@ -14,20 +14,31 @@ from pipelines.records import Segment, Word
 
 FRAME_S = 0.01
 VOICE_OVER_FLOOR_DB = 20.0
+# The noise floor is measured around each second of audio (3 s either side), not over the
+# whole file: after a quiet narration, a noisy room's background would otherwise count as
+# voice, and words there would keep Whisper's early starts.
+FLOOR_BLOCK_FRAMES = 100
+FLOOR_REACH_BLOCKS = 3
 
 
 def voiced_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Boolean per 10 ms frame: louder than the recording's noise floor by 20 dB."""
+    """Boolean per 10 ms frame: 20 dB louder than the local noise floor (10th percentile of
+    the frame levels within about 3 s), or 10 dB below the local peak when the stretch is
+    too noisy for that."""
     hop = int(sample_rate * FRAME_S)
     count = len(audio) // hop
     if count == 0:
         return np.zeros(0, dtype=bool)
     frames = audio[: count * hop].reshape(count, hop).astype(np.float64)
     level_db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
-    floor_db = float(np.percentile(level_db, 10))
-    peak_db = float(np.percentile(level_db, 99))
-    threshold = min(floor_db + VOICE_OVER_FLOOR_DB, peak_db - 10.0)
-    voiced: np.ndarray = level_db > threshold
+    blocks = -(-count // FLOOR_BLOCK_FRAMES)
+    thresholds = np.empty(blocks)
+    for block in range(blocks):
+        first = max(0, (block - FLOOR_REACH_BLOCKS) * FLOOR_BLOCK_FRAMES)
+        last = min(count, (block + FLOOR_REACH_BLOCKS + 1) * FLOOR_BLOCK_FRAMES)
+        floor_db, peak_db = np.percentile(level_db[first:last], [10, 99])
+        thresholds[block] = min(floor_db + VOICE_OVER_FLOOR_DB, peak_db - 10.0)
+    voiced: np.ndarray = level_db > np.repeat(thresholds, FLOOR_BLOCK_FRAMES)[:count]
     return voiced
 
 

@@ -96,6 +96,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX chunks_by_video ON chunks(video_id)",
         "CREATE INDEX jobs_by_video ON jobs(video_id)",
     ),
+    (
+        # Which audio stream was transcribed (FFmpeg's 0:a:N) and how many the file has.
+        "ALTER TABLE videos ADD COLUMN audio_track INTEGER",
+        "ALTER TABLE videos ADD COLUMN audio_tracks INTEGER DEFAULT 0",
+        "UPDATE videos SET audio_track = 0, audio_tracks = 1 WHERE has_audio",
+        # The channel a sentence was spoken on, when each channel is one speaker.
+        "ALTER TABLE segments ADD COLUMN speaker VARCHAR",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -169,6 +177,11 @@ class Catalog:
                 for statement in MIGRATIONS[version - 1]:
                     self.con.execute(statement)
                 self.con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+        if current < SCHEMA_VERSION:
+            # Write the new schema into the database file now: DuckDB 1.5 cannot replay an
+            # ALTER TABLE ... DEFAULT from the write-ahead log, so a process killed before the
+            # next automatic checkpoint would leave a library that no longer opens.
+            self.con.execute("CHECKPOINT")
         return SCHEMA_VERSION
 
     def transaction(self) -> _Transaction:
@@ -177,8 +190,7 @@ class Catalog:
     # -- videos -----------------------------------------------------------------------------
     _VIDEO_COLUMNS = (
         "id, sha256, title, status, duration, container, media_path, has_audio, has_video, "
-        "size_bytes, "
-        "language, error_code"
+        "size_bytes, language, error_code, audio_track, coalesce(audio_tracks, 0)"
     )
 
     def _video(self, row: Sequence[Any]) -> Video:
@@ -223,9 +235,12 @@ class Catalog:
         """Records a video as 'processing' (new, or re-run after a crash or --force)."""
         self.con.execute(
             """INSERT INTO videos (id, sha256, title, status, duration, container, media_path,
-                                   has_audio, has_video, size_bytes, language)
-               VALUES (?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?, ?)
+                                   has_audio, has_video, size_bytes, language, audio_track,
+                                   audio_tracks)
+               VALUES (?, ?, ?, 'processing', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                ON CONFLICT (id) DO UPDATE SET status = 'processing', title = excluded.title,
+                   duration = excluded.duration, audio_track = excluded.audio_track,
+                   audio_tracks = excluded.audio_tracks,
                    error_code = NULL, error_message = NULL, updated_at = now()""",
             [
                 video.id,
@@ -238,6 +253,8 @@ class Catalog:
                 video.has_video,
                 video.size_bytes,
                 video.language,
+                video.audio_track,
+                video.audio_tracks,
             ],
         )
 
@@ -245,14 +262,18 @@ class Catalog:
         self,
         *,
         video_id: str,
+        job_id: str | None = None,
+        audio_track: int | None = None,
         language: str | None,
         segments: Sequence[Segment],
         chunks: Sequence[Chunk],
         chunk_vectors: np.ndarray,
         segment_vectors: np.ndarray,
     ) -> list[int]:
-        """Atomically replaces a video's segments, words and chunks and marks it ready.
-        Returns the new chunk ids, in chunk order (they are the vector ids in the index)."""
+        """Atomically replaces a video's segments, words and chunks, marks it ready and
+        finishes its ingest job ``job_id``: after this commit the video is done, whatever
+        happens to the derived indexes. Returns the new chunk ids, in chunk order (they are
+        the vector ids in the index)."""
         if len(chunks) != len(chunk_vectors) or len(segments) != len(segment_vectors):
             raise ValueError("one embedding per chunk and per segment expected")
         with self.transaction():
@@ -261,7 +282,7 @@ class Catalog:
             chunk_ids = self._next_ids("chunk_ids", len(chunks))
             if segments:
                 self._insert_columns(
-                    'segments (id, video_id, idx, start, "end", text, embedding)',
+                    'segments (id, video_id, idx, start, "end", text, embedding, speaker)',
                     [
                         segment_ids,
                         [video_id] * len(segments),
@@ -270,6 +291,7 @@ class Catalog:
                         [s.end for s in segments],
                         [s.text for s in segments],
                         _blobs(segment_vectors),
+                        [s.speaker for s in segments],
                     ],
                 )
                 word_rows = [
@@ -304,6 +326,12 @@ class Catalog:
                 "error_message = NULL, updated_at = now() WHERE id = ?",
                 [language, video_id],
             )
+            if audio_track is not None:
+                self.con.execute(
+                    "UPDATE videos SET audio_track = ? WHERE id = ?", [audio_track, video_id]
+                )
+            if job_id is not None:
+                self.finish_job(job_id)
         return chunk_ids
 
     def begin_delete(self, video_id: str) -> None:
@@ -340,7 +368,7 @@ class Catalog:
     # -- transcripts and chunks ------------------------------------------------------------
     def segments(self, video_id: str) -> list[Segment]:
         rows = self.con.execute(
-            'SELECT idx, start, "end", text FROM segments WHERE video_id = ? ORDER BY idx',
+            'SELECT idx, start, "end", text, speaker FROM segments WHERE video_id = ? ORDER BY idx',
             [video_id],
         ).fetchall()
         words: dict[int, list[Word]] = {}
@@ -351,8 +379,14 @@ class Catalog:
         ).fetchall():
             words.setdefault(segment_idx, []).append(Word(start, end, word, prob))
         return [
-            Segment(start, end, text, tuple(words.get(idx, ()))) for idx, start, end, text in rows
+            Segment(start, end, text, tuple(words.get(idx, ())), speaker)
+            for idx, start, end, text, speaker in rows
         ]
+
+    def segment_counts(self) -> dict[str, int]:
+        """Transcribed sentences per video id (videos with none are absent)."""
+        rows = self.con.execute("SELECT video_id, count(*) FROM segments GROUP BY video_id")
+        return {str(video_id): int(n) for video_id, n in rows.fetchall()}
 
     def passages(self, chunk_ids: Iterable[int]) -> dict[int, Passage]:
         """Chunks with their video title and their sentences (with embeddings), by chunk id.

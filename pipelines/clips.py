@@ -9,6 +9,7 @@ there and drops the frames before ``start``."""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ class ClipOptions:
 
 
 def check_clip_range(video: Video, start: float, end: float) -> None:
-    if start < 0 or end <= start:
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
         raise ClipError(
             f"invalid range {start:.2f}-{end:.2f} s: need 0 <= start < end",
             code="clip.bad_range",

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from pipelines.audio import SAMPLE_RATE, SpeechChannel, decode_audio, speech_channels
 from pipelines.catalog import Catalog
 from pipelines.chunking import ChunkOptions, build_chunks
 from pipelines.config import Settings
@@ -17,14 +19,15 @@ from pipelines.logs import get_logger
 from pipelines.media import (
     check_decoded_audio,
     check_local_file,
+    choose_audio_track,
     probe,
     sha256_file,
     store_media,
     validate,
 )
-from pipelines.records import IngestResult, Segment, Video
+from pipelines.records import IngestResult, MediaInfo, Segment, Video
 from pipelines.search_indexes import SearchIndexes
-from pipelines.transcribe import SAMPLE_RATE, TranscribeOptions, decode_audio, transcribe_audio
+from pipelines.transcribe import TranscribeOptions, transcribe_audio
 
 Progress = Callable[[str, float], None]
 log = get_logger(__name__)
@@ -67,16 +70,20 @@ def ingest_file(
     catalog: Catalog,
     indexes: SearchIndexes,
     force: bool = False,
+    audio_track: int | None = None,
     progress: Progress = _no_progress,
 ) -> IngestResult:
-    """Ingests one file. Rejections and failures come back as a 'failed' result (never half
-    a video in the library); programming errors propagate."""
+    """Ingests one file, transcribing ``audio_track`` (0:a:N; default: the track marked
+    default, else the first). Every failure comes back as a 'failed' result with a code and
+    leaves nothing half-written; an unexpected one is logged with its traceback as
+    ``processing.failed``, so one bad file never stops a batch."""
     title = Path(str(path)).stem
     try:
         progress("probe", 0.0)
         source = check_local_file(path, max_bytes=settings.max_file_bytes)
         info = probe(source, allowed=settings.allowed_containers)
         validate(info, source, max_duration_s=settings.max_duration_s)
+        track = choose_audio_track(info, audio_track, source)
         progress("hash", 0.0)
         sha256 = sha256_file(source)
     except VidscopeError as exc:
@@ -102,6 +109,8 @@ def ingest_file(
         has_audio=info.has_audio,
         has_video=info.has_video,
         size_bytes=info.size_bytes,
+        audio_track=track,
+        audio_tracks=len(info.audio_tracks),
     )
     # A forced re-run keeps the current version 'ready' and searchable until the new one
     # commits; a failure or crash then leaves it exactly as it was.
@@ -114,14 +123,12 @@ def ingest_file(
     try:
         segments: list[Segment] = []
         language = None
-        if info.has_audio:
+        if track is not None:
             progress("decode", 0.0)
-            audio = decode_audio(media_path)
-            check_decoded_audio(info, len(audio) / SAMPLE_RATE, source)
-            stream, language = transcribe_audio(audio, transcribe_options(settings))
-            for segment in stream:
-                segments.append(segment)
-                progress("transcribe", min(1.0, segment.end / max(info.duration, 1e-6)))
+            channels = decode_speech(media_path, info, track, source)
+            segments, language = transcribe_channels(
+                channels, transcribe_options(settings), info.duration, progress
+            )
         progress("embed", 0.0)
         chunks = build_chunks(segments, chunk_options(settings))
         # Sentences are embedded too, so a hit can point at the sentence that matches.
@@ -136,24 +143,28 @@ def ingest_file(
         old_ids = catalog.chunk_ids(video_id)
         new_ids = catalog.replace_transcript(
             video_id=video_id,
+            job_id=job_id,
+            audio_track=track,
             language=language,
             segments=segments,
             chunks=chunks,
             chunk_vectors=chunk_vectors,
             segment_vectors=segment_vectors,
         )
-        indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=chunk_vectors)
-        catalog.finish_job(job_id)
     except Exception as exc:
-        # Typed failures become a failed result; anything else is recorded, then re-raised.
         if isinstance(exc, VidscopeError):
             code, message = exc.code, exc.message
         else:
-            code, message = "processing.failed", str(exc)
+            log.error("ingest.unexpected_error", video_id=video_id, exc_info=True)
+            code, message = "processing.failed", f"{type(exc).__name__}: {exc}"
         _abandon(video_id, media_path, catalog, indexes, job_id, code, message, purge=not replacing)
-        if not isinstance(exc, VidscopeError):
-            raise
         return IngestResult(video_id, title, "failed", error_code=code, message=message)
+    # The catalog commit above finished the job: the video is ready even if the process dies
+    # now, and start-up repair rebuilds indexes that missed this update.
+    try:
+        indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=chunk_vectors)
+    except Exception:
+        log.error("index.update_failed", video_id=video_id, exc_info=True)
     progress("done", 1.0)
     log.info(
         "ingest.indexed",
@@ -164,6 +175,39 @@ def ingest_file(
         wall_s=round(time.perf_counter() - started, 2),
     )
     return IngestResult(video_id, title, "indexed", chunks=len(new_ids))
+
+
+def decode_speech(
+    media_path: Path, info: MediaInfo, track: int, source: Path
+) -> list[SpeechChannel]:
+    """The chosen track as one mono mix, or one channel per speaker for a two-channel call."""
+    spec = info.audio_tracks[track]
+    audio = decode_audio(
+        media_path, container=info.container, track=track, channels=2 if spec.channels == 2 else 1
+    )
+    check_decoded_audio(spec, audio.shape[1] / SAMPLE_RATE, source)
+    return speech_channels(audio)
+
+
+def transcribe_channels(
+    channels: list[SpeechChannel],
+    options: TranscribeOptions,
+    duration: float,
+    progress: Progress = _no_progress,
+) -> tuple[list[Segment], str | None]:
+    """Transcribes each channel on its own and merges the sentences in time order, each
+    labelled with its channel's speaker. Returns (segments, language of the first channel)."""
+    segments: list[Segment] = []
+    language = None
+    for number, channel in enumerate(channels):
+        stream, detected = transcribe_audio(channel.samples, options)
+        language = language or detected
+        for segment in stream:
+            segments.append(replace(segment, speaker=channel.speaker))
+            done = (number + min(1.0, segment.end / max(duration, 1e-6))) / len(channels)
+            progress("transcribe", done)
+    segments.sort(key=lambda s: (s.start, s.end))
+    return segments, language
 
 
 def _abandon(

@@ -13,9 +13,10 @@ from pipelines.catalog import Catalog
 from pipelines.clips import ClipOptions, check_clip_range, cut_clip
 from pipelines.config import Settings, get_settings
 from pipelines.embed import embed_texts
-from pipelines.errors import QueryError
+from pipelines.errors import QueryError, VidscopeError
 from pipelines.ingest import Progress, ingest_file, purge_video
 from pipelines.logs import get_logger
+from pipelines.paths import ExpandedPaths, expand_paths
 from pipelines.records import Hit, IngestResult, Video
 from pipelines.search import search_library
 from pipelines.search_indexes import SearchIndexes
@@ -32,7 +33,15 @@ class Library:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
-        self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VidscopeError(
+                f"cannot use {self.settings.home} as the library folder: {exc.strerror or exc}; "
+                "point --home (VIDSCOPE_HOME) at a folder you can write to",
+                code="library.unreadable",
+                home=str(self.settings.home),
+            ) from exc
         self.catalog = Catalog(self.settings.catalog_path)
         self.indexes = SearchIndexes(self.settings.index_dir)
         self.repair()
@@ -82,15 +91,27 @@ class Library:
         paths: Iterable[str | Path],
         *,
         force: bool = False,
+        audio_track: int | None = None,
         progress: Callable[[Path], Progress] | None = None,
     ) -> Iterator[IngestResult]:
-        """Ingests files and folders (folders: files with an allowed extension, recursively).
-        Yields one result per file; a bad file does not stop the others."""
-        for path in self.expand_paths(paths):
-            yield self.ingest_file(path, force=force, progress=progress(path) if progress else None)
+        """Ingests files and folders (folders: files with an allowed extension, recursively;
+        see ``expand_paths`` for what is skipped). Yields one result per file; a bad file does
+        not stop the others."""
+        for path in self.expand_paths(paths).files:
+            yield self.ingest_file(
+                path,
+                force=force,
+                audio_track=audio_track,
+                progress=progress(path) if progress else None,
+            )
 
     def ingest_file(
-        self, path: str | Path, *, force: bool = False, progress: Progress | None = None
+        self,
+        path: str | Path,
+        *,
+        force: bool = False,
+        audio_track: int | None = None,
+        progress: Progress | None = None,
     ) -> IngestResult:
         kwargs = {"progress": progress} if progress else {}
         return ingest_file(
@@ -99,23 +120,14 @@ class Library:
             catalog=self.catalog,
             indexes=self.indexes,
             force=force,
+            audio_track=audio_track,
             **kwargs,
         )
 
-    def expand_paths(self, paths: Iterable[str | Path]) -> list[Path]:
-        suffixes = {f".{c}" for c in self.settings.allowed_containers}
-        files: list[Path] = []
-        for raw in paths:
-            path = Path(raw)
-            if path.is_dir():
-                files.extend(
-                    sorted(
-                        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes
-                    )
-                )
-            else:
-                files.append(path)
-        return files
+    def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths:
+        """Files to ingest, and the files inside the given folders that are skipped, each
+        with the reason. A path named directly is always tried (ingest then reports it)."""
+        return expand_paths(paths, self.settings.allowed_containers)
 
     # -- read --------------------------------------------------------------------------------
     def list_videos(self) -> list[Video]:

@@ -3,6 +3,7 @@ name, and run ffmpeg safely. Nothing is decoded before validation passes."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -15,7 +16,8 @@ import av
 import imageio_ffmpeg
 
 from pipelines.errors import MediaError, ProcessingError
-from pipelines.records import MediaInfo
+from pipelines.logs import get_logger
+from pipelines.records import AudioTrack, MediaInfo
 
 # The demuxer each allowed container is opened with. Forcing the demuxer means FFmpeg never
 # probes the file against other formats (HLS playlists, concat lists, image sequences ...),
@@ -34,6 +36,7 @@ DEMUXERS = {
 }
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _HASH_BLOCK = 1024 * 1024
+log = get_logger(__name__)
 
 
 def sniff_container(head: bytes) -> str | None:
@@ -72,11 +75,11 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
             code="media.not_local",
             path=text,
         )
-    resolved = Path(text).expanduser().resolve()
     try:
+        resolved = Path(text).expanduser().resolve()
         info = resolved.stat()
-    except FileNotFoundError:
-        raise MediaError(f"{text}: no such file", code="media.not_found", path=text) from None
+    except OSError as exc:
+        raise _path_error(text, exc) from None
     if not stat.S_ISREG(info.st_mode):
         raise MediaError(
             f"{text}: not a regular file (devices, pipes and sockets are not accepted)",
@@ -97,10 +100,39 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
     return resolved
 
 
+def _path_error(text: str, exc: OSError) -> MediaError:
+    """A coded error for a path the OS refuses, naming what is wrong with it."""
+    if exc.errno == errno.ENOENT:
+        return MediaError(f"{text}: no such file", code="media.not_found", path=text)
+    if exc.errno == errno.ENOTDIR:
+        return MediaError(
+            f"{text}: no such file (a part of the path is a file, not a folder)",
+            code="media.not_found",
+            path=text,
+        )
+    if exc.errno == errno.ENAMETOOLONG:
+        return MediaError(
+            f"{text[:80]}…: the path or a name in it is longer than the system allows; "
+            "rename the file or move it to a shorter path",
+            code="media.bad_path",
+            path=text,
+        )
+    return MediaError(
+        f"{text}: cannot be read ({exc.strerror or exc}); check its permissions",
+        code="media.unreadable",
+        path=text,
+    )
+
+
 def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
-    """Reads the container headers with PyAV (no decoding). Raises MediaError on any rule."""
-    with path.open("rb") as handle:
-        head = handle.read(64)
+    """Reads the headers and every packet header with the sniffed container's demuxer (the
+    first video frame is the only thing decoded: it carries the display rotation). Returns the
+    facts later stages rely on; raises MediaError on any rule."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64)
+    except OSError as exc:
+        raise _path_error(str(path), exc) from None
     container = sniff_container(head)
     if container is None or container not in allowed:
         raise MediaError(
@@ -109,19 +141,30 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
             path=str(path),
         )
     try:
-        with av.open(str(path), format=DEMUXERS[container]) as media:
-            duration = _duration(media)
-            audio = media.streams.audio
-            audio_duration = None
-            if audio and audio[0].duration and audio[0].time_base:
-                audio_duration = float(audio[0].duration * audio[0].time_base)
+        with open_media(path, container) as media:
+            declared = _duration(media)
+            audio = list(media.streams.audio)
             video = [s for s in media.streams.video if not _is_cover_art(s)]
             width = height = None
             fps: float | None = None
+            rotation = 0
             if video:
                 width, height = video[0].codec_context.width, video[0].codec_context.height
                 rate = video[0].average_rate or video[0].guessed_rate
                 fps = float(rate) if rate else None
+                rotation = _rotation(media, video[0], path)
+            ends = _packet_ends(media, path, [*audio, *video])
+            tracks = tuple(_audio_track(n, s, ends.get(s.index, 0.0)) for n, s in enumerate(audio))
+            measured = max(ends.values(), default=0.0)
+            if (audio or video) and measured <= 0:
+                raise MediaError(
+                    f"{path.name}: no audio or video data could be read; the file is damaged "
+                    f"or is not really {container}",
+                    code="media.corrupt",
+                    path=str(path),
+                )
+            # Stream objects are only valid while the container is open.
+            _check_complete(path, declared, ends, [*audio, *video])
     except av.FFmpegError as exc:
         raise MediaError(
             f"{path.name}: the {container} file is damaged or truncated and cannot be read",
@@ -133,25 +176,114 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
         raise MediaError(
             f"{path.name}: has no audio or video stream", code="media.no_streams", path=str(path)
         )
-    if duration is None or duration <= 0:
-        raise MediaError(
-            f"{path.name}: the duration cannot be read; the file is damaged or truncated",
-            code="media.corrupt",
-            path=str(path),
-        )
     if container in ("mp4", "mov") and not video:
         container = "m4a"
     return MediaInfo(
         container=container,
-        duration=duration,
+        # A header without a duration (browser MediaRecorder WebM) is normal: measure it.
+        duration=declared if declared else measured,
         size_bytes=path.stat().st_size,
         has_audio=bool(audio),
         has_video=bool(video),
         width=width,
         height=height,
         fps=fps,
-        audio_duration=audio_duration,
+        audio_tracks=tracks,
+        rotation=rotation,
     )
+
+
+def open_media(path: Path, container: str) -> av.container.InputContainer:
+    """Opens ``path`` with the demuxer of its sniffed container, never FFmpeg's guess: every
+    read after the checks (probe, decode, clips) must see the file the checks saw."""
+    return av.open(str(path), format=DEMUXERS[container])
+
+
+def _audio_track(number: int, stream: av.audio.stream.AudioStream, end: float) -> AudioTrack:
+    language = stream.metadata.get("language")
+    return AudioTrack(
+        number=number,
+        duration=round(max(0.0, end - _start_s(stream)), 3),
+        codec=stream.codec_context.name,
+        channels=stream.codec_context.channels,
+        default=bool(stream.disposition & av.stream.Disposition.default),
+        language=None if language in (None, "und") else language,
+        title=stream.metadata.get("title") or None,
+    )
+
+
+def _rotation(
+    media: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
+) -> int:
+    """Degrees of the display matrix, read from the first decoded frame."""
+    try:
+        frame = next(media.decode(stream), None)
+    except av.FFmpegError as exc:
+        raise MediaError(
+            f"{path.name}: its {stream.codec_context.name} video cannot be decoded",
+            code="media.undecodable",
+            path=str(path),
+            detail=str(exc),
+        ) from exc
+    media.seek(0)
+    return int(round(frame.rotation)) % 360 if frame is not None else 0
+
+
+def _packet_ends(
+    media: av.container.InputContainer, path: Path, streams: list[av.stream.Stream]
+) -> dict[int, float]:
+    """Where each stream's packets really end (seconds): reads packet headers, no decoding.
+    A read error part-way is what a cut-off file looks like: the ends so far are returned."""
+    ends: dict[int, float] = {}
+    if not streams:
+        return ends
+    try:
+        for packet in media.demux(streams):
+            if packet.pts is None or packet.time_base is None:
+                continue
+            end = float((packet.pts + (packet.duration or 0)) * packet.time_base)
+            index = packet.stream.index
+            if end > ends.get(index, 0.0):
+                ends[index] = end
+    except av.FFmpegError as exc:
+        if not ends:
+            raise
+        log.info("probe.read_error", path=str(path), detail=str(exc))
+    return ends
+
+
+def _start_s(stream: av.stream.Stream) -> float:
+    if stream.start_time is None or stream.time_base is None:
+        return 0.0
+    return max(0.0, float(stream.start_time * stream.time_base))
+
+
+def _check_complete(
+    path: Path,
+    declared: float | None,
+    ends: dict[int, float],
+    streams: list[av.stream.Stream],
+) -> None:
+    """A header that promises more than the packets hold means a cut-off file (an interrupted
+    download or recording whose index survived at the front). Checked for every stream."""
+    for stream in streams:
+        promised = (
+            float(stream.duration * stream.time_base)
+            if stream.duration and stream.time_base
+            else declared
+        )
+        found = ends.get(stream.index, 0.0)
+        start = _start_s(stream)
+        if promised and found - start < promised - max(1.0, 0.02 * promised):
+            raise MediaError(
+                f"{path.name}: its {stream.type} stream holds {max(0.0, found - start):.1f} s "
+                f"of the {promised:.1f} s its header promises; the file is truncated — "
+                "download or export it again",
+                code="media.truncated",
+                path=str(path),
+                found_s=round(found - start, 3),
+                expected_s=round(promised, 3),
+            )
 
 
 def validate(info: MediaInfo, path: Path, *, max_duration_s: float) -> None:
@@ -166,14 +298,32 @@ def validate(info: MediaInfo, path: Path, *, max_duration_s: float) -> None:
         )
 
 
-def check_decoded_audio(info: MediaInfo, decoded_s: float, path: Path) -> None:
-    """A file whose header promises more audio than decodes is truncated (e.g. an interrupted
-    download of a 'faststart' mp4, whose index survives at the front)."""
-    expected = info.audio_duration or info.duration
+def choose_audio_track(info: MediaInfo, requested: int | None, path: Path) -> int | None:
+    """The audio track to transcribe: ``requested`` (0:a:N) if given, else the one marked
+    default, else the first; None for a file without sound."""
+    if requested is None:
+        return info.default_audio_track()
+    if not 0 <= requested < len(info.audio_tracks):
+        available = "; ".join(t.describe() for t in info.audio_tracks) or "none"
+        raise MediaError(
+            f"{path.name}: has no audio track #{requested} (--audio-track counts from 0; "
+            f"tracks: {available})",
+            code="media.no_such_track",
+            path=str(path),
+            requested=requested,
+        )
+    return requested
+
+
+def check_decoded_audio(track: AudioTrack, decoded_s: float, path: Path) -> None:
+    """Packets that are present but do not decode (damaged data inside an intact container)
+    show up only here: less sound than the track's packets span."""
+    expected = track.duration
     if decoded_s < expected - max(1.0, 0.02 * expected):
         raise MediaError(
-            f"{path.name}: only {decoded_s:.1f} s of its {expected:.1f} s of audio could be "
-            "decoded; the file is truncated or damaged — download or export it again",
+            f"{path.name}: only {decoded_s:.1f} s of the {expected:.1f} s of audio track "
+            f"#{track.number} could be decoded; the file is truncated or damaged — "
+            "download or export it again",
             code="media.truncated",
             path=str(path),
             decoded_s=decoded_s,

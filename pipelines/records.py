@@ -19,6 +19,7 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = ()
+    speaker: str | None = None  # set when each channel of a recording is one speaker
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,46 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class AudioTrack:
+    """One audio stream; ``number`` counts audio streams only (FFmpeg's ``0:a:N``)."""
+
+    number: int
+    codec: str
+    channels: int
+    duration: float = 0.0  # measured from its packets
+    default: bool = False
+    language: str | None = None
+    title: str | None = None
+
+    def describe(self) -> str:
+        extras = [x for x in (self.title, self.language) if x]
+        name = f"#{self.number} {self.codec} {self.channels}ch"
+        return (
+            name
+            + (f" ({', '.join(extras)})" if extras else "")
+            + (" default" if self.default else "")
+        )
+
+
+@dataclass(frozen=True)
 class MediaInfo:
-    container: str
-    duration: float
+    container: str  # the allowed container the content was sniffed as
+    duration: float  # from the header, or measured from the packets when it has none
     size_bytes: int
     has_audio: bool
     has_video: bool
     width: int | None = None
     height: int | None = None
     fps: float | None = None
-    audio_duration: float | None = None  # as declared by the audio stream's header
+    audio_tracks: tuple[AudioTrack, ...] = ()
+    rotation: int = 0  # degrees the display matrix turns the stored picture
+
+    def default_audio_track(self) -> int | None:
+        """The track marked default, else the first; None without audio."""
+        if not self.audio_tracks:
+            return None
+        marked = [t.number for t in self.audio_tracks if t.default]
+        return marked[0] if marked else 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +90,8 @@ class Video:
     size_bytes: int
     language: str | None = None
     error_code: str | None = None
+    audio_track: int | None = None  # the audio stream transcribed (0:a:N), None without audio
+    audio_tracks: int = 0  # how many audio streams the file has
 
 
 @dataclass(frozen=True)

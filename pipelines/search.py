@@ -14,6 +14,7 @@ from pipelines.records import Hit
 
 MAX_QUERY_CHARS = 1000
 SNIPPET_CHARS = 280
+MAX_K = 200
 
 
 def check_query(query: str) -> str:
@@ -81,8 +82,8 @@ def search_library(
     rrf_k: int = 60,
 ) -> list[Hit]:
     query = check_query(query)
-    if k < 1:
-        raise QueryError(f"k must be at least 1, got {k}", code="query.bad_k")
+    if not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be between 1 and {MAX_K}, got {k}", code="query.bad_k")
     allowed = None
     if video_id is not None:
         catalog.get_video(video_id)  # raises video.not_found

