@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from pipelines.config import Settings, load_settings
 from pipelines.errors import ClipError, VidscopeError
@@ -280,16 +280,17 @@ def list_videos(
         ]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    table = Table("id", "title", "status", "duration", "audio", "speech")
+    # Ids are never wrapped or cut: they are what every other command takes.
+    table = Table(Column("id", no_wrap=True), "title", "status", "duration", "audio", "speech")
     for v in videos:
         if v.audio_track is None:
-            audio = "no audio"
+            audio = "none"
         elif v.audio_tracks > 1:
-            audio = f"track {v.audio_track} of {v.audio_tracks}"
+            audio = f"#{v.audio_track} of {v.audio_tracks}"
         else:
             audio = "1 track"
         count = sentences.get(v.id, 0)
-        speech = f"{count} sentences" if count else ("none found" if v.has_audio else "—")
+        speech = str(count) if count else ("none" if v.has_audio else "—")
         table.add_row(v.id, _plain(v.title), v.status, format_timestamp(v.duration), audio, speech)
     out.print(table)
 

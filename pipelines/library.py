@@ -149,6 +149,7 @@ class Library:
             k=k or self.settings.search_k,
             video_id=video_id,
             rrf_k=self.settings.rrf_k,
+            min_similarity=self.settings.search_min_similarity,
         )
 
     def _embed_query(self, text: str) -> np.ndarray:
@@ -172,7 +173,8 @@ class Library:
             start=start,
             end=end,
             has_video=video.has_video,
-            has_audio=video.has_audio,
+            has_audio=video.audio_track is not None,
+            audio_track=video.audio_track or 0,
             options=ClipOptions(
                 preset=self.settings.clip_preset, timeout_s=self.settings.ffmpeg_timeout_s
             ),

@@ -3,12 +3,16 @@ name, and run ffmpeg safely. Nothing is decoded before validation passes."""
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import hashlib
 import os
 import re
+import signal
 import stat
 import subprocess
+import sys
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -191,6 +195,17 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
         audio_tracks=tracks,
         rotation=rotation,
     )
+
+
+def sniff_file(path: Path) -> str:
+    """The allowed container of a stored file, by content (what ``probe`` accepted)."""
+    with path.open("rb") as handle:
+        container = sniff_container(handle.read(64))
+    if container is None:
+        raise MediaError(
+            f"{path.name}: not an allowed audio/video container", code="media.unsupported"
+        )
+    return container
 
 
 def open_media(path: Path, container: str) -> av.container.InputContainer:
@@ -381,40 +396,76 @@ def run_ffmpeg(args: list[str], *, timeout_s: float) -> None:
     wait_ffmpeg_jobs(start_ffmpeg_jobs([args]), timeout_s=timeout_s)
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """Runs in the child between fork and exec: the kernel kills FFmpeg when the Python
+    process ends, even by SIGKILL, so no encoder outlives an interrupted clip."""
+
+    def arm() -> None:
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
+
+
 def start_ffmpeg_jobs(jobs: list[list[str]]) -> list[subprocess.Popen[bytes]]:
-    """Starts independent ffmpeg jobs at once; pair with ``wait_ffmpeg_jobs``."""
-    return [
-        subprocess.Popen(
-            [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for args in jobs
-    ]
+    """Starts independent ffmpeg jobs at once; pair with ``wait_ffmpeg_jobs``, which stops
+    them all if the caller is interrupted."""
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for args in jobs:
+            processes.append(
+                subprocess.Popen(
+                    [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509
+                )
+            )
+    except BaseException:
+        stop_ffmpeg_jobs(processes)
+        raise
+    return processes
+
+
+def stop_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
 
 def wait_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
     """Waits for every job; the first failure raises once all have ended, so no process
-    outlives the call."""
+    outlives the call, also when the wait itself is interrupted (Ctrl-C, SIGTERM)."""
     failure: ProcessingError | None = None
-    for process in processes:
-        try:
-            _, stderr = process.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            for other in processes:
-                other.kill()
-            process.communicate()
-            failure = failure or ProcessingError(
-                f"ffmpeg took longer than {timeout_s:.0f} s (VIDSCOPE_FFMPEG_TIMEOUT_S)",
-                code="processing.timeout",
-            )
-            continue
-        if process.returncode != 0 and failure is None:
-            detail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-            failure = ProcessingError(
-                f"ffmpeg failed: {' | '.join(detail) or 'exit code ' + str(process.returncode)}",
-                code="processing.ffmpeg",
-            )
+    try:
+        for process in processes:
+            try:
+                _, stderr = process.communicate(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                stop_ffmpeg_jobs(processes)
+                failure = failure or ProcessingError(
+                    f"ffmpeg took longer than {timeout_s:.0f} s (VIDSCOPE_FFMPEG_TIMEOUT_S)",
+                    code="processing.timeout",
+                )
+                continue
+            if process.returncode != 0 and failure is None:
+                detail = " | ".join(stderr.decode(errors="replace").strip().splitlines()[-3:])
+                failure = ProcessingError(
+                    f"ffmpeg failed: {detail or 'exit code ' + str(process.returncode)}",
+                    code="processing.ffmpeg",
+                )
+    except BaseException:
+        stop_ffmpeg_jobs(processes)
+        raise
     if failure is not None:
         raise failure

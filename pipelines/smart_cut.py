@@ -5,18 +5,29 @@ are untouched. The parts are H.264 in MPEG-TS (Annex B, parameter sets in-band),
 FFmpeg's concat demuxer with explicit durations, and the audio is re-encoded once for the
 whole clip from the first video frame's time, so picture and sound stay in sync.
 
-``plan_smart_cut`` returns None whenever a smart cut is not safe (not H.264 4:2:0, open GOPs,
-or fewer than two keyframes in the range); the caller then re-encodes the whole clip."""
+``plan_smart_cut`` returns None whenever a smart cut is not safe (not H.264 4:2:0 with even
+sides, a display rotation, open GOPs, or fewer than two keyframes in the range); the caller
+then re-encodes the whole clip. A rotated phone video is the reason for the rotation rule:
+re-encoded ends come out turned upright while copied GOPs keep their sideways pixels."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
-from pipelines.media import run_ffmpeg, start_ffmpeg_jobs, wait_ffmpeg_jobs
+from pipelines.media import (
+    DEMUXERS,
+    open_media,
+    run_ffmpeg,
+    sniff_file,
+    start_ffmpeg_jobs,
+    stop_ffmpeg_jobs,
+    wait_ffmpeg_jobs,
+)
 
 MAX_PLANNED_FRAMES = 1_000_000  # about 9 h at 30 fps; longer ranges are re-encoded
 
@@ -34,13 +45,19 @@ class SmartCutPlan:
 
 
 def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | None:
-    """Reads packet headers only (no decoding) from the keyframe before ``start`` to ``end``."""
-    with av.open(str(source)) as media:
+    """Reads packet headers from the keyframe before ``start`` to ``end``; the only frame
+    decoded is the first (for its display rotation)."""
+    with open_media(source, sniff_file(source)) as media:
         if not media.streams.video:
             return None
         stream = media.streams.video[0]
         ctx = stream.codec_context
         if ctx.name != "h264" or ctx.pix_fmt != "yuv420p" or stream.time_base is None:
+            return None
+        if ctx.width % 2 or ctx.height % 2:
+            return None
+        first = next(media.decode(stream), None)
+        if first is None or round(first.rotation) % 360:
             return None
         base = stream.time_base
         media.seek(int(start / base), stream=stream, backward=True, any_frame=False)
@@ -97,6 +114,7 @@ def smart_cut(
     audio_bitrate: str,
     has_audio: bool,
     timeout_s: float,
+    audio_track: int = 0,
 ) -> None:
     encode = [
         "-an",
@@ -113,7 +131,8 @@ def smart_cut(
     ]
     if plan.profile in ("baseline", "main", "high"):
         encode[1:1] = ["-profile:v", plan.profile]
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".cut-") as tmp:
+    demuxer = ["-f", DEMUXERS[sniff_file(source)]]
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".cut-{os.getpid()}-") as tmp:
         work = Path(tmp)
         # The ends and the sound are independent encodes: run them at once, copy the GOPs
         # meanwhile, then join everything by stream copy.
@@ -121,7 +140,9 @@ def smart_cut(
         # would otherwise drop that frame and repeat the keyframe at the join.
         early = plan.frame_step / 4
         jobs = [
-            _encode_job(source, plan.last_key - early, plan.tail_frames, encode, work / "tail.ts")
+            _encode_job(
+                source, demuxer, plan.last_key - early, plan.tail_frames, encode, work / "tail.ts"
+            )
         ]
         parts = [
             (work / "middle.ts", plan.last_key - plan.first_key),
@@ -130,7 +151,12 @@ def smart_cut(
         if plan.head_frames:
             jobs.append(
                 _encode_job(
-                    source, plan.first_frame - early, plan.head_frames, encode, work / "head.ts"
+                    source,
+                    demuxer,
+                    plan.first_frame - early,
+                    plan.head_frames,
+                    encode,
+                    work / "head.ts",
                 )
             )
             parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
@@ -143,10 +169,11 @@ def smart_cut(
                     f"{plan.first_frame:.6f}",
                     "-t",
                     f"{span:.6f}",
+                    *demuxer,
                     "-i",
                     str(source),
                     "-map",
-                    "0:a:0",
+                    f"0:a:{audio_track}",
                     "-c:a",
                     "aac",
                     "-b:a",
@@ -157,8 +184,10 @@ def smart_cut(
         processes = start_ffmpeg_jobs(jobs)
         try:
             _copy_gops(source, work / "middle.ts", plan.first_key, plan.last_key)
-        finally:
-            wait_ffmpeg_jobs(processes, timeout_s=timeout_s)
+        except BaseException:
+            stop_ffmpeg_jobs(processes)
+            raise
+        wait_ffmpeg_jobs(processes, timeout_s=timeout_s)
         listing = work / "parts.txt"
         listing.write_text(
             "ffconcat version 1.0\n"
@@ -188,10 +217,13 @@ def smart_cut(
         )
 
 
-def _encode_job(source: Path, at: float, frames: int, encode: list[str], target: Path) -> list[str]:
+def _encode_job(
+    source: Path, demuxer: list[str], at: float, frames: int, encode: list[str], target: Path
+) -> list[str]:
     return [
         "-ss",
         f"{max(0.0, at):.6f}",
+        *demuxer,
         "-i",
         str(source),
         "-map",
@@ -206,7 +238,10 @@ def _encode_job(source: Path, at: float, frames: int, encode: list[str], target:
 def _copy_gops(source: Path, target: Path, first_key: float, last_key: float) -> None:
     """Remuxes, untouched, every packet from the keyframe at ``first_key`` up to (not
     including) the keyframe at ``last_key``, in decode order."""
-    with av.open(str(source)) as media, av.open(str(target), "w", format="mpegts") as out:
+    with (
+        open_media(source, sniff_file(source)) as media,
+        av.open(str(target), "w", format="mpegts") as out,
+    ):
         stream = media.streams.video[0]
         base = stream.time_base
         copy = out.add_stream_from_template(stream)

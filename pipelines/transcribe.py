@@ -65,6 +65,14 @@ def transcribe_audio(
 ) -> tuple[Iterator[Segment], str | None]:
     """Lazily yields segments with word timestamps; returns (segments, detected language)."""
     model = load_whisper(options.model, options.compute_type, options.threads)
+    if options.language not in (None, "en") and not model.model.is_multilingual:  # type: ignore[attr-defined]
+        # A local folder can hold an English-only model under any name: check the model.
+        raise ModelError(
+            f"the Whisper model {options.model!r} transcribes English only, so language "
+            f"{options.language!r} would be ignored; use a multilingual model "
+            "(VIDSCOPE_WHISPER_MODEL) or VIDSCOPE_WHISPER_LANGUAGE=en",
+            code="model.english_only",
+        )
     raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
         audio,
         beam_size=options.beam_size,

@@ -29,7 +29,7 @@ def _sentences(*texts: str) -> list[PassageSentence]:
 
 def test_best_sentence_is_most_similar() -> None:
     query = np.array([0, 0, 1, 0], dtype=np.float32)
-    assert best_sentence(_sentences("a", "b", "c", "d"), query) == 2
+    assert best_sentence(_sentences("a", "b", "c", "d"), query)[0] == 2
 
 
 def test_snippet_centres_on_best_sentence_and_marks_cuts() -> None:
