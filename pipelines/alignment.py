@@ -14,17 +14,19 @@ from pipelines.records import Segment, Word
 
 FRAME_S = 0.01
 VOICE_OVER_FLOOR_DB = 20.0
-# The noise floor is measured around each second of audio (3 s either side), not over the
-# whole file: after a quiet narration, a noisy room's background would otherwise count as
-# voice, and words there would keep Whisper's early starts.
+MIN_OVER_FLOOR_DB = 6.0
+# The noise floor is local ("minimum statistics"): the quietest tenth of each second, then the
+# lowest of those within 2 s either side. A floor for the whole file would come from its
+# quietest part, so after a quiet narration a noisy room's background would count as voice and
+# words there would keep Whisper's early starts. Speech pauses at least once in 5 s, so the
+# minimum finds the background between words; a change of room affects at most 2 s.
 FLOOR_BLOCK_FRAMES = 100
-FLOOR_REACH_BLOCKS = 3
+FLOOR_REACH_BLOCKS = 2
 
 
 def voiced_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Boolean per 10 ms frame: 20 dB louder than the local noise floor (10th percentile of
-    the frame levels within about 3 s), or 10 dB below the local peak when the stretch is
-    too noisy for that."""
+    """Boolean per 10 ms frame: 20 dB louder than the local noise floor, or (a stretch too
+    noisy for that) 10 dB below the local peak but still 6 dB over the floor."""
     hop = int(sample_rate * FRAME_S)
     count = len(audio) // hop
     if count == 0:
@@ -32,12 +34,18 @@ def voiced_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     frames = audio[: count * hop].reshape(count, hop).astype(np.float64)
     level_db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
     blocks = -(-count // FLOOR_BLOCK_FRAMES)
-    thresholds = np.empty(blocks)
-    for block in range(blocks):
-        first = max(0, (block - FLOOR_REACH_BLOCKS) * FLOOR_BLOCK_FRAMES)
-        last = min(count, (block + FLOOR_REACH_BLOCKS + 1) * FLOOR_BLOCK_FRAMES)
-        floor_db, peak_db = np.percentile(level_db[first:last], [10, 99])
-        thresholds[block] = min(floor_db + VOICE_OVER_FLOOR_DB, peak_db - 10.0)
+    padded = np.pad(level_db, (0, blocks * FLOOR_BLOCK_FRAMES - count), mode="edge")
+    per_block = padded.reshape(blocks, FLOOR_BLOCK_FRAMES)
+    block_floor = np.percentile(per_block, 10, axis=1)
+    block_peak = np.percentile(per_block, 99, axis=1)
+    reach = FLOOR_REACH_BLOCKS
+    floor = np.array([block_floor[max(0, b - reach) : b + reach + 1].min() for b in range(blocks)])
+    peak = np.array([block_peak[max(0, b - reach) : b + reach + 1].max() for b in range(blocks)])
+    # 20 dB over the floor; in a noisy stretch at most 10 dB under its peak; and never within
+    # 6 dB of the floor, so a stretch of background alone (its peak is the noise) is not voice.
+    thresholds = np.maximum(
+        np.minimum(floor + VOICE_OVER_FLOOR_DB, peak - 10.0), floor + MIN_OVER_FLOOR_DB
+    )
     voiced: np.ndarray = level_db > np.repeat(thresholds, FLOOR_BLOCK_FRAMES)[:count]
     return voiced
 

@@ -146,7 +146,7 @@ class Library:
             vectors=self.indexes.vectors,
             lexical=self.indexes.lexical,
             embed_query=self._embed_query,
-            k=k or self.settings.search_k,
+            k=self.settings.search_k if k is None else k,
             video_id=video_id,
             rrf_k=self.settings.rrf_k,
             min_similarity=self.settings.search_min_similarity,

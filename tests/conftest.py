@@ -61,3 +61,23 @@ def talk_copy(tmp_path: Path) -> Path:
     target.parent.mkdir()
     shutil.copy(TALK, target)
     return target
+
+
+class OddMedia:
+    """The odd-media corpus (tests/corpus.py), each file made on first use in one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._made: dict[str, Path] = {}
+
+    def __getitem__(self, name: str) -> Path:
+        from tests.corpus import MAKERS
+
+        if name not in self._made:
+            self._made[name] = MAKERS[name](self.folder)
+        return self._made[name]
+
+
+@pytest.fixture(scope="session")
+def odd_media(tmp_path_factory: pytest.TempPathFactory) -> OddMedia:
+    return OddMedia(tmp_path_factory.mktemp("odd-media"))

@@ -166,3 +166,25 @@ def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
         assert library.list_videos() == []
         assert library_files(library) == []
         assert len(library.indexes.vectors) == 0 and len(library.indexes.lexical) == 0
+
+
+def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.search_indexes import SearchIndexes
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # what the process sees of a kill at this point
+
+    settings = make_settings(tmp_path / "lib")
+    with Library(settings) as library:
+        monkeypatch.setattr(SearchIndexes, "replace", killed)
+        with pytest.raises(KeyboardInterrupt):
+            list(library.ingest([TALK]))
+        monkeypatch.undo()
+    with Library(settings) as library:  # start-up repair
+        [video] = library.list_videos()
+        assert video.status == "ready"
+        assert library.catalog.job_counts(video.id) == {"succeeded": 1}  # not 'interrupted'
+        assert np.array_equal(library.indexes.vectors.ids(), library.catalog.chunk_ids())
+        assert library.search("solar panels on the roof", k=1)[0].video_id == video.id

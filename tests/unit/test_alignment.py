@@ -1,0 +1,39 @@
+"""Word-boundary refinement with a noise floor local to each stretch of audio."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipelines.alignment import FRAME_S, refine_word_boundaries, voiced_frames
+from pipelines.records import Segment, Word
+
+RATE = 16_000
+
+
+def quiet_then_noisy() -> tuple[np.ndarray, float]:
+    """10 s of near-silence, then 10 s of steady noise with a 'word' (a loud tone) at 17 s."""
+    rng = np.random.default_rng(0)
+    audio = np.concatenate([rng.normal(0, 1e-4, 10 * RATE), rng.normal(0, 0.02, 10 * RATE)]).astype(
+        np.float32
+    )
+    onset = 17.0
+    t = np.arange(int(0.6 * RATE)) / RATE
+    audio[int(onset * RATE) : int(onset * RATE) + len(t)] += 0.3 * np.sin(2 * np.pi * 220 * t)
+    return audio, onset
+
+
+def test_background_noise_after_a_quiet_stretch_is_not_voice() -> None:
+    audio, onset = quiet_then_noisy()
+    voiced = voiced_frames(audio, RATE)
+    noise_only = voiced[int(12 / FRAME_S) : int(16.5 / FRAME_S)]
+    word = voiced[int((onset + 0.05) / FRAME_S) : int((onset + 0.55) / FRAME_S)]
+    assert noise_only.mean() < 0.05  # a file-wide floor (the quiet part) marked all of it voiced
+    assert word.all()
+
+
+def test_an_early_word_start_in_noise_moves_to_the_onset() -> None:
+    audio, onset = quiet_then_noisy()
+    early = Segment(16.0, 17.6, "hello", (Word(16.0, 17.6, "hello"),))  # Whisper's early start
+    [refined] = refine_word_boundaries([early], audio, RATE)
+    assert abs(refined.words[0].start - onset) <= 0.03
+    assert refined.start == refined.words[0].start
