@@ -51,6 +51,7 @@ def transcribe_options(settings: Settings) -> TranscribeOptions:
         vad_pad_ms=settings.whisper_vad_pad_ms,
         language=settings.whisper_language,
         threads=settings.threads,
+        decoders=settings.whisper_decoders,
     )
 
 

@@ -16,6 +16,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -160,7 +161,15 @@ def smart_cut(
                 )
             )
             parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
-        if has_audio:
+        copy_sound = has_audio and _copy_audio(
+            source,
+            work / "audio.m4a",
+            audio_track,
+            plan.first_frame,
+            plan.end_frame,
+            max_shift=plan.frame_step / 2,
+        )
+        if has_audio and not copy_sound:
             # Cut from the first frame's time, so picture and sound start together.
             span = plan.end_frame - plan.first_frame
             jobs.append(
@@ -215,6 +224,56 @@ def smart_cut(
             ],
             timeout_s=timeout_s,
         )
+
+
+# Codecs whose packets are all key frames and decode on their own (after a frame of warm-up
+# at most), so a cut on packet boundaries is clean.
+COPYABLE_AUDIO = ("aac", "mp3", "opus", "ac3", "eac3", "pcm_s16le")
+
+
+def _copy_audio(
+    source: Path, target: Path, track: int, start: float, end: float, *, max_shift: float
+) -> bool:
+    """Copies, untouched, the audio packets that cover [start, end) when the packet edges
+    fall within ``max_shift`` (half a video frame) of both cuts; returns False (nothing
+    written) when they do not, and the caller re-encodes the sound. Copying skips an audio
+    encode of the whole clip: on a slide talk, where little video is re-encoded, that encode
+    was the largest cost."""
+    with open_media(source, sniff_file(source)) as media:
+        if track >= len(media.streams.audio):
+            return False
+        stream = media.streams.audio[track]
+        if stream.codec_context.name not in COPYABLE_AUDIO or stream.time_base is None:
+            return False
+        base = stream.time_base
+        media.seek(int(max(0.0, start - 1.0) / base), stream=stream, backward=True)
+        packets: list[tuple[Any, int, int]] = []  # (packet, pts, duration)
+        for packet in media.demux(stream):
+            pts, duration = packet.pts, packet.duration
+            if pts is None or not duration:
+                continue
+            t, length = float(pts * base), float(duration * base)
+            if length / 2 > max_shift:
+                return False  # packets too long to land within half a frame of a cut
+            if t + length / 2 <= start:
+                continue
+            if t + length / 2 > end:
+                break
+            packets.append((packet, pts, duration))
+        if not packets:
+            return False
+        first = float(packets[0][1] * base)
+        last = float((packets[-1][1] + packets[-1][2]) * base)
+        if abs(first - start) > max_shift or abs(last - end) > max_shift:
+            return False
+        with av.open(str(target), "w", format="mp4") as out:
+            copy = out.add_stream_from_template(stream)
+            offset = packets[0][1]
+            for packet, pts, _ in packets:
+                packet.pts = packet.dts = pts - offset
+                packet.stream = copy
+                out.mux(packet)
+    return True
 
 
 def _encode_job(

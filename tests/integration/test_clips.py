@@ -214,3 +214,36 @@ def test_ogg_with_video_keeps_its_picture_in_clips(library: Library, tmp_path: P
     out = library.clip(result.video_id, start=1.0, end=3.0, output=tmp_path / "cut.mp4")
     with av.open(str(out)) as media:
         assert media.streams.video and media.streams.audio
+
+
+def test_sound_with_short_packets_is_copied_in_sync(tmp_path: Path) -> None:
+    """48 kHz AAC packets last 21 ms, under a 25 fps frame: the smart cut copies them instead
+    of re-encoding; the clip's sound must be the source's sound from the first frame on."""
+    from pipelines.audio import decode_audio
+    from pipelines.media import run_ffmpeg
+
+    source = tmp_path / "talk-48k.mp4"
+    run_ffmpeg(
+        ["-i", str(TALK), "-c:v", "copy", "-c:a", "aac", "-ar", "48000", str(source)],
+        timeout_s=60,
+    )
+    plan = plan_smart_cut(source, 3.37, 9.81)
+    assert plan is not None
+    out = cut_clip(source, tmp_path / "clip.mp4", start=3.37, end=9.81, has_video=True)
+    with av.open(str(source)) as original, av.open(str(out)) as clip:
+        packets = [p for p in clip.demux(audio=0) if p.size]
+        copied = {bytes(p) for p in original.demux(audio=0) if p.size}
+        assert packets and all(bytes(p) in copied for p in packets)  # untouched packets
+    facts = clip_facts(out)
+    assert abs(facts["audio_start"] - facts["video_start"]) <= FRAME  # type: ignore[operator]
+    assert abs(facts["audio_duration"] - (plan.end_frame - plan.first_frame)) <= FRAME  # type: ignore[operator]
+    # The sound lines up with the source's sound at the first frame's time (within 20 ms).
+    rate = 16_000
+    heard = decode_audio(out, container="mp4")[0][rate // 10 : rate * 3]  # skip codec warm-up
+    reference = decode_audio(source, container="mp4")[0]
+    first = int((plan.first_frame + 0.1) * rate)
+    lags = range(-rate // 10, rate // 10)
+    score = [
+        float(np.dot(heard, reference[first + lag : first + lag + len(heard)])) for lag in lags
+    ]
+    assert abs(lags[int(np.argmax(score))]) <= 0.02 * rate
