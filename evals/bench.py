@@ -179,6 +179,47 @@ def bench_ingest(key: str) -> dict[str, float]:
     return {f"{name}_{key}": value for name, value in results.items()}
 
 
+# Paraphrases of single sentences of talk-10min-voices (sentence index) and queries about
+# nothing in it: the relevance floor must keep the first and answer "no results" to the second.
+PARAPHRASES = (
+    ("the lawyers showed the pricing test, helped by the designers", 5),
+    ("our biggest client delayed the yearly budget forecast after arguing for a long time", 10),
+    ("warehouse staff raised questions about the new search function at the daily standup", 25),
+    ("engineers made the quarterly roadmap simpler because the due date changed", 35),
+    ("the designers celebrated the database move going smoothly", 50),
+    ("lawyers simplified last week's incident report", 70),
+    ("legal signed off on the spring marketing campaign with no big issues", 85),
+    ("data scientists wrote documentation for the accessibility review", 100),
+)
+NONSENSE = (
+    "a " * 500,
+    "zxqv blorf",
+    "recipe for chocolate cake",
+    "football world cup final score",
+    "medieval castle architecture",
+    "how to knit a sweater",
+    "lorem ipsum dolor sit amet",
+    "purple elephant dancing in the rain",
+)
+
+
+def bench_relevance(key: str) -> dict[str, float]:
+    """Top hit of each paraphrase lands on its sentence; nonsense gets no hits at all."""
+    sentences = json.loads((DATA / f"{TALKS[key]}.json").read_text())["sentences"]
+    with Library(load_settings(home=WORK / f"ingest-home-{key}")) as library:
+        found = 0
+        for query, index in PARAPHRASES:
+            hits = library.search(query, k=1)
+            truth = sentences[index]
+            if hits and hits[0].start < truth["end"] and hits[0].end > truth["start"]:
+                found += 1
+        empty = sum(1 for query in NONSENSE if not library.search(query, k=10))
+    return {
+        f"paraphrase_top1_{key}": found / len(PARAPHRASES),
+        f"nonsense_no_results_{key}": empty / len(NONSENSE),
+    }
+
+
 def synthetic_library(size: int, rng: np.random.Generator) -> Path:
     """A real catalog and real indexes holding `size` chunks with random unit vectors and
     Zipf-distributed pseudo-word text (3 sentences each), in 100 videos."""
@@ -457,6 +498,11 @@ def write_report(results: dict[str, float]) -> None:
         "| measure | vidscope | baseline | ratio |",
         "| --- | --- | --- | --- |",
         *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in ingest_rows + clip_rows),
+        f"\nRelevance floor (`VIDSCOPE_SEARCH_MIN_SIMILARITY`), on the 10-minute talk: "
+        f"{r['paraphrase_top1_10min'] * 100:.0f} % of {len(PARAPHRASES)} paraphrased "
+        "questions put their sentence first; "
+        f"{r['nonsense_no_results_10min'] * 100:.0f} % of {len(NONSENSE)} unrelated or "
+        "nonsense queries got no results (`evals/bench.py` PARAPHRASES, NONSENSE).\n",
         "\nSearch latency per query (query embedding + FAISS + BM25 + fusion + catalog reads), "
         "k = 10, 200 queries after warm-up, synthetic unit vectors and Zipf pseudo-word text:\n",
         "| chunks | p50 | p99 | index build at start-up |",
@@ -501,6 +547,7 @@ def main() -> None:
     results: dict[str, float] = {}
     for key in TALKS:
         results |= bench_ingest(key)
+    results |= bench_relevance("10min")
     results |= bench_clips(talk_video("10min"), "motion", variants=True)
     results |= bench_clips(slide_video(), "slides", variants=False)
     results |= bench_search(rng)

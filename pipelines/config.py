@@ -51,6 +51,7 @@ class Settings(BaseSettings):
 
     # Embeddings and chunking
     embed_model: str = "all-MiniLM-L6-v2"
+    model_cache: Path = Path("~/.cache/vidscope")
     embed_batch_size: int = Field(32, ge=1)
     chunk_min_s: float = Field(15.0, gt=0)
     chunk_target_s: float = Field(30.0, gt=0)
@@ -105,6 +106,11 @@ class Settings(BaseSettings):
         if self.profile == "production" and not self.home.is_absolute():
             raise ValueError("VIDSCOPE_HOME must be an absolute path in production")
         return self
+
+    @field_validator("model_cache")
+    @classmethod
+    def _expand_user(cls, value: Path) -> Path:
+        return value.expanduser()
 
     @property
     def media_dir(self) -> Path:

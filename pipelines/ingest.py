@@ -138,6 +138,7 @@ def ingest_file(
             model=settings.embed_model,
             batch_size=settings.embed_batch_size,
             threads=settings.threads,
+            cache_dir=settings.model_cache,
         )
         chunk_vectors, segment_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
         progress("index", 0.0)

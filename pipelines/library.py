@@ -154,7 +154,12 @@ class Library:
 
     def _embed_query(self, text: str) -> np.ndarray:
         settings = self.settings
-        vectors = embed_texts([text], model=settings.embed_model, threads=settings.threads)
+        vectors = embed_texts(
+            [text],
+            model=settings.embed_model,
+            threads=settings.threads,
+            cache_dir=settings.model_cache,
+        )
         return np.asarray(vectors[0], dtype=np.float32)
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
