@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     whisper_compute_type: str = "int8"
     whisper_beam_size: int = Field(5, ge=1, le=10)
     whisper_vad: bool = True
-    whisper_vad_pad_ms: int = Field(400, ge=0, le=5000)
+    whisper_vad_pad_ms: int = Field(800, ge=0, le=5000)
     whisper_decoders: int = Field(2, ge=1, le=64)
     whisper_language: str | None = "en"
     threads: int = Field(0, ge=0, description="CPU threads for models; 0 means all cores")
