@@ -264,7 +264,7 @@ def list_videos(
     """List the videos in the library, with their audio tracks and whether speech was found."""
     with _library() as library:
         videos = library.list_videos()
-        sentences = library.catalog.segment_counts()
+        sentences = library.sentence_counts()
     if as_json:
         payload = [
             {

@@ -202,6 +202,7 @@ def transcribe_channels(
     segments: list[Segment] = []
     language = None
     for number, channel in enumerate(channels):
+        progress("transcribe", number / len(channels))
         stream, detected = transcribe_audio(channel.samples, options)
         language = language or detected
         for segment in stream:

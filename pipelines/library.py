@@ -133,6 +133,10 @@ class Library:
     def list_videos(self) -> list[Video]:
         return self.catalog.list_videos()
 
+    def sentence_counts(self) -> dict[str, int]:
+        """Transcribed sentences per video id; a video with none (no speech found) is absent."""
+        return self.catalog.segment_counts()
+
     def get_video(self, video_id: str) -> Video:
         return self.catalog.get_video(video_id)
 
