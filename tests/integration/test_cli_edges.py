@@ -89,6 +89,7 @@ def test_long_error_lines_are_not_wrapped_when_piped(tmp_path: Path) -> None:
         (("search", "solar", "--k", "0"), "query.bad_k"),
         (("search", "solar", "--k", "201"), "query.bad_k"),
         (("transcript", "{id}", "-o", "{tmp}"), "output.is_folder"),
+        (("transcript", "{id}", "-o", "/proc/vidscope/talk.srt"), "output.unwritable"),
     ],
 )
 def test_bad_arguments_get_a_code(

@@ -204,3 +204,42 @@ def test_a_bad_file_between_good_ones_stops_nothing(
     ]
     assert [v.title for v in library.list_videos()] == ["talk", "silent"]
     assert len(list(library.settings.media_dir.iterdir())) == 2
+
+
+def test_english_only_model_in_a_folder_refuses_another_language(
+    tmp_path: Path,
+) -> None:
+    """A folder name says nothing about the model: the loaded model is asked instead."""
+    from pipelines.transcribe import resolve_whisper_model
+    from tests.conftest import make_settings
+
+    folder = tmp_path / "my-whisper"
+    folder.symlink_to(resolve_whisper_model("tiny.en"), target_is_directory=True)
+    settings = make_settings(tmp_path / "lib", whisper_model=str(folder), whisper_language="de")
+    with Library(settings) as library:
+        result = ingest_one(library, TALK)
+        assert result.error_code == "model.english_only"
+        assert "English only" in (result.message or "")
+        assert nothing_left(library)
+
+
+def test_clip_check_refuses_a_clip_without_the_asked_streams(tmp_path: Path) -> None:
+    from pipelines.clips import check_clip
+    from pipelines.errors import ClipError
+
+    with pytest.raises(ClipError) as missing:
+        check_clip(SILENT, video=True, audio=True, length=4.0)  # a video without sound
+    assert missing.value.code == "clip.broken_output" and "audio" in missing.value.message
+    with pytest.raises(ClipError) as short:
+        check_clip(SILENT, video=True, audio=False, length=6.0)  # 4 s where 6 were asked
+    assert short.value.code == "clip.broken_output" and "4.00 s long" in short.value.message
+    check_clip(SILENT, video=True, audio=False, length=4.0)
+
+
+def test_a_track_that_cannot_be_decoded_is_a_coded_error() -> None:
+    from pipelines.audio import decode_audio
+    from pipelines.errors import MediaError
+
+    with pytest.raises(MediaError) as caught:
+        decode_audio(SILENT, container="mp4", track=0)  # the stream is not there to decode
+    assert caught.value.code == "media.undecodable"
