@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -182,6 +183,9 @@ def export_onnx(folder: str, target: Path) -> None:
     partial = target.with_name(f"{target.name}.part-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    exporter_log = logging.getLogger("torch.onnx")
+    level = exporter_log.level
+    exporter_log.setLevel(logging.ERROR)  # "torchvision is not installed" notices
     try:
         # The exporter reports its progress on stdout, which `--json` output must not carry.
         with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
@@ -198,6 +202,7 @@ def export_onnx(folder: str, target: Path) -> None:
             )
         os.replace(partial, target)
     finally:
+        exporter_log.setLevel(level)
         shutil.rmtree(partial, ignore_errors=True)
 
 
