@@ -29,6 +29,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# Typer 0.29 prints every argument's Python type after its name ("PATH... <list[Path]>") and
+# offers no setting to drop it; an argument that names itself with a metavar shows only that.
+_argument_type = typer.core.TyperArgument.display_type
+
+
+def _metavar_only(self: typer.core.TyperArgument, ctx: Any) -> str:
+    return "" if self.metavar else _argument_type(self, ctx)
+
+
+typer.core.TyperArgument.display_type = _metavar_only  # type: ignore[method-assign,assignment]
+
 # soft_wrap: a line printed to a file or pipe stays one line (grep-able), not cut at 80 columns.
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
@@ -92,7 +103,7 @@ def _clock(seconds: float) -> str:
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path], typer.Argument(help="Video/audio files or folders", metavar="PATH...")
+        list[Path], typer.Argument(help="Video/audio files or folders", metavar="PATH")
     ],
     force: Annotated[bool, typer.Option(help="Reprocess files that are already indexed")] = False,
     audio_track: Annotated[
