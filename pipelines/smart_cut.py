@@ -43,12 +43,14 @@ class SmartCutPlan:
     tail_frames: int
     profile: str | None
     frame_step: float = 0.04
+    container: str = "mp4"  # the source's sniffed container: every later read forces it
 
 
 def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | None:
     """Reads packet headers from the keyframe before ``start`` to ``end``; the only frame
     decoded is the first (for its display rotation)."""
-    with open_media(source, sniff_file(source)) as media:
+    container = sniff_file(source)
+    with open_media(source, container) as media:
         if not media.streams.video:
             return None
         stream = media.streams.video[0]
@@ -97,6 +99,7 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | Non
         tail_frames=sum(1 for t in inside if last_key <= t < end - 1e-6),
         profile=profile.lower() if isinstance(profile, str) else None,
         frame_step=step,
+        container=container,
     )
 
 
@@ -132,7 +135,7 @@ def smart_cut(
     ]
     if plan.profile in ("baseline", "main", "high"):
         encode[1:1] = ["-profile:v", plan.profile]
-    demuxer = ["-f", DEMUXERS[sniff_file(source)]]
+    demuxer = ["-f", DEMUXERS[plan.container]]
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".cut-{os.getpid()}-") as tmp:
         work = Path(tmp)
         # The ends and the sound are independent encodes: run them at once, copy the GOPs
@@ -163,6 +166,7 @@ def smart_cut(
             parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
         copy_sound = has_audio and _copy_audio(
             source,
+            plan.container,
             work / "audio.m4a",
             audio_track,
             plan.first_frame,
@@ -192,7 +196,7 @@ def smart_cut(
             )
         processes = start_ffmpeg_jobs(jobs)
         try:
-            _copy_gops(source, work / "middle.ts", plan.first_key, plan.last_key)
+            _copy_gops(source, plan.container, work / "middle.ts", plan.first_key, plan.last_key)
         except BaseException:
             stop_ffmpeg_jobs(processes)
             raise
@@ -232,14 +236,21 @@ COPYABLE_AUDIO = ("aac", "mp3", "opus", "ac3", "eac3", "pcm_s16le")
 
 
 def _copy_audio(
-    source: Path, target: Path, track: int, start: float, end: float, *, max_shift: float
+    source: Path,
+    container: str,
+    target: Path,
+    track: int,
+    start: float,
+    end: float,
+    *,
+    max_shift: float,
 ) -> bool:
     """Copies, untouched, the audio packets that cover [start, end) when the packet edges
     fall within ``max_shift`` (half a video frame) of both cuts; returns False (nothing
     written) when they do not, and the caller re-encodes the sound. Copying skips an audio
     encode of the whole clip: on a slide talk, where little video is re-encoded, that encode
     was the largest cost."""
-    with open_media(source, sniff_file(source)) as media:
+    with open_media(source, container) as media:
         if track >= len(media.streams.audio):
             return False
         stream = media.streams.audio[track]
@@ -294,11 +305,13 @@ def _encode_job(
     ]
 
 
-def _copy_gops(source: Path, target: Path, first_key: float, last_key: float) -> None:
+def _copy_gops(
+    source: Path, container: str, target: Path, first_key: float, last_key: float
+) -> None:
     """Remuxes, untouched, every packet from the keyframe at ``first_key`` up to (not
     including) the keyframe at ``last_key``, in decode order."""
     with (
-        open_media(source, sniff_file(source)) as media,
+        open_media(source, container) as media,
         av.open(str(target), "w", format="mpegts") as out,
     ):
         stream = media.streams.video[0]
