@@ -56,9 +56,7 @@ class TorchEncoder:
         if threads:
             torch.set_num_threads(threads)
         root = Path(folder)
-        self.max_length = _read_json(root / "sentence_bert_config.json").get("max_seq_length", 256)
-        pooling = _read_json(root / "1_Pooling" / "config.json")
-        self.cls_pooling = bool(pooling.get("pooling_mode_cls_token", False))
+        self.max_length, self.cls_pooling = _sentence_settings(root)
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.model = AutoModel.from_pretrained(folder).eval()
         self.dimension = int(self.model.config.hidden_size)
@@ -98,9 +96,7 @@ class OnnxEncoder:
         import tokenizers
 
         root = Path(folder)
-        self.max_length = _read_json(root / "sentence_bert_config.json").get("max_seq_length", 256)
-        pooling = _read_json(root / "1_Pooling" / "config.json")
-        self.cls_pooling = bool(pooling.get("pooling_mode_cls_token", False))
+        self.max_length, self.cls_pooling = _sentence_settings(root)
         self.tokenizer = tokenizers.Tokenizer.from_file(str(root / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_length)
         self.tokenizer.no_padding()  # batches are padded here, to their longest text
@@ -204,6 +200,13 @@ def export_onnx(folder: str, target: Path) -> None:
     finally:
         exporter_log.setLevel(level)
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def _sentence_settings(root: Path) -> tuple[int, bool]:
+    """(max tokens, CLS pooling instead of mean) from a sentence-transformers folder."""
+    max_length = int(_read_json(root / "sentence_bert_config.json").get("max_seq_length", 256))
+    pooling = _read_json(root / "1_Pooling" / "config.json")
+    return max_length, bool(pooling.get("pooling_mode_cls_token", False))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
