@@ -322,14 +322,11 @@ class Catalog:
                     ],
                 )
             self.con.execute(
-                "UPDATE videos SET status = 'ready', language = ?, error_code = NULL, "
+                "UPDATE videos SET status = 'ready', language = ?, "
+                "audio_track = coalesce(?, audio_track), error_code = NULL, "
                 "error_message = NULL, updated_at = now() WHERE id = ?",
-                [language, video_id],
+                [language, audio_track, video_id],
             )
-            if audio_track is not None:
-                self.con.execute(
-                    "UPDATE videos SET audio_track = ? WHERE id = ?", [audio_track, video_id]
-                )
             if job_id is not None:
                 self.finish_job(job_id)
         return chunk_ids
