@@ -121,6 +121,15 @@ class Settings(BaseSettings):
         return self.home / "index"
 
     @property
+    def clips_dir(self) -> Path:
+        """Clips the server cuts (the CLI writes its clips where it is told)."""
+        return self.home / "clips" / "server"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.home / "staging"
+
+    @property
     def catalog_path(self) -> Path:
         return self.home / "catalog.duckdb"
 

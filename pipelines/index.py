@@ -54,6 +54,13 @@ class VectorIndex:
     def __len__(self) -> int:
         return 0 if self._index is None else int(self._index.ntotal)
 
+    def copy(self) -> VectorIndex:
+        """An independent copy (changes to it never reach this one)."""
+        twin = VectorIndex()
+        if self._index is not None:
+            twin._index = faiss.clone_index(self._index)
+        return twin
+
     def ids(self) -> np.ndarray:
         if len(self) == 0:
             return np.zeros(0, dtype=np.int64)

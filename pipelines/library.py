@@ -1,4 +1,9 @@
-"""``Library``: the one Python API every face of Vidscope calls (CLI, web, notebooks, Ray)."""
+"""``Library``: the composition root every face of Vidscope opens (CLI, server, notebooks).
+
+``Library.open(settings)`` owns the lifecycle — the catalog connection, migrations, start-up
+repair, the per-owner indexes — and ``library.for_owner(user_id)`` builds the services one
+owner may use. Every read and write of an ``OwnerLibrary`` is scoped to its owner when it is
+built, so no caller can forget the filter: another owner's id is "not found"."""
 
 from __future__ import annotations
 
@@ -9,17 +14,18 @@ from types import TracebackType
 import numpy as np
 
 from pipelines import transcripts
-from pipelines.catalog import Catalog
+from pipelines.catalog import LOCAL_OWNER, Catalog
 from pipelines.clips import ClipOptions, check_clip_range, cut_clip
+from pipelines.compute import Progress
 from pipelines.config import Settings, get_settings
 from pipelines.embed import embed_texts
 from pipelines.errors import QueryError, VidscopeError
-from pipelines.ingest import Progress, ingest_file, purge_video
+from pipelines.indexes import SearchIndexes
+from pipelines.ingest import ingest_file, purge_video
 from pipelines.logs import get_logger
 from pipelines.paths import ExpandedPaths, expand_paths
 from pipelines.records import Hit, IngestResult, Video
 from pipelines.search import search_library
-from pipelines.search_indexes import SearchIndexes
 
 log = get_logger(__name__)
 
@@ -27,14 +33,18 @@ log = get_logger(__name__)
 class Library:
     """A video library in ``settings.home``: catalog, search indexes and stored media.
 
-    Opening a library migrates an older catalog, finishes interrupted deletes, clears
-    what a crashed ingest left behind, and rebuilds the indexes if they disagree with the
-    catalog. One process at a time may open a library (the catalog file is locked)."""
+    Opening a library migrates an older catalog, finishes interrupted deletes, clears what a
+    crashed ingest left behind, requeues resumable jobs whose process died, and rebuilds any
+    owner's indexes that disagree with the catalog. One process at a time may open a library
+    (the catalog file is locked): while a server holds it, the CLI talks to the server.
+
+    The methods on ``Library`` itself act for the local owner (the CLI's)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         try:
-            self.settings.media_dir.mkdir(parents=True, exist_ok=True)
+            for folder in (self.settings.media_dir, self.settings.clips_dir):
+                folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise VidscopeError(
                 f"cannot use {self.settings.home} as the library folder: {exc.strerror or exc}; "
@@ -44,7 +54,16 @@ class Library:
             ) from exc
         self.catalog = Catalog(self.settings.catalog_path)
         self.indexes = SearchIndexes(self.settings.index_dir)
+        self.local = self.for_owner(LOCAL_OWNER)
         self.repair()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Library:
+        return cls(settings)
+
+    def for_owner(self, owner_id: str) -> OwnerLibrary:
+        """The services of one owner's library."""
+        return OwnerLibrary(self, owner_id)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -62,28 +81,123 @@ class Library:
         self.close()
 
     def repair(self) -> dict[str, int]:
-        """Brings catalog, media and indexes back in step after a crash; returns what it did."""
+        """Brings catalog, media and indexes back in step after a crash; returns what it did.
+        Safe because this process holds the only lock on the catalog: whatever was running
+        belonged to a process that is gone. Queued jobs stay queued."""
+        requeued, failed = self.catalog.recover_jobs(expired_only=False)
         done = {
-            "jobs_interrupted": self.catalog.interrupt_stale_jobs(),
+            "jobs_requeued": len(requeued),
+            "jobs_interrupted": len(failed),
             "videos_purged": 0,
             "files_removed": 0,
-            "index_rebuilt": 0,
+            "indexes_rebuilt": 0,
         }
-        interrupted = self.catalog.list_videos("processing") + self.catalog.list_videos("deleting")
-        for video in interrupted:
-            purge_video(video.id, self.media_path(video), self.catalog, self.indexes)
-            done["videos_purged"] += 1
-        known = {Path(v.media_path).name for v in self.catalog.list_videos()}
-        for file in self.settings.media_dir.iterdir():
-            if file.is_file() and file.name not in known:
-                file.unlink()
-                done["files_removed"] += 1
-        if not self.indexes.in_step_with(self.catalog):
-            self.indexes.rebuild(self.catalog)
-            done["index_rebuilt"] = 1
+        # A 'processing' video without a queued job is what a crashed CLI ingest left.
+        waiting = {
+            self.catalog.get_job(job_id, owner_id=None).video_id for job_id in requeued
+        } | set(self.catalog.queued_video_ids())
+        stale = self.catalog.list_videos("processing", owner_id=None)
+        for video in stale + self.catalog.list_videos("deleting", owner_id=None):
+            if video.id not in waiting:
+                purge_video(
+                    video, settings=self.settings, catalog=self.catalog, indexes=self.indexes
+                )
+                done["videos_purged"] += 1
+        known_media = {Path(v.media_path).name for v in self.catalog.list_videos(owner_id=None)}
+        known_clips = {Path(p).name for p in self.catalog.clip_paths()}
+        folders = ((self.settings.media_dir, known_media), (self.settings.clips_dir, known_clips))
+        for folder, known in folders:
+            for file in folder.iterdir():
+                if file.is_file() and file.name not in known:
+                    file.unlink()
+                    done["files_removed"] += 1
+        # An older release kept one index for everyone; each owner's is rebuilt below.
+        self.indexes.remove_legacy_files()
+        for owner_id in sorted(set(self.catalog.owners()) | set(self.indexes.stored_owners())):
+            if not self.indexes.in_step_with(self.catalog, owner_id):
+                self.indexes.rebuild(self.catalog, owner_id)
+                done["indexes_rebuilt"] += 1
         if any(done.values()):
             log.warning("library.repaired", **done)
         return done
+
+    def embed_query(self, text: str) -> np.ndarray:
+        settings = self.settings
+        vectors = embed_texts(
+            [text],
+            model=settings.embed_model,
+            threads=settings.threads,
+            cache_dir=settings.model_cache,
+        )
+        return np.asarray(vectors[0], dtype=np.float32)
+
+    # -- the local owner's library (the CLI's) -----------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        force: bool = False,
+        audio_track: int | None = None,
+        progress: Callable[[Path], Progress] | None = None,
+    ) -> Iterator[IngestResult]:
+        return self.local.ingest(paths, force=force, audio_track=audio_track, progress=progress)
+
+    def ingest_file(
+        self,
+        path: str | Path,
+        *,
+        force: bool = False,
+        audio_track: int | None = None,
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        return self.local.ingest_file(path, force=force, audio_track=audio_track, progress=progress)
+
+    def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths:
+        return self.local.expand_paths(paths)
+
+    def list_videos(self) -> list[Video]:
+        return self.local.list_videos()
+
+    def sentence_counts(self) -> dict[str, int]:
+        return self.local.sentence_counts()
+
+    def get_video(self, video_id: str) -> Video:
+        return self.local.get_video(video_id)
+
+    def media_path(self, video: Video) -> Path:
+        return self.settings.home / video.media_path
+
+    def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
+        return self.local.search(query, k=k, video_id=video_id)
+
+    def transcript(self, video_id: str, fmt: str = "txt") -> str:
+        return self.local.transcript(video_id, fmt)
+
+    def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
+        return self.local.clip(video_id, start=start, end=end, output=output)
+
+    def clip_query(
+        self, query: str, *, output: str | Path, video_id: str | None = None
+    ) -> tuple[Hit, Path]:
+        return self.local.clip_query(query, output=output, video_id=video_id)
+
+    def delete(self, video_id: str) -> None:
+        self.local.delete(video_id)
+
+    def reindex(self) -> int:
+        """Rebuilds every owner's search indexes from the catalog; returns the passages."""
+        owners = set(self.catalog.owners()) | set(self.indexes.stored_owners())
+        return sum(self.indexes.rebuild(self.catalog, owner) for owner in sorted(owners))
+
+
+class OwnerLibrary:
+    """One owner's videos, search, transcripts and clips. Built by ``Library.for_owner``."""
+
+    def __init__(self, library: Library, owner_id: str) -> None:
+        self.library = library
+        self.owner_id = owner_id
+        self.settings = library.settings
+        self.catalog = library.catalog
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
@@ -118,7 +232,8 @@ class Library:
             path,
             settings=self.settings,
             catalog=self.catalog,
-            indexes=self.indexes,
+            indexes=self.library.indexes,
+            owner_id=self.owner_id,
             force=force,
             audio_track=audio_track,
             **kwargs,
@@ -130,54 +245,50 @@ class Library:
         return expand_paths(paths, self.settings.allowed_containers)
 
     # -- read --------------------------------------------------------------------------------
-    def list_videos(self) -> list[Video]:
-        return self.catalog.list_videos()
+    def list_videos(self, *, limit: int | None = None, offset: int = 0) -> list[Video]:
+        return self.catalog.list_videos(owner_id=self.owner_id, limit=limit, offset=offset)
+
+    def count_videos(self) -> int:
+        return self.catalog.count_videos(owner_id=self.owner_id)
 
     def sentence_counts(self) -> dict[str, int]:
         """Transcribed sentences per video id; a video with none (no speech found) is absent."""
-        return self.catalog.segment_counts()
+        return self.catalog.segment_counts(owner_id=self.owner_id)
 
     def get_video(self, video_id: str) -> Video:
-        return self.catalog.get_video(video_id)
+        return self.catalog.get_video(video_id, owner_id=self.owner_id)
 
-    def media_path(self, video: Video) -> Path:
-        return self.settings.home / video.media_path
+    def media_file(self, video_id: str) -> Path:
+        return self.settings.home / self.get_video(video_id).media_path
 
     def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
+        if video_id is not None:
+            self.get_video(video_id)  # raises video.not_found for another owner's id
+        snapshot = self.library.indexes.snapshot(self.owner_id)
         return search_library(
             query,
             catalog=self.catalog,
-            vectors=self.indexes.vectors,
-            lexical=self.indexes.lexical,
-            embed_query=self._embed_query,
+            vectors=snapshot.vectors,
+            lexical=snapshot.lexical,
+            embed_query=self.library.embed_query,
             k=self.settings.search_k if k is None else k,
             video_id=video_id,
             rrf_k=self.settings.rrf_k,
             min_similarity=self.settings.search_min_similarity,
         )
 
-    def _embed_query(self, text: str) -> np.ndarray:
-        settings = self.settings
-        vectors = embed_texts(
-            [text],
-            model=settings.embed_model,
-            threads=settings.threads,
-            cache_dir=settings.model_cache,
-        )
-        return np.asarray(vectors[0], dtype=np.float32)
-
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
-        self.catalog.get_video(video_id)
+        self.get_video(video_id)
         return transcripts.export_transcript(self.catalog.segments(video_id), fmt)
 
     # -- clips -------------------------------------------------------------------------------
     def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
         """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration."""
-        video = self.catalog.get_video(video_id)
+        video = self.get_video(video_id)
         check_clip_range(video, start, end)
         end = min(end, video.duration)
         return cut_clip(
-            self.media_path(video),
+            self.settings.home / video.media_path,
             Path(output),
             start=start,
             end=end,
@@ -189,26 +300,28 @@ class Library:
             ),
         )
 
-    def clip_query(
-        self, query: str, *, output: str | Path, video_id: str | None = None
-    ) -> tuple[Hit, Path]:
-        """Cuts the best hit for ``query``; its bounds are word timestamps, padded a little."""
+    def best_range(self, query: str, *, video_id: str | None = None) -> tuple[Hit, float, float]:
+        """The best hit for ``query`` and its bounds (word timestamps, padded a little)."""
         hits = self.search(query, k=1, video_id=video_id)
         if not hits:
             raise QueryError(f"nothing in the library matches {query!r}", code="query.no_match")
         hit = hits[0]
         pad = self.settings.clip_padding_s
-        video = self.catalog.get_video(hit.video_id)
-        start, end = max(0.0, hit.start - pad), min(video.duration, hit.end + pad)
+        video = self.get_video(hit.video_id)
+        return hit, max(0.0, hit.start - pad), min(video.duration, hit.end + pad)
+
+    def clip_query(
+        self, query: str, *, output: str | Path, video_id: str | None = None
+    ) -> tuple[Hit, Path]:
+        """Cuts the best hit for ``query``."""
+        hit, start, end = self.best_range(query, video_id=video_id)
         return hit, self.clip(hit.video_id, start=start, end=end, output=output)
 
     # -- management --------------------------------------------------------------------------
     def delete(self, video_id: str) -> None:
-        """Removes a video's rows, vectors and stored media."""
-        video = self.catalog.get_video(video_id)
-        purge_video(video.id, self.media_path(video), self.catalog, self.indexes)
-        log.info("video.deleted", video_id=video_id)
-
-    def reindex(self) -> int:
-        """Rebuilds the search indexes from the catalog; returns the number of chunks."""
-        return self.indexes.rebuild(self.catalog)
+        """Removes a video's rows, vectors, clips and stored media."""
+        video = self.get_video(video_id)
+        purge_video(
+            video, settings=self.settings, catalog=self.catalog, indexes=self.library.indexes
+        )
+        log.info("video.deleted", video_id=video_id, owner_id=self.owner_id)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Video:
     error_code: str | None = None
     audio_track: int | None = None  # the audio stream transcribed (0:a:N), None without audio
     audio_tracks: int = 0  # how many audio streams the file has
+    owner_id: str = "local"
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,48 @@ class IngestResult:
     chunks: int = 0
     error_code: str | None = None
     message: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of work in the durable queue (an ingest or a clip)."""
+
+    id: str
+    owner_id: str
+    kind: str  # "ingest" | "clip"
+    status: str  # "queued" | "running" | "succeeded" | "failed"
+    stage: str | None
+    progress: float
+    attempts: int
+    max_attempts: int
+    video_id: str | None
+    clip_id: str | None
+    payload: dict[str, Any]
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    username: str
+    role: str  # "user" | "admin"
+    disabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A clip cut by the server: the owner names the range, the server the file."""
+
+    id: str
+    owner_id: str
+    video_id: str
+    start: float
+    end: float
+    status: str  # "pending" | "ready" | "failed"
+    path: str | None  # relative to the library folder, once ready
+    size_bytes: int | None
+    created_at: datetime

@@ -100,8 +100,7 @@ def search_library(
     if not 1 <= k <= MAX_K:
         raise QueryError(f"k must be between 1 and {MAX_K}, got {k}", code="query.bad_k")
     allowed = None
-    if video_id is not None:
-        catalog.get_video(video_id)  # raises video.not_found
+    if video_id is not None:  # the caller checked that the video is the owner's
         allowed = catalog.chunk_ids(video_id)
     depth = max(50, 4 * k)
     query_vector = embed_query(query)

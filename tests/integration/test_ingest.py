@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipelines.catalog import LOCAL_OWNER
 from pipelines.library import Library
 from tests.conftest import SILENT, TALK, make_settings
 
@@ -21,8 +22,8 @@ def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -
     assert video.title == "Team Meeting (final)"  # the user's name is only a title
     assert library_files(library) == [f"{result.video_id}.mp4"]
     assert (library.settings.media_dir / f"{result.video_id}.mp4").read_bytes() == TALK.read_bytes()
-    assert library.indexes.in_step_with(library.catalog)
-    assert len(library.indexes.vectors) == result.chunks
+    assert library.indexes.in_step_with(library.catalog, LOCAL_OWNER)
+    assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == result.chunks
 
 
 def test_same_content_twice_is_already_indexed(library: Library, talk_copy: Path) -> None:
@@ -31,7 +32,7 @@ def test_same_content_twice_is_already_indexed(library: Library, talk_copy: Path
     [again] = list(library.ingest([talk_copy]))  # same bytes, other name
     assert again.status == "already_indexed" and again.video_id == first.video_id
     assert library.catalog.table_counts() == counts
-    assert len(library.indexes.vectors) == first.chunks
+    assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == first.chunks
 
 
 def test_force_reprocesses_and_replaces(library: Library) -> None:
@@ -45,7 +46,7 @@ def test_force_reprocesses_and_replaces(library: Library) -> None:
     assert {k: v for k, v in library.catalog.table_counts().items() if k != "jobs"} == {
         k: v for k, v in counts.items() if k != "jobs"
     }
-    assert np.array_equal(library.indexes.vectors.ids(), new_ids)
+    assert np.array_equal(library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), new_ids)
     assert library.catalog.job_counts(first.video_id) == {"succeeded": 2}
 
 
@@ -94,26 +95,26 @@ def test_truncated_faststart_mp4_is_rejected_after_decoding(
 def test_failure_after_storing_leaves_no_rows_vectors_or_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines import ingest as ingest_module
+    from pipelines import compute as compute_module
     from pipelines.errors import ProcessingError
 
     def broken_embedder(*args: object, **kwargs: object) -> None:
         raise ProcessingError("embedding failed", code="processing.embed")
 
     with Library(make_settings(tmp_path / "lib")) as library:
-        monkeypatch.setattr(ingest_module, "embed_texts", broken_embedder)
+        monkeypatch.setattr(compute_module, "embed_texts", broken_embedder)
         [result] = list(library.ingest([TALK]))
         assert result.status == "failed" and result.error_code == "processing.embed"
         counts = library.catalog.table_counts()
         assert counts == {"videos": 0, "segments": 0, "words": 0, "chunks": 0, "jobs": 1}
         assert library_files(library) == []
-        assert len(library.indexes.vectors) == 0
+        assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
 
 
 def test_failed_force_reingest_keeps_the_previous_version(
     library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines import ingest as ingest_module
+    from pipelines import compute as compute_module
     from pipelines.errors import ProcessingError
 
     [first] = list(library.ingest([TALK]))
@@ -122,7 +123,7 @@ def test_failed_force_reingest_keeps_the_previous_version(
     def broken_embedder(*args: object, **kwargs: object) -> None:
         raise ProcessingError("embedding failed", code="processing.embed")
 
-    monkeypatch.setattr(ingest_module, "embed_texts", broken_embedder)
+    monkeypatch.setattr(compute_module, "embed_texts", broken_embedder)
     [forced] = list(library.ingest([TALK], force=True))
     assert forced.status == "failed"
     assert library.get_video(first.video_id).status == "ready"
@@ -137,7 +138,10 @@ def test_delete_removes_rows_vectors_and_media(library: Library) -> None:
     library.delete(talk.video_id)
     assert [v.id for v in library.list_videos()] == [silent.video_id]
     assert library.catalog.table_counts()["chunks"] == 0
-    assert len(library.indexes.vectors) == 0 and len(library.indexes.lexical) == 0
+    assert (
+        len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
+        and len(library.indexes.snapshot(LOCAL_OWNER).lexical) == 0
+    )
     assert library_files(library) == [f"{silent.video_id}.mp4"]
 
 
@@ -148,11 +152,12 @@ def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None
         assert library.reindex() == result.chunks
         truth = library.catalog.chunk_ids()
     # Simulate a crash between the catalog commit and the index save: the index is stale.
-    (settings.index_dir / "vectors.faiss").unlink()
-    shutil.rmtree(settings.index_dir / "lexical")
+    owner_index = settings.index_dir / "owners" / LOCAL_OWNER
+    (owner_index / "vectors.faiss").unlink()
+    shutil.rmtree(owner_index / "lexical")
     (settings.media_dir / "0123456789abcdef.mp4").write_bytes(b"orphan")
     with Library(settings) as library:
-        assert np.array_equal(library.indexes.vectors.ids(), truth)
+        assert np.array_equal(library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), truth)
         assert library.search("solar panels", k=1)[0].video_id == result.video_id
         assert library_files(library) == [f"{result.video_id}.mp4"]
 
@@ -165,13 +170,16 @@ def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
     with Library(settings) as library:
         assert library.list_videos() == []
         assert library_files(library) == []
-        assert len(library.indexes.vectors) == 0 and len(library.indexes.lexical) == 0
+        assert (
+            len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
+            and len(library.indexes.snapshot(LOCAL_OWNER).lexical) == 0
+        )
 
 
 def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.search_indexes import SearchIndexes
+    from pipelines.indexes import SearchIndexes
 
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # what the process sees of a kill at this point
@@ -186,5 +194,7 @@ def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
         [video] = library.list_videos()
         assert video.status == "ready"
         assert library.catalog.job_counts(video.id) == {"succeeded": 1}  # not 'interrupted'
-        assert np.array_equal(library.indexes.vectors.ids(), library.catalog.chunk_ids())
+        assert np.array_equal(
+            library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), library.catalog.chunk_ids()
+        )
         assert library.search("solar panels on the roof", k=1)[0].video_id == video.id

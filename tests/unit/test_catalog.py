@@ -6,8 +6,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipelines import catalog as catalog_module
-from pipelines.catalog import SCHEMA_VERSION, Catalog
+from pipelines.catalog import LOCAL_OWNER, SCHEMA_VERSION, Catalog, schema
 from pipelines.errors import NotFoundError, VidscopeError
 from pipelines.records import Chunk, Segment, Video, Word
 
@@ -62,13 +61,70 @@ def test_opening_older_file_applies_new_migrations(
     old = Catalog(path)
     fill(old)
     old.close()
-    upgraded = (*catalog_module.MIGRATIONS, ("ALTER TABLE videos ADD COLUMN speaker VARCHAR",))
-    monkeypatch.setattr(catalog_module, "MIGRATIONS", upgraded)
-    monkeypatch.setattr(catalog_module, "SCHEMA_VERSION", len(upgraded))
+    upgraded = (*schema.MIGRATIONS, ("ALTER TABLE videos ADD COLUMN note VARCHAR",))
+    monkeypatch.setattr(schema, "MIGRATIONS", upgraded)
     cat = Catalog(path)
     assert cat.schema_version() == len(upgraded)
-    assert cat.get_video("v1").status == "ready"  # data survived the upgrade
-    cat.con.execute("SELECT speaker FROM videos").fetchall()
+    assert cat.get_video("v1", owner_id=LOCAL_OWNER).status == "ready"  # data survived
+    cat.con.execute("SELECT note FROM videos").fetchall()
+
+
+def test_a_library_from_before_owners_belongs_to_the_local_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema v2 (the release before owners): its videos, transcripts and jobs come through
+    the rebuild of the tables, owned by the local owner, with the same ids."""
+    path = tmp_path / "c.duckdb"
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
+    old = Catalog(path)
+    old.con.execute(
+        "INSERT INTO videos (id, sha256, title, status, duration, container, media_path, "
+        "has_audio, has_video, size_bytes, audio_track, audio_tracks) VALUES "
+        "('aaaaaaaaaaaaaaaa', ?, 'old talk', 'ready', 10, 'mp4', 'media/a.mp4', true, true, "
+        "100, 0, 1)",
+        ["a" * 64],
+    )
+    old.con.execute(
+        'INSERT INTO segments (id, video_id, idx, start, "end", text, embedding, speaker) '
+        "VALUES (1, 'aaaaaaaaaaaaaaaa', 0, 0.5, 2.0, 'hello there', ?, 'Left')",
+        [np.ones(4, dtype=np.float32).tobytes()],
+    )
+    old.con.execute("INSERT INTO words VALUES ('aaaaaaaaaaaaaaaa', 0, 0, 0.5, 1.0, 'hello', 0.9)")
+    old.con.execute(
+        'INSERT INTO chunks (id, video_id, idx, start, "end", text, first_segment, '
+        "last_segment, segment_ids, embedding) VALUES "
+        "(7, 'aaaaaaaaaaaaaaaa', 0, 0.5, 2.0, 'hello there', 0, 0, [1], ?)",
+        [np.ones(4, dtype=np.float32).tobytes()],
+    )
+    old.con.execute(
+        "INSERT INTO jobs (id, kind, video_id, status) VALUES ('j1', 'ingest', "
+        "'aaaaaaaaaaaaaaaa', 'succeeded')"
+    )
+    old.close()
+    monkeypatch.undo()
+
+    cat = Catalog(path)
+    assert cat.schema_version() == SCHEMA_VERSION
+    moved = cat.get_video("aaaaaaaaaaaaaaaa", owner_id=LOCAL_OWNER)
+    assert (moved.title, moved.status, moved.audio_tracks) == ("old talk", "ready", 1)
+    [segment] = cat.segments(moved.id)
+    assert (segment.text, segment.speaker, segment.words[0].text) == (
+        "hello there",
+        "Left",
+        "hello",
+    )
+    assert list(cat.chunk_ids(owner_id=LOCAL_OWNER)) == [7]
+    job = cat.get_job("j1", owner_id=LOCAL_OWNER)
+    assert (job.status, job.attempts, job.progress) == ("succeeded", 1, 1.0)
+    # The sequences go on past the old rows, and the same file may now have two owners.
+    cat.add_user(username="alice", password_hash="x")
+    alice = cat.find_user("alice")
+    assert alice is not None
+    cat.upsert_processing_video(
+        Video(**{**video("b1").__dict__, "sha256": "a" * 64, "owner_id": alice.id})
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        cat.upsert_processing_video(Video(**{**video("b2").__dict__, "sha256": "a" * 64}))
 
 
 def test_newer_file_is_refused(tmp_path: Path) -> None:
@@ -108,7 +164,7 @@ def test_replace_is_idempotent_and_atomic(tmp_path: Path) -> None:
             segment_vectors=vectors(1),
         )
     assert cat.table_counts() == first  # the failed transaction changed nothing
-    assert cat.get_video("v1").status == "ready"
+    assert cat.get_video("v1", owner_id=LOCAL_OWNER).status == "ready"
 
 
 def test_status_check_constraint(tmp_path: Path) -> None:
@@ -122,11 +178,11 @@ def test_two_step_delete(tmp_path: Path) -> None:
     cat = Catalog(tmp_path / "c.duckdb")
     fill(cat)
     cat.begin_delete("v1")
-    assert cat.get_video("v1").status == "deleting"
+    assert cat.get_video("v1", owner_id=LOCAL_OWNER).status == "deleting"
     assert cat.table_counts()["chunks"] == 0
     cat.finish_delete("v1")
     with pytest.raises(NotFoundError):
-        cat.get_video("v1")
+        cat.get_video("v1", owner_id=LOCAL_OWNER)
 
 
 def test_second_process_gets_locked_error(tmp_path: Path) -> None:
@@ -145,9 +201,38 @@ def test_second_process_gets_locked_error(tmp_path: Path) -> None:
     assert out.stdout.strip() == "library.locked"
 
 
-def test_stale_jobs_are_marked_interrupted(tmp_path: Path) -> None:
+def test_recovery_requeues_resumable_jobs_and_leaves_queued_ones(tmp_path: Path) -> None:
     cat = Catalog(tmp_path / "c.duckdb")
-    job = cat.start_job(kind="ingest", video_id="v1")
-    assert cat.interrupt_stale_jobs() == 1
-    row = cat.con.execute("SELECT status, error_code FROM jobs WHERE id = ?", [job]).fetchone()
-    assert row == ("failed", "ingest.interrupted")
+    cli_job = cat.add_job(kind="ingest", owner_id=LOCAL_OWNER, video_id="v1")
+    waiting = cat.add_job(
+        kind="ingest",
+        owner_id=LOCAL_OWNER,
+        status="queued",
+        payload={"resumable": True},
+        max_attempts=2,
+    )
+    claimed = cat.claim_job(lease_s=60)
+    assert claimed is not None and claimed.id == waiting and claimed.attempts == 1
+    queued = cat.add_job(kind="ingest", owner_id=LOCAL_OWNER, status="queued")
+    # Only leases that ran out are taken back while the worker lives.
+    assert cat.recover_jobs(expired_only=True) == ([], [])
+    assert cat.recover_jobs(expired_only=False) == ([waiting], [cli_job])
+    assert cat.get_job(cli_job, owner_id=None).error_code == "ingest.interrupted"
+    assert cat.get_job(queued, owner_id=None).status == "queued"  # a durable queue
+    again = cat.claim_job(lease_s=60)
+    assert again is not None and again.id == waiting and again.attempts == 2
+    # Out of attempts: the next recovery fails it.
+    assert cat.recover_jobs(expired_only=False) == ([], [waiting])
+
+
+def test_another_owners_rows_are_not_found(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.duckdb")
+    fill(cat)
+    alice = cat.add_user(username="alice", password_hash="x")
+    with pytest.raises(NotFoundError):
+        cat.get_video("v1", owner_id=alice.id)
+    assert cat.list_videos(owner_id=alice.id) == []
+    assert len(cat.chunk_ids(owner_id=alice.id)) == 0
+    job = cat.add_job(kind="ingest", owner_id=LOCAL_OWNER)
+    with pytest.raises(NotFoundError):
+        cat.get_job(job, owner_id=alice.id)

@@ -1,0 +1,264 @@
+"""The catalog's schema as numbered migrations. Never edit a released migration: append one.
+Opening an older library file applies the missing ones in order, each in one transaction."""
+
+from __future__ import annotations
+
+LOCAL_OWNER = "local"  # the owner the CLI acts for by default; it has no password
+
+VIDEO_STATUSES = ("processing", "ready", "failed", "deleting")
+JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+
+# Each entry is one schema version. Never edit a released migration: append a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE videos (
+            id VARCHAR PRIMARY KEY,
+            sha256 VARCHAR NOT NULL UNIQUE CHECK (length(sha256) = 64),
+            title VARCHAR NOT NULL,
+            status VARCHAR NOT NULL CHECK (status IN ('processing','ready','failed','deleting')),
+            duration DOUBLE NOT NULL CHECK (duration >= 0),
+            container VARCHAR NOT NULL,
+            media_path VARCHAR NOT NULL,
+            has_audio BOOLEAN NOT NULL,
+            has_video BOOLEAN NOT NULL,
+            size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
+            language VARCHAR,
+            error_code VARCHAR,
+            error_message VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+        "CREATE SEQUENCE segment_ids START 1",
+        """CREATE TABLE segments (
+            id BIGINT PRIMARY KEY,
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            text VARCHAR NOT NULL,
+            embedding BLOB NOT NULL,
+            CHECK (start < "end"),
+            UNIQUE (video_id, idx)
+        )""",
+        # Words hang off the video (FK) and name their segment by index. A FK to segments
+        # would make DuckDB refuse to delete a segment and its words in one transaction,
+        # which re-ingesting must do atomically.
+        """CREATE TABLE words (
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            segment_idx INTEGER NOT NULL CHECK (segment_idx >= 0),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            word VARCHAR NOT NULL,
+            probability DOUBLE NOT NULL CHECK (probability BETWEEN 0 AND 1),
+            CHECK (start <= "end"),
+            PRIMARY KEY (video_id, segment_idx, idx)
+        )""",
+        "CREATE SEQUENCE chunk_ids START 1",
+        """CREATE TABLE chunks (
+            id BIGINT PRIMARY KEY,
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            text VARCHAR NOT NULL,
+            first_segment INTEGER NOT NULL,
+            last_segment INTEGER NOT NULL,
+            -- The segments' primary keys, so search reads them by index, never by a join.
+            segment_ids BIGINT[] NOT NULL,
+            embedding BLOB NOT NULL,
+            CHECK (start < "end"),
+            CHECK (0 <= first_segment AND first_segment <= last_segment),
+            UNIQUE (video_id, idx)
+        )""",
+        """CREATE TABLE jobs (
+            id VARCHAR PRIMARY KEY,
+            kind VARCHAR NOT NULL CHECK (kind IN ('ingest')),
+            video_id VARCHAR,
+            status VARCHAR NOT NULL CHECK (status IN ('queued','running','succeeded','failed')),
+            error_code VARCHAR,
+            error_message VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+        "CREATE INDEX segments_by_video ON segments(video_id)",
+        "CREATE INDEX chunks_by_video ON chunks(video_id)",
+        "CREATE INDEX jobs_by_video ON jobs(video_id)",
+    ),
+    (
+        # Which audio stream was transcribed (FFmpeg's 0:a:N) and how many the file has.
+        "ALTER TABLE videos ADD COLUMN audio_track INTEGER",
+        "ALTER TABLE videos ADD COLUMN audio_tracks INTEGER DEFAULT 0",
+        "UPDATE videos SET audio_track = 0, audio_tracks = 1 WHERE has_audio",
+        # The channel a sentence was spoken on, when each channel is one speaker.
+        "ALTER TABLE segments ADD COLUMN speaker VARCHAR",
+    ),
+    (
+        # Owners. Every video, job and clip belongs to one; the local owner (the CLI's) owns
+        # everything a release before owners made. It has no password, so nobody logs in as it.
+        """CREATE TABLE users (
+            id VARCHAR PRIMARY KEY,
+            username VARCHAR NOT NULL UNIQUE,
+            password_hash VARCHAR,
+            role VARCHAR NOT NULL CHECK (role IN ('user', 'admin')),
+            disabled BOOLEAN NOT NULL DEFAULT false,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+        "INSERT INTO users (id, username, role) VALUES ('local', 'local', 'admin')",
+        # Uniqueness becomes (owner_id, sha256): two people may hold the same talk. DuckDB can
+        # neither drop a UNIQUE constraint nor rename a table others reference, so the
+        # transcript tables are copied aside, dropped, and made again around the new videos.
+        "CREATE TEMP TABLE old_segments AS SELECT * FROM segments",
+        "CREATE TEMP TABLE old_words AS SELECT * FROM words",
+        "CREATE TEMP TABLE old_chunks AS SELECT * FROM chunks",
+        """CREATE TABLE videos_v3 (
+            id VARCHAR PRIMARY KEY,
+            owner_id VARCHAR NOT NULL REFERENCES users(id),
+            sha256 VARCHAR NOT NULL CHECK (length(sha256) = 64),
+            title VARCHAR NOT NULL,
+            status VARCHAR NOT NULL CHECK (status IN ('processing','ready','failed','deleting')),
+            duration DOUBLE NOT NULL CHECK (duration >= 0),
+            container VARCHAR NOT NULL,
+            media_path VARCHAR NOT NULL,
+            has_audio BOOLEAN NOT NULL,
+            has_video BOOLEAN NOT NULL,
+            size_bytes BIGINT NOT NULL CHECK (size_bytes > 0),
+            language VARCHAR,
+            error_code VARCHAR,
+            error_message VARCHAR,
+            audio_track INTEGER,
+            audio_tracks INTEGER NOT NULL DEFAULT 0,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            UNIQUE (owner_id, sha256)
+        )""",
+        """INSERT INTO videos_v3 SELECT id, 'local', sha256, title, status, duration, container,
+            media_path, has_audio, has_video, size_bytes, language, error_code, error_message,
+            audio_track, coalesce(audio_tracks, 0), created_at, updated_at FROM videos""",
+        "DROP TABLE words",
+        "DROP TABLE segments",
+        "DROP TABLE chunks",
+        "DROP TABLE videos",
+        "ALTER TABLE videos_v3 RENAME TO videos",
+        """CREATE TABLE segments (
+            id BIGINT PRIMARY KEY,
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            text VARCHAR NOT NULL,
+            embedding BLOB NOT NULL,
+            speaker VARCHAR,
+            CHECK (start < "end"),
+            UNIQUE (video_id, idx)
+        )""",
+        """INSERT INTO segments SELECT id, video_id, idx, start, "end", text, embedding, speaker
+            FROM old_segments""",
+        """CREATE TABLE words (
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            segment_idx INTEGER NOT NULL CHECK (segment_idx >= 0),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            word VARCHAR NOT NULL,
+            probability DOUBLE NOT NULL CHECK (probability BETWEEN 0 AND 1),
+            CHECK (start <= "end"),
+            PRIMARY KEY (video_id, segment_idx, idx)
+        )""",
+        """INSERT INTO words SELECT video_id, segment_idx, idx, start, "end", word, probability
+            FROM old_words""",
+        """CREATE TABLE chunks (
+            id BIGINT PRIMARY KEY,
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            idx INTEGER NOT NULL CHECK (idx >= 0),
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            text VARCHAR NOT NULL,
+            first_segment INTEGER NOT NULL,
+            last_segment INTEGER NOT NULL,
+            segment_ids BIGINT[] NOT NULL,
+            embedding BLOB NOT NULL,
+            CHECK (start < "end"),
+            CHECK (0 <= first_segment AND first_segment <= last_segment),
+            UNIQUE (video_id, idx)
+        )""",
+        """INSERT INTO chunks SELECT id, video_id, idx, start, "end", text, first_segment,
+            last_segment, segment_ids, embedding FROM old_chunks""",
+        "DROP TABLE old_segments",
+        "DROP TABLE old_words",
+        "DROP TABLE old_chunks",
+        "CREATE INDEX videos_by_owner ON videos(owner_id)",
+        "CREATE INDEX segments_by_video ON segments(video_id)",
+        "CREATE INDEX chunks_by_video ON chunks(video_id)",
+        # Jobs become a durable queue: an owner, what to run (payload), attempts with a
+        # backoff (run_after), a lease the worker renews (lease_until), and progress.
+        "CREATE TEMP TABLE old_jobs AS SELECT * FROM jobs",
+        "DROP TABLE jobs",
+        """CREATE TABLE jobs (
+            id VARCHAR PRIMARY KEY,
+            owner_id VARCHAR NOT NULL REFERENCES users(id),
+            kind VARCHAR NOT NULL CHECK (kind IN ('ingest', 'clip')),
+            video_id VARCHAR,
+            clip_id VARCHAR,
+            status VARCHAR NOT NULL CHECK (status IN ('queued','running','succeeded','failed')),
+            stage VARCHAR,
+            progress DOUBLE NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            max_attempts INTEGER NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
+            payload VARCHAR NOT NULL DEFAULT '{}',
+            run_after TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            lease_until TIMESTAMP,
+            error_code VARCHAR,
+            error_message VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+        """INSERT INTO jobs (id, owner_id, kind, video_id, status, progress, attempts,
+                             error_code, error_message, created_at, updated_at)
+            SELECT id, 'local', kind, video_id, status,
+                   CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END, 1,
+                   error_code, error_message, created_at, updated_at FROM old_jobs""",
+        "DROP TABLE old_jobs",
+        "CREATE INDEX jobs_by_video ON jobs(video_id)",
+        "CREATE INDEX jobs_by_owner ON jobs(owner_id)",
+        # Clips cut through the server: the server names the file, the owner only the range.
+        """CREATE TABLE clips (
+            id VARCHAR PRIMARY KEY,
+            owner_id VARCHAR NOT NULL REFERENCES users(id),
+            video_id VARCHAR NOT NULL,
+            start DOUBLE NOT NULL CHECK (start >= 0),
+            "end" DOUBLE NOT NULL,
+            status VARCHAR NOT NULL CHECK (status IN ('pending','ready','failed')),
+            path VARCHAR,
+            size_bytes BIGINT,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            CHECK (start < "end")
+        )""",
+        "CREATE INDEX clips_by_video ON clips(video_id)",
+        # Refresh tokens, stored as hashes; a family is one login's chain of rotations.
+        """CREATE TABLE refresh_tokens (
+            token_hash VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL REFERENCES users(id),
+            family VARCHAR NOT NULL,
+            expires_at TIMESTAMP NOT NULL,
+            used_at TIMESTAMP,
+            revoked_at TIMESTAMP,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+        "CREATE INDEX refresh_by_family ON refresh_tokens(family)",
+        # Security events, append-only.
+        "CREATE SEQUENCE audit_ids START 1",
+        """CREATE TABLE audit (
+            id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+            occurred_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            event VARCHAR NOT NULL,
+            user_id VARCHAR,
+            username VARCHAR,
+            ip VARCHAR,
+            request_id VARCHAR,
+            detail VARCHAR NOT NULL DEFAULT '{}'
+        )""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,150 @@
+"""The per-video compute: decoded speech → sentences → passages → vectors. It touches no
+database and no index, so the same function runs in the CLI, in the server's worker process,
+in a notebook and in a Ray actor; the one writer stores what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.audio import SAMPLE_RATE, SpeechChannel, decode_audio, speech_channels
+from pipelines.chunking import ChunkOptions, build_chunks
+from pipelines.config import Settings
+from pipelines.embed import embed_texts
+from pipelines.media import check_decoded_audio
+from pipelines.records import Chunk, MediaInfo, Segment
+from pipelines.transcribe import TranscribeOptions, transcribe_audio
+
+Progress = Callable[[str, float], None]
+
+
+def no_progress(stage: str, fraction: float) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ComputeOptions:
+    """Everything ``process_video`` needs from the settings (plain values: it crosses
+    process boundaries)."""
+
+    transcribe: TranscribeOptions
+    chunking: ChunkOptions
+    embed_model: str
+    embed_batch_size: int
+    threads: int
+    model_cache: Path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ComputeOptions:
+        # The one place the stage options are built from the settings.
+        return cls(
+            transcribe=TranscribeOptions(
+                model=settings.whisper_model,
+                compute_type=settings.whisper_compute_type,
+                beam_size=settings.whisper_beam_size,
+                vad=settings.whisper_vad,
+                vad_pad_ms=settings.whisper_vad_pad_ms,
+                language=settings.whisper_language,
+                threads=settings.threads,
+                decoders=settings.whisper_decoders,
+            ),
+            chunking=ChunkOptions(
+                min_s=settings.chunk_min_s,
+                target_s=settings.chunk_target_s,
+                max_s=settings.chunk_max_s,
+                overlap_s=settings.chunk_overlap_s,
+            ),
+            embed_model=settings.embed_model,
+            embed_batch_size=settings.embed_batch_size,
+            threads=settings.threads,
+            model_cache=settings.model_cache,
+        )
+
+
+@dataclass(frozen=True)
+class IngestArtifact:
+    """What one video's compute produced; the writer stores it in one transaction."""
+
+    audio_track: int | None
+    language: str | None
+    segments: tuple[Segment, ...]
+    chunks: tuple[Chunk, ...]
+    chunk_vectors: np.ndarray
+    segment_vectors: np.ndarray
+
+
+def process_video(
+    media_path: Path,
+    info: MediaInfo,
+    track: int | None,
+    options: ComputeOptions,
+    progress: Progress = no_progress,
+    *,
+    shown_as: Path | None = None,
+) -> IngestArtifact:
+    """Transcribes audio track ``track`` (None: the file has no sound), chunks the sentences
+    and embeds passages and sentences. Raises ``VidscopeError`` for undecodable media, naming
+    the file ``shown_as`` (the user's name for it) when given."""
+    segments: list[Segment] = []
+    language = None
+    if track is not None:
+        progress("decode", 0.0)
+        channels = decode_speech(media_path, info, track, shown_as or media_path)
+        segments, language = transcribe_channels(
+            channels, options.transcribe, info.duration, progress
+        )
+    progress("embed", 0.0)
+    chunks = build_chunks(segments, options.chunking)
+    # Sentences are embedded too, so a hit can point at the sentence that matches.
+    vectors = embed_texts(
+        [c.text for c in chunks] + [s.text for s in segments],
+        model=options.embed_model,
+        batch_size=options.embed_batch_size,
+        threads=options.threads,
+        cache_dir=options.model_cache,
+    )
+    return IngestArtifact(
+        audio_track=track,
+        language=language,
+        segments=tuple(segments),
+        chunks=tuple(chunks),
+        chunk_vectors=vectors[: len(chunks)],
+        segment_vectors=vectors[len(chunks) :],
+    )
+
+
+def decode_speech(
+    media_path: Path, info: MediaInfo, track: int, shown_as: Path
+) -> list[SpeechChannel]:
+    """The chosen track as one mono mix, or one channel per speaker for a two-channel call."""
+    spec = info.audio_tracks[track]
+    audio = decode_audio(
+        media_path, container=info.container, track=track, channels=2 if spec.channels == 2 else 1
+    )
+    check_decoded_audio(spec, audio.shape[1] / SAMPLE_RATE, shown_as)
+    return speech_channels(audio)
+
+
+def transcribe_channels(
+    channels: list[SpeechChannel],
+    options: TranscribeOptions,
+    duration: float,
+    progress: Progress = no_progress,
+) -> tuple[list[Segment], str | None]:
+    """Transcribes each channel on its own and merges the sentences in time order, each
+    labelled with its channel's speaker. Returns (segments, language of the first channel)."""
+    segments: list[Segment] = []
+    language = None
+    for number, channel in enumerate(channels):
+        progress("transcribe", number / len(channels))
+        stream, detected = transcribe_audio(channel.samples, options)
+        language = language or detected
+        for segment in stream:
+            segments.append(replace(segment, speaker=channel.speaker))
+            done = (number + min(1.0, segment.end / max(duration, 1e-6))) / len(channels)
+            progress("transcribe", done)
+    segments.sort(key=lambda s: (s.start, s.end))
+    return segments, language
