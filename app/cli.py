@@ -325,6 +325,38 @@ def reindex() -> None:
     err.print(f"reindexed {count} passages")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 7860,
+    root_path: Annotated[
+        str, typer.Option(help="URL prefix when behind a reverse proxy, e.g. /vidscope")
+    ] = "",
+) -> None:
+    """Run the server: the REST API (docs at /docs) and the job worker, owning the library."""
+    import uvicorn
+
+    from app.api.main import create_app
+
+    settings: Settings = _state["settings"]
+    if settings.log_level == "WARNING" and "log_level" not in settings.model_fields_set:
+        configure_logging("INFO", settings.log_format)  # a server reports what it does
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}{root_path}"
+    err.print(_plain(f"Vidscope API on {url} (docs: {url}/docs); Ctrl-C stops it"))
+    uvicorn.run(
+        create_app(settings, public_url=url),
+        host=host,
+        port=port,
+        root_path=root_path,
+        log_config=None,
+        access_log=False,  # one line per request comes from the app, with its request id
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        timeout_graceful_shutdown=10,
+    )
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     # SystemExit unwinds like Ctrl-C: FFmpeg children are stopped, partial files removed.
     raise SystemExit(128 + signum)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from pipelines.errors import ConfigError
@@ -19,6 +19,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Values copied from examples: a production server refuses to sign tokens with them.
+_PLACEHOLDER_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development"})
 
 ALLOWED_CONTAINERS = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
 
@@ -70,9 +73,47 @@ class Settings(BaseSettings):
     ] = "superfast"
     ffmpeg_timeout_s: float = Field(600.0, gt=0)
 
+    # Server, accounts and jobs (vidscope serve)
+    secret_key: SecretStr | None = Field(
+        None, description="JWT signing key; required in production (32+ characters)"
+    )
+    access_token_ttl_s: int = Field(900, ge=60, le=24 * 3600)
+    refresh_token_ttl_s: int = Field(14 * 24 * 3600, ge=3600)
+    allow_registration: bool = True
+    quota_bytes: int = Field(20 * 1024**3, gt=0, description="Media each user may store")
+    request_max_bytes: int = Field(1024**2, gt=0, description="Bodies other than uploads")
+    rate_limit: str = "300/minute"
+    login_rate_limit: str = "10/minute"
+    redis_url: str | None = None
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    job_max_attempts: int = Field(3, ge=1, le=20)
+    job_lease_s: float = Field(60.0, ge=5)
+    job_backoff_s: float = Field(2.0, ge=0)
+    worker_processes: int = Field(1, ge=1, le=16)
+    otel_exporter: Literal["none", "console", "otlp"] = "none"
+    otel_endpoint: str | None = None
+
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("rate_limit", "login_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a rate such as '300/minute'") from exc
+        return value
 
     @field_validator("allowed_containers", mode="before")
     @classmethod
@@ -105,6 +146,13 @@ class Settings(BaseSettings):
             )
         if self.profile == "production" and not self.home.is_absolute():
             raise ValueError("VIDSCOPE_HOME must be an absolute path in production")
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if self.profile == "production" and (len(key) < 32 or key in _PLACEHOLDER_KEYS):
+            raise ValueError(
+                "VIDSCOPE_SECRET_KEY must be set to a random value of 32+ characters in "
+                "production, e.g. the output of: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'"
+            )
         return self
 
     @field_validator("model_cache")

@@ -19,12 +19,12 @@ from pipelines.clips import ClipOptions, check_clip_range, cut_clip
 from pipelines.compute import Progress
 from pipelines.config import Settings, get_settings
 from pipelines.embed import embed_texts
-from pipelines.errors import QueryError, VidscopeError
+from pipelines.errors import ClipError, QueryError, VidscopeError
 from pipelines.indexes import SearchIndexes
 from pipelines.ingest import ingest_file, purge_video
-from pipelines.logs import get_logger
+from pipelines.logs import ensure_logging, get_logger
 from pipelines.paths import ExpandedPaths, expand_paths
-from pipelines.records import Hit, IngestResult, Video
+from pipelines.records import Clip, Hit, IngestResult, Video
 from pipelines.search import search_library
 
 log = get_logger(__name__)
@@ -41,6 +41,7 @@ class Library:
     The methods on ``Library`` itself act for the local owner (the CLI's)."""
 
     def __init__(self, settings: Settings | None = None) -> None:
+        ensure_logging()
         self.settings = settings or get_settings()
         try:
             for folder in (self.settings.media_dir, self.settings.clips_dir):
@@ -316,6 +317,60 @@ class OwnerLibrary:
         """Cuts the best hit for ``query``."""
         hit, start, end = self.best_range(query, video_id=video_id)
         return hit, self.clip(hit.video_id, start=start, end=end, output=output)
+
+    def queue_clip(
+        self,
+        *,
+        video_id: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+        query: str | None = None,
+    ) -> tuple[str, str]:
+        """Records a clip of [start, end) — or of the best hit for ``query`` — and queues the
+        job that cuts it, atomically. The server names the file. Returns (clip id, job id)."""
+        if query is not None:
+            hit, start, end = self.best_range(query, video_id=video_id)
+            video_id = hit.video_id
+        if video_id is None or start is None or end is None:
+            raise ClipError(
+                "give video_id with start and end (seconds), or a query",
+                code="clip.missing_range",
+            )
+        video = self.get_video(video_id)
+        if video.status != "ready":
+            raise ClipError(
+                f"video {video_id} is still {video.status}; cut clips once it is ready",
+                code="clip.video_not_ready",
+            )
+        check_clip_range(video, start, end)
+        end = min(end, video.duration)
+        with self.catalog.transaction():
+            clip_id = self.catalog.add_clip(
+                owner_id=self.owner_id, video_id=video_id, start=start, end=end
+            )
+            job_id = self.catalog.add_job(
+                kind="clip",
+                owner_id=self.owner_id,
+                video_id=video_id,
+                clip_id=clip_id,
+                status="queued",
+                payload={"resumable": True},
+                max_attempts=self.settings.job_max_attempts,
+            )
+        return clip_id, job_id
+
+    def get_clip(self, clip_id: str) -> Clip:
+        return self.catalog.get_clip(clip_id, owner_id=self.owner_id)
+
+    def clip_file(self, clip_id: str) -> Path:
+        """The file of a ready clip; ``clip.not_ready`` while it is being cut."""
+        clip = self.get_clip(clip_id)
+        if clip.status != "ready" or clip.path is None:
+            raise ClipError(
+                f"clip {clip_id} is {clip.status}; follow its job until it succeeds",
+                code="clip.not_ready",
+            )
+        return self.settings.home / clip.path
 
     # -- management --------------------------------------------------------------------------
     def delete(self, video_id: str) -> None:

@@ -12,15 +12,36 @@ import structlog
 
 
 def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
+    """Configures structlog and routes the standard library's logging (uvicorn, libraries)
+    through the same processors, so every line has one format and the request's context.
+    Called by the entry points (CLI, server), never at import."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: Any = (
         structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
     )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    handler = logging.StreamHandler(_Stderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not getattr(h, "_vidscope", False)]
+    handler._vidscope = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.getLevelName(level))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *shared,
             structlog.processors.format_exc_info,
             renderer,
         ],
@@ -39,7 +60,22 @@ def bind_run_id(run_id: str | None = None) -> str:
 
 
 def get_logger(name: str) -> Any:
-    # Library users who configure nothing still get logs on stderr, never mixed into stdout.
+    """A lazy logger: it takes whatever configuration the entry point set up by its first use."""
+    return structlog.get_logger(name)
+
+
+def ensure_logging() -> None:
+    """For code that opens a library without an entry point of ours (a notebook, a script):
+    logs go to stderr, never mixed into stdout. Does nothing once an entry point configured."""
     if not structlog.is_configured():
         configure_logging()
-    return structlog.get_logger(name)
+
+
+class _Stderr:
+    """sys.stderr looked up at each write: test runners and notebooks swap it."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()

@@ -42,6 +42,12 @@ class UserTables(Database):
             raise NotFoundError(f"no user with id {user_id!r}", code="user.not_found")
         return _user(row)
 
+    def find_user_by_id(self, user_id: str) -> User | None:
+        row = self.con.execute(
+            f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", [user_id]
+        ).fetchone()
+        return _user(row) if row else None
+
     def find_user(self, username: str) -> User | None:
         row = self.con.execute(
             f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]
@@ -105,6 +111,14 @@ class UserTables(Database):
                 "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = ?", [token_hash]
             )
             return "ok", user_id, family
+
+    def refresh_family(self, token_hash: str, *, user_id: str) -> str | None:
+        """The family of a user's refresh token (None: not theirs, or unknown)."""
+        row = self.con.execute(
+            "SELECT family FROM refresh_tokens WHERE token_hash = ? AND user_id = ?",
+            [token_hash, user_id],
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def revoke_family(self, family: str) -> None:
         with self.transaction():

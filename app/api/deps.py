@@ -1,0 +1,84 @@
+"""Dependencies the routes share: the library, the signed-in user, their library, limits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.api.ratelimit import RateLimits
+from pipelines.accounts import Accounts, AuthError
+from pipelines.catalog import LOCAL_OWNER
+from pipelines.library import Library, OwnerLibrary
+from pipelines.records import User
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
+ACT_AS_HEADER = "X-Vidscope-User"
+
+
+def get_library(request: Request) -> Library:
+    library: Library = request.app.state.library
+    return library
+
+
+def get_accounts(request: Request) -> Accounts:
+    accounts: Accounts = request.app.state.accounts
+    return accounts
+
+
+def get_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.limits
+    return limits
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def current_user(
+    request: Request,
+    accounts: Annotated[Accounts, Depends(get_accounts)],
+    limits: Annotated[RateLimits, Depends(get_limits)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The user an access token names, after the per-address and per-user rate limits.
+    The local administrator (the CLI beside a running server) may act for another user by
+    naming them in ``X-Vidscope-User``."""
+    limits.hit(limits.requests, f"ip:{client_ip(request)}", what="requests from this address")
+    if credentials is None:
+        raise AuthError(
+            "this route needs an access token: 'Authorization: Bearer <token>' from "
+            "POST /api/v1/auth/login",
+            code="auth.missing_token",
+        )
+    user = accounts.verify(credentials.credentials)
+    acting_for = request.headers.get(ACT_AS_HEADER)
+    if acting_for and user.id == LOCAL_OWNER:
+        user = accounts.user_named(acting_for)
+        if user.disabled:
+            raise AuthError(f"the account {acting_for!r} is disabled", code="auth.disabled")
+    elif acting_for:
+        raise AuthError(
+            f"only the local administrator may use {ACT_AS_HEADER}", code="auth.forbidden"
+        )
+    limits.hit(limits.requests, f"user:{user.id}", what="requests for this account")
+    request.state.user_id = user.id
+    structlog.contextvars.bind_contextvars(user_id=user.id)
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def owner_library(
+    user: CurrentUser, library: Annotated[Library, Depends(get_library)]
+) -> OwnerLibrary:
+    return library.for_owner(user.id)
+
+
+MyLibrary = Annotated[OwnerLibrary, Depends(owner_library)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+AccountsDep = Annotated[Accounts, Depends(get_accounts)]
+LimitsDep = Annotated[RateLimits, Depends(get_limits)]

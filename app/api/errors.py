@@ -1,0 +1,179 @@
+"""Every failure leaves the server as one JSON envelope,
+``{"error": {"code", "message", "correlation_id", "details"}}``, whose code is the
+``VidscopeError`` code. Library errors become HTTP statuses here, and only here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipelines.errors import VidscopeError
+from pipelines.logs import get_logger
+from pipelines.schemas import ErrorBody
+
+log = get_logger(__name__)
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+# The HTTP status of a code: an exact code first, then its area ("media.*").
+_BY_CODE = {
+    "auth.disabled": 403,
+    "auth.registration_closed": 403,
+    "auth.forbidden": 403,
+    "auth.username_taken": 409,
+    "auth.bad_username": 422,
+    "auth.weak_password": 422,
+    "media.too_large": 413,
+    "upload.too_large": 413,
+    "quota.exceeded": 413,
+    "media.unsupported": 415,
+    "media.busy": 409,
+    "clip.not_ready": 409,
+    "rate.limited": 429,
+    "request.too_large": 413,
+    "library.locked": 503,
+    "library.closed": 503,
+    "server.unavailable": 503,
+    "query.no_match": 404,
+}
+_BY_AREA = {
+    "auth": 401,
+    "media": 422,
+    "upload": 400,
+    "query": 422,
+    "clip": 422,
+    "transcript": 422,
+    "request": 422,
+    "http": 400,
+    "processing": 500,
+    "model": 500,
+    "config": 500,
+    "internal": 500,
+}
+
+
+def status_for(code: str) -> int:
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    if code.endswith(".not_found"):
+        return 404
+    return _BY_AREA.get(code.split(".", 1)[0], 400)
+
+
+def error_response(
+    request: Request,
+    *,
+    code: str,
+    message: str,
+    status: int | None = None,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "correlation_id": getattr(request.state, "request_id", None),
+            "details": details or {},
+        }
+    }
+    return JSONResponse(body, status_code=status or status_for(code), headers=headers)
+
+
+def _public_details(exc: VidscopeError) -> dict[str, Any]:
+    # Server paths never leave the server; the rest of the context helps the client.
+    return {
+        key: value
+        for key, value in exc.context.items()
+        if key not in ("path", "home", "source") and isinstance(value, str | int | float | bool)
+    }
+
+
+async def _vidscope_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VidscopeError)
+    headers = {}
+    if exc.code == "rate.limited":
+        headers["Retry-After"] = str(exc.context.get("retry_after", 1))
+    if status_for(exc.code) == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return error_response(
+        request, code=exc.code, message=exc.message, details=_public_details(exc), headers=headers
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    names = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}
+    code = names.get(exc.status_code, f"http.status_{exc.status_code}")
+    message = {
+        404: f"no route {request.url.path}; the API is under /api/v1 (see /docs)",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }.get(exc.status_code, str(exc.detail))
+    return error_response(
+        request,
+        code=code,
+        message=message,
+        status=exc.status_code,
+        headers=dict(exc.headers or {}),
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"where": ".".join(str(part) for part in err.get("loc", ())), "problem": err.get("msg")}
+        for err in exc.errors()
+    ]
+    summary = "; ".join(f"{p['where']}: {p['problem']}" for p in problems[:5])
+    return error_response(
+        request,
+        code="request.invalid",
+        message=f"the request is not valid: {summary}",
+        details={"problems": problems},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("http.unexpected_error", exc_info=exc)
+    return error_response(
+        request,
+        code="internal.error",
+        message="something went wrong on the server; the log has the details under the "
+        "correlation id",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(VidscopeError, _vidscope_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+# What each route may answer besides success, for the OpenAPI document.
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "Bad request",
+        401: "Missing, expired or invalid token (`auth.*`)",
+        403: "Forbidden (`auth.disabled`)",
+        404: "Not found, or not yours (`*.not_found`)",
+        409: "Conflict",
+        413: "Too large (`upload.too_large`, `quota.exceeded`)",
+        415: "Unsupported media (`media.unsupported`)",
+        422: "Invalid input (`request.invalid`, `media.*`, `clip.*`, `query.*`)",
+        429: "Rate limited (`rate.limited`); see Retry-After",
+    }
+    documented: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorEnvelope, "description": descriptions.get(status, "Error")}
+        for status in (*statuses, 429)
+    }
+    documented[500] = {"model": ErrorEnvelope, "description": "Server error (`internal.error`)"}
+    return documented

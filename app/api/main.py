@@ -1,0 +1,195 @@
+"""The server: one FastAPI app whose lifespan opens the one writer (``Library.open``), starts
+the job worker and publishes the local administrator's credentials for the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from opentelemetry.sdk.trace import SpanProcessor
+from starlette.concurrency import run_in_threadpool
+
+from app.api.errors import install_error_handlers
+from app.api.metrics import Metrics
+from app.api.middleware import RequestContext
+from app.api.ratelimit import RateLimits
+from app.api.routes import auth, clips, health, jobs, search, videos
+from app.api.telemetry import get_tracer, tracer_provider
+from pipelines.accounts import Accounts, local_admin_token_path
+from pipelines.catalog import LOCAL_OWNER
+from pipelines.config import Settings
+from pipelines.jobs import JobWorker
+from pipelines.library import Library
+from pipelines.logs import get_logger
+
+log = get_logger(__name__)
+API_VERSION = "1.0.0"
+ADMIN_TOKEN_TTL_S = 30 * 24 * 3600
+
+
+def server_info_path(home: Path) -> Path:
+    return home / ".server" / "server.json"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Writes a file only its owner can read (mode 0600), replacing any older one."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_name(path.name + ".part")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(partial, path)
+
+
+def _publish_for_cli(library: Library, accounts: Accounts, url: str | None) -> None:
+    """The CLI beside the server finds it here: its address, and a token for the local owner
+    (who administers this machine's library) in a file only this OS user can read."""
+    home = library.settings.home
+    token = accounts.access_token(library.catalog.get_user(LOCAL_OWNER), ttl_s=ADMIN_TOKEN_TTL_S)
+    _write_private(local_admin_token_path(home), token)
+    if url is not None:
+        _write_private(server_info_path(home), json.dumps({"url": url, "pid": os.getpid()}))
+
+
+def _withdraw_for_cli(home: Path) -> None:
+    server_info_path(home).unlink(missing_ok=True)
+    local_admin_token_path(home).unlink(missing_ok=True)
+
+
+def _warm_models(library: Library, ready: threading.Event) -> None:
+    """Loads the query embedder once, so the first search does not pay for it."""
+    try:
+        library.embed_query("warm up")
+        ready.set()
+    except Exception:
+        log.error("models.load_failed", exc_info=True)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    public_url: str | None = None,
+    span_processor: SpanProcessor | None = None,
+    start_worker: bool = True,
+) -> FastAPI:
+    """The app. ``public_url`` is where the CLI can reach it (written for the CLI to find);
+    ``span_processor`` receives the traces (tests)."""
+    metrics = Metrics()
+    provider = tracer_provider(settings, span_processor)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        library = await run_in_threadpool(Library.open, settings)
+        accounts = Accounts(library.catalog, settings)
+        worker = JobWorker(library)
+        worker.tracer = get_tracer(provider)
+        worker.on_job_done = _job_metrics(metrics, library)
+        metrics.watch_jobs(library.catalog.jobs_by_status)
+        app.state.library = library
+        app.state.accounts = accounts
+        app.state.worker = worker
+        app.state.models_ready = threading.Event()
+        threading.Thread(
+            target=_warm_models, args=(library, app.state.models_ready), daemon=True
+        ).start()
+        if start_worker:
+            worker.start()
+        _publish_for_cli(library, accounts, public_url)
+        log.info("server.started", home=str(settings.home), url=public_url)
+        try:
+            yield
+        finally:
+            _withdraw_for_cli(settings.home)
+            worker.stop()
+            library.close()
+            provider.shutdown()
+            log.info("server.stopped")
+
+    app = FastAPI(
+        title="Vidscope API",
+        version=API_VERSION,
+        summary="Search, read and cut your recorded videos.",
+        description=(
+            "Every route under `/api/v1` except sign-up and login needs "
+            "`Authorization: Bearer <access_token>`. Every failure is "
+            '`{"error": {"code", "message", "correlation_id", "details"}}`.'
+        ),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.metrics = metrics
+    app.state.limits = RateLimits(settings)
+    app.state.tracer = get_tracer(provider)
+    install_error_handlers(app)
+    for router in (
+        auth.router,
+        videos.router,
+        search.router,
+        clips.router,
+        jobs.router,
+        health.router,
+    ):
+        app.include_router(router)
+    _offline_docs(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Content-Range", "Retry-After"],
+        )
+    app.add_middleware(
+        RequestContext,
+        metrics=metrics,
+        max_body_bytes=settings.request_max_bytes,
+        tracer=app.state.tracer,
+    )
+    return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI served from the wheel that ships it: no CDN, so /docs works air-gapped."""
+    import swagger_ui_bundle
+
+    app.mount(
+        "/static/swagger",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Vidscope API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+
+def _job_metrics(metrics: Metrics, library: Library) -> Any:
+    import time
+
+    def record(job: Any, started: float) -> None:
+        metrics.jobs_finished.labels(job.kind, job.status).inc()
+        if job.kind == "ingest" and job.status == "succeeded" and job.video_id:
+            video = library.catalog.get_video(job.video_id, owner_id=job.owner_id)
+            if video.duration > 0:
+                metrics.ingest_speed.observe((time.perf_counter() - started) / video.duration)
+
+    return record

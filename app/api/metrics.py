@@ -1,0 +1,67 @@
+"""Prometheus metrics (``GET /metrics``): requests by route template and status, latencies,
+search latency, ingest speed, and the job queue read from the catalog at scrape time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from pipelines.catalog import JOB_STATUSES
+
+
+class Metrics:
+    """One registry per app (tests build several apps in one process)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "vidscope_http_requests",
+            "HTTP requests by route template, method and status",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "vidscope_http_request_seconds",
+            "HTTP request latency by route template",
+            ["route"],
+            registry=self.registry,
+        )
+        self.search_latency = Histogram(
+            "vidscope_search_seconds",
+            "Time to answer a search inside the library",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.ingest_speed = Histogram(
+            "vidscope_ingest_seconds_per_audio_second",
+            "Wall seconds the worker spent per second of media ingested",
+            buckets=(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
+            registry=self.registry,
+        )
+        self.jobs_finished = Counter(
+            "vidscope_jobs_finished",
+            "Jobs that ended, by kind and status",
+            ["kind", "status"],
+            registry=self.registry,
+        )
+
+    def watch_jobs(self, counts: Callable[[], dict[str, int]]) -> None:
+        self.registry.register(_JobGauges(counts))
+
+
+class _JobGauges(Collector):
+    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        counts = self.counts()
+        by_state = GaugeMetricFamily("vidscope_jobs", "Jobs by state", labels=["state"])
+        for state in JOB_STATUSES:
+            by_state.add_metric([state], counts.get(state, 0))
+        yield by_state
+        yield GaugeMetricFamily(
+            "vidscope_queue_depth", "Jobs waiting to run", value=counts.get("queued", 0)
+        )

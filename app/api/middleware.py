@@ -1,0 +1,163 @@
+"""The outermost layer of every request: a request id (``X-Request-ID``, accepted when it is
+well-formed, else made), one JSON log line per request with its route template, user and
+latency, the request metrics, security headers, and the body-size limit for everything but
+uploads (which enforce their own, larger limit while streaming)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from opentelemetry.trace import Tracer
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.metrics import Metrics
+from pipelines.logs import get_logger
+
+log = get_logger("vidscope.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+UPLOAD_PATHS = frozenset({"/api/v1/videos"})
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# Swagger UI is served from this server (no CDN): its own script, style and inline setup.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+class _TooLarge(HTTPException):
+    """Raised while the body is read: FastAPI passes HTTP exceptions on to the handlers, which
+    answer ``request.too_large``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over the {limit}-byte limit")
+        self.limit = limit
+
+
+class RequestContext:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, max_body_bytes: int, tracer: Tracer
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+        self.tracer = tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+        path = scope["path"]
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = [
+                    (b"x-request-id", request_id.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cross-origin-opener-policy", b"same-origin"),
+                    (b"content-security-policy", _csp(path).encode()),
+                ]
+                if https:
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        limit = None if path in UPLOAD_PATHS else self.max_body_bytes
+        declared = headers.get("content-length", "")
+        if limit is not None and declared.isdigit() and int(declared) > limit:
+            await _reject_too_large(send_with_headers, request_id, limit)
+            self._record(scope, 413, started)
+            return
+        received = 0
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if limit is not None and message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge(limit)
+            return message
+
+        with self.tracer.start_as_current_span(f"{scope['method']} {path}") as span:
+            span.set_attribute("http.request_id", request_id)
+            try:
+                await self.app(scope, counted_receive, send_with_headers)
+            except _TooLarge:
+                await _reject_too_large(send_with_headers, request_id, limit or 0)
+                status = 413
+            finally:
+                span.update_name(f"{scope['method']} {_route_template(scope)}")
+                span.set_attribute("http.route", _route_template(scope))
+                span.set_attribute("http.status_code", status)
+                self._record(scope, status, started)
+
+    def _record(self, scope: Scope, status: int, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        route = _route_template(scope)
+        self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+        self.metrics.latency.labels(route).observe(elapsed)
+        state: dict[str, Any] = scope.get("state", {})
+        log.info(
+            "http.request",
+            method=scope["method"],
+            route=route,
+            status=status,
+            latency_ms=round(elapsed * 1000, 1),
+            user_id=state.get("user_id"),
+            client=(scope.get("client") or ("", 0))[0],
+        )
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
+
+
+def _csp(path: str) -> str:
+    return DOCS_CSP if path.startswith(("/docs", "/static/swagger")) else API_CSP
+
+
+async def _reject_too_large(send: Send, request_id: str, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "request.too_large",
+                "message": f"the request body is over the {limit}-byte limit "
+                "(VIDSCOPE_REQUEST_MAX_BYTES); uploads go to POST /api/v1/videos",
+                "correlation_id": request_id,
+                "details": {"limit_bytes": limit},
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

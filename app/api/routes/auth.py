@@ -1,0 +1,193 @@
+"""Accounts and tokens: register, login (JSON or the OAuth2 password form), refresh, logout, me."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from app.api.deps import AccountsDep, CurrentUser, LibraryDep, LimitsDep, client_ip
+from app.api.errors import error_responses
+from pipelines.accounts import AuthError
+from pipelines.errors import VidscopeError
+from pipelines.schemas import UserPublic
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64, examples=["alice"])
+    password: str = Field(min_length=1, max_length=256, examples=["correct horse battery"])
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+async def _credentials(request: Request) -> Credentials:
+    """JSON ``{"username","password"}``, or the OAuth2 password form Swagger's Authorize sends."""
+    body = await request.body()
+    try:
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+            return Credentials.model_validate(form)
+        return Credentials.model_validate(json.loads(body or b"null"))
+    except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+        raise VidscopeError(
+            'send JSON {"username": ..., "password": ...} or an OAuth2 password form',
+            code="request.invalid",
+        ) from exc
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    summary="Create an account",
+    response_model=UserPublic,
+    responses=error_responses(403, 409, 422),
+)
+def register(
+    body: Credentials,
+    request: Request,
+    accounts: AccountsDep,
+    library: LibraryDep,
+    limits: LimitsDep,
+) -> UserPublic:
+    limits.hit(limits.logins, f"register-ip:{client_ip(request)}", what="sign-ups")
+    if not library.settings.allow_registration:
+        raise VidscopeError(
+            "sign-up is closed on this server; ask an administrator for an account",
+            code="auth.registration_closed",
+        )
+    user = accounts.register(body.username, body.password)
+    library.catalog.audit(
+        "user.registered",
+        user_id=user.id,
+        username=user.username,
+        ip=client_ip(request),
+        request_id=request.state.request_id,
+    )
+    return UserPublic.of(user)
+
+
+@router.post(
+    "/login",
+    summary="Log in; returns an access token and a refresh token",
+    response_model=TokenResponse,
+    responses=error_responses(401, 403, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": Credentials.model_json_schema()},
+                "application/x-www-form-urlencoded": {"schema": Credentials.model_json_schema()},
+            },
+        }
+    },
+)
+async def login(
+    credentials: Annotated[Credentials, Depends(_credentials)],
+    request: Request,
+    accounts: AccountsDep,
+    library: LibraryDep,
+    limits: LimitsDep,
+) -> TokenResponse:
+    from starlette.concurrency import run_in_threadpool
+
+    ip = client_ip(request)
+    name = credentials.username.strip().lower()
+    # Throttled per address and per username, so guessing one account from many addresses
+    # is as slow as guessing many accounts from one.
+    limits.hit(limits.logins, f"login-ip:{ip}", f"login-user:{name}", what="login attempts")
+    try:
+        user = await run_in_threadpool(accounts.authenticate, name, credentials.password)
+    except AuthError as exc:
+        await run_in_threadpool(
+            library.catalog.audit,
+            "login.failed",
+            username=name,
+            ip=ip,
+            request_id=request.state.request_id,
+            reason=exc.code,
+        )
+        raise
+    tokens = await run_in_threadpool(accounts.issue, user)
+    await run_in_threadpool(
+        library.catalog.audit,
+        "login.ok",
+        user_id=user.id,
+        username=user.username,
+        ip=ip,
+        request_id=request.state.request_id,
+    )
+    return TokenResponse(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+    )
+
+
+@router.post(
+    "/refresh",
+    summary="Trade a refresh token for a new pair (the old one is spent)",
+    response_model=TokenResponse,
+    responses=error_responses(401, 403, 422),
+)
+def refresh(
+    body: RefreshRequest, request: Request, accounts: AccountsDep, library: LibraryDep
+) -> TokenResponse:
+    ip = client_ip(request)
+    try:
+        user, tokens = accounts.refresh(body.refresh_token)
+    except AuthError as exc:
+        if exc.code == "auth.token_reused":
+            library.catalog.audit(
+                "token.reused",
+                user_id=exc.context.get("user_id"),
+                ip=ip,
+                request_id=request.state.request_id,
+            )
+        raise
+    library.catalog.audit(
+        "token.refreshed",
+        user_id=user.id,
+        username=user.username,
+        ip=ip,
+        request_id=request.state.request_id,
+    )
+    return TokenResponse(
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+    )
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    summary="End this login: its refresh tokens stop working",
+    responses=error_responses(401, 422),
+)
+def logout(body: RefreshRequest, user: CurrentUser, accounts: AccountsDep) -> Response:
+    accounts.logout(user, body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/me",
+    summary="The signed-in account",
+    response_model=UserPublic,
+    responses=error_responses(401),
+)
+def me(user: CurrentUser) -> UserPublic:
+    return UserPublic.of(user)

@@ -1,0 +1,69 @@
+"""Operators' routes: liveness, readiness (each part with its own status) and metrics."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+router = APIRouter(tags=["operations"])
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class Check(BaseModel):
+    status: Literal["ok", "down", "off"]
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, Check]
+
+
+@router.get("/healthz", summary="Liveness: the process answers (no I/O)", response_model=Liveness)
+def healthz() -> Liveness:
+    return Liveness(status="ok")
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: catalog, indexes, models, job worker and Redis, each with its status",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A part is down"}},
+)
+def readyz(request: Request) -> JSONResponse:
+    state = request.app.state
+    checks: dict[str, Check] = {}
+
+    def check(name: str, probe: object) -> None:
+        try:
+            ok = probe() if callable(probe) else bool(probe)
+            checks[name] = Check(status="ok" if ok else "down")
+        except Exception as exc:  # a readiness probe reports, never raises
+            checks[name] = Check(status="down", detail=type(exc).__name__)
+
+    library = state.library
+    check("catalog", lambda: library.catalog.con.execute("SELECT 1").fetchone() == (1,))
+    check("indexes", lambda: library.indexes.snapshot("local") is not None)
+    check("models", lambda: state.models_ready.is_set())
+    check("worker", lambda: state.worker.state().alive)
+    if library.settings.redis_url:
+        check("redis", state.limits.healthy)
+    else:
+        checks["redis"] = Check(status="off", detail="VIDSCOPE_REDIS_URL is not set")
+    ready = all(c.status != "down" for c in checks.values())
+    body = Readiness(status="ready" if ready else "not_ready", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    return Response(
+        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )

@@ -1,0 +1,41 @@
+"""Search your library by meaning and words."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from app.api.deps import MyLibrary
+from app.api.errors import error_responses
+from pipelines.schemas import HitPublic
+from pipelines.search import MAX_K, MAX_QUERY_CHARS
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+class SearchResults(BaseModel):
+    hits: list[HitPublic]
+
+
+@router.get(
+    "/search",
+    summary="Search your videos; each hit says where to jump (start, end in seconds)",
+    response_model=SearchResults,
+    responses=error_responses(401, 404, 422),
+)
+def search(
+    request: Request,
+    library: MyLibrary,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, examples=["solar power"])],
+    k: Annotated[
+        int | None, Query(ge=1, le=MAX_K, description="Default: VIDSCOPE_SEARCH_K")
+    ] = None,
+    video_id: Annotated[str | None, Query(description="Only this video")] = None,
+) -> SearchResults:
+    started = time.perf_counter()
+    hits = library.search(q, k=k, video_id=video_id)
+    request.app.state.metrics.search_latency.observe(time.perf_counter() - started)
+    return SearchResults(hits=[HitPublic.of(h) for h in hits])

@@ -1,0 +1,224 @@
+"""Videos: list, upload, read, delete, transcript, media (with HTTP Range) and thumbnails."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import CurrentUser, LibraryDep, MyLibrary, client_ip
+from app.api.errors import error_responses
+from app.api.uploads import stream_upload
+from pipelines.ingest import accept_upload
+from pipelines.schemas import VideoPublic
+from pipelines.thumbnails import thumbnail_jpeg
+
+router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
+
+MEDIA_TYPES = {
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "mkv": "video/x-matroska",
+    "webm": "video/webm",
+    "avi": "video/x-msvideo",
+    "m4a": "audio/mp4",
+    "mp3": "audio/mpeg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "ogg": "audio/ogg",
+}
+TRANSCRIPT_TYPES = {
+    "txt": "text/plain; charset=utf-8",
+    "json": "application/json",
+    "srt": "application/x-subrip; charset=utf-8",
+    "vtt": "text/vtt; charset=utf-8",
+}
+
+
+class VideoPage(BaseModel):
+    items: list[VideoPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class UploadAccepted(BaseModel):
+    video_id: str
+    job_id: str | None = Field(description="The ingest job to follow at /api/v1/jobs/{id}")
+    status: Literal["queued", "processing", "already_indexed"]
+
+
+@router.get(
+    "", summary="List your videos", response_model=VideoPage, responses=error_responses(401, 422)
+)
+def list_videos(
+    library: MyLibrary,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> VideoPage:
+    sentences = library.sentence_counts()
+    videos = library.list_videos(limit=limit, offset=offset)
+    return VideoPage(
+        items=[VideoPublic.of(v, sentences=sentences.get(v.id, 0)) for v in videos],
+        total=library.count_videos(),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Upload a video (multipart field 'file'); it is processed by a job",
+    response_model=UploadAccepted,
+    responses={
+        200: {"model": UploadAccepted, "description": "You already have this file"},
+        **error_responses(400, 401, 413, 415, 422),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload_video(request: Request, user: CurrentUser, library: LibraryDep) -> JSONResponse:
+    settings = library.settings
+    used = await run_in_threadpool(library.catalog.stored_bytes, owner_id=user.id)
+    staged = await stream_upload(
+        request,
+        staging_dir=settings.staging_dir,
+        max_bytes=settings.max_file_bytes,
+        quota_left=max(0, settings.quota_bytes - used),
+    )
+    video, job_id = await run_in_threadpool(
+        lambda: accept_upload(
+            staged.path,
+            title=staged.title,
+            sha256=staged.sha256,
+            owner_id=user.id,
+            settings=settings,
+            catalog=library.catalog,
+            max_attempts=settings.job_max_attempts,
+        )
+    )
+    if job_id is not None:
+        request.app.state.worker.wake()
+        await run_in_threadpool(
+            lambda: library.catalog.audit(
+                "video.uploaded",
+                user_id=user.id,
+                ip=client_ip(request),
+                request_id=request.state.request_id,
+                video_id=video.id,
+                size_bytes=staged.size_bytes,
+            )
+        )
+        body = UploadAccepted(video_id=video.id, job_id=job_id, status="queued")
+        return JSONResponse(body.model_dump(), status_code=202)
+    if video.status == "processing":
+        latest = await run_in_threadpool(lambda: library.catalog.latest_job(video_id=video.id))
+        body = UploadAccepted(
+            video_id=video.id, job_id=latest.id if latest else None, status="processing"
+        )
+        return JSONResponse(body.model_dump(), status_code=202)
+    body = UploadAccepted(video_id=video.id, job_id=None, status="already_indexed")
+    return JSONResponse(body.model_dump(), status_code=200)
+
+
+@router.get(
+    "/{video_id}",
+    summary="One of your videos",
+    response_model=VideoPublic,
+    responses=error_responses(401, 404),
+)
+def get_video(video_id: str, library: MyLibrary) -> VideoPublic:
+    video = library.get_video(video_id)
+    return VideoPublic.of(video, sentences=library.sentence_counts().get(video_id, 0))
+
+
+@router.delete(
+    "/{video_id}",
+    status_code=204,
+    summary="Delete a video with its transcript, vectors, clips and media",
+    responses=error_responses(401, 404),
+)
+def delete_video(
+    video_id: str, request: Request, user: CurrentUser, library: MyLibrary
+) -> Response:
+    library.delete(video_id)
+    library.catalog.audit(
+        "video.deleted",
+        user_id=user.id,
+        ip=client_ip(request),
+        request_id=request.state.request_id,
+        video_id=video_id,
+    )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{video_id}/transcript",
+    summary="The transcript as text, JSON (with word times), SRT or WebVTT",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {t: {} for t in TRANSCRIPT_TYPES.values()}},
+        **error_responses(401, 404),
+    },
+)
+def get_transcript(
+    video_id: str,
+    library: MyLibrary,
+    format: Annotated[Literal["txt", "json", "srt", "vtt"], Query()] = "txt",  # noqa: A002
+) -> Response:
+    text = library.transcript(video_id, format)
+    return Response(text, media_type=TRANSCRIPT_TYPES[format])
+
+
+@router.get(
+    "/{video_id}/media",
+    summary="The stored media; supports HTTP Range, so a player can seek",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"video/mp4": {}}, "description": "The whole file"},
+        206: {"description": "The requested byte range"},
+        **error_responses(401, 404),
+    },
+)
+def get_media(video_id: str, library: MyLibrary) -> FileResponse:
+    video = library.get_video(video_id)
+    return FileResponse(
+        library.settings.home / video.media_path,
+        media_type=MEDIA_TYPES.get(video.container, "application/octet-stream"),
+        filename=f"{video.id}.{video.container}",
+        content_disposition_type="inline",
+    )
+
+
+@router.get(
+    "/{video_id}/thumbnail",
+    summary="A JPEG of the picture at second t",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 404, 422)},
+)
+def get_thumbnail(
+    video_id: str,
+    library: MyLibrary,
+    t: Annotated[float, Query(ge=0, le=24 * 3600, description="Seconds")] = 0.0,
+) -> Response:
+    video = library.get_video(video_id)
+    jpeg = thumbnail_jpeg(library.settings.home / video.media_path, video, t)
+    return Response(
+        jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
+    )

@@ -1,0 +1,150 @@
+"""Uploads streamed straight to the staging folder, hashed on the way, and cut off with 413 the
+moment they pass the size cap or the user's remaining quota: nothing over the limit is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+from fastapi import Request
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from pipelines.errors import MediaError, VidscopeError
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class StagedUpload:
+    path: Path
+    title: str
+    sha256: str
+    size_bytes: int
+
+
+def title_from_filename(filename: str) -> str:
+    """The name a person gave the file, as plain text: no folders (either slash), no
+    extension, no control characters, at most 200 characters. It is only ever a title."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return _CONTROL.sub("", stem).strip()[:200] or "untitled"
+
+
+class _FilePart:
+    """Collects the ``file`` field's bytes from the parser's callbacks."""
+
+    def __init__(self) -> None:
+        self.header_field = b""
+        self.header_value = b""
+        self.disposition = b""
+        self.in_file = False
+        self.seen_file = False
+        self.filename = ""
+        self.pending: list[bytes] = []
+
+    def on_part_begin(self) -> None:
+        self.disposition = b""
+        self.in_file = False
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        if self.header_field.lower() == b"content-disposition":
+            self.disposition = self.header_value
+        self.header_field = self.header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.disposition)
+        if options.get(b"name") == b"file" and not self.seen_file:
+            self.in_file = self.seen_file = True
+            self.filename = options.get(b"filename", b"").decode("utf-8", "replace")
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.in_file:
+            self.pending.append(bytes(data[start:end]))
+
+    def on_part_end(self) -> None:
+        self.in_file = False
+
+
+async def stream_upload(
+    request: Request, *, staging_dir: Path, max_bytes: int, quota_left: int
+) -> StagedUpload:
+    """Reads a multipart body whose field ``file`` is the upload into ``staging_dir``.
+    Raises ``media.too_large`` or ``quota.exceeded`` (and removes the partial file) as soon
+    as the bytes pass the limit, ``request.invalid`` when there is no ``file`` field."""
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if content_type != b"multipart/form-data" or not boundary:
+        raise VidscopeError(
+            "upload the video as multipart/form-data with the file in the field 'file', "
+            "e.g. curl -F file=@talk.mp4",
+            code="request.invalid",
+        )
+    part = _FilePart()
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": part.on_part_begin,
+            "on_header_field": part.on_header_field,
+            "on_header_value": part.on_header_value,
+            "on_header_end": part.on_header_end,
+            "on_headers_finished": part.on_headers_finished,
+            "on_part_data": part.on_part_data,
+            "on_part_end": part.on_part_end,
+        },
+    )
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    path = staging_dir / f"{secrets.token_hex(8)}.upload"
+    limit = min(max_bytes, quota_left)
+    digest = hashlib.sha256()
+    size = 0
+    handle = await anyio.open_file(path, "wb")
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+            if not part.pending:
+                continue
+            data = b"".join(part.pending)
+            part.pending.clear()
+            size += len(data)
+            if size > limit:
+                raise _over_limit(max_bytes, quota_left)
+            digest.update(data)
+            await handle.write(data)
+        parser.finalize()
+        await handle.aclose()
+        if not part.seen_file:
+            raise VidscopeError(
+                "the upload has no field named 'file'; send the video as -F file=@talk.mp4",
+                code="request.invalid",
+            )
+    except BaseException:
+        await handle.aclose()
+        path.unlink(missing_ok=True)
+        raise
+    return StagedUpload(path, title_from_filename(part.filename), digest.hexdigest(), size)
+
+
+def _over_limit(max_bytes: int, quota_left: int) -> VidscopeError:
+    if quota_left < max_bytes:
+        return VidscopeError(
+            f"this upload does not fit in your storage quota ({quota_left} bytes left, "
+            "VIDSCOPE_QUOTA_BYTES); delete videos you no longer need",
+            code="quota.exceeded",
+            quota_left_bytes=quota_left,
+        )
+    return MediaError(
+        f"the upload is over the {max_bytes}-byte limit (VIDSCOPE_MAX_FILE_BYTES); "
+        "split the recording or ask the operator to raise the limit",
+        code="media.too_large",
+        limit_bytes=max_bytes,
+    )

@@ -1,0 +1,217 @@
+"""Accounts: argon2id password hashes (argon2-cffi), short-lived JWT access tokens (PyJWT, one
+pinned algorithm) and rotating refresh tokens stored as hashes. A refresh token used twice
+means it was stolen: the whole family (every token of that login) is revoked."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import argon2
+import jwt
+
+from pipelines.catalog import LOCAL_OWNER, Catalog
+from pipelines.config import Settings
+from pipelines.errors import VidscopeError
+from pipelines.records import User
+
+ALGORITHM = "HS256"  # pinned: a token naming any other algorithm (or "none") is refused
+ISSUER = "vidscope"
+AUDIENCE = "vidscope-api"
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
+RESERVED_USERNAMES = frozenset({LOCAL_OWNER, "admin", "root", "system"})
+MIN_PASSWORD, MAX_PASSWORD = 8, 256
+_hasher = argon2.PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
+# Verifying against this when a username does not exist costs the same time as a real check,
+# so response times do not tell which usernames exist.
+_DUMMY_HASH = _hasher.hash("not a password")
+
+
+class AuthError(VidscopeError):
+    code = "auth.invalid_token"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "bearer"
+
+
+def signing_key(settings: Settings) -> str:
+    """The JWT secret: ``VIDSCOPE_SECRET_KEY``, or (outside production, where it is required)
+    a random key kept in the library folder with mode 0600, so tokens survive a restart."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.home / ".secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not USERNAME.match(name):
+        raise VidscopeError(
+            "usernames are 3 to 32 characters: lowercase letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit",
+            code="auth.bad_username",
+        )
+    if name in RESERVED_USERNAMES:
+        raise VidscopeError(f"the username {name!r} is reserved", code="auth.bad_username")
+    return name
+
+
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise VidscopeError(
+            f"passwords are {MIN_PASSWORD} to {MAX_PASSWORD} characters long",
+            code="auth.weak_password",
+        )
+    return password
+
+
+class Accounts:
+    """Sign-up, login, token refresh and verification against one catalog."""
+
+    def __init__(self, catalog: Catalog, settings: Settings) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self._key = signing_key(settings)
+
+    # -- accounts ----------------------------------------------------------------------------
+    def register(self, username: str, password: str, *, role: str = "user") -> User:
+        name = check_username(username)
+        return self.catalog.add_user(
+            username=name, password_hash=_hasher.hash(check_password(password)), role=role
+        )
+
+    def user_named(self, username: str) -> User:
+        user = self.catalog.find_user(username.strip().lower())
+        if user is None:
+            raise VidscopeError(f"no account named {username!r}", code="user.not_found")
+        return user
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        user = self.user_named(username)
+        self.catalog.update_user(user.id, disabled=disabled)
+        if disabled:
+            self.catalog.revoke_user_tokens(user.id)
+        return self.catalog.get_user(user.id)
+
+    def reset_password(self, username: str, password: str) -> User:
+        user = self.user_named(username)
+        self.catalog.update_user(user.id, password_hash=_hasher.hash(check_password(password)))
+        self.catalog.revoke_user_tokens(user.id)  # every session signs in again
+        return user
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The user, if the password is right and the account enabled; else ``auth.failed``
+        (one message for a wrong name or a wrong password)."""
+        user = self.catalog.find_user(username.strip().lower())
+        stored = self.catalog.password_hash(user.id) if user else None
+        try:
+            _hasher.verify(stored or _DUMMY_HASH, password)
+            ok = stored is not None
+        except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+            ok = False
+        if not ok or user is None:
+            raise AuthError("wrong username or password", code="auth.failed")
+        if user.disabled:
+            raise AuthError("this account is disabled; ask an administrator", code="auth.disabled")
+        return user
+
+    # -- tokens ------------------------------------------------------------------------------
+    def issue(self, user: User, *, family: str | None = None) -> TokenPair:
+        refresh = secrets.token_urlsafe(32)
+        self.catalog.add_refresh_token(
+            token_hash=_token_hash(refresh),
+            user_id=user.id,
+            family=family or uuid.uuid4().hex,
+            expires_at=datetime.now(UTC).replace(tzinfo=None)
+            + timedelta(seconds=self.settings.refresh_token_ttl_s),
+        )
+        ttl = self.settings.access_token_ttl_s
+        return TokenPair(self.access_token(user, ttl_s=ttl), refresh, ttl)
+
+    def access_token(self, user: User, *, ttl_s: int) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": user.id,
+            "iat": now,
+            "exp": now + ttl_s,
+            "jti": uuid.uuid4().hex,
+            "role": user.role,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify(self, token: str) -> User:
+        """The enabled user an access token names; ``auth.invalid_token`` for anything else
+        (expired, tampered, another audience or issuer, another algorithm, missing claims)."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthError(
+                "the access token has expired; refresh it (POST /api/v1/auth/refresh) or log in",
+                code="auth.token_expired",
+            ) from exc
+        except jwt.PyJWTError as exc:
+            raise AuthError("the access token is not valid; log in again") from exc
+        user = self.catalog.find_user_by_id(str(claims["sub"]))
+        if user is None or user.disabled:
+            raise AuthError("the account behind this token is disabled or gone")
+        return user
+
+    def refresh(self, refresh_token: str) -> tuple[User, TokenPair]:
+        """Rotates a refresh token: the old one is spent, a new pair comes back. A spent token
+        presented again revokes its family (``auth.token_reused``)."""
+        outcome, user_id, family = self.catalog.use_refresh_token(_token_hash(refresh_token))
+        if outcome == "reused":
+            self.catalog.revoke_family(family)
+            raise AuthError(
+                "this refresh token was already used, so it may have been stolen: every "
+                "session of that login is signed out; log in again",
+                code="auth.token_reused",
+                user_id=user_id,
+            )
+        if outcome != "ok":
+            raise AuthError(f"the refresh token is {outcome}; log in again")
+        user = self.catalog.find_user_by_id(user_id)
+        if user is None or user.disabled:
+            raise AuthError("the account is disabled", code="auth.disabled")
+        return user, self.issue(user, family=family)
+
+    def logout(self, user: User, refresh_token: str) -> None:
+        """Ends the user's login that the refresh token belongs to (its whole family)."""
+        family = self.catalog.refresh_family(_token_hash(refresh_token), user_id=user.id)
+        if family is not None:
+            self.catalog.revoke_family(family)
+
+
+def local_admin_token_path(home: Path) -> Path:
+    return home / ".server" / "admin-token"

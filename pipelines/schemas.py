@@ -1,0 +1,158 @@
+"""Public schemas: what every face shows of the library's records. The REST API answers with
+them, the CLI's ``--json`` prints them and the web app reads them, so the three never drift.
+Pydantic only (no web framework), built from the frozen records in ``records.py``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelines.records import Clip, Hit, Job, User, Video
+
+
+class _Public(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class VideoPublic(_Public):
+    id: str
+    title: str = Field(description="The uploaded file's name without its extension; plain text")
+    status: Literal["processing", "ready", "failed", "deleting"]
+    duration: float = Field(description="Seconds")
+    container: str
+    has_video: bool
+    has_audio: bool
+    size_bytes: int
+    language: str | None
+    audio_track: int | None = Field(description="The audio stream transcribed (0:a:N)")
+    audio_tracks: int
+    sentences: int = Field(0, description="Transcribed sentences (0: no speech found)")
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, video: Video, *, sentences: int = 0) -> VideoPublic:
+        return cls(
+            id=video.id,
+            title=video.title,
+            status=video.status,  # type: ignore[arg-type]
+            duration=round(video.duration, 3),
+            container=video.container,
+            has_video=video.has_video,
+            has_audio=video.has_audio,
+            size_bytes=video.size_bytes,
+            language=video.language,
+            audio_track=video.audio_track,
+            audio_tracks=video.audio_tracks,
+            sentences=sentences,
+            created_at=video.created_at,
+        )
+
+
+class HitPublic(_Public):
+    video_id: str
+    title: str
+    start: float = Field(description="Start of the best-matching sentence (where to jump), s")
+    end: float
+    text: str = Field(description="Snippet: the sentence with its neighbours")
+    score: float
+    source: str
+    passage_start: float
+    passage_end: float
+
+    @classmethod
+    def of(cls, hit: Hit) -> HitPublic:
+        return cls(
+            video_id=hit.video_id,
+            title=hit.title,
+            start=hit.start,
+            end=hit.end,
+            text=hit.text,
+            score=hit.score,
+            source=hit.source,
+            passage_start=hit.passage_start,
+            passage_end=hit.passage_end,
+        )
+
+
+class ErrorBody(_Public):
+    code: str = Field(examples=["video.not_found"])
+    message: str
+    correlation_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class JobPublic(_Public):
+    id: str
+    kind: Literal["ingest", "clip"]
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: float = Field(description="0 to 1, within the current stage's job")
+    stage: str | None = Field(description="probe, decode, transcribe, embed, index, cut, done")
+    attempts: int
+    error: ErrorBody | None
+    video_id: str | None
+    clip_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, job: Job) -> JobPublic:
+        error = (
+            ErrorBody(code=job.error_code, message=job.error_message or "")
+            if job.error_code and job.status == "failed"
+            else None
+        )
+        return cls(
+            id=job.id,
+            kind=job.kind,  # type: ignore[arg-type]
+            status=job.status,  # type: ignore[arg-type]
+            progress=round(job.progress, 3),
+            stage=job.stage,
+            attempts=job.attempts,
+            error=error,
+            video_id=job.video_id,
+            clip_id=job.clip_id,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
+
+
+class ClipPublic(_Public):
+    id: str
+    video_id: str
+    start: float
+    end: float
+    status: Literal["pending", "ready", "failed"]
+    size_bytes: int | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, clip: Clip) -> ClipPublic:
+        return cls(
+            id=clip.id,
+            video_id=clip.video_id,
+            start=clip.start,
+            end=clip.end,
+            status=clip.status,  # type: ignore[arg-type]
+            size_bytes=clip.size_bytes,
+            created_at=clip.created_at,
+        )
+
+
+class UserPublic(_Public):
+    id: str
+    username: str
+    role: Literal["user", "admin"]
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=user.role,  # type: ignore[arg-type]
+            disabled=user.disabled,
+            created_at=user.created_at,
+        )
