@@ -214,11 +214,13 @@ def accept_upload(
     settings: Settings,
     catalog: Catalog,
     max_attempts: int,
+    shown_as: str = "upload",
 ) -> tuple[Video, str | None]:
     """Checks a staged upload and, when it is new to the owner, moves it into the library and
     queues its ingest job, atomically with the video row. Returns (video, job id), with no job
     when the owner already has these bytes. The staged file is gone afterwards either way;
-    a rejected one raises ``VidscopeError`` and leaves nothing."""
+    a rejected one raises ``VidscopeError`` (naming the file ``shown_as``, never the server's
+    staging path) and leaves nothing."""
     try:
         checked = check_file(staged, settings=settings, sha256=sha256)
         existing = catalog.find_video_by_sha256(sha256, owner_id=owner_id)
@@ -249,6 +251,10 @@ def accept_upload(
             media_path.unlink(missing_ok=True)
             raise
         return video, job_id
+    except VidscopeError as exc:
+        exc.message = exc.message.replace(str(staged), shown_as).replace(staged.name, shown_as)
+        exc.args = (exc.message,)
+        raise
     finally:
         staged.unlink(missing_ok=True)
 

@@ -89,11 +89,14 @@ def error_response(
 
 
 def _public_details(exc: VidscopeError) -> dict[str, Any]:
-    # Server paths never leave the server; the rest of the context helps the client.
+    """The error's context a client may see. Server paths never leave the server, nor do
+    FFmpeg's raw details (they name paths); those stay in the log."""
     return {
         key: value
         for key, value in exc.context.items()
-        if key not in ("path", "home", "source") and isinstance(value, str | int | float | bool)
+        if key not in ("path", "home", "source", "detail")
+        and isinstance(value, str | int | float | bool)
+        and not (isinstance(value, str) and "/" in value)
     }
 
 

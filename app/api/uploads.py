@@ -21,9 +21,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 @dataclass(frozen=True)
 class StagedUpload:
     path: Path
+    filename: str  # the name the person gave it, without folders or control characters
     title: str
     sha256: str
     size_bytes: int
+
+
+def plain_filename(filename: str) -> str:
+    """The file's own name: no folders (either slash), no control characters."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return _CONTROL.sub("", name).strip()[:255] or "upload"
 
 
 def title_from_filename(filename: str) -> str:
@@ -131,7 +138,13 @@ async def stream_upload(
         await handle.aclose()
         path.unlink(missing_ok=True)
         raise
-    return StagedUpload(path, title_from_filename(part.filename), digest.hexdigest(), size)
+    return StagedUpload(
+        path,
+        plain_filename(part.filename),
+        title_from_filename(part.filename),
+        digest.hexdigest(),
+        size,
+    )
 
 
 def _over_limit(max_bytes: int, quota_left: int) -> VidscopeError:

@@ -111,6 +111,7 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
             settings=settings,
             catalog=library.catalog,
             max_attempts=settings.job_max_attempts,
+            shown_as=staged.filename,
         )
     )
     if job_id is not None:
