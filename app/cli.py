@@ -8,7 +8,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,6 +20,7 @@ from rich.table import Column, Table
 from pipelines.config import Settings, load_settings
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.logs import bind_run_id, configure_logging
+from pipelines.schemas import HitPublic
 from pipelines.transcripts import FORMATS, format_timestamp
 
 app = typer.Typer(
@@ -63,6 +63,14 @@ def _global(
             show_envvar=True,
         ),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Act on this account's library (default: the local library)",
+            envvar="VIDSCOPE_USER",
+        ),
+    ] = None,
 ) -> None:
     overrides: dict[str, object] = {"home": home} if home else {}
     try:
@@ -75,6 +83,7 @@ def _global(
     configure_logging(level, settings.log_format)
     bind_run_id()
     _state["settings"] = settings
+    _state["user"] = user
 
 
 def _fail(exc: VidscopeError) -> NoReturn:
@@ -84,12 +93,42 @@ def _fail(exc: VidscopeError) -> NoReturn:
 
 @contextmanager
 def _library() -> Iterator[Any]:
-    from pipelines.library import Library  # heavy imports only for commands that need them
+    """The library this command works on, for the chosen user: through the server when
+    ``vidscope serve`` owns the library, else opened here (this process is the one writer)."""
+    with _owner() as (library, remote):
+        yield remote if remote is not None else library
+
+
+@contextmanager
+def _owner() -> Iterator[tuple[Any, Any]]:
+    """(local Library scoped to the user, None) or (None, the server's client)."""
+    from app.client import find_server  # heavy imports only for commands that need them
+    from pipelines.catalog import LOCAL_OWNER
+    from pipelines.library import Library
 
     settings: Settings = _state["settings"]
+    username: str | None = _state.get("user")
     try:
+        remote = find_server(settings)
+        if remote is not None:
+            try:
+                if username:
+                    remote.act_for(username)
+                yield None, remote
+            finally:
+                remote.close()
+            return
         with Library(settings) as library:
-            yield library
+            owner = LOCAL_OWNER
+            if username:
+                found = library.catalog.find_user(username.strip().lower())
+                if found is None:
+                    raise VidscopeError(
+                        f"no account named {username!r}; 'vidscope users list' shows them",
+                        code="user.not_found",
+                    )
+                owner = found.id
+            yield library.for_owner(owner), None
     except VidscopeError as exc:
         _fail(exc)
 
@@ -186,9 +225,7 @@ def search(
     with _library() as library:
         hits = library.search(query, k=k, video_id=video)
     if as_json:
-        payload = [
-            {key: value for key, value in asdict(h).items() if key != "chunk_id"} for h in hits
-        ]
+        payload = [HitPublic.of(h).model_dump(mode="json") for h in hits]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     if not hits:
@@ -277,21 +314,9 @@ def list_videos(
 ) -> None:
     """List the videos in the library, with their audio tracks and whether speech was found."""
     with _library() as library:
-        videos = library.list_videos()
-        sentences = library.sentence_counts()
+        videos = library.public_videos()
     if as_json:
-        payload = [
-            {
-                "id": v.id,
-                "title": v.title,
-                "status": v.status,
-                "duration": v.duration,
-                "audio_track": v.audio_track,
-                "audio_tracks": v.audio_tracks,
-                "sentences": sentences.get(v.id, 0),
-            }
-            for v in videos
-        ]
+        payload = [v.model_dump(mode="json") for v in videos]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     # Ids are never wrapped or cut: they are what every other command takes.
@@ -303,8 +328,7 @@ def list_videos(
             audio = f"#{v.audio_track} of {v.audio_tracks}"
         else:
             audio = "1 track"
-        count = sentences.get(v.id, 0)
-        speech = str(count) if count else ("none" if v.has_audio else "—")
+        speech = str(v.sentences) if v.sentences else ("none" if v.has_audio else "—")
         table.add_row(v.id, _plain(v.title), v.status, format_timestamp(v.duration), audio, speech)
     out.print(table)
 
@@ -319,10 +343,161 @@ def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
 
 @app.command()
 def reindex() -> None:
-    """Rebuild the search indexes from the catalog."""
-    with _library() as library:
-        count = library.reindex()
+    """Rebuild every account's search indexes from the catalog."""
+    with _owner() as (library, remote):
+        if remote is not None:
+            _fail(
+                VidscopeError(
+                    "the running server keeps the indexes in step (and rebuilds them at "
+                    "start); stop 'vidscope serve' to rebuild them by hand",
+                    code="server.running",
+                )
+            )
+        count = library.library.reindex()
     err.print(f"reindexed {count} passages")
+
+
+users_app = typer.Typer(help="Manage the accounts of the server's users.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@contextmanager
+def _accounts() -> Iterator[Any]:
+    """The account calls: on the server when it runs, else on the library here."""
+    from pipelines.accounts import Accounts
+    from pipelines.schemas import UserPublic
+
+    class LocalAccounts:
+        def __init__(self, library: Any) -> None:
+            self.accounts = Accounts(library.catalog, library.settings)
+            self.catalog = library.catalog
+
+        def users(self) -> list[UserPublic]:
+            return [UserPublic.of(u) for u in self.catalog.list_users()]
+
+        def create_user(self, username: str, password: str, *, admin: bool) -> UserPublic:
+            role = "admin" if admin else "user"
+            user = self.accounts.register(username, password, role=role)
+            self.catalog.audit("user.created", user_id=user.id, username=user.username)
+            return UserPublic.of(user)
+
+        def change_user(
+            self, username: str, *, disabled: bool | None = None, password: str | None = None
+        ) -> UserPublic:
+            user = self.accounts.user_named(username)
+            if password is not None:
+                user = self.accounts.reset_password(username, password)
+                self.catalog.audit("user.password_reset", user_id=user.id, username=user.username)
+            if disabled is not None:
+                user = self.accounts.set_disabled(username, disabled)
+                event = "user.disabled" if disabled else "user.enabled"
+                self.catalog.audit(event, user_id=user.id, username=user.username)
+            return UserPublic.of(user)
+
+        def audit(self, limit: int) -> list[dict[str, Any]]:
+            events: list[dict[str, Any]] = self.catalog.audit_events(limit=limit)
+            return events
+
+    _state["user"] = None  # administration is the local administrator's
+    with _owner() as (library, remote):
+        try:
+            yield remote if remote is not None else LocalAccounts(library.library)
+        except VidscopeError as exc:
+            _fail(exc)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="3-32 lowercase letters, digits, . _ -")],
+    admin: Annotated[bool, typer.Option(help="Make an administrator")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from the first line of stdin")
+    ] = False,
+) -> None:
+    """Create an account (asks for its password)."""
+    password = _read_password(password_stdin)
+    with _accounts() as accounts:
+        user = accounts.create_user(username, password, admin=admin)
+    err.print(_plain(f"created {user.username} ({user.id})"))
+
+
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
+) -> None:
+    """List the accounts."""
+    with _accounts() as accounts:
+        users = accounts.users()
+    if as_json:
+        sys.stdout.write(json.dumps([u.model_dump(mode="json") for u in users]) + "\n")
+        return
+    table = Table(Column("id", no_wrap=True), "username", "role", "status", "created")
+    for u in users:
+        status = "disabled" if u.disabled else "active"
+        table.add_row(u.id, _plain(u.username), u.role, status, f"{u.created_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="The account")]) -> None:
+    """Disable an account: its tokens stop working and it cannot log in."""
+    with _accounts() as accounts:
+        accounts.change_user(username, disabled=True)
+    err.print(_plain(f"disabled {username}"))
+
+
+@users_app.command("enable")
+def users_enable(username: Annotated[str, typer.Argument(help="The account")]) -> None:
+    """Enable a disabled account again."""
+    with _accounts() as accounts:
+        accounts.change_user(username, disabled=False)
+    err.print(_plain(f"enabled {username}"))
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: Annotated[str, typer.Argument(help="The account")],
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from the first line of stdin")
+    ] = False,
+) -> None:
+    """Set a new password; every session of the account signs in again."""
+    password = _read_password(password_stdin)
+    with _accounts() as accounts:
+        accounts.change_user(username, password=password)
+    err.print(_plain(f"password of {username} reset"))
+
+
+@app.command()
+def audit(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
+    limit: Annotated[int, typer.Option(help="How many events, newest first", min=1)] = 50,
+) -> None:
+    """Show the security events: sign-ups, logins, token reuse, uploads, deletes, clips."""
+    with _accounts() as accounts:
+        events = accounts.audit(limit)
+    if as_json:
+        sys.stdout.write(json.dumps(events, ensure_ascii=False) + "\n")
+        return
+    table = Table("when", "event", "user", "address", Column("detail", overflow="fold"))
+    for e in events:
+        user = e.get("username") or e.get("user_id") or ""
+        detail = json.dumps(e["detail"], ensure_ascii=False) if e["detail"] else ""
+        table.add_row(
+            str(e["occurred_at"])[:19],
+            e["event"],
+            _plain(user),
+            e.get("ip") or "",
+            _plain(detail),
+        )
+    out.print(table)
 
 
 @app.command()
@@ -337,8 +512,19 @@ def serve(
     import uvicorn
 
     from app.api.main import create_app
+    from app.client import find_server
 
     settings: Settings = _state["settings"]
+    running = find_server(settings)
+    if running is not None:
+        running.close()
+        _fail(
+            VidscopeError(
+                f"a server already owns {settings.home} at {running.url}; stop it first, or "
+                "give this one another --home",
+                code="library.locked",
+            )
+        )
     if settings.log_level == "WARNING" and "log_level" not in settings.model_fields_set:
         configure_logging("INFO", settings.log_format)  # a server reports what it does
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

@@ -12,7 +12,6 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import argon2
@@ -211,7 +210,3 @@ class Accounts:
         family = self.catalog.refresh_family(_token_hash(refresh_token), user_id=user.id)
         if family is not None:
             self.catalog.revoke_family(family)
-
-
-def local_admin_token_path(home: Path) -> Path:
-    return home / ".server" / "admin-token"

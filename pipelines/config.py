@@ -174,6 +174,16 @@ class Settings(BaseSettings):
         return self.home / "clips" / "server"
 
     @property
+    def server_info_path(self) -> Path:
+        """Where a running server says where it is (for the CLI beside it)."""
+        return self.home / ".server" / "server.json"
+
+    @property
+    def admin_token_path(self) -> Path:
+        """The local administrator's token a running server leaves for the CLI (mode 0600)."""
+        return self.home / ".server" / "admin-token"
+
+    @property
     def staging_dir(self) -> Path:
         return self.home / "staging"
 

@@ -25,6 +25,7 @@ from pipelines.ingest import ingest_file, purge_video
 from pipelines.logs import ensure_logging, get_logger
 from pipelines.paths import ExpandedPaths, expand_paths
 from pipelines.records import Clip, Hit, IngestResult, Video
+from pipelines.schemas import VideoPublic
 from pipelines.search import search_library
 
 log = get_logger(__name__)
@@ -258,6 +259,21 @@ class OwnerLibrary:
 
     def get_video(self, video_id: str) -> Video:
         return self.catalog.get_video(video_id, owner_id=self.owner_id)
+
+    def public_videos(self, *, limit: int | None = None, offset: int = 0) -> list[VideoPublic]:
+        """The owner's videos as every face shows them (API, CLI --json, web)."""
+        sentences = self.sentence_counts()
+        passages = self.catalog.passage_counts(owner_id=self.owner_id)
+        return [
+            VideoPublic.of(v, sentences=sentences.get(v.id, 0), passages=passages.get(v.id, 0))
+            for v in self.list_videos(limit=limit, offset=offset)
+        ]
+
+    def public_video(self, video_id: str) -> VideoPublic:
+        video = self.get_video(video_id)
+        sentences = self.sentence_counts().get(video_id, 0)
+        passages = self.catalog.passage_counts(owner_id=self.owner_id).get(video_id, 0)
+        return VideoPublic.of(video, sentences=sentences, passages=passages)
 
     def media_file(self, video_id: str) -> Path:
         return self.settings.home / self.get_video(video_id).media_path

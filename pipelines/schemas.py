@@ -4,12 +4,20 @@ Pydantic only (no web framework), built from the frozen records in ``records.py`
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pipelines.records import Clip, Hit, Job, User, Video
+
+
+def _as_utc(value: datetime) -> datetime:
+    # The catalog keeps UTC without an offset; RFC 3339 (and every client) wants one.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class _Public(BaseModel):
@@ -29,10 +37,11 @@ class VideoPublic(_Public):
     audio_track: int | None = Field(description="The audio stream transcribed (0:a:N)")
     audio_tracks: int
     sentences: int = Field(0, description="Transcribed sentences (0: no speech found)")
-    created_at: datetime | None
+    passages: int = Field(0, description="Searchable passages")
+    created_at: UtcDatetime | None
 
     @classmethod
-    def of(cls, video: Video, *, sentences: int = 0) -> VideoPublic:
+    def of(cls, video: Video, *, sentences: int = 0, passages: int = 0) -> VideoPublic:
         return cls(
             id=video.id,
             title=video.title,
@@ -46,6 +55,7 @@ class VideoPublic(_Public):
             audio_track=video.audio_track,
             audio_tracks=video.audio_tracks,
             sentences=sentences,
+            passages=passages,
             created_at=video.created_at,
         )
 
@@ -93,8 +103,8 @@ class JobPublic(_Public):
     error: ErrorBody | None
     video_id: str | None
     clip_id: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
 
     @classmethod
     def of(cls, job: Job) -> JobPublic:
@@ -125,7 +135,7 @@ class ClipPublic(_Public):
     end: float
     status: Literal["pending", "ready", "failed"]
     size_bytes: int | None
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, clip: Clip) -> ClipPublic:
@@ -145,7 +155,7 @@ class UserPublic(_Public):
     username: str
     role: Literal["user", "admin"]
     disabled: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
     @classmethod
     def of(cls, user: User) -> UserPublic:

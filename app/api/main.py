@@ -23,9 +23,9 @@ from app.api.errors import install_error_handlers
 from app.api.metrics import Metrics
 from app.api.middleware import RequestContext
 from app.api.ratelimit import RateLimits
-from app.api.routes import auth, clips, health, jobs, search, videos
+from app.api.routes import admin, auth, clips, health, jobs, search, videos
 from app.api.telemetry import get_tracer, tracer_provider
-from pipelines.accounts import Accounts, local_admin_token_path
+from pipelines.accounts import Accounts
 from pipelines.catalog import LOCAL_OWNER
 from pipelines.config import Settings
 from pipelines.jobs import JobWorker
@@ -35,10 +35,6 @@ from pipelines.logs import get_logger
 log = get_logger(__name__)
 API_VERSION = "1.0.0"
 ADMIN_TOKEN_TTL_S = 30 * 24 * 3600
-
-
-def server_info_path(home: Path) -> Path:
-    return home / ".server" / "server.json"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -55,16 +51,16 @@ def _write_private(path: Path, text: str) -> None:
 def _publish_for_cli(library: Library, accounts: Accounts, url: str | None) -> None:
     """The CLI beside the server finds it here: its address, and a token for the local owner
     (who administers this machine's library) in a file only this OS user can read."""
-    home = library.settings.home
+    settings = library.settings
     token = accounts.access_token(library.catalog.get_user(LOCAL_OWNER), ttl_s=ADMIN_TOKEN_TTL_S)
-    _write_private(local_admin_token_path(home), token)
+    _write_private(settings.admin_token_path, token)
     if url is not None:
-        _write_private(server_info_path(home), json.dumps({"url": url, "pid": os.getpid()}))
+        _write_private(settings.server_info_path, json.dumps({"url": url, "pid": os.getpid()}))
 
 
-def _withdraw_for_cli(home: Path) -> None:
-    server_info_path(home).unlink(missing_ok=True)
-    local_admin_token_path(home).unlink(missing_ok=True)
+def _withdraw_for_cli(settings: Settings) -> None:
+    settings.server_info_path.unlink(missing_ok=True)
+    settings.admin_token_path.unlink(missing_ok=True)
 
 
 def _warm_models(library: Library, ready: threading.Event) -> None:
@@ -110,7 +106,7 @@ def create_app(
         try:
             yield
         finally:
-            _withdraw_for_cli(settings.home)
+            _withdraw_for_cli(settings)
             worker.stop()
             library.close()
             provider.shutdown()
@@ -134,15 +130,8 @@ def create_app(
     app.state.limits = RateLimits(settings)
     app.state.tracer = get_tracer(provider)
     install_error_handlers(app)
-    for router in (
-        auth.router,
-        videos.router,
-        search.router,
-        clips.router,
-        jobs.router,
-        health.router,
-    ):
-        app.include_router(router)
+    for module in (auth, videos, search, clips, jobs, admin, health):
+        app.include_router(module.router)
     _offline_docs(app)
     if settings.cors_origins:
         app.add_middleware(

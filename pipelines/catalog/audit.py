@@ -40,6 +40,6 @@ class AuditTables(Database):
             event = dict(zip(keys, row, strict=True))
             event["detail"] = json.loads(event["detail"])
             at: datetime = event["occurred_at"]
-            event["occurred_at"] = at.isoformat()
+            event["occurred_at"] = at.isoformat() + "Z"
             events.append(event)
         return events

@@ -32,6 +32,8 @@ class Database:
             raise VidscopeError(
                 f"cannot open catalog {path}: {exc}", code="library.unreadable"
             ) from exc
+        # Timestamps are UTC whatever the machine's zone (the API adds the offset).
+        self._root.execute("SET GLOBAL TimeZone = 'UTC'")
         self.path = path
         self._local = threading.local()
         self._write_lock = threading.RLock()

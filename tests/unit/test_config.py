@@ -36,10 +36,25 @@ def test_inconsistent_chunk_sizes_are_refused() -> None:
         load_settings(chunk_min_s=50)
 
 
+KEY = "k" * 40
+
+
 def test_production_requires_absolute_home() -> None:
     with pytest.raises(ConfigError, match="absolute"):
-        load_settings(profile="production", home=Path("relative/library"))
-    assert load_settings(profile="production", home=Path("/srv/vidscope")).profile == "production"
+        load_settings(profile="production", home=Path("relative/library"), secret_key=KEY)
+    production = load_settings(profile="production", home=Path("/srv/vidscope"), secret_key=KEY)
+    assert production.profile == "production"
+
+
+@pytest.mark.parametrize("key", [None, "changeme", "short-key"])
+def test_production_refuses_a_missing_or_placeholder_secret(key: str | None) -> None:
+    with pytest.raises(ConfigError, match="VIDSCOPE_SECRET_KEY"):
+        load_settings(profile="production", home=Path("/srv/vidscope"), secret_key=key)
+
+
+def test_a_bad_rate_is_named() -> None:
+    with pytest.raises(ConfigError, match="VIDSCOPE_RATE_LIMIT"):
+        load_settings(rate_limit="lots")
 
 
 def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

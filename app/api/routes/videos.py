@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -59,10 +59,8 @@ def list_videos(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> VideoPage:
-    sentences = library.sentence_counts()
-    videos = library.list_videos(limit=limit, offset=offset)
     return VideoPage(
-        items=[VideoPublic.of(v, sentences=sentences.get(v.id, 0)) for v in videos],
+        items=library.public_videos(limit=limit, offset=offset),
         total=library.count_videos(),
         limit=limit,
         offset=offset,
@@ -145,8 +143,7 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     responses=error_responses(401, 404),
 )
 def get_video(video_id: str, library: MyLibrary) -> VideoPublic:
-    video = library.get_video(video_id)
-    return VideoPublic.of(video, sentences=library.sentence_counts().get(video_id, 0))
+    return library.public_video(video_id)
 
 
 @router.delete(
@@ -172,7 +169,6 @@ def delete_video(
 @router.get(
     "/{video_id}/transcript",
     summary="The transcript as text, JSON (with word times), SRT or WebVTT",
-    response_class=PlainTextResponse,
     responses={
         200: {"content": {t: {} for t in TRANSCRIPT_TYPES.values()}},
         **error_responses(401, 404),
@@ -190,7 +186,6 @@ def get_transcript(
 @router.get(
     "/{video_id}/media",
     summary="The stored media; supports HTTP Range, so a player can seek",
-    response_class=FileResponse,
     responses={
         200: {"content": {"video/mp4": {}}, "description": "The whole file"},
         206: {"description": "The requested byte range"},
@@ -210,7 +205,6 @@ def get_media(video_id: str, library: MyLibrary) -> FileResponse:
 @router.get(
     "/{video_id}/thumbnail",
     summary="A JPEG of the picture at second t",
-    response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 404, 422)},
 )
 def get_thumbnail(

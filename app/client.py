@@ -1,0 +1,241 @@
+"""The CLI's way to a library that a running ``vidscope serve`` owns: the same calls as
+``OwnerLibrary``, made through the REST API with the local administrator's token, which the
+server keeps in the library folder (mode 0600)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from pipelines.compute import Progress
+from pipelines.config import Settings
+from pipelines.errors import VidscopeError
+from pipelines.paths import ExpandedPaths, expand_paths
+from pipelines.records import Hit, IngestResult
+from pipelines.schemas import HitPublic, JobPublic, UserPublic, VideoPublic
+
+POLL_S = 0.5
+
+
+def find_server(settings: Settings) -> RemoteLibrary | None:
+    """A client for the server that owns this library, if one is running and answers."""
+    info_file = settings.server_info_path
+    token_file = settings.admin_token_path
+    try:
+        info = json.loads(info_file.read_text())
+        token = token_file.read_text().strip()
+    except (OSError, ValueError):
+        return None
+    if not _process_alive(int(info.get("pid", 0))):
+        return None
+    remote = RemoteLibrary(str(info["url"]), token, settings)
+    try:
+        remote.http.get("/healthz", timeout=2.0).raise_for_status()
+    except httpx.HTTPError:
+        remote.close()
+        return None
+    return remote
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RemoteLibrary:
+    """``OwnerLibrary``'s calls over HTTP. ``act_for`` names another user (admin only)."""
+
+    def __init__(
+        self, url: str, token: str, settings: Settings, act_for: str | None = None
+    ) -> None:
+        self.url = url
+        self.settings = settings
+        headers = {"Authorization": f"Bearer {token}"}
+        if act_for:
+            headers["X-Vidscope-User"] = act_for
+        self.http = httpx.Client(base_url=url, headers=headers, timeout=60.0)
+
+    def act_for(self, username: str) -> None:
+        self.http.headers["X-Vidscope-User"] = username
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise VidscopeError(
+                f"the server at {self.url} did not answer ({exc}); is 'vidscope serve' still "
+                "running?",
+                code="server.unavailable",
+            ) from exc
+        if response.is_error:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "server.unavailable", "message": response.text[:200]}
+            raise VidscopeError(error["message"], code=error["code"])
+        return response
+
+    # -- the calls the CLI makes -------------------------------------------------------------
+    def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths:
+        return expand_paths(paths, self.settings.allowed_containers)
+
+    def ingest_file(
+        self,
+        path: str | Path,
+        *,
+        force: bool = False,
+        audio_track: int | None = None,
+        progress: Progress | None = None,
+    ) -> IngestResult:
+        """Uploads the file and follows its job to the end."""
+        title = Path(str(path)).stem
+        if force or audio_track is not None:
+            raise VidscopeError(
+                "--force and --audio-track need the library to yourself: stop "
+                "'vidscope serve', or leave the option out",
+                code="server.unsupported",
+            )
+        report = progress or (lambda stage, fraction: None)
+        report("upload", 0.0)
+        try:
+            with Path(path).open("rb") as handle:
+                accepted = self._call(
+                    "POST",
+                    "/api/v1/videos",
+                    files={"file": (Path(path).name, handle)},
+                    timeout=None,
+                ).json()
+        except OSError as exc:
+            return IngestResult(
+                "",
+                title,
+                "failed",
+                error_code="media.unreadable",
+                message=f"{path}: {exc.strerror or exc}",
+            )
+        except VidscopeError as exc:
+            return IngestResult("", title, "failed", error_code=exc.code, message=exc.message)
+        if accepted["status"] == "already_indexed":
+            return IngestResult(accepted["video_id"], title, "already_indexed")
+        job = self.wait(accepted["job_id"], report)
+        if job.status == "failed" and job.error is not None:
+            return IngestResult(
+                job.video_id or "",
+                title,
+                "failed",
+                error_code=job.error.code,
+                message=job.error.message,
+            )
+        video = self.get_video(accepted["video_id"])
+        return IngestResult(video.id, title, "indexed", chunks=video.passages)
+
+    def wait(self, job_id: str, progress: Callable[[str, float], None]) -> JobPublic:
+        while True:
+            job = JobPublic.model_validate(self._call("GET", f"/api/v1/jobs/{job_id}").json())
+            if job.status in ("succeeded", "failed"):
+                return job
+            progress(job.stage or job.status, job.progress)
+            time.sleep(POLL_S)
+
+    def public_videos(self) -> list[VideoPublic]:
+        videos: list[VideoPublic] = []
+        while True:
+            page = self._call(
+                "GET", "/api/v1/videos", params={"limit": 200, "offset": len(videos)}
+            ).json()
+            videos += [VideoPublic.model_validate(v) for v in page["items"]]
+            if len(videos) >= page["total"] or not page["items"]:
+                return videos
+
+    def get_video(self, video_id: str) -> VideoPublic:
+        return VideoPublic.model_validate(self._call("GET", f"/api/v1/videos/{video_id}").json())
+
+    def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
+        params: dict[str, Any] = {"q": query}
+        if k is not None:
+            params["k"] = k
+        if video_id is not None:
+            params["video_id"] = video_id
+        hits = self._call("GET", "/api/v1/search", params=params).json()["hits"]
+        return [Hit(**HitPublic.model_validate(h).model_dump()) for h in hits]
+
+    def transcript(self, video_id: str, fmt: str = "txt") -> str:
+        return self._call(
+            "GET", f"/api/v1/videos/{video_id}/transcript", params={"format": fmt}
+        ).text
+
+    def delete(self, video_id: str) -> None:
+        self._call("DELETE", f"/api/v1/videos/{video_id}")
+
+    def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
+        body = {"video_id": video_id, "start": start, "end": end}
+        return self._cut(body, Path(output))
+
+    def clip_query(
+        self, query: str, *, output: str | Path, video_id: str | None = None
+    ) -> tuple[Hit, Path]:
+        hits = self.search(query, k=1, video_id=video_id)
+        if not hits:
+            raise VidscopeError(f"nothing in the library matches {query!r}", code="query.no_match")
+        body = {"query": query, "video_id": video_id}
+        return hits[0], self._cut(body, Path(output))
+
+    def _cut(self, body: dict[str, Any], output: Path) -> Path:
+        """The server cuts the clip (it names its own file); the CLI downloads it to output."""
+        if output.suffix.lower() != ".mp4":
+            raise VidscopeError(
+                "clips cut by the server are MP4: name the output .mp4, or stop the server",
+                code="clip.bad_output",
+            )
+        accepted = self._call("POST", "/api/v1/clips", json=body).json()
+        job = self.wait(accepted["job_id"], lambda stage, fraction: None)
+        if job.status == "failed" and job.error is not None:
+            raise VidscopeError(job.error.message, code=job.error.code)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        partial = output.with_name(f".{output.name}.{os.getpid()}.part")
+        with self.http.stream("GET", f"/api/v1/clips/{accepted['clip_id']}/file") as response:
+            if response.is_error:
+                raise VidscopeError("the clip could not be downloaded", code="clip.not_ready")
+            with partial.open("wb") as handle:
+                for block in response.iter_bytes():
+                    handle.write(block)
+        os.replace(partial, output)
+        return output
+
+    # -- administration ------------------------------------------------------------------------
+    def users(self) -> list[UserPublic]:
+        return [
+            UserPublic.model_validate(u) for u in self._call("GET", "/api/v1/admin/users").json()
+        ]
+
+    def create_user(self, username: str, password: str, *, admin: bool) -> UserPublic:
+        body = {"username": username, "password": password, "admin": admin}
+        return UserPublic.model_validate(
+            self._call("POST", "/api/v1/admin/users", json=body).json()
+        )
+
+    def change_user(self, username: str, **change: Any) -> UserPublic:
+        response = self._call("PATCH", f"/api/v1/admin/users/{username}", json=change)
+        return UserPublic.model_validate(response.json())
+
+    def audit(self, limit: int) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = self._call(
+            "GET", "/api/v1/admin/audit", params={"limit": limit}
+        ).json()
+        return events

@@ -1,0 +1,204 @@
+"""``vidscope serve`` as a real process: killed with SIGKILL mid-job, then restarted, it
+finishes the job once; and the CLI keeps working beside it, through its API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import PASSWORD
+from tests.conftest import TALK
+
+LONG_TALK = Path(__file__).resolve().parents[2] / "evals" / "data" / "talk-2min-voices.ogg"
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def environment(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "VIDSCOPE_HOME": str(home),
+        "VIDSCOPE_PROFILE": "test",
+        "VIDSCOPE_LOG_FORMAT": "json",
+        "VIDSCOPE_JOB_BACKOFF_S": "0.1",
+        "VIDSCOPE_RATE_LIMIT": "10000/minute",
+        "VIDSCOPE_LOGIN_RATE_LIMIT": "1000/minute",
+    }
+
+
+class Server:
+    def __init__(self, home: Path, log: Path) -> None:
+        self.home = home
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            env=environment(home),
+            stdout=self.log,
+            stderr=self.log,
+            start_new_session=True,  # its own process group: a kill takes its compute too
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, log.read_text()[-3000:]
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("the server did not become ready")
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self.log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "library"
+
+
+def login(url: str, username: str) -> dict[str, str]:
+    httpx.post(f"{url}/api/v1/auth/register", json={"username": username, "password": PASSWORD})
+    tokens = httpx.post(
+        f"{url}/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    ).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def job(url: str, headers: dict[str, str], job_id: str) -> Any:
+    return httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=headers).json()
+
+
+def test_a_server_killed_mid_job_finishes_it_once_after_a_restart(
+    home: Path, tmp_path: Path
+) -> None:
+    server = Server(home, tmp_path / "server.log")
+    try:
+        headers = login(server.url, "alice")
+        with LONG_TALK.open("rb") as handle:
+            accepted = httpx.post(
+                f"{server.url}/api/v1/videos",
+                files={"file": ("voices.ogg", handle)},
+                headers=headers,
+                timeout=60,
+            ).json()
+        job_id = accepted["job_id"]
+        deadline = time.monotonic() + 120
+        while job(server.url, headers, job_id)["stage"] != "transcribe":
+            assert time.monotonic() < deadline, job(server.url, headers, job_id)
+            time.sleep(0.05)
+    finally:
+        server.kill()  # mid-transcription: the job is 'running', nothing stored yet
+
+    server = Server(home, tmp_path / "server.log")
+    try:
+        deadline = time.monotonic() + 240
+        while (state := job(server.url, headers, job_id))["status"] not in ("succeeded", "failed"):
+            assert time.monotonic() < deadline, state
+            time.sleep(0.2)
+        assert state["status"] == "succeeded" and state["attempts"] == 2, state
+        videos = httpx.get(f"{server.url}/api/v1/videos", headers=headers).json()
+        assert videos["total"] == 1 and videos["items"][0]["status"] == "ready"
+        passages = videos["items"][0]["passages"]
+        hits = httpx.get(
+            f"{server.url}/api/v1/search", params={"q": "weather", "k": 200}, headers=headers
+        ).json()["hits"]
+        assert len({(h["passage_start"], h["passage_end"]) for h in hits}) <= passages
+    finally:
+        server.stop()
+    # Stopped cleanly, the catalog can be read: one video, its rows once, one stored file.
+    import duckdb
+
+    with duckdb.connect(str(home / "catalog.duckdb"), read_only=True) as con:
+        [(videos, chunks, jobs)] = con.execute(
+            "SELECT (SELECT count(*) FROM videos), (SELECT count(*) FROM chunks), "
+            "(SELECT count(*) FROM jobs)"
+        ).fetchall()
+    assert (videos, jobs) == (1, 1) and chunks == passages
+    assert len(list((home / "media").iterdir())) == 1
+    assert not (home / "staging").exists() or list((home / "staging").iterdir()) == []
+
+
+def vidscope(home: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=environment(home),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_the_cli_works_beside_the_server(home: Path, tmp_path: Path) -> None:
+    server = Server(home, tmp_path / "server.log")
+    try:
+        token_file = home / ".server" / "admin-token"
+        assert token_file.stat().st_mode & 0o777 == 0o600
+        code, _, err = vidscope(home, "ingest", str(TALK))
+        assert code == 0, err
+        assert "indexed as" in err
+        code, out, err = vidscope(home, "list", "--json")
+        assert code == 0, err
+        [video] = json.loads(out)
+        assert video["title"] == "talk" and video["status"] == "ready"
+        code, out, _ = vidscope(home, "search", "solar panels on the roof", "--json")
+        assert code == 0 and json.loads(out)[0]["video_id"] == video["id"]
+        code, out, _ = vidscope(home, "transcript", video["id"], "--format", "srt")
+        assert code == 0 and "-->" in out
+        clip = tmp_path / "clip.mp4"
+        code, out, err = vidscope(home, "clip", "--query", "the marketing budget", "-o", str(clip))
+        assert code == 0, err
+        assert clip.stat().st_size > 0
+        # Accounts and the audit trail, administered from the CLI while the server runs.
+        code, _, err = vidscope(
+            home, "users", "create", "alice", "--password-stdin", stdin=PASSWORD + "\n"
+        )
+        assert code == 0, err
+        code, out, _ = vidscope(home, "users", "list", "--json")
+        assert {u["username"] for u in json.loads(out)} >= {"local", "alice"}
+        code, out, _ = vidscope(home, "--user", "alice", "list", "--json")
+        assert code == 0 and json.loads(out) == []  # alice's library is her own
+        code, out, _ = vidscope(home, "audit", "--json")
+        assert "user.created" in {e["event"] for e in json.loads(out)}
+        code, _, err = vidscope(home, "delete", video["id"])
+        assert code == 0, err
+        code, out, _ = vidscope(home, "list", "--json")
+        assert json.loads(out) == []
+        code, _, err = vidscope(home, "reindex")
+        assert code == 1 and "server.running" in err
+    finally:
+        server.stop()
+    assert not (home / ".server" / "admin-token").exists()  # withdrawn when it stops
+    code, out, _ = vidscope(home, "users", "list", "--json")  # and the CLI opens it itself
+    assert code == 0 and "alice" in out
