@@ -1,5 +1,6 @@
 """`make bench`: ingest throughput and WER against a plain faster-whisper script, search latency
-at 10^3..10^5 chunks, clip speed and accuracy against moviepy, peak RSS. Every comparison is
+at 10^3..10^5 chunks, clip speed and accuracy against moviepy, peak RSS, and the search endpoint
+under load against in-process search (evals/load.py). Every comparison is
 made in the same run. Results go to MLflow (bench-work/mlflow.db) and docs/benchmarks.md."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import av
 import jiwer
 import numpy as np
 
+from evals.load import PASSAGES as LOAD_PASSAGES
+from evals.load import bench_search_load, report_lines
 from pipelines.catalog import Catalog
 from pipelines.clips import ClipOptions, cut_clip
 from pipelines.config import load_settings
@@ -517,6 +520,7 @@ def write_report(results: dict[str, float]) -> None:
             f"| {r[f'search_p99_ms_{size}']:.1f} ms | {r[f'index_build_s_{size}']:.1f} s |"
             for size in SEARCH_SIZES
         ),
+        *report_lines(r),
         "",
     ]
     report = ROOT / "docs" / "benchmarks.md"
@@ -556,6 +560,8 @@ def main() -> None:
     results |= bench_clips(talk_video("10min"), "motion", variants=True)
     results |= bench_clips(slide_video(), "slides", variants=False)
     results |= bench_search(rng)
+    log("load: building the 10^4-passage library")
+    results |= bench_search_load(synthetic_library(LOAD_PASSAGES, rng), QUERIES, log)
     (WORK / "results.json").write_text(json.dumps(results, indent=2))
     write_report(results)
     log_to_mlflow(results)
