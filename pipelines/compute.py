@@ -14,6 +14,7 @@ from pipelines.audio import SAMPLE_RATE, SpeechChannel, decode_audio, speech_cha
 from pipelines.chunking import ChunkOptions, build_chunks
 from pipelines.config import Settings
 from pipelines.embed import embed_texts
+from pipelines.errors import VidscopeError
 from pipelines.media import check_decoded_audio
 from pipelines.records import Chunk, MediaInfo, Segment
 from pipelines.transcribe import TranscribeOptions, transcribe_audio
@@ -92,7 +93,13 @@ def process_video(
     language = None
     if track is not None:
         progress("decode", 0.0)
-        channels = decode_speech(media_path, info, track, shown_as or media_path)
+        try:
+            channels = decode_speech(media_path, info, track, shown_as or media_path)
+        except VidscopeError as exc:
+            if shown_as is not None:  # the stored file's name means nothing to its owner
+                exc.message = exc.message.replace(media_path.name, shown_as.name)
+                exc.args = (exc.message,)
+            raise
         segments, language = transcribe_channels(
             channels, options.transcribe, info.duration, progress
         )

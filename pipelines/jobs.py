@@ -233,7 +233,7 @@ class JobWorker:
             job.id,
             media_path,
             video.audio_track,
-            video.title,
+            f"{video.title}.{video.container}",  # how errors name the file to its owner
             ComputeOptions.from_settings(self.settings),
         )
         artifact: IngestArtifact = self._wait(job, future)
