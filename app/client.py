@@ -93,7 +93,7 @@ class RemoteLibrary:
 
     # -- the calls the CLI makes -------------------------------------------------------------
     def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths:
-        return expand_paths(paths, self.settings.allowed_containers)
+        return expand_paths(paths, self.settings.limits.allowed_containers)
 
     def ingest_file(
         self,

@@ -49,8 +49,8 @@ class TokenPair:
 def signing_key(settings: Settings) -> str:
     """The JWT secret: ``VIDSCOPE_SECRET_KEY``, or (outside production, where it is required)
     a random key kept in the library folder with mode 0600, so tokens survive a restart."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value()
+    if settings.auth.secret_key is not None:
+        return settings.auth.secret_key.get_secret_value()
     path = settings.home / ".secret-key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,9 +144,9 @@ class Accounts:
             user_id=user.id,
             family=family or uuid.uuid4().hex,
             expires_at=datetime.now(UTC).replace(tzinfo=None)
-            + timedelta(seconds=self.settings.refresh_token_ttl_s),
+            + timedelta(seconds=self.settings.auth.refresh_token_ttl_s),
         )
-        ttl = self.settings.access_token_ttl_s
+        ttl = self.settings.auth.access_token_ttl_s
         return TokenPair(self.access_token(user, ttl_s=ttl), refresh, ttl)
 
     def access_token(self, user: User, *, ttl_s: int) -> str:

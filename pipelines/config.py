@@ -5,9 +5,17 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from pipelines.errors import ConfigError
@@ -26,8 +34,119 @@ _PLACEHOLDER_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "develo
 ALLOWED_CONTAINERS = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
 
 
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class LimitsSettings(_Group):
+    """What a file and a request may be."""
+
+    max_file_bytes: int
+    max_duration_s: float
+    allowed_containers: tuple[str, ...]
+    quota_bytes: int
+    request_max_bytes: int
+
+
+class TranscribeSettings(_Group):
+    model: str
+    compute_type: str
+    beam_size: int
+    vad: bool
+    vad_pad_ms: int
+    decoders: int
+    language: str | None
+
+
+class EmbeddingSettings(_Group):
+    model: str
+    batch_size: int
+
+
+class ChunkingSettings(_Group):
+    min_s: float
+    target_s: float
+    max_s: float
+    overlap_s: float
+
+
+class SearchSettings(_Group):
+    k: int
+    rrf_k: int
+    min_similarity: float
+
+
+class ClipSettings(_Group):
+    padding_s: float
+    preset: str
+    ffmpeg_timeout_s: float
+
+
+class AuthSettings(_Group):
+    secret_key: SecretStr | None
+    access_token_ttl_s: int
+    refresh_token_ttl_s: int
+    allow_registration: bool
+
+
+class ServerSettings(_Group):
+    rate_limit: str
+    login_rate_limit: str
+    redis_url: str | None
+    cors_origins: tuple[str, ...]
+    otel_exporter: str
+    otel_endpoint: str | None
+
+
+class JobSettings(_Group):
+    max_attempts: int
+    lease_s: float
+    backoff_s: float
+    worker_processes: int
+
+
+# Each group: its name on Settings, its model, and the flat field behind each of its fields.
+# The flat names are the environment's (VIDSCOPE_SEARCH_K...), kept as they were released.
+_GROUPS: dict[str, tuple[type[_Group], dict[str, str]]] = {
+    "limits": (LimitsSettings, {}),
+    "transcribe": (
+        TranscribeSettings,
+        {f: f"whisper_{f}" for f in TranscribeSettings.model_fields},
+    ),
+    "embedding": (EmbeddingSettings, {"model": "embed_model", "batch_size": "embed_batch_size"}),
+    "chunking": (ChunkingSettings, {f: f"chunk_{f}" for f in ChunkingSettings.model_fields}),
+    "search": (
+        SearchSettings,
+        {"k": "search_k", "rrf_k": "rrf_k", "min_similarity": "search_min_similarity"},
+    ),
+    "clips": (
+        ClipSettings,
+        {
+            "padding_s": "clip_padding_s",
+            "preset": "clip_preset",
+            "ffmpeg_timeout_s": "ffmpeg_timeout_s",
+        },
+    ),
+    "auth": (AuthSettings, {}),
+    "server": (ServerSettings, {}),
+    "jobs": (
+        JobSettings,
+        {
+            "max_attempts": "job_max_attempts",
+            "lease_s": "job_lease_s",
+            "backoff_s": "job_backoff_s",
+            "worker_processes": "worker_processes",
+        },
+    ),
+}
+
+
 class Settings(BaseSettings):
-    """All tunables. Every field is documented in the README's settings table."""
+    """All tunables. Every field is documented in the README's settings table.
+
+    The fields are the environment's flat names (``VIDSCOPE_SEARCH_K``); code reads them in
+    groups — ``settings.search.k``, ``settings.transcribe.model``, ``settings.jobs.lease_s`` —
+    typed, frozen views built from the fields, so a default lives in one place."""
 
     model_config = SettingsConfigDict(
         env_prefix="VIDSCOPE_", env_file=".env", extra="ignore", validate_default=True
@@ -159,6 +278,55 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_user(cls, value: Path) -> Path:
         return value.expanduser()
+
+    def _group(self, name: str) -> Any:
+        model, sources = _GROUPS[name]
+        return model(**{f: getattr(self, sources.get(f, f)) for f in model.model_fields})
+
+    @property
+    def limits(self) -> LimitsSettings:
+        group: LimitsSettings = self._group("limits")
+        return group
+
+    @property
+    def transcribe(self) -> TranscribeSettings:
+        group: TranscribeSettings = self._group("transcribe")
+        return group
+
+    @property
+    def embedding(self) -> EmbeddingSettings:
+        group: EmbeddingSettings = self._group("embedding")
+        return group
+
+    @property
+    def chunking(self) -> ChunkingSettings:
+        group: ChunkingSettings = self._group("chunking")
+        return group
+
+    @property
+    def search(self) -> SearchSettings:
+        group: SearchSettings = self._group("search")
+        return group
+
+    @property
+    def clips(self) -> ClipSettings:
+        group: ClipSettings = self._group("clips")
+        return group
+
+    @property
+    def auth(self) -> AuthSettings:
+        group: AuthSettings = self._group("auth")
+        return group
+
+    @property
+    def server(self) -> ServerSettings:
+        group: ServerSettings = self._group("server")
+        return group
+
+    @property
+    def jobs(self) -> JobSettings:
+        group: JobSettings = self._group("jobs")
+        return group
 
     @property
     def media_dir(self) -> Path:

@@ -53,9 +53,9 @@ def check_file(
 ) -> CheckedFile:
     """The content checks every way in shares; raises ``VidscopeError`` (``media.*``)."""
     progress("probe", 0.0)
-    source = check_local_file(path, max_bytes=settings.max_file_bytes)
-    info = probe(source, allowed=settings.allowed_containers)
-    validate(info, source, max_duration_s=settings.max_duration_s)
+    source = check_local_file(path, max_bytes=settings.limits.max_file_bytes)
+    info = probe(source, allowed=settings.limits.allowed_containers)
+    validate(info, source, max_duration_s=settings.limits.max_duration_s)
     track = choose_audio_track(info, audio_track, source)
     if sha256 is None:
         progress("hash", 0.0)

@@ -112,7 +112,7 @@ class JobWorker:
     def _pool_for_compute(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.settings.worker_processes,
+                max_workers=self.settings.jobs.worker_processes,
                 mp_context=self._context,
                 initializer=_start_compute_process,
                 initargs=(self._progress,),
@@ -124,7 +124,7 @@ class JobWorker:
         while not self._stop.is_set():
             try:
                 self.catalog.recover_jobs(expired_only=True)
-                job = self.catalog.claim_job(lease_s=self.settings.job_lease_s)
+                job = self.catalog.claim_job(lease_s=self.settings.jobs.lease_s)
             except Exception:
                 log.error("jobs.claim_failed", exc_info=True)
                 job = None
@@ -174,7 +174,7 @@ class JobWorker:
             code, message = "processing.crashed", "the compute process stopped unexpectedly"
         final = code.startswith(_FINAL_PREFIXES) or job.attempts >= job.max_attempts
         if not final:
-            delay = backoff_s(job.attempts, base_s=self.settings.job_backoff_s)
+            delay = backoff_s(job.attempts, base_s=self.settings.jobs.backoff_s)
             log.warning(
                 "job.retrying",
                 job_id=job.id,
@@ -210,7 +210,7 @@ class JobWorker:
         """The future's result, renewing the job's lease while it runs."""
         while True:
             try:
-                return future.result(timeout=self.settings.job_lease_s / 3)
+                return future.result(timeout=self.settings.jobs.lease_s / 3)
             except TimeoutError:
                 if self._stop.is_set():
                     raise SystemExit(0) from None  # the job resumes at the next start
@@ -218,7 +218,7 @@ class JobWorker:
                     job.id,
                     stage=job.stage or "running",
                     progress=job.progress,
-                    lease_s=self.settings.job_lease_s,
+                    lease_s=self.settings.jobs.lease_s,
                 )
 
     def _run_ingest(self, job: Job) -> None:
@@ -238,7 +238,7 @@ class JobWorker:
         )
         artifact: IngestArtifact = self._wait(job, future)
         self.catalog.report_progress(
-            job.id, stage="index", progress=0.0, lease_s=self.settings.job_lease_s
+            job.id, stage="index", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
         store_artifact(
             video, artifact, job_id=job.id, catalog=self.catalog, indexes=self.library.indexes
@@ -248,7 +248,7 @@ class JobWorker:
         assert job.clip_id is not None
         clip = self.catalog.get_clip(job.clip_id, owner_id=job.owner_id)
         self.catalog.report_progress(
-            job.id, stage="cut", progress=0.0, lease_s=self.settings.job_lease_s
+            job.id, stage="cut", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
         output = self.settings.clips_dir / f"{clip.id}.mp4"
         owner = self.library.for_owner(job.owner_id)
@@ -272,7 +272,7 @@ class JobWorker:
             job_id, stage, fraction = item
             try:
                 self.catalog.report_progress(
-                    job_id, stage=stage, progress=fraction, lease_s=self.settings.job_lease_s
+                    job_id, stage=stage, progress=fraction, lease_s=self.settings.jobs.lease_s
                 )
             except Exception:
                 log.warning("jobs.progress_lost", job_id=job_id, exc_info=True)

@@ -127,7 +127,7 @@ class Library:
         settings = self.settings
         vectors = embed_texts(
             [text],
-            model=settings.embed_model,
+            model=settings.embedding.model,
             threads=settings.threads,
             cache_dir=settings.model_cache,
         )
@@ -244,7 +244,7 @@ class OwnerLibrary:
     def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths:
         """Files to ingest, and the files inside the given folders that are skipped, each
         with the reason. A path named directly is always tried (ingest then reports it)."""
-        return expand_paths(paths, self.settings.allowed_containers)
+        return expand_paths(paths, self.settings.limits.allowed_containers)
 
     # -- read --------------------------------------------------------------------------------
     def list_videos(self, *, limit: int | None = None, offset: int = 0) -> list[Video]:
@@ -288,10 +288,10 @@ class OwnerLibrary:
             vectors=snapshot.vectors,
             lexical=snapshot.lexical,
             embed_query=self.library.embed_query,
-            k=self.settings.search_k if k is None else k,
+            k=self.settings.search.k if k is None else k,
             video_id=video_id,
-            rrf_k=self.settings.rrf_k,
-            min_similarity=self.settings.search_min_similarity,
+            rrf_k=self.settings.search.rrf_k,
+            min_similarity=self.settings.search.min_similarity,
         )
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
@@ -313,7 +313,7 @@ class OwnerLibrary:
             has_audio=video.audio_track is not None,
             audio_track=video.audio_track or 0,
             options=ClipOptions(
-                preset=self.settings.clip_preset, timeout_s=self.settings.ffmpeg_timeout_s
+                preset=self.settings.clips.preset, timeout_s=self.settings.clips.ffmpeg_timeout_s
             ),
         )
 
@@ -323,7 +323,7 @@ class OwnerLibrary:
         if not hits:
             raise QueryError(f"nothing in the library matches {query!r}", code="query.no_match")
         hit = hits[0]
-        pad = self.settings.clip_padding_s
+        pad = self.settings.clips.padding_s
         video = self.get_video(hit.video_id)
         return hit, max(0.0, hit.start - pad), min(video.duration, hit.end + pad)
 
@@ -371,7 +371,7 @@ class OwnerLibrary:
                 clip_id=clip_id,
                 status="queued",
                 payload={"resumable": True},
-                max_attempts=self.settings.job_max_attempts,
+                max_attempts=self.settings.jobs.max_attempts,
             )
         return clip_id, job_id
 

@@ -133,10 +133,10 @@ def create_app(
     for module in (auth, videos, search, clips, jobs, admin, health):
         app.include_router(module.router)
     _offline_docs(app)
-    if settings.cors_origins:
+    if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=list(settings.cors_origins),
+            allow_origins=list(settings.server.cors_origins),
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Content-Range", "Retry-After"],
@@ -144,7 +144,7 @@ def create_app(
     app.add_middleware(
         RequestContext,
         metrics=metrics,
-        max_body_bytes=settings.request_max_bytes,
+        max_body_bytes=settings.limits.request_max_bytes,
         tracer=app.state.tracer,
     )
     return app

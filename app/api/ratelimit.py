@@ -20,13 +20,15 @@ class RateLimited(VidscopeError):
 
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
-        storage = storage_from_string(settings.redis_url) if settings.redis_url else None
+        storage = (
+            storage_from_string(settings.server.redis_url) if settings.server.redis_url else None
+        )
         if storage is not None and not isinstance(storage, Storage):
             raise ValueError("VIDSCOPE_REDIS_URL must be a redis:// URL (not async+redis://)")
         self.storage: Storage = storage or MemoryStorage()
         self.limiter = MovingWindowRateLimiter(self.storage)
-        self.requests = parse(settings.rate_limit)
-        self.logins = parse(settings.login_rate_limit)
+        self.requests = parse(settings.server.rate_limit)
+        self.logins = parse(settings.server.login_rate_limit)
 
     def hit(self, rate: RateLimitItem, *keys: str, what: str) -> None:
         """Counts one event for each key; raises ``rate.limited`` (with the seconds to wait)

@@ -15,14 +15,14 @@ def tracer_provider(settings: Settings, processor: SpanProcessor | None = None) 
     """A provider for this app; ``processor`` overrides the exporter (tests pass an in-memory
     one). With the exporter off and no processor, spans are made and dropped."""
     provider = TracerProvider(resource=Resource.create({"service.name": "vidscope"}))
-    if processor is None and settings.otel_exporter != "none":
+    if processor is None and settings.server.otel_exporter != "none":
         exporter: SpanExporter
-        if settings.otel_exporter == "console":
+        if settings.server.otel_exporter == "console":
             exporter = ConsoleSpanExporter()
         else:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-            exporter = OTLPSpanExporter(endpoint=settings.otel_endpoint)
+            exporter = OTLPSpanExporter(endpoint=settings.server.otel_endpoint)
         processor = BatchSpanProcessor(exporter)
     if processor is not None:
         provider.add_span_processor(processor)

@@ -107,3 +107,44 @@ def test_requests_and_jobs_are_traced(tmp_path: Path) -> None:
     assert "POST /api/v1/videos" in names and "GET /api/v1/jobs/{job_id}" in names
     [ingest] = [s for s in spans.get_finished_spans() if s.name == "job.ingest"]
     assert ingest.attributes is not None and ingest.attributes["job.status"] == "succeeded"
+
+
+def test_the_local_administrator_manages_accounts(client: TestClient, world: World) -> None:
+    accounts = client.app.state.accounts
+    local = client.app.state.library.catalog.get_user("local")
+    admin = {"Authorization": f"Bearer {accounts.access_token(local, ttl_s=60)}"}
+    created = client.post(
+        "/api/v1/admin/users",
+        headers=admin,
+        json={"username": "olga", "password": "long enough pw"},
+    )
+    assert created.status_code == 201 and created.json()["role"] == "user"
+    names = {u["username"] for u in client.get("/api/v1/admin/users", headers=admin).json()}
+    assert {"local", "alice", "olga"} <= names
+    login = {"username": "olga", "password": "long enough pw"}
+    assert client.post("/api/v1/auth/login", json=login).status_code == 200
+    disabled = client.patch("/api/v1/admin/users/olga", headers=admin, json={"disabled": True})
+    assert disabled.json()["disabled"] is True
+    assert client.post("/api/v1/auth/login", json=login).status_code == 403
+    client.patch(
+        "/api/v1/admin/users/olga",
+        headers=admin,
+        json={"disabled": False, "password": "a new password"},
+    )
+    assert client.post("/api/v1/auth/login", json=login).status_code == 401  # old password
+    events = [e["event"] for e in client.get("/api/v1/admin/audit", headers=admin).json()]
+    assert {
+        "user.created",
+        "user.disabled",
+        "user.enabled",
+        "user.password_reset",
+        "login.ok",
+        "login.failed",
+        "video.uploaded",
+        "clip.requested",
+    } <= set(events)
+    # The administrator acts for a user by naming them; the answers are that user's.
+    theirs = client.get("/api/v1/videos", headers={**admin, "X-Vidscope-User": "alice"})
+    assert [v["id"] for v in theirs.json()["items"]] == [world.video_id]
+    missing = client.patch("/api/v1/admin/users/nobody", headers=admin, json={"disabled": True})
+    assert missing.status_code == 404

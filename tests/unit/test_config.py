@@ -62,3 +62,27 @@ def test_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert (settings.search_k, settings.profile) == (7, "test")
+
+
+def test_code_reads_settings_in_groups_built_from_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VIDSCOPE_SEARCH_K", "7")
+    monkeypatch.setenv("VIDSCOPE_RRF_K", "30")
+    monkeypatch.setenv("VIDSCOPE_WHISPER_BEAM_SIZE", "2")
+    monkeypatch.setenv("VIDSCOPE_JOB_LEASE_S", "90")
+    settings = load_settings()
+    assert (settings.search.k, settings.search.rrf_k) == (7, 30)
+    assert settings.transcribe.beam_size == 2 and settings.jobs.lease_s == 90
+    changed = settings.model_copy(update={"chunk_min_s": 4.0})
+    assert changed.chunking.min_s == 4.0 and settings.chunking.min_s == 15.0
+    # Every flat field belongs to a group or to the few shared at the top.
+    from pipelines.config import _GROUPS
+
+    grouped = {
+        sources.get(field, field)
+        for model, sources in _GROUPS.values()
+        for field in model.model_fields
+    }
+    top = {"profile", "home", "threads", "model_cache", "log_level", "log_format"}
+    assert set(type(settings).model_fields) == grouped | top

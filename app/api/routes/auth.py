@@ -64,7 +64,7 @@ def register(
     limits: LimitsDep,
 ) -> UserPublic:
     limits.hit(limits.logins, f"register-ip:{client_ip(request)}", what="sign-ups")
-    if not library.settings.allow_registration:
+    if not library.settings.auth.allow_registration:
         raise VidscopeError(
             "sign-up is closed on this server; ask an administrator for an account",
             code="auth.registration_closed",

@@ -53,7 +53,7 @@ def readyz(request: Request) -> JSONResponse:
     check("indexes", lambda: library.indexes.snapshot("local") is not None)
     check("models", lambda: state.models_ready.is_set())
     check("worker", lambda: state.worker.state().alive)
-    if library.settings.redis_url:
+    if library.settings.server.redis_url:
         check("redis", state.limits.healthy)
     else:
         checks["redis"] = Check(status="off", detail="VIDSCOPE_REDIS_URL is not set")

@@ -97,8 +97,8 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     staged = await stream_upload(
         request,
         staging_dir=settings.staging_dir,
-        max_bytes=settings.max_file_bytes,
-        quota_left=max(0, settings.quota_bytes - used),
+        max_bytes=settings.limits.max_file_bytes,
+        quota_left=max(0, settings.limits.quota_bytes - used),
     )
     video, job_id = await run_in_threadpool(
         lambda: accept_upload(
@@ -108,7 +108,7 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
             owner_id=user.id,
             settings=settings,
             catalog=library.catalog,
-            max_attempts=settings.job_max_attempts,
+            max_attempts=settings.jobs.max_attempts,
             shown_as=staged.filename,
         )
     )
