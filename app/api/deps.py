@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
@@ -35,6 +35,18 @@ def get_limits(request: Request) -> RateLimits:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def audit(request: Request, event: str, *, user: User | None = None, **detail: Any) -> None:
+    """Records a security event with the request's client address and id."""
+    get_library(request).catalog.audit(
+        event,
+        user_id=user.id if user else detail.pop("user_id", None),
+        username=user.username if user else detail.pop("username", None),
+        ip=client_ip(request),
+        request_id=request.state.request_id,
+        **detail,
+    )
 
 
 def current_user(

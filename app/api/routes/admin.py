@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from app.api.deps import AccountsDep, CurrentUser, LibraryDep, client_ip
+from app.api.deps import AccountsDep, CurrentUser, LibraryDep, audit
 from app.api.errors import error_responses
 from pipelines.accounts import AuthError
 from pipelines.records import User
@@ -60,13 +60,7 @@ def create_user(
     created = accounts.register(
         body.username, body.password, role="admin" if body.admin else "user"
     )
-    library.catalog.audit(
-        "user.created",
-        user_id=created.id,
-        username=created.username,
-        ip=client_ip(request),
-        request_id=request.state.request_id,
-    )
+    audit(request, "user.created", user=created)
     return UserPublic.of(created)
 
 
@@ -87,29 +81,17 @@ def change_user(
     changed = accounts.user_named(username)
     if body.password is not None:
         changed = accounts.reset_password(username, body.password)
-        library.catalog.audit(
-            "user.password_reset",
-            user_id=changed.id,
-            username=changed.username,
-            ip=client_ip(request),
-            request_id=request.state.request_id,
-        )
+        audit(request, "user.password_reset", user=changed)
     if body.disabled is not None:
         changed = accounts.set_disabled(username, body.disabled)
-        library.catalog.audit(
-            "user.disabled" if body.disabled else "user.enabled",
-            user_id=changed.id,
-            username=changed.username,
-            ip=client_ip(request),
-            request_id=request.state.request_id,
-        )
+        audit(request, "user.disabled" if body.disabled else "user.enabled", user=changed)
     return UserPublic.of(changed)
 
 
 @router.get(
     "/audit", summary="Security events, newest first", responses=error_responses(401, 403, 422)
 )
-def audit(
+def audit_events(
     user: Admin, library: LibraryDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
     return library.catalog.audit_events(limit=limit)

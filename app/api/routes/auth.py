@@ -8,10 +8,11 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import AccountsDep, CurrentUser, LibraryDep, LimitsDep, client_ip
+from app.api.deps import AccountsDep, CurrentUser, LibraryDep, LimitsDep, audit, client_ip
 from app.api.errors import error_responses
-from pipelines.accounts import AuthError
+from pipelines.accounts import AuthError, TokenPair
 from pipelines.errors import VidscopeError
 from pipelines.schemas import UserPublic
 
@@ -28,6 +29,14 @@ class TokenResponse(BaseModel):
     refresh_token: str
     token_type: str = "bearer"
     expires_in: int = Field(description="Seconds until the access token expires")
+
+    @classmethod
+    def of(cls, tokens: TokenPair) -> TokenResponse:
+        return cls(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_in=tokens.expires_in,
+        )
 
 
 class RefreshRequest(BaseModel):
@@ -70,13 +79,7 @@ def register(
             code="auth.registration_closed",
         )
     user = accounts.register(body.username, body.password)
-    library.catalog.audit(
-        "user.registered",
-        user_id=user.id,
-        username=user.username,
-        ip=client_ip(request),
-        request_id=request.state.request_id,
-    )
+    audit(request, "user.registered", user=user)
     return UserPublic.of(user)
 
 
@@ -99,11 +102,8 @@ async def login(
     credentials: Annotated[Credentials, Depends(_credentials)],
     request: Request,
     accounts: AccountsDep,
-    library: LibraryDep,
     limits: LimitsDep,
 ) -> TokenResponse:
-    from starlette.concurrency import run_in_threadpool
-
     ip = client_ip(request)
     name = credentials.username.strip().lower()
     # Throttled per address and per username, so guessing one account from many addresses
@@ -112,29 +112,14 @@ async def login(
     try:
         user = await run_in_threadpool(accounts.authenticate, name, credentials.password)
     except AuthError as exc:
+        reason = exc.code
         await run_in_threadpool(
-            library.catalog.audit,
-            "login.failed",
-            username=name,
-            ip=ip,
-            request_id=request.state.request_id,
-            reason=exc.code,
+            lambda: audit(request, "login.failed", username=name, reason=reason)
         )
         raise
     tokens = await run_in_threadpool(accounts.issue, user)
-    await run_in_threadpool(
-        library.catalog.audit,
-        "login.ok",
-        user_id=user.id,
-        username=user.username,
-        ip=ip,
-        request_id=request.state.request_id,
-    )
-    return TokenResponse(
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        expires_in=tokens.expires_in,
-    )
+    await run_in_threadpool(lambda: audit(request, "login.ok", user=user))
+    return TokenResponse.of(tokens)
 
 
 @router.post(
@@ -146,30 +131,14 @@ async def login(
 def refresh(
     body: RefreshRequest, request: Request, accounts: AccountsDep, library: LibraryDep
 ) -> TokenResponse:
-    ip = client_ip(request)
     try:
         user, tokens = accounts.refresh(body.refresh_token)
     except AuthError as exc:
         if exc.code == "auth.token_reused":
-            library.catalog.audit(
-                "token.reused",
-                user_id=exc.context.get("user_id"),
-                ip=ip,
-                request_id=request.state.request_id,
-            )
+            audit(request, "token.reused", user_id=exc.context.get("user_id"))
         raise
-    library.catalog.audit(
-        "token.refreshed",
-        user_id=user.id,
-        username=user.username,
-        ip=ip,
-        request_id=request.state.request_id,
-    )
-    return TokenResponse(
-        access_token=tokens.access_token,
-        refresh_token=tokens.refresh_token,
-        expires_in=tokens.expires_in,
-    )
+    audit(request, "token.refreshed", user=user)
+    return TokenResponse.of(tokens)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field, model_validator
 
-from app.api.deps import CurrentUser, MyLibrary, client_ip
+from app.api.deps import CurrentUser, MyLibrary, audit
 from app.api.errors import error_responses
 from pipelines.schemas import ClipPublic
 
@@ -48,13 +48,7 @@ def create_clip(
         video_id=body.video_id, start=body.start, end=body.end, query=body.query
     )
     request.app.state.worker.wake()
-    library.catalog.audit(
-        "clip.requested",
-        user_id=user.id,
-        ip=client_ip(request),
-        request_id=request.state.request_id,
-        clip_id=clip_id,
-    )
+    audit(request, "clip.requested", user=user, clip_id=clip_id)
     return ClipAccepted(clip_id=clip_id, job_id=job_id)
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import CurrentUser, LibraryDep, MyLibrary, client_ip
+from app.api.deps import CurrentUser, LibraryDep, MyLibrary, audit
 from app.api.errors import error_responses
 from app.api.uploads import stream_upload
 from pipelines.ingest import accept_upload
@@ -115,11 +115,10 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     if job_id is not None:
         request.app.state.worker.wake()
         await run_in_threadpool(
-            lambda: library.catalog.audit(
+            lambda: audit(
+                request,
                 "video.uploaded",
-                user_id=user.id,
-                ip=client_ip(request),
-                request_id=request.state.request_id,
+                user=user,
                 video_id=video.id,
                 size_bytes=staged.size_bytes,
             )
@@ -156,13 +155,7 @@ def delete_video(
     video_id: str, request: Request, user: CurrentUser, library: MyLibrary
 ) -> Response:
     library.delete(video_id)
-    library.catalog.audit(
-        "video.deleted",
-        user_id=user.id,
-        ip=client_ip(request),
-        request_id=request.state.request_id,
-        video_id=video_id,
-    )
+    audit(request, "video.deleted", user=user, video_id=video_id)
     return Response(status_code=204)
 
 
