@@ -25,6 +25,30 @@ class _Public(BaseModel):
 
 
 class VideoPublic(_Public):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f2a9c0d1e4b5a6c",
+                    "title": "Quarterly planning",
+                    "status": "ready",
+                    "duration": 1834.2,
+                    "container": "mp4",
+                    "has_video": True,
+                    "has_audio": True,
+                    "size_bytes": 81234567,
+                    "language": "en",
+                    "audio_track": 0,
+                    "audio_tracks": 1,
+                    "sentences": 412,
+                    "passages": 71,
+                    "created_at": "2026-11-25T09:30:00Z",
+                }
+            ]
+        },
+    )
+
     id: str
     title: str = Field(description="The uploaded file's name without its extension; plain text")
     status: Literal["processing", "ready", "failed", "deleting"]
@@ -61,6 +85,25 @@ class VideoPublic(_Public):
 
 
 class HitPublic(_Public):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "video_id": "3f2a9c0d1e4b5a6c",
+                    "title": "Quarterly planning",
+                    "start": 83.2,
+                    "end": 88.9,
+                    "text": "…the solar panels on the warehouse roof produce forty kilowatts…",
+                    "score": 0.03279,
+                    "source": "speech",
+                    "passage_start": 71.4,
+                    "passage_end": 102.0,
+                }
+            ]
+        },
+    )
+
     video_id: str
     title: str
     start: float = Field(description="Start of the best-matching sentence (where to jump), s")
@@ -94,6 +137,27 @@ class ErrorBody(_Public):
 
 
 class JobPublic(_Public):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "c48a7a3fb3424aeb8965f41bd5edaeab",
+                    "kind": "ingest",
+                    "status": "running",
+                    "progress": 0.42,
+                    "stage": "transcribe",
+                    "attempts": 1,
+                    "error": None,
+                    "video_id": "3f2a9c0d1e4b5a6c",
+                    "clip_id": None,
+                    "created_at": "2026-11-25T09:30:00Z",
+                    "updated_at": "2026-11-25T09:30:41Z",
+                }
+            ]
+        },
+    )
+
     id: str
     kind: Literal["ingest", "clip"]
     status: Literal["queued", "running", "succeeded", "failed"]
