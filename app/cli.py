@@ -525,8 +525,8 @@ def serve(
                 code="library.locked",
             )
         )
-    if settings.log_level == "WARNING" and "log_level" not in settings.model_fields_set:
-        configure_logging("INFO", settings.log_format)  # a server reports what it does
+    if "log_level" not in settings.model_fields_set:
+        configure_logging(settings.log_level, settings.log_format)  # a server reports its work
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}{root_path}"
     err.print(_plain(f"Vidscope API on {url} (docs: {url}/docs); Ctrl-C stops it"))
