@@ -200,5 +200,19 @@ def test_the_cli_works_beside_the_server(home: Path, tmp_path: Path) -> None:
     finally:
         server.stop()
     assert not (home / ".server" / "admin-token").exists()  # withdrawn when it stops
+    # Every line the server wrote is JSON, uvicorn's own included; requests carry their context.
+    lines = [
+        json.loads(line)
+        for line in (tmp_path / "server.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    assert any(
+        r.get("logger") == "uvicorn.error" and "startup complete" in r["event"] for r in lines
+    )
+    requests = [r for r in lines if r["event"] == "http.request"]
+    assert requests and all(
+        {"request_id", "route", "status", "latency_ms", "user_id"} <= set(r) for r in requests
+    )
+    assert any(r["route"] == "/api/v1/search" and r["user_id"] == "local" for r in requests)
     code, out, _ = vidscope(home, "users", "list", "--json")  # and the CLI opens it itself
     assert code == 0 and "alice" in out
