@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import OAuth2PasswordBearer
 
 from app.api.ratelimit import RateLimits
 from pipelines.accounts import Accounts, AuthError
@@ -14,7 +14,13 @@ from pipelines.catalog import LOCAL_OWNER
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import User
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
+# Swagger's Authorize logs in with the password form at this URL (relative, so it also works
+# under --root-path); any client may instead send a token it got from the JSON login.
+_bearer = OAuth2PasswordBearer(
+    tokenUrl="api/v1/auth/login",
+    auto_error=False,
+    description="An access token from POST /api/v1/auth/login",
+)
 ACT_AS_HEADER = "X-Vidscope-User"
 
 
@@ -53,19 +59,19 @@ def current_user(
     request: Request,
     accounts: Annotated[Accounts, Depends(get_accounts)],
     limits: Annotated[RateLimits, Depends(get_limits)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    token: Annotated[str | None, Depends(_bearer)],
 ) -> User:
     """The user an access token names, after the per-address and per-user rate limits.
     The local administrator (the CLI beside a running server) may act for another user by
     naming them in ``X-Vidscope-User``."""
     limits.hit(limits.requests, f"ip:{client_ip(request)}", what="requests from this address")
-    if credentials is None:
+    if not token:
         raise AuthError(
             "this route needs an access token: 'Authorization: Bearer <token>' from "
             "POST /api/v1/auth/login",
             code="auth.missing_token",
         )
-    user = accounts.verify(credentials.credentials)
+    user = accounts.verify(token)
     acting_for = request.headers.get(ACT_AS_HEADER)
     if acting_for and user.id == LOCAL_OWNER:
         user = accounts.user_named(acting_for)

@@ -274,6 +274,9 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
             if path.startswith("/api/v1"):
                 assert "422" in op["responses"] or "401" in op["responses"], (method, path)
                 assert "500" in op["responses"], (method, path)
+    # Swagger's Authorize logs in with the password form against the login route.
+    [scheme] = spec["components"]["securitySchemes"].values()
+    assert scheme["flows"]["password"]["tokenUrl"] == "api/v1/auth/login"
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in docs.text
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
