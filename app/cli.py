@@ -527,11 +527,17 @@ def serve(
         )
     if "log_level" not in settings.model_fields_set:
         configure_logging(settings.log_level, settings.log_format)  # a server reports its work
+    from pipelines.library import Library
+
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown}:{port}{root_path}"
+    try:
+        library = Library.open(settings)  # here, so a locked library is one clear line
+    except VidscopeError as exc:
+        _fail(exc)
     err.print(_plain(f"Vidscope API on {url} (docs: {url}/docs); Ctrl-C stops it"))
     uvicorn.run(
-        create_app(settings, public_url=url),
+        create_app(settings, public_url=url, library=library),
         host=host,
         port=port,
         root_path=root_path,

@@ -78,15 +78,19 @@ def create_app(
     public_url: str | None = None,
     span_processor: SpanProcessor | None = None,
     start_worker: bool = True,
+    library: Library | None = None,
 ) -> FastAPI:
     """The app. ``public_url`` is where the CLI can reach it (written for the CLI to find);
-    ``span_processor`` receives the traces (tests)."""
+    ``span_processor`` receives the traces (tests); ``library``, opened by the caller, is
+    owned by the app from then on (else the lifespan opens it)."""
     metrics = Metrics()
     provider = tracer_provider(settings, span_processor)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        library = await run_in_threadpool(Library.open, settings)
+        nonlocal library
+        if library is None:
+            library = await run_in_threadpool(Library.open, settings)
         accounts = Accounts(library.catalog, settings)
         worker = JobWorker(library)
         worker.tracer = get_tracer(provider)

@@ -197,6 +197,9 @@ def test_the_cli_works_beside_the_server(home: Path, tmp_path: Path) -> None:
         assert json.loads(out) == []
         code, _, err = vidscope(home, "reindex")
         assert code == 1 and "server.running" in err
+        code, _, err = vidscope(home, "serve", "--port", str(free_port()))
+        assert code == 1 and "library.locked" in err and server.url in err  # one line, no trace
+        assert "Traceback" not in err
     finally:
         server.stop()
     assert not (home / ".server" / "admin-token").exists()  # withdrawn when it stops
