@@ -198,3 +198,18 @@ def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
             library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), library.catalog.chunk_ids()
         )
         assert library.search("solar panels on the roof", k=1)[0].video_id == video.id
+
+
+def test_the_shared_index_of_an_older_release_gives_way_to_per_owner_indexes(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path / "lib")
+    with Library(settings) as library:
+        [result] = list(library.ingest([TALK]))
+    # What a release before owners left: one index for the whole library.
+    (settings.index_dir / "vectors.faiss").write_bytes(b"stale")
+    (settings.index_dir / "lexical").mkdir()
+    shutil.rmtree(settings.index_dir / "owners")
+    with Library(settings) as library:
+        assert sorted(p.name for p in settings.index_dir.iterdir()) == ["owners"]
+        assert library.search("solar panels", k=1)[0].video_id == result.video_id
