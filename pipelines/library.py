@@ -113,6 +113,11 @@ class Library:
                 if file.is_file() and file.name not in known:
                     file.unlink()
                     done["files_removed"] += 1
+        # Uploads a killed server was still receiving: nobody is sending them any more.
+        if self.settings.staging_dir.exists():
+            for file in self.settings.staging_dir.iterdir():
+                file.unlink()
+                done["files_removed"] += 1
         # An older release kept one index for everyone; each owner's is rebuilt below.
         self.indexes.remove_legacy_files()
         for owner_id in sorted(set(self.catalog.owners()) | set(self.indexes.stored_owners())):

@@ -156,10 +156,13 @@ def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None
     (owner_index / "vectors.faiss").unlink()
     shutil.rmtree(owner_index / "lexical")
     (settings.media_dir / "0123456789abcdef.mp4").write_bytes(b"orphan")
+    settings.staging_dir.mkdir()
+    (settings.staging_dir / "5eed.upload").write_bytes(b"half an upload")  # a killed server's
     with Library(settings) as library:
         assert np.array_equal(library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), truth)
         assert library.search("solar panels", k=1)[0].video_id == result.video_id
         assert library_files(library) == [f"{result.video_id}.mp4"]
+        assert list(settings.staging_dir.iterdir()) == []
 
 
 def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
