@@ -168,10 +168,11 @@ class JobWorker:
         log.info("job.succeeded", job_id=job.id, kind=job.kind)
 
     def _failed(self, job: Job, exc: BaseException) -> None:
-        code, message = describe_failure(exc, video_id=job.video_id or "")
         if isinstance(exc, BrokenProcessPool):
             self._pool = None  # the compute process died (killed, out of memory): a new one
             code, message = "processing.crashed", "the compute process stopped unexpectedly"
+        else:
+            code, message = describe_failure(exc, video_id=job.video_id or "")
         final = code.startswith(_FINAL_PREFIXES) or job.attempts >= job.max_attempts
         if not final:
             delay = backoff_s(job.attempts, base_s=self.settings.jobs.backoff_s)

@@ -179,6 +179,8 @@ def _job_metrics(metrics: Metrics, library: Library) -> Any:
     import time
 
     def record(job: Any, started: float) -> None:
+        if job.status not in ("succeeded", "failed"):
+            return  # queued again for a retry: it has not finished
         metrics.jobs_finished.labels(job.kind, job.status).inc()
         if job.kind == "ingest" and job.status == "succeeded" and job.video_id:
             video = library.catalog.get_video(job.video_id, owner_id=job.owner_id)
