@@ -291,3 +291,12 @@ def test_cli_json_and_api_share_one_schema() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     hit_fields, video_fields = json.loads(out.stdout)
     assert "passage_start" in hit_fields and "sentences" in video_fields
+
+
+def test_paging_past_the_end_of_numbers_is_a_request_error(
+    client: TestClient, world: World
+) -> None:
+    for route in ("/api/v1/videos", "/api/v1/jobs"):
+        response = client.get(route, params={"offset": 2**63}, headers=world.alice.headers)
+        assert response.status_code == 422, response.text  # found by schemathesis: was a 500
+        assert response.json()["error"]["code"] == "request.invalid"

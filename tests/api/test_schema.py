@@ -51,7 +51,7 @@ def test_no_server_errors_and_answers_match_the_schema(server: Server, token: st
         operation = result.ok()
 
         @settings(
-            max_examples=15,
+            max_examples=30,
             deadline=None,
             derandomize=True,
             database=None,

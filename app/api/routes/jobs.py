@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.deps import CurrentUser, LibraryDep
-from app.api.errors import error_responses
+from app.api.errors import MAX_OFFSET, error_responses
 from pipelines.schemas import JobPublic
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
@@ -29,7 +29,7 @@ def list_jobs(
     library: LibraryDep,
     status: Annotated[Literal["queued", "running", "succeeded", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobList:
     jobs = library.catalog.list_jobs(owner_id=user.id, status=status, limit=limit, offset=offset)
     return JobList(items=[JobPublic.of(j) for j in jobs])

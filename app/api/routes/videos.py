@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentUser, LibraryDep, MyLibrary, audit
-from app.api.errors import error_responses
+from app.api.errors import MAX_OFFSET, error_responses
 from app.api.uploads import stream_upload
 from pipelines.ingest import accept_upload
 from pipelines.schemas import VideoPublic
@@ -57,7 +57,7 @@ class UploadAccepted(BaseModel):
 def list_videos(
     library: MyLibrary,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> VideoPage:
     return VideoPage(
         items=library.public_videos(limit=limit, offset=offset),
