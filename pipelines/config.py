@@ -86,6 +86,7 @@ class AuthSettings(_Group):
     secret_key: SecretStr | None
     access_token_ttl_s: int
     refresh_token_ttl_s: int
+    session_ttl_s: int
     allow_registration: bool
 
 
@@ -198,6 +199,7 @@ class Settings(BaseSettings):
     )
     access_token_ttl_s: int = Field(900, ge=60, le=24 * 3600)
     refresh_token_ttl_s: int = Field(14 * 24 * 3600, ge=3600)
+    session_ttl_s: int = Field(8 * 3600, ge=300, description="Web sign-in cookie lifetime")
     allow_registration: bool = True
     quota_bytes: int = Field(20 * 1024**3, gt=0, description="Media each user may store")
     request_max_bytes: int = Field(1024**2, gt=0, description="Bodies other than uploads")

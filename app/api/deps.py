@@ -22,6 +22,9 @@ _bearer = OAuth2PasswordBearer(
     description="An access token from POST /api/v1/auth/login",
 )
 ACT_AS_HEADER = "X-Vidscope-User"
+# The web app's sign-in: an access token in an HttpOnly, SameSite=Strict cookie, so pages,
+# players and image tags reach the owner-checked API routes without a token in any URL.
+SESSION_COOKIE = "vidscope_session"
 
 
 def get_library(request: Request) -> Library:
@@ -65,6 +68,7 @@ def current_user(
     The local administrator (the CLI beside a running server) may act for another user by
     naming them in ``X-Vidscope-User``."""
     limits.hit(limits.requests, f"ip:{client_ip(request)}", what="requests from this address")
+    token = token or request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthError(
             "this route needs an access token: 'Authorization: Bearer <token>' from "
@@ -88,6 +92,19 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def session_user(request: Request) -> str | None:
+    """The user id of a valid session cookie, else None (the web app's auth dependency)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        user = get_accounts(request).verify(token)
+    except AuthError:
+        return None
+    request.state.user_id = user.id
+    return user.id
 
 
 def owner_library(

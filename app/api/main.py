@@ -23,7 +23,7 @@ from app.api.errors import install_error_handlers
 from app.api.metrics import Metrics
 from app.api.middleware import RequestContext
 from app.api.ratelimit import RateLimits
-from app.api.routes import admin, auth, clips, health, jobs, search, videos
+from app.api.routes import admin, auth, clips, health, jobs, search, videos, web_session
 from app.api.telemetry import get_tracer, tracer_provider
 from pipelines.accounts import Accounts
 from pipelines.catalog import LOCAL_OWNER
@@ -134,7 +134,7 @@ def create_app(
     app.state.limits = RateLimits(settings)
     app.state.tracer = get_tracer(provider)
     install_error_handlers(app)
-    for module in (auth, videos, search, clips, jobs, admin, health):
+    for module in (auth, videos, search, clips, jobs, admin, health, web_session):
         app.include_router(module.router)
     _offline_docs(app)
     if settings.server.cors_origins:
@@ -154,10 +154,14 @@ def create_app(
     return app
 
 
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+
 def _offline_docs(app: FastAPI) -> None:
     """Swagger UI served from the wheel that ships it: no CDN, so /docs works air-gapped."""
     import swagger_ui_bundle
 
+    app.mount("/static/web", StaticFiles(directory=STATIC / "web"), name="web-static")
     app.mount(
         "/static/swagger",
         StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),

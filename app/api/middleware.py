@@ -132,8 +132,22 @@ def _route_template(scope: Scope) -> str:
     return str(getattr(route, "path", "unmatched"))
 
 
+# The web app's pages (Gradio and the sign-in forms): their own scripts, styles and media, and
+# nothing from anywhere else; forms post only here.
+WEB_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
 def _csp(path: str) -> str:
-    return DOCS_CSP if path.startswith(("/docs", "/static/swagger")) else API_CSP
+    if path.startswith(("/docs", "/static/swagger")):
+        return DOCS_CSP
+    if path.startswith(("/api/", "/openapi.json", "/metrics", "/healthz", "/readyz")):
+        return API_CSP
+    return WEB_CSP
 
 
 async def _reject_too_large(send: Send, request_id: str, limit: int) -> None:

@@ -1,0 +1,179 @@
+"""Sign-in pages for the web app: plain HTML forms (they work before any script loads) that set
+or clear the session cookie. The same accounts, passwords and throttling as the API."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import SESSION_COOKIE, AccountsDep, LibraryDep, LimitsDep, audit, client_ip
+from pipelines.errors import VidscopeError
+
+router = APIRouter(tags=["web"], include_in_schema=False)
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Vidscope</title>
+<link rel="stylesheet" href="/static/web/sign-in.css">
+</head><body><main>
+<h1>Vidscope</h1>
+<p class="lead">Search, watch and cut your recorded videos.</p>
+<h2>{title}</h2>
+{error}
+<form method="post" action="{action}">
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" required maxlength="64"
+ value="{username}" autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" required maxlength="256"
+ autocomplete="{password_kind}">
+<input type="hidden" name="next" value="{next}">
+<button type="submit">{title}</button>
+</form>
+<p class="switch">{switch}</p>
+</main></body></html>"""
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this server: never another site (an open redirect)."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _page(
+    *,
+    title: str,
+    action: str,
+    switch: str,
+    error: str = "",
+    username: str = "",
+    next_path: str = "/",
+    status: int = 200,
+) -> HTMLResponse:
+    body = _PAGE.format(
+        title=title,
+        action=action,
+        switch=switch,
+        error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
+        username=html.escape(username),
+        next=html.escape(_safe_next(next_path)),
+        password_kind="new-password" if action == "/signup" else "current-password",
+    )
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _signed_in(request: Request, token: str, ttl_s: int, next_path: str) -> Response:
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=ttl_s,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.get("/login")
+def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002
+    return _page(
+        title="Sign in",
+        action="/login",
+        next_path=next,
+        switch='No account yet? <a href="/signup">Sign up</a>',
+    )
+
+
+@router.post("/login")
+async def login_form(
+    request: Request,
+    accounts: AccountsDep,
+    library: LibraryDep,
+    limits: LimitsDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+) -> Response:
+    name = username.strip().lower()
+    try:
+        limits.hit(
+            limits.logins,
+            f"login-ip:{client_ip(request)}",
+            f"login-user:{name}",
+            what="login attempts",
+        )
+        user = await run_in_threadpool(accounts.authenticate, name, password)
+    except VidscopeError as exc:
+        reason = exc.code
+        await run_in_threadpool(
+            lambda: audit(request, "login.failed", username=name, reason=reason)
+        )
+        return _page(
+            title="Sign in",
+            action="/login",
+            username=username,
+            next_path=next,
+            error=f"{exc.message} ({exc.code})",
+            status=401 if reason != "rate.limited" else 429,
+            switch='No account yet? <a href="/signup">Sign up</a>',
+        )
+    await run_in_threadpool(lambda: audit(request, "login.ok", user=user, via="web"))
+    ttl = library.settings.auth.session_ttl_s
+    return _signed_in(request, accounts.access_token(user, ttl_s=ttl), ttl, next)
+
+
+@router.get("/signup")
+def signup_page() -> HTMLResponse:
+    return _page(
+        title="Sign up",
+        action="/signup",
+        switch='Have an account? <a href="/login">Sign in</a>',
+    )
+
+
+@router.post("/signup")
+async def signup_form(
+    request: Request,
+    accounts: AccountsDep,
+    library: LibraryDep,
+    limits: LimitsDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+) -> Response:
+    try:
+        limits.hit(limits.logins, f"register-ip:{client_ip(request)}", what="sign-ups")
+        if not library.settings.auth.allow_registration:
+            raise VidscopeError(
+                "sign-up is closed on this server; ask an administrator for an account",
+                code="auth.registration_closed",
+            )
+        user = await run_in_threadpool(accounts.register, username, password)
+    except VidscopeError as exc:
+        return _page(
+            title="Sign up",
+            action="/signup",
+            username=username,
+            error=f"{exc.message} ({exc.code})",
+            status=422,
+            switch='Have an account? <a href="/login">Sign in</a>',
+        )
+    await run_in_threadpool(lambda: audit(request, "user.registered", user=user, via="web"))
+    ttl = library.settings.auth.session_ttl_s
+    return _signed_in(request, accounts.access_token(user, ttl_s=ttl), ttl, "/")
+
+
+@router.post("/logout")
+def logout_form() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
