@@ -29,11 +29,14 @@ demo: setup
 	$(BIN)/vidscope clip --query "how much power do the solar panels make" -o data/library/clips/demo.mp4
 	@echo "Clip written to data/library/clips/demo.mp4"
 
-# Debian packages the test suite runs for real: redis-server (rate limits shared through Redis).
+# Debian packages the test suite runs for real: redis-server (rate limits shared through Redis)
+# and chromium (the browser tests; Playwright's own browser download cannot be reached).
+SYSDEPS := redis-server chromium
 sysdeps:
-	@command -v redis-server >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; \
-	  else echo "error: redis-server is missing; run: sudo apt-get install redis-server"; exit 1; fi; }
+	@missing=""; for p in $(SYSDEPS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "error: missing$$missing; run: sudo apt-get install$$missing"; exit 1; fi; fi
 
 # The server on 127.0.0.1:7860 (API docs at /docs) until Ctrl-C.
 serve: setup

@@ -507,8 +507,10 @@ def serve(
     root_path: Annotated[
         str, typer.Option(help="URL prefix when behind a reverse proxy, e.g. /vidscope")
     ] = "",
+    api_only: Annotated[bool, typer.Option(help="Serve the REST API without the web app")] = False,
 ) -> None:
-    """Run the server: the REST API (docs at /docs) and the job worker, owning the library."""
+    """Run the server: the web app at /, the REST API under /api/v1 (docs at /docs) and the job
+    worker, owning the library."""
     import uvicorn
 
     from app.api.main import create_app
@@ -535,9 +537,9 @@ def serve(
         library = Library.open(settings)  # here, so a locked library is one clear line
     except VidscopeError as exc:
         _fail(exc)
-    err.print(_plain(f"Vidscope API on {url} (docs: {url}/docs); Ctrl-C stops it"))
+    err.print(_plain(f"Vidscope on {url} (API docs: {url}/docs); Ctrl-C stops it"))
     uvicorn.run(
-        create_app(settings, public_url=url, library=library),
+        create_app(settings, public_url=url, library=library, web=not api_only),
         host=host,
         port=port,
         root_path=root_path,

@@ -243,7 +243,7 @@ def accept_upload(
                 video,
                 job={
                     "status": "queued",
-                    "payload": {"resumable": True},
+                    "payload": {"resumable": True, "title": title},
                     "max_attempts": max_attempts,
                 },
             )

@@ -79,10 +79,12 @@ def create_app(
     span_processor: SpanProcessor | None = None,
     start_worker: bool = True,
     library: Library | None = None,
+    web: bool = False,
 ) -> FastAPI:
     """The app. ``public_url`` is where the CLI can reach it (written for the CLI to find);
     ``span_processor`` receives the traces (tests); ``library``, opened by the caller, is
-    owned by the app from then on (else the lifespan opens it)."""
+    owned by the app from then on (else the lifespan opens it); ``web`` mounts the web app
+    at ``/``."""
     metrics = Metrics()
     provider = tracer_provider(settings, span_processor)
 
@@ -99,6 +101,8 @@ def create_app(
         app.state.library = library
         app.state.accounts = accounts
         app.state.worker = worker
+        if web_app is not None:
+            web_app.attach(library, accounts, worker)
         app.state.models_ready = threading.Event()
         threading.Thread(
             target=_warm_models, args=(library, app.state.models_ready), daemon=True
@@ -137,6 +141,11 @@ def create_app(
     for module in (auth, videos, search, clips, jobs, admin, health, web_session):
         app.include_router(module.router)
     _offline_docs(app)
+    web_app = None
+    if web:
+        from app.web import mount_web  # Gradio loads only when the web app is served
+
+        web_app = mount_web(app, settings)
     if settings.server.cors_origins:
         app.add_middleware(
             CORSMiddleware,

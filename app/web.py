@@ -1,0 +1,532 @@
+"""The web app: a Gradio Blocks ``demo`` mounted on the API server at ``/``. Its handlers are thin
+calls into the signed-in owner's services (``Library.for_owner``), never the catalog; media,
+thumbnails and clips reach the browser only through the owner-checked API routes, which accept
+the session cookie the sign-in pages set."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import secrets
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from app.api.deps import SESSION_COOKIE, session_user
+from pipelines.accounts import Accounts
+from pipelines.config import Settings
+from pipelines.errors import VidscopeError
+from pipelines.ingest import accept_upload
+from pipelines.library import Library, OwnerLibrary
+from pipelines.transcripts import format_timestamp
+
+CSS = """
+.vs-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
+            gap: .75rem; }
+.vs-card { display: block; width: 100%; text-align: left; padding: 0; overflow: hidden;
+           border: 1px solid #c5cad6; border-radius: 10px; background: #fff; cursor: pointer;
+           color: #1d2330; font: inherit; }
+.vs-card:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
+.vs-card img { width: 100%; aspect-ratio: 4 / 3; object-fit: cover; background: #dde1ea; }
+.vs-card .vs-meta { padding: .5rem .75rem .75rem; }
+.vs-card .vs-time { font-weight: 700; color: #1f3aa8; }
+.vs-card mark { background: #ffe27a; color: inherit; }
+.vs-lines { max-height: 28rem; overflow-y: auto; }
+.vs-line { display: block; width: 100%; text-align: left; border: 0; background: none;
+           padding: .35rem .5rem; border-radius: 6px; cursor: pointer; font: inherit;
+           color: #1d2330; }
+.vs-line:hover, .vs-line:focus { background: #eef1fb; }
+.vs-line .vs-time { font-variant-numeric: tabular-nums; color: #1f3aa8; margin-right: .5rem; }
+.vs-empty { color: #4a5160; padding: 1rem 0; }
+.vs-now { background: #dfe6ff; font-weight: 600; }
+video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }
+"""
+
+CARDS = """
+{{#if value.message}}<p class="vs-empty" role="status">{{value.message}}</p>{{/if}}
+<div class="vs-cards">
+{{#each value.hits}}
+<button class="vs-card" data-video="{{this.video_id}}" data-start="{{this.start}}"
+        aria-label="Play {{this.title}} from {{this.clock}}">
+  <img src="api/v1/videos/{{this.video_id}}/thumbnail?t={{this.start}}" alt="" loading="lazy">
+  <div class="vs-meta"><div class="vs-time">{{this.clock}}</div>
+  <div><strong>{{this.title}}</strong></div>
+  <div>{{#each this.parts}}{{#if this.mark}}<mark>{{this.text}}</mark>{{else}}{{this.text}}
+  {{/if}}{{/each}}</div>
+  <div><small>{{this.source}}</small></div></div>
+</button>
+{{/each}}
+</div>
+"""
+PICK = """
+element.addEventListener('click', (event) => {
+  const card = event.target.closest('[data-video]');
+  if (card) trigger('click', {video_id: card.dataset.video, start: Number(card.dataset.start)});
+});
+"""
+LINES = """
+{{#if value.message}}<p class="vs-empty">{{value.message}}</p>{{/if}}
+<div class="vs-lines">
+{{#each value.lines}}
+<button class="vs-line" data-start="{{this.start}}">
+<span class="vs-time">{{this.clock}}</span>{{this.text}}</button>
+{{/each}}
+</div>
+"""
+CLIP = """
+{{#if value.src}}<video controls preload="metadata" playsinline src="{{value.src}}"
+ aria-label="The clip"></video>{{/if}}
+"""
+PLAYER = """
+{{#if value.src}}
+<video id="vs-player" controls preload="metadata" playsinline src="{{value.src}}"
+       data-start="{{value.start}}" aria-label="{{value.title}}">
+  {{#if value.vtt}}<track kind="subtitles" src="{{value.vtt}}" srclang="en" label="Subtitles"
+  default>{{/if}}
+</video>
+{{else}}<p class="vs-empty">{{value.message}}</p>{{/if}}
+"""
+# The browser fetches the media itself, with its session cookie, from the owner-checked API
+# route: Gradio neither downloads nor caches it, so no Gradio file URL can ever hand one user
+# another's video. Seeking and following the transcript happen here, in the page.
+PLAY = """
+const start = () => {
+  const video = element.querySelector('video');
+  if (!video) return;
+  const go = () => { video.currentTime = Number(video.dataset.start) || 0; };
+  if (video.readyState >= 1) go(); else video.addEventListener('loadedmetadata', go, {once: true});
+  video.addEventListener('timeupdate', () => {
+    let current = null;
+    document.querySelectorAll('.vs-line[data-start]').forEach((line) => {
+      if (Number(line.dataset.start) <= video.currentTime + 0.05) current = line;
+      line.classList.remove('vs-now');
+      line.removeAttribute('aria-current');
+    });
+    if (current) { current.classList.add('vs-now'); current.setAttribute('aria-current', 'true'); }
+  });
+};
+start();
+watch('value', start);
+"""
+SEEK = """
+element.addEventListener('click', (event) => {
+  const line = event.target.closest('[data-start]');
+  const video = document.querySelector('#vs-player');
+  if (line && video) { video.currentTime = Number(line.dataset.start); video.play(); }
+});
+"""
+
+
+def _fail(exc: VidscopeError) -> gr.Error:
+    return gr.Error(f"{exc.message} ({exc.code})")
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return format_timestamp(whole) if whole >= 3600 else f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+_STOPWORDS = frozenset(
+    "a an and are at be but by can did do does for from had has have how i in is it its of on "
+    "or our so that the their them they this to was we were what when where which who why will "
+    "with you your".split()
+)
+
+
+def highlight(text: str, query: str) -> list[dict[str, Any]]:
+    """The snippet cut into plain and marked parts where a query word occurs (the template
+    escapes every part, so a title or transcript can never become markup)."""
+    words = {w.lower().strip(".,;:!?\"'()") for w in query.split()} - _STOPWORDS
+    parts: list[dict[str, Any]] = []
+    for token in text.split(" "):
+        bare = token.strip(".,;:!?\"'()").lower()
+        parts.append({"text": token + " ", "mark": bool(bare) and bare in words})
+    return parts
+
+
+# -- handlers ------------------------------------------------------------------------------------
+class WebApp:
+    """The page's handlers, bound to the library of the server that mounts them."""
+
+    def __init__(self) -> None:
+        self.library: Library | None = None
+        self.accounts: Accounts | None = None
+        self.worker: Any = None
+
+    def attach(self, library: Library, accounts: Accounts, worker: Any) -> None:
+        self.library, self.accounts, self.worker = library, accounts, worker
+
+    def session_user(self, request: Request) -> str | None:
+        """Gradio's auth dependency: the user id of a valid session cookie, else None."""
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token or self.accounts is None:
+            return None
+        try:
+            return self.accounts.verify(token).id
+        except VidscopeError:
+            return None
+
+    def _owner(self, request: gr.Request) -> OwnerLibrary:
+        user_id = request.username
+        if not user_id or self.library is None:
+            raise gr.Error("Your session has ended: sign in again (auth.missing_token)")
+        return self.library.for_owner(str(user_id))
+
+    def videos_table(self, request: gr.Request) -> list[list[Any]]:
+        owner = self._owner(request)
+        return [
+            [
+                v.title,
+                _clock(v.duration),
+                v.status,
+                v.language or "—",
+                f"{v.created_at:%Y-%m-%d %H:%M}" if v.created_at else "",
+                v.id,
+            ]
+            for v in owner.public_videos()
+        ]
+
+    def video_choices(self, request: gr.Request) -> Any:
+        return gr.update(choices=self._ready_videos(self._owner(request)))
+
+    @staticmethod
+    def _ready_videos(owner: OwnerLibrary) -> list[tuple[str, str]]:
+        return [(v.title, v.id) for v in owner.public_videos() if v.status == "ready"]
+
+    def jobs_table(self, request: gr.Request) -> list[list[Any]]:
+        owner = self._owner(request)
+        rows = []
+        for job in owner.catalog.list_jobs(owner_id=owner.owner_id, limit=20):
+            if job.kind != "ingest":
+                continue
+            title = job.payload.get("title") or job.video_id or ""
+            if job.status == "running":
+                state = f"{job.stage or 'running'} {round(job.progress * 100)}%"
+            elif job.status == "succeeded":
+                state = "indexed"
+            elif job.status == "failed":
+                state = f"failed: {job.error_message} ({job.error_code})"
+            else:
+                state = "queued"
+            rows.append([title, state])
+        return rows
+
+    def upload_files(
+        self, files: list[str] | None, request: gr.Request, progress: Any = None
+    ) -> str:
+        owner = self._owner(request)
+        library = owner.library
+        settings = library.settings
+        if not files:
+            raise gr.Warning("Choose one or more video files first")
+        worker = self.worker
+        report = []
+        for index, path in enumerate(files):
+            name = Path(path).name
+            staged = settings.staging_dir / f"{secrets.token_hex(8)}.upload"
+            settings.staging_dir.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            with open(path, "rb") as src, staged.open("wb") as dst:
+                while block := src.read(1 << 20):
+                    digest.update(block)
+                    dst.write(block)
+            try:
+                video, job_id = accept_upload(
+                    staged,
+                    title=Path(name).stem,
+                    sha256=digest.hexdigest(),
+                    owner_id=owner.owner_id,
+                    settings=settings,
+                    catalog=library.catalog,
+                    max_attempts=settings.jobs.max_attempts,
+                    shown_as=name,
+                )
+            except VidscopeError as exc:
+                report.append(f"✗ {name}: {exc.message} ({exc.code})")
+                continue
+            finally:
+                staged.unlink(missing_ok=True)
+            if job_id is None:
+                report.append(f"= {name}: already in your library")
+            else:
+                report.append(f"✓ {name}: queued")
+                if worker is not None:
+                    worker.wake()
+            if progress is not None:
+                progress((index + 1) / len(files))
+        return "\n".join(report)
+
+    def search_cards(self, query: str, request: gr.Request) -> dict[str, Any]:
+        owner = self._owner(request)
+        query = (query or "").strip()
+        if not query:
+            return {"message": "Type what you are looking for, in your own words.", "hits": []}
+        if owner.count_videos() == 0:
+            return {
+                "message": "Your library is empty: upload a video on the Library tab first.",
+                "hits": [],
+            }
+        try:
+            hits = owner.search(query)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        if not hits:
+            return {
+                "message": f"Nothing in your videos matches “{query}”. Try other words.",
+                "hits": [],
+            }
+        return {
+            "message": "",
+            "hits": [
+                {
+                    "video_id": h.video_id,
+                    "start": h.start,
+                    "clock": _clock(h.start),
+                    "title": h.title,
+                    "parts": highlight(h.text, query),
+                    "source": h.source,
+                }
+                for h in hits
+            ],
+        }
+
+    def open_video(self, video_id: str, start: float, request: gr.Request) -> tuple[Any, ...]:
+        owner = self._owner(request)
+        try:
+            video = owner.get_video(video_id)
+            segments = owner.catalog.segments(video_id)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        player = {
+            "src": f"api/v1/videos/{video.id}/media",
+            "vtt": f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
+            "start": round(start, 2),
+            "title": video.title,
+        }
+        lines = {
+            "message": "" if segments else "No speech was found in this video.",
+            "lines": [
+                {
+                    "start": s.start,
+                    "clock": _clock(s.start),
+                    "text": (f"{s.speaker}: " if s.speaker else "") + s.text,
+                }
+                for s in segments
+            ],
+        }
+        downloads = " · ".join(
+            f'<a href="api/v1/videos/{html.escape(video.id)}/transcript?format={fmt}" '
+            f'download="{html.escape(video.id)}.{fmt}">{fmt.upper()}</a>'
+            for fmt in ("srt", "vtt", "txt")
+        )
+        end = min(video.duration, start + 30.0)
+        return (
+            player,
+            lines,
+            f"Transcript: {downloads}",
+            gr.update(choices=self._ready_videos(owner), value=video.id),
+            video.id,
+            round(start, 2),
+            round(end, 2),
+            gr.Tabs(selected="watch"),
+        )
+
+    def pick_hit(self, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
+        data = getattr(evt, "_data", None) or {}
+        return self.open_video(
+            str(data.get("video_id", "")), float(data.get("start", 0.0)), request
+        )
+
+    def choose_video(self, video_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if not video_id:
+            raise gr.Warning("Choose a video")
+        return self.open_video(video_id, 0.0, request)
+
+    def cut_clip(
+        self, video_id: str | None, start: float, end: float, request: gr.Request
+    ) -> tuple[Any, str]:
+        owner = self._owner(request)
+        if not video_id:
+            raise gr.Warning("Open a video first")
+        try:
+            clip_id, job_id = owner.queue_clip(
+                video_id=video_id, start=float(start), end=float(end)
+            )
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        worker = self.worker
+        if worker is not None:
+            worker.wake()
+        import time
+
+        deadline = time.monotonic() + owner.settings.clips.ffmpeg_timeout_s
+        while time.monotonic() < deadline:
+            job = owner.catalog.get_job(job_id, owner_id=owner.owner_id)
+            if job.status == "succeeded":
+                clip = {"src": f"api/v1/clips/{clip_id}/file", "message": ""}
+                link = (
+                    f'<a href="api/v1/clips/{clip_id}/file" download="clip-{clip_id}.mp4">'
+                    "Download the clip</a>"
+                )
+                return clip, link
+            if job.status == "failed":
+                raise gr.Error(f"{job.error_message} ({job.error_code})")
+            time.sleep(0.3)
+        raise gr.Error("The clip took too long (clip.timeout)")
+
+    def delete_video(self, video_id: str | None, request: gr.Request) -> str:
+        owner = self._owner(request)
+        if not video_id:
+            raise gr.Warning("Select a video in the table first")
+        try:
+            owner.delete(video_id)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        return ""
+
+    def select_row(self, table: Any, evt: gr.SelectData) -> tuple[str, Any]:
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        try:
+            video_id = str(table.iloc[row, 5])
+            title = str(table.iloc[row, 0])
+        except (AttributeError, IndexError, KeyError):
+            return "", gr.update(visible=False)
+        return video_id, gr.update(value=f"Delete “{title}”", visible=True)
+
+    def whoami(self, request: gr.Request) -> str:
+        owner = self._owner(request)
+        user = owner.catalog.get_user(owner.owner_id)
+        return (
+            f'<div class="vs-user">Signed in as <strong>{html.escape(user.username)}</strong> '
+            '<form method="post" action="logout" style="display:inline">'
+            '<button type="submit">Sign out</button></form></div>'
+        )
+
+
+# -- the page ------------------------------------------------------------------------------------
+def build_demo(web: WebApp | None = None) -> gr.Blocks:
+    """The page; its handlers act through ``web`` (a new, unattached one by default)."""
+    web = web or WebApp()
+    with gr.Blocks(title="Vidscope", css=CSS) as demo:
+        with gr.Row():
+            gr.Markdown("# Vidscope")
+            user_box = gr.HTML()
+        with gr.Tabs() as tabs:
+            with gr.Tab("Library", id="library"):
+                files = gr.File(label="Upload videos", file_count="multiple")
+                upload_button = gr.Button("Upload", variant="primary")
+                upload_report = gr.Textbox(label="Upload", interactive=False, lines=2)
+                status = gr.Dataframe(
+                    headers=["file", "status"],
+                    label="Processing",
+                    interactive=False,
+                    wrap=True,
+                )
+                table = gr.Dataframe(
+                    headers=["title", "duration", "status", "language", "added", "id"],
+                    label="Your videos",
+                    interactive=False,
+                    wrap=True,
+                )
+                selected = gr.Textbox(visible=False)
+                delete_button = gr.Button("Delete", variant="stop", visible=False)
+                confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
+            with gr.Tab("Search", id="search"):
+                query = gr.Textbox(
+                    label="Search your videos", placeholder="how do we pay for the batteries"
+                )
+                search_button = gr.Button("Search", variant="primary")
+                cards = gr.HTML(
+                    value={"message": "", "hits": []},
+                    html_template=CARDS,
+                    css_template=CSS,
+                    js_on_load=PICK,
+                )
+            with gr.Tab("Watch", id="watch"):
+                chooser = gr.Dropdown(label="Video", choices=[], interactive=True)
+                player = gr.HTML(
+                    value={"message": "Pick a video, or a search result.", "src": ""},
+                    html_template=PLAYER,
+                    css_template=CSS,
+                    js_on_load=PLAY,
+                )
+                downloads = gr.HTML()
+                transcript = gr.HTML(
+                    value={"message": "", "lines": []},
+                    html_template=LINES,
+                    css_template=CSS,
+                    js_on_load=SEEK,
+                )
+                with gr.Row():
+                    clip_start = gr.Number(label="Clip start (s)", value=0.0, minimum=0)
+                    clip_end = gr.Number(label="Clip end (s)", value=30.0, minimum=0)
+                    cut_button = gr.Button("Cut clip", variant="primary")
+                clip_player = gr.HTML(
+                    value={"message": "", "src": ""}, html_template=CLIP, css_template=CSS
+                )
+                clip_link = gr.HTML()
+        current = gr.State("")  # the video on the Watch tab
+        opened = [player, transcript, downloads, chooser, current, clip_start, clip_end, tabs]
+        timer = gr.Timer(1.5)
+        demo.load(web.whoami, outputs=user_box)
+        demo.load(web.videos_table, outputs=table)
+        demo.load(web.jobs_table, outputs=status)
+        demo.load(web.video_choices, outputs=chooser)
+        timer.tick(web.jobs_table, outputs=status).then(web.videos_table, outputs=table)
+        upload_button.click(web.upload_files, inputs=files, outputs=upload_report).then(
+            web.jobs_table, outputs=status
+        ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
+        table.select(web.select_row, inputs=table, outputs=[selected, delete_button])
+        delete_button.click(lambda: gr.update(visible=True), outputs=confirm)
+        confirm.click(web.delete_video, inputs=selected, outputs=selected).then(
+            lambda: (gr.update(visible=False), gr.update(visible=False)),
+            outputs=[delete_button, confirm],
+        ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
+        search_button.click(web.search_cards, inputs=query, outputs=cards)
+        query.submit(web.search_cards, inputs=query, outputs=cards)
+        cards.click(web.pick_hit, outputs=opened)
+        chooser.input(web.choose_video, inputs=chooser, outputs=opened)
+        cut_button.click(
+            web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]
+        )
+    blocks: gr.Blocks = demo
+    return blocks
+
+
+demo = build_demo()
+
+
+class _SignInFirst(BaseHTTPMiddleware):
+    """The page itself sends a visitor without a session to the sign-in form."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.method == "GET" and request.url.path == "/" and session_user(request) is None:
+            return RedirectResponse("/login", status_code=303)
+        return await call_next(request)
+
+
+def mount_web(app: FastAPI, settings: Settings) -> WebApp:
+    """Mounts the page at ``/`` with the session cookie as its sign-in; returns its handlers,
+    which the server's lifespan attaches to the library once it is open."""
+    web = WebApp()
+    app.add_middleware(_SignInFirst)
+    gr.mount_gradio_app(
+        app,
+        build_demo(web),
+        path="/",
+        auth_dependency=web.session_user,
+        max_file_size=settings.limits.max_file_bytes,
+        # Gradio serves no file from the library: media goes through the owner-checked API.
+        blocked_paths=[str(settings.home.resolve())],
+        allowed_paths=[],
+        show_error=False,
+        footer_links=[],
+    )
+    return web
+
+
+__all__ = ["WebApp", "build_demo", "demo", "mount_web"]

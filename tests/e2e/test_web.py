@@ -1,0 +1,152 @@
+"""The web app in a real browser (Debian's chromium, driven by Playwright) against a real
+``vidscope serve``: sign up, upload, watch it get indexed, search a paraphrase, click the hit and
+land on that second, cut and download a clip, sign out; a second person sees none of it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import av
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.api.test_server_process import Server
+
+pytestmark = pytest.mark.slow
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "solar-power-update.mp4"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("web")
+    running = Server(folder / "library", folder / "server.log")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_up(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    expect(page).to_have_url(re.compile(r"/login$"))  # no session: the sign-in form first
+    page.get_by_role("link", name="Sign up").click()
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible(timeout=30_000)
+
+
+def upload(page: Page, path: Path) -> None:
+    page.set_input_files("input[type=file]", str(path))
+    # Gradio sends the file to the server first; Upload works on what arrived.
+    expect(page.get_by_text(path.name).first).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="Upload", exact=True).click()
+
+
+def test_the_whole_story(server: Server, browser: Browser, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, server.url, "alice")
+    upload(page, SAMPLE)
+    expect(page.get_by_label("Upload", exact=True)).to_have_value(
+        re.compile("solar-power-update.mp4: queued"), timeout=60_000
+    )
+    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=120_000)
+    shot(page, "library-1280")
+
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_label("Search your videos").fill("how much electricity do the panels produce")
+    page.get_by_role("button", name="Search", exact=True).click()
+    card = page.locator(".vs-card").first
+    expect(card).to_be_visible(timeout=30_000)
+    hit_start = float(card.get_attribute("data-start") or "nan")
+    shot(page, "search-1280")
+    card.click()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 1; }",
+        timeout=30_000,
+    )
+    current = page.evaluate("() => document.querySelector('video').currentTime")
+    assert abs(current - hit_start) <= 1.0, (current, hit_start)
+    assert "/api/v1/videos/" in page.evaluate("() => document.querySelector('video').currentSrc")
+    shot(page, "watch-1280")
+
+    page.get_by_label("Clip start (s)").fill("4")
+    page.get_by_label("Clip end (s)").fill("9")
+    page.get_by_role("button", name="Cut clip").click()
+    link = page.get_by_role("link", name="Download the clip")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    saved = tmp_path / "clip.mp4"
+    download.value.save_as(saved)
+    with av.open(str(saved)) as media:
+        assert float(media.duration / 1e6) == pytest.approx(5.0, abs=0.15)
+    media_url = page.evaluate("() => document.querySelector('video').currentSrc")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+    # A second person: an empty library, no results for alice's words, 404 for her media.
+    other = browser.new_page(viewport={"width": 390, "height": 844})
+    sign_up(other, server.url, "bob")
+    shot(other, "library-390")
+    other.get_by_role("tab", name="Search").click()
+    other.get_by_label("Search your videos").fill("solar panels on the warehouse roof")
+    other.get_by_role("button", name="Search", exact=True).click()
+    expect(other.get_by_text("Your library is empty")).to_be_visible(timeout=30_000)
+    status = other.evaluate(f"async () => (await fetch({media_url!r})).status")
+    assert status == 404
+    assert httpx.get(media_url).status_code == 401  # and nobody without a session at all
+
+
+def test_a_failed_upload_shows_its_reason(server: Server, browser: Browser, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, server.url, "carol")
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("<html>not a video</html>")
+    upload(page, fake)
+    expect(page.get_by_label("Upload", exact=True)).to_have_value(
+        re.compile(r"notes\.mp4: .*\(media\.unsupported\)"), timeout=30_000
+    )
+
+
+def test_a_title_that_looks_like_html_stays_text(server: Server, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, server.url, "dave")
+    title = "<img src=x onerror=alert(1)>"
+    # Through the API with the page's session (Gradio's own upload strips < and > from names).
+    sent = page.request.post(
+        f"{server.url}/api/v1/videos",
+        multipart={
+            "file": {"name": f"{title}.mp4", "mimeType": "video/mp4", "buffer": SAMPLE.read_bytes()}
+        },
+    )
+    assert sent.status == 202, sent.text()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    expect(page.get_by_text(title, exact=True).last).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=120_000)
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_label("Search your videos").fill("solar panels")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".vs-card").first).to_contain_text(title)
+    assert page.locator(".vs-card img[src='x']").count() == 0
+    assert dialogs == []  # no script ran
