@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup sysdeps demo serve test lint typecheck unit bench fixtures clean-library
+.PHONY: setup sysdeps demo tour serve test lint typecheck unit bench fixtures clean-library
 
 setup: $(STAMP)
 
@@ -21,8 +21,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# The main job: build the library from the bundled samples, then a short tour of the CLI.
+# The main job: the web app on the bundled samples. A demo account's library holds
+# data/samples (re-runs find them already indexed); then the server runs until Ctrl-C.
+DEMO_USER := demo
+DEMO_PASSWORD := vidscope-demo
 demo: setup
+	$(BIN)/vidscope users create $(DEMO_USER) --password-stdin --exist-ok <<< "$(DEMO_PASSWORD)"
+	$(BIN)/vidscope --user $(DEMO_USER) ingest data/samples
+	@echo ""
+	@echo "  Vidscope: open http://127.0.0.1:7860 and sign in as $(DEMO_USER) / $(DEMO_PASSWORD)"
+	@echo ""
+	$(BIN)/vidscope serve --host 127.0.0.1 --port 7860
+
+# The command-line tour of the first release (no server).
+tour: setup
 	$(BIN)/vidscope ingest data/samples
 	$(BIN)/vidscope list
 	$(BIN)/vidscope search "how much power do the solar panels make" --k 3

@@ -420,10 +420,16 @@ def users_create(
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from the first line of stdin")
     ] = False,
+    exist_ok: Annotated[
+        bool, typer.Option(help="Succeed without changes if the account exists (scripts)")
+    ] = False,
 ) -> None:
     """Create an account (asks for its password)."""
     password = _read_password(password_stdin)
     with _accounts() as accounts:
+        if exist_ok and any(u.username == username.strip().lower() for u in accounts.users()):
+            err.print(_plain(f"{username} exists already; left as it is"))
+            return
         user = accounts.create_user(username, password, admin=admin)
     err.print(_plain(f"created {user.username} ({user.id})"))
 

@@ -99,7 +99,7 @@ const start = () => {
   if (!video) return;
   const go = () => { video.currentTime = Number(video.dataset.start) || 0; };
   if (video.readyState >= 1) go(); else video.addEventListener('loadedmetadata', go, {once: true});
-  video.addEventListener('timeupdate', () => {
+  const mark = () => {
     let current = null;
     document.querySelectorAll('.vs-line[data-start]').forEach((line) => {
       if (Number(line.dataset.start) <= video.currentTime + 0.05) current = line;
@@ -107,7 +107,9 @@ const start = () => {
       line.removeAttribute('aria-current');
     });
     if (current) { current.classList.add('vs-now'); current.setAttribute('aria-current', 'true'); }
-  });
+  };
+  video.addEventListener('timeupdate', mark);
+  video.addEventListener('seeked', mark);
 };
 start();
 watch('value', start);
@@ -411,7 +413,7 @@ class WebApp:
 def build_demo(web: WebApp | None = None) -> gr.Blocks:
     """The page; its handlers act through ``web`` (a new, unattached one by default)."""
     web = web or WebApp()
-    with gr.Blocks(title="Vidscope", css=CSS) as demo:
+    with gr.Blocks(title="Vidscope") as demo:
         with gr.Row():
             gr.Markdown("# Vidscope")
             user_box = gr.HTML()
@@ -525,6 +527,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         allowed_paths=[],
         show_error=False,
         footer_links=[],
+        css=CSS,
     )
     return web
 

@@ -87,6 +87,17 @@ def test_the_whole_story(server: Server, browser: Browser, tmp_path: Path) -> No
     assert abs(current - hit_start) <= 1.0, (current, hit_start)
     assert "/api/v1/videos/" in page.evaluate("() => document.querySelector('video').currentSrc")
     shot(page, "watch-1280")
+    # A transcript line seeks the player, and the line being played is marked.
+    line = page.locator(".vs-line").nth(3)
+    line_start = float(line.get_attribute("data-start") or "nan")
+    line.click()
+    page.wait_for_function(
+        f"() => Math.abs(document.querySelector('video').currentTime - {line_start}) < 1.5"
+    )
+    page.evaluate("() => document.querySelector('video').pause()")
+    expect(page.locator(".vs-line.vs-now")).to_have_attribute(
+        "data-start", str(line.get_attribute("data-start"))
+    )
 
     page.get_by_label("Clip start (s)").fill("4")
     page.get_by_label("Clip end (s)").fill("9")
