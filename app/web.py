@@ -218,17 +218,31 @@ class WebApp:
         return rows
 
     def upload_files(
-        self, files: list[str] | None, request: gr.Request, progress: Any = None
+        self,
+        files: list[str] | None,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
     ) -> str:
         owner = self._owner(request)
         library = owner.library
         settings = library.settings
         if not files:
-            raise gr.Warning("Choose one or more video files first")
+            raise gr.Error("Choose one or more video files first")
         worker = self.worker
         report = []
         for index, path in enumerate(files):
             name = Path(path).name
+            progress(index / len(files), desc=f"Storing {name}")
+            size = Path(path).stat().st_size
+            left = settings.limits.quota_bytes - library.catalog.stored_bytes(
+                owner_id=owner.owner_id
+            )
+            if size > left:
+                report.append(
+                    f"✗ {name}: it does not fit in your storage quota ({max(0, left)} bytes "
+                    "left); delete videos you no longer need (quota.exceeded)"
+                )
+                continue
             staged = settings.staging_dir / f"{secrets.token_hex(8)}.upload"
             settings.staging_dir.mkdir(parents=True, exist_ok=True)
             digest = hashlib.sha256()
@@ -258,8 +272,7 @@ class WebApp:
                 report.append(f"✓ {name}: queued")
                 if worker is not None:
                     worker.wake()
-            if progress is not None:
-                progress((index + 1) / len(files))
+        progress(1.0, desc="Done")
         return "\n".join(report)
 
     def search_cards(self, query: str, request: gr.Request) -> dict[str, Any]:
@@ -345,7 +358,7 @@ class WebApp:
 
     def choose_video(self, video_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not video_id:
-            raise gr.Warning("Choose a video")
+            raise gr.Error("Choose a video")
         return self.open_video(video_id, 0.0, request)
 
     def cut_clip(
@@ -353,7 +366,7 @@ class WebApp:
     ) -> tuple[Any, str]:
         owner = self._owner(request)
         if not video_id:
-            raise gr.Warning("Open a video first")
+            raise gr.Error("Open a video first")
         try:
             clip_id, job_id = owner.queue_clip(
                 video_id=video_id, start=float(start), end=float(end)
@@ -383,7 +396,7 @@ class WebApp:
     def delete_video(self, video_id: str | None, request: gr.Request) -> str:
         owner = self._owner(request)
         if not video_id:
-            raise gr.Warning("Select a video in the table first")
+            raise gr.Error("Select a video in the table first")
         try:
             owner.delete(video_id)
         except VidscopeError as exc:

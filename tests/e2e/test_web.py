@@ -57,7 +57,7 @@ def sign_up(page: Page, base: str, username: str) -> None:
 def upload(page: Page, path: Path) -> None:
     page.set_input_files("input[type=file]", str(path))
     # Gradio sends the file to the server first; Upload works on what arrived.
-    expect(page.get_by_text(path.name).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(path.name).first).to_be_visible(timeout=60_000)
     page.get_by_role("button", name="Upload", exact=True).click()
 
 
@@ -68,7 +68,7 @@ def test_the_whole_story(server: Server, browser: Browser, tmp_path: Path) -> No
     expect(page.get_by_label("Upload", exact=True)).to_have_value(
         re.compile("solar-power-update.mp4: queued"), timeout=60_000
     )
-    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=180_000)
     shot(page, "library-1280")
 
     page.get_by_role("tab", name="Search").click()
@@ -153,11 +153,34 @@ def test_a_title_that_looks_like_html_stays_text(server: Server, browser: Browse
     assert sent.status == 202, sent.text()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    expect(page.get_by_text(title, exact=True).last).to_be_visible(timeout=120_000)
-    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(title, exact=True).last).to_be_visible(timeout=180_000)
+    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=180_000)
     page.get_by_role("tab", name="Search").click()
     page.get_by_label("Search your videos").fill("solar panels")
     page.get_by_role("button", name="Search", exact=True).click()
     expect(page.locator(".vs-card").first).to_contain_text(title)
     assert page.locator(".vs-card img[src='x']").count() == 0
     assert dialogs == []  # no script ran
+
+
+def test_delete_asks_first(server: Server, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, server.url, "erin")
+    sent = page.request.post(
+        f"{server.url}/api/v1/videos",
+        multipart={
+            "file": {"name": "to-go.mp4", "mimeType": "video/mp4", "buffer": SAMPLE.read_bytes()}
+        },
+    )
+    assert sent.status == 202, sent.text()
+    video_id = sent.json()["video_id"]
+    cell = page.get_by_text("to-go", exact=True).last
+    expect(cell).to_be_visible(timeout=180_000)
+    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=180_000)
+    cell.click()
+    page.get_by_role("button", name="Delete “to-go”").click()
+    page.get_by_role("button", name="Yes, delete it for good").click()
+    expect(page.get_by_role("button", name="Yes, delete it for good")).to_be_hidden(timeout=30_000)
+    gone = page.request.get(f"{server.url}/api/v1/videos/{video_id}")
+    assert gone.status == 404
+    assert page.request.get(f"{server.url}/api/v1/videos").json()["items"] == []
