@@ -51,6 +51,7 @@ CARDS = """
 <div class="vs-cards">
 {{#each value.hits}}
 <button class="vs-card" data-video="{{this.video_id}}" data-start="{{this.start}}"
+        data-end="{{this.end}}"
         aria-label="Play {{this.title}} from {{this.clock}}">
   <img src="api/v1/videos/{{this.video_id}}/thumbnail?t={{this.start}}" alt="" loading="lazy">
   <div class="vs-meta"><div class="vs-time">{{this.clock}}</div>
@@ -65,7 +66,8 @@ CARDS = """
 PICK = """
 element.addEventListener('click', (event) => {
   const card = event.target.closest('[data-video]');
-  if (card) trigger('click', {video_id: card.dataset.video, start: Number(card.dataset.start)});
+  if (card) trigger('click', {video_id: card.dataset.video, start: Number(card.dataset.start),
+                              end: Number(card.dataset.end)});
 });
 """
 LINES = """
@@ -84,7 +86,7 @@ CLIP = """
 PLAYER = """
 {{#if value.src}}
 <video id="vs-player" controls preload="metadata" playsinline src="{{value.src}}"
-       data-start="{{value.start}}" aria-label="{{value.title}}">
+       data-start="{{value.start}}" data-play="{{value.play}}" aria-label="{{value.title}}">
   {{#if value.vtt}}<track kind="subtitles" src="{{value.vtt}}" srclang="en" label="Subtitles"
   default>{{/if}}
 </video>
@@ -97,7 +99,11 @@ PLAY = """
 const start = () => {
   const video = element.querySelector('video');
   if (!video) return;
-  const go = () => { video.currentTime = Number(video.dataset.start) || 0; };
+  const go = () => {
+    video.currentTime = Number(video.dataset.start) || 0;
+    // Opened from a search hit: play from there (the click counts as the user's gesture).
+    if (video.dataset.play === 'true') video.play().catch(() => {});
+  };
   if (video.readyState >= 1) go(); else video.addEventListener('loadedmetadata', go, {once: true});
   const mark = () => {
     let current = null;
@@ -250,6 +256,7 @@ class WebApp:
                 while block := src.read(1 << 20):
                     digest.update(block)
                     dst.write(block)
+            Path(path).unlink(missing_ok=True)  # Gradio's temporary copy: ours is staged
             try:
                 video, job_id = accept_upload(
                     staged,
@@ -309,7 +316,17 @@ class WebApp:
             ],
         }
 
-    def open_video(self, video_id: str, start: float, request: gr.Request) -> tuple[Any, ...]:
+    def open_video(
+        self,
+        video_id: str,
+        start: float,
+        request: gr.Request,
+        *,
+        end: float | None = None,
+        play: bool = False,
+    ) -> tuple[Any, ...]:
+        """Everything the Watch tab shows of a video, opened at ``start``; from a hit, the
+        clip builder is pre-filled with the hit's sentence (word-aligned, padded a little)."""
         owner = self._owner(request)
         try:
             video = owner.get_video(video_id)
@@ -321,6 +338,7 @@ class WebApp:
             "vtt": f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
             "start": round(start, 2),
             "title": video.title,
+            "play": play,
         }
         lines = {
             "message": "" if segments else "No speech was found in this video.",
@@ -338,22 +356,28 @@ class WebApp:
             f'download="{html.escape(video.id)}.{fmt}">{fmt.upper()}</a>'
             for fmt in ("srt", "vtt", "txt")
         )
-        end = min(video.duration, start + 30.0)
+        pad = owner.settings.clips.padding_s
+        clip_start = max(0.0, start - pad) if end is not None else start
+        clip_end = min(video.duration, end + pad if end is not None else start + 30.0)
         return (
             player,
             lines,
             f"Transcript: {downloads}",
             gr.update(choices=self._ready_videos(owner), value=video.id),
             video.id,
-            round(start, 2),
-            round(end, 2),
+            round(clip_start, 2),
+            round(clip_end, 2),
             gr.Tabs(selected="watch"),
         )
 
     def pick_hit(self, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
         data = getattr(evt, "_data", None) or {}
         return self.open_video(
-            str(data.get("video_id", "")), float(data.get("start", 0.0)), request
+            str(data.get("video_id", "")),
+            float(data.get("start", 0.0)),
+            request,
+            end=float(data.get("end", 0.0)) or None,
+            play=True,
         )
 
     def choose_video(self, video_id: str | None, request: gr.Request) -> tuple[Any, ...]:

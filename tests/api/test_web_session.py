@@ -85,3 +85,15 @@ def test_sign_up_then_sign_out(client: TestClient) -> None:
         or "Max-Age=0" in out.headers["set-cookie"]
     )
     client.cookies.clear()
+
+
+def test_a_disabled_account_cannot_get_in(client: TestClient) -> None:
+    made = client.post(
+        "/signup", data={"username": "frozen", "password": PASSWORD}, follow_redirects=False
+    )
+    session = made.cookies["vidscope_session"]
+    client.cookies.clear()
+    client.app.state.accounts.set_disabled("frozen", True)
+    assert client.get("/api/v1/auth/me", cookies={"vidscope_session": session}).status_code == 401
+    page = client.post("/login", data={"username": "frozen", "password": PASSWORD})
+    assert page.status_code == 401 and "auth.disabled" in page.text

@@ -84,7 +84,9 @@ def test_the_whole_story(server: Server, browser: Browser, tmp_path: Path) -> No
         timeout=30_000,
     )
     current = page.evaluate("() => document.querySelector('video').currentTime")
-    assert abs(current - hit_start) <= 1.0, (current, hit_start)
+    assert abs(current - hit_start) <= 1.0, (current, hit_start)  # it plays from the hit
+    clip_start = float(page.get_by_label("Clip start (s)").input_value())
+    assert hit_start - 0.5 <= clip_start <= hit_start  # pre-filled from the hit
     assert "/api/v1/videos/" in page.evaluate("() => document.querySelector('video').currentSrc")
     shot(page, "watch-1280")
     # A transcript line seeks the player, and the line being played is marked.
