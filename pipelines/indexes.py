@@ -110,12 +110,6 @@ class SearchIndexes:
         snapshot.lexical.save(folder / "lexical")
         self._snapshots[owner_id] = snapshot
 
-    def drop(self, owner_id: str) -> None:
-        """Forgets an owner's index files (the owner holds no passages)."""
-        with self._update:
-            self._snapshots.pop(owner_id, None)
-            shutil.rmtree(self._folder(owner_id), ignore_errors=True)
-
     def remove_legacy_files(self) -> bool:
         """Removes the one shared index an older release kept; True when there was one."""
         found = False

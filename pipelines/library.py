@@ -280,9 +280,6 @@ class OwnerLibrary:
         passages = self.catalog.passage_counts(owner_id=self.owner_id).get(video_id, 0)
         return VideoPublic.of(video, sentences=sentences, passages=passages)
 
-    def media_file(self, video_id: str) -> Path:
-        return self.settings.home / self.get_video(video_id).media_path
-
     def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
         if video_id is not None:
             self.get_video(video_id)  # raises video.not_found for another owner's id
