@@ -7,10 +7,12 @@ from typing import Annotated, Any
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from app.api.ratelimit import RateLimits
 from pipelines.accounts import Accounts, AuthError
 from pipelines.catalog import LOCAL_OWNER
+from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import User
 
@@ -56,6 +58,51 @@ def audit(request: Request, event: str, *, user: User | None = None, **detail: A
         request_id=request.state.request_id,
         **detail,
     )
+
+
+async def sign_in(
+    request: Request, accounts: Accounts, limits: RateLimits, username: str, password: str
+) -> User:
+    """Checks a password for the API's login and the web's sign-in form alike: throttled per
+    address and per username (guessing one account from many addresses is as slow as guessing
+    many accounts from one), and a wrong attempt is audited. Raises ``rate.limited``,
+    ``auth.failed`` or ``auth.disabled``."""
+    name = username.strip().lower()
+    limits.hit(
+        limits.logins,
+        f"login-ip:{client_ip(request)}",
+        f"login-user:{name}",
+        what="login attempts",
+    )
+    try:
+        return await run_in_threadpool(accounts.authenticate, name, password)
+    except AuthError as exc:
+        reason = exc.code
+        await run_in_threadpool(
+            lambda: audit(request, "login.failed", username=name, reason=reason)
+        )
+        raise
+
+
+async def sign_up(
+    request: Request,
+    accounts: Accounts,
+    limits: RateLimits,
+    username: str,
+    password: str,
+    **detail: Any,
+) -> User:
+    """Creates an account for the API's register route and the web's sign-up form alike:
+    throttled per address, refused when ``VIDSCOPE_ALLOW_REGISTRATION`` is off, audited."""
+    limits.hit(limits.logins, f"register-ip:{client_ip(request)}", what="sign-ups")
+    if not get_library(request).settings.auth.allow_registration:
+        raise VidscopeError(
+            "sign-up is closed on this server; ask an administrator for an account",
+            code="auth.registration_closed",
+        )
+    user = await run_in_threadpool(accounts.register, username, password)
+    await run_in_threadpool(lambda: audit(request, "user.registered", user=user, **detail))
+    return user
 
 
 def current_user(

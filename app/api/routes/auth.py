@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import AccountsDep, CurrentUser, LibraryDep, LimitsDep, audit, client_ip
+from app.api.deps import (
+    AccountsDep,
+    CurrentUser,
+    LibraryDep,
+    LimitsDep,
+    audit,
+    sign_in,
+    sign_up,
+)
 from app.api.errors import error_responses
 from pipelines.accounts import AuthError, TokenPair
 from pipelines.errors import VidscopeError
@@ -65,21 +73,10 @@ async def _credentials(request: Request) -> Credentials:
     response_model=UserPublic,
     responses=error_responses(403, 409, 422),
 )
-def register(
-    body: Credentials,
-    request: Request,
-    accounts: AccountsDep,
-    library: LibraryDep,
-    limits: LimitsDep,
+async def register(
+    body: Credentials, request: Request, accounts: AccountsDep, limits: LimitsDep
 ) -> UserPublic:
-    limits.hit(limits.logins, f"register-ip:{client_ip(request)}", what="sign-ups")
-    if not library.settings.auth.allow_registration:
-        raise VidscopeError(
-            "sign-up is closed on this server; ask an administrator for an account",
-            code="auth.registration_closed",
-        )
-    user = accounts.register(body.username, body.password)
-    audit(request, "user.registered", user=user)
+    user = await sign_up(request, accounts, limits, body.username, body.password)
     return UserPublic.of(user)
 
 
@@ -104,19 +101,7 @@ async def login(
     accounts: AccountsDep,
     limits: LimitsDep,
 ) -> TokenResponse:
-    ip = client_ip(request)
-    name = credentials.username.strip().lower()
-    # Throttled per address and per username, so guessing one account from many addresses
-    # is as slow as guessing many accounts from one.
-    limits.hit(limits.logins, f"login-ip:{ip}", f"login-user:{name}", what="login attempts")
-    try:
-        user = await run_in_threadpool(accounts.authenticate, name, credentials.password)
-    except AuthError as exc:
-        reason = exc.code
-        await run_in_threadpool(
-            lambda: audit(request, "login.failed", username=name, reason=reason)
-        )
-        raise
+    user = await sign_in(request, accounts, limits, credentials.username, credentials.password)
     tokens = await run_in_threadpool(accounts.issue, user)
     await run_in_threadpool(lambda: audit(request, "login.ok", user=user))
     return TokenResponse.of(tokens)

@@ -11,7 +11,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SESSION_COOKIE, AccountsDep, LibraryDep, LimitsDep, audit, client_ip
+from app.api.deps import (
+    SESSION_COOKIE,
+    AccountsDep,
+    LibraryDep,
+    LimitsDep,
+    audit,
+    sign_in,
+    sign_up,
+)
 from pipelines.errors import VidscopeError
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -104,27 +112,16 @@ async def login_form(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
 ) -> Response:
-    name = username.strip().lower()
     try:
-        limits.hit(
-            limits.logins,
-            f"login-ip:{client_ip(request)}",
-            f"login-user:{name}",
-            what="login attempts",
-        )
-        user = await run_in_threadpool(accounts.authenticate, name, password)
+        user = await sign_in(request, accounts, limits, username, password)
     except VidscopeError as exc:
-        reason = exc.code
-        await run_in_threadpool(
-            lambda: audit(request, "login.failed", username=name, reason=reason)
-        )
         return _page(
             title="Sign in",
             action="/login",
             username=username,
             next_path=next,
             error=f"{exc.message} ({exc.code})",
-            status=401 if reason != "rate.limited" else 429,
+            status=429 if exc.code == "rate.limited" else 401,
             switch='No account yet? <a href="/signup">Sign up</a>',
         )
     await run_in_threadpool(lambda: audit(request, "login.ok", user=user, via="web"))
@@ -151,13 +148,7 @@ async def signup_form(
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
-        limits.hit(limits.logins, f"register-ip:{client_ip(request)}", what="sign-ups")
-        if not library.settings.auth.allow_registration:
-            raise VidscopeError(
-                "sign-up is closed on this server; ask an administrator for an account",
-                code="auth.registration_closed",
-            )
-        user = await run_in_threadpool(accounts.register, username, password)
+        user = await sign_up(request, accounts, limits, username, password, via="web")
     except VidscopeError as exc:
         return _page(
             title="Sign up",
@@ -167,7 +158,6 @@ async def signup_form(
             status=422,
             switch='Have an account? <a href="/login">Sign in</a>',
         )
-    await run_in_threadpool(lambda: audit(request, "user.registered", user=user, via="web"))
     ttl = library.settings.auth.session_ttl_s
     return _signed_in(request, accounts.access_token(user, ttl_s=ttl), ttl, "/")
 
