@@ -20,7 +20,7 @@ from app.api.deps import SESSION_COOKIE, session_user
 from pipelines.accounts import Accounts
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
-from pipelines.ingest import accept_upload
+from pipelines.ingest import accept_upload, quota_exceeded
 from pipelines.library import Library, OwnerLibrary
 from pipelines.transcripts import format_timestamp
 
@@ -240,14 +240,10 @@ class WebApp:
             name = Path(path).name
             progress(index / len(files), desc=f"Storing {name}")
             size = Path(path).stat().st_size
-            left = settings.limits.quota_bytes - library.catalog.stored_bytes(
-                owner_id=owner.owner_id
-            )
+            left = owner.quota_left()
             if size > left:
-                report.append(
-                    f"✗ {name}: it does not fit in your storage quota ({max(0, left)} bytes "
-                    "left); delete videos you no longer need (quota.exceeded)"
-                )
+                over = quota_exceeded(left)
+                report.append(f"✗ {name}: {over.message} ({over.code})")
                 continue
             staged = settings.staging_dir / f"{secrets.token_hex(8)}.upload"
             settings.staging_dir.mkdir(parents=True, exist_ok=True)

@@ -205,6 +205,16 @@ def store_artifact(
     return len(new_ids)
 
 
+def quota_exceeded(quota_left: int) -> VidscopeError:
+    """The error for an upload past the owner's storage quota (API and web alike)."""
+    return VidscopeError(
+        f"this upload does not fit in your storage quota ({quota_left} bytes left, "
+        "VIDSCOPE_QUOTA_BYTES); delete videos you no longer need",
+        code="quota.exceeded",
+        quota_left_bytes=quota_left,
+    )
+
+
 def accept_upload(
     staged: Path,
     *,

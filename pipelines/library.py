@@ -262,6 +262,11 @@ class OwnerLibrary:
         """Transcribed sentences per video id; a video with none (no speech found) is absent."""
         return self.catalog.segment_counts(owner_id=self.owner_id)
 
+    def quota_left(self) -> int:
+        """Bytes of media the owner may still store (``VIDSCOPE_QUOTA_BYTES``)."""
+        used = self.catalog.stored_bytes(owner_id=self.owner_id)
+        return max(0, self.settings.limits.quota_bytes - used)
+
     def get_video(self, video_id: str) -> Video:
         return self.catalog.get_video(video_id, owner_id=self.owner_id)
 

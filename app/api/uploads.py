@@ -14,6 +14,7 @@ from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from pipelines.errors import MediaError, VidscopeError
+from pipelines.ingest import quota_exceeded
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -149,12 +150,7 @@ async def stream_upload(
 
 def _over_limit(max_bytes: int, quota_left: int) -> VidscopeError:
     if quota_left < max_bytes:
-        return VidscopeError(
-            f"this upload does not fit in your storage quota ({quota_left} bytes left, "
-            "VIDSCOPE_QUOTA_BYTES); delete videos you no longer need",
-            code="quota.exceeded",
-            quota_left_bytes=quota_left,
-        )
+        return quota_exceeded(quota_left)
     return MediaError(
         f"the upload is over the {max_bytes}-byte limit (VIDSCOPE_MAX_FILE_BYTES); "
         "split the recording or ask the operator to raise the limit",

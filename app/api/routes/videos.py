@@ -93,12 +93,12 @@ def list_videos(
 )
 async def upload_video(request: Request, user: CurrentUser, library: LibraryDep) -> JSONResponse:
     settings = library.settings
-    used = await run_in_threadpool(library.catalog.stored_bytes, owner_id=user.id)
+    quota_left = await run_in_threadpool(library.for_owner(user.id).quota_left)
     staged = await stream_upload(
         request,
         staging_dir=settings.staging_dir,
         max_bytes=settings.limits.max_file_bytes,
-        quota_left=max(0, settings.limits.quota_bytes - used),
+        quota_left=quota_left,
     )
     video, job_id = await run_in_threadpool(
         lambda: accept_upload(
