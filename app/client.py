@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from pipelines.batch import ItemOutcome, MergeReport
+from pipelines.clips import ClipOptions, ClipPlan
 from pipelines.compute import Progress
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
@@ -21,6 +23,7 @@ from pipelines.records import Hit, IngestResult
 from pipelines.schemas import HitPublic, JobPublic, UserPublic, VideoPublic
 
 POLL_S = 0.5
+ACT_AS = "X-Vidscope-User"
 
 
 def find_server(settings: Settings) -> RemoteLibrary | None:
@@ -63,13 +66,15 @@ class RemoteLibrary:
     ) -> None:
         self.url = url
         self.settings = settings
+        self.acting_for = act_for
         headers = {"Authorization": f"Bearer {token}"}
         if act_for:
-            headers["X-Vidscope-User"] = act_for
+            headers[ACT_AS] = act_for
         self.http = httpx.Client(base_url=url, headers=headers, timeout=60.0)
 
     def act_for(self, username: str) -> None:
-        self.http.headers["X-Vidscope-User"] = username
+        self.acting_for = username
+        self.http.headers[ACT_AS] = username
 
     def close(self) -> None:
         self.http.close()
@@ -217,6 +222,40 @@ class RemoteLibrary:
                     handle.write(block)
         os.replace(partial, output)
         return output
+
+    # -- batches: the server merges what the CLI's Ray workers computed ----------------------
+    def _as_admin(self, path: str, body: dict[str, Any]) -> Any:
+        """A call the local administrator makes for ``acting_for`` (named in the body)."""
+        body = {"user": self.acting_for, **body}
+        return self._call("POST", path, json=body, headers={ACT_AS: ""}, timeout=None).json()
+
+    def _check(self, sha256s: list[str]) -> dict[str, Any]:
+        found: dict[str, Any] = self._as_admin("/api/v1/admin/batches/check", {"sha256s": sha256s})
+        return found
+
+    def shards_folder(self) -> Path:
+        return Path(self._check([])["shards"])
+
+    def ready_sha256s(self, sha256s: list[str]) -> set[str]:
+        return set(self._check(sha256s)["ready"])
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
+        body = {"batch_id": batch_id, "sha256s": sha256s}
+        merged = self._as_admin("/api/v1/admin/batches/merge", body)
+        return MergeReport(
+            outcomes=[ItemOutcome(**o) for o in merged["outcomes"]],
+            catalog_s=merged["catalog_s"],
+            index_s=merged["index_s"],
+        )
+
+    def clip_plans(self, clips: list[dict[str, Any]]) -> list[ClipPlan | VidscopeError]:
+        answers = self._as_admin("/api/v1/admin/batches/clip-plans", {"clips": clips})
+        return [
+            ClipPlan(**{**a["plan"], "options": ClipOptions(**a["plan"]["options"])})
+            if a["ok"]
+            else VidscopeError(a["message"], code=a["code"])
+            for a in answers
+        ]
 
     # -- administration ------------------------------------------------------------------------
     def users(self) -> list[UserPublic]:

@@ -38,6 +38,33 @@ class ClipOptions:
     smart: bool = True  # False forces a full re-encode (benchmarks compare the two)
 
 
+@dataclass(frozen=True)
+class ClipPlan:
+    """One clip to cut, checked against its video: plain values, so it can cross to a
+    Ray worker (``vidscope batch clips``)."""
+
+    source: str
+    output: str
+    start: float
+    end: float
+    has_video: bool
+    has_audio: bool
+    audio_track: int
+    options: ClipOptions
+
+    def cut(self) -> Path:
+        return cut_clip(
+            Path(self.source),
+            Path(self.output),
+            start=self.start,
+            end=self.end,
+            has_video=self.has_video,
+            has_audio=self.has_audio,
+            audio_track=self.audio_track,
+            options=self.options,
+        )
+
+
 def check_clip_range(video: Video, start: float, end: float) -> None:
     if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
         raise ClipError(

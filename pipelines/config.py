@@ -106,6 +106,16 @@ class JobSettings(_Group):
     worker_processes: int
 
 
+class RaySettings(_Group):
+    address: str | None
+    workers: int
+    max_attempts: int
+
+
+class TrackingSettings(_Group):
+    mlflow_uri: str | None
+
+
 # Each group: its name on Settings, its model, and the flat field behind each of its fields.
 # The flat names are the environment's (VIDSCOPE_SEARCH_K...), kept as they were released.
 _GROUPS: dict[str, tuple[type[_Group], dict[str, str]]] = {
@@ -139,6 +149,11 @@ _GROUPS: dict[str, tuple[type[_Group], dict[str, str]]] = {
             "worker_processes": "worker_processes",
         },
     ),
+    "ray": (
+        RaySettings,
+        {"address": "ray_address", "workers": "batch_workers", "max_attempts": "job_max_attempts"},
+    ),
+    "tracking": (TrackingSettings, {}),
 }
 
 
@@ -213,6 +228,15 @@ class Settings(BaseSettings):
     worker_processes: int = Field(1, ge=1, le=16)
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
+
+    # Batch jobs and tracking
+    ray_address: str | None = Field(
+        None, description="Ray cluster for 'vidscope batch' (auto, ray://HOST:10001); none: local"
+    )
+    batch_workers: int = Field(0, ge=0, le=1024, description="Ray actors; 0: one per 2 CPUs")
+    mlflow_uri: str | None = Field(
+        None, description="MLflow tracking store; default sqlite:///<home>/mlflow.db"
+    )
 
     # Logs
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -331,6 +355,16 @@ class Settings(BaseSettings):
         return group
 
     @property
+    def ray(self) -> RaySettings:
+        group: RaySettings = self._group("ray")
+        return group
+
+    @property
+    def tracking(self) -> TrackingSettings:
+        group: TrackingSettings = self._group("tracking")
+        return group
+
+    @property
     def media_dir(self) -> Path:
         return self.home / "media"
 
@@ -352,6 +386,20 @@ class Settings(BaseSettings):
     def admin_token_path(self) -> Path:
         """The local administrator's token a running server leaves for the CLI (mode 0600)."""
         return self.home / ".server" / "admin-token"
+
+    @property
+    def shards_dir(self) -> Path:
+        """Parquet shards batch workers wrote and the writer has not merged yet."""
+        return self.home / "batches" / "shards"
+
+    @property
+    def batch_reports_dir(self) -> Path:
+        return self.home / "batches" / "reports"
+
+    @property
+    def tracking_uri(self) -> str:
+        """Where MLflow runs go: VIDSCOPE_MLFLOW_URI, else SQLite inside the library."""
+        return self.tracking.mlflow_uri or f"sqlite:///{self.home.resolve() / 'mlflow.db'}"
 
     @property
     def staging_dir(self) -> Path:

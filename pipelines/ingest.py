@@ -13,9 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from pipelines.catalog import Catalog, new_video_id
 from pipelines.compute import ComputeOptions, IngestArtifact, Progress, no_progress, process_video
-from pipelines.config import Settings
+from pipelines.config import LimitsSettings, Settings
 from pipelines.errors import MediaError, VidscopeError
 from pipelines.indexes import SearchIndexes
 from pipelines.logs import get_logger
@@ -46,16 +48,16 @@ class CheckedFile:
 def check_file(
     path: str | Path,
     *,
-    settings: Settings,
+    limits: LimitsSettings,
     audio_track: int | None = None,
     sha256: str | None = None,
     progress: Progress = no_progress,
 ) -> CheckedFile:
     """The content checks every way in shares; raises ``VidscopeError`` (``media.*``)."""
     progress("probe", 0.0)
-    source = check_local_file(path, max_bytes=settings.limits.max_file_bytes)
-    info = probe(source, allowed=settings.limits.allowed_containers)
-    validate(info, source, max_duration_s=settings.limits.max_duration_s)
+    source = check_local_file(path, max_bytes=limits.max_file_bytes)
+    info = probe(source, allowed=limits.allowed_containers)
+    validate(info, source, max_duration_s=limits.max_duration_s)
     track = choose_audio_track(info, audio_track, source)
     if sha256 is None:
         progress("hash", 0.0)
@@ -101,7 +103,9 @@ def ingest_file(
     with its traceback as ``processing.failed``, so one bad file never stops a batch."""
     title = Path(str(path)).stem
     try:
-        checked = check_file(path, settings=settings, audio_track=audio_track, progress=progress)
+        checked = check_file(
+            path, limits=settings.limits, audio_track=audio_track, progress=progress
+        )
     except VidscopeError as exc:
         # Expected, user-caused: the result carries the error to the caller, so INFO.
         log.info("ingest.rejected", path=str(path), code=exc.code, reason=exc.message)
@@ -179,6 +183,25 @@ def store_artifact(
     """Stores a video's compute in one transaction that also marks it ready and finishes its
     job, then updates the owner's indexes. Storing the same artifact twice replaces, never
     duplicates. Returns the number of passages."""
+    old_ids, new_ids = commit_artifact(video, artifact, job_id=job_id, catalog=catalog)
+    # The commit above finished the job: the video is ready even if the process dies now,
+    # and start-up repair rebuilds indexes that missed this update.
+    update_indexes(
+        indexes,
+        catalog,
+        owner_id=video.owner_id,
+        old_ids=old_ids,
+        new_ids=new_ids,
+        vectors=artifact.chunk_vectors,
+    )
+    return len(new_ids)
+
+
+def commit_artifact(
+    video: Video, artifact: IngestArtifact, *, job_id: str | None, catalog: Catalog
+) -> tuple[np.ndarray, list[int]]:
+    """The catalog half of ``store_artifact``: one transaction. Returns (the chunk ids it
+    replaced, the new ones) for the index update, which a batch makes once for many videos."""
     old_ids = catalog.chunk_ids(video.id)
     new_ids = catalog.replace_transcript(
         video_id=video.id,
@@ -190,19 +213,26 @@ def store_artifact(
         chunk_vectors=artifact.chunk_vectors,
         segment_vectors=artifact.segment_vectors,
     )
-    # The commit above finished the job: the video is ready even if the process dies now,
-    # and start-up repair rebuilds indexes that missed this update.
+    return old_ids, new_ids
+
+
+def update_indexes(
+    indexes: SearchIndexes,
+    catalog: Catalog,
+    *,
+    owner_id: str,
+    old_ids: np.ndarray,
+    new_ids: list[int],
+    vectors: np.ndarray,
+) -> None:
+    """Publishes committed passages to the owner's indexes. A failure is logged, not raised:
+    the catalog is the truth, and start-up repair rebuilds indexes that are out of step."""
     try:
         indexes.replace(
-            catalog,
-            owner_id=video.owner_id,
-            old_ids=old_ids,
-            new_ids=new_ids,
-            vectors=artifact.chunk_vectors,
+            catalog, owner_id=owner_id, old_ids=old_ids, new_ids=new_ids, vectors=vectors
         )
     except Exception:
-        log.error("index.update_failed", video_id=video.id, exc_info=True)
-    return len(new_ids)
+        log.error("index.update_failed", owner_id=owner_id, exc_info=True)
 
 
 def quota_exceeded(quota_left: int) -> VidscopeError:
@@ -232,7 +262,7 @@ def accept_upload(
     a rejected one raises ``VidscopeError`` (naming the file ``shown_as``, never the server's
     staging path) and leaves nothing."""
     try:
-        checked = check_file(staged, settings=settings, sha256=sha256)
+        checked = check_file(staged, limits=settings.limits, sha256=sha256)
         existing = catalog.find_video_by_sha256(sha256, owner_id=owner_id)
         if existing is not None and existing.status in ("ready", "processing"):
             return existing, None

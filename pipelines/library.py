@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
 from pipelines import transcripts
+from pipelines.batch import MergeReport, merge_shards, owner_shards, ready_sha256s
 from pipelines.catalog import LOCAL_OWNER, Catalog
-from pipelines.clips import ClipOptions, check_clip_range, cut_clip
+from pipelines.clips import ClipOptions, ClipPlan, check_clip_range
 from pipelines.compute import Progress
 from pipelines.config import Settings, get_settings
 from pipelines.embed import embed_texts
@@ -246,6 +248,24 @@ class OwnerLibrary:
             **kwargs,
         )
 
+    # -- batches (the writer's half; the compute runs on Ray, see pipelines.distributed) -----
+    def shards_folder(self) -> Path:
+        """Where batch workers put this owner's Parquet shards for the writer to merge."""
+        return owner_shards(self.settings, self.owner_id)
+
+    def ready_sha256s(self, sha256s: list[str]) -> set[str]:
+        return ready_sha256s(self.catalog, self.owner_id, sha256s)
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
+        return merge_shards(
+            sha256s,
+            owner_id=self.owner_id,
+            batch_id=batch_id,
+            settings=self.settings,
+            catalog=self.catalog,
+            indexes=self.library.indexes,
+        )
+
     def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths:
         """Files to ingest, and the files inside the given folders that are skipped, each
         with the reason. A path named directly is always tried (ingest then reports it)."""
@@ -308,14 +328,17 @@ class OwnerLibrary:
     # -- clips -------------------------------------------------------------------------------
     def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
         """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration."""
+        return self.clip_plan(video_id, start=start, end=end, output=output).cut()
+
+    def clip_plan(self, video_id: str, *, start: float, end: float, output: str | Path) -> ClipPlan:
+        """Everything a clip needs, checked, as plain data: a batch cuts it on a Ray worker."""
         video = self.get_video(video_id)
         check_clip_range(video, start, end)
-        end = min(end, video.duration)
-        return cut_clip(
-            self.settings.home / video.media_path,
-            Path(output),
+        return ClipPlan(
+            source=str(self.settings.home / video.media_path),
+            output=str(output),
             start=start,
-            end=end,
+            end=min(end, video.duration),
             has_video=video.has_video,
             has_audio=video.audio_track is not None,
             audio_track=video.audio_track or 0,
@@ -323,6 +346,24 @@ class OwnerLibrary:
                 preset=self.settings.clips.preset, timeout_s=self.settings.clips.ffmpeg_timeout_s
             ),
         )
+
+    def clip_plans(self, clips: list[dict[str, Any]]) -> list[ClipPlan | VidscopeError]:
+        """Plans for many clips ({video_id, start, end, output}); a clip that cannot be cut
+        gets its error instead, so one bad row does not stop a batch."""
+        plans: list[ClipPlan | VidscopeError] = []
+        for clip in clips:
+            try:
+                plans.append(
+                    self.clip_plan(
+                        clip["video_id"],
+                        start=clip["start"],
+                        end=clip["end"],
+                        output=clip["output"],
+                    )
+                )
+            except VidscopeError as exc:
+                plans.append(exc)
+        return plans
 
     def best_range(self, query: str, *, video_id: str | None = None) -> tuple[Hit, float, float]:
         """The best hit for ``query`` and its bounds (word timestamps, padded a little)."""

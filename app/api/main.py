@@ -23,7 +23,17 @@ from app.api.errors import install_error_handlers
 from app.api.metrics import Metrics
 from app.api.middleware import RequestContext
 from app.api.ratelimit import RateLimits
-from app.api.routes import admin, auth, clips, health, jobs, search, videos, web_session
+from app.api.routes import (
+    admin,
+    auth,
+    batches,
+    clips,
+    health,
+    jobs,
+    search,
+    videos,
+    web_session,
+)
 from app.api.telemetry import get_tracer, tracer_provider
 from pipelines.accounts import Accounts
 from pipelines.catalog import LOCAL_OWNER
@@ -138,7 +148,7 @@ def create_app(
     app.state.limits = RateLimits(settings)
     app.state.tracer = get_tracer(provider)
     install_error_handlers(app)
-    for module in (auth, videos, search, clips, jobs, admin, health, web_session):
+    for module in (auth, videos, search, clips, jobs, admin, batches, health, web_session):
         app.include_router(module.router)
     _offline_docs(app)
     web_app = None

@@ -1,0 +1,170 @@
+"""`vidscope eval`: quality, measured on media with known answers, logged to MLflow.
+
+- WER of the transcripts against the scripts the fixture videos were spoken from.
+- Retrieval: for every scripted sentence, a query made from its content words (shuffled,
+  about two thirds kept, so it is neither verbatim nor empty); a hit is right when it is in
+  the same video and overlaps the sentence's time. recall@1, recall@5 and MRR over the set.
+
+The fixtures are generated speech (espeak-ng) in several voices: see evals/fixtures.py. The
+answer and chapter evals join this once those features exist."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jiwer
+import numpy as np
+
+from pipelines.config import Settings
+from pipelines.library import Library
+from pipelines.tracking import log_run, run_params
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Fixture:
+    media: Path
+    script: Path  # {"duration", "sentences": [{"text", "start", "end"}]}
+
+
+SAMPLES = (
+    Fixture(ROOT / "data/samples/hiring-kickoff.mp4", ROOT / "data/samples/hiring-kickoff.json"),
+    Fixture(
+        ROOT / "data/samples/solar-power-update.mp4", ROOT / "data/samples/solar-power-update.json"
+    ),
+)
+QUICK = SAMPLES
+FIXTURES = SAMPLES + (
+    Fixture(ROOT / "tests/data/talk.mp4", ROOT / "tests/data/talk.json"),
+    Fixture(ROOT / "evals/data/talk-2min-voices.ogg", ROOT / "evals/data/talk-2min-voices.json"),
+)
+STOPWORDS = frozenset(
+    """a an and are as at be by for from has have in is it its of on or our that the this
+    to was we were will with after before than then there their they you your all any
+    about into over under our us so but not no""".split()
+)
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s']", " ", text.lower())).strip()
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return float(jiwer.wer(normalise(reference), normalise(hypothesis) or "<empty>"))
+
+
+def make_queries(sentences: list[dict[str, Any]], seed: int = 13) -> list[tuple[str, int]]:
+    """(query, sentence index) for each sentence with at least three content words."""
+    rng = random.Random(seed)
+    queries = []
+    for index, sentence in enumerate(sentences):
+        words = [w for w in normalise(sentence["text"]).split() if w not in STOPWORDS]
+        if len(words) < 3:
+            continue
+        kept = rng.sample(words, max(3, round(len(words) * 2 / 3)))
+        queries.append((" ".join(kept), index))
+    return queries
+
+
+def run_eval(
+    settings: Settings,
+    fixtures: tuple[Fixture, ...] = FIXTURES,
+    *,
+    name: str = "eval",
+    log: bool = True,
+) -> dict[str, Any]:
+    """Ingests ``fixtures`` into a scratch library with ``settings`` (its home is ignored),
+    measures, and logs the run to ``settings.tracking_uri``. Returns {metrics, per_video,
+    run_id}."""
+    scratch = Path(tempfile.mkdtemp(prefix="vidscope-eval-"))
+    try:
+        return _measure(settings, fixtures, scratch, name=name, log=log)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _measure(
+    settings: Settings, fixtures: tuple[Fixture, ...], scratch: Path, *, name: str, log: bool
+) -> dict[str, Any]:
+    work = settings.model_copy(update={"home": scratch})
+    per_video: dict[str, dict[str, float]] = {}
+    ranks: list[int | None] = []
+    latencies: list[float] = []
+    errors = words = 0
+    audio_s = ingest_s = 0.0
+    with Library(work) as library:
+        ids: dict[Path, str] = {}
+        for fixture in fixtures:
+            started = time.perf_counter()
+            result = library.ingest_file(fixture.media)
+            ingest_s += time.perf_counter() - started
+            if result.status != "indexed":
+                raise RuntimeError(f"{fixture.media.name}: {result.error_code} {result.message}")
+            ids[fixture.media] = result.video_id
+        for fixture in fixtures:
+            script = json.loads(fixture.script.read_text())
+            reference = " ".join(s["text"] for s in script["sentences"])
+            hypothesis = " ".join(s.text for s in library.catalog.segments(ids[fixture.media]))
+            video_wer = wer(reference, hypothesis)
+            count = len(normalise(reference).split())
+            errors += round(video_wer * count)
+            words += count
+            audio_s += float(script["duration"])
+            video_ranks = []
+            for query, index in make_queries(script["sentences"]):
+                truth = script["sentences"][index]
+                started = time.perf_counter()
+                hits = library.search(query, k=5)
+                latencies.append((time.perf_counter() - started) * 1000)
+                rank = next(
+                    (
+                        n
+                        for n, hit in enumerate(hits, start=1)
+                        if hit.video_id == ids[fixture.media]
+                        and hit.start < truth["end"]
+                        and hit.end > truth["start"]
+                    ),
+                    None,
+                )
+                video_ranks.append(rank)
+            ranks += video_ranks
+            per_video[fixture.media.name] = {
+                "wer": video_wer,
+                "recall_at_5": _recall(video_ranks, 5),
+                "queries": len(video_ranks),
+            }
+    metrics = {
+        "wer": errors / words if words else 0.0,
+        "recall_at_1": _recall(ranks, 1),
+        "recall_at_5": _recall(ranks, 5),
+        "mrr": float(np.mean([1 / r if r else 0.0 for r in ranks])) if ranks else 0.0,
+        "queries": float(len(ranks)),
+        "search_p50_ms": float(np.percentile(latencies, 50)) if latencies else 0.0,
+        "search_p99_ms": float(np.percentile(latencies, 99)) if latencies else 0.0,
+        "audio_s": audio_s,
+        "ingest_x_realtime": audio_s / ingest_s if ingest_s else 0.0,
+    }
+    result: dict[str, Any] = {"metrics": metrics, "per_video": per_video, "run_id": None}
+    if log:
+        result["run_id"] = log_run(
+            "eval",
+            uri=settings.tracking_uri,
+            name=name,
+            params={**run_params(settings), "fixtures": ",".join(f.media.name for f in fixtures)},
+            metrics=metrics,
+            report=result,
+        )
+    return result
+
+
+def _recall(ranks: list[int | None], k: int) -> float:
+    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks) if ranks else 0.0

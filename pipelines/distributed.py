@@ -1,0 +1,421 @@
+"""Batch work on Ray: probe tasks, then a pool of actors that transcribe and embed (each
+loads its models once) and write one Parquet shard per video; the one writer merges them.
+
+Sizing: an actor takes ``threads`` CPUs and runs its models on that many threads, so
+actors × threads never exceeds the CPUs Ray was given. Probing runs before the pool starts,
+so a pool that takes every CPU can never starve the tasks it waits on.
+
+Failures: a worker process that dies is restarted by Ray and its task retried by Ray
+(``max_restarts``/``max_task_retries``); an error raised by our code is retried here up to
+``max_attempts`` unless it is the media's fault (``media.*``), which no retry fixes.
+
+Security: nothing from outside the cluster is unpickled — tasks get paths and plain values,
+and results come back as Parquet files and JSON-able dicts. A local Ray listens on
+127.0.0.1 only, without its dashboard; token authentication stays on (Ray's default) unless
+``RAY_AUTH_MODE=disabled`` is set, which only the tests do."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipelines.batch import BatchItem, ItemOutcome, MergeReport
+from pipelines.clips import ClipPlan
+from pipelines.compute import ComputeOptions, process_video
+from pipelines.config import LimitsSettings
+from pipelines.errors import VidscopeError
+from pipelines.ingest import check_file
+from pipelines.logs import get_logger
+from pipelines.shards import ShardSource, shard_path, write_shard
+
+log = get_logger(__name__)
+
+# What the workers' processes must see whatever machine they run on.
+WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+ACTOR_RESTARTS = 3  # a worker killed more often than this is replaced by a new actor
+RAY_TASK_RETRIES = 2  # Ray re-runs a task whose process died this many times
+
+
+class BatchWriter(Protocol):
+    """The one writer, local (this process owns the library) or the server's API."""
+
+    def shards_folder(self) -> Path: ...
+
+    def ready_sha256s(self, sha256s: list[str]) -> set[str]: ...
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport: ...
+
+
+@dataclass
+class BatchReport:
+    batch_id: str
+    workers: int
+    threads: int
+    cpus: float
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    ray_start_s: float = 0.0
+    probe_s: float = 0.0
+    compute_s: float = 0.0
+    merge_s: float = 0.0
+    merge_index_s: float = 0.0
+    wall_s: float = 0.0
+    worker_restarts: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def audio_s(self) -> float:
+        return sum(o.audio_s for o in self.outcomes if o.status == "indexed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "workers": self.workers,
+            "threads": self.threads,
+            "cpus": self.cpus,
+            "indexed": self.count("indexed"),
+            "already_indexed": self.count("already_indexed"),
+            "duplicate": self.count("duplicate"),
+            "failed": self.count("failed"),
+            "audio_s": round(self.audio_s, 2),
+            "ray_start_s": round(self.ray_start_s, 3),
+            "probe_s": round(self.probe_s, 3),
+            "compute_s": round(self.compute_s, 3),
+            "merge_s": round(self.merge_s, 3),
+            "merge_index_s": round(self.merge_index_s, 3),
+            "wall_s": round(self.wall_s, 3),
+            "worker_restarts": self.worker_restarts,
+            "outcomes": [o.to_json() for o in self.outcomes],
+        }
+
+
+Progress = Callable[[ItemOutcome, int, int], None]  # (outcome, done, total)
+
+
+def new_batch_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@contextmanager
+def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[float]:
+    """Connects to the cluster at ``address`` ("auto", "ray://host:10001"), or starts a
+    local Ray on 127.0.0.1 with ``cpus`` CPUs (default: all); yields the CPUs available."""
+    import ray
+
+    if ray.is_initialized():  # a notebook or test that started Ray itself
+        yield _cpus()
+        return
+    runtime_env = {"env_vars": WORKER_ENV}
+    try:
+        if address:
+            ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+        else:
+            ray.init(
+                num_cpus=cpus or os.cpu_count() or 1,
+                include_dashboard=False,
+                _node_ip_address="127.0.0.1",
+                runtime_env=runtime_env,
+                log_to_driver=False,
+            )
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise VidscopeError(
+            f"Ray could not start or connect{f' to {address}' if address else ''} ({exc}); "
+            "check --ray-address, and RAY_AUTH_TOKEN_PATH for a cluster with token "
+            "authentication (docs/scaling.md)",
+            code="batch.ray_unavailable",
+        ) from exc
+    try:
+        yield _cpus()
+    finally:
+        ray.shutdown()
+
+
+def _cpus() -> float:
+    import ray
+
+    resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    return float(resources.get("CPU", 1))
+
+
+def plan_workers(cpus: float, workers: int) -> tuple[int, int]:
+    """(actors, threads per actor) for ``workers`` requested (0: one actor per 2 CPUs), so
+    that actors × threads ≤ CPUs."""
+    total = max(1, int(cpus))
+    if workers > total:
+        raise VidscopeError(
+            f"--workers {workers} is more than the {total} CPU(s) Ray has; each worker needs "
+            "one CPU at least",
+            code="batch.too_many_workers",
+        )
+    actors = workers or max(1, total // 2)
+    return actors, max(1, total // actors)
+
+
+def _probe(path: str, title: str, limits: LimitsSettings) -> dict[str, Any]:
+    """Runs on a Ray worker: the content checks and the hash, as plain values."""
+    try:
+        checked = check_file(path, limits=limits)
+    except VidscopeError as exc:
+        return {"ok": False, "code": exc.code, "message": exc.message}
+    source = ShardSource(checked.sha256, title, str(checked.path), checked.info, checked.track)
+    return {"ok": True, "source": source.to_json()}
+
+
+class IngestWorker:
+    """A Ray actor: loads the models on its first video and keeps them."""
+
+    def __init__(self, options: ComputeOptions, folder: str) -> None:
+        self.options = options
+        self.folder = Path(folder)
+
+    def process(self, source_json: dict[str, Any]) -> dict[str, Any]:
+        source = ShardSource.from_json(source_json)
+        started = time.perf_counter()
+        try:
+            artifact = process_video(Path(source.path), source.info, source.track, self.options)
+        except VidscopeError as exc:
+            return {"ok": False, "code": exc.code, "message": exc.message}
+        write_shard(self.folder, source, artifact)
+        return {"ok": True, "compute_s": time.perf_counter() - started, "pid": os.getpid()}
+
+    def pid(self) -> int:
+        return os.getpid()
+
+
+def _final(code: str) -> bool:
+    """Errors no retry can fix: the file itself is the problem."""
+    return code.startswith("media.")
+
+
+def ingest_batch(
+    items: Sequence[BatchItem],
+    *,
+    writer: BatchWriter,
+    options: ComputeOptions,
+    limits: LimitsSettings,
+    address: str | None = None,
+    workers: int = 0,
+    cpus: int | None = None,
+    max_attempts: int = 3,
+    progress: Progress | None = None,
+    batch_id: str | None = None,
+) -> BatchReport:
+    """Probes, computes and merges ``items``; each ends indexed, already_indexed,
+    duplicate or failed (with its code and reason). Safe to run again after a kill."""
+    started = time.perf_counter()
+    batch_id = batch_id or new_batch_id()
+    shards = writer.shards_folder()
+    done: dict[int, ItemOutcome] = {}
+    report_progress = progress or (lambda outcome, n, total: None)
+
+    def finish(index: int, outcome: ItemOutcome) -> None:
+        done[index] = outcome
+        report_progress(outcome, len(done), len(items))
+
+    with ray_session(address, cpus=cpus) as available:
+        import ray
+
+        actors, threads = plan_workers(available, workers)
+        report = BatchReport(batch_id, actors, threads, available)
+        report.ray_start_s = time.perf_counter() - started
+
+        # 1. Probe and hash every file as tasks (they need one CPU each, and nothing else
+        #    holds CPUs yet).
+        phase = time.perf_counter()
+        probe = ray.remote(num_cpus=1, max_retries=RAY_TASK_RETRIES)(_probe)
+        probed = ray.get([probe.remote(str(i.path), i.title, limits) for i in items])
+        report.probe_s = time.perf_counter() - phase
+        sources: dict[str, ShardSource] = {}
+        first_of: dict[str, int] = {}
+        for index, (item, result) in enumerate(zip(items, probed, strict=True)):
+            if not result["ok"]:
+                finish(index, _failed(item, result, attempts=1))
+                continue
+            source = ShardSource.from_json(result["source"])
+            if source.sha256 in first_of:
+                original = items[first_of[source.sha256]].path
+                duplicate = ItemOutcome(str(item.path), item.title, "duplicate")
+                duplicate.sha256, duplicate.message = source.sha256, f"same file as {original}"
+                finish(index, duplicate)
+                continue
+            first_of[source.sha256] = index
+            sources[source.sha256] = source
+
+        # 2. What the owner has already, and what a killed run already computed.
+        known = writer.ready_sha256s(list(sources))
+        for sha in known:
+            index = first_of.pop(sha)
+            item = items[index]
+            finish(index, ItemOutcome(str(item.path), item.title, "already_indexed", sha256=sha))
+        todo = [sources[sha] for sha in first_of if not shard_path(shards, sha).exists()]
+        computed = [sha for sha in first_of if shard_path(shards, sha).exists()]
+
+        # 3. Transcribe and embed in the actor pool.
+        phase = time.perf_counter()
+        compute_times: dict[str, tuple[float, int]] = {}
+
+        def computed_one(sha: str, seconds: float, attempts: int) -> None:
+            computed.append(sha)
+            compute_times[sha] = (seconds, attempts)
+
+        if todo:
+            pool_options = replace(
+                options,
+                threads=threads,
+                transcribe=replace(options.transcribe, threads=threads),
+            )
+            failures, restarts = _run_pool(
+                todo,
+                pool_options=pool_options,
+                shards=shards,
+                actors=min(actors, len(todo)),
+                threads=threads,
+                max_attempts=max_attempts,
+                on_success=computed_one,
+            )
+            report.worker_restarts = restarts
+            for sha, (result, attempts) in failures.items():
+                index = first_of[sha]
+                finish(index, _failed(items[index], result, attempts=attempts, sha256=sha))
+        report.compute_s = time.perf_counter() - phase
+
+    # 4. The one writer merges every shard of this batch, then updates indexes once.
+    phase = time.perf_counter()
+    merged = writer.merge_shards(computed, batch_id=batch_id) if computed else MergeReport()
+    report.merge_s = time.perf_counter() - phase
+    report.merge_index_s = merged.index_s
+    by_sha = {o.sha256: o for o in merged.outcomes}
+    for sha in computed:
+        index = first_of[sha]
+        outcome = by_sha.get(sha) or ItemOutcome(
+            str(items[index].path),
+            items[index].title,
+            "failed",
+            sha256=sha,
+            error_code="batch.not_merged",
+            message="the writer did not report this shard",
+        )
+        outcome.path, outcome.title = str(items[index].path), items[index].title
+        outcome.compute_s, outcome.attempts = compute_times.get(sha, (0.0, 0))
+        finish(index, outcome)
+    report.outcomes = [done[i] for i in sorted(done)]
+    report.wall_s = time.perf_counter() - started
+    log.info("batch.finished", **{k: v for k, v in report.to_json().items() if k != "outcomes"})
+    return report
+
+
+def _failed(
+    item: BatchItem, result: dict[str, Any], *, attempts: int, sha256: str = ""
+) -> ItemOutcome:
+    return ItemOutcome(
+        str(item.path),
+        item.title,
+        "failed",
+        sha256=sha256,
+        attempts=attempts,
+        error_code=str(result.get("code", "processing.failed")),
+        message=str(result.get("message", "")),
+    )
+
+
+def _run_pool(
+    todo: list[ShardSource],
+    *,
+    pool_options: ComputeOptions,
+    shards: Path,
+    actors: int,
+    threads: int,
+    max_attempts: int,
+    on_success: Callable[[str, float, int], object],
+) -> tuple[dict[str, tuple[dict[str, Any], int]], int]:
+    """Feeds the actors one video at a time until every video succeeded or failed for good.
+    Returns (failures by sha256 with their attempts, actors replaced)."""
+    import ray
+    from ray.exceptions import ActorDiedError, ActorUnavailableError, RayError
+
+    worker_class = ray.remote(
+        num_cpus=threads, max_restarts=ACTOR_RESTARTS, max_task_retries=RAY_TASK_RETRIES
+    )(IngestWorker)
+
+    def new_actor() -> Any:
+        return worker_class.remote(pool_options, str(shards))
+
+    idle = [new_actor() for _ in range(actors)]
+    waiting = deque(todo)
+    running: dict[Any, tuple[Any, ShardSource]] = {}
+    attempts: dict[str, int] = {}
+    failures: dict[str, tuple[dict[str, Any], int]] = {}
+    replaced = 0
+    while waiting or running:
+        while idle and waiting:
+            actor, source = idle.pop(), waiting.popleft()
+            attempts[source.sha256] = attempts.get(source.sha256, 0) + 1
+            running[actor.process.remote(source.to_json())] = (actor, source)
+        ready, _ = ray.wait(list(running), num_returns=1)
+        actor, source = running.pop(ready[0])
+        try:
+            result = ray.get(ready[0])
+        except (ActorDiedError, ActorUnavailableError) as exc:
+            log.warning("batch.worker_lost", sha256=source.sha256, reason=str(exc)[:300])
+            actor, replaced = new_actor(), replaced + 1
+            result = {"ok": False, "code": "processing.crashed", "message": "a worker died"}
+        except RayError as exc:  # our code raised something unexpected
+            log.error("batch.task_failed", sha256=source.sha256, reason=str(exc)[:2000])
+            cause = exc.cause if hasattr(exc, "cause") else exc
+            message = f"{type(cause).__name__}: {cause}"[:500]
+            result = {"ok": False, "code": "processing.failed", "message": message}
+        idle.append(actor)
+        tries = attempts[source.sha256]
+        if result["ok"]:
+            on_success(source.sha256, float(result["compute_s"]), tries)
+        elif _final(str(result["code"])) or tries >= max_attempts:
+            failures[source.sha256] = (result, tries)
+        else:
+            log.info("batch.retry", sha256=source.sha256, attempt=tries, code=result["code"])
+            waiting.append(source)
+    for actor in idle:
+        ray.kill(actor)
+    return failures, replaced
+
+
+# -- clips -------------------------------------------------------------------------------------
+def _cut(plan: ClipPlan) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        path = plan.cut()
+    except VidscopeError as exc:
+        return {"ok": False, "code": exc.code, "message": exc.message}
+    return {"ok": True, "path": str(path), "seconds": time.perf_counter() - started}
+
+
+def clip_batch(
+    plans: Sequence[ClipPlan],
+    *,
+    address: str | None = None,
+    cpus: int | None = None,
+    progress: Callable[[dict[str, Any], int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Cuts every clip as a Ray task (one CPU each; a task whose process dies is re-run).
+    Returns one result per plan, in order: {"ok", "path" | "code"/"message"}."""
+    results: dict[int, dict[str, Any]] = {}
+    with ray_session(address, cpus=cpus):
+        import ray
+
+        cut = ray.remote(num_cpus=1, max_retries=RAY_TASK_RETRIES)(_cut)
+        pending = {cut.remote(plan): n for n, plan in enumerate(plans)}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            n = pending.pop(ready[0])
+            results[n] = ray.get(ready[0])
+            if progress is not None:
+                progress(results[n], len(results), len(plans))
+    return [results[n] for n in range(len(plans))]
