@@ -8,7 +8,7 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -626,7 +626,12 @@ def batch_ingest(
         TaskProgressColumn(),
         TimeElapsedColumn(),
     )
-    with _owner() as (library, remote), Progress(*columns, console=err) as bars:
+    # Ray prints its workers' troubles to stdout; stdout is for the report (--json).
+    with (
+        _owner() as (library, remote),
+        Progress(*columns, console=err) as bars,
+        redirect_stdout(sys.stderr),
+    ):
         task = bars.add_task(f"{len(items)} files", total=len(items))
 
         def report(outcome: Any, done: int, total: int) -> None:
@@ -739,7 +744,7 @@ def batch_clips(
         TaskProgressColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err) as bars:
+    with Progress(*columns, console=err) as bars, redirect_stdout(sys.stderr):
         task = bars.add_task(f"{len(runnable)} clips", total=len(runnable))
 
         def report(result: dict[str, Any], done: int, total: int) -> None:

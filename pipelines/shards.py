@@ -27,7 +27,7 @@ _WORD = pa.struct(
         ("start", pa.float64()),
         ("end", pa.float64()),
         ("text", pa.string()),
-        ("probability", pa.float32()),
+        ("probability", pa.float64()),
     ]
 )
 _SCHEMA = pa.schema(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,10 @@ import pytest
 
 from pipelines.config import Settings, load_settings
 from pipelines.library import Library
+
+# Ray's token authentication is on by default and stays on everywhere else (docs/scaling.md);
+# the tests' local Ray, on 127.0.0.1 and gone when they end, runs without it.
+os.environ["RAY_AUTH_MODE"] = "disabled"
 
 DATA = Path(__file__).parent / "data"
 TALK = DATA / "talk.mp4"

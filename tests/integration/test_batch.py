@@ -1,0 +1,275 @@
+"""Batch work on a real local Ray: a worker killed mid-batch, a writer killed before the
+merge, reruns, per-file failures, and clips cut in parallel."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from pipelines.batch import collect_items, read_manifest
+from pipelines.compute import ComputeOptions
+from pipelines.config import Settings
+from pipelines.distributed import ingest_batch, plan_workers
+from pipelines.errors import VidscopeError
+from pipelines.library import Library
+from tests.conftest import DATA, TALK, make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "data" / "samples"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    """Three talks, one of them twice under another name, and an HTML page named .mp4."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for video in sorted(SAMPLES.glob("*.mp4")) + [TALK]:
+        shutil.copy(video, folder / video.name)
+    shutil.copy(TALK, folder / "talk (copy).mp4")
+    (folder / "page.mp4").write_text("<html><body>not a video</body></html>")
+    return folder
+
+
+def cli(home: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VIDSCOPE_HOME": str(home), "VIDSCOPE_PROFILE": "test"}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
+
+
+def kill_one_worker(killed: list[int], stop: threading.Event) -> None:
+    """SIGKILLs the first Ray actor process seen transcribing (its title names the method)."""
+    while not stop.is_set() and not killed:
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            if "ray::IngestWorker.process" in " ".join(proc.info["cmdline"] or []):
+                os.kill(proc.info["pid"], signal.SIGKILL)
+                killed.append(proc.info["pid"])
+                return
+        time.sleep(0.05)
+
+
+def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
+    inbox: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "library"
+    killed: list[int] = []
+    stop = threading.Event()
+    killer = threading.Thread(target=kill_one_worker, args=(killed, stop))
+    killer.start()
+    try:
+        run = cli(home, "batch", "ingest", str(inbox), "--workers", "2", "--json")
+    finally:
+        stop.set()
+        killer.join()
+    assert killed, "no worker was seen transcribing"
+    assert run.returncode == 1, run.stderr  # the HTML page fails; the rest go on
+    report = json.loads(run.stdout)
+    by_name = {Path(o["path"]).name: o for o in report["outcomes"]}
+    assert report["indexed"] == 3 and report["duplicate"] == 1 and report["failed"] == 1
+    assert by_name["page.mp4"]["error_code"] == "media.unsupported"
+    assert "page.mp4" in by_name["page.mp4"]["message"]
+    assert {by_name["talk.mp4"]["status"], by_name["talk (copy).mp4"]["status"]} == {
+        "indexed",
+        "duplicate",
+    }
+    assert "page.mp4" in run.stderr and "media.unsupported" in run.stderr
+    assert Path(report["report"]).exists()
+
+    settings = make_settings(home)
+    with Library(settings) as library:
+        videos = library.list_videos()
+        assert sorted(v.sha256 for v in videos) == sorted({v.sha256 for v in videos})
+        assert len(videos) == 3 and all(v.status == "ready" for v in videos)
+        counts = library.catalog.table_counts()
+        assert counts["chunks"] == sum(library.catalog.passage_counts(owner_id="local").values())
+        assert library.indexes.in_step_with(library.catalog, "local")
+        assert library.search("solar panels on the warehouse roof", k=1)
+        # Nothing left behind: no shards, one media file per video.
+        assert not list(settings.shards_dir.rglob("*.parquet"))
+        assert len(list(settings.media_dir.iterdir())) == 3
+        before = library.catalog.table_counts()
+
+    again = cli(home, "batch", "ingest", str(inbox), "--json")
+    rerun = json.loads(again.stdout)
+    assert rerun["indexed"] == 0 and rerun["already_indexed"] == 3, again.stderr
+    with Library(settings) as library:
+        assert library.catalog.table_counts()["chunks"] == before["chunks"]
+        assert len(library.list_videos()) == 3
+
+
+class WriterKilledBeforeMerge(Exception):
+    pass
+
+
+class DyingWriter:
+    """The local writer, killed (as far as the batch can tell) when it starts merging."""
+
+    def __init__(self, library: Any) -> None:
+        self.library = library
+
+    def shards_folder(self) -> Path:
+        folder: Path = self.library.shards_folder()
+        return folder
+
+    def ready_sha256s(self, sha256s: list[str]) -> set[str]:
+        found: set[str] = self.library.ready_sha256s(sha256s)
+        return found
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> Any:
+        raise WriterKilledBeforeMerge
+
+
+def batch(settings: Settings, folder: Path, writer: Any) -> Any:
+    items, _ = collect_items(folder, allowed=settings.limits.allowed_containers)
+    return ingest_batch(
+        items,
+        writer=writer,
+        options=ComputeOptions.from_settings(settings),
+        limits=settings.limits,
+        workers=1,
+    )
+
+
+def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for video in SAMPLES.glob("*.mp4"):
+        shutil.copy(video, folder / video.name)
+    settings = make_settings(tmp_path / "library")
+    with Library(settings) as library:
+        owner = library.for_owner("local")
+        with pytest.raises(WriterKilledBeforeMerge):
+            batch(settings, folder, DyingWriter(owner))
+        assert len(list(owner.shards_folder().glob("*.parquet"))) == 2
+        assert library.list_videos() == []  # nothing stored before the merge
+
+        report = batch(settings, folder, owner)
+        assert report.count("indexed") == 2
+        assert all(o.compute_s == 0 for o in report.outcomes)  # taken from the shards
+        assert not list(owner.shards_folder().glob("*.parquet"))
+        assert len(library.list_videos()) == 2
+        assert library.indexes.in_step_with(library.catalog, "local")
+
+
+def test_workers_never_take_more_cpus_than_ray_has() -> None:
+    assert plan_workers(2, 0) == (1, 2)
+    assert plan_workers(2, 2) == (2, 1)
+    assert plan_workers(8, 3) == (3, 2)
+    with pytest.raises(VidscopeError) as error:
+        plan_workers(2, 3)
+    assert error.value.code == "batch.too_many_workers" and "2 CPU" in error.value.message
+
+
+def test_a_manifest_names_files_relative_to_itself_and_bad_ones_are_refused(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "clips").mkdir()
+    manifest = tmp_path / "batch.csv"
+    manifest.write_text("path,title\nclips/a.mp4,First talk\n/abs/b.mp4,\n")
+    items, skipped = collect_items(manifest, allowed=("mp4",))
+    assert [(i.path, i.title) for i in items] == [
+        (tmp_path / "clips" / "a.mp4", "First talk"),
+        (Path("/abs/b.mp4"), "b"),
+    ]
+    assert skipped == []
+    manifest.write_text("file\nx.mp4\n")
+    with pytest.raises(VidscopeError) as error:
+        read_manifest(manifest)
+    assert error.value.code == "batch.bad_manifest" and "'path' column" in error.value.message
+    with pytest.raises(VidscopeError) as error:
+        collect_items(tmp_path / "missing", allowed=("mp4",))
+    assert error.value.code == "batch.bad_source"
+
+
+def test_batch_clips_cuts_many_clips_and_reports_the_bad_row(tmp_path: Path) -> None:
+    home = tmp_path / "library"
+    ingest = cli(home, "ingest", str(TALK))
+    assert ingest.returncode == 0, ingest.stderr
+    [video] = json.loads(cli(home, "list", "--json").stdout)
+    manifest = tmp_path / "clips.csv"
+    manifest.write_text(
+        "video_id,start,end,output\n"
+        f"{video['id']},1,4,out/first.mp4\n"
+        f"{video['id']},10,14,out/second.mp4\n"
+        f"{video['id']},500,510,out/too-late.mp4\n"
+    )
+    run = cli(home, "batch", "clips", str(manifest))
+    assert run.returncode == 1
+    written = sorted(Path(line).name for line in run.stdout.split())
+    assert written == ["first.mp4", "second.mp4"]
+    assert (tmp_path / "out" / "second.mp4").stat().st_size > 10_000
+    assert not (tmp_path / "out" / "too-late.mp4").exists()
+    assert "too-late.mp4" in run.stderr and "clip." in run.stderr
+    assert "2 of 3 clips written" in run.stderr
+
+
+def test_shard_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    import numpy as np
+
+    from pipelines.compute import IngestArtifact
+    from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Word
+    from pipelines.shards import ShardSource, read_shard, write_shard
+
+    info = MediaInfo(
+        "mp4",
+        12.5,
+        1000,
+        True,
+        True,
+        640,
+        360,
+        25.0,
+        (AudioTrack(0, "aac", 2, 12.5, True, "eng", "Main"),),
+        90,
+    )
+    source = ShardSource("ab" * 32, "Talk", str(DATA / "talk.mp4"), info, 0)
+    segments = (
+        Segment(0.5, 2.0, "Hello there.", (Word(0.5, 1.0, " Hello", 0.9),), "left"),
+        Segment(2.5, 4.0, "General Kenobi.", ()),
+    )
+    chunks = (Chunk(0.5, 4.0, "Hello there. General Kenobi.", 0, 1),)
+    rng = np.random.default_rng(1)
+    artifact = IngestArtifact(
+        0,
+        "en",
+        segments,
+        chunks,
+        rng.random((1, 384), dtype=np.float32),
+        rng.random((2, 384), dtype=np.float32),
+    )
+    path = write_shard(tmp_path, source, artifact)
+    assert path.name == f"{'ab' * 32}.parquet"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no partial file left
+    back_source, back = read_shard(path)
+    assert back_source == source
+    assert back.segments == segments and back.chunks == chunks and back.language == "en"
+    assert np.array_equal(back.chunk_vectors, artifact.chunk_vectors)
+    assert np.array_equal(back.segment_vectors, artifact.segment_vectors)
+
+    empty = IngestArtifact(
+        None, None, (), (), np.zeros((0, 384), np.float32), np.zeros((0, 384), np.float32)
+    )
+    _, back = read_shard(write_shard(tmp_path, source, empty))
+    assert back.chunk_vectors.shape == (0, 384) and back.segments == ()
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError):  # pyarrow's ArrowInvalid is one; the merge catches it
+        read_shard(tmp_path / "bad.parquet")
