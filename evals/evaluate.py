@@ -105,11 +105,13 @@ def _measure(
         ids: dict[Path, str] = {}
         for fixture in fixtures:
             started = time.perf_counter()
-            result = library.ingest_file(fixture.media)
+            ingested = library.ingest_file(fixture.media)
             ingest_s += time.perf_counter() - started
-            if result.status != "indexed":
-                raise RuntimeError(f"{fixture.media.name}: {result.error_code} {result.message}")
-            ids[fixture.media] = result.video_id
+            if ingested.status != "indexed":
+                raise RuntimeError(
+                    f"{fixture.media.name}: {ingested.error_code} {ingested.message}"
+                )
+            ids[fixture.media] = ingested.video_id
         for fixture in fixtures:
             script = json.loads(fixture.script.read_text())
             reference = " ".join(s["text"] for s in script["sentences"])
