@@ -26,7 +26,7 @@ from pipelines.indexes import SearchIndexes
 from pipelines.ingest import ingest_file, purge_video
 from pipelines.logs import ensure_logging, get_logger
 from pipelines.paths import ExpandedPaths, expand_paths
-from pipelines.records import Clip, Hit, IngestResult, Video
+from pipelines.records import Clip, Hit, IngestResult, Job, Video
 from pipelines.schemas import VideoPublic
 from pipelines.search import search_library
 
@@ -437,6 +437,25 @@ class OwnerLibrary:
         return self.settings.home / clip.path
 
     # -- management --------------------------------------------------------------------------
+    def retry_job(self, job_id: str) -> Job:
+        """Queues one of the owner's failed jobs again. A clip can always be cut again; a
+        failed upload's file was removed when it failed, so it has to be uploaded again."""
+        job = self.catalog.get_job(job_id, owner_id=self.owner_id)
+        if job.status != "failed":
+            raise VidscopeError(
+                f"job {job_id} is {job.status}; only failed jobs can be retried",
+                code="job.not_retryable",
+            )
+        if job.kind != "clip" or job.video_id is None:
+            raise VidscopeError(
+                "a failed upload is removed with its job; upload the file again",
+                code="job.not_retryable",
+            )
+        self.get_video(job.video_id)  # still there, and still the owner's
+        self.catalog.requeue_failed_job(job_id)
+        log.info("job.retried", job_id=job_id, owner_id=self.owner_id)
+        return self.catalog.get_job(job_id, owner_id=self.owner_id)
+
     def delete(self, video_id: str) -> None:
         """Removes a video's rows, vectors, clips and stored media."""
         video = self.get_video(video_id)

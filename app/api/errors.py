@@ -40,6 +40,7 @@ _BY_CODE = {
     "media.unsupported": 415,
     "media.busy": 409,
     "clip.not_ready": 409,
+    "job.not_retryable": 409,
     "rate.limited": 429,
     "request.too_large": 413,
     "library.locked": 503,

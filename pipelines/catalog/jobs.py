@@ -128,6 +128,22 @@ class JobTables(Database):
                 [delay_s, error_code, message, job_id],
             )
 
+    def requeue_failed_job(self, job_id: str) -> None:
+        """A failed job queued again by its owner, with a fresh set of attempts (its clip,
+        if any, pending again), atomically."""
+        with self.transaction():
+            self.con.execute(
+                "UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), "
+                "lease_until = NULL, stage = NULL, progress = 0, error_code = NULL, "
+                "error_message = NULL, updated_at = now() WHERE id = ? AND status = 'failed'",
+                [job_id],
+            )
+            self.con.execute(
+                "UPDATE clips SET status = 'pending', path = NULL, size_bytes = NULL "
+                "WHERE id = (SELECT clip_id FROM jobs WHERE id = ?)",
+                [job_id],
+            )
+
     def recover_jobs(self, *, expired_only: bool) -> tuple[list[str], list[str]]:
         """Running jobs whose lease ran out (``expired_only=False``: every running job, when
         this process holds the only lock on the file, so their process is gone). A job that may

@@ -43,3 +43,13 @@ def list_jobs(
 )
 def get_job(job_id: str, user: CurrentUser, library: LibraryDep) -> JobPublic:
     return JobPublic.of(library.catalog.get_job(job_id, owner_id=user.id))
+
+
+@router.post(
+    "/{job_id}/retry",
+    summary="Queue one of your failed jobs again (clips; a failed upload must be sent again)",
+    response_model=JobPublic,
+    responses=error_responses(401, 404, 409),
+)
+def retry_job(job_id: str, user: CurrentUser, library: LibraryDep) -> JobPublic:
+    return JobPublic.of(library.for_owner(user.id).retry_job(job_id))

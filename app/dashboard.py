@@ -1,0 +1,216 @@
+"""The Streamlit dashboard (`vidscope dashboard`): the library, the jobs, quality trends and a
+search playground. It reads through the server's REST API with the signed-in user's token,
+so it keeps working while the server writes (DuckDB lets one process hold the catalog), and
+reads the MLflow store for the trends.
+
+Configured by the environment: VIDSCOPE_API_URL (the server), VIDSCOPE_HOME /
+VIDSCOPE_MLFLOW_URI (the tracking store)."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from typing import Any
+
+import httpx
+import pandas as pd
+import streamlit as st
+
+from pipelines.config import load_settings
+from pipelines.tracking import recent_runs
+
+API_URL = os.environ.get("VIDSCOPE_API_URL", "http://127.0.0.1:7860").rstrip("/")
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"[{code}] {message}")
+        self.code = code
+
+
+def call(method: str, path: str, **kwargs: Any) -> Any:
+    """One REST call with the signed-in user's token; errors keep the API's code."""
+    headers = {"Authorization": f"Bearer {st.session_state['token']}"}
+    try:
+        response = httpx.request(method, API_URL + path, headers=headers, timeout=30, **kwargs)
+    except httpx.HTTPError as exc:
+        raise ApiError("server.unavailable", f"{API_URL} did not answer ({exc})") from exc
+    if response.is_error:
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            error = {"code": "server.error", "message": response.text[:200]}
+        raise ApiError(error["code"], error["message"])
+    return response.json() if response.content else None
+
+
+def sign_in() -> None:
+    st.title("Vidscope dashboard")
+    st.caption(f"Sign in to the server at {API_URL}")
+    with st.form("sign-in"):
+        username = st.text_input("Username")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        try:
+            response = httpx.post(
+                f"{API_URL}/api/v1/auth/login",
+                json={"username": username, "password": password},
+                timeout=30,
+            )
+        except httpx.HTTPError as exc:
+            st.error(f"[server.unavailable] {API_URL} did not answer ({exc})")
+            return
+        if response.is_error:
+            error = response.json().get("error", {})
+            st.error(f"[{error.get('code')}] {error.get('message')}")
+            return
+        st.session_state["token"] = response.json()["access_token"]
+        st.session_state["username"] = username
+        st.rerun()
+
+
+def all_videos() -> list[dict[str, Any]]:
+    videos: list[dict[str, Any]] = []
+    while True:
+        page = call("GET", "/api/v1/videos", params={"limit": 200, "offset": len(videos)})
+        videos += page["items"]
+        if len(videos) >= page["total"] or not page["items"]:
+            return videos
+
+
+def library_page() -> None:
+    videos = all_videos()
+    ready = [v for v in videos if v["status"] == "ready"]
+    hours = sum(v["duration"] for v in ready) / 3600
+    left, middle, right = st.columns(3)
+    left.metric("Videos", len(videos))
+    middle.metric("Hours indexed", f"{hours:.2f}")
+    right.metric("Passages", sum(v.get("passages", 0) for v in ready))
+    if not videos:
+        st.info("No videos yet: upload some in the web app, or run 'vidscope batch ingest'.")
+        return
+    by_status = Counter(v["status"] for v in videos)
+    by_language = Counter(v.get("language") or "unknown" for v in ready)
+    charts = st.columns(2)
+    charts[0].subheader("By status")
+    charts[0].bar_chart(pd.Series(by_status, name="videos"))
+    charts[1].subheader("By language")
+    charts[1].bar_chart(pd.Series(by_language, name="videos"))
+    table = pd.DataFrame(videos)[["title", "status", "duration", "language", "created_at"]]
+    st.dataframe(table, hide_index=True)
+
+
+def jobs_page() -> None:
+    jobs = call("GET", "/api/v1/jobs", params={"limit": 200})["items"]
+    counts = Counter(j["status"] for j in jobs)
+    columns = st.columns(4)
+    for column, status in zip(columns, ("queued", "running", "succeeded", "failed"), strict=True):
+        column.metric(status.capitalize(), counts.get(status, 0))
+    active = [j for j in jobs if j["status"] in ("queued", "running")]
+    if active:
+        st.subheader("In progress")
+        st.dataframe(
+            pd.DataFrame(active)[["kind", "status", "stage", "progress", "attempts", "id"]],
+            hide_index=True,
+        )
+    failed = [j for j in jobs if j["status"] == "failed"]
+    st.subheader("Failed")
+    if not failed:
+        st.write("No failed jobs.")
+    for job in failed:
+        error = job.get("error") or {}
+        with st.container(border=True):
+            st.markdown(f"**{job['kind']}** `{job['id']}` · {job['attempts']} attempt(s)")
+            st.write(f"[{error.get('code')}] {error.get('message')}")
+            if st.button("Retry", key=f"retry-{job['id']}"):
+                try:
+                    call("POST", f"/api/v1/jobs/{job['id']}/retry")
+                    st.success("Queued again.")
+                except ApiError as exc:
+                    st.error(str(exc))
+
+
+def trends_page() -> None:
+    uri = load_settings().tracking_uri
+    st.caption(f"MLflow store: {uri} (open it with 'vidscope mlflow-ui')")
+    shown = False
+    for kind, title, metrics in (
+        (
+            "eval",
+            "Evaluations",
+            ["metric.wer", "metric.recall_at_1", "metric.recall_at_5", "metric.mrr"],
+        ),
+        (
+            "batch",
+            "Batch runs",
+            ["metric.audio_hours", "metric.real_time_factor", "metric.failures"],
+        ),
+        (
+            "bench",
+            "Benchmarks",
+            [
+                "metric.scale_ray1_overhead",
+                "metric.ingest_speedup_10min",
+                "metric.search_p50_ms_10000",
+            ],
+        ),
+    ):
+        runs = recent_runs(uri, kind)
+        if not runs:
+            continue
+        shown = True
+        st.subheader(title)
+        frame = pd.DataFrame(runs)
+        frame["started"] = pd.to_datetime(frame["start_time"], unit="ms")
+        present = [m for m in metrics if m in frame.columns]
+        if present:
+            st.line_chart(frame.set_index("started")[present].sort_index())
+        st.dataframe(frame[["name", "started", *present]], hide_index=True)
+    if not shown:
+        st.info("No runs yet: 'vidscope eval', 'vidscope batch ingest' and 'make bench' log them.")
+
+
+def search_page() -> None:
+    query = st.text_input("Search your videos", key="query")
+    if not query:
+        return
+    hits = call("GET", "/api/v1/search", params={"q": query, "k": 5})["hits"]
+    if not hits:
+        st.write("No results.")
+        return
+    labels = [f"{h['title']} · {int(h['start']) // 60}:{int(h['start']) % 60:02d}" for h in hits]
+    choice = st.radio("Hits", range(len(hits)), format_func=lambda n: labels[n])
+    hit = hits[choice if choice is not None else 0]
+    st.write(hit["text"])
+    media = httpx.get(
+        f"{API_URL}/api/v1/videos/{hit['video_id']}/media",
+        headers={"Authorization": f"Bearer {st.session_state['token']}"},
+        timeout=60,
+    )
+    if media.is_success:
+        st.video(media.content, start_time=int(hit["start"]))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Vidscope dashboard", layout="wide")
+    if "token" not in st.session_state:
+        sign_in()
+        return
+    st.sidebar.write(f"Signed in as **{st.session_state['username']}**")
+    st.sidebar.caption(API_URL)
+    if st.sidebar.button("Sign out"):
+        st.session_state.clear()
+        st.rerun()
+    pages = st.tabs(["Library", "Jobs", "Quality", "Search"])
+    for tab, page in zip(pages, (library_page, jobs_page, trends_page, search_page), strict=True):
+        with tab:
+            try:
+                page()
+            except ApiError as exc:
+                if exc.code.startswith("auth."):
+                    st.session_state.clear()
+                st.error(str(exc))
+
+
+main()

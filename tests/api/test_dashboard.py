@@ -1,0 +1,188 @@
+"""The dashboard while the server writes: a real `vidscope serve`, a `vidscope batch ingest`
+merging through it, Streamlit's AppTest driving every page against the live API, and a real
+`streamlit run` answering over HTTP — all at once."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.api.conftest import PASSWORD
+from tests.api.test_server_process import Server, environment, free_port
+from tests.conftest import TALK
+
+ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = ROOT / "app" / "dashboard.py"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    home = tmp_path / "library"
+    created = subprocess.run(
+        [sys.executable, "-m", "app.cli", "users", "create", "alice", "--password-stdin"],
+        input=PASSWORD,
+        env=environment(home),
+        capture_output=True,
+        text=True,
+    )
+    assert created.returncode == 0, created.stderr
+    running = Server(home, tmp_path / "server.log")
+    yield running
+    running.stop()
+
+
+def signed_in(server: Server, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("VIDSCOPE_API_URL", server.url)
+    monkeypatch.setenv("VIDSCOPE_HOME", str(server.home))
+    app = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
+    assert not app.exception
+    app.text_input[0].input("alice")
+    app.text_input[1].input("wrong password")
+    app.button[0].click().run()
+    assert "auth." in app.error[0].value  # refused with the API's code
+    app.text_input[1].input(PASSWORD)
+    app.button[0].click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    return app
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(str(m.value) for m in app.metric if m.label == label)
+
+
+def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for video in sorted((ROOT / "data" / "samples").glob("*.mp4")) + [TALK]:
+        shutil.copy(video, inbox / video.name)
+    (inbox / "broken.mp4").write_bytes(b"\0" * 4096)
+    batch = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "--user",
+            "alice",
+            "batch",
+            "ingest",
+            str(inbox),
+            "--json",
+        ],
+        env=environment(server.home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    port = free_port()
+    streamlit = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(DASHBOARD),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env={**environment(server.home), "VIDSCOPE_API_URL": server.url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # While the batch runs: the dashboard answers, signed in, on every page.
+        app = signed_in(server, monkeypatch)
+        assert batch.poll() is None, "the batch ended before the dashboard was tried"
+        assert int(metric(app, "Videos")) <= 3
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+                if health.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "streamlit run did not answer"
+            time.sleep(0.5)
+        assert health.text == "ok"
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200 and "<noscript>" in page.text
+
+        out, err = batch.communicate(timeout=600)
+        assert batch.returncode == 1, err  # broken.mp4 fails; the other three go in
+        assert '"indexed": 3' in out and "broken.mp4" in err
+
+        # After: the same pages show what the batch merged through the server.
+        app.run()
+        assert not app.exception
+        assert metric(app, "Videos") == "3"
+        assert metric(app, "Succeeded") == "3"  # the batch's ingest jobs, as the API lists them
+        assert any("Batch runs" in h.value for h in app.subheader)  # the MLflow trend
+        app.text_input(key="query").input("solar panels on the warehouse roof").run()
+        assert not app.exception
+        assert app.radio[0].options and "solar" in " ".join(m.value for m in app.markdown)
+        assert app.get("video"), "the hit's video is not shown"
+        assert streamlit.poll() is None
+    finally:
+        for process in (batch, streamlit):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def test_a_failed_clip_can_be_retried_from_the_jobs_page(
+    server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A clip job that failed (here: its media vanished) goes back to the queue."""
+    token = httpx.post(
+        f"{server.url}/api/v1/auth/login",
+        json={"username": "alice", "password": PASSWORD},
+    ).json()["access_token"]
+    api = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"})
+    with TALK.open("rb") as handle:
+        accepted = api.post("/api/v1/videos", files={"file": ("talk.mp4", handle)}).json()
+    wait_for(api, accepted["job_id"])
+    media = next((server.home / "media").iterdir())
+    hidden = media.rename(media.with_suffix(".hidden"))
+    clip = api.post(
+        "/api/v1/clips", json={"video_id": accepted["video_id"], "start": 1, "end": 3}
+    ).json()
+    assert wait_for(api, clip["job_id"])["status"] == "failed"
+    hidden.rename(media)
+
+    app = signed_in(server, monkeypatch)
+    assert metric(app, "Failed") == "1"
+    [retry] = [b for b in app.button if b.label == "Retry"]
+    retry.click().run()
+    assert not app.exception and app.success, [e.value for e in app.error]
+    job = wait_for(api, clip["job_id"])
+    assert job["status"] == "succeeded", job
+    assert api.get(f"/api/v1/clips/{clip['clip_id']}/file").status_code == 200
+    again = api.post(f"/api/v1/jobs/{clip['job_id']}/retry")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "job.not_retryable"
+
+
+def wait_for(api: httpx.Client, job_id: str) -> dict[str, object]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        job: dict[str, object] = api.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} did not finish")
