@@ -60,10 +60,13 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint sysdeps
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q tests notebooks \
+		--nbval --nbval-current-env --nbval-cell-timeout=600 \
+		--nbval-sanitize-with notebooks/sanitize.cfg
 
 bench: setup
 	$(BIN)/python -m evals.bench
+	$(BIN)/python -m evals.scale
 
 # Regenerates tests/data and data/samples; needs espeak-ng (apt-get install espeak-ng).
 fixtures: setup

@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -609,7 +610,7 @@ def batch_ingest(
     from pipelines.batch import collect_items
     from pipelines.compute import ComputeOptions
     from pipelines.distributed import ingest_batch
-    from pipelines.tracking import log_run, run_params
+    from pipelines.tracking import log_run, prepare_store, run_params
 
     settings: Settings = _state["settings"]
     try:
@@ -620,6 +621,11 @@ def batch_ingest(
         err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
     if not items:
         _fail(VidscopeError(f"no video or audio files in {source}", code="batch.empty"))
+    # The MLflow store is opened (created, the first time: seconds) while Ray works.
+    store = threading.Thread(
+        target=prepare_store, args=(settings.tracking_uri, "batch"), daemon=True
+    )
+    store.start()
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -654,6 +660,7 @@ def batch_ingest(
     report_path = settings.batch_reports_dir / f"{result.batch_id}.json"
     report_path.write_text(json.dumps(summary, indent=2))
     audio_h = result.audio_s / 3600
+    store.join()
     run_id = log_run(
         "batch",
         uri=settings.tracking_uri,

@@ -1,7 +1,8 @@
 """`make bench`: ingest throughput and WER against a plain faster-whisper script, search latency
 at 10^3..10^5 chunks, clip speed and accuracy against moviepy, peak RSS, and the search endpoint
-under load against in-process search (evals/load.py). Every comparison is
-made in the same run. Results go to MLflow (bench-work/mlflow.db) and docs/benchmarks.md."""
+under load against in-process search (evals/load.py). Every comparison is made in the same
+run. Results go to MLflow (the library's store, or VIDSCOPE_MLFLOW_URI) and
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from pipelines.config import load_settings
 from pipelines.library import Library
 from pipelines.media import ffmpeg_executable
 from pipelines.records import Chunk, Segment, Video
+from pipelines.tracking import log_run
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench-work"
@@ -534,20 +536,18 @@ def write_report(results: dict[str, float]) -> None:
 
 
 def log_to_mlflow(results: dict[str, float]) -> None:
-    import mlflow
-
-    mlflow.set_tracking_uri(f"sqlite:///{WORK / 'mlflow.db'}")
-    mlflow.set_experiment("vidscope-bench")
-    with mlflow.start_run(run_name=f"bench {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"):
-        mlflow.log_params(
-            {
-                "command": COMMAND,
-                "machine": machine(),
-                "talks": ",".join(TALKS.values()),
-                "clip_start": CLIP_START,
-            }
-        )
-        mlflow.log_metrics(results)
+    log_run(
+        "bench",
+        uri=load_settings().tracking_uri,
+        name=f"bench {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
+        params={
+            "command": COMMAND,
+            "machine": machine(),
+            "talks": ",".join(TALKS.values()),
+            "clip_start": CLIP_START,
+        },
+        metrics=results,
+    )
 
 
 def main() -> None:

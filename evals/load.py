@@ -162,8 +162,6 @@ def main() -> None:
     MLflow, like ``make bench`` does for everything."""
     import datetime as dt
 
-    import mlflow
-
     from evals.bench import QUERIES, ROOT, WORK, log, machine, synthetic_library
 
     WORK.mkdir(exist_ok=True)
@@ -177,19 +175,22 @@ def main() -> None:
     ]
     with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
-    mlflow.set_tracking_uri(f"sqlite:///{WORK / 'mlflow.db'}")
-    mlflow.set_experiment("vidscope-bench")
-    with mlflow.start_run(run_name=f"load {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}"):
-        mlflow.log_params(
-            {
-                "command": command,
-                "machine": machine(),
-                "clients": CLIENTS,
-                "duration_s": DURATION_S,
-                "passages": PASSAGES,
-            }
-        )
-        mlflow.log_metrics(results)
+    from pipelines.config import load_settings
+    from pipelines.tracking import log_run
+
+    log_run(
+        "bench",
+        uri=load_settings().tracking_uri,
+        name=f"load {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}",
+        params={
+            "command": command,
+            "machine": machine(),
+            "clients": CLIENTS,
+            "duration_s": DURATION_S,
+            "passages": PASSAGES,
+        },
+        metrics=results,
+    )
     for key, value in results.items():
         log(f"{key} = {value:.3f}")
 

@@ -2,8 +2,9 @@
 loads its models once) and write one Parquet shard per video; the one writer merges them.
 
 Sizing: an actor takes ``threads`` CPUs and runs its models on that many threads, so
-actors × threads never exceeds the CPUs Ray was given. Probing runs before the pool starts,
-so a pool that takes every CPU can never starve the tasks it waits on.
+actors × threads never exceeds the CPUs Ray was given. Probe tasks reserve no CPU, so a pool
+that takes every CPU can never starve the tasks it waits on; they run while the actors load
+their models.
 
 Failures: a worker process that dies is restarted by Ray and its task retried by Ray
 (``max_restarts``/``max_task_retries``); an error raised by our code is retried here up to
@@ -187,8 +188,13 @@ class IngestWorker:
         write_shard(self.folder, source, artifact)
         return {"ok": True, "compute_s": time.perf_counter() - started, "pid": os.getpid()}
 
-    def pid(self) -> int:
-        return os.getpid()
+    def warm_up(self) -> None:
+        from pipelines.embed import load_embedder
+        from pipelines.transcribe import load_whisper
+
+        t = self.options.transcribe
+        load_whisper(t.model, t.compute_type, t.threads, t.decoders)
+        load_embedder(self.options.embed_model, self.options.threads, self.options.model_cache)
 
 
 def _final(code: str) -> bool:
@@ -222,17 +228,21 @@ def ingest_batch(
         report_progress(outcome, len(done), len(items))
 
     with ray_session(address, cpus=cpus) as available:
-        import ray
-
         actors, threads = plan_workers(available, workers)
         report = BatchReport(batch_id, actors, threads, available)
         report.ray_start_s = time.perf_counter() - started
 
-        # 1. Probe and hash every file as tasks (they need one CPU each, and nothing else
-        #    holds CPUs yet).
+        # The actors start now and load their models while the files are probed.
+        pool_options = replace(
+            options, threads=threads, transcribe=replace(options.transcribe, threads=threads)
+        )
+        pool = ActorPool(pool_options, shards, actors=min(actors, len(items)), threads=threads)
+
+        # 1. Probe and hash every file as tasks. They reserve no CPU (they mostly wait on the
+        #    disk), so they run beside the starting actors and can never wait on a pool that
+        #    holds every CPU; at most one per CPU is in flight.
         phase = time.perf_counter()
-        probe = ray.remote(num_cpus=1, max_retries=RAY_TASK_RETRIES)(_probe)
-        probed = ray.get([probe.remote(str(i.path), i.title, limits) for i in items])
+        probed = _probe_all(items, limits, window=max(1, int(available)))
         report.probe_s = time.perf_counter() - phase
         sources: dict[str, ShardSource] = {}
         first_of: dict[str, int] = {}
@@ -268,24 +278,12 @@ def ingest_batch(
             compute_times[sha] = (seconds, attempts)
 
         if todo:
-            pool_options = replace(
-                options,
-                threads=threads,
-                transcribe=replace(options.transcribe, threads=threads),
-            )
-            failures, restarts = _run_pool(
-                todo,
-                pool_options=pool_options,
-                shards=shards,
-                actors=min(actors, len(todo)),
-                threads=threads,
-                max_attempts=max_attempts,
-                on_success=computed_one,
-            )
+            failures, restarts = pool.run(todo, max_attempts=max_attempts, on_success=computed_one)
             report.worker_restarts = restarts
             for sha, (result, attempts) in failures.items():
                 index = first_of[sha]
                 finish(index, _failed(items[index], result, attempts=attempts, sha256=sha))
+        pool.close()
         report.compute_s = time.perf_counter() - phase
 
     # 4. The one writer merges every shard of this batch, then updates indexes once.
@@ -327,64 +325,93 @@ def _failed(
     )
 
 
-def _run_pool(
-    todo: list[ShardSource],
-    *,
-    pool_options: ComputeOptions,
-    shards: Path,
-    actors: int,
-    threads: int,
-    max_attempts: int,
-    on_success: Callable[[str, float, int], object],
-) -> tuple[dict[str, tuple[dict[str, Any], int]], int]:
-    """Feeds the actors one video at a time until every video succeeded or failed for good.
-    Returns (failures by sha256 with their attempts, actors replaced)."""
+def _probe_all(
+    items: Sequence[BatchItem], limits: LimitsSettings, *, window: int
+) -> list[dict[str, Any]]:
     import ray
-    from ray.exceptions import ActorDiedError, ActorUnavailableError, RayError
 
-    worker_class = ray.remote(
-        num_cpus=threads, max_restarts=ACTOR_RESTARTS, max_task_retries=RAY_TASK_RETRIES
-    )(IngestWorker)
-
-    def new_actor() -> Any:
-        return worker_class.remote(pool_options, str(shards))
-
-    idle = [new_actor() for _ in range(actors)]
-    waiting = deque(todo)
-    running: dict[Any, tuple[Any, ShardSource]] = {}
-    attempts: dict[str, int] = {}
-    failures: dict[str, tuple[dict[str, Any], int]] = {}
-    replaced = 0
+    probe = ray.remote(num_cpus=0, max_retries=RAY_TASK_RETRIES)(_probe)
+    results: dict[int, dict[str, Any]] = {}
+    waiting = deque(enumerate(items))
+    running: dict[Any, int] = {}
     while waiting or running:
-        while idle and waiting:
-            actor, source = idle.pop(), waiting.popleft()
-            attempts[source.sha256] = attempts.get(source.sha256, 0) + 1
-            running[actor.process.remote(source.to_json())] = (actor, source)
+        while waiting and len(running) < window:
+            n, item = waiting.popleft()
+            running[probe.remote(str(item.path), item.title, limits)] = n
         ready, _ = ray.wait(list(running), num_returns=1)
-        actor, source = running.pop(ready[0])
-        try:
-            result = ray.get(ready[0])
-        except (ActorDiedError, ActorUnavailableError) as exc:
-            log.warning("batch.worker_lost", sha256=source.sha256, reason=str(exc)[:300])
-            actor, replaced = new_actor(), replaced + 1
-            result = {"ok": False, "code": "processing.crashed", "message": "a worker died"}
-        except RayError as exc:  # our code raised something unexpected
-            log.error("batch.task_failed", sha256=source.sha256, reason=str(exc)[:2000])
-            cause = exc.cause if hasattr(exc, "cause") else exc
-            message = f"{type(cause).__name__}: {cause}"[:500]
-            result = {"ok": False, "code": "processing.failed", "message": message}
-        idle.append(actor)
-        tries = attempts[source.sha256]
-        if result["ok"]:
-            on_success(source.sha256, float(result["compute_s"]), tries)
-        elif _final(str(result["code"])) or tries >= max_attempts:
-            failures[source.sha256] = (result, tries)
-        else:
-            log.info("batch.retry", sha256=source.sha256, attempt=tries, code=result["code"])
-            waiting.append(source)
-    for actor in idle:
-        ray.kill(actor)
-    return failures, replaced
+        results[running.pop(ready[0])] = ray.get(ready[0])
+    return [results[n] for n in range(len(items))]
+
+
+class ActorPool:
+    """``IngestWorker`` actors, each with ``threads`` CPUs, fed one video at a time."""
+
+    def __init__(self, options: ComputeOptions, shards: Path, *, actors: int, threads: int):
+        import ray
+
+        self._class = ray.remote(
+            num_cpus=threads, max_restarts=ACTOR_RESTARTS, max_task_retries=RAY_TASK_RETRIES
+        )(IngestWorker)
+        self._args = (options, str(shards))
+        self.idle = [self._start() for _ in range(actors)]
+
+    def _start(self) -> Any:
+        actor: Any = self._class.remote(*self._args)
+        actor.warm_up.remote()  # models load now, not when the first video arrives
+        return actor
+
+    def run(
+        self,
+        todo: list[ShardSource],
+        *,
+        max_attempts: int,
+        on_success: Callable[[str, float, int], object],
+    ) -> tuple[dict[str, tuple[dict[str, Any], int]], int]:
+        """Until every video succeeded or failed for good. Returns (failures by sha256 with
+        their attempts, actors replaced)."""
+        import ray
+        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayError
+
+        waiting = deque(todo)
+        running: dict[Any, tuple[Any, ShardSource]] = {}
+        attempts: dict[str, int] = {}
+        failures: dict[str, tuple[dict[str, Any], int]] = {}
+        replaced = 0
+        while waiting or running:
+            while self.idle and waiting:
+                actor, source = self.idle.pop(), waiting.popleft()
+                attempts[source.sha256] = attempts.get(source.sha256, 0) + 1
+                running[actor.process.remote(source.to_json())] = (actor, source)
+            ready, _ = ray.wait(list(running), num_returns=1)
+            actor, source = running.pop(ready[0])
+            try:
+                result = ray.get(ready[0])
+            except (ActorDiedError, ActorUnavailableError) as exc:
+                log.warning("batch.worker_lost", sha256=source.sha256, reason=str(exc)[:300])
+                actor, replaced = self._start(), replaced + 1
+                result = {"ok": False, "code": "processing.crashed", "message": "a worker died"}
+            except RayError as exc:  # our code raised something unexpected
+                log.error("batch.task_failed", sha256=source.sha256, reason=str(exc)[:2000])
+                cause = exc.cause if hasattr(exc, "cause") else exc
+                message = f"{type(cause).__name__}: {cause}"[:500]
+                result = {"ok": False, "code": "processing.failed", "message": message}
+            self.idle.append(actor)
+            tries = attempts[source.sha256]
+            if result["ok"]:
+                on_success(source.sha256, float(result["compute_s"]), tries)
+            elif _final(str(result["code"])) or tries >= max_attempts:
+                failures[source.sha256] = (result, tries)
+            else:
+                log.info("batch.retry", sha256=source.sha256, attempt=tries, code=result["code"])
+                waiting.append(source)
+        return failures, replaced
+
+    def close(self) -> None:
+        import ray
+
+        for actor in self.idle:
+            ray.kill(actor)
+        self.idle = []
 
 
 # -- clips -------------------------------------------------------------------------------------

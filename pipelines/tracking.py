@@ -40,6 +40,26 @@ def _artifact_root(uri: str) -> str | None:
     return None
 
 
+def prepare_store(uri: str, kind: str) -> tuple[Any, str]:
+    """Opens (creating, the first time) the store and the kind's experiment: (client, id).
+    Creating a SQLite store takes seconds of migrations, so a batch starts this in a thread
+    while Ray works."""
+    from mlflow.tracking import MlflowClient
+
+    # MLflow's store migrations log at INFO (alembic, mlflow.store); a CLI user needs none.
+    for noisy in ("alembic", "mlflow"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name(EXPERIMENTS[kind])
+    if experiment is not None:
+        return client, str(experiment.experiment_id)
+    return client, str(
+        client.create_experiment(EXPERIMENTS[kind], artifact_location=_artifact_root(uri))
+    )
+
+
 def log_run(
     kind: str,
     *,
@@ -52,20 +72,7 @@ def log_run(
     tags: dict[str, str] | None = None,
 ) -> str:
     """Logs one finished run to experiment ``vidscope-<kind>``; returns its run id."""
-    from mlflow.tracking import MlflowClient
-
-    # MLflow's store migrations log at INFO (alembic, mlflow.store); a CLI user needs none.
-    for noisy in ("alembic", "mlflow"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if uri.startswith("sqlite:///"):
-        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    client = MlflowClient(tracking_uri=uri)
-    experiment = client.get_experiment_by_name(EXPERIMENTS[kind])
-    experiment_id = (
-        experiment.experiment_id
-        if experiment is not None
-        else client.create_experiment(EXPERIMENTS[kind], artifact_location=_artifact_root(uri))
-    )
+    client, experiment_id = prepare_store(uri, kind)
     run = client.create_run(experiment_id, run_name=name, tags={"kind": kind, **(tags or {})})
     run_id: str = run.info.run_id
     try:
