@@ -597,7 +597,7 @@ def batch_ingest(
     workers: Annotated[
         int,
         typer.Option(
-            help="Transcription workers (Ray actors); 0: one per 2 CPUs",
+            help="Transcription workers (Ray actors); 0: one per CPU",
             min=0,
             envvar="VIDSCOPE_BATCH_WORKERS",
         ),

@@ -233,7 +233,7 @@ class Settings(BaseSettings):
     ray_address: str | None = Field(
         None, description="Ray cluster for 'vidscope batch' (auto, ray://HOST:10001); none: local"
     )
-    batch_workers: int = Field(0, ge=0, le=1024, description="Ray actors; 0: one per 2 CPUs")
+    batch_workers: int = Field(0, ge=0, le=1024, description="Ray actors; 0: one per CPU")
     mlflow_uri: str | None = Field(
         None, description="MLflow tracking store; default sqlite:///<home>/mlflow.db"
     )

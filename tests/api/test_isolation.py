@@ -21,6 +21,7 @@ def routes(world: World) -> list[tuple[str, str, dict[str, object] | None]]:
         ("GET", f"/api/v1/clips/{c}", None),
         ("GET", f"/api/v1/clips/{c}/file", None),
         ("GET", f"/api/v1/jobs/{j}", None),
+        ("POST", f"/api/v1/jobs/{j}/retry", None),
         ("DELETE", f"/api/v1/videos/{v}", None),
     ]
 

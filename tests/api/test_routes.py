@@ -300,3 +300,15 @@ def test_paging_past_the_end_of_numbers_is_a_request_error(
         response = client.get(route, params={"offset": 2**63}, headers=world.alice.headers)
         assert response.status_code == 422, response.text  # found by schemathesis: was a 500
         assert response.json()["error"]["code"] == "request.invalid"
+
+
+@pytest.mark.slow
+def test_batch_routes_are_for_the_local_administrator_only(
+    client: TestClient, world: World
+) -> None:
+    body = {"user": "alice", "sha256s": ["0" * 64]}
+    answer = client.post("/api/v1/admin/batches/check", json=body, headers=world.alice.headers)
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "auth.forbidden"
+    bad = {"user": "alice", "batch_id": "../../etc", "sha256s": ["../x"]}
+    answer = client.post("/api/v1/admin/batches/merge", json=bad, headers=world.alice.headers)
+    assert answer.status_code in (403, 422)  # never a path outside the shard folder

@@ -171,7 +171,8 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
 
 
 def test_workers_never_take_more_cpus_than_ray_has() -> None:
-    assert plan_workers(2, 0) == (1, 2)
+    assert plan_workers(2, 0) == (2, 1)
+    assert plan_workers(2, 1) == (1, 2)
     assert plan_workers(2, 2) == (2, 1)
     assert plan_workers(8, 3) == (3, 2)
     with pytest.raises(VidscopeError) as error:
