@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.api.conftest import PASSWORD
-from tests.api.test_server_process import Server, environment, free_port
+from tests.api.test_server_process import LONG_TALK, Server, environment, free_port
 from tests.conftest import TALK
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,8 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
 ) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    for video in sorted((ROOT / "data" / "samples").glob("*.mp4")) + [TALK]:
+    # The two-minute talk keeps the batch busy while the dashboard is tried.
+    for video in sorted((ROOT / "data" / "samples").glob("*.mp4")) + [TALK, LONG_TALK]:
         shutil.copy(video, inbox / video.name)
     (inbox / "broken.mp4").write_bytes(b"\0" * 4096)
     batch = subprocess.Popen(
@@ -109,7 +110,7 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         # While the batch runs: the dashboard answers, signed in, on every page.
         app = signed_in(server, monkeypatch)
         assert batch.poll() is None, "the batch ended before the dashboard was tried"
-        assert int(metric(app, "Videos")) <= 3
+        assert int(metric(app, "Videos")) <= 4
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -125,14 +126,14 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         assert page.status_code == 200 and "<noscript>" in page.text
 
         out, err = batch.communicate(timeout=600)
-        assert batch.returncode == 1, err  # broken.mp4 fails; the other three go in
-        assert '"indexed": 3' in out and "broken.mp4" in err
+        assert batch.returncode == 1, err  # broken.mp4 fails; the other four go in
+        assert '"indexed": 4' in out and "broken.mp4" in err
 
         # After: the same pages show what the batch merged through the server.
         app.run()
         assert not app.exception
-        assert metric(app, "Videos") == "3"
-        assert metric(app, "Succeeded") == "3"  # the batch's ingest jobs, as the API lists them
+        assert metric(app, "Videos") == "4"
+        assert metric(app, "Succeeded") == "4"  # the batch's ingest jobs, as the API lists them
         assert any("Batch runs" in h.value for h in app.subheader)  # the MLflow trend
         app.text_input(key="query").input("solar panels on the warehouse roof").run()
         assert not app.exception
