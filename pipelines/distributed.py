@@ -158,8 +158,8 @@ def _cpus() -> float:
 
 def plan_workers(cpus: float, workers: int) -> tuple[int, int]:
     """(actors, threads per actor) for ``workers`` requested, so that actors × threads ≤ CPUs.
-    The default, one single-threaded actor per CPU, measured 10 % faster than one actor on
-    both cores here (docs/benchmarks.md): Whisper's threads do not scale perfectly."""
+    The default, one single-threaded actor per CPU, took 13 % less wall time than one actor
+    on both cores here (docs/benchmarks.md): Whisper's threads do not scale perfectly."""
     total = max(1, int(cpus))
     if workers > total:
         raise VidscopeError(

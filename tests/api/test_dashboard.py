@@ -4,7 +4,9 @@ merging through it, Streamlit's AppTest driving every page against the live API,
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -86,25 +88,12 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         text=True,
     )
     port = free_port()
-    streamlit = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(DASHBOARD),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        env={**environment(server.home), "VIDSCOPE_API_URL": server.url},
+    streamlit = subprocess.Popen(  # `vidscope dashboard` runs `streamlit run` on 127.0.0.1
+        [sys.executable, "-m", "app.cli", "dashboard", "--port", str(port)],
+        env=environment(server.home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so streamlit goes with it
     )
     try:
         # While the batch runs: the dashboard answers, signed in, on every page.
@@ -141,10 +130,11 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         assert app.get("video"), "the hit's video is not shown"
         assert streamlit.poll() is None
     finally:
-        for process in (batch, streamlit):
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        if batch.poll() is None:
+            batch.kill()
+        os.killpg(streamlit.pid, signal.SIGKILL)
+        batch.wait()
+        streamlit.wait()
 
 
 def test_a_failed_clip_can_be_retried_from_the_jobs_page(

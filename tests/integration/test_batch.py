@@ -274,3 +274,9 @@ def test_shard_round_trip_keeps_every_field(tmp_path: Path) -> None:
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     with pytest.raises(ValueError):  # pyarrow's ArrowInvalid is one; the merge catches it
         read_shard(tmp_path / "bad.parquet")
+
+
+def test_the_dashboard_needs_a_server_and_says_so(tmp_path: Path) -> None:
+    run = cli(tmp_path / "library", "dashboard")
+    assert run.returncode == 1
+    assert "server.not_running" in run.stderr and "vidscope serve" in run.stderr
