@@ -11,9 +11,10 @@ Failures: a worker process that dies is restarted by Ray and its task retried by
 ``max_attempts`` unless it is the media's fault (``media.*``), which no retry fixes.
 
 Security: nothing from outside the cluster is unpickled — tasks get paths and plain values,
-and results come back as Parquet files and JSON-able dicts. A local Ray listens on
-127.0.0.1 only, without its dashboard; token authentication stays on (Ray's default) unless
-``RAY_AUTH_MODE=disabled`` is set, which only the tests do."""
+and results come back as Parquet files and JSON-able dicts. A local Ray starts without its
+dashboard. Ray 2.60 cannot bind its gRPC ports to loopback (it turns 127.0.0.1 into the
+machine's address), so what guards them is token authentication, which stays on (Ray's
+default) unless ``RAY_AUTH_MODE=disabled`` is set — only the tests do."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def new_batch_id() -> str:
 @contextmanager
 def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[float]:
     """Connects to the cluster at ``address`` ("auto", "ray://host:10001"), or starts a
-    local Ray on 127.0.0.1 with ``cpus`` CPUs (default: all); yields the CPUs available."""
+    local Ray (no dashboard, token authentication on) with ``cpus`` CPUs (default: all);
+    yields the CPUs available."""
     import ray
 
     if ray.is_initialized():  # a notebook or test that started Ray itself
@@ -129,7 +131,6 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
             ray.init(
                 num_cpus=cpus or os.cpu_count() or 1,
                 include_dashboard=False,
-                _node_ip_address="127.0.0.1",
                 runtime_env=runtime_env,
                 log_to_driver=False,
                 # Ray's INFO/WARNING lines (its start, the token notice we document) would

@@ -12,8 +12,9 @@ import pytest
 from pipelines.config import Settings, load_settings
 from pipelines.library import Library
 
-# Ray's token authentication is on by default and stays on everywhere else (docs/scaling.md);
-# the tests' local Ray, on 127.0.0.1 and gone when they end, runs without it.
+# Ray's token authentication is on by default and stays on everywhere else (README, "Running
+# on a cluster"); the tests' throwaway local Ray runs without it, except in the test that
+# checks a stranger is refused.
 os.environ["RAY_AUTH_MODE"] = "disabled"
 
 DATA = Path(__file__).parent / "data"

@@ -280,3 +280,115 @@ def test_the_dashboard_needs_a_server_and_says_so(tmp_path: Path) -> None:
     run = cli(tmp_path / "library", "dashboard")
     assert run.returncode == 1
     assert "server.not_running" in run.stderr and "vidscope serve" in run.stderr
+
+
+HOLD_RAY = """
+import sys
+import ray
+from ray._private.authentication.authentication_utils import is_token_auth_enabled
+from pipelines.distributed import ray_session
+with ray_session(None, cpus=1):
+    print(ray.get_runtime_context().gcs_address, is_token_auth_enabled(), flush=True)
+    sys.stdin.readline()
+"""
+INTRUDE = """
+import sys
+import ray
+try:
+    ray.init(address=sys.argv[1], log_to_driver=False)
+except Exception as exc:
+    print("refused:", type(exc).__name__, exc)
+    sys.exit(3)
+print("connected")
+"""
+
+
+def test_a_local_ray_keeps_token_authentication_on_and_refuses_strangers(
+    tmp_path: Path,
+) -> None:
+    """Outside the tests RAY_AUTH_MODE is unset: the batch's local Ray then requires Ray's
+    token, and a process without it cannot join (Ray's ports are open on the machine's
+    address, so this is what guards them)."""
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    (tmp_path / "home-a").mkdir()
+    (tmp_path / "home-b").mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_RAY],
+        env={**env, "HOME": str(tmp_path / "home-a")},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        address, token_auth = holder.stdout.readline().split()
+        assert token_auth == "True"
+        assert (tmp_path / "home-a" / ".ray" / "auth_token").exists()
+        stranger = subprocess.run(
+            [sys.executable, "-c", INTRUDE, address],
+            env={**env, "HOME": str(tmp_path / "home-b")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert stranger.returncode == 3, stranger.stdout + stranger.stderr[-2000:]
+        assert "InvalidAuthToken" in stranger.stderr, stranger.stderr[-2000:]
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.wait(60) == 0
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
+def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -> None:
+    import socket
+
+    import httpx
+
+    from pipelines.tracking import recent_runs
+
+    home = tmp_path / "library"
+    run = cli(home, "eval", "--quick", "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    metrics = result["metrics"]
+    assert metrics["queries"] >= 8 and 0 <= metrics["wer"] < 0.3
+    assert metrics["recall_at_5"] >= metrics["recall_at_1"] > 0.5 and 0 < metrics["mrr"] <= 1
+    [logged] = recent_runs(make_settings(home).tracking_uri, "eval")
+    assert logged["run_id"] == result["run_id"]
+    assert logged["metric.wer"] == pytest.approx(metrics["wer"])
+    assert logged["param.whisper_model"] and logged["param.ocr"] == "off"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "VIDSCOPE_HOME": str(home)}
+    ui = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "mlflow-ui", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                found = httpx.post(
+                    f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/experiments/search",
+                    json={"max_results": 10},
+                    timeout=5,
+                )
+                if found.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "vidscope mlflow-ui did not answer"
+            time.sleep(0.5)
+        names = {e["name"] for e in found.json()["experiments"]}
+        assert "vidscope-eval" in names
+    finally:
+        os.killpg(ui.pid, signal.SIGKILL)
+        ui.wait()
