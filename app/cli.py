@@ -580,7 +580,8 @@ LocalCpus = Annotated[
 def _outcome_line(outcome: Any) -> str:
     name = _plain(outcome.path)
     if outcome.status == "indexed":
-        return f"[green]✓[/] {name}: indexed as {outcome.video_id} ({outcome.chunks} passages)"
+        passages = f"{outcome.chunks} passage{'s' if outcome.chunks != 1 else ''}"
+        return f"[green]✓[/] {name}: indexed as {outcome.video_id} ({passages})"
     if outcome.status in ("already_indexed", "duplicate"):
         reason = outcome.message or f"already indexed as {outcome.video_id or outcome.sha256[:12]}"
         return f"[yellow]=[/] {name}: {_plain(reason)}"
@@ -591,7 +592,10 @@ def _outcome_line(outcome: Any) -> str:
 @batch_app.command("ingest")
 def batch_ingest(
     source: Annotated[
-        Path, typer.Argument(help="A folder of videos, or a CSV manifest with a 'path' column")
+        Path,
+        typer.Argument(
+            help="A folder of videos, or a CSV manifest with a 'path' column", metavar="DIR|CSV"
+        ),
     ],
     ray_address: RayAddress = None,
     workers: Annotated[
@@ -706,7 +710,10 @@ def batch_ingest(
 def batch_clips(
     manifest: Annotated[
         Path,
-        typer.Argument(help="CSV with columns video_id, start, end, output (seconds; .mp4 ...)"),
+        typer.Argument(
+            help="CSV with columns video_id, start, end, output (seconds; .mp4 ...)",
+            metavar="CSV",
+        ),
     ],
     ray_address: RayAddress = None,
     cpus: LocalCpus = None,
@@ -875,6 +882,8 @@ def dashboard(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "viewer",  # no "Deploy" button: this dashboard is not for Streamlit's cloud
     ]
     raise typer.Exit(subprocess.call(command, env=env))
 

@@ -82,10 +82,12 @@ def all_videos() -> list[dict[str, Any]]:
 def library_page() -> None:
     videos = all_videos()
     ready = [v for v in videos if v["status"] == "ready"]
-    hours = sum(v["duration"] for v in ready) / 3600
+    seconds = sum(v["duration"] for v in ready)
     left, middle, right = st.columns(3)
     left.metric("Videos", len(videos))
-    middle.metric("Hours indexed", f"{hours:.2f}")
+    middle.metric(
+        "Indexed", f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.1f} min"
+    )
     right.metric("Passages", sum(v.get("passages", 0) for v in ready))
     if not videos:
         st.info("No videos yet: upload some in the web app, or run 'vidscope batch ingest'.")
@@ -94,10 +96,11 @@ def library_page() -> None:
     by_language = Counter(v.get("language") or "unknown" for v in ready)
     charts = st.columns(2)
     charts[0].subheader("By status")
-    charts[0].bar_chart(pd.Series(by_status, name="videos"))
+    charts[0].bar_chart(pd.Series(by_status, name="videos"), height=220)
     charts[1].subheader("By language")
-    charts[1].bar_chart(pd.Series(by_language, name="videos"))
+    charts[1].bar_chart(pd.Series(by_language, name="videos"), height=220)
     table = pd.DataFrame(videos)[["title", "status", "duration", "language", "created_at"]]
+    table["duration"] = table["duration"].map(lambda s: f"{int(s) // 60}:{int(s) % 60:02d}")
     st.dataframe(table, hide_index=True)
 
 
@@ -131,42 +134,63 @@ def jobs_page() -> None:
                     st.error(str(exc))
 
 
+TRENDS = (
+    (
+        "eval",
+        "Evaluations",
+        {"wer": "WER", "recall_at_1": "recall@1", "recall_at_5": "recall@5", "mrr": "MRR"},
+    ),
+    (
+        "batch",
+        "Batch runs",
+        {
+            "audio_hours": "audio hours",
+            "real_time_factor": "real-time factor",
+            "failures": "failures",
+        },
+    ),
+    (
+        "bench",
+        "Benchmarks",
+        {
+            "scale_ray1_overhead": "Ray overhead (1 worker)",
+            "ingest_speedup_10min": "ingest speed-up vs baseline",
+            "search_p50_ms_10000": "search p50 ms (10k passages)",
+        },
+    ),
+)
+
+
 def trends_page() -> None:
     uri = load_settings().tracking_uri
     st.caption(f"MLflow store: {uri} (open it with 'vidscope mlflow-ui')")
     shown = False
-    for kind, title, metrics in (
-        (
-            "eval",
-            "Evaluations",
-            ["metric.wer", "metric.recall_at_1", "metric.recall_at_5", "metric.mrr"],
-        ),
-        (
-            "batch",
-            "Batch runs",
-            ["metric.audio_hours", "metric.real_time_factor", "metric.failures"],
-        ),
-        (
-            "bench",
-            "Benchmarks",
-            [
-                "metric.scale_ray1_overhead",
-                "metric.ingest_speedup_10min",
-                "metric.search_p50_ms_10000",
-            ],
-        ),
-    ):
+    for kind, title, names in TRENDS:
         runs = recent_runs(uri, kind)
-        if not runs:
+        frame = pd.DataFrame(runs)
+        columns = {f"metric.{k}": label for k, label in names.items()}
+        present = [c for c in columns if not frame.empty and c in frame.columns]
+        if not present:
             continue
         shown = True
         st.subheader(title)
-        frame = pd.DataFrame(runs)
         frame["started"] = pd.to_datetime(frame["start_time"], unit="ms")
-        present = [m for m in metrics if m in frame.columns]
-        if present:
-            st.line_chart(frame.set_index("started")[present].sort_index())
-        st.dataframe(frame[["name", "started", *present]], hide_index=True)
+        frame = frame.sort_values("started").rename(columns=columns)
+        labels = [columns[c] for c in present]
+        latest = frame.dropna(subset=labels, how="all").tail(2)
+        tiles = st.columns(len(labels))
+        for tile, label in zip(tiles, labels, strict=True):
+            values = latest[label].dropna().tolist()
+            delta = values[-1] - values[-2] if len(values) == 2 else None
+            tile.metric(
+                label,
+                f"{values[-1]:.3g}" if values else "—",
+                None if delta is None else f"{delta:+.3g}",
+                delta_color="off",
+            )
+        if len(frame) > 1:  # a trend needs two points
+            st.line_chart(frame.set_index("started")[labels], height=240)
+        st.dataframe(frame[["name", "started", *labels]].iloc[::-1], hide_index=True)
     if not shown:
         st.info("No runs yet: 'vidscope eval', 'vidscope batch ingest' and 'make bench' log them.")
 
@@ -182,14 +206,15 @@ def search_page() -> None:
     labels = [f"{h['title']} · {int(h['start']) // 60}:{int(h['start']) % 60:02d}" for h in hits]
     choice = st.radio("Hits", range(len(hits)), format_func=lambda n: labels[n])
     hit = hits[choice if choice is not None else 0]
-    st.write(hit["text"])
+    player, text = st.columns([3, 2])
+    text.write(hit["text"])
     media = httpx.get(
         f"{API_URL}/api/v1/videos/{hit['video_id']}/media",
         headers={"Authorization": f"Bearer {st.session_state['token']}"},
         timeout=60,
     )
     if media.is_success:
-        st.video(media.content, start_time=int(hit["start"]))
+        player.video(media.content, start_time=int(hit["start"]))
 
 
 def main() -> None:
@@ -202,6 +227,7 @@ def main() -> None:
     if st.sidebar.button("Sign out"):
         st.session_state.clear()
         st.rerun()
+    st.title("Vidscope")
     pages = st.tabs(["Library", "Jobs", "Quality", "Search"])
     for tab, page in zip(pages, (library_page, jobs_page, trends_page, search_page), strict=True):
         with tab:
