@@ -1,10 +1,10 @@
-"""Batch work on Ray: probe tasks, then a pool of actors that transcribe and embed (each
+"""Batch work on Ray: probe tasks feed a pool of actors that transcribe and embed (each
 loads its models once) and write one Parquet shard per video; the one writer merges them.
 
 Sizing: an actor takes ``threads`` CPUs and runs its models on that many threads, so
 actors × threads never exceeds the CPUs Ray was given. Probe tasks reserve no CPU, so a pool
-that takes every CPU can never starve the tasks it waits on; they run while the actors load
-their models.
+that takes every CPU can never starve the tasks it waits on; a file goes to the pool as soon
+as its probe says it is new, so probing overlaps model loading and transcription.
 
 Failures: a worker process that dies is restarted by Ray and its task retried by Ray
 (``max_restarts``/``max_task_retries``); an error raised by our code is retried here up to
@@ -242,65 +242,87 @@ def ingest_batch(
         report_progress(outcome, len(done), len(items))
 
     with ray_session(address, cpus=cpus) as available:
+        import ray
+
         actors, threads = plan_workers(available, workers)
         report = BatchReport(batch_id, actors, threads, available)
         report.ray_start_s = time.perf_counter() - started
-
-        # The actors start now and load their models while the files are probed.
         pool_options = replace(
             options, threads=threads, transcribe=replace(options.transcribe, threads=threads)
         )
-        pool = ActorPool(pool_options, shards, actors=min(actors, len(items)), threads=threads)
-
-        # 1. Probe and hash every file as tasks. They reserve no CPU (they mostly wait on the
-        #    disk), so they run beside the starting actors and can never wait on a pool that
-        #    holds every CPU; at most one per CPU is in flight.
-        phase = time.perf_counter()
-        probed = _probe_all(items, limits, window=max(1, int(available)))
-        report.probe_s = time.perf_counter() - phase
-        sources: dict[str, ShardSource] = {}
+        # The actors start now and load their models while the first files are probed.
+        pool = ActorPool(
+            pool_options,
+            shards,
+            actors=min(actors, len(items)),
+            threads=threads,
+            max_attempts=max_attempts,
+        )
+        # Probe tasks reserve no CPU (they mostly wait on the disk), so they run beside a pool
+        # that holds every CPU and can never starve behind it; one per CPU is in flight.
+        probe = ray.remote(num_cpus=0, max_retries=RAY_TASK_RETRIES)(_probe)
+        window = max(1, int(available))
+        to_probe = deque(enumerate(items))
+        probing: dict[Any, int] = {}
         first_of: dict[str, int] = {}
-        for index, (item, result) in enumerate(zip(items, probed, strict=True)):
-            if not result["ok"]:
-                finish(index, _failed(item, result, attempts=1))
-                continue
-            source = ShardSource.from_json(result["source"])
-            if source.sha256 in first_of:
-                original = items[first_of[source.sha256]].path
-                duplicate = ItemOutcome(str(item.path), item.title, "duplicate")
-                duplicate.sha256, duplicate.message = source.sha256, f"same file as {original}"
-                finish(index, duplicate)
-                continue
-            first_of[source.sha256] = index
-            sources[source.sha256] = source
-
-        # 2. What the owner has already, and what a killed run already computed.
-        known = writer.ready_sha256s(list(sources))
-        for sha in known:
-            index = first_of.pop(sha)
-            item = items[index]
-            finish(index, ItemOutcome(str(item.path), item.title, "already_indexed", sha256=sha))
-        todo = [sources[sha] for sha in first_of if not shard_path(shards, sha).exists()]
-        computed = [sha for sha in first_of if shard_path(shards, sha).exists()]
-
-        # 3. Transcribe and embed in the actor pool.
-        phase = time.perf_counter()
+        computed: list[str] = []
         compute_times: dict[str, tuple[float, int]] = {}
 
-        def computed_one(sha: str, seconds: float, attempts: int) -> None:
-            computed.append(sha)
-            compute_times[sha] = (seconds, attempts)
+        def probed(index: int, result: dict[str, Any]) -> None:
+            """Sorts a probed file: failed, a duplicate, already indexed, computed by a run
+            that was killed before its merge, or work for the pool."""
+            item = items[index]
+            if not result["ok"]:
+                finish(index, _failed(item, result, attempts=1))
+                return
+            source = ShardSource.from_json(result["source"])
+            sha = source.sha256
+            if sha in first_of:
+                duplicate = ItemOutcome(str(item.path), item.title, "duplicate", sha256=sha)
+                duplicate.message = f"same file as {items[first_of[sha]].path}"
+                finish(index, duplicate)
+                return
+            first_of[sha] = index
+            if writer.ready_sha256s([sha]):
+                finish(
+                    index, ItemOutcome(str(item.path), item.title, "already_indexed", sha256=sha)
+                )
+            elif shard_path(shards, sha).exists():
+                computed.append(sha)
+            else:
+                pool.enqueue(source)
 
-        if todo:
-            failures, restarts = pool.run(todo, max_attempts=max_attempts, on_success=computed_one)
-            report.worker_restarts = restarts
-            for sha, (result, attempts) in failures.items():
-                index = first_of[sha]
-                finish(index, _failed(items[index], result, attempts=attempts, sha256=sha))
+        # Probing, checking and computing overlap: a file goes to the pool as soon as it is
+        # known to be new, so no phase waits for the slowest file of the one before.
+        phase = time.perf_counter()
+        while to_probe or probing or pool.busy():
+            while to_probe and len(probing) < window:
+                index, item = to_probe.popleft()
+                probing[probe.remote(str(item.path), item.title, limits)] = index
+            pool.dispatch()
+            [ready], _ = ray.wait([*probing, *pool.running], num_returns=1)
+            if ready in probing:
+                probed(probing.pop(ready), ray.get(ready))
+                if not to_probe and not probing:
+                    report.probe_s = time.perf_counter() - phase
+                continue
+            finished = pool.collect(ready)
+            if finished is None:  # queued again for another attempt
+                continue
+            source, result, attempts = finished
+            if result["ok"]:
+                computed.append(source.sha256)
+                compute_times[source.sha256] = (float(result["compute_s"]), attempts)
+            else:
+                index = first_of[source.sha256]
+                finish(
+                    index, _failed(items[index], result, attempts=attempts, sha256=source.sha256)
+                )
         pool.close()
+        report.worker_restarts = pool.replaced
         report.compute_s = time.perf_counter() - phase
 
-    # 4. The one writer merges every shard of this batch, then updates indexes once.
+    # The one writer merges every shard of this batch, then updates indexes once.
     phase = time.perf_counter()
     merged = writer.merge_shards(computed, batch_id=batch_id) if computed else MergeReport()
     report.merge_s = time.perf_counter() - phase
@@ -339,84 +361,72 @@ def _failed(
     )
 
 
-def _probe_all(
-    items: Sequence[BatchItem], limits: LimitsSettings, *, window: int
-) -> list[dict[str, Any]]:
-    import ray
-
-    probe = ray.remote(num_cpus=0, max_retries=RAY_TASK_RETRIES)(_probe)
-    results: dict[int, dict[str, Any]] = {}
-    waiting = deque(enumerate(items))
-    running: dict[Any, int] = {}
-    while waiting or running:
-        while waiting and len(running) < window:
-            n, item = waiting.popleft()
-            running[probe.remote(str(item.path), item.title, limits)] = n
-        ready, _ = ray.wait(list(running), num_returns=1)
-        results[running.pop(ready[0])] = ray.get(ready[0])
-    return [results[n] for n in range(len(items))]
-
-
 class ActorPool:
-    """``IngestWorker`` actors, each with ``threads`` CPUs, fed one video at a time."""
+    """``IngestWorker`` actors, each with ``threads`` CPUs, fed one video at a time; a video
+    whose worker died or raised is queued again until ``max_attempts``."""
 
-    def __init__(self, options: ComputeOptions, shards: Path, *, actors: int, threads: int):
+    def __init__(
+        self,
+        options: ComputeOptions,
+        shards: Path,
+        *,
+        actors: int,
+        threads: int,
+        max_attempts: int,
+    ) -> None:
         import ray
 
         self._class = ray.remote(
             num_cpus=threads, max_restarts=ACTOR_RESTARTS, max_task_retries=RAY_TASK_RETRIES
         )(IngestWorker)
         self._args = (options, str(shards))
+        self.max_attempts = max_attempts
         self.idle = [self._start() for _ in range(actors)]
+        self.waiting: deque[ShardSource] = deque()
+        self.running: dict[Any, tuple[Any, ShardSource]] = {}
+        self.attempts: dict[str, int] = {}
+        self.replaced = 0
 
     def _start(self) -> Any:
         return self._class.remote(*self._args)
 
-    def run(
-        self,
-        todo: list[ShardSource],
-        *,
-        max_attempts: int,
-        on_success: Callable[[str, float, int], object],
-    ) -> tuple[dict[str, tuple[dict[str, Any], int]], int]:
-        """Until every video succeeded or failed for good. Returns (failures by sha256 with
-        their attempts, actors replaced)."""
+    def enqueue(self, source: ShardSource) -> None:
+        self.waiting.append(source)
+
+    def busy(self) -> bool:
+        return bool(self.waiting or self.running)
+
+    def dispatch(self) -> None:
+        while self.idle and self.waiting:
+            actor, source = self.idle.pop(), self.waiting.popleft()
+            self.attempts[source.sha256] = self.attempts.get(source.sha256, 0) + 1
+            self.running[actor.process.remote(source.to_json())] = (actor, source)
+
+    def collect(self, ref: Any) -> tuple[ShardSource, dict[str, Any], int] | None:
+        """The finished task's (source, result, attempts), or None when it failed in a way
+        that may pass and was queued again."""
         import ray
         from ray.exceptions import ActorDiedError, ActorUnavailableError, RayError
 
-        waiting = deque(todo)
-        running: dict[Any, tuple[Any, ShardSource]] = {}
-        attempts: dict[str, int] = {}
-        failures: dict[str, tuple[dict[str, Any], int]] = {}
-        replaced = 0
-        while waiting or running:
-            while self.idle and waiting:
-                actor, source = self.idle.pop(), waiting.popleft()
-                attempts[source.sha256] = attempts.get(source.sha256, 0) + 1
-                running[actor.process.remote(source.to_json())] = (actor, source)
-            ready, _ = ray.wait(list(running), num_returns=1)
-            actor, source = running.pop(ready[0])
-            try:
-                result = ray.get(ready[0])
-            except (ActorDiedError, ActorUnavailableError) as exc:
-                log.warning("batch.worker_lost", sha256=source.sha256, reason=str(exc)[:300])
-                actor, replaced = self._start(), replaced + 1
-                result = {"ok": False, "code": "processing.crashed", "message": "a worker died"}
-            except RayError as exc:  # our code raised something unexpected
-                log.error("batch.task_failed", sha256=source.sha256, reason=str(exc)[:2000])
-                cause = exc.cause if hasattr(exc, "cause") else exc
-                message = f"{type(cause).__name__}: {cause}"[:500]
-                result = {"ok": False, "code": "processing.failed", "message": message}
-            self.idle.append(actor)
-            tries = attempts[source.sha256]
-            if result["ok"]:
-                on_success(source.sha256, float(result["compute_s"]), tries)
-            elif _final(str(result["code"])) or tries >= max_attempts:
-                failures[source.sha256] = (result, tries)
-            else:
-                log.info("batch.retry", sha256=source.sha256, attempt=tries, code=result["code"])
-                waiting.append(source)
-        return failures, replaced
+        actor, source = self.running.pop(ref)
+        try:
+            result = ray.get(ref)
+        except (ActorDiedError, ActorUnavailableError) as exc:
+            log.warning("batch.worker_lost", sha256=source.sha256, reason=str(exc)[:300])
+            actor, self.replaced = self._start(), self.replaced + 1
+            result = {"ok": False, "code": "processing.crashed", "message": "a worker died"}
+        except RayError as exc:  # our code raised something unexpected
+            log.error("batch.task_failed", sha256=source.sha256, reason=str(exc)[:2000])
+            cause = exc.cause if hasattr(exc, "cause") else exc
+            message = f"{type(cause).__name__}: {cause}"[:500]
+            result = {"ok": False, "code": "processing.failed", "message": message}
+        self.idle.append(actor)
+        tries = self.attempts[source.sha256]
+        if result["ok"] or _final(str(result["code"])) or tries >= self.max_attempts:
+            return source, result, tries
+        log.info("batch.retry", sha256=source.sha256, attempt=tries, code=result["code"])
+        self.waiting.append(source)
+        return None
 
     def close(self) -> None:
         import ray
