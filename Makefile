@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup sysdeps demo tour serve test lint typecheck unit bench fixtures clean-library
+.PHONY: setup sysdeps benchdeps demo tour serve test lint typecheck unit bench fixtures clean-library
 
 setup: $(STAMP)
 
@@ -43,12 +43,20 @@ tour: setup
 
 # Debian packages the test suite runs for real: redis-server (rate limits shared through Redis)
 # and chromium (the browser tests; Playwright's own browser download cannot be reached).
+# espeak-ng speaks the generated talks of the benchmarks and fixtures. Each package's command
+# has the package's name; a missing one is installed as root, or named with the command to run.
 SYSDEPS := redis-server chromium
-sysdeps:
-	@missing=""; for p in $(SYSDEPS); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+BENCHDEPS := espeak-ng
+define apt_install
+	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "error: missing$$missing; run: sudo apt-get install$$missing"; exit 1; fi; fi
+endef
+sysdeps:
+	$(call apt_install,$(SYSDEPS))
+benchdeps:
+	$(call apt_install,$(BENCHDEPS))
 
 # The server on 127.0.0.1:7860 (API docs at /docs) until Ctrl-C.
 serve: setup
@@ -66,12 +74,12 @@ test: lint sysdeps
 	$(BIN)/pytest -q notebooks --nbval --nbval-current-env --nbval-cell-timeout=600 \
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
-bench: setup
+bench: setup benchdeps
 	$(BIN)/python -m evals.bench
 	$(BIN)/python -m evals.scale
 
-# Regenerates tests/data and data/samples; needs espeak-ng (apt-get install espeak-ng).
-fixtures: setup
+# Regenerates tests/data, data/samples and evals/data.
+fixtures: setup benchdeps
 	$(BIN)/python -m evals.fixtures
 
 clean-library:

@@ -1,6 +1,6 @@
 """Generates the committed media: test fixtures (tests/data) and demo samples (data/samples).
 
-Speech is espeak-ng (needed only to regenerate: `apt-get install espeak-ng`), video is FFmpeg's
+Speech is espeak-ng (needed only to regenerate; `make fixtures` installs it), video is FFmpeg's
 testsrc2 pattern (every frame differs, which the frame-accuracy tests rely on), muxed by the
 ffmpeg binary from imageio-ffmpeg. Each talk gets a JSON manifest with the exact start and end
 of every sentence, measured from the generated audio. Run: `make fixtures`."""
