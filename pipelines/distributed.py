@@ -12,9 +12,9 @@ Failures: a worker process that dies is restarted by Ray and its task retried by
 
 Security: nothing from outside the cluster is unpickled — tasks get paths and plain values,
 and results come back as Parquet files and JSON-able dicts. A local Ray starts without its
-dashboard. Ray 2.60 cannot bind its gRPC ports to loopback (it turns 127.0.0.1 into the
-machine's address), so what guards them is token authentication, which stays on (Ray's
-default) unless ``RAY_AUTH_MODE=disabled`` is set — only the tests do."""
+dashboard and without usage statistics. Ray 2.60 cannot bind its gRPC ports to loopback (it
+turns 127.0.0.1 into the machine's address), so what guards them is token authentication,
+which stays on (Ray's default) unless ``RAY_AUTH_MODE=disabled`` is set — only the tests do."""
 
 from __future__ import annotations
 
@@ -118,6 +118,9 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
     if ray.is_initialized():  # a notebook or test that started Ray itself
         yield _cpus()
         return
+    # Ray would report usage statistics to its makers over the internet; Vidscope runs
+    # air-gapped and sends nothing anywhere. An explicit setting is left as it is.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     runtime_env = {"env_vars": WORKER_ENV}
     try:
         if address:

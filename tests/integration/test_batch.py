@@ -285,10 +285,12 @@ def test_the_dashboard_needs_a_server_and_says_so(tmp_path: Path) -> None:
 HOLD_RAY = """
 import sys
 import ray
+from ray._common.usage.usage_lib import usage_stats_enabled
 from ray._private.authentication.authentication_utils import is_token_auth_enabled
 from pipelines.distributed import ray_session
 with ray_session(None, cpus=1):
-    print(ray.get_runtime_context().gcs_address, is_token_auth_enabled(), flush=True)
+    context = ray.get_runtime_context()
+    print(context.gcs_address, is_token_auth_enabled(), usage_stats_enabled(), flush=True)
     sys.stdin.readline()
 """
 INTRUDE = """
@@ -303,13 +305,15 @@ print("connected")
 """
 
 
-def test_a_local_ray_keeps_token_authentication_on_and_refuses_strangers(
+def test_a_local_ray_keeps_token_authentication_on_refuses_strangers_and_reports_nothing(
     tmp_path: Path,
 ) -> None:
     """Outside the tests RAY_AUTH_MODE is unset: the batch's local Ray then requires Ray's
     token, and a process without it cannot join (Ray's ports are open on the machine's
     address, so this is what guards them)."""
-    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("RAY_AUTH_MODE", "RAY_USAGE_STATS_ENABLED")
+    }
     (tmp_path / "home-a").mkdir()
     (tmp_path / "home-b").mkdir()
     holder = subprocess.Popen(
@@ -322,8 +326,9 @@ def test_a_local_ray_keeps_token_authentication_on_and_refuses_strangers(
     )
     try:
         assert holder.stdout is not None and holder.stdin is not None
-        address, token_auth = holder.stdout.readline().split()
+        address, token_auth, usage_stats = holder.stdout.readline().split()
         assert token_auth == "True"
+        assert usage_stats == "False"  # an air-gapped Ray must not try to report usage
         assert (tmp_path / "home-a" / ".ray" / "auth_token").exists()
         stranger = subprocess.run(
             [sys.executable, "-c", INTRUDE, address],

@@ -42,3 +42,4 @@ def test_the_cluster_installs_vidscope_and_keeps_ray_private(config: dict[str, A
     assert "RAY_AUTH_MODE=token" in starts and "disabled" not in starts
     assert starts.count("RAY_AUTH_TOKEN_PATH=") == 2  # head and workers share one token
     assert "HF_HUB_OFFLINE=1" in starts
+    assert starts.count("RAY_USAGE_STATS_ENABLED=0") == 2  # nothing reported outside
