@@ -72,10 +72,18 @@ def _manifest_error(path: Path, reason: str) -> VidscopeError:
 
 
 def read_manifest(path: Path, columns: tuple[str, ...] = ("path",)) -> list[dict[str, str]]:
-    """The rows of a CSV manifest, each with the ``columns`` it must have."""
+    """The rows of a CSV manifest, each with the ``columns`` it must have. Spreadsheets'
+    exports are read as they come: a UTF-8 byte-order mark (Excel's "CSV UTF-8") is
+    dropped, and the separator may be a comma, a semicolon (Excel where the decimal mark is
+    a comma) or a tab."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header_line = handle.readline()
+            handle.seek(0)
+            # The separator is whichever of these the header line uses most (column names
+            # hold none of them); csv.Sniffer guesses wrong on a one-column file.
+            delimiter = max(",;\t", key=header_line.count)
+            reader = csv.DictReader(handle, delimiter=delimiter)
             header = [h.strip() for h in reader.fieldnames or []]
             missing = [c for c in columns if c not in header]
             if missing:

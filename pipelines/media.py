@@ -84,6 +84,13 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
         info = resolved.stat()
     except OSError as exc:
         raise _path_error(text, exc) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise MediaError(
+            f"{text}: a folder, not a file; name its files, or give the folder itself to "
+            "'vidscope ingest' or 'vidscope batch ingest', which walk it",
+            code="media.is_folder",
+            path=text,
+        )
     if not stat.S_ISREG(info.st_mode):
         raise MediaError(
             f"{text}: not a regular file (devices, pipes and sockets are not accepted)",

@@ -192,6 +192,16 @@ def test_a_manifest_names_files_relative_to_itself_and_bad_ones_are_refused(
         (Path("/abs/b.mp4"), "b"),
     ]
     assert skipped == []
+    # What spreadsheets export: Excel's "CSV UTF-8" (a byte-order mark, CRLF), semicolons
+    # where the decimal mark is a comma, tabs.
+    excel = '\ufeffpath,title\r\nclips/a.mp4,"Q3, the numbers"\r\n'
+    manifest.write_bytes(excel.encode("utf-8"))
+    assert [(i.path.name, i.title) for i in collect_items(manifest, allowed=("mp4",))[0]] == [
+        ("a.mp4", "Q3, the numbers")
+    ]
+    for separator in (";", "\t"):
+        manifest.write_text(f"title{separator}path\nQ3, the numbers{separator}clips/a.mp4\n")
+        assert read_manifest(manifest) == [{"title": "Q3, the numbers", "path": "clips/a.mp4"}]
     manifest.write_text("file\nx.mp4\n")
     with pytest.raises(VidscopeError) as error:
         read_manifest(manifest)

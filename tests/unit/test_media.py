@@ -102,6 +102,15 @@ def test_fifo_is_not_a_regular_file(tmp_path: Path) -> None:
     assert _code(lambda: check_local_file(fifo, max_bytes=10**9)) == "media.not_local"
 
 
+def test_a_folder_is_named_as_one_with_what_to_do_instead(tmp_path: Path) -> None:
+    folder = tmp_path / "talks.mp4"  # a folder whose name looks like a video
+    folder.mkdir()
+    with pytest.raises(MediaError) as error:
+        check_local_file(folder, max_bytes=10**9)
+    assert error.value.code == "media.is_folder"
+    assert "folder" in error.value.message and "vidscope batch ingest" in error.value.message
+
+
 def test_missing_file(tmp_path: Path) -> None:
     assert _code(lambda: check_local_file(tmp_path / "nope.mp4", max_bytes=10)) == "media.not_found"
 
