@@ -163,20 +163,14 @@ def bench_index_types(rng: np.random.Generator) -> dict[str, float]:
     settings = load_settings()
     texts = bench_sentences(15_000, seed=5)  # of 17,280 possible
     queries = bench_sentences(200, seed=99)
-    vectors = embed_texts(
-        texts,
+    embedded = embed_texts(
+        texts + queries,
         model=settings.embedding.model,
         batch_size=256,
         threads=0,
         cache_dir=settings.model_cache,
     )
-    asked = embed_texts(
-        queries,
-        model=settings.embedding.model,
-        batch_size=256,
-        threads=0,
-        cache_dir=settings.model_cache,
-    )
+    vectors, asked = embedded[: len(texts)], embedded[len(texts) :]
     dim = vectors.shape[1]
     flat = faiss.IndexFlatIP(dim)
     flat.add(vectors)

@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pipelines.config import Settings, load_settings
@@ -20,6 +22,27 @@ os.environ["RAY_AUTH_MODE"] = "disabled"
 DATA = Path(__file__).parent / "data"
 TALK = DATA / "talk.mp4"
 SILENT = DATA / "silent.mp4"
+
+
+def wait_until_answered(
+    what: str, url: str, *, json: Any = None, timeout_s: float = 60
+) -> httpx.Response:
+    """The first 200 answer of a server still starting (a GET, or a POST of ``json``);
+    fails the test, naming ``what``, when none came within ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if json is None:
+                answer = httpx.get(url, timeout=5)
+            else:
+                answer = httpx.post(url, json=json, timeout=5)
+            if answer.status_code == 200:
+                return answer
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, f"{what} did not answer"
+        time.sleep(0.5)
+
 
 # Short passages so each topic of the 36 s test talk lands in its own chunk.
 SMALL_CHUNKS: dict[str, Any] = {

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.api.conftest import PASSWORD
 from tests.api.test_server_process import LONG_TALK, Server, environment, free_port
-from tests.conftest import TALK
+from tests.conftest import TALK, wait_until_answered
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "app" / "dashboard.py"
@@ -100,16 +100,7 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         app = signed_in(server, monkeypatch)
         assert batch.poll() is None, "the batch ended before the dashboard was tried"
         assert int(metric(app, "Videos")) <= 4
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "streamlit run did not answer"
-            time.sleep(0.5)
+        health = wait_until_answered("streamlit run", f"http://127.0.0.1:{port}/_stcore/health")
         assert health.text == "ok"
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200 and "<noscript>" in page.text

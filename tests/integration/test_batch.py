@@ -23,7 +23,7 @@ from pipelines.config import Settings
 from pipelines.distributed import ingest_batch, plan_workers
 from pipelines.errors import VidscopeError
 from pipelines.library import Library
-from tests.conftest import DATA, TALK, make_settings
+from tests.conftest import DATA, TALK, make_settings, wait_until_answered
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
@@ -360,8 +360,6 @@ def test_a_local_ray_keeps_token_authentication_on_refuses_strangers_and_reports
 def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -> None:
     import socket
 
-    import httpx
-
     from pipelines.tracking import recent_runs
 
     home = tmp_path / "library"
@@ -388,20 +386,12 @@ def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                found = httpx.post(
-                    f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/experiments/search",
-                    json={"max_results": 10},
-                    timeout=5,
-                )
-                if found.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "vidscope mlflow-ui did not answer"
-            time.sleep(0.5)
+        found = wait_until_answered(
+            "vidscope mlflow-ui",
+            f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/experiments/search",
+            json={"max_results": 10},
+            timeout_s=90,
+        )
         names = {e["name"] for e in found.json()["experiments"]}
         assert "vidscope-eval" in names
     finally:
