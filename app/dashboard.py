@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pandas as pd
@@ -134,28 +134,36 @@ def jobs_page() -> None:
                     st.error(str(exc))
 
 
-TRENDS = (
+# Each trend's metrics: (label, how a rise is coloured): "normal" where higher is better
+# (green up), "inverse" where lower is better (a falling WER is green), "off" for amounts.
+Colour = Literal["normal", "inverse", "off"]
+TRENDS: tuple[tuple[str, str, dict[str, tuple[str, Colour]]], ...] = (
     (
         "eval",
         "Evaluations",
-        {"wer": "WER", "recall_at_1": "recall@1", "recall_at_5": "recall@5", "mrr": "MRR"},
+        {
+            "wer": ("WER", "inverse"),
+            "recall_at_1": ("recall@1", "normal"),
+            "recall_at_5": ("recall@5", "normal"),
+            "mrr": ("MRR", "normal"),
+        },
     ),
     (
         "batch",
         "Batch runs",
         {
-            "audio_hours": "audio hours",
-            "real_time_factor": "real-time factor",
-            "failures": "failures",
+            "audio_hours": ("audio hours", "off"),
+            "real_time_factor": ("real-time factor", "inverse"),  # wall ÷ audio
+            "failures": ("failures", "inverse"),
         },
     ),
     (
         "bench",
         "Benchmarks",
         {
-            "scale_ray1_overhead": "Ray overhead (1 worker)",
-            "ingest_speedup_10min": "ingest speed-up vs baseline",
-            "search_p50_ms_10000": "search p50 ms (10k passages)",
+            "scale_ray1_overhead": ("Ray overhead (1 worker)", "inverse"),
+            "ingest_speedup_10min": ("ingest speed-up vs baseline", "normal"),
+            "search_p50_ms_10000": ("search p50 ms (10k passages)", "inverse"),
         },
     ),
 )
@@ -168,7 +176,8 @@ def trends_page() -> None:
     for kind, title, names in TRENDS:
         runs = recent_runs(uri, kind)
         frame = pd.DataFrame(runs)
-        columns = {f"metric.{k}": label for k, label in names.items()}
+        columns = {f"metric.{k}": label for k, (label, _) in names.items()}
+        colours: dict[str, Colour] = dict(names.values())
         present = [c for c in columns if not frame.empty and c in frame.columns]
         if not present:
             continue
@@ -186,7 +195,9 @@ def trends_page() -> None:
                 label,
                 f"{values[-1]:.3g}" if values else "—",
                 None if delta is None else f"{delta:+.3g}",
-                delta_color="off",
+                delta_color=colours[label] if delta else "off",
+                delta_arrow="auto" if delta else "off",  # no arrow up for "no change"
+                help="change since the run before",
             )
         if len(frame) > 1:  # a trend needs two points
             st.line_chart(frame.set_index("started")[labels], height=240)

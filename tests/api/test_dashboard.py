@@ -15,8 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
+from pipelines.config import load_settings
+from pipelines.tracking import log_run
 from tests.api.conftest import PASSWORD
 from tests.api.test_server_process import LONG_TALK, Server, environment, free_port
 from tests.conftest import TALK, wait_until_answered
@@ -109,12 +112,27 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         assert batch.returncode == 1, err  # broken.mp4 fails; the other four go in
         assert '"indexed": 4' in out and "broken.mp4" in err
 
+        # Two evals, the second better: the quality tiles colour each change by whether it
+        # is an improvement (a falling WER is green), and "no change" has no arrow.
+        for wer in (0.10, 0.08):
+            log_run(
+                "eval",
+                uri=load_settings(home=server.home).tracking_uri,
+                name="eval",
+                params={},
+                metrics={"wer": wer, "recall_at_1": 1.0, "recall_at_5": 1.0, "mrr": 1.0},
+            )
+
         # After: the same pages show what the batch merged through the server.
         app.run()
         assert not app.exception
         assert metric(app, "Videos") == "4"
         assert metric(app, "Succeeded") == "4"  # the batch's ingest jobs, as the API lists them
         assert any("Batch runs" in h.value for h in app.subheader)  # the MLflow trend
+        tiles = {m.label: m.proto for m in app.metric}
+        assert tiles["WER"].delta == "-0.02" and tiles["WER"].color == MetricProto.GREEN
+        assert tiles["recall@1"].delta == "+0" and tiles["recall@1"].color == MetricProto.GRAY
+        assert tiles["recall@1"].direction == MetricProto.NONE
         app.text_input(key="query").input("solar panels on the warehouse roof").run()
         assert not app.exception
         assert app.radio[0].options and "solar" in " ".join(m.value for m in app.markdown)
