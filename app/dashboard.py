@@ -4,7 +4,8 @@ so it keeps working while the server writes (DuckDB lets one process hold the ca
 reads the MLflow store for the trends.
 
 Configured by the environment: VIDSCOPE_API_URL (the server), VIDSCOPE_HOME /
-VIDSCOPE_MLFLOW_URI (the tracking store)."""
+VIDSCOPE_MLFLOW_URI (the tracking store), VIDSCOPE_DASHBOARD_PLAY_MAX_MB (the largest video
+the search playground plays; 100)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from pipelines.config import load_settings
 from pipelines.tracking import recent_runs
 
 API_URL = os.environ.get("VIDSCOPE_API_URL", "http://127.0.0.1:7860").rstrip("/")
+# Streamlit's player takes the whole file (it cannot stream an authorised URL), so larger
+# videos are shown as the still at the hit's second.
+PLAY_MAX_BYTES = int(float(os.environ.get("VIDSCOPE_DASHBOARD_PLAY_MAX_MB", "100")) * 1e6)
 
 
 class ApiError(Exception):
@@ -28,11 +32,11 @@ class ApiError(Exception):
         self.code = code
 
 
-def call(method: str, path: str, **kwargs: Any) -> Any:
+def request(method: str, path: str, *, timeout: float = 30, **kwargs: Any) -> httpx.Response:
     """One REST call with the signed-in user's token; errors keep the API's code."""
     headers = {"Authorization": f"Bearer {st.session_state['token']}"}
     try:
-        response = httpx.request(method, API_URL + path, headers=headers, timeout=30, **kwargs)
+        response = httpx.request(method, API_URL + path, headers=headers, timeout=timeout, **kwargs)
     except httpx.HTTPError as exc:
         raise ApiError("server.unavailable", f"{API_URL} did not answer ({exc})") from exc
     if response.is_error:
@@ -41,6 +45,12 @@ def call(method: str, path: str, **kwargs: Any) -> Any:
         except (ValueError, KeyError, TypeError):
             error = {"code": "server.error", "message": response.text[:200]}
         raise ApiError(error["code"], error["message"])
+    return response
+
+
+def call(method: str, path: str, **kwargs: Any) -> Any:
+    """A REST call's JSON answer (None for an empty one)."""
+    response = request(method, path, **kwargs)
     return response.json() if response.content else None
 
 
@@ -219,13 +229,19 @@ def search_page() -> None:
     hit = hits[choice if choice is not None else 0]
     player, text = st.columns([3, 2])
     text.write(hit["text"])
-    media = httpx.get(
-        f"{API_URL}/api/v1/videos/{hit['video_id']}/media",
-        headers={"Authorization": f"Bearer {st.session_state['token']}"},
-        timeout=60,
-    )
-    if media.is_success:
-        player.video(media.content, start_time=int(hit["start"]))
+    video_path = f"/api/v1/videos/{hit['video_id']}"
+    size = call("GET", video_path)["size_bytes"]
+    if size > PLAY_MAX_BYTES:
+        still = request("GET", f"{video_path}/thumbnail", params={"t": hit["start"]}).content
+        player.image(still, caption=labels[choice or 0])
+        player.info(
+            f"This video is {size / 1e6:.0f} MB: the dashboard plays videos up to "
+            f"{PLAY_MAX_BYTES / 1e6:.0f} MB (VIDSCOPE_DASHBOARD_PLAY_MAX_MB), since Streamlit "
+            f"holds the whole file in memory. The web app at {API_URL} plays it from this second."
+        )
+        return
+    media = request("GET", f"{video_path}/media", timeout=120).content
+    player.video(media, start_time=int(hit["start"]))
 
 
 def main() -> None:

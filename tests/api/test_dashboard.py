@@ -137,6 +137,11 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         assert not app.exception
         assert app.radio[0].options and "solar" in " ".join(m.value for m in app.markdown)
         assert app.get("video"), "the hit's video is not shown"
+        # A video over the playground's limit is shown as its still at the hit's second.
+        monkeypatch.setenv("VIDSCOPE_DASHBOARD_PLAY_MAX_MB", "0.1")
+        app.run()
+        assert not app.exception and not app.get("video") and app.get("image")
+        assert "VIDSCOPE_DASHBOARD_PLAY_MAX_MB" in app.info[0].value
         assert streamlit.poll() is None
     finally:
         if batch.poll() is None:
