@@ -16,7 +16,14 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Column, Table
 
 from pipelines.config import Settings, load_settings
@@ -579,6 +586,9 @@ LocalCpus = Annotated[
 
 def _outcome_line(outcome: Any) -> str:
     name = _plain(outcome.path)
+    if outcome.status == "computed":
+        took = f" in {outcome.compute_s:.0f} s" if outcome.compute_s else " by an earlier run"
+        return f"[dim]· {name}: transcribed{took}; stored with the batch at the end[/]"
     if outcome.status == "indexed":
         passages = f"{outcome.chunks} passage{'s' if outcome.chunks != 1 else ''}"
         return f"[green]✓[/] {name}: indexed as {outcome.video_id} ({passages})"
@@ -635,6 +645,8 @@ def batch_ingest(
         BarColumn(),
         TaskProgressColumn(),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
     )
     # Ray prints its workers' troubles to stdout; stdout is for the report (--json).
     with (

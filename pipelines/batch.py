@@ -38,7 +38,8 @@ class BatchItem:
 @dataclass
 class ItemOutcome:
     """What happened to one file of a batch; ``status`` is indexed, already_indexed,
-    duplicate (the same bytes appear earlier in the batch) or failed."""
+    duplicate (the same bytes appear earlier in the batch) or failed — or, reported only as
+    progress before the merge, computed."""
 
     path: str
     title: str

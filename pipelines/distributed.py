@@ -238,11 +238,34 @@ def ingest_batch(
     batch_id = batch_id or new_batch_id()
     shards = writer.shards_folder()
     done: dict[int, ItemOutcome] = {}
+    first_of: dict[str, int] = {}  # sha256 -> the index of the first file with that content
+    computed: list[str] = []  # sha256s whose shards are ready to merge
+    compute_times: dict[str, tuple[float, int]] = {}
+    counted: set[int] = set()  # files computed or finished: what the progress counts
     report_progress = progress or (lambda outcome, n, total: None)
 
     def finish(index: int, outcome: ItemOutcome) -> None:
         done[index] = outcome
-        report_progress(outcome, len(done), len(items))
+        counted.add(index)
+        report_progress(outcome, len(counted), len(items))
+
+    def computed_one(source: ShardSource, seconds: float = 0.0, attempts: int = 0) -> None:
+        """A shard is ready; its file is stored by the merge at the end, but the progress
+        moves now (a long batch would otherwise sit at 0 % until its last file)."""
+        computed.append(source.sha256)
+        compute_times[source.sha256] = (seconds, attempts)
+        index = first_of[source.sha256]
+        counted.add(index)
+        interim = ItemOutcome(
+            str(items[index].path),
+            items[index].title,
+            "computed",
+            sha256=source.sha256,
+            audio_s=source.info.duration,
+            compute_s=seconds,
+            attempts=attempts,
+        )
+        report_progress(interim, len(counted), len(items))
 
     with ray_session(address, cpus=cpus) as available:
         import ray
@@ -267,9 +290,6 @@ def ingest_batch(
         window = max(1, int(available))
         to_probe = deque(enumerate(items))
         probing: dict[Any, int] = {}
-        first_of: dict[str, int] = {}
-        computed: list[str] = []
-        compute_times: dict[str, tuple[float, int]] = {}
 
         def probed(index: int, result: dict[str, Any]) -> None:
             """Sorts a probed file: failed, a duplicate, already indexed, computed by a run
@@ -290,8 +310,8 @@ def ingest_batch(
                 finish(
                     index, ItemOutcome(str(item.path), item.title, "already_indexed", sha256=sha)
                 )
-            elif shard_path(shards, sha).exists():
-                computed.append(sha)
+            elif shard_path(shards, sha).exists():  # computed by a run killed before its merge
+                computed_one(source)
             else:
                 pool.enqueue(source)
 
@@ -314,8 +334,7 @@ def ingest_batch(
                 continue
             source, result, attempts = finished
             if result["ok"]:
-                computed.append(source.sha256)
-                compute_times[source.sha256] = (float(result["compute_s"]), attempts)
+                computed_one(source, float(result["compute_s"]), attempts)
             else:
                 index = first_of[source.sha256]
                 finish(

@@ -136,7 +136,7 @@ class DyingWriter:
         raise WriterKilledBeforeMerge
 
 
-def batch(settings: Settings, folder: Path, writer: Any) -> Any:
+def batch(settings: Settings, folder: Path, writer: Any, progress: Any = None) -> Any:
     items, _ = collect_items(folder, allowed=settings.limits.allowed_containers)
     return ingest_batch(
         items,
@@ -144,6 +144,7 @@ def batch(settings: Settings, folder: Path, writer: Any) -> Any:
         options=ComputeOptions.from_settings(settings),
         limits=settings.limits,
         workers=1,
+        progress=progress,
     )
 
 
@@ -157,12 +158,27 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
     settings = make_settings(tmp_path / "library")
     with Library(settings) as library:
         owner = library.for_owner("local")
+        seen: list[tuple[str, str, int, int]] = []
+
+        def progress(outcome: Any, done: int, total: int) -> None:
+            seen.append((Path(outcome.path).name, outcome.status, done, total))
+
         with pytest.raises(WriterKilledBeforeMerge):
-            batch(settings, folder, DyingWriter(owner))
+            batch(settings, folder, DyingWriter(owner), progress)
         assert len(list(owner.shards_folder().glob("*.parquet"))) == 2
         assert library.list_videos() == []  # nothing stored before the merge
+        # The progress moved as each file was computed, before the merge.
+        assert sorted(name for name, *_ in seen) == ["hiring-kickoff.mp4", "solar-power-update.mp4"]
+        assert [(status, done, total) for _, status, done, total in seen] == [
+            ("computed", 1, 2),
+            ("computed", 2, 2),
+        ]
 
-        report = batch(settings, folder, owner)
+        seen.clear()
+        report = batch(settings, folder, owner, progress)
+        # Shards of the killed run count at once; each file then ends indexed, counted once.
+        assert [status for _, status, _, _ in seen] == ["computed"] * 2 + ["indexed"] * 2
+        assert [done for _, _, done, _ in seen] == [1, 2, 2, 2]
         assert report.count("indexed") == 2
         assert all(o.compute_s == 0 for o in report.outcomes)  # taken from the shards
         assert not list(owner.shards_folder().glob("*.parquet"))
