@@ -113,14 +113,22 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
     """Connects to the cluster at ``address`` ("auto", "ray://host:10001"), or starts a
     local Ray (no dashboard, token authentication on) with ``cpus`` CPUs (default: all);
     yields the CPUs available."""
+    # Both before Ray is imported: it reads the authentication mode once, at import.
+    # Ray would report usage statistics to its makers over the internet; Vidscope runs
+    # air-gapped and sends nothing anywhere. An explicit setting is left as it is.
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if address and address.startswith("ray://"):
+        # Ray Client sends the cluster's token only in token mode, which ray.init() turns
+        # on by itself for every other address; without it the head refuses the client and
+        # it times out after 30 s, saying nothing of why. A cluster without authentication
+        # must be named so: RAY_AUTH_MODE=disabled.
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
     import ray
+    from ray.exceptions import RayError
 
     if ray.is_initialized():  # a notebook or test that started Ray itself
         yield _cpus()
         return
-    # Ray would report usage statistics to its makers over the internet; Vidscope runs
-    # air-gapped and sends nothing anywhere. An explicit setting is left as it is.
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     runtime_env = {"env_vars": WORKER_ENV}
     try:
         if address:
@@ -140,11 +148,12 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
                 # interleave with our progress bar; errors still show.
                 logging_level=logging.ERROR,
             )
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except (ConnectionError, RuntimeError, ValueError, RayError) as exc:
+        reason = str(exc).split(". ")[0]  # Ray's own advice follows; ours names our settings
         raise VidscopeError(
-            f"Ray could not start or connect{f' to {address}' if address else ''} ({exc}); "
+            f"Ray could not start or connect{f' to {address}' if address else ''} ({reason}); "
             "check --ray-address, and RAY_AUTH_TOKEN_PATH for a cluster with token "
-            "authentication (docs/scaling.md)",
+            "authentication (README, 'Running on a cluster')",
             code="batch.ray_unavailable",
         ) from exc
     try:

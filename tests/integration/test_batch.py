@@ -23,6 +23,7 @@ from pipelines.config import Settings
 from pipelines.distributed import ingest_batch, plan_workers
 from pipelines.errors import VidscopeError
 from pipelines.library import Library
+from tests.api.test_server_process import free_port
 from tests.conftest import DATA, TALK, make_settings, wait_until_answered
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,8 +43,10 @@ def inbox(tmp_path: Path) -> Path:
     return folder
 
 
-def cli(home: Path, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VIDSCOPE_HOME": str(home), "VIDSCOPE_PROFILE": "test"}
+def cli(
+    home: Path, *args: str, env: dict[str, str] | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    env = {**(env or os.environ), "VIDSCOPE_HOME": str(home), "VIDSCOPE_PROFILE": "test"}
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         env=env,
@@ -371,6 +374,47 @@ def test_a_local_ray_keeps_token_authentication_on_refuses_strangers_and_reports
     finally:
         if holder.poll() is None:
             holder.kill()
+
+
+def test_a_batch_runs_on_a_started_cluster_through_ray_client_with_its_token(
+    tmp_path: Path,
+) -> None:
+    """The head started as ray-cluster.yaml starts it (a generated token, RAY_AUTH_MODE=token);
+    a driver on another machine (here: another HOME) with the token in RAY_AUTH_TOKEN_PATH
+    submits with `--ray-address ray://…`; one without the token is refused, coded."""
+    ray = str(Path(sys.executable).parent / "ray")
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    env["HOME"] = str(tmp_path / "head")
+    token = tmp_path / "head" / ".ray" / "auth_token"
+    generated = subprocess.run([ray, "get-auth-token", "--generate"], env=env, capture_output=True)
+    assert generated.returncode == 0 and token.exists()
+    env["RAY_AUTH_MODE"] = "token"
+    client_port = free_port()
+    started = subprocess.run(
+        [ray, "start", "--head", f"--port={free_port()}", f"--ray-client-server-port={client_port}",
+         "--num-cpus=2", "--include-dashboard=false"],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    try:
+        assert started.returncode == 0, started.stderr[-2000:]
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        shutil.copy(SAMPLES / "solar-power-update.mp4", inbox)
+        address = f"ray://127.0.0.1:{client_port}"
+        driver = {k: v for k, v in env.items() if k != "RAY_AUTH_MODE"}  # as a user has it
+        driver |= {"HOME": str(tmp_path / "driver"), "RAY_AUTH_TOKEN_PATH": str(token)}
+        run = cli(tmp_path / "library", "batch", "ingest", str(inbox), "--ray-address", address,
+                  "--json", env=driver)  # fmt: skip
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert json.loads(run.stdout)["indexed"] == 1
+
+        stranger = {k: v for k, v in driver.items() if k != "RAY_AUTH_TOKEN_PATH"}
+        stranger["HOME"] = str(tmp_path / "stranger")
+        refused = cli(tmp_path / "other", "batch", "ingest", str(inbox), "--ray-address",
+                      address, env=stranger)  # fmt: skip
+        assert refused.returncode == 1 and "batch.ray_unavailable" in refused.stderr
+    finally:
+        subprocess.run([ray, "stop", "--force"], env=env, capture_output=True, timeout=120)
 
 
 def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -> None:
