@@ -670,6 +670,7 @@ def batch_ingest(
             cpus=cpus,
             max_attempts=settings.ray.max_attempts,
             progress=report,
+            merge_every_s=settings.ray.merge_every_s,
         )
     summary = result.to_json()
     settings.batch_reports_dir.mkdir(parents=True, exist_ok=True)

@@ -110,6 +110,7 @@ class RaySettings(_Group):
     address: str | None
     workers: int
     max_attempts: int
+    merge_every_s: float
 
 
 class TrackingSettings(_Group):
@@ -151,7 +152,12 @@ _GROUPS: dict[str, tuple[type[_Group], dict[str, str]]] = {
     ),
     "ray": (
         RaySettings,
-        {"address": "ray_address", "workers": "batch_workers", "max_attempts": "job_max_attempts"},
+        {
+            "address": "ray_address",
+            "workers": "batch_workers",
+            "max_attempts": "job_max_attempts",
+            "merge_every_s": "batch_merge_every_s",
+        },
     ),
     "tracking": (TrackingSettings, {}),
 }
@@ -234,6 +240,9 @@ class Settings(BaseSettings):
         None, description="Ray cluster for 'vidscope batch' (auto, ray://HOST:10001); none: local"
     )
     batch_workers: int = Field(0, ge=0, le=1024, description="Ray actors; 0: one per CPU")
+    batch_merge_every_s: float = Field(
+        300.0, ge=0, description="How often a batch stores what it computed; 0: at the end"
+    )
     mlflow_uri: str | None = Field(
         None, description="MLflow tracking store; default sqlite:///<home>/mlflow.db"
     )

@@ -1,5 +1,6 @@
 """Batch work on Ray: probe tasks feed a pool of actors that transcribe and embed (each
-loads its models once) and write one Parquet shard per video; the one writer merges them.
+loads its models once) and write one Parquet shard per video; the one writer merges them
+every few minutes and at the end, one index update per merge.
 
 Sizing: an actor takes ``threads`` CPUs and runs its models on that many threads, so
 actors × threads never exceeds the CPUs Ray was given. Probe tasks reserve no CPU, so a pool
@@ -240,28 +241,60 @@ def ingest_batch(
     max_attempts: int = 3,
     progress: Progress | None = None,
     batch_id: str | None = None,
+    merge_every_s: float = 0.0,
 ) -> BatchReport:
     """Probes, computes and merges ``items``; each ends indexed, already_indexed,
-    duplicate or failed (with its code and reason). Safe to run again after a kill."""
+    duplicate or failed (with its code and reason). Safe to run again after a kill.
+
+    The writer stores what was computed every ``merge_every_s`` seconds (0: once, at the
+    end), each merge with one index update, so a long batch fills the library as it goes."""
     started = time.perf_counter()
     batch_id = batch_id or new_batch_id()
     shards = writer.shards_folder()
+    report = BatchReport(batch_id, workers=0, threads=0, cpus=0.0)
     done: dict[int, ItemOutcome] = {}
     first_of: dict[str, int] = {}  # sha256 -> the index of the first file with that content
-    computed: list[str] = []  # sha256s whose shards are ready to merge
+    pending: list[str] = []  # sha256s whose shards wait for the next merge
     compute_times: dict[str, tuple[float, int]] = {}
     counted: set[int] = set()  # files computed or finished: what the progress counts
     report_progress = progress or (lambda outcome, n, total: None)
+    last_merge = started
 
     def finish(index: int, outcome: ItemOutcome) -> None:
         done[index] = outcome
         counted.add(index)
         report_progress(outcome, len(counted), len(items))
 
+    def merge_pending() -> None:
+        """The one writer stores the shards computed since the last merge, then updates
+        the owner's indexes once."""
+        nonlocal last_merge
+        shas = list(pending)
+        pending.clear()
+        phase = time.perf_counter()
+        merged = writer.merge_shards(shas, batch_id=batch_id)
+        report.merge_s += time.perf_counter() - phase
+        report.merge_index_s += merged.index_s
+        by_sha = {o.sha256: o for o in merged.outcomes}
+        for sha in shas:
+            index = first_of[sha]
+            outcome = by_sha.get(sha) or ItemOutcome(
+                str(items[index].path),
+                items[index].title,
+                "failed",
+                sha256=sha,
+                error_code="batch.not_merged",
+                message="the writer did not report this shard",
+            )
+            outcome.path, outcome.title = str(items[index].path), items[index].title
+            outcome.compute_s, outcome.attempts = compute_times.get(sha, (0.0, 0))
+            finish(index, outcome)
+        last_merge = time.perf_counter()
+
     def computed_one(source: ShardSource, seconds: float = 0.0, attempts: int = 0) -> None:
-        """A shard is ready; its file is stored by the merge at the end, but the progress
-        moves now (a long batch would otherwise sit at 0 % until its last file)."""
-        computed.append(source.sha256)
+        """A shard is ready; the next merge stores its file, but the progress moves now (a
+        long batch would otherwise sit still until the merge)."""
+        pending.append(source.sha256)
         compute_times[source.sha256] = (seconds, attempts)
         index = first_of[source.sha256]
         counted.add(index)
@@ -275,12 +308,14 @@ def ingest_batch(
             attempts=attempts,
         )
         report_progress(interim, len(counted), len(items))
+        if merge_every_s and time.perf_counter() - last_merge >= merge_every_s:
+            merge_pending()
 
     with ray_session(address, cpus=cpus) as available:
         import ray
 
         actors, threads = plan_workers(available, workers)
-        report = BatchReport(batch_id, actors, threads, available)
+        report.workers, report.threads, report.cpus = actors, threads, available
         report.ray_start_s = time.perf_counter() - started
         pool_options = replace(
             options, threads=threads, transcribe=replace(options.transcribe, threads=threads)
@@ -351,27 +386,10 @@ def ingest_batch(
                 )
         pool.close()
         report.worker_restarts = pool.replaced
-        report.compute_s = time.perf_counter() - phase
+        report.compute_s = time.perf_counter() - phase - report.merge_s  # merges so far
 
-    # The one writer merges every shard of this batch, then updates indexes once.
-    phase = time.perf_counter()
-    merged = writer.merge_shards(computed, batch_id=batch_id) if computed else MergeReport()
-    report.merge_s = time.perf_counter() - phase
-    report.merge_index_s = merged.index_s
-    by_sha = {o.sha256: o for o in merged.outcomes}
-    for sha in computed:
-        index = first_of[sha]
-        outcome = by_sha.get(sha) or ItemOutcome(
-            str(items[index].path),
-            items[index].title,
-            "failed",
-            sha256=sha,
-            error_code="batch.not_merged",
-            message="the writer did not report this shard",
-        )
-        outcome.path, outcome.title = str(items[index].path), items[index].title
-        outcome.compute_s, outcome.attempts = compute_times.get(sha, (0.0, 0))
-        finish(index, outcome)
+    if pending:
+        merge_pending()
     report.outcomes = [done[i] for i in sorted(done)]
     report.wall_s = time.perf_counter() - started
     log.info("batch.finished", **{k: v for k, v in report.to_json().items() if k != "outcomes"})

@@ -121,11 +121,12 @@ class WriterKilledBeforeMerge(Exception):
     pass
 
 
-class DyingWriter:
-    """The local writer, killed (as far as the batch can tell) when it starts merging."""
+class CountingWriter:
+    """The local writer, noting what each merge it is asked for holds."""
 
     def __init__(self, library: Any) -> None:
         self.library = library
+        self.merges: list[list[str]] = []
 
     def shards_folder(self) -> Path:
         folder: Path = self.library.shards_folder()
@@ -136,10 +137,20 @@ class DyingWriter:
         return found
 
     def merge_shards(self, sha256s: list[str], *, batch_id: str) -> Any:
+        self.merges.append(list(sha256s))
+        return self.library.merge_shards(sha256s, batch_id=batch_id)
+
+
+class DyingWriter(CountingWriter):
+    """The local writer, killed (as far as the batch can tell) when it starts merging."""
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> Any:
         raise WriterKilledBeforeMerge
 
 
-def batch(settings: Settings, folder: Path, writer: Any, progress: Any = None) -> Any:
+def batch(
+    settings: Settings, folder: Path, writer: Any, progress: Any = None, **options: Any
+) -> Any:
     items, _ = collect_items(folder, allowed=settings.limits.allowed_containers)
     return ingest_batch(
         items,
@@ -148,7 +159,26 @@ def batch(settings: Settings, folder: Path, writer: Any, progress: Any = None) -
         limits=settings.limits,
         workers=1,
         progress=progress,
+        **options,
     )
+
+
+def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path) -> None:
+    """Merges every merge_every_s: here after each file (one actor computes them in turn),
+    so the first video is searchable while the second is transcribed."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for video in SAMPLES.glob("*.mp4"):
+        shutil.copy(video, folder / video.name)
+    settings = make_settings(tmp_path / "library")
+    with Library(settings) as library:
+        writer = CountingWriter(library.for_owner("local"))
+        report = batch(settings, folder, writer, merge_every_s=0.001)
+        assert [len(merge) for merge in writer.merges] == [1, 1]
+        assert report.count("indexed") == 2 and report.merge_s > 0
+        assert len(library.list_videos()) == 2
+        assert library.indexes.in_step_with(library.catalog, "local")
+        assert not list(settings.shards_dir.rglob("*.parquet"))
 
 
 def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
