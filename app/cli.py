@@ -588,7 +588,7 @@ def _outcome_line(outcome: Any) -> str:
     name = _plain(outcome.path)
     if outcome.status == "computed":
         took = f" in {outcome.compute_s:.0f} s" if outcome.compute_s else " by an earlier run"
-        return f"[dim]· {name}: transcribed{took}; stored with the batch at the end[/]"
+        return f"[dim]· {name}: transcribed{took}; stored at the next merge[/]"
     if outcome.status == "indexed":
         passages = f"{outcome.chunks} passage{'s' if outcome.chunks != 1 else ''}"
         return f"[green]✓[/] {name}: indexed as {outcome.video_id} ({passages})"
