@@ -163,17 +163,22 @@ def batch(
     )
 
 
-def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path) -> None:
-    """Merges every merge_every_s: here after each file (one actor computes them in turn),
-    so the first video is searchable while the second is transcribed."""
+@pytest.fixture
+def two_samples(tmp_path: Path) -> Path:
     folder = tmp_path / "two"
     folder.mkdir()
     for video in SAMPLES.glob("*.mp4"):
         shutil.copy(video, folder / video.name)
+    return folder
+
+
+def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path, two_samples: Path) -> None:
+    """Merges every merge_every_s: here after each file (one actor computes them in turn),
+    so the first video is searchable while the second is transcribed."""
     settings = make_settings(tmp_path / "library")
     with Library(settings) as library:
         writer = CountingWriter(library.for_owner("local"))
-        report = batch(settings, folder, writer, merge_every_s=0.001)
+        report = batch(settings, two_samples, writer, merge_every_s=0.001)
         assert [len(merge) for merge in writer.merges] == [1, 1]
         assert report.count("indexed") == 2 and report.merge_s > 0
         assert len(library.list_videos()) == 2
@@ -182,12 +187,8 @@ def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path) -> None
 
 
 def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
-    tmp_path: Path,
+    tmp_path: Path, two_samples: Path
 ) -> None:
-    folder = tmp_path / "two"
-    folder.mkdir()
-    for video in SAMPLES.glob("*.mp4"):
-        shutil.copy(video, folder / video.name)
     settings = make_settings(tmp_path / "library")
     with Library(settings) as library:
         owner = library.for_owner("local")
@@ -197,7 +198,7 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
             seen.append((Path(outcome.path).name, outcome.status, done, total))
 
         with pytest.raises(WriterKilledBeforeMerge):
-            batch(settings, folder, DyingWriter(owner), progress)
+            batch(settings, two_samples, DyingWriter(owner), progress)
         assert len(list(owner.shards_folder().glob("*.parquet"))) == 2
         assert library.list_videos() == []  # nothing stored before the merge
         # The progress moved as each file was computed, before the merge.
@@ -208,7 +209,7 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
         ]
 
         seen.clear()
-        report = batch(settings, folder, owner, progress)
+        report = batch(settings, two_samples, owner, progress)
         # Shards of the killed run count at once; each file then ends indexed, counted once.
         assert [status for _, status, _, _ in seen] == ["computed"] * 2 + ["indexed"] * 2
         assert [done for _, _, done, _ in seen] == [1, 2, 2, 2]
