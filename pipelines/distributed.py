@@ -133,12 +133,7 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
     runtime_env = {"env_vars": WORKER_ENV}
     try:
         if address:
-            ray.init(
-                address=address,
-                runtime_env=runtime_env,
-                log_to_driver=False,
-                logging_level=logging.ERROR,
-            )
+            _connect(address, runtime_env)
         else:
             ray.init(
                 num_cpus=cpus or os.cpu_count() or 1,
@@ -161,6 +156,33 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
         yield _cpus()
     finally:
         ray.shutdown()
+
+
+# Ray Client's proxy starts a server process per driver, and that start now and then fails
+# at once (seen once in a CI run, on a head that served the next driver); such a failure is
+# worth another try, unlike a refused token or a wrong address.
+CLIENT_CONNECT_ATTEMPTS = 3
+
+
+def _connect(address: str, runtime_env: dict[str, Any]) -> None:
+    import ray
+
+    for attempt in range(1, CLIENT_CONNECT_ATTEMPTS + 1):
+        try:
+            ray.init(
+                address=address,
+                runtime_env=runtime_env,
+                log_to_driver=False,
+                logging_level=logging.ERROR,
+            )
+            return
+        except ConnectionError as exc:
+            transient = "Starting Ray client server failed" in str(exc)
+            if not transient or attempt == CLIENT_CONNECT_ATTEMPTS:
+                raise
+            log.warning("batch.ray_client_retry", attempt=attempt, reason=str(exc)[:300])
+            ray.shutdown()  # the failed client connection, so the next init starts afresh
+            time.sleep(attempt)
 
 
 def _cpus() -> float:
