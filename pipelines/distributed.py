@@ -282,6 +282,10 @@ def ingest_batch(
     report_progress = progress or (lambda outcome, n, total: None)
     last_merge = started
 
+    def outcome_for(index: int, status: str, **fields: Any) -> ItemOutcome:
+        """An outcome named as the batch's input names the file (path and title)."""
+        return ItemOutcome(str(items[index].path), items[index].title, status, **fields)
+
     def finish(index: int, outcome: ItemOutcome) -> None:
         done[index] = outcome
         counted.add(index)
@@ -300,9 +304,8 @@ def ingest_batch(
         by_sha = {o.sha256: o for o in merged.outcomes}
         for sha in shas:
             index = first_of[sha]
-            outcome = by_sha.get(sha) or ItemOutcome(
-                str(items[index].path),
-                items[index].title,
+            outcome = by_sha.get(sha) or outcome_for(
+                index,
                 "failed",
                 sha256=sha,
                 error_code="batch.not_merged",
@@ -320,9 +323,8 @@ def ingest_batch(
         compute_times[source.sha256] = (seconds, attempts)
         index = first_of[source.sha256]
         counted.add(index)
-        interim = ItemOutcome(
-            str(items[index].path),
-            items[index].title,
+        interim = outcome_for(
+            index,
             "computed",
             sha256=source.sha256,
             audio_s=source.info.duration,
@@ -360,22 +362,21 @@ def ingest_batch(
         def probed(index: int, result: dict[str, Any]) -> None:
             """Sorts a probed file: failed, a duplicate, already indexed, computed by a run
             that was killed before its merge, or work for the pool."""
-            item = items[index]
             if not result["ok"]:
-                finish(index, _failed(item, result, attempts=1))
+                finish(index, _failed(items[index], result, attempts=1))
                 return
             source = ShardSource.from_json(result["source"])
             sha = source.sha256
             if sha in first_of:
-                duplicate = ItemOutcome(str(item.path), item.title, "duplicate", sha256=sha)
-                duplicate.message = f"same file as {items[first_of[sha]].path}"
-                finish(index, duplicate)
+                original = items[first_of[sha]].path
+                finish(
+                    index,
+                    outcome_for(index, "duplicate", sha256=sha, message=f"same file as {original}"),
+                )
                 return
             first_of[sha] = index
             if writer.ready_sha256s([sha]):
-                finish(
-                    index, ItemOutcome(str(item.path), item.title, "already_indexed", sha256=sha)
-                )
+                finish(index, outcome_for(index, "already_indexed", sha256=sha))
             elif shard_path(shards, sha).exists():  # computed by a run killed before its merge
                 computed_one(source)
             else:
