@@ -9,6 +9,7 @@ Two ways in: ``ingest_file`` runs the whole thing now (the CLI, notebooks), and
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,6 +236,9 @@ def update_indexes(
         log.error("index.update_failed", owner_id=owner_id, exc_info=True)
 
 
+_QUOTA_LOCK = threading.Lock()
+
+
 def quota_exceeded(quota_left: int) -> VidscopeError:
     """The error for an upload past the owner's storage quota (API and web alike)."""
     return VidscopeError(
@@ -263,33 +267,39 @@ def accept_upload(
     staging path) and leaves nothing."""
     try:
         checked = check_file(staged, limits=settings.limits, sha256=sha256)
-        existing = catalog.find_video_by_sha256(sha256, owner_id=owner_id)
-        if existing is not None and existing.status in ("ready", "processing"):
-            return existing, None
-        if existing is not None:  # failed or being deleted: start again under a new id
-            raise MediaError(
-                "this file is being removed from your library; upload it again in a moment",
-                code="media.busy",
+        # The quota check and the row that counts against it happen under one lock, so
+        # uploads running side by side cannot each see the same room and all be stored.
+        with _QUOTA_LOCK:
+            existing = catalog.find_video_by_sha256(sha256, owner_id=owner_id)
+            if existing is not None and existing.status in ("ready", "processing"):
+                return existing, None
+            if existing is not None:  # failed or being deleted: start again under a new id
+                raise MediaError(
+                    "this file is being removed from your library; upload it again in a moment",
+                    code="media.busy",
+                )
+            left = max(0, settings.limits.quota_bytes - catalog.stored_bytes(owner_id=owner_id))
+            if checked.info.size_bytes > left:
+                raise quota_exceeded(left)
+            video = new_video(
+                checked, video_id=new_video_id(), title=title, owner_id=owner_id, settings=settings
             )
-        video = new_video(
-            checked, video_id=new_video_id(), title=title, owner_id=owner_id, settings=settings
-        )
-        media_path = settings.home / video.media_path
-        media_path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, media_path)
-        fsync_dir(media_path.parent)
-        try:
-            job_id = catalog.begin_ingest(
-                video,
-                job={
-                    "status": "queued",
-                    "payload": {"resumable": True, "title": title},
-                    "max_attempts": max_attempts,
-                },
-            )
-        except BaseException:
-            media_path.unlink(missing_ok=True)
-            raise
+            media_path = settings.home / video.media_path
+            media_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, media_path)
+            fsync_dir(media_path.parent)
+            try:
+                job_id = catalog.begin_ingest(
+                    video,
+                    job={
+                        "status": "queued",
+                        "payload": {"resumable": True, "title": title},
+                        "max_attempts": max_attempts,
+                    },
+                )
+            except BaseException:
+                media_path.unlink(missing_ok=True)
+                raise
         return video, job_id
     except VidscopeError as exc:
         exc.message = exc.message.replace(str(staged), shown_as).replace(staged.name, shown_as)

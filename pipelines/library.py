@@ -7,6 +7,7 @@ built, so no caller can forget the filter: another owner's id is "not found"."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -118,7 +119,10 @@ class Library:
         # Uploads a killed server was still receiving: nobody is sending them any more.
         if self.settings.staging_dir.exists():
             for file in self.settings.staging_dir.iterdir():
-                file.unlink()
+                if file.is_dir() and not file.is_symlink():
+                    shutil.rmtree(file)  # the web app's upload folder
+                else:
+                    file.unlink()
                 done["files_removed"] += 1
         # An older release kept one index for everyone; each owner's is rebuilt below.
         self.indexes.remove_legacy_files()

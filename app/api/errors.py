@@ -47,6 +47,8 @@ _BY_CODE = {
     "library.closed": 503,
     "server.unavailable": 503,
     "query.no_match": 404,
+    "web.session_mismatch": 403,
+    "web.unknown_event": 404,
 }
 _BY_AREA = {
     "auth": 401,

@@ -21,7 +21,9 @@ from pipelines.logs import get_logger
 
 log = get_logger("vidscope.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-UPLOAD_PATHS = frozenset({"/api/v1/videos"})
+# Uploads enforce their own, larger limit while streaming: the API's, and the web page's
+# (Gradio's upload route, held to VIDSCOPE_MAX_FILE_BYTES by the web app's guard and Gradio).
+UPLOAD_PATHS = frozenset({"/api/v1/videos", "/gradio_api/upload"})
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # Swagger UI is served from this server (no CDN): its own script, style and inline setup.

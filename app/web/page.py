@@ -5,9 +5,8 @@ the session cookie the sign-in pages set."""
 
 from __future__ import annotations
 
-import hashlib
 import html
-import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +14,17 @@ import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.routing import Mount
 
 from app.api.deps import SESSION_COOKIE, session_user
+from app.api.uploads import plain_filename, title_from_filename
+from app.web.guard import GradioGuard, UploadLedger
 from pipelines.accounts import Accounts
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
-from pipelines.ingest import accept_upload, quota_exceeded
+from pipelines.ingest import accept_upload
 from pipelines.library import Library, OwnerLibrary
+from pipelines.media import sha256_file
 from pipelines.transcripts import format_timestamp
 
 CSS = """
@@ -160,23 +163,34 @@ def highlight(text: str, query: str) -> list[dict[str, Any]]:
 class WebApp:
     """The page's handlers, bound to the library of the server that mounts them."""
 
-    def __init__(self) -> None:
+    def __init__(self, ledger: UploadLedger) -> None:
+        self.ledger = ledger
         self.library: Library | None = None
         self.accounts: Accounts | None = None
         self.worker: Any = None
 
     def attach(self, library: Library, accounts: Accounts, worker: Any) -> None:
         self.library, self.accounts, self.worker = library, accounts, worker
+        self.ledger.reset()
 
-    def session_user(self, request: Request) -> str | None:
-        """Gradio's auth dependency: the user id of a valid session cookie, else None."""
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token or self.accounts is None:
+    def user_of_token(self, token: str) -> str | None:
+        """The user id of a valid session token, else None."""
+        if self.accounts is None:
             return None
         try:
             return self.accounts.verify(token).id
         except VidscopeError:
             return None
+
+    def session_user(self, request: Request) -> str | None:
+        """Gradio's auth dependency: the user id of a valid session cookie, else None."""
+        token = request.cookies.get(SESSION_COOKIE)
+        return self.user_of_token(token) if token else None
+
+    def quota_left(self, user_id: str) -> int:
+        if self.library is None:
+            return 0
+        return self.library.for_owner(user_id).quota_left()
 
     def _owner(self, request: gr.Request) -> OwnerLibrary:
         user_id = request.username
@@ -229,52 +243,56 @@ class WebApp:
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
     ) -> str:
+        """Moves the files this user sent to Gradio's upload route into their library and
+        queues each one. A path that is not the user's own pending upload (the guard already
+        refused it; checked again here, where the file is opened) is reported, never read."""
         owner = self._owner(request)
-        library = owner.library
-        settings = library.settings
         if not files:
-            raise gr.Error("Choose one or more video files first")
-        worker = self.worker
+            raise gr.Error(
+                "Choose one or more video files, and wait until they have reached the server "
+                "(upload.empty)"
+            )
+        library = owner.library
         report = []
         for index, path in enumerate(files):
-            name = Path(path).name
-            progress(index / len(files), desc=f"Storing {name}")
-            size = Path(path).stat().st_size
-            left = owner.quota_left()
-            if size > left:
-                over = quota_exceeded(left)
-                report.append(f"✗ {name}: {over.message} ({over.code})")
+            name = plain_filename(Path(str(path)).name)
+            progress(index / len(files), desc=f"Checking {name}")
+            try:
+                claimed = self.ledger.claim(owner.owner_id, str(path))
+            except VidscopeError as exc:
+                report.append(f"✗ {name}: {exc.message} ({exc.code})")
                 continue
-            staged = settings.staging_dir / f"{secrets.token_hex(8)}.upload"
-            settings.staging_dir.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            with open(path, "rb") as src, staged.open("wb") as dst:
-                while block := src.read(1 << 20):
-                    digest.update(block)
-                    dst.write(block)
-            Path(path).unlink(missing_ok=True)  # Gradio's temporary copy: ours is staged
             try:
                 video, job_id = accept_upload(
-                    staged,
-                    title=Path(name).stem,
-                    sha256=digest.hexdigest(),
+                    claimed,
+                    title=title_from_filename(name),
+                    sha256=sha256_file(claimed),
                     owner_id=owner.owner_id,
-                    settings=settings,
+                    settings=library.settings,
                     catalog=library.catalog,
-                    max_attempts=settings.jobs.max_attempts,
+                    max_attempts=library.settings.jobs.max_attempts,
                     shown_as=name,
                 )
             except VidscopeError as exc:
                 report.append(f"✗ {name}: {exc.message} ({exc.code})")
                 continue
             finally:
-                staged.unlink(missing_ok=True)
+                self.ledger.discard(claimed)
             if job_id is None:
                 report.append(f"= {name}: already in your library")
             else:
                 report.append(f"✓ {name}: queued")
-                if worker is not None:
-                    worker.wake()
+                library.catalog.audit(
+                    "video.uploaded",
+                    user_id=owner.owner_id,
+                    username=None,
+                    ip=request.client.host if request.client else None,
+                    request_id=None,
+                    video_id=video.id,
+                    via="web",
+                )
+                if self.worker is not None:
+                    self.worker.wake()
         progress(1.0, desc="Done")
         return "\n".join(report)
 
@@ -445,15 +463,18 @@ class WebApp:
 # -- the page ------------------------------------------------------------------------------------
 def build_demo(web: WebApp | None = None) -> gr.Blocks:
     """The page; its handlers act through ``web`` (a new, unattached one by default)."""
-    web = web or WebApp()
-    with gr.Blocks(title="Vidscope") as demo:
+    web = web or WebApp(UploadLedger(Path(tempfile.gettempdir()) / "vidscope-web"))
+    # Vidscope runs offline: Gradio's usage reports stay off.
+    with gr.Blocks(title="Vidscope", analytics_enabled=False) as demo:
         with gr.Row():
             gr.Markdown("# Vidscope")
             user_box = gr.HTML()
         with gr.Tabs() as tabs:
             with gr.Tab("Library", id="library"):
                 files = gr.File(label="Upload videos", file_count="multiple")
-                upload_button = gr.Button("Upload", variant="primary")
+                # Enabled once the chosen files have reached the server (Gradio shows each
+                # file's progress while it goes); pressed before, it would have nothing.
+                upload_button = gr.Button("Upload", variant="primary", interactive=False)
                 upload_report = gr.Textbox(label="Upload", interactive=False, lines=2)
                 status = gr.Dataframe(
                     headers=["file", "status"],
@@ -512,9 +533,13 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         demo.load(web.jobs_table, outputs=status)
         demo.load(web.video_choices, outputs=chooser)
         timer.tick(web.jobs_table, outputs=status).then(web.videos_table, outputs=table)
+        files.upload(lambda: gr.update(interactive=True), outputs=upload_button)
+        files.clear(lambda: gr.update(interactive=False), outputs=upload_button)
         upload_button.click(web.upload_files, inputs=files, outputs=upload_report).then(
-            web.jobs_table, outputs=status
-        ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
+            lambda: (None, gr.update(interactive=False)), outputs=[files, upload_button]
+        ).then(web.jobs_table, outputs=status).then(web.videos_table, outputs=table).then(
+            web.video_choices, outputs=chooser
+        )
         table.select(web.select_row, inputs=table, outputs=[selected, delete_button])
         delete_button.click(lambda: gr.update(visible=True), outputs=confirm)
         confirm.click(web.delete_video, inputs=selected, outputs=selected).then(
@@ -545,13 +570,15 @@ class _SignInFirst(BaseHTTPMiddleware):
 
 
 def mount_web(app: FastAPI, settings: Settings) -> WebApp:
-    """Mounts the page at ``/`` with the session cookie as its sign-in; returns its handlers,
-    which the server's lifespan attaches to the library once it is open."""
-    web = WebApp()
+    """Mounts the page at ``/`` with the session cookie as its sign-in, behind the guard of
+    its file inputs and result streams; returns its handlers, which the server's lifespan
+    attaches to the library once it is open."""
+    web = WebApp(UploadLedger(settings.staging_dir / "web"))
+    blocks = build_demo(web)
     app.add_middleware(_SignInFirst)
     gr.mount_gradio_app(
         app,
-        build_demo(web),
+        blocks,
         path="/",
         auth_dependency=web.session_user,
         max_file_size=settings.limits.max_file_bytes,
@@ -561,6 +588,24 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         show_error=False,
         footer_links=[],
         css=CSS,
+    )
+    mounted = app.routes[-1]
+    assert isinstance(mounted, Mount)
+    # Uploads land in the library's staging area (private, on the media's disk, so accepting
+    # one is a rename) and are also where Gradio's event processing looks for its cache, so
+    # it never copies (and hashes, on the event loop) a file an event names.
+    folder = str(web.ledger.folder)
+    mounted.app.uploaded_file_dir = folder  # type: ignore[attr-defined]
+    for block in (blocks, *blocks.blocks.values()):
+        block.GRADIO_CACHE = folder
+    app.add_middleware(
+        GradioGuard,
+        ledger=web.ledger,
+        cookie=SESSION_COOKIE,
+        user_of=web.user_of_token,
+        quota_left=web.quota_left,
+        max_file_bytes=settings.limits.max_file_bytes,
+        fn_count=lambda: len(blocks.fns),
     )
     return web
 

@@ -1,0 +1,360 @@
+"""The checks Gradio would make if it were launched, and the ones it never makes, in front of
+its routes. Mounted on FastAPI, Gradio skips its own check of file inputs (``_check_allowed``
+returns early unless ``launch()`` ran), and neither its uploads nor its result streams know
+which user they belong to. So every request under ``/gradio_api/`` passes through here first:
+
+- an upload (``POST /gradio_api/upload``) is refused up front when it cannot fit the user's
+  quota, and the paths Gradio answers with are written in the :class:`UploadLedger` under the
+  user who sent them;
+- any event payload (``queue/join``, ``run/*``, ``call/*``) that names a file names one of
+  *this user's* ledger entries, a regular file inside the upload folder; anything else (a
+  library file, another user's pending upload, ``/etc/passwd``, ``/dev/zero``, a FIFO) gets
+  one answer, so nobody can probe which paths exist — and nothing is opened before the check;
+- a session hash (a result stream) and an upload id (upload progress) belong to the user who
+  first used them; another user naming them is refused;
+- ``/gradio_api/file=`` serves only the user's own pending uploads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pipelines.errors import VidscopeError
+
+PREFIX = "/gradio_api"
+# An upload nobody used within this long is removed (the person closed the page).
+UPLOAD_TTL_S = 3600.0
+# Multipart framing around the file in Gradio's upload: headers, boundaries, the field name.
+MULTIPART_SLACK_BYTES = 64 * 1024
+_MAX_UPLOAD_ANSWER = 256 * 1024
+
+
+def not_uploaded(shown_as: str) -> VidscopeError:
+    """One error for every file reference that is not the user's own pending upload: missing,
+    someone else's, outside the upload folder, not a regular file. Never says which."""
+    return VidscopeError(
+        f"{shown_as!r} is not a file you uploaded on this page (or it has expired); "
+        "choose the file again",
+        code="upload.not_found",
+    )
+
+
+class UploadLedger:
+    """Which user each of Gradio's uploaded files belongs to, until it is claimed or expires.
+    Files live in ``folder`` (Gradio's upload folder, inside the library's staging area)."""
+
+    def __init__(self, folder: Path, *, ttl_s: float = UPLOAD_TTL_S) -> None:
+        self.folder = folder.resolve()
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Empties the folder: uploads of an earlier run belong to nobody now."""
+        with self._lock:
+            self._entries.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def _key(self, path: str) -> str | None:
+        """The path's canonical form, if it lies inside the folder (symlinks resolved)."""
+        try:
+            resolved = Path(os.path.realpath(path))
+        except (OSError, ValueError):
+            return None
+        return str(resolved) if resolved.is_relative_to(self.folder) else None
+
+    def add(self, user_id: str, path: str) -> None:
+        key = self._key(path)
+        if key is not None:
+            with self._lock:
+                self._entries.setdefault(key, (user_id, time.monotonic()))
+
+    def owns(self, user_id: str, path: str) -> bool:
+        key = self._key(path)
+        with self._lock:
+            entry = self._entries.get(key) if key else None
+        return entry is not None and entry[0] == user_id
+
+    def claim(self, user_id: str, path: str) -> Path:
+        """The user's uploaded file at ``path``, now theirs alone to consume (a second claim
+        fails). Raises ``upload.not_found`` unless it is the user's pending upload and a
+        regular file (checked without following links or opening it)."""
+        shown_as = Path(str(path)).name
+        key = self._key(str(path))
+        with self._lock:
+            entry = self._entries.get(key) if key else None
+            if key is None or entry is None or entry[0] != user_id:
+                raise not_uploaded(shown_as)
+            del self._entries[key]
+        try:
+            info = os.lstat(key)
+        except OSError as exc:
+            raise not_uploaded(shown_as) from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise not_uploaded(shown_as)
+        return Path(key)
+
+    def sweep(self) -> int:
+        """Removes uploads older than the time to live; returns how many."""
+        cutoff = time.monotonic() - self.ttl_s
+        with self._lock:
+            old = [key for key, (_, at) in self._entries.items() if at < cutoff]
+            for key in old:
+                del self._entries[key]
+        for key in old:
+            Path(key).unlink(missing_ok=True)
+            _remove_empty(Path(key).parent, self.folder)
+        return len(old)
+
+    def discard(self, path: Path) -> None:
+        """Removes a claimed file and its folder, if Gradio made one for it alone."""
+        path.unlink(missing_ok=True)
+        _remove_empty(path.parent, self.folder)
+
+
+def _remove_empty(folder: Path, top: Path) -> None:
+    if folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
+def file_paths(payload: Any) -> Iterator[str]:
+    """Every file path an event payload names: any object with a ``path`` (Gradio's FileData,
+    with or without its ``meta``), at any depth."""
+    if isinstance(payload, dict):
+        path = payload.get("path")
+        if path is not None:
+            yield str(path)
+        for value in payload.values():
+            yield from file_paths(value)
+    elif isinstance(payload, list):
+        for value in payload:
+            yield from file_paths(value)
+
+
+class Bindings:
+    """Keys (a session hash, an upload id) bound to the first user who used them."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._owners: dict[str, str] = {}
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def bind(self, key: str, user_id: str) -> bool:
+        """True when ``key`` is (now) the user's; False when another user holds it."""
+        with self._lock:
+            holder = self._owners.get(key)
+            if holder is None:
+                if len(self._owners) >= self._limit:  # forget the oldest half
+                    for old in list(self._owners)[: self._limit // 2]:
+                        del self._owners[old]
+                self._owners[key] = user_id
+                return True
+            return holder == user_id
+
+
+class GradioGuard:
+    """ASGI middleware for the routes under ``/gradio_api/`` (see the module's docstring).
+    ``user_of(token)`` names the user of a session cookie (or None); ``quota_left(user)`` the
+    bytes they may still store; ``fn_count()`` how many events the page has."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        ledger: UploadLedger,
+        cookie: str,
+        user_of: Callable[[str], str | None],
+        quota_left: Callable[[str], int],
+        max_file_bytes: int,
+        fn_count: Callable[[], int],
+    ) -> None:
+        self.app = app
+        self.ledger = ledger
+        self.cookie = cookie
+        self.user_of = user_of
+        self.quota_left = quota_left
+        self.max_file_bytes = max_file_bytes
+        self.fn_count = fn_count
+        self.sessions = Bindings()
+        self.uploads = Bindings()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
+        user = await run_in_threadpool(self._user, scope)
+        if user is None:
+            await self.app(scope, receive, send)  # Gradio's own sign-in check answers 401
+            return
+        route = path[len(PREFIX) :]
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        try:
+            for key in query.get("session_hash", []):
+                self._check_session(key, user)
+            if route.startswith("/heartbeat/"):
+                self._check_session(route.removeprefix("/heartbeat/"), user)
+            for key in query.get("upload_id", []):
+                if not self.uploads.bind(key, user):
+                    raise VidscopeError("no such upload", code="upload.not_found")
+            if route.startswith("/file="):
+                if not self.ledger.owns(user, route.removeprefix("/file=")):
+                    raise VidscopeError("no such file", code="upload.not_found")
+            if route == "/upload" and scope["method"] == "POST":
+                await self._upload(scope, receive, send, user)
+                return
+            if scope["method"] == "POST":
+                receive = await self._check_event(scope, receive, user)
+        except VidscopeError as exc:
+            await _send_error(scope, send, exc)
+            return
+        await self.app(scope, receive, send)
+
+    def _user(self, scope: Scope) -> str | None:
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                for part in value.decode("latin-1").split(";"):
+                    key, _, token = part.strip().partition("=")
+                    if key == self.cookie and token:
+                        return self.user_of(token)
+        return None
+
+    def _check_session(self, key: str, user: str) -> None:
+        if key and not self.sessions.bind(key, user):
+            raise VidscopeError(
+                "this page session belongs to another sign-in; reload the page",
+                code="web.session_mismatch",
+            )
+
+    async def _check_event(self, scope: Scope, receive: Receive, user: str) -> Receive:
+        """Reads the event's JSON body (the outer layer caps its size), checks every file it
+        names and its session, and hands the same bytes on."""
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            payload = None  # not JSON: Gradio answers it, with nothing to open
+        if isinstance(payload, dict):
+            session = payload.get("session_hash")
+            if isinstance(session, str):
+                self._check_session(session, user)
+            fn_index = payload.get("fn_index")
+            if fn_index is not None and not (
+                isinstance(fn_index, int) and 0 <= fn_index < self.fn_count()
+            ):
+                raise VidscopeError(
+                    f"the page has no event number {fn_index!r}; reload the page",
+                    code="web.unknown_event",
+                )
+        for path in file_paths(payload):
+            if not self.ledger.owns(user, path):
+                raise not_uploaded(Path(path).name)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, user: str) -> None:
+        declared = _header(scope, b"content-length")
+        size = int(declared) if declared.isdigit() else 0
+        if size > self.max_file_bytes + MULTIPART_SLACK_BYTES:
+            raise VidscopeError(
+                f"the file is over the {self.max_file_bytes}-byte limit "
+                "(VIDSCOPE_MAX_FILE_BYTES); split the recording or ask the operator to "
+                "raise the limit",
+                code="media.too_large",
+                limit_bytes=self.max_file_bytes,
+            )
+        left = await run_in_threadpool(self.quota_left, user)
+        if size - MULTIPART_SLACK_BYTES > left:
+            from pipelines.ingest import quota_exceeded
+
+            raise quota_exceeded(left)
+        await run_in_threadpool(self.ledger.sweep)
+        status = 0
+        answer = bytearray()
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and status == 200:
+                if len(answer) < _MAX_UPLOAD_ANSWER:
+                    answer.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    try:
+                        paths = json.loads(bytes(answer))
+                    except ValueError:
+                        paths = []
+                    for path in paths if isinstance(paths, list) else []:
+                        self.ledger.add(user, str(path))
+            await send(message)
+
+        await self.app(scope, receive, record)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def _send_error(scope: Scope, send: Send, exc: VidscopeError) -> None:
+    from app.api.errors import status_for
+
+    request_id = scope.get("state", {}).get("request_id")
+    body = json.dumps(
+        {
+            "error": {
+                "code": exc.code,
+                "message": exc.message,
+                "correlation_id": request_id,
+                "details": {
+                    k: v for k, v in exc.context.items() if isinstance(v, int | float | bool)
+                },
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status_for(exc.code),
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
