@@ -560,8 +560,10 @@ def serve(
         root_path=root_path,
         log_config=None,
         access_log=False,  # one line per request comes from the app, with its request id
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        # Forwarded headers only from VIDSCOPE_TRUSTED_PROXIES: anyone else could otherwise
+        # pick the address every per-address limit counts against.
+        proxy_headers=bool(settings.server.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.server.trusted_proxies) or None,
         timeout_graceful_shutdown=10,
     )
 

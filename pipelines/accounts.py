@@ -28,6 +28,16 @@ AUDIENCE = "vidscope-api"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 RESERVED_USERNAMES = frozenset({LOCAL_OWNER, "admin", "root", "system"})
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
+# The most common passwords of eight or more characters in published breach lists (shorter
+# ones are refused by length anyway).
+COMMON_PASSWORDS = frozenset(
+    """password password1 password123 passw0rd 12345678 123456789 1234567890 qwertyuiop
+    qwerty123 iloveyou 11111111 00000000 abc12345 abcd1234 sunshine princess football
+    baseball welcome welcome1 letmein1 trustno1 superman starwars whatever dragon123
+    1q2w3e4r 1qaz2wsx zaq12wsx qwertyui asdfghjk changeme admin123 administrator
+    computer internet michelle jennifer charlie1 monkey123 shadow12 master123 vidscope
+    vidscope1""".split()
+)
 _hasher = argon2.PasswordHasher()  # argon2id with the library's (RFC 9106) parameters
 # Verifying against this when a username does not exist costs the same time as a real check,
 # so response times do not tell which usernames exist.
@@ -77,10 +87,30 @@ def check_username(username: str) -> str:
     return name
 
 
-def check_password(password: str) -> str:
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def check_password(password: str, *, username: str = "") -> str:
+    """The password, if it is long enough and not one of the first guesses of any attacker
+    (a common password, a run of one character or digits, the username)."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise VidscopeError(
             f"passwords are {MIN_PASSWORD} to {MAX_PASSWORD} characters long",
+            code="auth.weak_password",
+        )
+    plain = password.strip().lower()
+    guessable = (
+        plain in COMMON_PASSWORDS
+        or len(set(plain)) <= 2
+        or plain.isdigit()
+        or (bool(username) and _letters(plain) == _letters(username))
+    )
+    if guessable:
+        raise VidscopeError(
+            "this password is among the first an attacker tries (a common password, digits "
+            "only, a repeated character or your username); choose a passphrase, e.g. three "
+            "unrelated words",
             code="auth.weak_password",
         )
     return password
@@ -98,7 +128,9 @@ class Accounts:
     def register(self, username: str, password: str, *, role: str = "user") -> User:
         name = check_username(username)
         return self.catalog.add_user(
-            username=name, password_hash=_hasher.hash(check_password(password)), role=role
+            username=name,
+            password_hash=_hasher.hash(check_password(password, username=name)),
+            role=role,
         )
 
     def user_named(self, username: str) -> User:
@@ -107,16 +139,29 @@ class Accounts:
             raise VidscopeError(f"no account named {username!r}", code="user.not_found")
         return user
 
-    def set_disabled(self, username: str, disabled: bool) -> User:
+    def _changeable(self, username: str) -> User:
+        """An account an administrator may change: any but the local owner, who stands for
+        this machine's administrator and signs in only through the server's token file."""
         user = self.user_named(username)
+        if user.id == LOCAL_OWNER:
+            raise VidscopeError(
+                f"the account {LOCAL_OWNER!r} is this machine's administrator: it has no "
+                "password and cannot be changed",
+                code="auth.reserved_account",
+            )
+        return user
+
+    def set_disabled(self, username: str, disabled: bool) -> User:
+        user = self._changeable(username)
         self.catalog.update_user(user.id, disabled=disabled)
         if disabled:
             self.catalog.revoke_user_tokens(user.id)
         return self.catalog.get_user(user.id)
 
     def reset_password(self, username: str, password: str) -> User:
-        user = self.user_named(username)
-        self.catalog.update_user(user.id, password_hash=_hasher.hash(check_password(password)))
+        user = self._changeable(username)
+        check_password(password, username=user.username)
+        self.catalog.update_user(user.id, password_hash=_hasher.hash(password))
         self.catalog.revoke_user_tokens(user.id)  # every session signs in again
         return user
 
@@ -130,7 +175,7 @@ class Accounts:
             ok = stored is not None
         except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
             ok = False
-        if not ok or user is None:
+        if not ok or user is None or user.id == LOCAL_OWNER:
             raise AuthError("wrong username or password", code="auth.failed")
         if user.disabled:
             raise AuthError("this account is disabled; ask an administrator", code="auth.disabled")
@@ -156,6 +201,7 @@ class Accounts:
             "aud": AUDIENCE,
             "sub": user.id,
             "iat": now,
+            "iat_ms": int(time.time() * 1000),  # a revocation at this millisecond counts
             "exp": now + ttl_s,
             "jti": uuid.uuid4().hex,
             "role": user.role,
@@ -184,7 +230,33 @@ class Accounts:
         user = self.catalog.find_user_by_id(str(claims["sub"]))
         if user is None or user.disabled:
             raise AuthError("the account behind this token is disabled or gone")
+        issued_ms = int(claims.get("iat_ms", int(claims["iat"]) * 1000))
+        if self.catalog.session_revoked(
+            jti=str(claims["jti"]), user_id=user.id, issued_ms=issued_ms
+        ):
+            raise AuthError(
+                "this session has ended (signed out, or the password changed); log in again",
+                code="auth.session_ended",
+            )
         return user
+
+    def end_session(self, token: str) -> None:
+        """Signs one access token out before it expires; a token that is not valid anyway
+        is ignored."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER
+            )
+        except jwt.PyJWTError:
+            return
+        self.catalog.revoke_session(
+            jti=str(claims["jti"]),
+            user_id=str(claims["sub"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC).replace(tzinfo=None),
+        )
+
+    def end_all_sessions(self, user: User) -> None:
+        self.catalog.revoke_user_tokens(user.id)
 
     def refresh(self, refresh_token: str) -> tuple[User, TokenPair]:
         """Rotates a refresh token: the old one is spent, a new pair comes back. A spent token

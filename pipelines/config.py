@@ -43,6 +43,7 @@ class LimitsSettings(_Group):
 
     max_file_bytes: int
     max_duration_s: float
+    max_frame_pixels: int
     allowed_containers: tuple[str, ...]
     quota_bytes: int
     request_max_bytes: int
@@ -95,6 +96,8 @@ class ServerSettings(_Group):
     login_rate_limit: str
     redis_url: str | None
     cors_origins: tuple[str, ...]
+    trusted_proxies: tuple[str, ...]
+    metrics_token: SecretStr | None
     otel_exporter: str
     otel_endpoint: str | None
 
@@ -180,6 +183,9 @@ class Settings(BaseSettings):
     # Upload limits
     max_file_bytes: int = Field(2 * 1024**3, gt=0)
     max_duration_s: float = Field(4 * 3600, gt=0)
+    # 8K UHD (7680x4320). Decoding one frame costs width x height x 3 bytes and more: a tiny
+    # file can claim an 8192x8192 picture (201 MB per decoded frame).
+    max_frame_pixels: int = Field(7680 * 4320, gt=0, description="Largest picture a video may have")
     # NoDecode: read a comma-separated list (mp4,wav), not JSON.
     allowed_containers: Annotated[tuple[str, ...], NoDecode] = ALLOWED_CONTAINERS
 
@@ -228,6 +234,12 @@ class Settings(BaseSettings):
     login_rate_limit: str = "10/minute"
     redis_url: str | None = None
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For/-Proto are believed;
+    # none by default, so a client cannot choose the address its rate limits count against.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token /metrics asks for; unset: /metrics is open"
+    )
     job_max_attempts: int = Field(3, ge=1, le=20)
     job_lease_s: float = Field(60.0, ge=5)
     job_backoff_s: float = Field(2.0, ge=0)
@@ -251,7 +263,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

@@ -7,6 +7,7 @@ built, so no caller can forget the filter: another owner's id is "not found"."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -34,6 +35,18 @@ from pipelines.search import search_library
 log = get_logger(__name__)
 
 
+def make_private(home: Path) -> None:
+    """The library folder, readable by its owner alone (mode 0700): the catalog holds password
+    hashes and transcripts, the media people's recordings. A folder only its owner may enter
+    keeps every file inside private, whatever mode an older release gave it; the process
+    makes new files private too (umask 077), for copies that leave the folder."""
+    os.umask(0o077)
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = home.stat()
+    if info.st_mode & 0o077 and info.st_uid == os.getuid():
+        home.chmod(0o700)
+
+
 class Library:
     """A video library in ``settings.home``: catalog, search indexes and stored media.
 
@@ -48,8 +61,9 @@ class Library:
         ensure_logging()
         self.settings = settings or get_settings()
         try:
+            make_private(self.settings.home)
             for folder in (self.settings.media_dir, self.settings.clips_dir):
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise VidscopeError(
                 f"cannot use {self.settings.home} as the library folder: {exc.strerror or exc}; "

@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.errors import install_error_handlers
 from app.api.metrics import Metrics
 from app.api.middleware import RequestContext
+from app.api.origins import SameOriginWrites
 from app.api.ratelimit import RateLimits
 from app.api.routes import (
     admin,
@@ -62,15 +63,20 @@ def _publish_for_cli(library: Library, accounts: Accounts, url: str | None) -> N
     """The CLI beside the server finds it here: its address, and a token for the local owner
     (who administers this machine's library) in a file only this OS user can read."""
     settings = library.settings
-    token = accounts.access_token(library.catalog.get_user(LOCAL_OWNER), ttl_s=ADMIN_TOKEN_TTL_S)
+    local = library.catalog.get_user(LOCAL_OWNER)
+    accounts.end_all_sessions(local)  # an earlier server's token stops working
+    token = accounts.access_token(local, ttl_s=ADMIN_TOKEN_TTL_S)
     _write_private(settings.admin_token_path, token)
     if url is not None:
         _write_private(settings.server_info_path, json.dumps({"url": url, "pid": os.getpid()}))
 
 
-def _withdraw_for_cli(settings: Settings) -> None:
+def _withdraw_for_cli(library: Library, accounts: Accounts) -> None:
+    """The server's administrator token ends with the server, wherever a copy of it went."""
+    settings = library.settings
     settings.server_info_path.unlink(missing_ok=True)
     settings.admin_token_path.unlink(missing_ok=True)
+    accounts.end_all_sessions(library.catalog.get_user(LOCAL_OWNER))
 
 
 def _warm_models(library: Library, ready: threading.Event) -> None:
@@ -124,7 +130,7 @@ def create_app(
         try:
             yield
         finally:
-            _withdraw_for_cli(settings)
+            _withdraw_for_cli(library, accounts)
             worker.stop()
             library.close()
             provider.shutdown()
@@ -156,14 +162,19 @@ def create_app(
         from app.web import mount_web  # Gradio loads only when the web app is served
 
         web_app = mount_web(app, settings)
-    if settings.server.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(settings.server.cors_origins),
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Content-Range", "Retry-After"],
-        )
+    origins = settings.server.cors_origins
+    app.add_middleware(SameOriginWrites, allowed_origins=origins)
+    # Always installed, even with no origin listed: one policy for every path (Gradio backs
+    # off when the parent app has its own). Other origins use bearer tokens, never the
+    # session cookie, so no credentials cross origins.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(origins),
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Content-Range", "Retry-After"],
+    )
     app.add_middleware(
         RequestContext,
         metrics=metrics,

@@ -49,51 +49,87 @@ CSS = """
 video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }
 """
 
-CARDS = """
-{{#if value.message}}<p class="vs-empty" role="status">{{value.message}}</p>{{/if}}
-<div class="vs-cards">
-{{#each value.hits}}
-<button class="vs-card" data-video="{{this.video_id}}" data-start="{{this.start}}"
-        data-end="{{this.end}}"
-        aria-label="Play {{this.title}} from {{this.clock}}">
-  <img src="api/v1/videos/{{this.video_id}}/thumbnail?t={{this.start}}" alt="" loading="lazy">
-  <div class="vs-meta"><div class="vs-time">{{this.clock}}</div>
-  <div><strong>{{this.title}}</strong></div>
-  <div>{{#each this.parts}}{{#if this.mark}}<mark>{{this.text}}</mark>{{else}}{{this.text}}
-  {{/if}}{{/each}}</div>
-  <div><small>{{this.source}}</small></div></div>
-</button>
-{{/each}}
-</div>
-"""
+
+# Gradio's HTML templates are Handlebars whose output is then evaluated as a JavaScript
+# template literal, so a title such as "${alert(1)}" would run even though Handlebars escaped
+# it. The page's HTML is therefore made here, every value escaped once with html.escape, and
+# handed to Gradio as the whole value (its default template "${value}" inserts a string; a
+# substituted string is never evaluated again).
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
+    """The search results as cards (each a button carrying the hit's video and times)."""
+    cards = []
+    for hit in hits:
+        words = "".join(
+            f"<mark>{_e(part['text'])}</mark>" if part["mark"] else _e(part["text"])
+            for part in hit["parts"]
+        )
+        cards.append(
+            f'<button class="vs-card" data-video="{_e(hit["video_id"])}" '
+            f'data-start="{_e(hit["start"])}" data-end="{_e(hit["end"])}" '
+            f'aria-label="Play {_e(hit["title"])} from {_e(hit["clock"])}">'
+            f'<img src="api/v1/videos/{_e(hit["video_id"])}/thumbnail?t={_e(hit["start"])}" '
+            'alt="" loading="lazy">'
+            f'<div class="vs-meta"><div class="vs-time">{_e(hit["clock"])}</div>'
+            f"<div><strong>{_e(hit['title'])}</strong></div><div>{words}</div>"
+            f"<div><small>{_e(hit['source'])}</small></div></div></button>"
+        )
+    status = f'<p class="vs-empty" role="status">{_e(message)}</p>' if message else ""
+    return f'{status}<div class="vs-cards">{"".join(cards)}</div>'
+
+
+def render_lines(message: str, lines: list[dict[str, Any]]) -> str:
+    """The transcript, one button per line, each seeking the player to its start."""
+    rows = "".join(
+        f'<button class="vs-line" data-start="{_e(line["start"])}">'
+        f'<span class="vs-time">{_e(line["clock"])}</span>{_e(line["text"])}</button>'
+        for line in lines
+    )
+    status = f'<p class="vs-empty">{_e(message)}</p>' if message else ""
+    return f'{status}<div class="vs-lines">{rows}</div>'
+
+
+def render_clip(src: str) -> str:
+    if not src:
+        return ""
+    return (
+        f'<video controls preload="metadata" playsinline src="{_e(src)}" '
+        'aria-label="The clip"></video>'
+    )
+
+
+def render_player(
+    *,
+    src: str = "",
+    vtt: str = "",
+    start: float = 0.0,
+    title: str = "",
+    play: bool = False,
+    message: str = "",
+) -> str:
+    if not src:
+        return f'<p class="vs-empty">{_e(message)}</p>'
+    track = (
+        f'<track kind="subtitles" src="{_e(vtt)}" srclang="en" label="Subtitles" default>'
+        if vtt
+        else ""
+    )
+    return (
+        f'<video id="vs-player" controls preload="metadata" playsinline src="{_e(src)}" '
+        f'data-start="{_e(start)}" data-play="{"true" if play else "false"}" '
+        f'aria-label="{_e(title)}">{track}</video>'
+    )
+
+
 PICK = """
 element.addEventListener('click', (event) => {
   const card = event.target.closest('[data-video]');
   if (card) trigger('click', {video_id: card.dataset.video, start: Number(card.dataset.start),
                               end: Number(card.dataset.end)});
 });
-"""
-LINES = """
-{{#if value.message}}<p class="vs-empty">{{value.message}}</p>{{/if}}
-<div class="vs-lines">
-{{#each value.lines}}
-<button class="vs-line" data-start="{{this.start}}">
-<span class="vs-time">{{this.clock}}</span>{{this.text}}</button>
-{{/each}}
-</div>
-"""
-CLIP = """
-{{#if value.src}}<video controls preload="metadata" playsinline src="{{value.src}}"
- aria-label="The clip"></video>{{/if}}
-"""
-PLAYER = """
-{{#if value.src}}
-<video id="vs-player" controls preload="metadata" playsinline src="{{value.src}}"
-       data-start="{{value.start}}" data-play="{{value.play}}" aria-label="{{value.title}}">
-  {{#if value.vtt}}<track kind="subtitles" src="{{value.vtt}}" srclang="en" label="Subtitles"
-  default>{{/if}}
-</video>
-{{else}}<p class="vs-empty">{{value.message}}</p>{{/if}}
 """
 # The browser fetches the media itself, with its session cookie, from the owner-checked API
 # route: Gradio neither downloads nor caches it, so no Gradio file URL can ever hand one user
@@ -296,31 +332,28 @@ class WebApp:
         progress(1.0, desc="Done")
         return "\n".join(report)
 
-    def search_cards(self, query: str, request: gr.Request) -> dict[str, Any]:
+    def search_cards(self, query: str, request: gr.Request) -> str:
         owner = self._owner(request)
         query = (query or "").strip()
         if not query:
-            return {"message": "Type what you are looking for, in your own words.", "hits": []}
+            return render_cards("Type what you are looking for, in your own words.", [])
         if owner.count_videos() == 0:
-            return {
-                "message": "Your library is empty: upload a video on the Library tab first.",
-                "hits": [],
-            }
+            return render_cards(
+                "Your library is empty: upload a video on the Library tab first.", []
+            )
         try:
             hits = owner.search(query)
         except VidscopeError as exc:
             raise _fail(exc) from exc
         if not hits:
-            return {
-                "message": f"Nothing in your videos matches “{query}”. Try other words.",
-                "hits": [],
-            }
-        return {
-            "message": "",
-            "hits": [
+            return render_cards(f"Nothing in your videos matches “{query}”. Try other words.", [])
+        return render_cards(
+            "",
+            [
                 {
                     "video_id": h.video_id,
                     "start": h.start,
+                    "end": h.end,
                     "clock": _clock(h.start),
                     "title": h.title,
                     "parts": highlight(h.text, query),
@@ -328,7 +361,7 @@ class WebApp:
                 }
                 for h in hits
             ],
-        }
+        )
 
     def open_video(
         self,
@@ -347,16 +380,16 @@ class WebApp:
             segments = owner.catalog.segments(video_id)
         except VidscopeError as exc:
             raise _fail(exc) from exc
-        player = {
-            "src": f"api/v1/videos/{video.id}/media",
-            "vtt": f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
-            "start": round(start, 2),
-            "title": video.title,
-            "play": play,
-        }
-        lines = {
-            "message": "" if segments else "No speech was found in this video.",
-            "lines": [
+        player = render_player(
+            src=f"api/v1/videos/{video.id}/media",
+            vtt=f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
+            start=round(start, 2),
+            title=video.title,
+            play=play,
+        )
+        lines = render_lines(
+            "" if segments else "No speech was found in this video.",
+            [
                 {
                     "start": s.start,
                     "clock": _clock(s.start),
@@ -364,7 +397,7 @@ class WebApp:
                 }
                 for s in segments
             ],
-        }
+        )
         downloads = " · ".join(
             f'<a href="api/v1/videos/{html.escape(video.id)}/transcript?format={fmt}" '
             f'download="{html.escape(video.id)}.{fmt}">{fmt.upper()}</a>'
@@ -420,7 +453,7 @@ class WebApp:
         while time.monotonic() < deadline:
             job = owner.catalog.get_job(job_id, owner_id=owner.owner_id)
             if job.status == "succeeded":
-                clip = {"src": f"api/v1/clips/{clip_id}/file", "message": ""}
+                clip = render_clip(f"api/v1/clips/{clip_id}/file")
                 link = (
                     f'<a href="api/v1/clips/{clip_id}/file" download="clip-{clip_id}.mp4">'
                     "Download the clip</a>"
@@ -497,23 +530,20 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 )
                 search_button = gr.Button("Search", variant="primary")
                 cards = gr.HTML(
-                    value={"message": "", "hits": []},
-                    html_template=CARDS,
+                    value=render_cards("", []),
                     css_template=CSS,
                     js_on_load=PICK,
                 )
             with gr.Tab("Watch", id="watch"):
                 chooser = gr.Dropdown(label="Video", choices=[], interactive=True)
                 player = gr.HTML(
-                    value={"message": "Pick a video, or a search result.", "src": ""},
-                    html_template=PLAYER,
+                    value=render_player(message="Pick a video, or a search result."),
                     css_template=CSS,
                     js_on_load=PLAY,
                 )
                 downloads = gr.HTML()
                 transcript = gr.HTML(
-                    value={"message": "", "lines": []},
-                    html_template=LINES,
+                    value=render_lines("", []),
                     css_template=CSS,
                     js_on_load=SEEK,
                 )
@@ -521,9 +551,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     clip_start = gr.Number(label="Clip start (s)", value=0.0, minimum=0)
                     clip_end = gr.Number(label="Clip end (s)", value=30.0, minimum=0)
                     cut_button = gr.Button("Cut clip", variant="primary")
-                clip_player = gr.HTML(
-                    value={"message": "", "src": ""}, html_template=CLIP, css_template=CSS
-                )
+                clip_player = gr.HTML(value=render_clip(""), css_template=CSS)
                 clip_link = gr.HTML()
         current = gr.State("")  # the video on the Watch tab
         opened = [player, transcript, downloads, chooser, current, clip_start, clip_end, tabs]

@@ -260,5 +260,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             detail VARCHAR NOT NULL DEFAULT '{}'
         )""",
     ),
+    (
+        # Access tokens ended before they expire: one session signed out (its token id), or
+        # every session of a user issued before a moment (a password reset, a disabled account,
+        # the local administrator's token of a server that stopped).
+        """CREATE TABLE revoked_sessions (
+            jti VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            expires_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE session_cutoffs (
+            user_id VARCHAR PRIMARY KEY,
+            not_before_ms BIGINT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

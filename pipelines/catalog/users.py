@@ -3,6 +3,7 @@ the caller (``pipelines.accounts``); this module only keeps rows."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -129,9 +130,33 @@ class UserTables(Database):
             )
 
     def revoke_user_tokens(self, user_id: str) -> None:
+        """Ends every session of the user: refresh tokens, and access tokens issued so far."""
+        now_ms = int(time.time() * 1000)
         with self.transaction():
             self.con.execute(
                 "UPDATE refresh_tokens SET revoked_at = now() "
                 "WHERE user_id = ? AND revoked_at IS NULL",
                 [user_id],
             )
+            self.con.execute(
+                "INSERT INTO session_cutoffs VALUES (?, ?) ON CONFLICT (user_id) "
+                "DO UPDATE SET not_before_ms = excluded.not_before_ms",
+                [user_id, now_ms],
+            )
+
+    def revoke_session(self, *, jti: str, user_id: str, expires_at: datetime) -> None:
+        """Ends one access token before it expires (a sign-out); forgets expired ones."""
+        with self.transaction():
+            self.con.execute("DELETE FROM revoked_sessions WHERE expires_at < now()")
+            self.con.execute(
+                "INSERT INTO revoked_sessions VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [jti, user_id, expires_at],
+            )
+
+    def session_revoked(self, *, jti: str, user_id: str, issued_ms: int) -> bool:
+        row = self.con.execute(
+            "SELECT EXISTS (SELECT 1 FROM revoked_sessions WHERE jti = ?) OR EXISTS "
+            "(SELECT 1 FROM session_cutoffs WHERE user_id = ? AND not_before_ms > ?)",
+            [jti, user_id, issued_ms],
+        ).fetchone()
+        return bool(row and row[0])

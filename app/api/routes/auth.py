@@ -129,11 +129,16 @@ def refresh(
 @router.post(
     "/logout",
     status_code=204,
-    summary="End this login: its refresh tokens stop working",
+    summary="End this login: its refresh tokens and the access token sent stop working",
     responses=error_responses(401, 422),
 )
-def logout(body: RefreshRequest, user: CurrentUser, accounts: AccountsDep) -> Response:
+def logout(
+    body: RefreshRequest, request: Request, user: CurrentUser, accounts: AccountsDep
+) -> Response:
     accounts.logout(user, body.refresh_token)
+    sent = request.headers.get("authorization", "")
+    if sent.lower().startswith("bearer "):
+        accounts.end_session(sent[7:].strip())
     return Response(status_code=204)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+
+from pipelines.accounts import AuthError
 
 router = APIRouter(tags=["operations"])
 
@@ -68,6 +71,17 @@ def readyz(request: Request) -> JSONResponse:
     responses={200: {"content": {"text/plain": {}}}},
 )
 def metrics(request: Request) -> Response:
+    """Open when ``VIDSCOPE_METRICS_TOKEN`` is unset (bind the port privately then); else
+    only with ``Authorization: Bearer <that token>``, as Prometheus's ``authorization``
+    setting sends it."""
+    token = request.app.state.library.settings.server.metrics_token
+    if token is not None:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            raise AuthError(
+                "/metrics needs 'Authorization: Bearer <VIDSCOPE_METRICS_TOKEN>'",
+                code="auth.metrics_token",
+            )
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
     )

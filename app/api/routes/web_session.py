@@ -92,7 +92,7 @@ def _signed_in(request: Request, token: str, ttl_s: int, next_path: str) -> Resp
     return response
 
 
-@router.get("/login")
+@router.api_route("/login", methods=["GET", "HEAD"])
 def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002
     return _page(
         title="Sign in",
@@ -129,7 +129,7 @@ async def login_form(
     return _signed_in(request, accounts.access_token(user, ttl_s=ttl), ttl, next)
 
 
-@router.get("/signup")
+@router.api_route("/signup", methods=["GET", "HEAD"])
 def signup_page() -> HTMLResponse:
     return _page(
         title="Sign up",
@@ -163,7 +163,12 @@ async def signup_form(
 
 
 @router.post("/logout")
-def logout_form() -> Response:
+def logout_form(request: Request, accounts: AccountsDep) -> Response:
+    """Ends the session on the server too: the cookie's token stops working at once, even
+    where a copy of it survives the browser's deleting it."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        accounts.end_session(token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

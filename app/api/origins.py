@@ -1,0 +1,90 @@
+"""Which web pages may act on this server. A page on another origin — another port of the same
+host included, which browsers count as the *same site*, so even SameSite=Strict cookies go
+with its requests — must not change anything here with the visitor's session: no login or
+sign-up form posted from elsewhere (login CSRF), no ``DELETE`` from a script on another port.
+
+A request that changes state (any method but GET, HEAD and OPTIONS) from a browser names its
+origin (``Origin``; else ``Sec-Fetch-Site``). It passes when that origin is this server's own
+or one of ``VIDSCOPE_CORS_ORIGINS``; clients that are not browsers (the CLI, curl, scripts with
+a bearer token) send neither header and pass. Reading is guarded by CORS: one policy for the
+whole app (Starlette's, from the same setting, without credentials), which also switches
+Gradio's own permissive CORS handling off."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _origin_of(url: str) -> tuple[str, str] | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.scheme, f"{(parts.hostname or '').lower()}:{port}"
+
+
+class SameOriginWrites:
+    def __init__(self, app: ASGIApp, *, allowed_origins: tuple[str, ...]) -> None:
+        self.app = app
+        self.allowed = {o for o in (_origin_of(url) for url in allowed_origins) if o}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS:
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await _forbid(scope, send, refusal)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> str | None:
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        if origin is not None:
+            claimed = _origin_of(origin)
+            if claimed is not None and (
+                claimed == self._own(scope, headers) or claimed in self.allowed
+            ):
+                return None
+            return f"a page on {origin} may not change anything here"
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site not in (None, "same-origin", "none"):
+            return f"a {fetch_site} page may not change anything here"
+        return None
+
+    @staticmethod
+    def _own(scope: Scope, headers: dict[str, str]) -> tuple[str, str] | None:
+        host = headers.get("host")
+        if not host:
+            return None
+        return _origin_of(f"{scope.get('scheme', 'http')}://{host}")
+
+
+async def _forbid(scope: Scope, send: Send, reason: str) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "request.cross_origin",
+                "message": f"{reason}: open Vidscope itself, or list the page's origin in "
+                "VIDSCOPE_CORS_ORIGINS",
+                "correlation_id": scope.get("state", {}).get("request_id"),
+                "details": {},
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
