@@ -58,7 +58,12 @@ def check_file(
     progress("probe", 0.0)
     source = check_local_file(path, max_bytes=limits.max_file_bytes)
     info = probe(source, allowed=limits.allowed_containers)
-    validate(info, source, max_duration_s=limits.max_duration_s)
+    validate(
+        info,
+        source,
+        max_duration_s=limits.max_duration_s,
+        max_frame_pixels=limits.max_frame_pixels,
+    )
     track = choose_audio_track(info, audio_track, source)
     if sha256 is None:
         progress("hash", 0.0)

@@ -308,7 +308,23 @@ def _check_complete(
             )
 
 
-def validate(info: MediaInfo, path: Path, *, max_duration_s: float) -> None:
+def validate(
+    info: MediaInfo, path: Path, *, max_duration_s: float, max_frame_pixels: int | None = None
+) -> None:
+    """Refuses what would cost more than the limits allow to decode: a picture larger than
+    ``max_frame_pixels`` (a tiny file may claim 8192x8192, 201 MB per decoded frame),
+    a duration past ``max_duration_s``."""
+    pixels = (info.width or 0) * (info.height or 0)
+    if max_frame_pixels is not None and info.has_video and pixels > max_frame_pixels:
+        raise MediaError(
+            f"{path.name}: its picture is {info.width}x{info.height} ({pixels} pixels), over "
+            f"the {max_frame_pixels}-pixel limit (VIDSCOPE_MAX_FRAME_PIXELS); export it at a "
+            "smaller size, e.g. 3840x2160",
+            code="media.frame_too_large",
+            path=str(path),
+            pixels=pixels,
+            limit=max_frame_pixels,
+        )
     if info.duration > max_duration_s:
         raise MediaError(
             f"{path.name}: {info.duration / 3600:.2f} h exceeds the "

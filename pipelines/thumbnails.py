@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from pipelines.media import open_media
 from pipelines.records import Video
 
 THUMBNAIL_WIDTH = 320
+# Decoding holds a few full-size frames (up to VIDSCOPE_MAX_FRAME_PIXELS each): a page of
+# search cards asks for many at once, so two decode at a time and the rest wait their turn.
+_DECODING = threading.BoundedSemaphore(2)
 
 
 def thumbnail_jpeg(path: Path, video: Video, at_s: float, *, width: int = THUMBNAIL_WIDTH) -> bytes:
@@ -20,9 +24,9 @@ def thumbnail_jpeg(path: Path, video: Video, at_s: float, *, width: int = THUMBN
     if not video.has_video:
         raise MediaError(f"{video.title!r} has no pictures", code="media.no_video")
     at_s = min(max(0.0, at_s), max(0.0, video.duration - 0.05))
-    with open_media(path, video.container) as media:
+    with _DECODING, open_media(path, video.container) as media:
         stream = media.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = "SLICE"  # frame threads would each hold a frame of their own
         time_base = stream.time_base or Fraction(1, 1000)
         media.seek(int(at_s / time_base), stream=stream, backward=True)
         picture = None

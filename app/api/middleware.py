@@ -65,11 +65,23 @@ class RequestContext:
         path = scope["path"]
         https = scope.get("scheme") == "https"
 
+        held: Message | None = None  # an error's start, held until its body is known
+        held_body = bytearray()
+        wrapped = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, held, wrapped
             if message["type"] == "http.response.start":
                 status = message["status"]
-                extra = [
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = []
+                if b"cache-control" not in present and not _cacheable(path):
+                    # Answers are one person's: no shared cache may keep them.
+                    extra.append((b"cache-control", b"no-store"))
+                if status >= 400 and not wrapped and _wrappable(message):
+                    held = message
+                    return
+                extra += [
                     (b"x-request-id", request_id.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
@@ -80,6 +92,23 @@ class RequestContext:
                 if https:
                     extra.append((b"strict-transport-security", b"max-age=31536000"))
                 message["headers"] = list(message.get("headers", [])) + extra
+            elif held is not None and message["type"] == "http.response.body":
+                held_body.extend(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                start, held, wrapped = held, None, True
+                body = _as_envelope(bytes(held_body), status, request_id)
+                start["headers"] = [
+                    (k, v)
+                    for k, v in start.get("headers", [])
+                    if k.lower() not in (b"content-length", b"content-type")
+                ] + [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                await send_with_headers(start)
+                await send({"type": "http.response.body", "body": body})
+                return
             await send(message)
 
         limit = None if path in UPLOAD_PATHS else self.max_body_bytes
@@ -127,6 +156,62 @@ class RequestContext:
             user_id=state.get("user_id"),
             client=(scope.get("client") or ("", 0))[0],
         )
+
+
+def _cacheable(path: str) -> bool:
+    """Static assets may be cached; everything else is someone's data or a live page."""
+    return path.startswith(("/static/", "/assets/", "/gradio_api/assets/")) or path.endswith(
+        (".js", ".css", ".woff2", ".svg", ".png", ".ico")
+    )
+
+
+def _wrappable(start: Message) -> bool:
+    """An error answer that is not one of ours and not a page: plain text, or JSON that may
+    lack the envelope (Gradio's own 404s and 500s, Starlette's 400 for a bad Range)."""
+    for key, value in start.get("headers", []):
+        if key.lower() == b"content-type":
+            kind = value.split(b";")[0].strip().lower()
+            return kind in (b"text/plain", b"application/json")
+    return True
+
+
+_STATUS_CODES = {
+    400: "http.bad_request",
+    401: "auth.missing_token",
+    403: "auth.forbidden",
+    404: "http.not_found",
+    405: "http.method_not_allowed",
+    413: "request.too_large",
+    416: "http.range_not_satisfiable",
+    500: "internal.error",
+}
+
+
+def _as_envelope(body: bytes, status: int, request_id: str) -> bytes:
+    """The body as it was when it is already an envelope; else the envelope around it."""
+    text = body.decode("utf-8", "replace").strip()
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+        return body
+    if isinstance(parsed, dict) and "detail" in parsed:
+        text = str(parsed["detail"])
+    if status >= 500:
+        text = (
+            "something went wrong on the server; the log has the details under the correlation id"
+        )
+    return json.dumps(
+        {
+            "error": {
+                "code": _STATUS_CODES.get(status, f"http.status_{status}"),
+                "message": text[:500] or f"HTTP {status}",
+                "correlation_id": request_id,
+                "details": {},
+            }
+        }
+    ).encode()
 
 
 def _route_template(scope: Scope) -> str:

@@ -43,14 +43,14 @@ def environment(home: Path) -> dict[str, str]:
 
 
 class Server:
-    def __init__(self, home: Path, log: Path) -> None:
+    def __init__(self, home: Path, log: Path, **env: str) -> None:
         self.home = home
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-            env=environment(home),
+            env={**environment(home), **env},
             stdout=self.log,
             stderr=self.log,
             start_new_session=True,  # its own process group: a kill takes its compute too
