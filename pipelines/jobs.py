@@ -7,6 +7,7 @@ up to ``job_max_attempts``; a server killed mid-job finds the job again at start
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import random
 import threading
@@ -22,7 +23,7 @@ from pipelines.compute import ComputeOptions, IngestArtifact, process_video
 from pipelines.errors import VidscopeError
 from pipelines.ingest import abandon_ingest, describe_failure, store_artifact
 from pipelines.logs import get_logger
-from pipelines.media import probe
+from pipelines.media import die_with_parent, probe
 from pipelines.records import Job
 
 if TYPE_CHECKING:
@@ -35,9 +36,10 @@ _FINAL_PREFIXES = ("media.", "clip.", "query.", "video.", "model.")
 _progress: Any = None  # the worker process's end of the progress queue
 
 
-def _start_compute_process(progress: Any) -> None:
+def _start_compute_process(progress: Any, parent: int) -> None:
     global _progress
     _progress = progress
+    die_with_parent(parent)()  # a server killed with SIGKILL takes its compute with it
 
 
 def _compute_ingest(
@@ -115,7 +117,7 @@ class JobWorker:
                 max_workers=self.settings.jobs.worker_processes,
                 mp_context=self._context,
                 initializer=_start_compute_process,
-                initargs=(self._progress,),
+                initargs=(self._progress, os.getpid()),
             )
         return self._pool
 

@@ -423,9 +423,10 @@ _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform == "linux" else None
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent(parent: int) -> Callable[[], None]:
-    """Runs in the child between fork and exec: the kernel kills FFmpeg when the Python
-    process ends, even by SIGKILL, so no encoder outlives an interrupted clip."""
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """Runs in a child (FFmpeg between fork and exec, a compute process at its start): the
+    kernel kills it when the Python process that started it ends, even by SIGKILL, so no
+    encoder or compute process outlives an interrupted server."""
 
     def arm() -> None:
         if _LIBC is not None:
@@ -448,7 +449,7 @@ def start_ffmpeg_jobs(jobs: list[list[str]]) -> list[subprocess.Popen[bytes]]:
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
-                    preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509
+                    preexec_fn=die_with_parent(os.getpid()),  # noqa: PLW1509
                 )
             )
     except BaseException:

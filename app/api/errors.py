@@ -48,6 +48,8 @@ _BY_CODE = {
     "server.unavailable": 503,
     "query.no_match": 404,
     "web.session_mismatch": 403,
+    "auth.reserved_account": 403,
+    "request.cross_origin": 403,
     "web.unknown_event": 404,
 }
 _BY_AREA = {

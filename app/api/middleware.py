@@ -84,7 +84,9 @@ class RequestContext:
                 extra += [
                     (b"x-request-id", request_id.encode()),
                     (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
+                    # Not 'no-referrer': under it a browser posts this site's own forms with
+                    # "Origin: null", and the origin check could not tell them from a stranger.
+                    (b"referrer-policy", b"same-origin"),
                     (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                     (b"content-security-policy", _csp(path).encode()),
@@ -194,10 +196,10 @@ def _as_envelope(body: bytes, status: int, request_id: str) -> bytes:
         parsed = json.loads(text) if text else None
     except ValueError:
         parsed = None
-    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
-        return body
-    if isinstance(parsed, dict) and "detail" in parsed:
-        text = str(parsed["detail"])
+    if isinstance(parsed, dict) and set(parsed) != {"detail"}:
+        return body  # ours: an envelope, or a body with its own shape (/readyz's checks)
+    if isinstance(parsed, dict):
+        text = str(parsed["detail"])  # Starlette's and Gradio's own {"detail": ...}
     if status >= 500:
         text = (
             "something went wrong on the server; the log has the details under the correlation id"

@@ -3,10 +3,11 @@ host included, which browsers count as the *same site*, so even SameSite=Strict 
 with its requests — must not change anything here with the visitor's session: no login or
 sign-up form posted from elsewhere (login CSRF), no ``DELETE`` from a script on another port.
 
-A request that changes state (any method but GET, HEAD and OPTIONS) from a browser names its
-origin (``Origin``; else ``Sec-Fetch-Site``). It passes when that origin is this server's own
-or one of ``VIDSCOPE_CORS_ORIGINS``; clients that are not browsers (the CLI, curl, scripts with
-a bearer token) send neither header and pass. Reading is guarded by CORS: one policy for the
+A request that changes state (any method but GET, HEAD and OPTIONS) passes when its
+``Origin`` is this server's own or one of ``VIDSCOPE_CORS_ORIGINS``; else when the browser says
+it comes from this origin (``Sec-Fetch-Site: same-origin``, or ``none`` for what the person
+typed). Clients that are not browsers (the CLI, curl, scripts with a bearer token) send
+neither header and pass. Reading is guarded by CORS: one policy for the
 whole app (Starlette's, from the same setting, without credentials), which also switches
 Gradio's own permissive CORS handling off."""
 
@@ -44,17 +45,21 @@ class SameOriginWrites:
     def _refusal(self, scope: Scope) -> str | None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         origin = headers.get("origin")
-        if origin is not None:
-            claimed = _origin_of(origin)
-            if claimed is not None and (
-                claimed == self._own(scope, headers) or claimed in self.allowed
-            ):
-                return None
-            return f"a page on {origin} may not change anything here"
+        claimed = _origin_of(origin) if origin else None
+        if claimed is not None and (
+            claimed == self._own(scope, headers) or claimed in self.allowed
+        ):
+            return None
+        # The browser's own word first: it is not hidden by a referrer policy (a form posted
+        # under 'no-referrer' says "Origin: null" even to its own site).
         fetch_site = headers.get("sec-fetch-site")
-        if fetch_site not in (None, "same-origin", "none"):
-            return f"a {fetch_site} page may not change anything here"
-        return None
+        if fetch_site is not None:
+            if fetch_site in ("same-origin", "none"):
+                return None
+            return f"a {fetch_site} page ({origin or 'origin hidden'}) may not change anything here"
+        if origin is not None:
+            return f"a page on {origin} may not change anything here"
+        return None  # not a browser: the CLI, curl, a script with a token
 
     @staticmethod
     def _own(scope: Scope, headers: dict[str, str]) -> tuple[str, str] | None:

@@ -212,7 +212,7 @@ def test_security_headers_and_body_limit(client: TestClient, world: World) -> No
     assert response.json()["username"] == "alice"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["referrer-policy"] == "same-origin"
     assert "strict-transport-security" not in response.headers  # plain HTTP here
     assert (
         "access-control-allow-origin"

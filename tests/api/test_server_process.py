@@ -145,7 +145,7 @@ def test_a_server_killed_mid_job_finishes_it_once_after_a_restart(
         ).fetchall()
     assert (videos, jobs) == (1, 1) and chunks == passages
     assert len(list((home / "media").iterdir())) == 1
-    assert not (home / "staging").exists() or list((home / "staging").iterdir()) == []
+    assert not any(path.is_file() for path in (home / "staging").rglob("*"))
 
 
 def vidscope(home: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
@@ -219,3 +219,27 @@ def test_the_cli_works_beside_the_server(home: Path, tmp_path: Path) -> None:
     assert any(r["route"] == "/api/v1/search" and r["user_id"] == "local" for r in requests)
     code, out, _ = vidscope(home, "users", "list", "--json")  # and the CLI opens it itself
     assert code == 0 and "alice" in out
+
+
+def test_a_server_killed_alone_takes_its_compute_process_with_it(
+    home: Path, tmp_path: Path
+) -> None:
+    import psutil
+
+    server = Server(home, tmp_path / "server.log")
+    headers = login(server.url, "alice")
+    with TALK.open("rb") as handle:
+        accepted = httpx.post(
+            f"{server.url}/api/v1/videos", files={"file": ("talk.mp4", handle)}, headers=headers
+        ).json()
+    deadline = time.monotonic() + 120
+    while job(server.url, headers, accepted["job_id"])["status"] != "succeeded":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    children = psutil.Process(server.process.pid).children(recursive=True)
+    assert children  # the compute process (and multiprocessing's resource tracker)
+    server.process.kill()  # SIGKILL to the server alone, not its process group
+    server.process.wait()
+    server.log.close()
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [], [p.cmdline() for p in alive]

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.api.test_server_process import Server
+from tests.corpus import ffmpeg
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "solar-power-update.mp4"
@@ -54,17 +55,58 @@ def sign_up(page: Page, base: str, username: str) -> None:
     expect(page.get_by_text(f"Signed in as {username}")).to_be_visible(timeout=30_000)
 
 
+@pytest.fixture(scope="module")
+def large_talk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The solar talk as a real recording is sized: 30+ MB (a 10 Mbit/s noisy picture), so
+    the page's upload is tested far past the 1 MB request limit that once broke it."""
+    out = tmp_path_factory.mktemp("large") / "solar-power-update.mp4"
+    ffmpeg(
+        "-i", str(SAMPLE), "-vf", "scale=640:360,noise=alls=40:allf=t", "-c:v", "libx264",
+        "-preset", "ultrafast", "-b:v", "10M", "-minrate", "10M", "-maxrate", "10M",
+        "-bufsize", "2M", "-c:a", "copy", str(out),
+    )  # fmt: skip
+    assert out.stat().st_size >= 30 * 1024 * 1024
+    return out
+
+
 def upload(page: Page, path: Path) -> None:
+    button = page.get_by_role("button", name="Upload", exact=True)
+    expect(button).to_be_disabled()  # nothing has reached the server yet
     page.set_input_files("input[type=file]", str(path))
     # Gradio sends the file to the server first; Upload works on what arrived.
+    expect(button).to_be_enabled(timeout=120_000)
     expect(page.get_by_text(path.name).first).to_be_visible(timeout=60_000)
-    page.get_by_role("button", name="Upload", exact=True).click()
+    button.click()
 
 
-def test_the_whole_story(server: Server, browser: Browser, tmp_path: Path) -> None:
+def test_the_whole_story(
+    server: Server, browser: Browser, large_talk: Path, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_up(page, server.url, "alice")
-    upload(page, SAMPLE)
+    # At 8 MB/s (a good office uplink) the 30 MB take a few seconds: long enough to see the
+    # progress, with Upload held back until the file has arrived.
+    network = page.context.new_cdp_session(page)
+    network.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": 8 * 1024 * 1024,
+        },
+    )
+    button = page.get_by_role("button", name="Upload", exact=True)
+    page.set_input_files("input[type=file]", str(large_talk))
+    expect(page.get_by_text("Uploading 1 file")).to_be_visible(timeout=10_000)
+    assert button.is_disabled()  # pressing it now would have nothing to upload
+    shot(page, "uploading-1280")
+    expect(button).to_be_enabled(timeout=120_000)
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    button.click()
     expect(page.get_by_label("Upload", exact=True)).to_have_value(
         re.compile("solar-power-update.mp4: queued"), timeout=60_000
     )
@@ -144,7 +186,9 @@ def test_a_failed_upload_shows_its_reason(server: Server, browser: Browser, tmp_
 def test_a_title_that_looks_like_html_stays_text(server: Server, browser: Browser) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_up(page, server.url, "dave")
-    title = "<img src=x onerror=alert(1)>"
+    # Both kinds of markup a title could smuggle: HTML, and a JavaScript template expression
+    # (Gradio evaluates its HTML templates as template literals).
+    title = "${alert(1)}x <img src=x onerror=alert(2)>"
     # Through the API with the page's session (Gradio's own upload strips < and > from names).
     sent = page.request.post(
         f"{server.url}/api/v1/videos",
@@ -160,8 +204,13 @@ def test_a_title_that_looks_like_html_stays_text(server: Server, browser: Browse
     page.get_by_role("tab", name="Search").click()
     page.get_by_label("Search your videos").fill("solar panels")
     page.get_by_role("button", name="Search", exact=True).click()
-    expect(page.locator(".vs-card").first).to_contain_text(title)
+    card = page.locator(".vs-card").first
+    expect(card).to_contain_text(title)
     assert page.locator(".vs-card img[src='x']").count() == 0
+    card.click()  # and its player, whose label carries the title
+    page.wait_for_function("() => document.querySelector('#vs-player') !== null")
+    assert page.locator("#vs-player").get_attribute("aria-label") == title
+    page.wait_for_timeout(500)
     assert dialogs == []  # no script ran
 
 
@@ -186,3 +235,70 @@ def test_delete_asks_first(server: Server, browser: Browser) -> None:
     gone = page.request.get(f"{server.url}/api/v1/videos/{video_id}")
     assert gone.status == 404
     assert page.request.get(f"{server.url}/api/v1/videos").json()["items"] == []
+
+
+@pytest.fixture
+def other_origin(tmp_path: Path) -> Iterator[str]:
+    """A page server on another port of the same host: the same *site* to the browser (so
+    even SameSite=Strict cookies go along), another *origin*."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_page_on_another_port_can_neither_read_change_nor_sign_in(
+    server: Server, browser: Browser, other_origin: str, tmp_path: Path
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_up(page, server.url, "frank")
+    sent = page.request.post(
+        f"{server.url}/api/v1/videos",
+        multipart={
+            "file": {"name": "mine.mp4", "mimeType": "video/mp4", "buffer": SAMPLE.read_bytes()}
+        },
+    )
+    assert sent.status == 202, sent.text()
+    video_id = sent.json()["video_id"]
+    # The stranger has an account of their own.
+    httpx.post(
+        f"{server.url}/api/v1/auth/register", json={"username": "mallory", "password": PASSWORD}
+    )
+    (tmp_path / "read.html").write_text("<!doctype html><title>elsewhere</title>")
+    (tmp_path / "signin.html").write_text(
+        f'<!doctype html><form method="post" action="{server.url}/login">'
+        '<input name="username" value="mallory">'
+        f'<input name="password" value="{PASSWORD}"></form>'
+        "<script>document.forms[0].submit()</script>"
+    )
+    page.goto(f"{other_origin}/read.html")
+    outcome = page.evaluate(
+        """async (base) => {
+          const seen = {};
+          try {
+            const r = await fetch(base + '/api/v1/videos', {credentials: 'include'});
+            seen.read = await r.text();
+          } catch (e) { seen.read = 'blocked'; }
+          try {
+            await fetch(base + '/api/v1/videos/VIDEO', {method: 'DELETE',
+              credentials: 'include', mode: 'no-cors'});
+            seen.delete = 'sent';
+          } catch (e) { seen.delete = 'blocked'; }
+          return seen;
+        }""".replace("VIDEO", video_id),
+        server.url,
+    )
+    assert outcome["read"] == "blocked"  # no CORS answer: the page cannot read the library
+    still = page.request.get(f"{server.url}/api/v1/videos/{video_id}")
+    assert still.status == 200  # the DELETE reached the server and was refused
+    page.goto(f"{other_origin}/signin.html")
+    page.wait_for_load_state()
+    page.goto(f"{server.url}/")
+    expect(page.get_by_text("Signed in as frank")).to_be_visible(timeout=30_000)  # not mallory
+    context.close()

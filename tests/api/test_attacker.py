@@ -1,0 +1,402 @@
+"""The web app played by a stranger with an ordinary account, against a real ``vidscope serve``:
+crafted Gradio event payloads naming files that are not theirs, another user's result stream,
+requests from a page on another port, forwarded headers, the reserved ``local`` account,
+sessions after sign-out and password resets, parallel uploads against a quota. Each test
+names the item of the issue it guards (the web app on real files and against a stranger)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import PASSWORD
+from tests.api.test_server_process import Server
+from tests.conftest import TALK
+
+pytestmark = pytest.mark.slow
+QUOTA = 2_000_000  # bytes: two copies of the talk (818,758 bytes) fit, three do not
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("attacker")
+    running = Server(
+        folder / "library",
+        folder / "server.log",
+        VIDSCOPE_QUOTA_BYTES=str(QUOTA),
+        VIDSCOPE_LOGIN_RATE_LIMIT="40/minute",
+        VIDSCOPE_METRICS_TOKEN="metrics-secret-for-the-test",
+    )
+    yield running
+    running.stop()
+
+
+def browser_session(url: str, username: str) -> httpx.Client:
+    """A client holding the web app's session cookie, as a browser would after signing up."""
+    client = httpx.Client(base_url=url, timeout=60)
+    signed = client.post("/signup", data={"username": username, "password": PASSWORD})
+    if "vidscope_session" not in client.cookies:
+        signed = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert "vidscope_session" in client.cookies, signed.text
+    return client
+
+
+@pytest.fixture(scope="module")
+def alice(server: Server) -> Iterator[httpx.Client]:
+    client = browser_session(server.url, "alice")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def bob(server: Server) -> Iterator[httpx.Client]:
+    client = browser_session(server.url, "bob")
+    yield client
+    client.close()
+
+
+def event_number(client: httpx.Client, api_name: str) -> int:
+    config = client.get("/config").json()
+    return next(
+        i for i, dep in enumerate(config["dependencies"]) if dep.get("api_name") == api_name
+    )
+
+
+def file_data(path: str) -> dict[str, Any]:
+    return {"path": path, "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
+
+
+def join(client: httpx.Client, fn_index: int, data: list[Any], session: str) -> httpx.Response:
+    return client.post(
+        "/gradio_api/queue/join",
+        json={
+            "data": data,
+            "fn_index": fn_index,
+            "trigger_id": None,
+            "session_hash": session,
+            "event_data": None,
+        },
+    )
+
+
+def result(client: httpx.Client, session: str, timeout_s: float = 120) -> dict[str, Any]:
+    """The completed message of the session's event, read from its result stream."""
+    deadline = time.monotonic() + timeout_s
+    with client.stream(
+        "GET", "/gradio_api/queue/data", params={"session_hash": session}, timeout=timeout_s
+    ) as stream:
+        assert stream.status_code == 200, stream.read()
+        for line in stream.iter_lines():
+            assert time.monotonic() < deadline
+            if line.startswith("data:"):
+                message = json.loads(line[5:])
+                if message.get("msg") == "process_completed":
+                    return dict(message)
+    raise AssertionError("the stream ended without a result")
+
+
+def gradio_upload(client: httpx.Client, path: Path, name: str | None = None) -> str:
+    with path.open("rb") as handle:
+        sent = client.post(
+            "/gradio_api/upload", files={"files": (name or path.name, handle, "video/mp4")}
+        )
+    assert sent.status_code == 200, sent.text
+    [stored] = sent.json()
+    return str(stored)
+
+
+def api_headers(url: str, username: str) -> dict[str, str]:
+    tokens = httpx.post(
+        f"{url}/api/v1/auth/login", json={"username": username, "password": PASSWORD}
+    ).json()
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def wait_ready(url: str, headers: dict[str, str], job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=headers).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError("the job did not finish")
+
+
+# -- item 2: the path a client sends is never trusted ----------------------------------------------
+def test_only_your_own_pending_upload_can_be_named_in_an_event(
+    server: Server, alice: httpx.Client, bob: httpx.Client, tmp_path: Path
+) -> None:
+    upload_fn = event_number(alice, "upload_files")
+    # Alice's stored video, through the API; and a second file she has sent to the page but
+    # not yet pressed Upload for.
+    headers = api_headers(server.url, "alice")
+    with TALK.open("rb") as handle:
+        accepted = httpx.post(
+            f"{server.url}/api/v1/videos", files={"file": ("talk.mp4", handle)}, headers=headers
+        ).json()
+    job = wait_ready(server.url, headers, accepted["job_id"])
+    assert job["status"] == "succeeded", job
+    [stored_media] = list((server.home / "media").iterdir())
+    pending = gradio_upload(alice, TALK, "pending.mp4")
+
+    answers = []
+    for path in (str(stored_media), pending, "/etc/passwd", "/no/such/file.mp4", str(TALK)):
+        refused = join(bob, upload_fn, [[file_data(path)]], f"bob-{len(answers)}")
+        assert refused.status_code == 404, (path, refused.text)
+        answers.append(refused.json()["error"])
+    # One answer whatever the path: nobody can tell which files exist.
+    assert {a["code"] for a in answers} == {"upload.not_found"}
+    assert len({a["message"].split("'", 2)[2] for a in answers}) == 1
+    # Nothing reached Bob's library, and Alice's pending upload is still hers to use.
+    bob_headers = api_headers(server.url, "bob")
+    assert httpx.get(f"{server.url}/api/v1/videos", headers=bob_headers).json()["total"] == 0
+    assert Path(pending).exists()
+    # A file without FileData's meta is still a file: checked the same way.
+    bare = join(bob, upload_fn, [[{"path": pending}]], "bob-bare")
+    assert bare.status_code == 404 and bare.json()["error"]["code"] == "upload.not_found"
+    # Gradio's file route shows nobody else's pending upload (and nothing in the library).
+    assert bob.get(f"/gradio_api/file={pending}").status_code == 404
+
+
+def test_your_own_upload_is_accepted_once(alice: httpx.Client, tmp_path: Path) -> None:
+    upload_fn = event_number(alice, "upload_files")
+    copy = tmp_path / "meeting notes.mp4"
+    copy.write_bytes(TALK.read_bytes() + b"\0" * 16)  # other bytes than the API's upload
+    path = gradio_upload(alice, copy)
+    assert join(alice, upload_fn, [[file_data(path)]], "alice-1").status_code == 200
+    done = result(alice, "alice-1")
+    assert done["success"] and "meeting notes.mp4: queued" in done["output"]["data"][0]
+    assert not Path(path).exists()  # moved into the library
+    again = join(alice, upload_fn, [[file_data(path)]], "alice-2")
+    assert again.status_code == 404  # spent: no replay
+
+
+# -- item 3: a device or a pipe never reaches a read, and the server keeps answering ---------------
+def test_devices_and_pipes_are_refused_without_reading_them(
+    server: Server, bob: httpx.Client, tmp_path: Path
+) -> None:
+    upload_fn = event_number(bob, "upload_files")
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    for target in ("/dev/zero", str(fifo), "/dev/urandom"):
+        answers: list[httpx.Response] = []
+
+        def send(path: str, into: list[httpx.Response] = answers) -> None:
+            into.append(join(bob, upload_fn, [[file_data(path)]], "bob-device"))
+
+        sender = threading.Thread(target=send, args=(target,))
+        sender.start()
+        started = time.monotonic()
+        health = httpx.get(f"{server.url}/healthz", timeout=1.0)
+        assert health.status_code == 200 and time.monotonic() - started < 1.0
+        sender.join(10)
+        assert not sender.is_alive()
+        assert answers[0].status_code == 404, answers[0].text
+    assert httpx.get(f"{server.url}/healthz", timeout=1.0).status_code == 200
+
+
+# -- item 13: a result stream belongs to its user --------------------------------------------------
+def test_another_users_result_stream_is_refused(alice: httpx.Client, bob: httpx.Client) -> None:
+    search_fn = event_number(alice, "search_cards")
+    assert join(alice, search_fn, ["solar panels"], "alice-stream").status_code == 200
+    stolen = bob.get("/gradio_api/queue/data", params={"session_hash": "alice-stream"})
+    assert stolen.status_code == 403
+    assert stolen.json()["error"]["code"] == "web.session_mismatch"
+    assert result(alice, "alice-stream")["success"]
+    hijack = join(bob, search_fn, ["anything"], "alice-stream")
+    assert hijack.status_code == 403
+    unknown = join(bob, 10_000, [], "bob-unknown")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "web.unknown_event"
+
+
+# -- items 4 and 5: other origins ------------------------------------------------------------------
+def test_a_page_on_another_port_can_neither_read_nor_change(
+    server: Server, alice: httpx.Client
+) -> None:
+    other = f"http://127.0.0.1:{server.port + 1}"
+    for path in ("/api/v1/videos", "/gradio_api/queue/join", "/login"):
+        preflight = alice.options(
+            path,
+            headers={
+                "Origin": other,
+                "Access-Control-Request-Method": "DELETE",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        assert "access-control-allow-origin" not in preflight.headers, path
+        assert "access-control-allow-credentials" not in preflight.headers, path
+    read = alice.get("/api/v1/videos", headers={"Origin": other})
+    assert "access-control-allow-origin" not in read.headers
+    videos = alice.get("/api/v1/videos").json()["items"]
+    assert videos
+    deleted = alice.delete(f"/api/v1/videos/{videos[0]['id']}", headers={"Origin": other})
+    assert deleted.status_code == 403
+    assert deleted.json()["error"]["code"] == "request.cross_origin"
+    fetched = alice.delete(
+        f"/api/v1/videos/{videos[0]['id']}", headers={"Sec-Fetch-Site": "same-site"}
+    )
+    assert fetched.status_code == 403
+    assert alice.get(f"/api/v1/videos/{videos[0]['id']}").status_code == 200  # still there
+
+
+def test_sign_in_forms_refuse_posts_from_elsewhere(server: Server) -> None:
+    for origin in ("http://evil.example", f"http://127.0.0.1:{server.port + 1}", "null"):
+        for form in ("/login", "/signup"):
+            posted = httpx.post(
+                f"{server.url}{form}",
+                data={"username": "mallory", "password": PASSWORD},
+                headers={"Origin": origin},
+            )
+            assert posted.status_code == 403, (origin, form)
+            assert "vidscope_session" not in posted.headers.get("set-cookie", "")
+    same = httpx.post(
+        f"{server.url}/signup",
+        data={"username": "carol", "password": PASSWORD},
+        headers={"Origin": server.url},
+    )
+    assert same.status_code == 303  # the server's own page still works
+
+
+# -- item 8: the quota holds under parallel uploads, on both routes --------------------------------
+def test_parallel_uploads_cannot_overrun_the_quota(server: Server, tmp_path: Path) -> None:
+    client = browser_session(server.url, "dave")
+    headers = api_headers(server.url, "dave")
+    copies = []
+    for n in range(4):
+        copy = tmp_path / f"copy-{n}.mp4"
+        copy.write_bytes(TALK.read_bytes() + bytes([n]) * 8)  # four different files
+        copies.append(copy)
+
+    def send(path: Path) -> int:
+        with path.open("rb") as handle:
+            return httpx.post(
+                f"{server.url}/api/v1/videos",
+                files={"file": (path.name, handle)},
+                headers=headers,
+                timeout=60,
+            ).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = list(pool.map(send, copies))
+    assert statuses.count(202) == 2 and statuses.count(413) == 2, statuses
+    videos = httpx.get(f"{server.url}/api/v1/videos", headers=headers).json()["items"]
+    assert sum(v["size_bytes"] for v in videos) <= QUOTA
+    # The page's upload route refuses what no longer fits, before storing anything.
+    with copies[0].open("rb") as handle:
+        refused = client.post("/gradio_api/upload", files={"files": ("more.mp4", handle)})
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "quota.exceeded"
+    client.close()
+
+
+# -- item 10: the reserved local owner -------------------------------------------------------------
+def test_the_local_owner_cannot_be_taken_over(server: Server) -> None:
+    admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
+    changed = httpx.patch(
+        f"{server.url}/api/v1/admin/users/local", json={"password": PASSWORD}, headers=admin
+    )
+    assert changed.status_code == 403, changed.text
+    assert changed.json()["error"]["code"] == "auth.reserved_account"
+    disabled = httpx.patch(
+        f"{server.url}/api/v1/admin/users/local", json={"disabled": True}, headers=admin
+    )
+    assert disabled.status_code == 403
+    login = httpx.post(
+        f"{server.url}/api/v1/auth/login", json={"username": "local", "password": PASSWORD}
+    )
+    assert login.status_code == 401
+
+
+# -- item 11: sessions end when they should --------------------------------------------------------
+def test_a_session_ends_at_sign_out_and_at_a_password_reset(server: Server) -> None:
+    erin = browser_session(server.url, "erin")
+    cookie = erin.cookies["vidscope_session"]
+    assert erin.get("/api/v1/videos").status_code == 200
+    erin.post("/logout")
+    replay = httpx.get(f"{server.url}/api/v1/videos", cookies={"vidscope_session": cookie})
+    assert replay.status_code == 401
+    assert replay.json()["error"]["code"] == "auth.session_ended"
+
+    erin = browser_session(server.url, "erin")
+    headers = api_headers(server.url, "erin")
+    admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
+    reset = httpx.patch(
+        f"{server.url}/api/v1/admin/users/erin",
+        json={"password": "a brand new passphrase"},
+        headers=admin,
+    )
+    assert reset.status_code == 200, reset.text
+    assert erin.get("/api/v1/videos").status_code == 401
+    assert httpx.get(f"{server.url}/api/v1/videos", headers=headers).status_code == 401
+    erin.close()
+
+
+def test_guessable_passwords_are_refused(server: Server) -> None:
+    for username, password in (
+        ("frank", "password"),
+        ("frank", "12345678"),
+        ("frankie", "frankie"),
+    ):
+        made = httpx.post(
+            f"{server.url}/api/v1/auth/register",
+            json={"username": username, "password": password},
+        )
+        assert made.status_code == 422, (username, password)
+        assert made.json()["error"]["code"] == "auth.weak_password"
+
+
+# -- item 12: the library is private ---------------------------------------------------------------
+def test_the_library_is_private(server: Server) -> None:
+    assert stat.S_IMODE(server.home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((server.home / "catalog.duckdb").stat().st_mode) & 0o077 == 0
+    for media in (server.home / "media").iterdir():
+        assert stat.S_IMODE(media.stat().st_mode) & 0o077 == 0
+
+
+# -- item 14: the smaller items --------------------------------------------------------------------
+def test_answers_carry_cache_control_and_the_envelope(server: Server, alice: httpx.Client) -> None:
+    videos = alice.get("/api/v1/videos")
+    assert videos.headers["cache-control"] == "no-store"
+    video_id = videos.json()["items"][0]["id"]
+    media = alice.get(f"/api/v1/videos/{video_id}/media", headers={"Range": "bytes=0-9"})
+    assert media.status_code == 206 and media.headers["cache-control"] == "no-store"
+    transcript = alice.get(f"/api/v1/videos/{video_id}/transcript")
+    assert transcript.headers["cache-control"] == "no-store"
+    bad_range = alice.get(f"/api/v1/videos/{video_id}/media", headers={"Range": "bytes=x-y"})
+    assert bad_range.status_code in (400, 416)
+    assert bad_range.json()["error"]["correlation_id"]
+    missing = alice.get("/gradio_api/no-such-route")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "http.not_found"
+    assert alice.head("/login").status_code == 200
+    assert alice.get("/config").json()["analytics_enabled"] is False
+
+
+def test_metrics_ask_for_their_token(server: Server) -> None:
+    assert httpx.get(f"{server.url}/metrics").status_code == 401
+    allowed = httpx.get(
+        f"{server.url}/metrics",
+        headers={"Authorization": "Bearer metrics-secret-for-the-test"},
+    )
+    assert allowed.status_code == 200 and "vidscope" in allowed.text
+
+
+# -- item 9 (last: it spends the address's login budget): forwarded headers are ignored ------------
+def test_spoofed_forwarded_addresses_do_not_escape_the_login_limit(server: Server) -> None:
+    statuses = [
+        httpx.post(
+            f"{server.url}/api/v1/auth/login",
+            json={"username": f"nobody{n}", "password": "not the password"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(45)
+    ]
+    assert 429 in statuses  # VIDSCOPE_LOGIN_RATE_LIMIT=40/minute, one address in truth
