@@ -129,7 +129,11 @@ def decode_speech(
     """The chosen track as one mono mix, or one channel per speaker for a two-channel call."""
     spec = info.audio_tracks[track]
     audio = decode_audio(
-        media_path, container=info.container, track=track, channels=2 if spec.channels == 2 else 1
+        media_path,
+        container=info.container,
+        track=track,
+        channels=2 if spec.channels == 2 else 1,
+        expected_s=info.duration,
     )
     check_decoded_audio(spec, audio.shape[1] / SAMPLE_RATE, shown_as)
     return speech_channels(audio)

@@ -36,6 +36,9 @@ _FINAL_PREFIXES = ("media.", "clip.", "query.", "video.", "model.")
 _progress: Any = None  # the worker process's end of the progress queue
 
 
+CRASH_ATTEMPTS = 2
+
+
 def _start_compute_process(progress: Any, parent: int) -> None:
     global _progress
     _progress = progress
@@ -170,12 +173,23 @@ class JobWorker:
         log.info("job.succeeded", job_id=job.id, kind=job.kind)
 
     def _failed(self, job: Job, exc: BaseException) -> None:
-        if isinstance(exc, BrokenProcessPool):
+        crashed = isinstance(exc, BrokenProcessPool)
+        if crashed:
             self._pool = None  # the compute process died (killed, out of memory): a new one
-            code, message = "processing.crashed", "the compute process stopped unexpectedly"
+            code = "processing.crashed"
+            message = (
+                "the compute process stopped unexpectedly (out of memory, most often); "
+                f"it was tried {job.attempts} times"
+            )
         else:
             code, message = describe_failure(exc, video_id=job.video_id or "")
-        final = code.startswith(_FINAL_PREFIXES) or job.attempts >= job.max_attempts
+        # A file that took the compute process down twice will do it again (a crash is
+        # most often memory): a third try would only cost the machine another crash.
+        final = (
+            code.startswith(_FINAL_PREFIXES)
+            or job.attempts >= job.max_attempts
+            or (crashed and job.attempts >= CRASH_ATTEMPTS)
+        )
         if not final:
             delay = backoff_s(job.attempts, base_s=self.settings.jobs.backoff_s)
             log.warning(

@@ -75,7 +75,7 @@ def upload(page: Page, path: Path) -> None:
     page.set_input_files("input[type=file]", str(path))
     # Gradio sends the file to the server first; Upload works on what arrived.
     expect(button).to_be_enabled(timeout=120_000)
-    expect(page.get_by_text(path.name).first).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("row", name=re.compile(re.escape(path.stem)))).to_be_visible()
     button.click()
 
 
