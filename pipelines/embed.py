@@ -179,9 +179,12 @@ def export_onnx(folder: str, target: Path) -> None:
     partial = target.with_name(f"{target.name}.part-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    exporter_log = logging.getLogger("torch.onnx")
-    level = exporter_log.level
-    exporter_log.setLevel(logging.ERROR)  # "torchvision is not installed" notices
+    # "torchvision is not installed" notices, and onnx_ir's line per deduplicated weight
+    # (hundreds of "Replaced initializer ..." lines in every first run and test log).
+    quiet = [logging.getLogger(name) for name in ("torch.onnx", "onnx_ir", "onnxscript")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.ERROR)
     try:
         # The exporter reports its progress on stdout, which `--json` output must not carry.
         with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
@@ -198,7 +201,8 @@ def export_onnx(folder: str, target: Path) -> None:
             )
         os.replace(partial, target)
     finally:
-        exporter_log.setLevel(level)
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
         shutil.rmtree(partial, ignore_errors=True)
 
 

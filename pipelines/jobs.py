@@ -37,6 +37,7 @@ _progress: Any = None  # the worker process's end of the progress queue
 
 
 CRASH_ATTEMPTS = 2
+IDLE_POLL_MAX_S = 2.0
 
 
 def _start_compute_process(progress: Any, parent: int) -> None:
@@ -126,6 +127,7 @@ class JobWorker:
 
     # -- the loop ----------------------------------------------------------------------------
     def _loop(self) -> None:
+        idle = 0  # empty looks in a row: an idle server looks less and less often
         while not self._stop.is_set():
             try:
                 self.catalog.recover_jobs(expired_only=True)
@@ -134,9 +136,13 @@ class JobWorker:
                 log.error("jobs.claim_failed", exc_info=True)
                 job = None
             if job is None:
-                self._wake.wait(self.poll_s)
+                # A new job wakes the loop at once (wake()); polling only finds retries
+                # whose delay has passed, so backing off to IDLE_POLL_MAX_S costs nothing.
+                self._wake.wait(min(self.poll_s * 2**idle, IDLE_POLL_MAX_S))
                 self._wake.clear()
+                idle = min(idle + 1, 8)
                 continue
+            idle = 0
             self._running = job.id
             started = time.perf_counter()
             try:

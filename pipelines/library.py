@@ -133,11 +133,12 @@ class Library:
         # Uploads a killed server was still receiving: nobody is sending them any more.
         if self.settings.staging_dir.exists():
             for file in self.settings.staging_dir.iterdir():
-                if file.is_dir() and not file.is_symlink():
-                    shutil.rmtree(file)  # the web app's upload folder
+                if file.is_dir() and not file.is_symlink():  # the web page's upload folder
+                    done["files_removed"] += sum(1 for p in file.rglob("*") if p.is_file())
+                    shutil.rmtree(file)
                 else:
                     file.unlink()
-                done["files_removed"] += 1
+                    done["files_removed"] += 1
         # An older release kept one index for everyone; each owner's is rebuilt below.
         self.indexes.remove_legacy_files()
         for owner_id in sorted(set(self.catalog.owners()) | set(self.indexes.stored_owners())):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
+import numpy as np
 
 from pipelines.errors import MediaError
 from pipelines.media import open_media
@@ -36,12 +38,22 @@ def thumbnail_jpeg(path: Path, video: Video, at_s: float, *, width: int = THUMBN
                 break
         if picture is None:
             raise MediaError("no frame could be decoded there", code="media.undecodable")
-    height = max(2, round(picture.height * width / picture.width / 2) * 2)
+    # A phone video stores its pixels sideways with a display matrix that says how to turn
+    # them: the still is turned the same way, so it is upright like the player's picture.
+    turns = (int(round(picture.rotation)) % 360) // 90
+    stored_width = width if turns % 2 == 0 else round(width * picture.width / picture.height)
+    stored_height = max(2, round(picture.height * stored_width / picture.width / 2) * 2)
+    stored_width = max(2, stored_width // 2 * 2)
+    pixels = picture.reformat(width=stored_width, height=stored_height, format="rgb24")
+    upright: np.ndarray[Any, np.dtype[np.uint8]] = np.ascontiguousarray(
+        np.rot90(pixels.to_ndarray(), k=turns), dtype=np.uint8
+    )
+    frame = av.VideoFrame.from_ndarray(upright, format="rgb24")
     encoder = av.CodecContext.create("mjpeg", "w")
-    encoder.width, encoder.height = width, height
+    encoder.width, encoder.height = frame.width, frame.height
     encoder.pix_fmt = "yuvj420p"
     encoder.time_base = Fraction(1, 25)
     encoder.options = {"qscale": "4"}
-    scaled = picture.reformat(width=width, height=height, format="yuvj420p")
+    scaled = frame.reformat(format="yuvj420p")
     packets = list(encoder.encode(scaled)) + list(encoder.encode(None))
     return b"".join(bytes(p) for p in packets)

@@ -243,3 +243,22 @@ def test_a_track_that_cannot_be_decoded_is_a_coded_error() -> None:
     with pytest.raises(MediaError) as caught:
         decode_audio(SILENT, container="mp4", track=0)  # the stream is not there to decode
     assert caught.value.code == "media.undecodable"
+
+
+def test_a_phone_videos_thumbnail_is_upright(odd_media: OddMedia) -> None:
+    """The pixels are stored sideways (320x240) with 'rotate 90': the still stands up."""
+    import io
+
+    from pipelines.records import Video
+    from pipelines.thumbnails import thumbnail_jpeg
+
+    path = odd_media["rotated"]
+    info = probe(path, allowed=("mp4",))
+    video = Video(
+        id="v", sha256="", title="phone", status="ready", duration=info.duration,
+        container="mp4", media_path=str(path), has_audio=True, has_video=True,
+        size_bytes=info.size_bytes, owner_id="someone",
+    )  # fmt: skip
+    with av.open(io.BytesIO(thumbnail_jpeg(path, video, 5.0))) as image:
+        frame = next(image.decode(video=0))
+    assert (frame.width, frame.height) == (320, 426)  # portrait, as the player shows it
