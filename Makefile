@@ -77,6 +77,7 @@ test: lint sysdeps
 bench: setup benchdeps
 	$(BIN)/python -m evals.bench
 	$(BIN)/python -m evals.scale
+	$(BIN)/python -m evals.resources
 
 # Regenerates tests/data, data/samples and evals/data.
 fixtures: setup benchdeps

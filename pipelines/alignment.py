@@ -21,6 +21,9 @@ MIN_OVER_FLOOR_DB = 6.0
 # words there would keep Whisper's early starts. Speech pauses at least once in 5 s, so the
 # minimum finds the background between words; a change of room affects at most 2 s.
 FLOOR_BLOCK_FRAMES = 100
+# A word starts where the voice is sustained for 40 ms: shorter blips in a pause (a click, a
+# breath, a burst of a noisy room) would otherwise pull a word's start back into the pause.
+MIN_RUN_FRAMES = 4
 FLOOR_REACH_BLOCKS = 2
 
 
@@ -50,12 +53,24 @@ def voiced_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     return voiced
 
 
+def _first_sustained(voiced: np.ndarray) -> int | None:
+    """The first frame of the first voiced run of MIN_RUN_FRAMES or more: a click, a breath
+    or a burst of noise in the pause before a word is shorter than any spoken sound."""
+    run = 0
+    for index, on in enumerate(voiced):
+        run = run + 1 if on else 0
+        if run >= MIN_RUN_FRAMES:
+            return index - MIN_RUN_FRAMES + 1
+    return None
+
+
 def _tighten(word: Word, voiced: np.ndarray) -> Word:
     first, last = int(word.start / FRAME_S), int(np.ceil(word.end / FRAME_S))
     inside = np.flatnonzero(voiced[first:last])
     if len(inside) == 0:
         return word
-    start = round((first + inside[0]) * FRAME_S, 3)
+    onset = _first_sustained(voiced[first:last])
+    start = round((first + (inside[0] if onset is None else onset)) * FRAME_S, 3)
     end = round(min(word.end, (first + inside[-1] + 1) * FRAME_S), 3)
     return replace(word, start=max(word.start, start), end=max(end, max(word.start, start)))
 

@@ -37,3 +37,18 @@ def test_an_early_word_start_in_noise_moves_to_the_onset() -> None:
     [refined] = refine_word_boundaries([early], audio, RATE)
     assert abs(refined.words[0].start - onset) <= 0.03
     assert refined.start == refined.words[0].start
+
+
+def test_a_click_in_the_pause_does_not_pull_the_word_back() -> None:
+    """A word after a pause, with a 20 ms click in the pause: Whisper's span starts in the
+    pause; the start lands on the word, not on the click."""
+    rng = np.random.default_rng(1)
+    audio = rng.normal(0, 1e-3, 6 * RATE).astype(np.float32)
+    click = int(2.0 * RATE)
+    audio[click : click + int(0.02 * RATE)] += 0.3
+    onset = 3.0
+    t = np.arange(int(0.5 * RATE)) / RATE
+    audio[int(onset * RATE) : int(onset * RATE) + len(t)] += 0.3 * np.sin(2 * np.pi * 220 * t)
+    early = Segment(1.9, 3.5, "ask", (Word(1.9, 3.5, "ask"),))
+    [refined] = refine_word_boundaries([early], audio, RATE)
+    assert abs(refined.words[0].start - onset) <= 0.03, refined.words[0].start
