@@ -324,7 +324,7 @@ class WebApp:
                 library.catalog.audit(
                     "video.uploaded",
                     user_id=owner.owner_id,
-                    username=None,
+                    username=library.catalog.get_user(owner.owner_id).username,
                     ip=request.client.host if request.client else None,
                     request_id=None,
                     video_id=video.id,

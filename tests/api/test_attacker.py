@@ -168,7 +168,9 @@ def test_only_your_own_pending_upload_can_be_named_in_an_event(
     assert bob.get(f"/gradio_api/file={pending}").status_code == 404
 
 
-def test_your_own_upload_is_accepted_once(alice: httpx.Client, tmp_path: Path) -> None:
+def test_your_own_upload_is_accepted_once(
+    server: Server, alice: httpx.Client, tmp_path: Path
+) -> None:
     upload_fn = event_number(alice, "upload_files")
     copy = tmp_path / "meeting notes.mp4"
     copy.write_bytes(TALK.read_bytes() + b"\0" * 16)  # other bytes than the API's upload
@@ -179,6 +181,12 @@ def test_your_own_upload_is_accepted_once(alice: httpx.Client, tmp_path: Path) -
     assert not Path(path).exists()  # moved into the library
     again = join(alice, upload_fn, [[file_data(path)]], "alice-2")
     assert again.status_code == 404  # spent: no replay
+    admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
+    events = httpx.get(f"{server.url}/api/v1/admin/audit", headers=admin).json()
+    assert any(
+        e["event"] == "video.uploaded" and e["username"] == "alice" and e["detail"]["via"] == "web"
+        for e in events
+    ), events[:3]
 
 
 # -- item 3: a device or a pipe never reaches a read, and the server keeps answering ---------------

@@ -119,6 +119,12 @@ def test_the_whole_story(
     card = page.locator(".vs-card").first
     expect(card).to_be_visible(timeout=30_000)
     hit_start = float(card.get_attribute("data-start") or "nan")
+    # Each card's still has arrived and decodes in the browser (the picture, not a blank).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.vs-card img')]"
+        ".every(i => i.complete && i.naturalWidth === 320)",
+        timeout=30_000,
+    )
     shot(page, "search-1280")
     card.click()
     page.wait_for_function(
