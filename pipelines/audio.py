@@ -6,6 +6,7 @@ passed the checks cannot be read as something else, and cannot stop a batch."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,26 +69,9 @@ def decode_audio(
     """float32 samples at 16 kHz, shape (channels, n), of audio track ``track`` (0:a:N).
     ``channels`` is 1 (mixdown) or 2 (left, right); ``expected_s`` (the probed duration)
     sizes the buffer up front. Raises MediaError ``media.undecodable``."""
-    layout = "mono" if channels == 1 else "stereo"
-    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
     samples = _Samples(channels, int(expected_s * SAMPLE_RATE) + SAMPLE_RATE)
-    try:
-        with open_media(path, container) as media:
-            stream = media.streams.audio[track]
-            for frame in media.decode(stream):
-                frame.pts = None  # the resampler rebuilds timing; gaps are not ours to fill
-                for out in resampler.resample(frame):
-                    samples.add(out.to_ndarray())
-            for out in resampler.resample(None):
-                samples.add(out.to_ndarray())
-    except (av.FFmpegError, IndexError) as exc:
-        raise MediaError(
-            f"{path.name}: audio track #{track} cannot be decoded ({exc}); the file is damaged "
-            "or uses a codec this build cannot read — convert it, e.g. "
-            "'ffmpeg -i IN -c:a aac OUT.m4a'",
-            code="media.undecodable",
-            path=str(path),
-        ) from exc
+    for block in stream_audio(path, container=container, track=track, channels=channels):
+        samples.add(block)
     return samples.result()
 
 
@@ -121,7 +105,13 @@ def speech_channels(audio: np.ndarray) -> list[SpeechChannel]:
 
 
 def _separate_speakers(left: np.ndarray, right: np.ndarray) -> bool:
-    envelopes = [_envelope_db(left), _envelope_db(right)]
+    return different_speakers(_envelope_db(left), _envelope_db(right))
+
+
+def different_speakers(left_db: np.ndarray, right_db: np.ndarray) -> bool:
+    """Whether two channels' loudness envelopes (ENVELOPE_S apart) take turns, as a call
+    recorded with one person per channel does, rather than carrying the same speech."""
+    envelopes = [left_db, right_db]
     if len(envelopes[0]) < 20:
         return False
     loudness = [float(np.percentile(e, 95)) for e in envelopes]
@@ -130,3 +120,107 @@ def _separate_speakers(left: np.ndarray, right: np.ndarray) -> bool:
     with np.errstate(invalid="ignore", divide="ignore"):  # a silent channel has no spread
         correlation = float(np.corrcoef(envelopes[0], envelopes[1])[0, 1])
     return bool(np.isfinite(correlation) and correlation < SAME_SPEECH_CORRELATION)
+
+
+# -- long recordings, a window at a time ---------------------------------------------------------
+# A recording longer than a window is never held whole: it is read twice as a stream, once to
+# check it decodes to its end and (stereo) to tell one speaker per channel from one mix, then
+# a window at a time for the transcriber, each window cut at its quietest 100 ms near the
+# window's length (a pause, not the middle of a word).
+CUT_REACH_S = 10.0
+CUT_HOP = SAMPLE_RATE // 10
+
+
+def stream_audio(
+    path: Path, *, container: str, track: int = 0, channels: int = 1
+) -> Iterator[np.ndarray]:
+    """float32 blocks of shape (channels, n) at 16 kHz, as they are decoded. Raises
+    MediaError ``media.undecodable``."""
+    layout = "mono" if channels == 1 else "stereo"
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    try:
+        with open_media(path, container) as media:
+            stream = media.streams.audio[track]
+            for frame in media.decode(stream):
+                frame.pts = None  # the resampler rebuilds timing; gaps are not ours to fill
+                for out in resampler.resample(frame):
+                    yield out.to_ndarray()
+            for out in resampler.resample(None):
+                yield out.to_ndarray()
+    except (av.FFmpegError, IndexError) as exc:
+        raise MediaError(
+            f"{path.name}: audio track #{track} cannot be decoded ({exc}); the file is damaged "
+            "or uses a codec this build cannot read — convert it, e.g. "
+            "'ffmpeg -i IN -c:a aac OUT.m4a'",
+            code="media.undecodable",
+            path=str(path),
+        ) from exc
+
+
+@dataclass(frozen=True)
+class TrackSurvey:
+    decoded_s: float
+    separate_speakers: bool  # two channels, one speaker on each
+
+
+def survey_track(path: Path, *, container: str, track: int, channels: int) -> TrackSurvey:
+    """One streamed pass over a track: how much of it decodes and, for two channels, whether
+    each carries a speaker of its own. Holds only the loudness envelopes (20 values a second)."""
+    hop = int(SAMPLE_RATE * ENVELOPE_S)
+    envelopes: list[list[np.ndarray]] = [[] for _ in range(channels)]
+    rest = np.empty((channels, 0), dtype=np.float32)
+    total = 0
+    for block in stream_audio(path, container=container, track=track, channels=channels):
+        total += block.shape[1]
+        if channels == 1:
+            continue
+        joined = np.concatenate([rest, block], axis=1)
+        whole = joined.shape[1] // hop * hop
+        for number in range(channels):
+            frames = joined[number, :whole].reshape(-1, hop).astype(np.float64)
+            envelopes[number].append(10 * np.log10(np.mean(frames**2, axis=1) + 1e-10))
+        rest = joined[:, whole:]
+    separate = channels == 2 and different_speakers(
+        np.concatenate(envelopes[0] or [np.empty(0)]), np.concatenate(envelopes[1] or [np.empty(0)])
+    )
+    return TrackSurvey(total / SAMPLE_RATE, separate)
+
+
+def speech_windows(
+    path: Path,
+    *,
+    container: str,
+    track: int,
+    channels: int,
+    pick: int | None,
+    window_s: float,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(start in seconds, mono samples) of one window after another: channel ``pick`` of the
+    track, or (None) the mix of its channels. Each window ends at the quietest 100 ms within
+    CUT_REACH_S of ``window_s``; the last holds what is left. At most a window and its reach
+    are held at a time."""
+    window = int(window_s * SAMPLE_RATE)
+    reach = min(int(CUT_REACH_S * SAMPLE_RATE), window // 2)
+    buffer = np.empty(window + reach + SAMPLE_RATE, dtype=np.float32)
+    filled, start = 0, 0
+    for block in stream_audio(path, container=container, track=track, channels=channels):
+        mono = block[pick] if pick is not None else block.mean(axis=0, dtype=np.float32)
+        if filled + len(mono) > len(buffer):
+            buffer = np.resize(buffer, filled + len(mono))  # an unusually long decoded block
+        buffer[filled : filled + len(mono)] = mono
+        filled += len(mono)
+        if filled >= window + reach:
+            cut = _quietest(buffer, window - reach, window + reach)
+            yield start / SAMPLE_RATE, buffer[:cut].copy()
+            buffer[: filled - cut] = buffer[cut:filled]
+            filled -= cut
+            start += cut
+    if filled:
+        yield start / SAMPLE_RATE, buffer[:filled].copy()
+
+
+def _quietest(audio: np.ndarray, low: int, high: int) -> int:
+    """The middle of the quietest 100 ms of ``audio[low:high]``, as an offset into ``audio``."""
+    count = (high - low) // CUT_HOP
+    energy = np.mean(audio[low : low + count * CUT_HOP].reshape(count, CUT_HOP) ** 2, axis=1)
+    return low + int(np.argmin(energy)) * CUT_HOP + CUT_HOP // 2

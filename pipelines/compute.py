@@ -10,14 +10,21 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.audio import SAMPLE_RATE, SpeechChannel, decode_audio, speech_channels
+from pipelines.audio import (
+    SAMPLE_RATE,
+    SpeechChannel,
+    decode_audio,
+    speech_channels,
+    speech_windows,
+    survey_track,
+)
 from pipelines.chunking import ChunkOptions, build_chunks
 from pipelines.config import Settings
 from pipelines.embed import embed_texts
 from pipelines.errors import VidscopeError
 from pipelines.media import check_decoded_audio
 from pipelines.records import Chunk, MediaInfo, Segment
-from pipelines.transcribe import TranscribeOptions, transcribe_audio
+from pipelines.transcribe import TranscribeOptions, shift_segment, transcribe_audio
 
 Progress = Callable[[str, float], None]
 
@@ -94,15 +101,20 @@ def process_video(
     if track is not None:
         progress("decode", 0.0)
         try:
-            channels = decode_speech(media_path, info, track, shown_as or media_path)
+            if info.duration <= options.transcribe.window_s:
+                channels = decode_speech(media_path, info, track, shown_as or media_path)
+                segments, language = transcribe_channels(
+                    channels, options.transcribe, info.duration, progress
+                )
+            else:
+                segments, language = transcribe_long_track(
+                    media_path, info, track, options.transcribe, progress, shown_as or media_path
+                )
         except VidscopeError as exc:
             if shown_as is not None:  # the stored file's name means nothing to its owner
                 exc.message = exc.message.replace(media_path.name, shown_as.name)
                 exc.args = (exc.message,)
             raise
-        segments, language = transcribe_channels(
-            channels, options.transcribe, info.duration, progress
-        )
     progress("embed", 0.0)
     chunks = build_chunks(segments, options.chunking)
     # Sentences are embedded too, so a hit can point at the sentence that matches.
@@ -137,6 +149,51 @@ def decode_speech(
     )
     check_decoded_audio(spec, audio.shape[1] / SAMPLE_RATE, shown_as)
     return speech_channels(audio)
+
+
+def transcribe_long_track(
+    media_path: Path,
+    info: MediaInfo,
+    track: int,
+    options: TranscribeOptions,
+    progress: Progress,
+    shown_as: Path,
+) -> tuple[list[Segment], str | None]:
+    """A recording longer than a window, transcribed a window at a time (audio.speech_windows):
+    first a streamed pass checks that the track decodes to its end and whether its two
+    channels carry one speaker each; then each channel (or the mix) window by window. The
+    language found in the first window holds for the rest."""
+    spec = info.audio_tracks[track]
+    channels = 2 if spec.channels == 2 else 1
+    survey = survey_track(media_path, container=info.container, track=track, channels=channels)
+    check_decoded_audio(spec, survey.decoded_s, shown_as)
+    picks: list[tuple[int | None, str | None]] = (
+        [(0, "Left"), (1, "Right")] if survey.separate_speakers else [(None, None)]
+    )
+    if channels == 1:
+        picks = [(0, None)]
+    segments: list[Segment] = []
+    language = options.language
+    detected = None
+    for number, (pick, speaker) in enumerate(picks):
+        windows = speech_windows(
+            media_path,
+            container=info.container,
+            track=track,
+            channels=channels,
+            pick=pick,
+            window_s=options.window_s,
+        )
+        for start_s, samples in windows:
+            stream, found = transcribe_audio(samples, replace(options, language=language))
+            detected = detected or found
+            language = language or found
+            for segment in stream:
+                segments.append(replace(shift_segment(segment, start_s), speaker=speaker))
+            done = min(1.0, (start_s + len(samples) / SAMPLE_RATE) / max(info.duration, 1e-6))
+            progress("transcribe", (number + done) / len(picks))
+    segments.sort(key=lambda s: (s.start, s.end))
+    return segments, detected
 
 
 def transcribe_channels(

@@ -41,6 +41,9 @@ class TranscribeOptions:
     language: str | None = "en"
     threads: int = 0  # CPU threads in all; 0 means every core
     decoders: int = 2  # pieces decoded at once (capped by the threads)
+    # Longer recordings are read and transcribed a window at a time, so memory does not grow
+    # with the length (a four-hour stereo track held whole is 1.8 GB of samples).
+    window_s: float = 1800.0
 
 
 # A piece shorter than this is not worth its own decoder (and loses context at the cut).
@@ -132,7 +135,7 @@ def transcribe_audio(
             language=options.language,
         )
         offset = first / SAMPLE_RATE
-        return [_shifted(s, offset) for s in _clean(raw_segments)], info.language
+        return [shift_segment(s, offset) for s in _clean(raw_segments)], info.language
 
     spans = list(zip(cuts, cuts[1:], strict=False))
     if len(spans) == 1:
@@ -144,7 +147,8 @@ def transcribe_audio(
     return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), decoded[0][1]
 
 
-def _shifted(segment: Segment, offset: float) -> Segment:
+def shift_segment(segment: Segment, offset: float) -> Segment:
+    """The segment and its words ``offset`` seconds later."""
     if not offset:
         return segment
     return replace(

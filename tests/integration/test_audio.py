@@ -8,11 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.audio import SAMPLE_RATE, decode_audio, speech_channels
+from pipelines.audio import (
+    SAMPLE_RATE,
+    decode_audio,
+    speech_channels,
+    speech_windows,
+    survey_track,
+)
 from pipelines.config import LimitsSettings
 from pipelines.errors import MediaError
 from pipelines.ingest import check_file
-from tests.conftest import TALK, make_settings
+from tests.conftest import TALK, OddMedia, make_settings
 from tests.corpus import ffmpeg
 
 
@@ -42,3 +48,29 @@ def test_a_picture_over_the_pixel_limit_is_refused(tmp_path: Path) -> None:
         check_file(TALK, limits=limits)  # 320x240
     assert refused.value.code == "media.frame_too_large"
     assert "VIDSCOPE_MAX_FRAME_PIXELS" in refused.value.message
+
+
+def test_windows_cover_the_track_end_to_end_cut_in_pauses() -> None:
+    whole = decode_audio(TALK, container="mp4")[0]
+    windows = list(
+        speech_windows(TALK, container="mp4", track=0, channels=1, pick=0, window_s=12.0)
+    )
+    assert len(windows) == 3
+    position = 0
+    for start_s, samples in windows:
+        assert start_s == position / SAMPLE_RATE  # each starts where the last ended
+        assert np.array_equal(samples, whole[position : position + len(samples)])
+        position += len(samples)
+    assert position == len(whole)
+    for _, samples in windows[:-1]:
+        assert 6 * SAMPLE_RATE <= len(samples) <= 18 * SAMPLE_RATE  # within reach of 12 s
+        tail = samples[-SAMPLE_RATE // 20 :]
+        assert float(np.sqrt(np.mean(tail**2))) < 0.01  # the cut falls in a pause
+
+
+def test_a_survey_tells_two_speakers_from_one_mix(odd_media: OddMedia) -> None:
+    for name, separate in (("stereo_two_speakers", True), ("stereo_same", False)):
+        path = odd_media[name]
+        survey = survey_track(path, container=path.suffix.lstrip("."), track=0, channels=2)
+        assert survey.separate_speakers is separate, name
+        assert survey.decoded_s > 5

@@ -63,3 +63,40 @@ def test_segments_are_ordered_and_well_formed(segments: list[Any]) -> None:
     assert segments
     for a, b in zip(segments, segments[1:], strict=False):
         assert a.start < a.end <= b.start + 0.01
+
+
+def test_a_long_recording_is_transcribed_window_by_window(
+    talk_manifest: dict[str, Any], odd_media: Any
+) -> None:
+    """With a 12 s window the 35.8 s talk goes through the streamed path in three windows:
+    the same phrases, each sentence starting where it was spoken, in time order; and a
+    two-speaker stereo call keeps one speaker per channel."""
+    from dataclasses import replace
+
+    from pipelines.compute import transcribe_long_track
+    from pipelines.media import probe
+
+    options = replace(TranscribeOptions(), window_s=12.0)
+    info = probe(TALK, allowed=("mp4",))
+    segments, language = transcribe_long_track(
+        TALK, info, 0, options, lambda stage, done: None, TALK
+    )
+    assert language == "en"
+    text = " ".join(s.text for s in segments).lower()
+    for phrase in ("quarterly planning meeting", "marketing budget", "hiring process"):
+        assert phrase in text
+    starts = [s.start for s in segments]
+    assert starts == sorted(starts)
+    words = [w for s in segments for w in s.words]
+    for sentence in talk_manifest["sentences"]:
+        first = sentence["text"].split()[0].lower().strip(",.")
+        nearest = min(
+            (w for w in words if w.text.lower().strip(",.") == first),
+            key=lambda w: abs(w.start - sentence["start"]),
+        )
+        assert abs(nearest.start - sentence["start"]) <= 0.5, (first, nearest)
+
+    call = odd_media["stereo_two_speakers"]
+    info = probe(call, allowed=(call.suffix.lstrip("."),))
+    segments, _ = transcribe_long_track(call, info, 0, options, lambda stage, done: None, call)
+    assert {s.speaker for s in segments} == {"Left", "Right"}
