@@ -188,7 +188,7 @@ _STOPWORDS = frozenset(
 
 
 def highlight(text: str, query: str) -> list[dict[str, Any]]:
-    """The snippet cut into plain and marked parts where a query word occurs (the template
+    """The snippet cut into plain and marked parts where a query word occurs (render_cards
     escapes every part, so a title or transcript can never become markup)."""
     words = {w.lower().strip(".,;:!?\"'()") for w in query.split()} - _STOPWORDS
     parts: list[dict[str, Any]] = []
