@@ -117,10 +117,16 @@ def test_a_server_killed_mid_job_finishes_it_once_after_a_restart(
             assert time.monotonic() < deadline, job(server.url, headers, job_id)
             time.sleep(0.05)
     finally:
+        old_admin = (home / ".server" / "admin-token").read_text()
         server.kill()  # mid-transcription: the job is 'running', nothing stored yet
 
     server = Server(home, tmp_path / "server.log")
     try:
+        # The administrator's token of the killed server ended when this one started.
+        replay = httpx.get(
+            f"{server.url}/api/v1/admin/users", headers={"Authorization": f"Bearer {old_admin}"}
+        )
+        assert replay.status_code == 401 and replay.json()["error"]["code"] == "auth.session_ended"
         deadline = time.monotonic() + 240
         while (state := job(server.url, headers, job_id))["status"] not in ("succeeded", "failed"):
             assert time.monotonic() < deadline, state
