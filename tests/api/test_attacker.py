@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from tests.api.conftest import PASSWORD
-from tests.api.test_server_process import Server
 from tests.conftest import TALK
+from tests.support.server import Server
 
 pytestmark = pytest.mark.slow
 QUOTA = 2_000_000  # bytes: two copies of the talk (818,758 bytes) fit, three do not

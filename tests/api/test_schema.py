@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.conftest import PASSWORD
-from tests.api.test_server_process import Server
+from tests.support.server import Server
 
 pytestmark = pytest.mark.slow
 

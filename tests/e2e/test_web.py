@@ -13,8 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.api.test_server_process import Server
 from tests.corpus import ffmpeg
+from tests.support.server import Server
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "solar-power-update.mp4"

@@ -23,8 +23,8 @@ from pipelines.config import Settings
 from pipelines.distributed import ingest_batch, plan_workers
 from pipelines.errors import VidscopeError
 from pipelines.library import Library
-from tests.api.test_server_process import free_port
 from tests.conftest import DATA, TALK, make_settings, wait_until_answered
+from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data" / "samples"
