@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -26,11 +26,11 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
-from pipelines.config import Settings, load_settings
 from pipelines.errors import ClipError, VidscopeError
-from pipelines.logs import bind_run_id, configure_logging
-from pipelines.schemas import HitPublic
 from pipelines.transcripts import FORMATS, format_timestamp
+
+if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
+    from pipelines.config import Settings
 
 app = typer.Typer(
     help="Vidscope: search, question and cut your recorded videos, offline.",
@@ -81,6 +81,9 @@ def _global(
         ),
     ] = None,
 ) -> None:
+    from pipelines.config import load_settings
+    from pipelines.logs import bind_run_id, configure_logging
+
     overrides: dict[str, object] = {"home": home} if home else {}
     try:
         settings = load_settings(**overrides)
@@ -234,6 +237,8 @@ def search(
     with _library() as library:
         hits = library.search(query, k=k, video_id=video)
     if as_json:
+        from pipelines.schemas import HitPublic
+
         payload = [HitPublic.of(h).model_dump(mode="json") for h in hits]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
@@ -543,6 +548,8 @@ def serve(
             )
         )
     if "log_level" not in settings.model_fields_set:
+        from pipelines.logs import configure_logging
+
         configure_logging(settings.log_level, settings.log_format)  # a server reports its work
     from pipelines.library import Library
 

@@ -9,18 +9,20 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from pipelines.batch import ItemOutcome, MergeReport
-from pipelines.clips import ClipOptions, ClipPlan
-from pipelines.compute import Progress
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
 from pipelines.paths import ExpandedPaths, expand_paths
 from pipelines.records import Hit, IngestResult
 from pipelines.schemas import HitPublic, JobPublic, UserPublic, VideoPublic
+
+if TYPE_CHECKING:  # the batch and clip code load only for the commands that use them
+    from pipelines.batch import MergeReport
+    from pipelines.clips import ClipPlan
+    from pipelines.compute import Progress
 
 POLL_S = 0.5
 ACT_AS = "X-Vidscope-User"
@@ -240,6 +242,8 @@ class RemoteLibrary:
         return set(self._check(sha256s)["ready"])
 
     def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
+        from pipelines.batch import ItemOutcome, MergeReport
+
         body = {"batch_id": batch_id, "sha256s": sha256s}
         merged = self._as_admin("/api/v1/admin/batches/merge", body)
         return MergeReport(
@@ -249,6 +253,8 @@ class RemoteLibrary:
         )
 
     def clip_plans(self, clips: list[dict[str, Any]]) -> list[ClipPlan | VidscopeError]:
+        from pipelines.clips import ClipOptions, ClipPlan
+
         answers = self._as_admin("/api/v1/admin/batches/clip-plans", {"clips": clips})
         return [
             ClipPlan(**{**a["plan"], "options": ClipOptions(**a["plan"]["options"])})

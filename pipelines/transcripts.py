@@ -7,8 +7,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
-import pysubs2
-
 from pipelines.errors import QueryError
 from pipelines.records import Segment
 
@@ -41,6 +39,8 @@ def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
             for s in segments
         ]
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    import pysubs2  # only SRT and WebVTT need it; the CLI's start does not pay for it
+
     subs = pysubs2.SSAFile()
     for s in segments:
         if fmt == "vtt":
