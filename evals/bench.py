@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -21,18 +20,16 @@ import av
 import jiwer
 import numpy as np
 
+from evals.common import BIN, ROOT, WORK, log, machine
 from evals.load import PASSAGES as LOAD_PASSAGES
 from evals.load import bench_search_load, report_lines
-from pipelines.catalog import Catalog
+from evals.synthetic import QUERIES, synthetic_library
 from pipelines.clips import ClipOptions, cut_clip
 from pipelines.config import load_settings
 from pipelines.library import Library
 from pipelines.media import ffmpeg_executable
-from pipelines.records import Chunk, Segment, Video
 from pipelines.tracking import log_run
 
-ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / "bench-work"
 DATA = ROOT / "evals" / "data"
 # Several espeak-ng voices and accents taking turns (evals/fixtures.py VOICES): ~10.7 min and
 # ~2.1 min. The two-minute file is where model loading weighs most.
@@ -40,11 +37,6 @@ TALKS = {"10min": "talk-10min-voices", "2min": "talk-2min-voices"}
 COMMAND = "make bench"
 SEARCH_SIZES = (1_000, 10_000, 100_000)
 CLIP_START, CLIP_LENGTH = 123.37, 60.0
-BIN = Path(sys.executable).parent
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
 
 
 def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -228,77 +220,6 @@ def bench_relevance(key: str) -> dict[str, float]:
     return results
 
 
-def synthetic_library(size: int, rng: np.random.Generator) -> Path:
-    """A real catalog and real indexes holding `size` chunks with random unit vectors and
-    Zipf-distributed pseudo-word text (3 sentences each), in 100 videos."""
-    home = WORK / f"search-{size}"
-    shutil.rmtree(home, ignore_errors=True)
-    vocabulary = np.array(
-        [
-            "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=int(rng.integers(3, 10))))
-            for _ in range(20_000)
-        ]
-    )
-    catalog = Catalog(home / "catalog.duckdb")
-    per_video = size // 100
-    for v in range(100):
-        video_id = f"{v:016x}"
-        catalog.upsert_processing_video(
-            Video(
-                id=video_id,
-                sha256=f"{v:064x}",
-                title=f"synthetic {v}",
-                status="processing",
-                duration=per_video * 30.0,
-                container="mp4",
-                media_path=f"media/{video_id}.mp4",
-                has_audio=True,
-                has_video=True,
-                size_bytes=1,
-            )
-        )
-        ranks = np.minimum(rng.zipf(1.2, size=(per_video * 3, 12)) - 1, len(vocabulary) - 1)
-        segments = [
-            Segment(i * 10.0, i * 10.0 + 9.0, " ".join(vocabulary[r])) for i, r in enumerate(ranks)
-        ]
-        chunks = [
-            Chunk(
-                i * 30.0,
-                i * 30.0 + 29.0,
-                " ".join(s.text for s in segments[3 * i : 3 * i + 3]),
-                3 * i,
-                3 * i + 2,
-            )
-            for i in range(per_video)
-        ]
-        vectors = rng.normal(size=(per_video * 4, 384)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        catalog.replace_transcript(
-            video_id=video_id,
-            language="en",
-            segments=segments,
-            chunks=chunks,
-            chunk_vectors=vectors[:per_video],
-            segment_vectors=vectors[per_video:],
-        )
-    catalog.close()
-    return home
-
-
-QUERIES = (
-    "how did the finance department handle the annual budget forecast",
-    "who approved the pricing experiment",
-    "problems with the database migration",
-    "what happened in the accessibility review",
-    "security audit of the new search feature",
-    "customer survey results",
-    "changes to the travel policy",
-    "onboarding checklist for hires",
-    "why was the marketing campaign postponed",
-    "incident report from last week",
-)
-
-
 def bench_search(rng: np.random.Generator) -> dict[str, float]:
     results: dict[str, float] = {}
     for size in SEARCH_SIZES:
@@ -423,18 +344,6 @@ def av_offset(clip: Path) -> float:
         return float(audio.start_time * audio.time_base) - float(  # type: ignore[operator]
             video.start_time * video.time_base  # type: ignore[operator]
         )
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
 def write_report(results: dict[str, float]) -> None:

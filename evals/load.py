@@ -19,6 +19,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from evals.common import ROOT, WORK, log, machine
+from evals.synthetic import QUERIES, synthetic_library
 from pipelines.config import load_settings
 from pipelines.library import Library
 
@@ -161,8 +163,6 @@ def main() -> None:
     """Runs the load benchmark alone: appends its section to docs/benchmarks.md and logs it to
     MLflow, like ``make bench`` does for everything."""
     import datetime as dt
-
-    from evals.bench import QUERIES, ROOT, WORK, log, machine, synthetic_library
 
     WORK.mkdir(exist_ok=True)
     home = synthetic_library(PASSAGES, np.random.default_rng(0))

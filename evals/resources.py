@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from evals.bench import machine
+from evals.common import machine
 from pipelines.config import load_settings
 from pipelines.media import ffmpeg_executable
 from pipelines.tracking import log_run

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from evals.bench import BIN, ROOT, WORK, log, machine
+from evals.common import BIN, ROOT, WORK, log, machine
 from evals.fixtures import VOICES, bench_sentences, make_talk
 from pipelines.compute import IngestArtifact
 from pipelines.config import load_settings

@@ -1,0 +1,83 @@
+"""A synthetic library of any size for the search benchmarks: a real catalog and real indexes,
+random unit vectors and Zipf pseudo-word text, with the queries the benchmarks ask of it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from evals.common import WORK
+from pipelines.catalog import Catalog
+from pipelines.records import Chunk, Segment, Video
+
+QUERIES = (
+    "how did the finance department handle the annual budget forecast",
+    "who approved the pricing experiment",
+    "problems with the database migration",
+    "what happened in the accessibility review",
+    "security audit of the new search feature",
+    "customer survey results",
+    "changes to the travel policy",
+    "onboarding checklist for hires",
+    "why was the marketing campaign postponed",
+    "incident report from last week",
+)
+
+
+def synthetic_library(size: int, rng: np.random.Generator) -> Path:
+    """A real catalog and real indexes holding `size` chunks with random unit vectors and
+    Zipf-distributed pseudo-word text (3 sentences each), in 100 videos."""
+    home = WORK / f"search-{size}"
+    shutil.rmtree(home, ignore_errors=True)
+    vocabulary = np.array(
+        [
+            "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=int(rng.integers(3, 10))))
+            for _ in range(20_000)
+        ]
+    )
+    catalog = Catalog(home / "catalog.duckdb")
+    per_video = size // 100
+    for v in range(100):
+        video_id = f"{v:016x}"
+        catalog.upsert_processing_video(
+            Video(
+                id=video_id,
+                sha256=f"{v:064x}",
+                title=f"synthetic {v}",
+                status="processing",
+                duration=per_video * 30.0,
+                container="mp4",
+                media_path=f"media/{video_id}.mp4",
+                has_audio=True,
+                has_video=True,
+                size_bytes=1,
+            )
+        )
+        ranks = np.minimum(rng.zipf(1.2, size=(per_video * 3, 12)) - 1, len(vocabulary) - 1)
+        segments = [
+            Segment(i * 10.0, i * 10.0 + 9.0, " ".join(vocabulary[r])) for i, r in enumerate(ranks)
+        ]
+        chunks = [
+            Chunk(
+                i * 30.0,
+                i * 30.0 + 29.0,
+                " ".join(s.text for s in segments[3 * i : 3 * i + 3]),
+                3 * i,
+                3 * i + 2,
+            )
+            for i in range(per_video)
+        ]
+        vectors = rng.normal(size=(per_video * 4, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        catalog.replace_transcript(
+            video_id=video_id,
+            language="en",
+            segments=segments,
+            chunks=chunks,
+            chunk_vectors=vectors[:per_video],
+            segment_vectors=vectors[per_video:],
+        )
+    catalog.close()
+    return home
