@@ -1,0 +1,34 @@
+"""The ``vidscope`` command line: thin calls into ``pipelines``. One module per area (``videos``,
+``accounts``, ``batch``, ``tools``), sharing the Typer app, the options and the consoles of
+``core``; importing a module registers its commands."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from app.cli.core import _clock, app
+
+# Importing a module registers its commands; `vidscope --help` lists them in this order.
+# isort: off
+from app.cli import videos  # noqa: F401, E402
+from app.cli import accounts  # noqa: F401, E402
+from app.cli import tools  # noqa: F401, E402
+from app.cli import batch  # noqa: F401, E402
+
+# isort: on
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # SystemExit unwinds like Ctrl-C: FFmpeg children are stopped, partial files removed.
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    command: Callable[..., Any] = app
+    command(args=argv)
+
+
+__all__ = ["_clock", "app", "main"]

@@ -1,0 +1,138 @@
+"""The command line's shared parts: the Typer app and its global options, the consoles, the
+library (local, or the running server's) each command acts on, and safe printing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from pipelines.errors import VidscopeError
+from pipelines.transcripts import format_timestamp
+
+if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
+    from pipelines.config import Settings
+
+app = typer.Typer(
+    help="Vidscope: search, question and cut your recorded videos, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Typer 0.29 prints every argument's Python type after its name ("PATH... <list[Path]>") and
+# offers no setting to drop it; an argument that names itself with a metavar shows only that.
+_argument_type = typer.core.TyperArgument.display_type
+
+
+def _metavar_only(self: typer.core.TyperArgument, ctx: Any) -> str:
+    return "" if self.metavar else _argument_type(self, ctx)
+
+
+typer.core.TyperArgument.display_type = _metavar_only  # type: ignore[method-assign,assignment]
+
+# soft_wrap: a line printed to a file or pipe stays one line (grep-able), not cut at 80 columns.
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+_state: dict[str, Any] = {}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _plain(text: object) -> str:
+    """User-provided text (titles, file names) made safe to print: Rich markup escaped and
+    control characters shown as escapes, so a name can neither style nor drive the terminal."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
+
+@app.callback()
+def _global(
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            help="Library folder (default: data/library)",
+            envvar="VIDSCOPE_HOME",
+            show_envvar=True,
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Act on this account's library (default: the local library)",
+            envvar="VIDSCOPE_USER",
+        ),
+    ] = None,
+) -> None:
+    from pipelines.config import load_settings
+    from pipelines.logs import bind_run_id, configure_logging
+
+    overrides: dict[str, object] = {"home": home} if home else {}
+    try:
+        settings = load_settings(**overrides)
+    except VidscopeError as exc:
+        _fail(exc)
+    # The CLI reports each file itself; INFO logs would only repeat it between the progress
+    # bars, so they appear when VIDSCOPE_LOG_LEVEL asks for them.
+    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+    configure_logging(level, settings.log_format)
+    bind_run_id()
+    _state["settings"] = settings
+    _state["user"] = user
+
+
+def _fail(exc: VidscopeError) -> NoReturn:
+    err.print(f"[bold red]error[/] {_plain(f'[{exc.code}] {exc.message}')}", highlight=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _library() -> Iterator[Any]:
+    """The library this command works on, for the chosen user: through the server when
+    ``vidscope serve`` owns the library, else opened here (this process is the one writer)."""
+    with _owner() as (library, remote):
+        yield remote if remote is not None else library
+
+
+@contextmanager
+def _owner() -> Iterator[tuple[Any, Any]]:
+    """(local Library scoped to the user, None) or (None, the server's client)."""
+    from app.client import find_server  # heavy imports only for commands that need them
+    from pipelines.catalog import LOCAL_OWNER
+    from pipelines.library import Library
+
+    settings: Settings = _state["settings"]
+    username: str | None = _state.get("user")
+    try:
+        remote = find_server(settings)
+        if remote is not None:
+            try:
+                if username:
+                    remote.act_for(username)
+                yield None, remote
+            finally:
+                remote.close()
+            return
+        with Library(settings) as library:
+            owner = LOCAL_OWNER
+            if username:
+                found = library.catalog.find_user(username.strip().lower())
+                if found is None:
+                    raise VidscopeError(
+                        f"no account named {username!r}; 'vidscope users list' shows them",
+                        code="user.not_found",
+                    )
+                owner = found.id
+            yield library.for_owner(owner), None
+    except VidscopeError as exc:
+        _fail(exc)
+
+
+def _clock(seconds: float) -> str:
+    """HH:MM:SS.t, rounded to the nearest tenth (8.97 s is 00:00:09.0, not 00:00:08.0)."""
+    tenths = round(seconds * 10)
+    return f"{format_timestamp(tenths // 10)}.{tenths % 10}"

@@ -1,0 +1,179 @@
+"""The server and the tools beside it: serve, eval, mlflow-ui, dashboard."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines.errors import VidscopeError
+
+if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
+    from pipelines.config import Settings
+from app.cli.core import _fail, _plain, _state, app, err, out
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 7860,
+    root_path: Annotated[
+        str, typer.Option(help="URL prefix when behind a reverse proxy, e.g. /vidscope")
+    ] = "",
+    api_only: Annotated[bool, typer.Option(help="Serve the REST API without the web app")] = False,
+) -> None:
+    """Run the server: the web app at /, the REST API under /api/v1 (docs at /docs) and the job
+    worker, owning the library."""
+    import uvicorn
+
+    from app.api.main import create_app
+    from app.client import find_server
+
+    settings: Settings = _state["settings"]
+    running = find_server(settings)
+    if running is not None:
+        running.close()
+        _fail(
+            VidscopeError(
+                f"a server already owns {settings.home} at {running.url}; stop it first, or "
+                "give this one another --home",
+                code="library.locked",
+            )
+        )
+    if "log_level" not in settings.model_fields_set:
+        from pipelines.logs import configure_logging
+
+        configure_logging(settings.log_level, settings.log_format)  # a server reports its work
+    from pipelines.library import Library
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    url = f"http://{shown}:{port}{root_path}"
+    try:
+        library = Library.open(settings)  # here, so a locked library is one clear line
+    except VidscopeError as exc:
+        _fail(exc)
+    err.print(_plain(f"Vidscope on {url} (API docs: {url}/docs); Ctrl-C stops it"))
+    uvicorn.run(
+        create_app(settings, public_url=url, library=library, web=not api_only),
+        host=host,
+        port=port,
+        root_path=root_path,
+        log_config=None,
+        access_log=False,  # one line per request comes from the app, with its request id
+        # Forwarded headers only from VIDSCOPE_TRUSTED_PROXIES: anyone else could otherwise
+        # pick the address every per-address limit counts against.
+        proxy_headers=bool(settings.server.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.server.trusted_proxies) or None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command("eval")
+def evaluate(
+    quick: Annotated[bool, typer.Option(help="Only the two sample videos (faster)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
+) -> None:
+    """Measure quality: WER on the fixture videos, and recall@1/5 and MRR of search on a
+    generated query set with known answer times; logged to MLflow."""
+    from evals.evaluate import FIXTURES, QUICK, run_eval
+
+    settings: Settings = _state["settings"]
+    with err.status("transcribing the fixture videos and running the queries..."):
+        result = run_eval(settings, QUICK if quick else FIXTURES)
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    metrics = result["metrics"]
+    table = Table("metric", "value")
+    for name in (
+        "wer",
+        "recall_at_1",
+        "recall_at_5",
+        "mrr",
+        "queries",
+        "search_p50_ms",
+        "search_p99_ms",
+        "audio_s",
+    ):
+        table.add_row(name, f"{metrics[name]:.4g}")
+    out.print(table)
+    err.print(_plain(f"MLflow run {result['run_id']} ('vidscope mlflow-ui' to compare)"))
+
+
+@app.command("mlflow-ui")
+def mlflow_ui(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1", min=1, max=65535)] = 5000,
+) -> None:
+    """Open MLflow's tracking UI (batch, eval and benchmark runs) on 127.0.0.1."""
+    import subprocess
+
+    settings: Settings = _state["settings"]
+    err.print(_plain(f"MLflow UI on http://127.0.0.1:{port} for {settings.tracking_uri}"))
+    command = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        settings.tracking_uri,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    raise typer.Exit(subprocess.call(command))
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1", min=1, max=65535)] = 8501,
+    api: Annotated[
+        str | None,
+        typer.Option(help="The server's URL (default: the one that owns this library)"),
+    ] = None,
+) -> None:
+    """Open the Streamlit dashboard (library, jobs, quality trends, search) on 127.0.0.1. It
+    reads through the server's REST API, so start 'vidscope serve' first."""
+    import subprocess
+
+    from app.client import find_server
+
+    settings: Settings = _state["settings"]
+    env = dict(os.environ, VIDSCOPE_HOME=str(settings.home))
+    if api is None:
+        remote = find_server(settings)
+        if remote is None:
+            _fail(
+                VidscopeError(
+                    "no server owns this library; start 'vidscope serve' first, or give --api",
+                    code="server.not_running",
+                )
+            )
+        api = remote.url
+        remote.close()
+    env["VIDSCOPE_API_URL"] = api
+    script = Path(__file__).with_name("dashboard.py")
+    err.print(_plain(f"dashboard on http://127.0.0.1:{port} reading {api}"))
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",  # no "Deploy" button: this dashboard is not for Streamlit's cloud
+    ]
+    raise typer.Exit(subprocess.call(command, env=env))

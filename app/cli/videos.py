@@ -1,0 +1,242 @@
+"""Library commands: ingest, list, search, transcript, clip, delete, reindex."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Column, Table
+
+from app.cli.core import _clock, _fail, _library, _owner, _plain, app, err, out
+from pipelines.errors import ClipError, VidscopeError
+from pipelines.transcripts import FORMATS, format_timestamp
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Video/audio files or folders", metavar="PATH")
+    ],
+    force: Annotated[bool, typer.Option(help="Reprocess files that are already indexed")] = False,
+    audio_track: Annotated[
+        int | None,
+        typer.Option(
+            help="Audio track to transcribe, counting from 0 (default: the track marked "
+            "default, else the first); 'vidscope list' shows each video's tracks",
+            min=0,
+        ),
+    ] = None,
+) -> None:
+    """Add videos to the library: transcribe, chunk, embed and index them."""
+    failed = 0
+    with _library() as library:
+        expanded = library.expand_paths(paths)
+        for path, reason in expanded.skipped:
+            err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
+        files = expanded.files
+        if not files:
+            err.print(_plain("no video or audio files found in " + ", ".join(map(str, paths))))
+            raise typer.Exit(1)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err, transient=False) as bars:
+            for path in files:
+                task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
+
+                def report(
+                    stage: str, fraction: float, task: Any = task, name: str = path.name
+                ) -> None:
+                    bars.update(task, description=_plain(f"{name} · {stage}"), completed=fraction)
+
+                result = library.ingest_file(
+                    path, force=force, audio_track=audio_track, progress=report
+                )
+                bars.update(
+                    task, completed=1.0, description=_plain(f"{path.name} · {result.status}")
+                )
+                if result.status == "failed":
+                    failed += 1
+                    bars.console.print(
+                        "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {result.message}"),
+                        highlight=False,
+                    )
+                elif result.status == "already_indexed":
+                    bars.console.print(
+                        "[yellow]=[/] " + _plain(f"{path}: already indexed as {result.video_id}"),
+                        highlight=False,
+                    )
+                else:
+                    detail = (
+                        f"{result.chunks} passage{'s' if result.chunks != 1 else ''}"
+                        if result.chunks
+                        else "no speech found"
+                    )
+                    bars.console.print(
+                        "[green]✓[/] " + _plain(f"{path}: indexed as {result.video_id} ({detail})"),
+                        highlight=False,
+                    )
+    if failed:
+        err.print(f"{failed} of {len(files)} file(s) failed")
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What you are looking for, in your own words")],
+    k: Annotated[
+        int | None,
+        typer.Option("--k", "-k", help="Number of hits, 1 to 200 (default: VIDSCOPE_SEARCH_K)"),
+    ] = None,
+    video: Annotated[str | None, typer.Option(help="Only search this video id")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
+) -> None:
+    """Search the library by meaning and words; each hit says where to jump."""
+    with _library() as library:
+        hits = library.search(query, k=k, video_id=video)
+    if as_json:
+        from pipelines.schemas import HitPublic
+
+        payload = [HitPublic.of(h).model_dump(mode="json") for h in hits]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    if not hits:
+        print("no results: nothing in the library is close to that query")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        out.print(
+            _plain(
+                f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
+                f"({hit.video_id})  score {hit.score:.4f}"
+            ),
+            highlight=False,
+        )
+        out.print(_plain(f"    {hit.text}"), highlight=False)
+
+
+@app.command()
+def transcript(
+    video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of {', '.join(FORMATS)}")
+    ] = "txt",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file")] = None,
+) -> None:
+    """Export a video's transcript as text, JSON, SRT or WebVTT."""
+    with _library() as library:
+        text = library.transcript(video_id, fmt)
+    if output:
+        _write_text(output, text)
+        err.print(_plain(f"wrote {output}"), highlight=False)
+    else:
+        sys.stdout.write(text)
+
+
+def _write_text(output: Path, text: str) -> None:
+    """Writes a file, creating missing folders; a folder or an unwritable place is a coded
+    error, not a traceback."""
+    if output.is_dir():
+        _fail(
+            VidscopeError(
+                f"{output} is a folder; give a file name, e.g. {output / 'transcript.srt'}",
+                code="output.is_folder",
+            )
+        )
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(
+            VidscopeError(f"cannot write {output}: {exc.strerror or exc}", code="output.unwritable")
+        )
+
+
+@app.command()
+def clip(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Clip file (.mp4 .mov .mkv .m4a)")],
+    video_id: Annotated[str | None, typer.Argument(help="Video id, with --start and --end")] = None,
+    start: Annotated[float | None, typer.Option(help="Start, in seconds")] = None,
+    end: Annotated[float | None, typer.Option(help="End, in seconds")] = None,
+    query: Annotated[str | None, typer.Option(help="Cut the best hit for this query")] = None,
+) -> None:
+    """Cut a frame-accurate clip by time range, or the best hit for a query."""
+    with _library() as library:
+        if query is not None:
+            hit, path = library.clip_query(query, output=output, video_id=video_id)
+            err.print(
+                f"best hit: {hit.title} ({hit.video_id}) {_clock(hit.start)} – {_clock(hit.end)}"
+            )
+        elif video_id is not None and start is not None and end is not None:
+            path = library.clip(video_id, start=start, end=end, output=output)
+        else:
+            missing = "VIDEO_ID" if video_id is None else "--start" if start is None else "--end"
+            _fail(
+                ClipError(
+                    f"missing {missing}: give a VIDEO_ID with --start and --end (seconds), "
+                    "or --query",
+                    code="clip.missing_range",
+                )
+            )
+    print(path)
+
+
+@app.command("list")
+def list_videos(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
+) -> None:
+    """List the videos in the library, with their audio tracks and whether speech was found."""
+    with _library() as library:
+        videos = library.public_videos()
+    if as_json:
+        payload = [v.model_dump(mode="json") for v in videos]
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        return
+    # Ids are never wrapped or cut: they are what every other command takes.
+    table = Table(Column("id", no_wrap=True), "title", "status", "duration", "audio", "speech")
+    for v in videos:
+        if v.audio_track is None:
+            audio = "none"
+        elif v.audio_tracks > 1:
+            audio = f"#{v.audio_track} of {v.audio_tracks}"
+        else:
+            audio = "1 track"
+        speech = str(v.sentences) if v.sentences else ("none" if v.has_audio else "—")
+        table.add_row(v.id, _plain(v.title), v.status, format_timestamp(v.duration), audio, speech)
+    out.print(table)
+
+
+@app.command()
+def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
+    """Delete a video: its rows, vectors and stored media."""
+    with _library() as library:
+        library.delete(video_id)
+    err.print(f"deleted {video_id}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild every account's search indexes from the catalog."""
+    with _owner() as (library, remote):
+        if remote is not None:
+            _fail(
+                VidscopeError(
+                    "the running server keeps the indexes in step (and rebuilds them at "
+                    "start); stop 'vidscope serve' to rebuild them by hand",
+                    code="server.running",
+                )
+            )
+        count = library.library.reindex()
+    err.print(f"reindexed {count} passages")

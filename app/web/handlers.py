@@ -1,0 +1,329 @@
+"""The page's handlers: thin calls into the signed-in owner's services (``Library.for_owner``);
+media, thumbnails and clips reach the browser only through the owner-checked API routes."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+from fastapi import Request
+
+from app.api.deps import SESSION_COOKIE
+from app.api.uploads import plain_filename, title_from_filename
+from app.web.guard import UploadLedger
+from app.web.render import (
+    clock_text,
+    highlight,
+    render_cards,
+    render_clip,
+    render_lines,
+    render_player,
+)
+from pipelines.accounts import Accounts
+from pipelines.errors import VidscopeError
+from pipelines.ingest import accept_upload
+from pipelines.library import Library, OwnerLibrary
+from pipelines.media import sha256_file
+
+
+def _fail(exc: VidscopeError) -> gr.Error:
+    return gr.Error(f"{exc.message} ({exc.code})")
+
+
+class WebApp:
+    """The page's handlers, bound to the library of the server that mounts them."""
+
+    def __init__(self, ledger: UploadLedger) -> None:
+        self.ledger = ledger
+        self.library: Library | None = None
+        self.accounts: Accounts | None = None
+        self.worker: Any = None
+
+    def attach(self, library: Library, accounts: Accounts, worker: Any) -> None:
+        self.library, self.accounts, self.worker = library, accounts, worker
+        self.ledger.reset()
+
+    def user_of_token(self, token: str) -> str | None:
+        """The user id of a valid session token, else None."""
+        if self.accounts is None:
+            return None
+        try:
+            return self.accounts.verify(token).id
+        except VidscopeError:
+            return None
+
+    def session_user(self, request: Request) -> str | None:
+        """Gradio's auth dependency: the user id of a valid session cookie, else None."""
+        token = request.cookies.get(SESSION_COOKIE)
+        return self.user_of_token(token) if token else None
+
+    def quota_left(self, user_id: str) -> int:
+        if self.library is None:
+            return 0
+        return self.library.for_owner(user_id).quota_left()
+
+    def _owner(self, request: gr.Request) -> OwnerLibrary:
+        user_id = request.username
+        if not user_id or self.library is None:
+            raise gr.Error("Your session has ended: sign in again (auth.missing_token)")
+        return self.library.for_owner(str(user_id))
+
+    def videos_table(self, request: gr.Request) -> list[list[Any]]:
+        owner = self._owner(request)
+        return [
+            [
+                v.title,
+                clock_text(v.duration),
+                v.status,
+                v.language or "—",
+                f"{v.created_at:%Y-%m-%d %H:%M}" if v.created_at else "",
+                v.id,
+            ]
+            for v in owner.public_videos()
+        ]
+
+    def video_choices(self, request: gr.Request) -> Any:
+        return gr.update(choices=self._ready_videos(self._owner(request)))
+
+    @staticmethod
+    def _ready_videos(owner: OwnerLibrary) -> list[tuple[str, str]]:
+        return [(v.title, v.id) for v in owner.public_videos() if v.status == "ready"]
+
+    def jobs_table(self, request: gr.Request) -> list[list[Any]]:
+        owner = self._owner(request)
+        rows = []
+        for job in owner.catalog.list_jobs(owner_id=owner.owner_id, limit=20):
+            if job.kind != "ingest":
+                continue
+            title = job.payload.get("title") or job.video_id or ""
+            if job.status == "running":
+                state = f"{job.stage or 'running'} {round(job.progress * 100)}%"
+            elif job.status == "succeeded":
+                state = "indexed"
+            elif job.status == "failed":
+                state = f"failed: {job.error_message} ({job.error_code})"
+            else:
+                state = "queued"
+            rows.append([title, state])
+        return rows
+
+    def upload_files(
+        self,
+        files: list[str] | None,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
+    ) -> str:
+        """Moves the files this user sent to Gradio's upload route into their library and
+        queues each one. A path that is not the user's own pending upload (the guard already
+        refused it; checked again here, where the file is opened) is reported, never read."""
+        owner = self._owner(request)
+        if not files:
+            raise gr.Error(
+                "Choose one or more video files, and wait until they have reached the server "
+                "(upload.empty)"
+            )
+        library = owner.library
+        report = []
+        for index, path in enumerate(files):
+            name = plain_filename(Path(str(path)).name)
+            progress(index / len(files), desc=f"Checking {name}")
+            try:
+                claimed = self.ledger.claim(owner.owner_id, str(path))
+            except VidscopeError as exc:
+                report.append(f"✗ {name}: {exc.message} ({exc.code})")
+                continue
+            try:
+                video, job_id = accept_upload(
+                    claimed,
+                    title=title_from_filename(name),
+                    sha256=sha256_file(claimed),
+                    owner_id=owner.owner_id,
+                    settings=library.settings,
+                    catalog=library.catalog,
+                    max_attempts=library.settings.jobs.max_attempts,
+                    shown_as=name,
+                )
+            except VidscopeError as exc:
+                report.append(f"✗ {name}: {exc.message} ({exc.code})")
+                continue
+            finally:
+                self.ledger.discard(claimed)
+            if job_id is None:
+                report.append(f"= {name}: already in your library")
+            else:
+                report.append(f"✓ {name}: queued")
+                library.catalog.audit(
+                    "video.uploaded",
+                    user_id=owner.owner_id,
+                    username=library.catalog.get_user(owner.owner_id).username,
+                    ip=request.client.host if request.client else None,
+                    request_id=None,
+                    video_id=video.id,
+                    via="web",
+                )
+                if self.worker is not None:
+                    self.worker.wake()
+        progress(1.0, desc="Done")
+        return "\n".join(report)
+
+    def search_cards(self, query: str, request: gr.Request) -> str:
+        owner = self._owner(request)
+        query = (query or "").strip()
+        if not query:
+            return render_cards("Type what you are looking for, in your own words.", [])
+        if owner.count_videos() == 0:
+            return render_cards(
+                "Your library is empty: upload a video on the Library tab first.", []
+            )
+        try:
+            hits = owner.search(query)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        if not hits:
+            return render_cards(f"Nothing in your videos matches “{query}”. Try other words.", [])
+        return render_cards(
+            "",
+            [
+                {
+                    "video_id": h.video_id,
+                    "start": h.start,
+                    "end": h.end,
+                    "clock": clock_text(h.start),
+                    "title": h.title,
+                    "parts": highlight(h.text, query),
+                    "source": h.source,
+                }
+                for h in hits
+            ],
+        )
+
+    def open_video(
+        self,
+        video_id: str,
+        start: float,
+        request: gr.Request,
+        *,
+        end: float | None = None,
+        play: bool = False,
+    ) -> tuple[Any, ...]:
+        """Everything the Watch tab shows of a video, opened at ``start``; from a hit, the
+        clip builder is pre-filled with the hit's sentence (word-aligned, padded a little)."""
+        owner = self._owner(request)
+        try:
+            video = owner.get_video(video_id)
+            segments = owner.catalog.segments(video_id)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        player = render_player(
+            src=f"api/v1/videos/{video.id}/media",
+            vtt=f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
+            start=round(start, 2),
+            title=video.title,
+            play=play,
+        )
+        lines = render_lines(
+            "" if segments else "No speech was found in this video.",
+            [
+                {
+                    "start": s.start,
+                    "clock": clock_text(s.start),
+                    "text": (f"{s.speaker}: " if s.speaker else "") + s.text,
+                }
+                for s in segments
+            ],
+        )
+        downloads = " · ".join(
+            f'<a href="api/v1/videos/{html.escape(video.id)}/transcript?format={fmt}" '
+            f'download="{html.escape(video.id)}.{fmt}">{fmt.upper()}</a>'
+            for fmt in ("srt", "vtt", "txt")
+        )
+        pad = owner.settings.clips.padding_s
+        clip_start = max(0.0, start - pad) if end is not None else start
+        clip_end = min(video.duration, end + pad if end is not None else start + 30.0)
+        return (
+            player,
+            lines,
+            f"Transcript: {downloads}",
+            gr.update(choices=self._ready_videos(owner), value=video.id),
+            video.id,
+            round(clip_start, 2),
+            round(clip_end, 2),
+            gr.Tabs(selected="watch"),
+        )
+
+    def pick_hit(self, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
+        data = getattr(evt, "_data", None) or {}
+        return self.open_video(
+            str(data.get("video_id", "")),
+            float(data.get("start", 0.0)),
+            request,
+            end=float(data.get("end", 0.0)) or None,
+            play=True,
+        )
+
+    def choose_video(self, video_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        if not video_id:
+            raise gr.Error("Choose a video")
+        return self.open_video(video_id, 0.0, request)
+
+    def cut_clip(
+        self, video_id: str | None, start: float, end: float, request: gr.Request
+    ) -> tuple[Any, str]:
+        owner = self._owner(request)
+        if not video_id:
+            raise gr.Error("Open a video first")
+        try:
+            clip_id, job_id = owner.queue_clip(
+                video_id=video_id, start=float(start), end=float(end)
+            )
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        worker = self.worker
+        if worker is not None:
+            worker.wake()
+        import time
+
+        deadline = time.monotonic() + owner.settings.clips.ffmpeg_timeout_s
+        while time.monotonic() < deadline:
+            job = owner.catalog.get_job(job_id, owner_id=owner.owner_id)
+            if job.status == "succeeded":
+                clip = render_clip(f"api/v1/clips/{clip_id}/file")
+                link = (
+                    f'<a href="api/v1/clips/{clip_id}/file" download="clip-{clip_id}.mp4">'
+                    "Download the clip</a>"
+                )
+                return clip, link
+            if job.status == "failed":
+                raise gr.Error(f"{job.error_message} ({job.error_code})")
+            time.sleep(0.3)
+        raise gr.Error("The clip took too long (clip.timeout)")
+
+    def delete_video(self, video_id: str | None, request: gr.Request) -> str:
+        owner = self._owner(request)
+        if not video_id:
+            raise gr.Error("Select a video in the table first")
+        try:
+            owner.delete(video_id)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        return ""
+
+    def select_row(self, table: Any, evt: gr.SelectData) -> tuple[str, Any]:
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        try:
+            video_id = str(table.iloc[row, 5])
+            title = str(table.iloc[row, 0])
+        except (AttributeError, IndexError, KeyError):
+            return "", gr.update(visible=False)
+        return video_id, gr.update(value=f"Delete “{title}”", visible=True)
+
+    def whoami(self, request: gr.Request) -> str:
+        owner = self._owner(request)
+        user = owner.catalog.get_user(owner.owner_id)
+        return (
+            f'<div class="vs-user">Signed in as <strong>{html.escape(user.username)}</strong> '
+            '<form method="post" action="logout" style="display:inline">'
+            '<button type="submit">Sign out</button></form></div>'
+        )

@@ -1,0 +1,176 @@
+"""The page's HTML and scripts. The HTML is made here, every value escaped once, because
+Gradio evaluates its own templates as JavaScript template literals (a title such as
+"${alert(1)}" would run); the scripts seek the player and follow the transcript in the page."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from pipelines.transcripts import format_timestamp
+
+CSS = """
+.vs-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
+            gap: .75rem; }
+.vs-card { display: block; width: 100%; text-align: left; padding: 0; overflow: hidden;
+           border: 1px solid #c5cad6; border-radius: 10px; background: #fff; cursor: pointer;
+           color: #1d2330; font: inherit; }
+.vs-card:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
+/* contain, not cover: a slide's text must not be cropped off the still */
+.vs-card img { width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #1d2330; }
+.vs-user { display: flex; justify-content: flex-end; align-items: center; gap: .5rem;
+           width: 100%; }
+.vs-card .vs-meta { padding: .5rem .75rem .75rem; }
+.vs-card .vs-time { font-weight: 700; color: #1f3aa8; }
+.vs-card mark { background: #ffe27a; color: inherit; }
+.vs-lines { max-height: 28rem; overflow-y: auto; }
+.vs-line { display: block; width: 100%; text-align: left; border: 0; background: none;
+           padding: .35rem .5rem; border-radius: 6px; cursor: pointer; font: inherit;
+           color: #1d2330; }
+.vs-line:hover, .vs-line:focus { background: #eef1fb; }
+.vs-line .vs-time { font-variant-numeric: tabular-nums; color: #1f3aa8; margin-right: .5rem; }
+.vs-empty { color: #4a5160; padding: 1rem 0; }
+.vs-now { background: #dfe6ff; font-weight: 600; }
+video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }
+"""
+
+
+# Gradio's HTML templates are Handlebars whose output is then evaluated as a JavaScript
+# template literal, so a title such as "${alert(1)}" would run even though Handlebars escaped
+# it. The page's HTML is therefore made here, every value escaped once with html.escape, and
+# handed to Gradio as the whole value (its default template "${value}" inserts a string; a
+# substituted string is never evaluated again).
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
+    """The search results as cards (each a button carrying the hit's video and times)."""
+    cards = []
+    for hit in hits:
+        words = "".join(
+            f"<mark>{_e(part['text'])}</mark>" if part["mark"] else _e(part["text"])
+            for part in hit["parts"]
+        )
+        cards.append(
+            f'<button class="vs-card" data-video="{_e(hit["video_id"])}" '
+            f'data-start="{_e(hit["start"])}" data-end="{_e(hit["end"])}" '
+            f'aria-label="Play {_e(hit["title"])} from {_e(hit["clock"])}">'
+            f'<img src="api/v1/videos/{_e(hit["video_id"])}/thumbnail?t={_e(hit["start"])}" '
+            'alt="" loading="lazy">'
+            f'<div class="vs-meta"><div class="vs-time">{_e(hit["clock"])}</div>'
+            f"<div><strong>{_e(hit['title'])}</strong></div><div>{words}</div>"
+            f"<div><small>{_e(hit['source'])}</small></div></div></button>"
+        )
+    status = f'<p class="vs-empty" role="status">{_e(message)}</p>' if message else ""
+    return f'{status}<div class="vs-cards">{"".join(cards)}</div>'
+
+
+def render_lines(message: str, lines: list[dict[str, Any]]) -> str:
+    """The transcript, one button per line, each seeking the player to its start."""
+    rows = "".join(
+        f'<button class="vs-line" data-start="{_e(line["start"])}">'
+        f'<span class="vs-time">{_e(line["clock"])}</span>{_e(line["text"])}</button>'
+        for line in lines
+    )
+    status = f'<p class="vs-empty">{_e(message)}</p>' if message else ""
+    return f'{status}<div class="vs-lines">{rows}</div>'
+
+
+def render_clip(src: str) -> str:
+    if not src:
+        return ""
+    return (
+        f'<video controls preload="metadata" playsinline src="{_e(src)}" '
+        'aria-label="The clip"></video>'
+    )
+
+
+def render_player(
+    *,
+    src: str = "",
+    vtt: str = "",
+    start: float = 0.0,
+    title: str = "",
+    play: bool = False,
+    message: str = "",
+) -> str:
+    if not src:
+        return f'<p class="vs-empty">{_e(message)}</p>'
+    track = (
+        f'<track kind="subtitles" src="{_e(vtt)}" srclang="en" label="Subtitles" default>'
+        if vtt
+        else ""
+    )
+    return (
+        f'<video id="vs-player" controls preload="metadata" playsinline src="{_e(src)}" '
+        f'data-start="{_e(start)}" data-play="{"true" if play else "false"}" '
+        f'aria-label="{_e(title)}">{track}</video>'
+    )
+
+
+PICK = """
+element.addEventListener('click', (event) => {
+  const card = event.target.closest('[data-video]');
+  if (card) trigger('click', {video_id: card.dataset.video, start: Number(card.dataset.start),
+                              end: Number(card.dataset.end)});
+});
+"""
+# The browser fetches the media itself, with its session cookie, from the owner-checked API
+# route: Gradio neither downloads nor caches it, so no Gradio file URL can ever hand one user
+# another's video. Seeking and following the transcript happen here, in the page.
+PLAY = """
+const start = () => {
+  const video = element.querySelector('video');
+  if (!video) return;
+  const go = () => {
+    video.currentTime = Number(video.dataset.start) || 0;
+    // Opened from a search hit: play from there (the click counts as the user's gesture).
+    if (video.dataset.play === 'true') video.play().catch(() => {});
+  };
+  if (video.readyState >= 1) go(); else video.addEventListener('loadedmetadata', go, {once: true});
+  const mark = () => {
+    let current = null;
+    document.querySelectorAll('.vs-line[data-start]').forEach((line) => {
+      if (Number(line.dataset.start) <= video.currentTime + 0.05) current = line;
+      line.classList.remove('vs-now');
+      line.removeAttribute('aria-current');
+    });
+    if (current) { current.classList.add('vs-now'); current.setAttribute('aria-current', 'true'); }
+  };
+  video.addEventListener('timeupdate', mark);
+  video.addEventListener('seeked', mark);
+};
+start();
+watch('value', start);
+"""
+SEEK = """
+element.addEventListener('click', (event) => {
+  const line = event.target.closest('[data-start]');
+  const video = document.querySelector('#vs-player');
+  if (line && video) { video.currentTime = Number(line.dataset.start); video.play(); }
+});
+"""
+
+
+def clock_text(seconds: float) -> str:
+    whole = int(seconds)
+    return format_timestamp(whole) if whole >= 3600 else f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+_STOPWORDS = frozenset(
+    "a an and are at be but by can did do does for from had has have how i in is it its of on "
+    "or our so that the their them they this to was we were what when where which who why will "
+    "with you your".split()
+)
+
+
+def highlight(text: str, query: str) -> list[dict[str, Any]]:
+    """The snippet cut into plain and marked parts where a query word occurs (render_cards
+    escapes every part, so a title or transcript can never become markup)."""
+    words = {w.lower().strip(".,;:!?\"'()") for w in query.split()} - _STOPWORDS
+    parts: list[dict[str, Any]] = []
+    for token in text.split(" "):
+        bare = token.strip(".,;:!?\"'()").lower()
+        parts.append({"text": token + " ", "mark": bool(bare) and bare in words})
+    return parts
