@@ -25,10 +25,10 @@ from pipelines.config import Settings, get_settings
 from pipelines.embed import embed_texts
 from pipelines.errors import ClipError, QueryError, VidscopeError
 from pipelines.indexes import SearchIndexes
-from pipelines.ingest import ingest_file, purge_video
+from pipelines.ingest import accept_upload, ingest_file, purge_video
 from pipelines.logs import ensure_logging, get_logger
 from pipelines.paths import ExpandedPaths, expand_paths
-from pipelines.records import Clip, Hit, IngestResult, Job, Video
+from pipelines.records import Clip, Hit, IngestResult, Job, Segment, User, Video
 from pipelines.schemas import VideoPublic
 from pipelines.search import search_library
 
@@ -454,6 +454,60 @@ class OwnerLibrary:
                 code="clip.not_ready",
             )
         return self.settings.home / clip.path
+
+    # -- what the faces show -------------------------------------------------------------------
+    def user(self) -> User:
+        """The owner's account."""
+        return self.catalog.get_user(self.owner_id)
+
+    def jobs(self, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Job]:
+        """The owner's jobs, newest first."""
+        return self.catalog.list_jobs(
+            owner_id=self.owner_id, status=status, limit=limit, offset=offset
+        )
+
+    def job(self, job_id: str) -> Job:
+        """One of the owner's jobs; another owner's id is ``job.not_found``."""
+        return self.catalog.get_job(job_id, owner_id=self.owner_id)
+
+    def latest_job(self, video_id: str) -> Job | None:
+        """The newest ingest job of one of the owner's videos."""
+        self.get_video(video_id)  # another owner's id is video.not_found
+        return self.catalog.latest_job(video_id=video_id)
+
+    def segments(self, video_id: str) -> list[Segment]:
+        """The sentences of one of the owner's videos, in time order."""
+        self.get_video(video_id)  # another owner's id is video.not_found
+        return self.catalog.segments(video_id)
+
+    def accept_upload(
+        self, staged: Path, *, title: str, sha256: str, shown_as: str
+    ) -> tuple[Video, str | None]:
+        """A staged upload into the owner's library and its ingest job queued (no job when the
+        owner already has these bytes); see ``ingest.accept_upload``."""
+        return accept_upload(
+            staged,
+            title=title,
+            sha256=sha256,
+            owner_id=self.owner_id,
+            settings=self.settings,
+            catalog=self.catalog,
+            max_attempts=self.settings.jobs.max_attempts,
+            shown_as=shown_as,
+        )
+
+    def audit(
+        self, event: str, *, ip: str | None = None, request_id: str | None = None, **detail: Any
+    ) -> None:
+        """Records a security event of this owner's."""
+        self.catalog.audit(
+            event,
+            user_id=self.owner_id,
+            username=self.user().username,
+            ip=ip,
+            request_id=request_id,
+            **detail,
+        )
 
     # -- management --------------------------------------------------------------------------
     def retry_job(self, job_id: str) -> Job:

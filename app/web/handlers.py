@@ -23,7 +23,6 @@ from app.web.render import (
 )
 from pipelines.accounts import Accounts
 from pipelines.errors import VidscopeError
-from pipelines.ingest import accept_upload
 from pipelines.library import Library, OwnerLibrary
 from pipelines.media import sha256_file
 
@@ -94,7 +93,7 @@ class WebApp:
     def jobs_table(self, request: gr.Request) -> list[list[Any]]:
         owner = self._owner(request)
         rows = []
-        for job in owner.catalog.list_jobs(owner_id=owner.owner_id, limit=20):
+        for job in owner.jobs(limit=20):
             if job.kind != "ingest":
                 continue
             title = job.payload.get("title") or job.video_id or ""
@@ -124,7 +123,6 @@ class WebApp:
                 "Choose one or more video files, and wait until they have reached the server "
                 "(upload.empty)"
             )
-        library = owner.library
         report = []
         for index, path in enumerate(files):
             name = plain_filename(Path(str(path)).name)
@@ -135,14 +133,10 @@ class WebApp:
                 report.append(f"✗ {name}: {exc.message} ({exc.code})")
                 continue
             try:
-                video, job_id = accept_upload(
+                video, job_id = owner.accept_upload(
                     claimed,
                     title=title_from_filename(name),
                     sha256=sha256_file(claimed),
-                    owner_id=owner.owner_id,
-                    settings=library.settings,
-                    catalog=library.catalog,
-                    max_attempts=library.settings.jobs.max_attempts,
                     shown_as=name,
                 )
             except VidscopeError as exc:
@@ -154,12 +148,9 @@ class WebApp:
                 report.append(f"= {name}: already in your library")
             else:
                 report.append(f"✓ {name}: queued")
-                library.catalog.audit(
+                owner.audit(
                     "video.uploaded",
-                    user_id=owner.owner_id,
-                    username=library.catalog.get_user(owner.owner_id).username,
                     ip=request.client.host if request.client else None,
-                    request_id=None,
                     video_id=video.id,
                     via="web",
                 )
@@ -213,7 +204,7 @@ class WebApp:
         owner = self._owner(request)
         try:
             video = owner.get_video(video_id)
-            segments = owner.catalog.segments(video_id)
+            segments = owner.segments(video_id)
         except VidscopeError as exc:
             raise _fail(exc) from exc
         player = render_player(
@@ -287,7 +278,7 @@ class WebApp:
 
         deadline = time.monotonic() + owner.settings.clips.ffmpeg_timeout_s
         while time.monotonic() < deadline:
-            job = owner.catalog.get_job(job_id, owner_id=owner.owner_id)
+            job = owner.job(job_id)
             if job.status == "succeeded":
                 clip = render_clip(f"api/v1/clips/{clip_id}/file")
                 link = (
@@ -321,7 +312,7 @@ class WebApp:
 
     def whoami(self, request: gr.Request) -> str:
         owner = self._owner(request)
-        user = owner.catalog.get_user(owner.owner_id)
+        user = owner.user()
         return (
             f'<div class="vs-user">Signed in as <strong>{html.escape(user.username)}</strong> '
             '<form method="post" action="logout" style="display:inline">'

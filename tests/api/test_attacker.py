@@ -397,6 +397,52 @@ def test_metrics_ask_for_their_token(server: Server) -> None:
     assert allowed.status_code == 200 and "vidscope" in allowed.text
 
 
+# -- every Gradio handler is scoped to its owner -------------------------------------------------
+def test_another_owners_video_is_not_found_through_every_handler(
+    server: Server, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    alice_headers = api_headers(server.url, "alice")
+    [theirs, *_] = httpx.get(f"{server.url}/api/v1/videos", headers=alice_headers).json()["items"]
+    missing = "0123456789abcdef"
+    calls = {
+        "choose_video": lambda video: ([video], None),
+        "pick_hit": lambda video: ([], {"video_id": video, "start": 1.0, "end": 2.0}),
+        "cut_clip": lambda video: ([video, 1.0, 3.0], None),
+        "delete_video": lambda video: ([video], None),
+    }
+    for name, make in calls.items():
+        fn_index = event_number(bob, name)
+        answers = []
+        for n, video in enumerate((theirs["id"], missing)):
+            data, event_data = make(video)
+            session = f"bob-{name}-{n}"
+            sent = bob.post(
+                "/gradio_api/queue/join",
+                json={
+                    "data": data,
+                    "fn_index": fn_index,
+                    "trigger_id": None,
+                    "session_hash": session,
+                    "event_data": event_data,
+                },
+            )
+            assert sent.status_code == 200, sent.text
+            done = result(bob, session)
+            assert not done["success"], (name, done)
+            answers.append(str(done["output"].get("error")).replace(video, "ID"))
+        assert answers[0] == answers[1], (name, answers)  # nothing tells theirs from none
+        # The video chooser refuses any id not among the caller's own choices before the
+        # handler runs; the clip's video comes from the session's own state, never from the
+        # request; the other handlers answer the library's video.not_found.
+        expected = {
+            "choose_video": "not in the list of choices",
+            "cut_clip": "Open a video first",
+        }.get(name, "video.not_found")
+        assert expected in answers[0], (name, answers)
+    still = httpx.get(f"{server.url}/api/v1/videos/{theirs['id']}", headers=alice_headers)
+    assert still.status_code == 200  # and nothing was deleted
+
+
 # -- item 9 (last: it spends the address's login budget): forwarded headers are ignored ------------
 def test_spoofed_forwarded_addresses_do_not_escape_the_login_limit(server: Server) -> None:
     statuses = [

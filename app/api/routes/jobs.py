@@ -31,7 +31,7 @@ def list_jobs(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobList:
-    jobs = library.catalog.list_jobs(owner_id=user.id, status=status, limit=limit, offset=offset)
+    jobs = library.for_owner(user.id).jobs(status=status, limit=limit, offset=offset)
     return JobList(items=[JobPublic.of(j) for j in jobs])
 
 
@@ -42,7 +42,7 @@ def list_jobs(
     responses=error_responses(401, 404),
 )
 def get_job(job_id: str, user: CurrentUser, library: LibraryDep) -> JobPublic:
-    return JobPublic.of(library.catalog.get_job(job_id, owner_id=user.id))
+    return JobPublic.of(library.for_owner(user.id).job(job_id))
 
 
 @router.post(

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import CurrentUser, LibraryDep, MyLibrary, audit
 from app.api.errors import MAX_OFFSET, error_responses
 from app.api.uploads import stream_upload
-from pipelines.ingest import accept_upload
 from pipelines.schemas import VideoPublic
 from pipelines.thumbnails import thumbnail_jpeg
 
@@ -93,7 +92,8 @@ def list_videos(
 )
 async def upload_video(request: Request, user: CurrentUser, library: LibraryDep) -> JSONResponse:
     settings = library.settings
-    quota_left = await run_in_threadpool(library.for_owner(user.id).quota_left)
+    owner = library.for_owner(user.id)
+    quota_left = await run_in_threadpool(owner.quota_left)
     staged = await stream_upload(
         request,
         staging_dir=settings.staging_dir,
@@ -101,15 +101,8 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
         quota_left=quota_left,
     )
     video, job_id = await run_in_threadpool(
-        lambda: accept_upload(
-            staged.path,
-            title=staged.title,
-            sha256=staged.sha256,
-            owner_id=user.id,
-            settings=settings,
-            catalog=library.catalog,
-            max_attempts=settings.jobs.max_attempts,
-            shown_as=staged.filename,
+        lambda: owner.accept_upload(
+            staged.path, title=staged.title, sha256=staged.sha256, shown_as=staged.filename
         )
     )
     if job_id is not None:
@@ -126,7 +119,7 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
         body = UploadAccepted(video_id=video.id, job_id=job_id, status="queued")
         return JSONResponse(body.model_dump(), status_code=202)
     if video.status == "processing":
-        latest = await run_in_threadpool(lambda: library.catalog.latest_job(video_id=video.id))
+        latest = await run_in_threadpool(lambda: owner.latest_job(video.id))
         body = UploadAccepted(
             video_id=video.id, job_id=latest.id if latest else None, status="processing"
         )
