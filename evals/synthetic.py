@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.common import WORK
-from pipelines.catalog import Catalog
+from pipelines.catalog import LOCAL_OWNER, Catalog
 from pipelines.records import Chunk, Segment, Video
 
 QUERIES = (
@@ -53,6 +53,7 @@ def synthetic_library(size: int, rng: np.random.Generator) -> Path:
                 has_audio=True,
                 has_video=True,
                 size_bytes=1,
+                owner_id=LOCAL_OWNER,
             )
         )
         ranks = np.minimum(rng.zipf(1.2, size=(per_video * 3, 12)) - 1, len(vocabulary) - 1)

@@ -94,7 +94,8 @@ class Video:
     error_code: str | None = None
     audio_track: int | None = None  # the audio stream transcribed (0:a:N), None without audio
     audio_tracks: int = 0  # how many audio streams the file has
-    owner_id: str = "local"
+    # Required, by name: a forgotten owner must be an error, never the local administrator.
+    owner_id: str = field(kw_only=True)
     created_at: datetime | None = None
 
 

@@ -53,9 +53,10 @@ class VideoTables(JobTables):
         "id, sha256, title, status, duration, container, media_path, has_audio, has_video, "
         "size_bytes, language, error_code, audio_track, audio_tracks, owner_id, created_at"
     )
+    _VIDEO_FIELDS = tuple(name.strip() for name in _VIDEO_COLUMNS.split(","))
 
     def _video(self, row: Sequence[Any]) -> Video:
-        return Video(*row)
+        return Video(**dict(zip(self._VIDEO_FIELDS, row, strict=True)))
 
     def get_video(self, video_id: str, *, owner_id: str) -> Video:
         """The owner's video; another owner's id raises ``video.not_found`` like a missing one."""

@@ -23,6 +23,7 @@ def video(video_id: str = "v1") -> Video:
         has_audio=True,
         has_video=True,
         size_bytes=100,
+        owner_id=LOCAL_OWNER,
     )
 
 
