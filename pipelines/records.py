@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
+
+# Each status set, defined once: the catalog's CHECK constraints, the API's schemas and the
+# metrics all read these.
+VideoStatus = Literal["processing", "ready", "failed", "deleting"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+VIDEO_STATUSES: tuple[str, ...] = get_args(VideoStatus)
+JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from pipelines.records import Clip, Hit, Job, User, Video
+from pipelines.records import Clip, Hit, Job, JobStatus, User, Video
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -160,7 +160,7 @@ class JobPublic(_Public):
 
     id: str
     kind: Literal["ingest", "clip"]
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: JobStatus
     progress: float = Field(description="0 to 1, within the current stage's job")
     stage: str | None = Field(description="probe, decode, transcribe, embed, index, cut, done")
     attempts: int

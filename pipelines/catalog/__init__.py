@@ -8,9 +8,7 @@ from pipelines.catalog.clips import ClipTables
 from pipelines.catalog.schema import LOCAL_OWNER, MIGRATIONS, SCHEMA_VERSION
 from pipelines.catalog.users import UserTables
 from pipelines.catalog.videos import Passage, PassageSentence, VideoTables, new_video_id
-
-VIDEO_STATUSES = ("processing", "ready", "failed", "deleting")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+from pipelines.records import JOB_STATUSES, VIDEO_STATUSES
 
 
 class Catalog(VideoTables, UserTables, ClipTables, AuditTables):

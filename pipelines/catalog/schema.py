@@ -5,8 +5,6 @@ from __future__ import annotations
 
 LOCAL_OWNER = "local"  # the owner the CLI acts for by default; it has no password
 
-VIDEO_STATUSES = ("processing", "ready", "failed", "deleting")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed")
 
 # Each entry is one schema version. Never edit a released migration: append a new one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

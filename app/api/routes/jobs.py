@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.deps import CurrentUser, LibraryDep
 from app.api.errors import MAX_OFFSET, error_responses
+from pipelines.records import JobStatus
 from pipelines.schemas import JobPublic
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
@@ -27,7 +28,7 @@ class JobList(BaseModel):
 def list_jobs(
     user: CurrentUser,
     library: LibraryDep,
-    status: Annotated[Literal["queued", "running", "succeeded", "failed"] | None, Query()] = None,
+    status: Annotated[JobStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> JobList:
