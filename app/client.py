@@ -15,6 +15,7 @@ import httpx
 
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
+from pipelines.files import atomic_write
 from pipelines.paths import ExpandedPaths, expand_paths
 from pipelines.records import Hit, IngestResult
 from pipelines.schemas import HitPublic, JobPublic, UserPublic, VideoPublic
@@ -214,15 +215,17 @@ class RemoteLibrary:
         job = self.wait(accepted["job_id"], lambda stage, fraction: None)
         if job.status == "failed" and job.error is not None:
             raise VidscopeError(job.error.message, code=job.error.code)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        partial = output.with_name(f".{output.name}.{os.getpid()}.part")
-        with self.http.stream("GET", f"/api/v1/clips/{accepted['clip_id']}/file") as response:
+        clip_url = f"/api/v1/clips/{accepted['clip_id']}/file"
+        name = f".{output.name}.{os.getpid()}.part"
+        with (
+            atomic_write(output, partial_name=name) as partial,
+            self.http.stream("GET", clip_url) as response,
+        ):
             if response.is_error:
                 raise VidscopeError("the clip could not be downloaded", code="clip.not_ready")
             with partial.open("wb") as handle:
                 for block in response.iter_bytes():
                     handle.write(block)
-        os.replace(partial, output)
         return output
 
     # -- batches: the server merges what the CLI's Ray workers computed ----------------------

@@ -3,7 +3,6 @@ rebuilt from there whenever the two disagree. Saved atomically (temp file, fsync
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ import faiss
 import numpy as np
 
 from pipelines.errors import VidscopeError
-from pipelines.media import fsync_dir
+from pipelines.files import atomic_write
 
 
 class VectorIndex:
@@ -97,10 +96,5 @@ class VectorIndex:
         if self._index is None:
             path.unlink(missing_ok=True)
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".part")
-        faiss.write_index(self._index, str(partial))
-        with partial.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, path)
-        fsync_dir(path.parent)
+        with atomic_write(path) as partial:
+            faiss.write_index(self._index, str(partial))

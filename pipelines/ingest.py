@@ -20,12 +20,12 @@ from pipelines.catalog import Catalog, new_video_id
 from pipelines.compute import ComputeOptions, IngestArtifact, Progress, no_progress, process_video
 from pipelines.config import LimitsSettings, Settings
 from pipelines.errors import MediaError, VidscopeError
+from pipelines.files import fsync_dir
 from pipelines.indexes import SearchIndexes
 from pipelines.logs import get_logger
 from pipelines.media import (
     check_local_file,
     choose_audio_track,
-    fsync_dir,
     probe,
     sha256_file,
     store_media,

@@ -17,7 +17,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from pipelines.media import fsync_dir
+from pipelines.files import fsync_dir
 
 _STEMMER = Stemmer.Stemmer("english")
 

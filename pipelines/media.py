@@ -20,6 +20,7 @@ import av
 import imageio_ffmpeg
 
 from pipelines.errors import MediaError, ProcessingError
+from pipelines.files import atomic_write
 from pipelines.logs import get_logger
 from pipelines.records import AudioTrack, MediaInfo
 
@@ -389,24 +390,10 @@ def sha256_file(path: Path) -> str:
 
 
 def store_media(source: Path, target: Path) -> None:
-    """Copies ``source`` to ``target`` atomically: temp file, fsync, rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    with source.open("rb") as src, partial.open("wb") as dst:
+    """Copies ``source`` to ``target`` atomically (``files.atomic_write``)."""
+    with atomic_write(target) as partial, source.open("rb") as src, partial.open("wb") as dst:
         while block := src.read(_HASH_BLOCK):
             dst.write(block)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(partial, target)
-    fsync_dir(target.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def ffmpeg_executable() -> str:

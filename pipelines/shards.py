@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.compute import IngestArtifact
+from pipelines.files import atomic_write
 from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Word
 
 FORMAT = 1
@@ -119,13 +120,11 @@ def write_shard(folder: Path, source: ShardSource, artifact: IngestArtifact) -> 
     }
     schema = _SCHEMA.with_metadata({_META_KEY: json.dumps(meta)})
     table = pa.Table.from_pylist(rows, schema=schema)
-    folder.mkdir(parents=True, exist_ok=True)
     final = shard_path(folder, source.sha256)
-    partial = folder / f".{final.name}.{os.getpid()}.part"
-    pq.write_table(table, partial)
-    with partial.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, final)
+    # Hidden and per process: readers list only finished shards, and two workers writing the
+    # same video never share a part.
+    with atomic_write(final, partial_name=f".{final.name}.{os.getpid()}.part") as partial:
+        pq.write_table(table, partial)
     return final
 
 

@@ -39,6 +39,7 @@ from app.api.telemetry import get_tracer, tracer_provider
 from pipelines.accounts import Accounts
 from pipelines.catalog import LOCAL_OWNER
 from pipelines.config import Settings
+from pipelines.files import atomic_write
 from pipelines.jobs import JobWorker
 from pipelines.library import Library
 from pipelines.logs import get_logger
@@ -51,12 +52,10 @@ ADMIN_TOKEN_TTL_S = 30 * 24 * 3600
 def _write_private(path: Path, text: str) -> None:
     """Writes a file only its owner can read (mode 0600), replacing any older one."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = path.with_name(path.name + ".part")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(partial, path)
+    with atomic_write(path, mode=0o600) as partial:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
 
 
 def _publish_for_cli(library: Library, accounts: Accounts, url: str | None) -> None:

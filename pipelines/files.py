@@ -1,0 +1,51 @@
+"""Publishing a file so that readers see the old one or the whole new one, never a part: write
+beside it, fsync, rename over it, fsync the folder. A failure (a full disk, a crash, an
+interrupt) leaves the old file and removes the part. Every stage that publishes a file uses
+``atomic_write``; folders that are swapped whole (an index, an exported model) use
+``fsync_dir`` after their own rename."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_write(
+    target: Path, *, partial_name: str | None = None, mode: int | None = None
+) -> Iterator[Path]:
+    """Yields the path to write (``partial_name`` in ``target``'s folder; default
+    ``<name>.part``); when the block ends it is made durable and renamed to ``target``
+    (with permissions ``mode`` when given). Raises whatever the block or the disk raised,
+    after removing the part."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(partial_name or f"{target.name}.part")
+    partial.unlink(missing_ok=True)
+    try:
+        yield partial
+        if mode is not None:
+            os.chmod(partial, mode)
+        fsync_file(partial)
+        os.replace(partial, target)
+        fsync_dir(target.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
