@@ -103,7 +103,10 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         app = signed_in(server, monkeypatch)
         assert batch.poll() is None, "the batch ended before the dashboard was tried"
         assert int(metric(app, "Videos")) <= 4
-        health = wait_until_answered("streamlit run", f"http://127.0.0.1:{port}/_stcore/health")
+        # Streamlit starts beside a batch that holds both cores: 60 s was not always enough.
+        health = wait_until_answered(
+            "streamlit run", f"http://127.0.0.1:{port}/_stcore/health", timeout_s=180
+        )
         assert health.text == "ok"
         page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
         assert page.status_code == 200 and "<noscript>" in page.text
