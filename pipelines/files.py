@@ -2,7 +2,7 @@
 beside it, fsync, rename over it, fsync the folder. A failure (a full disk, a crash, an
 interrupt) leaves the old file and removes the part. Every stage that publishes a file uses
 ``atomic_write``; folders that are swapped whole (an index, an exported model) use
-``fsync_dir`` after their own rename."""
+``fsync_path`` on the folder after their own rename."""
 
 from __future__ import annotations
 
@@ -27,24 +27,17 @@ def atomic_write(
         yield partial
         if mode is not None:
             os.chmod(partial, mode)
-        fsync_file(partial)
+        fsync_path(partial)
         os.replace(partial, target)
-        fsync_dir(target.parent)
+        fsync_path(target.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
 
 
-def fsync_file(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Makes a file's data, or a folder's entries (a rename into it), durable."""
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

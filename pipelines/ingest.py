@@ -20,7 +20,7 @@ from pipelines.catalog import Catalog, new_video_id
 from pipelines.compute import ComputeOptions, IngestArtifact, Progress, no_progress, process_video
 from pipelines.config import LimitsSettings, Settings
 from pipelines.errors import MediaError, VidscopeError
-from pipelines.files import fsync_dir
+from pipelines.files import fsync_path
 from pipelines.indexes import SearchIndexes
 from pipelines.logs import get_logger
 from pipelines.media import (
@@ -292,7 +292,7 @@ def accept_upload(
             media_path = settings.home / video.media_path
             media_path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, media_path)
-            fsync_dir(media_path.parent)
+            fsync_path(media_path.parent)
             try:
                 job_id = catalog.begin_ingest(
                     video,

@@ -17,7 +17,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from pipelines.files import fsync_dir
+from pipelines.files import fsync_path
 
 _STEMMER = Stemmer.Stemmer("english")
 
@@ -96,5 +96,5 @@ class LexicalIndex:
         if directory.exists():
             os.replace(directory, stale)
         os.replace(partial, directory)
-        fsync_dir(directory.parent)
+        fsync_path(directory.parent)
         shutil.rmtree(stale, ignore_errors=True)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from pipelines.errors import VidscopeError
 from pipelines.logs import get_logger
@@ -188,3 +190,36 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
     documented[500] = {"model": ErrorEnvelope, "description": "Server error (`internal.error`)"}
     return documented
+
+
+async def send_envelope(
+    send: Send,
+    *,
+    status: int,
+    code: str,
+    message: str,
+    correlation_id: str | None,
+    details: dict[str, Any] | None = None,
+    close: bool = False,
+) -> None:
+    """The error envelope written straight to ASGI, for the layers that answer before any
+    route runs (the body limit, the origin check, the web app's guard)."""
+    body = json.dumps(
+        {
+            "error": {
+                "code": code,
+                "message": message,
+                "correlation_id": correlation_id,
+                "details": details or {},
+            }
+        }
+    ).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -16,6 +16,7 @@ from opentelemetry.trace import Tracer
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.errors import send_envelope
 from app.api.metrics import Metrics
 from pipelines.logs import get_logger
 
@@ -240,26 +241,13 @@ def _csp(path: str) -> str:
 
 
 async def _reject_too_large(send: Send, request_id: str, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "request.too_large",
-                "message": f"the request body is over the {limit}-byte limit "
-                "(VIDSCOPE_REQUEST_MAX_BYTES); uploads go to POST /api/v1/videos",
-                "correlation_id": request_id,
-                "details": {"limit_bytes": limit},
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+    await send_envelope(
+        send,
+        status=413,
+        code="request.too_large",
+        message=f"the request body is over the {limit}-byte limit "
+        "(VIDSCOPE_REQUEST_MAX_BYTES); uploads go to POST /api/v1/videos",
+        correlation_id=request_id,
+        details={"limit_bytes": limit},
+        close=True,
     )
-    await send({"type": "http.response.body", "body": body})

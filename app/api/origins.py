@@ -13,10 +13,11 @@ Gradio's own permissive CORS handling off."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.api.errors import send_envelope
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -70,26 +71,11 @@ class SameOriginWrites:
 
 
 async def _forbid(scope: Scope, send: Send, reason: str) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "request.cross_origin",
-                "message": f"{reason}: open Vidscope itself, or list the page's origin in "
-                "VIDSCOPE_CORS_ORIGINS",
-                "correlation_id": scope.get("state", {}).get("request_id"),
-                "details": {},
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
+    await send_envelope(
+        send,
+        status=403,
+        code="request.cross_origin",
+        message=f"{reason}: open Vidscope itself, or list the page's origin in "
+        "VIDSCOPE_CORS_ORIGINS",
+        correlation_id=scope.get("state", {}).get("request_id"),
     )
-    await send({"type": "http.response.body", "body": body})

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.errors import send_envelope, status_for
 from pipelines.errors import VidscopeError
 
 PREFIX = "/gradio_api"
@@ -331,30 +332,11 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 async def _send_error(scope: Scope, send: Send, exc: VidscopeError) -> None:
-    from app.api.errors import status_for
-
-    request_id = scope.get("state", {}).get("request_id")
-    body = json.dumps(
-        {
-            "error": {
-                "code": exc.code,
-                "message": exc.message,
-                "correlation_id": request_id,
-                "details": {
-                    k: v for k, v in exc.context.items() if isinstance(v, int | float | bool)
-                },
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status_for(exc.code),
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
+    await send_envelope(
+        send,
+        status=status_for(exc.code),
+        code=exc.code,
+        message=exc.message,
+        correlation_id=scope.get("state", {}).get("request_id"),
+        details={k: v for k, v in exc.context.items() if isinstance(v, int | float | bool)},
     )
-    await send({"type": "http.response.body", "body": body})

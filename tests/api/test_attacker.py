@@ -76,7 +76,13 @@ def file_data(path: str) -> dict[str, Any]:
     return {"path": path, "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
 
 
-def join(client: httpx.Client, fn_index: int, data: list[Any], session: str) -> httpx.Response:
+def join(
+    client: httpx.Client,
+    fn_index: int,
+    data: list[Any],
+    session: str,
+    event_data: dict[str, Any] | None = None,
+) -> httpx.Response:
     return client.post(
         "/gradio_api/queue/join",
         json={
@@ -84,7 +90,7 @@ def join(client: httpx.Client, fn_index: int, data: list[Any], session: str) -> 
             "fn_index": fn_index,
             "trigger_id": None,
             "session_hash": session,
-            "event_data": None,
+            "event_data": event_data,
         },
     )
 
@@ -416,16 +422,7 @@ def test_another_owners_video_is_not_found_through_every_handler(
         for n, video in enumerate((theirs["id"], missing)):
             data, event_data = make(video)
             session = f"bob-{name}-{n}"
-            sent = bob.post(
-                "/gradio_api/queue/join",
-                json={
-                    "data": data,
-                    "fn_index": fn_index,
-                    "trigger_id": None,
-                    "session_hash": session,
-                    "event_data": event_data,
-                },
-            )
+            sent = join(bob, fn_index, data, session, event_data)
             assert sent.status_code == 200, sent.text
             done = result(bob, session)
             assert not done["success"], (name, done)
