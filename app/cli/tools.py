@@ -157,7 +157,7 @@ def dashboard(
         api = remote.url
         remote.close()
     env["VIDSCOPE_API_URL"] = api
-    script = Path(__file__).with_name("dashboard.py")
+    script = Path(__file__).resolve().parents[1] / "dashboard.py"  # app/dashboard.py
     err.print(_plain(f"dashboard on http://127.0.0.1:{port} reading {api}"))
     command = [
         sys.executable,
