@@ -177,8 +177,7 @@ def survey_track(path: Path, *, container: str, track: int, channels: int) -> Tr
         joined = np.concatenate([rest, block], axis=1)
         whole = joined.shape[1] // hop * hop
         for number in range(channels):
-            frames = joined[number, :whole].reshape(-1, hop).astype(np.float64)
-            envelopes[number].append(10 * np.log10(np.mean(frames**2, axis=1) + 1e-10))
+            envelopes[number].append(_envelope_db(joined[number, :whole]))
         rest = joined[:, whole:]
     separate = channels == 2 and different_speakers(
         np.concatenate(envelopes[0] or [np.empty(0)]), np.concatenate(envelopes[1] or [np.empty(0)])
@@ -210,7 +209,8 @@ def speech_windows(
         buffer[filled : filled + len(mono)] = mono
         filled += len(mono)
         if filled >= window + reach:
-            cut = _quietest(buffer, window - reach, window + reach)
+            cut = quietest_moment(buffer, window - reach, window + reach)
+            cut = window if cut is None else cut
             yield start / SAMPLE_RATE, buffer[:cut].copy()
             buffer[: filled - cut] = buffer[cut:filled]
             filled -= cut
@@ -219,8 +219,13 @@ def speech_windows(
         yield start / SAMPLE_RATE, buffer[:filled].copy()
 
 
-def _quietest(audio: np.ndarray, low: int, high: int) -> int:
-    """The middle of the quietest 100 ms of ``audio[low:high]``, as an offset into ``audio``."""
-    count = (high - low) // CUT_HOP
-    energy = np.mean(audio[low : low + count * CUT_HOP].reshape(count, CUT_HOP) ** 2, axis=1)
+def quietest_moment(audio: np.ndarray, low: int, high: int) -> int | None:
+    """The middle of the quietest 100 ms of ``audio[low:high]``, as an offset into ``audio``;
+    None when that span is shorter than 100 ms. Recordings are cut there: in a pause, not
+    in the middle of a word (windows here, the decoders' pieces in ``transcribe``)."""
+    window = audio[low:high]
+    count = len(window) // CUT_HOP
+    if count == 0:
+        return None
+    energy = np.mean(window[: count * CUT_HOP].reshape(count, CUT_HOP) ** 2, axis=1)
     return low + int(np.argmin(energy)) * CUT_HOP + CUT_HOP // 2

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipelines.alignment import refine_word_boundaries
-from pipelines.audio import SAMPLE_RATE
+from pipelines.audio import CUT_HOP, CUT_REACH_S, SAMPLE_RATE, quietest_moment
 from pipelines.errors import ModelError
 from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
@@ -48,8 +48,6 @@ class TranscribeOptions:
 
 # A piece shorter than this is not worth its own decoder (and loses context at the cut).
 MIN_PIECE_S = 30.0
-# The cut is placed at the quietest 100 ms within this reach of the even split point.
-CUT_REACH_S = 10.0
 
 
 def resolve_whisper_model(name: str) -> str:
@@ -92,18 +90,13 @@ def load_whisper(name: str, compute_type: str, threads: int, decoders: int = 1) 
 def quiet_cuts(audio: np.ndarray, pieces: int) -> list[int]:
     """Sample offsets splitting ``audio`` into ``pieces``, each cut at the quietest 100 ms
     within reach of the even split point (a pause, not the middle of a word)."""
-    hop = SAMPLE_RATE // 10
     reach = int(CUT_REACH_S * SAMPLE_RATE)
     cuts = [0]
     for i in range(1, pieces):
         target = len(audio) * i // pieces
-        low = max(cuts[-1] + hop, target - reach)
-        window = audio[low : target + reach]
-        count = len(window) // hop
-        if count == 0:
-            continue
-        energy = np.mean(window[: count * hop].reshape(count, hop) ** 2, axis=1)
-        cuts.append(low + int(np.argmin(energy)) * hop + hop // 2)
+        cut = quietest_moment(audio, max(cuts[-1] + CUT_HOP, target - reach), target + reach)
+        if cut is not None:
+            cuts.append(cut)
     return [*cuts, len(audio)]
 
 
