@@ -124,8 +124,7 @@ async def _vidscope_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    names = {404: "http.not_found", 405: "http.method_not_allowed", 413: "request.too_large"}
-    code = names.get(exc.status_code, f"http.status_{exc.status_code}")
+    code = code_for_status(exc.status_code)
     message = {
         404: f"no route {request.url.path}; the API is under /api/v1 (see /docs)",
         405: f"{request.method} is not allowed on {request.url.path}",
@@ -204,16 +203,7 @@ async def send_envelope(
 ) -> None:
     """The error envelope written straight to ASGI, for the layers that answer before any
     route runs (the body limit, the origin check, the web app's guard)."""
-    body = json.dumps(
-        {
-            "error": {
-                "code": code,
-                "message": message,
-                "correlation_id": correlation_id,
-                "details": details or {},
-            }
-        }
-    ).encode()
+    body = envelope_bytes(code, message, correlation_id, details)
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -223,3 +213,29 @@ async def send_envelope(
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+# The code of an HTTP status that reached the client without one of ours (Starlette's own
+# exceptions, Gradio's plain-text answers).
+_STATUS_CODES = {
+    400: "http.bad_request",
+    401: "auth.missing_token",
+    403: "auth.forbidden",
+    404: "http.not_found",
+    405: "http.method_not_allowed",
+    413: "request.too_large",
+    416: "http.range_not_satisfiable",
+    500: "internal.error",
+}
+
+
+def code_for_status(status: int) -> str:
+    return _STATUS_CODES.get(status, f"http.status_{status}")
+
+
+def envelope_bytes(
+    code: str, message: str, correlation_id: str | None, details: dict[str, Any] | None = None
+) -> bytes:
+    """The envelope's JSON, for the layers that write bytes themselves."""
+    body = {"code": code, "message": message, "correlation_id": correlation_id}
+    return json.dumps({"error": {**body, "details": details or {}}}).encode()

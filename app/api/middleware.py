@@ -16,7 +16,7 @@ from opentelemetry.trace import Tracer
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import send_envelope
+from app.api.errors import code_for_status, envelope_bytes, send_envelope
 from app.api.metrics import Metrics
 from pipelines.logs import get_logger
 
@@ -178,18 +178,6 @@ def _wrappable(start: Message) -> bool:
     return True
 
 
-_STATUS_CODES = {
-    400: "http.bad_request",
-    401: "auth.missing_token",
-    403: "auth.forbidden",
-    404: "http.not_found",
-    405: "http.method_not_allowed",
-    413: "request.too_large",
-    416: "http.range_not_satisfiable",
-    500: "internal.error",
-}
-
-
 def _as_envelope(body: bytes, status: int, request_id: str) -> bytes:
     """The body as it was when it is already an envelope; else the envelope around it."""
     text = body.decode("utf-8", "replace").strip()
@@ -205,16 +193,7 @@ def _as_envelope(body: bytes, status: int, request_id: str) -> bytes:
         text = (
             "something went wrong on the server; the log has the details under the correlation id"
         )
-    return json.dumps(
-        {
-            "error": {
-                "code": _STATUS_CODES.get(status, f"http.status_{status}"),
-                "message": text[:500] or f"HTTP {status}",
-                "correlation_id": request_id,
-                "details": {},
-            }
-        }
-    ).encode()
+    return envelope_bytes(code_for_status(status), text[:500] or f"HTTP {status}", request_id)
 
 
 def _route_template(scope: Scope) -> str:
