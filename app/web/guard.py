@@ -35,6 +35,7 @@ from app.api.errors import send_envelope, status_for
 from pipelines.errors import VidscopeError
 
 PREFIX = "/gradio_api"
+VERIFIED_USER = "vidscope_web_user"  # set in the request's (server-side) state by the guard
 # An upload nobody used within this long is removed (the person closed the page).
 UPLOAD_TTL_S = 3600.0
 # Multipart framing around the file in Gradio's upload: headers, boundaries, the field name.
@@ -204,6 +205,9 @@ class GradioGuard:
         if user is None:
             await self.app(scope, receive, send)  # Gradio's own sign-in check answers 401
             return
+        # Gradio's sign-in check (WebApp.session_user) reads this instead of verifying the same
+        # cookie again: the page polls these routes, and each check is a catalog lookup.
+        scope.setdefault("state", {})[VERIFIED_USER] = user
         route = path[len(PREFIX) :]
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         try:

@@ -12,7 +12,7 @@ from fastapi import Request
 
 from app.api.deps import SESSION_COOKIE
 from app.api.uploads import plain_filename, title_from_filename
-from app.web.guard import UploadLedger
+from app.web.guard import VERIFIED_USER, UploadLedger
 from app.web.render import (
     clock_text,
     highlight,
@@ -54,7 +54,11 @@ class WebApp:
             return None
 
     def session_user(self, request: Request) -> str | None:
-        """Gradio's auth dependency: the user id of a valid session cookie, else None."""
+        """Gradio's auth dependency: the user id of a valid session cookie, else None (the
+        guard's answer for this very request when it already checked the cookie)."""
+        verified = getattr(request.state, VERIFIED_USER, None)
+        if isinstance(verified, str):
+            return verified
         token = request.cookies.get(SESSION_COOKIE)
         return self.user_of_token(token) if token else None
 
