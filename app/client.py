@@ -8,6 +8,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,15 +16,16 @@ import httpx
 
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
-from pipelines.files import atomic_write
-from pipelines.paths import ExpandedPaths, expand_paths
+from pipelines.media.inputs import ExpandedPaths, expand_paths
+from pipelines.public import HitPublic, JobPublic, UserPublic, VideoPublic
 from pipelines.records import Hit, IngestResult
-from pipelines.schemas import HitPublic, JobPublic, UserPublic, VideoPublic
+from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:  # the batch and clip code load only for the commands that use them
-    from pipelines.batch import MergeReport
-    from pipelines.clips import ClipPlan
     from pipelines.compute import Progress
+    from pipelines.editing.clips import ClipPlan
+    from pipelines.jobs.manifest import ClipRequest
+    from pipelines.jobs.merge import MergeReport
 
 POLL_S = 0.5
 ACT_AS = "X-Vidscope-User"
@@ -245,7 +247,7 @@ class RemoteLibrary:
         return set(self._check(sha256s)["ready"])
 
     def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
-        from pipelines.batch import ItemOutcome, MergeReport
+        from pipelines.jobs.merge import ItemOutcome, MergeReport
 
         body = {"batch_id": batch_id, "sha256s": sha256s}
         merged = self._as_admin("/api/v1/admin/batches/merge", body)
@@ -255,10 +257,11 @@ class RemoteLibrary:
             index_s=merged["index_s"],
         )
 
-    def clip_plans(self, clips: list[dict[str, Any]]) -> list[ClipPlan | VidscopeError]:
-        from pipelines.clips import ClipOptions, ClipPlan
+    def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]:
+        from pipelines.editing.clips import ClipOptions, ClipPlan
 
-        answers = self._as_admin("/api/v1/admin/batches/clip-plans", {"clips": clips})
+        body = {"clips": [asdict(clip) for clip in clips]}
+        answers = self._as_admin("/api/v1/admin/batches/clip-plans", body)
         return [
             ClipPlan(**{**a["plan"], "options": ClipOptions(**a["plan"]["options"])})
             if a["ok"]

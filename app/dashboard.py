@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines.config import load_settings
-from pipelines.tracking import recent_runs
+from pipelines.jobs.tracking import recent_runs
 
 API_URL = os.environ.get("VIDSCOPE_API_URL", "http://127.0.0.1:7860").rstrip("/")
 # Streamlit's player takes the whole file (it cannot stream an authorised URL), so larger

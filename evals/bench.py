@@ -24,11 +24,11 @@ from evals.common import BIN, ROOT, WORK, log, machine
 from evals.load import PASSAGES as LOAD_PASSAGES
 from evals.load import bench_search_load, report_lines
 from evals.synthetic import QUERIES, synthetic_library
-from pipelines.clips import ClipOptions, cut_clip
 from pipelines.config import load_settings
+from pipelines.editing.clips import ClipOptions, cut_clip
+from pipelines.jobs.tracking import log_run
 from pipelines.library import Library
-from pipelines.media import ffmpeg_executable
-from pipelines.tracking import log_run
+from pipelines.media.ffmpeg import ffmpeg_executable
 
 DATA = ROOT / "evals" / "data"
 # Several espeak-ng voices and accents taking turns (evals/fixtures.py VOICES): ~10.7 min and

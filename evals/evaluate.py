@@ -24,8 +24,8 @@ import jiwer
 import numpy as np
 
 from pipelines.config import Settings
+from pipelines.jobs.tracking import log_run, run_params
 from pipelines.library import Library
-from pipelines.tracking import log_run, run_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.media import ffmpeg_executable
+from pipelines.media.ffmpeg import ffmpeg_executable
 
 ROOT = Path(__file__).resolve().parents[1]
 RATE = 22_050  # espeak-ng's native rate

@@ -176,7 +176,7 @@ def main() -> None:
     with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
     from pipelines.config import load_settings
-    from pipelines.tracking import log_run
+    from pipelines.jobs.tracking import log_run
 
     log_run(
         "bench",

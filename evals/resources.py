@@ -24,8 +24,8 @@ import httpx
 
 from evals.common import machine
 from pipelines.config import load_settings
-from pipelines.media import ffmpeg_executable
-from pipelines.tracking import log_run
+from pipelines.jobs.tracking import log_run
+from pipelines.media.ffmpeg import ffmpeg_executable
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench-work" / "resources"
@@ -39,11 +39,11 @@ import resource, sys
 from pathlib import Path
 import numpy as np
 path, way = Path(sys.argv[1]), sys.argv[2]
-from pipelines.media import probe
+from pipelines.media.probe import probe
 info = probe(path, allowed=("flac",))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if way == "now":  # what compute.transcribe_long_track reads before each window is transcribed
-    from pipelines.audio import speech_windows, survey_track
+    from pipelines.media.audio import speech_windows, survey_track
     survey_track(path, container="flac", track=0, channels=2)
     for start, samples in speech_windows(
         path, container="flac", track=0, channels=2, pick=None, window_s=1800.0
@@ -51,7 +51,7 @@ if way == "now":  # what compute.transcribe_long_track reads before each window 
         pass
 else:  # as decode_audio and speech_channels were before: pieces, joined, a mix beside
     import av
-    from pipelines.media import open_media
+    from pipelines.media.probe import open_media
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=16000)
     pieces = []
     with open_media(path, "flac") as media:

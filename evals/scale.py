@@ -25,10 +25,10 @@ from evals.common import BIN, ROOT, WORK, log, machine
 from evals.fixtures import VOICES, bench_sentences, make_talk
 from pipelines.compute import IngestArtifact
 from pipelines.config import load_settings
+from pipelines.jobs.tracking import log_run
 from pipelines.library import Library
 from pipelines.records import Chunk, MediaInfo, Segment
-from pipelines.shards import ShardSource, write_shard
-from pipelines.tracking import log_run
+from pipelines.storage.shards import ShardSource, write_shard
 
 COMMAND = "python -m evals.scale"
 VIDEOS = 20
@@ -158,7 +158,7 @@ def bench_index_types(rng: np.random.Generator) -> dict[str, float]:
     sentences: recall@10 of the approximate indexes and query time, 200 queries."""
     import faiss
 
-    from pipelines.embed import embed_texts
+    from pipelines.retrieval.embed import embed_texts
 
     settings = load_settings()
     texts = bench_sentences(15_000, seed=5)  # of 17,280 possible

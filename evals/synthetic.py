@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from evals.common import WORK
-from pipelines.catalog import LOCAL_OWNER, Catalog
 from pipelines.records import Chunk, Segment, Video
+from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 
 QUERIES = (
     "how did the finance department handle the annual budget forecast",

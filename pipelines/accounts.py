@@ -17,10 +17,10 @@ from typing import Any
 import argon2
 import jwt
 
-from pipelines.catalog import LOCAL_OWNER, Catalog
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
 from pipelines.records import User
+from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 
 ALGORITHM = "HS256"  # pinned: a token naming any other algorithm (or "none") is refused
 ISSUER = "vidscope"
@@ -136,7 +136,10 @@ class Accounts:
     def user_named(self, username: str) -> User:
         user = self.catalog.find_user(username.strip().lower())
         if user is None:
-            raise VidscopeError(f"no account named {username!r}", code="user.not_found")
+            raise VidscopeError(
+                f"no account named {username!r}; 'vidscope users list' shows them",
+                code="user.not_found",
+            )
         return user
 
     def _changeable(self, username: str) -> User:

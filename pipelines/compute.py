@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.audio import (
+from pipelines.config import Settings
+from pipelines.errors import VidscopeError
+from pipelines.media.audio import (
     SAMPLE_RATE,
     SpeechChannel,
     decode_audio,
@@ -18,13 +20,11 @@ from pipelines.audio import (
     speech_windows,
     survey_track,
 )
-from pipelines.chunking import ChunkOptions, build_chunks
-from pipelines.config import Settings
-from pipelines.embed import embed_texts
-from pipelines.errors import VidscopeError
-from pipelines.media import check_decoded_audio
+from pipelines.media.probe import check_decoded_audio
 from pipelines.records import Chunk, MediaInfo, Segment
-from pipelines.transcribe import TranscribeOptions, shift_segment, transcribe_audio
+from pipelines.retrieval.chunking import ChunkOptions, build_chunks
+from pipelines.retrieval.embed import embed_texts
+from pipelines.speech.transcribe import TranscribeOptions, shift_segment, transcribe_audio
 
 Progress = Callable[[str, float], None]
 

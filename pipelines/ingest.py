@@ -16,22 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.catalog import Catalog, new_video_id
 from pipelines.compute import ComputeOptions, IngestArtifact, Progress, no_progress, process_video
 from pipelines.config import LimitsSettings, Settings
 from pipelines.errors import MediaError, VidscopeError
-from pipelines.files import fsync_path
-from pipelines.indexes import SearchIndexes
 from pipelines.logs import get_logger
-from pipelines.media import (
-    check_local_file,
-    choose_audio_track,
-    probe,
-    sha256_file,
-    store_media,
-    validate,
-)
+from pipelines.media.intake import check_local_file
+from pipelines.media.probe import choose_audio_track, probe, validate
 from pipelines.records import IngestResult, MediaInfo, Video
+from pipelines.retrieval.indexes import SearchIndexes
+from pipelines.storage.catalog import OwnerCatalog, new_video_id
+from pipelines.storage.files import fsync_path, sha256_file, store_media
 
 log = get_logger(__name__)
 
@@ -96,14 +90,13 @@ def ingest_file(
     path: str | Path,
     *,
     settings: Settings,
-    catalog: Catalog,
+    catalog: OwnerCatalog,
     indexes: SearchIndexes,
-    owner_id: str,
     force: bool = False,
     audio_track: int | None = None,
     progress: Progress = no_progress,
 ) -> IngestResult:
-    """Ingests one file into ``owner_id``'s library now, transcribing ``audio_track`` (0:a:N;
+    """Ingests one file into the catalog owner's library now, transcribing ``audio_track`` (0:a:N;
     default: the track marked default, else the first). Every failure comes back as a
     'failed' result with a code and leaves nothing half-written; an unexpected one is logged
     with its traceback as ``processing.failed``, so one bad file never stops a batch."""
@@ -117,14 +110,16 @@ def ingest_file(
         log.info("ingest.rejected", path=str(path), code=exc.code, reason=exc.message)
         return IngestResult("", title, "failed", error_code=exc.code, message=exc.message)
 
-    existing = catalog.find_video_by_sha256(checked.sha256, owner_id=owner_id)
+    existing = catalog.find_video_by_sha256(checked.sha256)
     if existing is not None and existing.status == "ready" and not force:
         log.info("ingest.already_indexed", video_id=existing.id, path=str(path))
         return IngestResult(existing.id, existing.title, "already_indexed")
 
     # A row left 'processing' by a crash keeps its id, so the rerun finishes that video.
     video_id = existing.id if existing is not None else new_video_id()
-    video = new_video(checked, video_id=video_id, title=title, owner_id=owner_id, settings=settings)
+    video = new_video(
+        checked, video_id=video_id, title=title, owner_id=catalog.owner_id, settings=settings
+    )
     media_path = settings.home / video.media_path
     # A forced re-run keeps the current version 'ready' and searchable until the new one
     # commits; a failure or crash then leaves it exactly as it was.
@@ -183,7 +178,7 @@ def store_artifact(
     artifact: IngestArtifact,
     *,
     job_id: str | None,
-    catalog: Catalog,
+    catalog: OwnerCatalog,
     indexes: SearchIndexes,
 ) -> int:
     """Stores a video's compute in one transaction that also marks it ready and finishes its
@@ -195,7 +190,6 @@ def store_artifact(
     update_indexes(
         indexes,
         catalog,
-        owner_id=video.owner_id,
         old_ids=old_ids,
         new_ids=new_ids,
         vectors=artifact.chunk_vectors,
@@ -204,13 +198,13 @@ def store_artifact(
 
 
 def commit_artifact(
-    video: Video, artifact: IngestArtifact, *, job_id: str | None, catalog: Catalog
+    video: Video, artifact: IngestArtifact, *, job_id: str | None, catalog: OwnerCatalog
 ) -> tuple[np.ndarray, list[int]]:
     """The catalog half of ``store_artifact``: one transaction. Returns (the chunk ids it
     replaced, the new ones) for the index update, which a batch makes once for many videos."""
     old_ids = catalog.chunk_ids(video.id)
     new_ids = catalog.replace_transcript(
-        video_id=video.id,
+        video,
         job_id=job_id,
         audio_track=artifact.audio_track,
         language=artifact.language,
@@ -224,9 +218,8 @@ def commit_artifact(
 
 def update_indexes(
     indexes: SearchIndexes,
-    catalog: Catalog,
+    catalog: OwnerCatalog,
     *,
-    owner_id: str,
     old_ids: np.ndarray,
     new_ids: list[int],
     vectors: np.ndarray,
@@ -234,11 +227,9 @@ def update_indexes(
     """Publishes committed passages to the owner's indexes. A failure is logged, not raised:
     the catalog is the truth, and start-up repair rebuilds indexes that are out of step."""
     try:
-        indexes.replace(
-            catalog, owner_id=owner_id, old_ids=old_ids, new_ids=new_ids, vectors=vectors
-        )
+        indexes.replace(catalog, old_ids=old_ids, new_ids=new_ids, vectors=vectors)
     except Exception:
-        log.error("index.update_failed", owner_id=owner_id, exc_info=True)
+        log.error("index.update_failed", owner_id=catalog.owner_id, exc_info=True)
 
 
 _QUOTA_LOCK = threading.Lock()
@@ -259,9 +250,8 @@ def accept_upload(
     *,
     title: str,
     sha256: str,
-    owner_id: str,
     settings: Settings,
-    catalog: Catalog,
+    catalog: OwnerCatalog,
     max_attempts: int,
     shown_as: str = "upload",
 ) -> tuple[Video, str | None]:
@@ -275,7 +265,7 @@ def accept_upload(
         # The quota check and the row that counts against it happen under one lock, so
         # uploads running side by side cannot each see the same room and all be stored.
         with _QUOTA_LOCK:
-            existing = catalog.find_video_by_sha256(sha256, owner_id=owner_id)
+            existing = catalog.find_video_by_sha256(sha256)
             if existing is not None and existing.status in ("ready", "processing"):
                 return existing, None
             if existing is not None:  # failed or being deleted: start again under a new id
@@ -283,11 +273,15 @@ def accept_upload(
                     "this file is being removed from your library; upload it again in a moment",
                     code="media.busy",
                 )
-            left = max(0, settings.limits.quota_bytes - catalog.stored_bytes(owner_id=owner_id))
+            left = max(0, settings.limits.quota_bytes - catalog.stored_bytes())
             if checked.info.size_bytes > left:
                 raise quota_exceeded(left)
             video = new_video(
-                checked, video_id=new_video_id(), title=title, owner_id=owner_id, settings=settings
+                checked,
+                video_id=new_video_id(),
+                title=title,
+                owner_id=catalog.owner_id,
+                settings=settings,
             )
             media_path = settings.home / video.media_path
             media_path.parent.mkdir(parents=True, exist_ok=True)
@@ -321,7 +315,7 @@ def abandon_ingest(
     message: str,
     *,
     settings: Settings,
-    catalog: Catalog,
+    catalog: OwnerCatalog,
     indexes: SearchIndexes,
     purge: bool,
 ) -> None:
@@ -337,15 +331,15 @@ def abandon_ingest(
 
 
 def purge_video(
-    video: Video, *, settings: Settings, catalog: Catalog, indexes: SearchIndexes
+    video: Video, *, settings: Settings, catalog: OwnerCatalog, indexes: SearchIndexes
 ) -> None:
     """Removes a video's rows, vectors, clips and stored media."""
     old_ids = catalog.chunk_ids(video.id)
-    catalog.begin_delete(video.id)
-    indexes.replace(catalog, owner_id=video.owner_id, old_ids=old_ids, new_ids=[], vectors=None)
-    for clip in catalog.clips_of_video(video.id):
+    catalog.begin_delete(video)
+    indexes.replace(catalog, old_ids=old_ids, new_ids=[], vectors=None)
+    for clip in catalog.clips_of_video(video):
         if clip.path:
             (settings.home / clip.path).unlink(missing_ok=True)
-    catalog.delete_clips_of_video(video.id)
-    catalog.finish_delete(video.id)
+    catalog.delete_clips_of_video(video)
+    catalog.finish_delete(video)
     (settings.home / video.media_path).unlink(missing_ok=True)

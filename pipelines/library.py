@@ -10,27 +10,34 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipelines import transcripts
-from pipelines.batch import MergeReport, merge_shards, owner_shards, ready_sha256s
-from pipelines.catalog import LOCAL_OWNER, Catalog
-from pipelines.clips import ClipOptions, ClipPlan, check_clip_range
 from pipelines.compute import Progress
 from pipelines.config import Settings, get_settings
-from pipelines.embed import embed_texts
+from pipelines.editing.clips import ClipOptions, ClipPlan, check_clip_range
 from pipelines.errors import ClipError, QueryError, VidscopeError
-from pipelines.indexes import SearchIndexes
 from pipelines.ingest import accept_upload, ingest_file, purge_video
+from pipelines.jobs.merge import MergeReport, merge_shards, owner_shards, ready_sha256s
 from pipelines.logs import ensure_logging, get_logger
-from pipelines.paths import ExpandedPaths, expand_paths
-from pipelines.records import Clip, Hit, IngestResult, Job, Segment, User, Video
-from pipelines.schemas import VideoPublic
-from pipelines.search import search_library
+from pipelines.media.inputs import ExpandedPaths, expand_paths
+from pipelines.public import VideoPublic
+from pipelines.records import Clip, Hit, IngestResult, Job, JobStatus, Segment, User, Video
+from pipelines.retrieval.embed import embed_texts
+from pipelines.retrieval.indexes import SearchIndexes
+from pipelines.retrieval.search import search_library
+from pipelines.speech import export as transcripts
+from pipelines.storage.catalog import LOCAL_OWNER, Catalog
+
+if TYPE_CHECKING:
+    from pipelines.accounts import Accounts
+    from pipelines.administration import Administration
+    from pipelines.jobs.manifest import ClipRequest
+    from pipelines.jobs.worker import JobWorker
 
 log = get_logger(__name__)
 
@@ -72,6 +79,7 @@ class Library:
                 home=str(self.settings.home),
             ) from exc
         self.catalog = Catalog(self.settings.catalog_path)
+        self.system = self.catalog.system()  # across owners: repair, the worker, administrators
         self.indexes = SearchIndexes(self.settings.index_dir)
         self.local = self.for_owner(LOCAL_OWNER)
         self.repair()
@@ -83,6 +91,44 @@ class Library:
     def for_owner(self, owner_id: str) -> OwnerLibrary:
         """The services of one owner's library."""
         return OwnerLibrary(self, owner_id)
+
+    # Built on first use: a command that only lists videos loads no password hashing, JWT or
+    # process pool.
+    @cached_property
+    def accounts(self) -> Accounts:
+        """Sign-up, sign-in and tokens against this library's catalog."""
+        from pipelines.accounts import Accounts
+
+        return Accounts(self.catalog, self.settings)
+
+    @cached_property
+    def administration(self) -> Administration:
+        """Accounts and the audit trail, for the local administrator."""
+        from pipelines.administration import Administration
+
+        return Administration(self.catalog, self.accounts)
+
+    @cached_property
+    def worker(self) -> JobWorker:
+        """The job worker (started by the server: ``worker.start()``)."""
+        from pipelines.jobs.worker import JobWorker
+
+        return JobWorker(self)
+
+    def audit(
+        self,
+        event: str,
+        *,
+        user_id: str | None = None,
+        username: str | None = None,
+        ip: str | None = None,
+        request_id: str | None = None,
+        **detail: Any,
+    ) -> None:
+        """Records a security event (a failed sign-in may have no account behind it)."""
+        self.catalog.audit(
+            event, user_id=user_id, username=username, ip=ip, request_id=request_id, **detail
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
@@ -103,7 +149,8 @@ class Library:
         """Brings catalog, media and indexes back in step after a crash; returns what it did.
         Safe because this process holds the only lock on the catalog: whatever was running
         belonged to a process that is gone. Queued jobs stay queued."""
-        requeued, failed = self.catalog.recover_jobs(expired_only=False)
+        system = self.system
+        requeued, failed = system.recover_jobs(expired_only=False)
         done = {
             "jobs_requeued": len(requeued),
             "jobs_interrupted": len(failed),
@@ -112,18 +159,20 @@ class Library:
             "indexes_rebuilt": 0,
         }
         # A 'processing' video without a queued job is what a crashed CLI ingest left.
-        waiting = {
-            self.catalog.get_job(job_id, owner_id=None).video_id for job_id in requeued
-        } | set(self.catalog.queued_video_ids())
-        stale = self.catalog.list_videos("processing", owner_id=None)
-        for video in stale + self.catalog.list_videos("deleting", owner_id=None):
+        waiting = {system.job(job_id).video_id for job_id in requeued} | set(
+            system.queued_video_ids()
+        )
+        for video in system.videos("processing") + system.videos("deleting"):
             if video.id not in waiting:
                 purge_video(
-                    video, settings=self.settings, catalog=self.catalog, indexes=self.indexes
+                    video,
+                    settings=self.settings,
+                    catalog=self.catalog.for_owner(video.owner_id),
+                    indexes=self.indexes,
                 )
                 done["videos_purged"] += 1
-        known_media = {Path(v.media_path).name for v in self.catalog.list_videos(owner_id=None)}
-        known_clips = {Path(p).name for p in self.catalog.clip_paths()}
+        known_media = {Path(v.media_path).name for v in system.videos()}
+        known_clips = {Path(p).name for p in system.clip_paths()}
         folders = ((self.settings.media_dir, known_media), (self.settings.clips_dir, known_clips))
         for folder, known in folders:
             for file in folder.iterdir():
@@ -141,9 +190,10 @@ class Library:
                     done["files_removed"] += 1
         # An older release kept one index for everyone; each owner's is rebuilt below.
         self.indexes.remove_legacy_files()
-        for owner_id in sorted(set(self.catalog.owners()) | set(self.indexes.stored_owners())):
-            if not self.indexes.in_step_with(self.catalog, owner_id):
-                self.indexes.rebuild(self.catalog, owner_id)
+        for owner_id in sorted(set(system.owners()) | set(self.indexes.stored_owners())):
+            owner = self.catalog.for_owner(owner_id)
+            if not self.indexes.in_step_with(owner):
+                self.indexes.rebuild(owner)
                 done["indexes_rebuilt"] += 1
         if any(done.values()):
             log.warning("library.repaired", **done)
@@ -214,8 +264,8 @@ class Library:
 
     def reindex(self) -> int:
         """Rebuilds every owner's search indexes from the catalog; returns the passages."""
-        owners = set(self.catalog.owners()) | set(self.indexes.stored_owners())
-        return sum(self.indexes.rebuild(self.catalog, owner) for owner in sorted(owners))
+        owners = set(self.system.owners()) | set(self.indexes.stored_owners())
+        return sum(self.indexes.rebuild(self.catalog.for_owner(owner)) for owner in sorted(owners))
 
 
 class OwnerLibrary:
@@ -225,7 +275,7 @@ class OwnerLibrary:
         self.library = library
         self.owner_id = owner_id
         self.settings = library.settings
-        self.catalog = library.catalog
+        self._catalog = library.catalog.for_owner(owner_id)
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
@@ -259,29 +309,27 @@ class OwnerLibrary:
         return ingest_file(
             path,
             settings=self.settings,
-            catalog=self.catalog,
+            catalog=self._catalog,
             indexes=self.library.indexes,
-            owner_id=self.owner_id,
             force=force,
             audio_track=audio_track,
             **kwargs,
         )
 
-    # -- batches (the writer's half; the compute runs on Ray, see pipelines.distributed) -----
+    # -- batches (the writer's half; the compute runs on Ray, see pipelines.jobs.ray_ingest) -----
     def shards_folder(self) -> Path:
         """Where batch workers put this owner's Parquet shards for the writer to merge."""
         return owner_shards(self.settings, self.owner_id)
 
     def ready_sha256s(self, sha256s: list[str]) -> set[str]:
-        return ready_sha256s(self.catalog, self.owner_id, sha256s)
+        return ready_sha256s(self._catalog, sha256s)
 
     def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
         return merge_shards(
             sha256s,
-            owner_id=self.owner_id,
             batch_id=batch_id,
             settings=self.settings,
-            catalog=self.catalog,
+            catalog=self._catalog,
             indexes=self.library.indexes,
         )
 
@@ -292,27 +340,27 @@ class OwnerLibrary:
 
     # -- read --------------------------------------------------------------------------------
     def list_videos(self, *, limit: int | None = None, offset: int = 0) -> list[Video]:
-        return self.catalog.list_videos(owner_id=self.owner_id, limit=limit, offset=offset)
+        return self._catalog.list_videos(limit=limit, offset=offset)
 
     def count_videos(self) -> int:
-        return self.catalog.count_videos(owner_id=self.owner_id)
+        return self._catalog.count_videos()
 
     def sentence_counts(self) -> dict[str, int]:
         """Transcribed sentences per video id; a video with none (no speech found) is absent."""
-        return self.catalog.segment_counts(owner_id=self.owner_id)
+        return self._catalog.segment_counts()
 
     def quota_left(self) -> int:
         """Bytes of media the owner may still store (``VIDSCOPE_QUOTA_BYTES``)."""
-        used = self.catalog.stored_bytes(owner_id=self.owner_id)
+        used = self._catalog.stored_bytes()
         return max(0, self.settings.limits.quota_bytes - used)
 
     def get_video(self, video_id: str) -> Video:
-        return self.catalog.get_video(video_id, owner_id=self.owner_id)
+        return self._catalog.get_video(video_id)
 
     def public_videos(self, *, limit: int | None = None, offset: int = 0) -> list[VideoPublic]:
         """The owner's videos as every face shows them (API, CLI --json, web)."""
         sentences = self.sentence_counts()
-        passages = self.catalog.passage_counts(owner_id=self.owner_id)
+        passages = self._catalog.passage_counts()
         return [
             VideoPublic.of(v, sentences=sentences.get(v.id, 0), passages=passages.get(v.id, 0))
             for v in self.list_videos(limit=limit, offset=offset)
@@ -321,7 +369,7 @@ class OwnerLibrary:
     def public_video(self, video_id: str) -> VideoPublic:
         video = self.get_video(video_id)
         sentences = self.sentence_counts().get(video_id, 0)
-        passages = self.catalog.passage_counts(owner_id=self.owner_id).get(video_id, 0)
+        passages = self._catalog.passage_counts().get(video_id, 0)
         return VideoPublic.of(video, sentences=sentences, passages=passages)
 
     def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
@@ -330,7 +378,7 @@ class OwnerLibrary:
         snapshot = self.library.indexes.snapshot(self.owner_id)
         return search_library(
             query,
-            catalog=self.catalog,
+            catalog=self._catalog,
             vectors=snapshot.vectors,
             lexical=snapshot.lexical,
             embed_query=self.library.embed_query,
@@ -341,8 +389,7 @@ class OwnerLibrary:
         )
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
-        self.get_video(video_id)
-        return transcripts.export_transcript(self.catalog.segments(video_id), fmt)
+        return transcripts.export_transcript(self._catalog.segments(video_id), fmt)
 
     # -- clips -------------------------------------------------------------------------------
     def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
@@ -366,18 +413,15 @@ class OwnerLibrary:
             ),
         )
 
-    def clip_plans(self, clips: list[dict[str, Any]]) -> list[ClipPlan | VidscopeError]:
-        """Plans for many clips ({video_id, start, end, output}); a clip that cannot be cut
-        gets its error instead, so one bad row does not stop a batch."""
+    def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]:
+        """Plans for many clips; a clip that cannot be cut gets its error instead, so one bad
+        row does not stop a batch."""
         plans: list[ClipPlan | VidscopeError] = []
         for clip in clips:
             try:
                 plans.append(
                     self.clip_plan(
-                        clip["video_id"],
-                        start=clip["start"],
-                        end=clip["end"],
-                        output=clip["output"],
+                        clip.video_id, start=clip.start, end=clip.end, output=clip.output
                     )
                 )
             except VidscopeError as exc:
@@ -427,13 +471,10 @@ class OwnerLibrary:
             )
         check_clip_range(video, start, end)
         end = min(end, video.duration)
-        with self.catalog.transaction():
-            clip_id = self.catalog.add_clip(
-                owner_id=self.owner_id, video_id=video_id, start=start, end=end
-            )
-            job_id = self.catalog.add_job(
+        with self._catalog.transaction():
+            clip_id = self._catalog.add_clip(video_id=video_id, start=start, end=end)
+            job_id = self._catalog.add_job(
                 kind="clip",
-                owner_id=self.owner_id,
                 video_id=video_id,
                 clip_id=clip_id,
                 status="queued",
@@ -443,7 +484,7 @@ class OwnerLibrary:
         return clip_id, job_id
 
     def get_clip(self, clip_id: str) -> Clip:
-        return self.catalog.get_clip(clip_id, owner_id=self.owner_id)
+        return self._catalog.get_clip(clip_id)
 
     def clip_file(self, clip_id: str) -> Path:
         """The file of a ready clip; ``clip.not_ready`` while it is being cut."""
@@ -458,27 +499,26 @@ class OwnerLibrary:
     # -- what the faces show -------------------------------------------------------------------
     def user(self) -> User:
         """The owner's account."""
-        return self.catalog.get_user(self.owner_id)
+        return self._catalog.user()
 
-    def jobs(self, *, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Job]:
+    def jobs(
+        self, *, status: JobStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Job]:
         """The owner's jobs, newest first."""
-        return self.catalog.list_jobs(
-            owner_id=self.owner_id, status=status, limit=limit, offset=offset
-        )
+        return self._catalog.list_jobs(status=status, limit=limit, offset=offset)
 
     def job(self, job_id: str) -> Job:
         """One of the owner's jobs; another owner's id is ``job.not_found``."""
-        return self.catalog.get_job(job_id, owner_id=self.owner_id)
+        return self._catalog.get_job(job_id)
 
     def latest_job(self, video_id: str) -> Job | None:
         """The newest ingest job of one of the owner's videos."""
         self.get_video(video_id)  # another owner's id is video.not_found
-        return self.catalog.latest_job(video_id=video_id)
+        return self._catalog.latest_job(video_id)
 
     def segments(self, video_id: str) -> list[Segment]:
         """The sentences of one of the owner's videos, in time order."""
-        self.get_video(video_id)  # another owner's id is video.not_found
-        return self.catalog.segments(video_id)
+        return self._catalog.segments(video_id)  # another owner's id is video.not_found
 
     def accept_upload(
         self, staged: Path, *, title: str, sha256: str, shown_as: str
@@ -489,9 +529,8 @@ class OwnerLibrary:
             staged,
             title=title,
             sha256=sha256,
-            owner_id=self.owner_id,
             settings=self.settings,
-            catalog=self.catalog,
+            catalog=self._catalog,
             max_attempts=self.settings.jobs.max_attempts,
             shown_as=shown_as,
         )
@@ -500,20 +539,13 @@ class OwnerLibrary:
         self, event: str, *, ip: str | None = None, request_id: str | None = None, **detail: Any
     ) -> None:
         """Records a security event of this owner's."""
-        self.catalog.audit(
-            event,
-            user_id=self.owner_id,
-            username=self.user().username,
-            ip=ip,
-            request_id=request_id,
-            **detail,
-        )
+        self._catalog.audit(event, ip=ip, request_id=request_id, **detail)
 
     # -- management --------------------------------------------------------------------------
     def retry_job(self, job_id: str) -> Job:
         """Queues one of the owner's failed jobs again. A clip can always be cut again; a
         failed upload's file was removed when it failed, so it has to be uploaded again."""
-        job = self.catalog.get_job(job_id, owner_id=self.owner_id)
+        job = self._catalog.get_job(job_id)
         if job.status != "failed":
             raise VidscopeError(
                 f"job {job_id} is {job.status}; only failed jobs can be retried",
@@ -525,14 +557,14 @@ class OwnerLibrary:
                 code="job.not_retryable",
             )
         self.get_video(job.video_id)  # still there, and still the owner's
-        self.catalog.requeue_failed_job(job_id)
+        self._catalog.requeue_failed_job(job_id)
         log.info("job.retried", job_id=job_id, owner_id=self.owner_id)
-        return self.catalog.get_job(job_id, owner_id=self.owner_id)
+        return self._catalog.get_job(job_id)
 
     def delete(self, video_id: str) -> None:
         """Removes a video's rows, vectors, clips and stored media."""
         video = self.get_video(video_id)
         purge_video(
-            video, settings=self.settings, catalog=self.catalog, indexes=self.library.indexes
+            video, settings=self.settings, catalog=self._catalog, indexes=self.library.indexes
         )
         log.info("video.deleted", video_id=video_id, owner_id=self.owner_id)

@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines.media import ffmpeg_executable
+from pipelines.media.ffmpeg import ffmpeg_executable
 
 ROOT = Path(__file__).resolve().parents[1]
 TALK = ROOT / "tests" / "data" / "talk.mp4"  # 35.8 s, mono speech, 320x240 testsrc2, key every 2 s

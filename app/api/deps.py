@@ -11,10 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.ratelimit import RateLimits
 from pipelines.accounts import Accounts, AuthError
-from pipelines.catalog import LOCAL_OWNER
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import User
+from pipelines.storage.catalog import LOCAL_OWNER
 
 # Swagger's Authorize logs in with the password form at this URL (relative, so it also works
 # under --root-path); any client may instead send a token it got from the JSON login.
@@ -50,7 +50,7 @@ def client_ip(request: Request) -> str:
 
 def audit(request: Request, event: str, *, user: User | None = None, **detail: Any) -> None:
     """Records a security event with the request's client address and id."""
-    get_library(request).catalog.audit(
+    get_library(request).audit(
         event,
         user_id=user.id if user else detail.pop("user_id", None),
         username=user.username if user else detail.pop("username", None),

@@ -16,7 +16,7 @@ from starlette.types import Send
 
 from pipelines.errors import VidscopeError
 from pipelines.logs import get_logger
-from pipelines.schemas import ErrorBody
+from pipelines.public import ErrorBody
 
 log = get_logger(__name__)
 # Paging past this is a request error, not a 64-bit overflow in the database (schemathesis

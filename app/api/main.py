@@ -37,12 +37,11 @@ from app.api.routes import (
 )
 from app.api.telemetry import get_tracer, tracer_provider
 from pipelines.accounts import Accounts
-from pipelines.catalog import LOCAL_OWNER
 from pipelines.config import Settings
-from pipelines.files import atomic_write
-from pipelines.jobs import JobWorker
 from pipelines.library import Library
 from pipelines.logs import get_logger
+from pipelines.storage.catalog import LOCAL_OWNER
+from pipelines.storage.files import atomic_write
 
 log = get_logger(__name__)
 API_VERSION = "1.0.0"
@@ -62,7 +61,7 @@ def _publish_for_cli(library: Library, accounts: Accounts, url: str | None) -> N
     """The CLI beside the server finds it here: its address, and a token for the local owner
     (who administers this machine's library) in a file only this OS user can read."""
     settings = library.settings
-    local = library.catalog.get_user(LOCAL_OWNER)
+    local = library.local.user()
     accounts.end_all_sessions(local)  # an earlier server's token stops working
     token = accounts.access_token(local, ttl_s=ADMIN_TOKEN_TTL_S)
     _write_private(settings.admin_token_path, token)
@@ -75,7 +74,7 @@ def _withdraw_for_cli(library: Library, accounts: Accounts) -> None:
     settings = library.settings
     settings.server_info_path.unlink(missing_ok=True)
     settings.admin_token_path.unlink(missing_ok=True)
-    accounts.end_all_sessions(library.catalog.get_user(LOCAL_OWNER))
+    accounts.end_all_sessions(library.local.user())
 
 
 def _warm_models(library: Library, ready: threading.Event) -> None:
@@ -108,11 +107,11 @@ def create_app(
         nonlocal library
         if library is None:
             library = await run_in_threadpool(Library.open, settings)
-        accounts = Accounts(library.catalog, settings)
-        worker = JobWorker(library)
+        accounts = library.accounts
+        worker = library.worker
         worker.tracer = get_tracer(provider)
         worker.on_job_done = _job_metrics(metrics, library)
-        metrics.watch_jobs(library.catalog.jobs_by_status)
+        metrics.watch_jobs(library.system.jobs_by_status)
         app.state.library = library
         app.state.accounts = accounts
         app.state.worker = worker
@@ -216,7 +215,7 @@ def _job_metrics(metrics: Metrics, library: Library) -> Any:
             return  # queued again for a retry: it has not finished
         metrics.jobs_finished.labels(job.kind, job.status).inc()
         if job.kind == "ingest" and job.status == "succeeded" and job.video_id:
-            video = library.catalog.get_video(job.video_id, owner_id=job.owner_id)
+            video = library.for_owner(job.owner_id).get_video(job.video_id)
             if video.duration > 0:
                 metrics.ingest_speed.observe((time.perf_counter() - started) / video.duration)
 

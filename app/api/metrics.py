@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from pipelines.catalog import JOB_STATUSES
+from pipelines.storage.catalog import JOB_STATUSES
 
 
 class Metrics:

@@ -28,44 +28,10 @@ def _read_password(from_stdin: bool) -> str:
 @contextmanager
 def _accounts() -> Iterator[Any]:
     """The account calls: on the server when it runs, else on the library here."""
-    from pipelines.accounts import Accounts
-    from pipelines.schemas import UserPublic
-
-    class LocalAccounts:
-        def __init__(self, library: Any) -> None:
-            self.accounts = Accounts(library.catalog, library.settings)
-            self.catalog = library.catalog
-
-        def users(self) -> list[UserPublic]:
-            return [UserPublic.of(u) for u in self.catalog.list_users()]
-
-        def create_user(self, username: str, password: str, *, admin: bool) -> UserPublic:
-            role = "admin" if admin else "user"
-            user = self.accounts.register(username, password, role=role)
-            self.catalog.audit("user.created", user_id=user.id, username=user.username)
-            return UserPublic.of(user)
-
-        def change_user(
-            self, username: str, *, disabled: bool | None = None, password: str | None = None
-        ) -> UserPublic:
-            user = self.accounts.user_named(username)
-            if password is not None:
-                user = self.accounts.reset_password(username, password)
-                self.catalog.audit("user.password_reset", user_id=user.id, username=user.username)
-            if disabled is not None:
-                user = self.accounts.set_disabled(username, disabled)
-                event = "user.disabled" if disabled else "user.enabled"
-                self.catalog.audit(event, user_id=user.id, username=user.username)
-            return UserPublic.of(user)
-
-        def audit(self, limit: int) -> list[dict[str, Any]]:
-            events: list[dict[str, Any]] = self.catalog.audit_events(limit=limit)
-            return events
-
     _state["user"] = None  # administration is the local administrator's
     with _owner() as (library, remote):
         try:
-            yield remote if remote is not None else LocalAccounts(library.library)
+            yield remote if remote is not None else library.library.administration
         except VidscopeError as exc:
             _fail(exc)
 

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from pipelines.errors import VidscopeError
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from pipelines.config import Settings
-from app.cli.core import _fail, _owner, _plain, _state, app, err, out
+from app.cli.core import _fail, _owner, _plain, _state, app, err, out, progress_bars
 
 batch_app = typer.Typer(
     help="Batch work on Ray: many videos, or many clips, at once.", no_args_is_help=True
@@ -80,10 +71,9 @@ def batch_ingest(
 ) -> None:
     """Ingest many videos in parallel on Ray; safe to run again after a crash (what is done
     is skipped, nothing is stored twice)."""
-    from pipelines.batch import collect_items
-    from pipelines.compute import ComputeOptions
-    from pipelines.distributed import ingest_batch
-    from pipelines.tracking import log_run, prepare_store, run_params
+    from pipelines.jobs.manifest import collect_items
+    from pipelines.jobs.ray_ingest import BatchOptions, ingest_batch
+    from pipelines.jobs.reports import BatchRecorder
 
     settings: Settings = _state["settings"]
     try:
@@ -94,23 +84,12 @@ def batch_ingest(
         err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
     if not items:
         _fail(VidscopeError(f"no video or audio files in {source}", code="batch.empty"))
-    # The MLflow store is opened (created, the first time: seconds) while Ray works.
-    store = threading.Thread(
-        target=prepare_store, args=(settings.tracking_uri, "batch"), daemon=True
-    )
-    store.start()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TextColumn("eta"),
-        TimeRemainingColumn(),
-    )
+    recorder = BatchRecorder(settings)  # opens the MLflow store while Ray works
+    options = BatchOptions.from_settings(settings, address=ray_address, workers=workers, cpus=cpus)
     # Ray prints its workers' troubles to stdout; stdout is for the report (--json).
     with (
         _owner() as (library, remote),
-        Progress(*columns, console=err) as bars,
+        progress_bars(eta=True) as bars,
         redirect_stdout(sys.stderr),
     ):
         task = bars.add_task(f"{len(items)} files", total=len(items))
@@ -122,46 +101,12 @@ def batch_ingest(
         result = ingest_batch(
             items,
             writer=remote if remote is not None else library,
-            options=ComputeOptions.from_settings(settings),
-            limits=settings.limits,
-            address=ray_address or settings.ray.address,
-            workers=workers or settings.ray.workers,
-            cpus=cpus,
-            max_attempts=settings.ray.max_attempts,
+            options=options,
             progress=report,
-            merge_every_s=settings.ray.merge_every_s,
         )
+    record = recorder.record(result, source=source, ray_address=ray_address)
     summary = result.to_json()
-    settings.batch_reports_dir.mkdir(parents=True, exist_ok=True)
-    report_path = settings.batch_reports_dir / f"{result.batch_id}.json"
-    report_path.write_text(json.dumps(summary, indent=2))
-    audio_h = result.audio_s / 3600
-    store.join()
-    run_id = log_run(
-        "batch",
-        uri=settings.tracking_uri,
-        name=f"batch {result.batch_id}",
-        params={
-            **run_params(settings),
-            "workers": result.workers,
-            "threads": result.threads,
-            "cpus": result.cpus,
-            "source": str(source),
-            "ray_address": ray_address or "",
-        },
-        metrics={
-            "audio_hours": audio_h,
-            "videos": result.count("indexed"),
-            "failures": result.count("failed"),
-            "already_indexed": result.count("already_indexed"),
-            "wall_s": result.wall_s,
-            "compute_s": result.compute_s,
-            "merge_s": result.merge_s,
-            "real_time_factor": result.wall_s / result.audio_s if result.audio_s else 0.0,
-            "worker_restarts": result.worker_restarts,
-        },
-        report=summary,
-    )
+    report_path, run_id = record.report_path, record.mlflow_run
     if as_json:
         out.print_json(json.dumps({**summary, "report": str(report_path), "mlflow_run": run_id}))
     else:
@@ -192,27 +137,13 @@ def batch_clips(
 ) -> None:
     """Cut many clips in parallel on Ray. Relative outputs are taken from the manifest's
     folder; a clip that fails is reported and the others go on."""
-    from pipelines.batch import read_manifest
-    from pipelines.distributed import clip_batch
+    from pipelines.jobs.manifest import read_clip_manifest
+    from pipelines.jobs.ray_clips import clip_batch
+    from pipelines.jobs.results import Cut
 
     settings: Settings = _state["settings"]
     try:
-        rows = read_manifest(manifest, ("video_id", "start", "end", "output"))
-        wanted = [
-            {
-                "video_id": r["video_id"],
-                "start": float(r["start"]),
-                "end": float(r["end"]),
-                "output": str((manifest.parent / Path(r["output"]).expanduser()).resolve()),
-            }
-            for r in rows
-        ]
-    except ValueError as exc:
-        _fail(
-            VidscopeError(
-                f"{manifest}: start and end must be seconds ({exc})", code="batch.bad_manifest"
-            )
-        )
+        wanted = read_clip_manifest(manifest)
     except VidscopeError as exc:
         _fail(exc)
     with _owner() as (library, remote):
@@ -222,18 +153,12 @@ def batch_clips(
     for row, plan in zip(wanted, plans, strict=True):
         if isinstance(plan, VidscopeError):
             failed += 1
-            line = f"{row['output']}: [{plan.code}] {plan.message}"
+            line = f"{row.output}: [{plan.code}] {plan.message}"
             err.print(f"[red]✗[/] {_plain(line)}", highlight=False)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=err) as bars, redirect_stdout(sys.stderr):
+    with progress_bars() as bars, redirect_stdout(sys.stderr):
         task = bars.add_task(f"{len(runnable)} clips", total=len(runnable))
 
-        def report(result: dict[str, Any], done: int, total: int) -> None:
+        def report(result: Any, done: int, total: int) -> None:
             bars.update(task, completed=done, description=f"{done}/{total} clips")
 
         try:
@@ -243,11 +168,11 @@ def batch_clips(
         except VidscopeError as exc:
             _fail(exc)
     for plan, result in zip(runnable, results, strict=True):
-        if result["ok"]:
-            out.print(_plain(result["path"]), highlight=False)
+        if isinstance(result, Cut):
+            out.print(_plain(result.path), highlight=False)
         else:
             failed += 1
-            line = f"{plan.output}: [{result['code']}] {result['message']}"
+            line = f"{plan.output}: [{result.code}] {result.message}"
             err.print(f"[red]✗[/] {_plain(line)}", highlight=False)
     err.print(f"{len(plans) - failed} of {len(plans)} clips written")
     if failed:

@@ -12,9 +12,18 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from pipelines.errors import VidscopeError
-from pipelines.transcripts import format_timestamp
+from pipelines.speech.export import format_timestamp
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from pipelines.config import Settings
@@ -102,8 +111,8 @@ def _library() -> Iterator[Any]:
 def _owner() -> Iterator[tuple[Any, Any]]:
     """(local Library scoped to the user, None) or (None, the server's client)."""
     from app.client import find_server  # heavy imports only for commands that need them
-    from pipelines.catalog import LOCAL_OWNER
     from pipelines.library import Library
+    from pipelines.storage.catalog import LOCAL_OWNER
 
     settings: Settings = _state["settings"]
     username: str | None = _state.get("user")
@@ -120,16 +129,25 @@ def _owner() -> Iterator[tuple[Any, Any]]:
         with Library(settings) as library:
             owner = LOCAL_OWNER
             if username:
-                found = library.catalog.find_user(username.strip().lower())
-                if found is None:
-                    raise VidscopeError(
-                        f"no account named {username!r}; 'vidscope users list' shows them",
-                        code="user.not_found",
-                    )
-                owner = found.id
+                owner = library.accounts.user_named(username).id
             yield library.for_owner(owner), None
     except VidscopeError as exc:
         _fail(exc)
+
+
+def progress_bars(*, eta: bool = False) -> Progress:
+    """The one set of progress columns every long command shows, on stderr (stdout is for
+    results): what is happening, a bar, the percentage, the time so far — and the time left
+    when ``eta`` (a batch, whose items take similar times)."""
+    columns: list[ProgressColumn] = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    ]
+    if eta:
+        columns += [TextColumn("eta"), TimeRemainingColumn()]
+    return Progress(*columns, console=err)
 
 
 def _clock(seconds: float) -> str:

@@ -8,18 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Column, Table
 
-from app.cli.core import _clock, _fail, _library, _owner, _plain, app, err, out
+from app.cli.core import _clock, _fail, _library, _owner, _plain, app, err, out, progress_bars
 from pipelines.errors import ClipError, VidscopeError
-from pipelines.transcripts import FORMATS, format_timestamp
+from pipelines.speech.export import FORMATS, format_timestamp
 
 
 @app.command()
@@ -47,13 +40,7 @@ def ingest(
         if not files:
             err.print(_plain("no video or audio files found in " + ", ".join(map(str, paths))))
             raise typer.Exit(1)
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=err, transient=False) as bars:
+        with progress_bars() as bars:
             for path in files:
                 task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
 
@@ -108,7 +95,7 @@ def search(
     with _library() as library:
         hits = library.search(query, k=k, video_id=video)
     if as_json:
-        from pipelines.schemas import HitPublic
+        from pipelines.public import HitPublic
 
         payload = [HitPublic.of(h).model_dump(mode="json") for h in hits]
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")

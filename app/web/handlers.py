@@ -24,7 +24,7 @@ from app.web.render import (
 from pipelines.accounts import Accounts
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
-from pipelines.media import sha256_file
+from pipelines.storage.files import sha256_file
 
 
 def _fail(exc: VidscopeError) -> gr.Error:

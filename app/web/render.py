@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from pipelines.transcripts import format_timestamp
+from pipelines.speech.export import format_timestamp
 
 CSS = """
 .vs-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));

@@ -78,7 +78,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client: TestClient) -> Non
     # The thief's use revoked the whole family, the newest token included.
     after = client.post("/api/v1/auth/refresh", json={"refresh_token": rotated})
     assert after.status_code == 401
-    events = [e["event"] for e in client.app.state.library.catalog.audit_events(limit=20)]
+    events = [e["event"] for e in client.app.state.library.system.audit_events(limit=20)]
     assert "token.reused" in events and "token.refreshed" in events
 
 

@@ -19,7 +19,7 @@ from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from pipelines.config import load_settings
-from pipelines.tracking import log_run
+from pipelines.jobs.tracking import log_run
 from tests.api.conftest import PASSWORD
 from tests.conftest import TALK, wait_until_answered
 from tests.support.server import LONG_TALK, Server, environment, free_port

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_app
 from pipelines.config import Settings
-from pipelines.jobs import backoff_s
+from pipelines.jobs.worker import backoff_s
 from tests.api.conftest import api_settings, sign_up, upload, wait_for_job
 from tests.conftest import TALK
 

@@ -285,7 +285,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
 def test_cli_json_and_api_share_one_schema() -> None:
     """The CLI's --json prints the same public schema the API answers with."""
     code = (
-        "from pipelines.schemas import HitPublic, VideoPublic; import json;"
+        "from pipelines.public import HitPublic, VideoPublic; import json;"
         "print(json.dumps([sorted(HitPublic.model_fields), sorted(VideoPublic.model_fields)]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -35,7 +35,7 @@ def nothing_kept(client: TestClient, settings: Settings) -> None:
         for p in folder.iterdir()
     ]
     assert leftovers == []
-    assert client.app.state.library.catalog.table_counts()["videos"] == 0
+    assert client.app.state.library.system.table_counts()["videos"] == 0
 
 
 def bad_files(folder: Path) -> dict[str, tuple[bytes, str, int]]:

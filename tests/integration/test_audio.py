@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.audio import (
+from pipelines.config import LimitsSettings
+from pipelines.errors import MediaError
+from pipelines.ingest import check_file
+from pipelines.media.audio import (
     SAMPLE_RATE,
     decode_audio,
     speech_channels,
     speech_windows,
     survey_track,
 )
-from pipelines.config import LimitsSettings
-from pipelines.errors import MediaError
-from pipelines.ingest import check_file
 from tests.conftest import TALK, OddMedia, make_settings
 from tests.corpus import ffmpeg
 

@@ -11,17 +11,18 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from pipelines.batch import collect_items, read_manifest
-from pipelines.compute import ComputeOptions
 from pipelines.config import Settings
-from pipelines.distributed import ingest_batch, plan_workers
 from pipelines.errors import VidscopeError
+from pipelines.jobs.manifest import collect_items, read_manifest
+from pipelines.jobs.ray_ingest import BatchOptions, ingest_batch
+from pipelines.jobs.ray_session import plan_workers
 from pipelines.library import Library
 from tests.conftest import DATA, TALK, make_settings, wait_until_answered
 from tests.support.server import free_port
@@ -100,20 +101,20 @@ def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
         videos = library.list_videos()
         assert sorted(v.sha256 for v in videos) == sorted({v.sha256 for v in videos})
         assert len(videos) == 3 and all(v.status == "ready" for v in videos)
-        counts = library.catalog.table_counts()
+        counts = library.system.table_counts()
         assert counts["chunks"] == sum(library.catalog.passage_counts(owner_id="local").values())
         assert library.indexes.in_step_with(library.catalog, "local")
         assert library.search("solar panels on the warehouse roof", k=1)
         # Nothing left behind: no shards, one media file per video.
         assert not list(settings.shards_dir.rglob("*.parquet"))
         assert len(list(settings.media_dir.iterdir())) == 3
-        before = library.catalog.table_counts()
+        before = library.system.table_counts()
 
     again = cli(home, "batch", "ingest", str(inbox), "--json")
     rerun = json.loads(again.stdout)
     assert rerun["indexed"] == 0 and rerun["already_indexed"] == 3, again.stderr
     with Library(settings) as library:
-        assert library.catalog.table_counts()["chunks"] == before["chunks"]
+        assert library.system.table_counts()["chunks"] == before["chunks"]
         assert len(library.list_videos()) == 3
 
 
@@ -155,11 +156,8 @@ def batch(
     return ingest_batch(
         items,
         writer=writer,
-        options=ComputeOptions.from_settings(settings),
-        limits=settings.limits,
-        workers=1,
+        options=replace(BatchOptions.from_settings(settings, workers=1), **options),
         progress=progress,
-        **options,
     )
 
 
@@ -288,7 +286,7 @@ def test_shard_round_trip_keeps_every_field(tmp_path: Path) -> None:
 
     from pipelines.compute import IngestArtifact
     from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Word
-    from pipelines.shards import ShardSource, read_shard, write_shard
+    from pipelines.storage.shards import ShardSource, read_shard, write_shard
 
     info = MediaInfo(
         "mp4",
@@ -347,7 +345,7 @@ import sys
 import ray
 from ray._common.usage.usage_lib import usage_stats_enabled
 from ray._private.authentication.authentication_utils import is_token_auth_enabled
-from pipelines.distributed import ray_session
+from pipelines.jobs.ray_session import ray_session
 with ray_session(None, cpus=1):
     context = ray.get_runtime_context()
     print(context.gcs_address, is_token_auth_enabled(), usage_stats_enabled(), flush=True)
@@ -457,7 +455,7 @@ def test_a_batch_runs_on_a_started_cluster_through_ray_client_with_its_token(
 def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -> None:
     import socket
 
-    from pipelines.tracking import recent_runs
+    from pipelines.jobs.tracking import recent_runs
 
     home = tmp_path / "library"
     run = cli(home, "eval", "--quick", "--json")

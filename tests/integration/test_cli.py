@@ -38,7 +38,7 @@ def test_ingest_reports_each_file_and_exits_nonzero_on_any_failure(
     code, out, _ = vidscope("list", "--json")
     listed = json.loads(out)
     assert code == 0 and {v["title"] for v in listed} == {"talk", "silent"}
-    from pipelines.schemas import VideoPublic
+    from pipelines.public import VideoPublic
 
     assert set(listed[0]) == set(VideoPublic.model_fields)  # the API's schema
     code, _, err = vidscope("ingest", str(TALK))

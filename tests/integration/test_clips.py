@@ -9,10 +9,10 @@ import av
 import numpy as np
 import pytest
 
-from pipelines.clips import cut_clip
+from pipelines.editing.clips import cut_clip
+from pipelines.editing.smart_cut import plan_smart_cut
 from pipelines.errors import ClipError, NotFoundError
 from pipelines.library import Library
-from pipelines.smart_cut import plan_smart_cut
 from tests.conftest import TALK
 
 FPS = 25
@@ -124,7 +124,7 @@ def test_range_inside_one_gop_is_re_encoded() -> None:
 
 
 def make_source(path: Path, *, rate: str, extra: list[str]) -> Path:
-    from pipelines.media import run_ffmpeg
+    from pipelines.media.ffmpeg import run_ffmpeg
 
     run_ffmpeg(
         [
@@ -190,7 +190,7 @@ def test_open_gop_source_is_re_encoded_and_still_exact(tmp_path: Path) -> None:
 
 
 def test_ogg_with_video_keeps_its_picture_in_clips(library: Library, tmp_path: Path) -> None:
-    from pipelines.media import run_ffmpeg
+    from pipelines.media.ffmpeg import run_ffmpeg
 
     ogg = tmp_path / "lecture.ogg"  # Theora video + Vorbis audio in Ogg
     run_ffmpeg(
@@ -219,8 +219,8 @@ def test_ogg_with_video_keeps_its_picture_in_clips(library: Library, tmp_path: P
 def test_sound_with_short_packets_is_copied_in_sync(tmp_path: Path) -> None:
     """48 kHz AAC packets last 21 ms, under a 25 fps frame: the smart cut copies them instead
     of re-encoding; the clip's sound must be the source's sound from the first frame on."""
-    from pipelines.audio import decode_audio
-    from pipelines.media import run_ffmpeg
+    from pipelines.media.audio import decode_audio
+    from pipelines.media.ffmpeg import run_ffmpeg
 
     source = tmp_path / "talk-48k.mp4"
     run_ffmpeg(

@@ -13,8 +13,8 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipelines.catalog import LOCAL_OWNER
 from pipelines.library import Library
+from pipelines.storage.catalog import LOCAL_OWNER
 from tests.conftest import TALK, make_settings
 
 
@@ -70,7 +70,7 @@ def test_sigkill_mid_ingest_then_rerun_completes_once(
     with Library(settings) as library:
         [result] = list(library.ingest([TALK]))
         assert result.status == "indexed"
-        counts = library.catalog.table_counts()
+        counts = library.system.table_counts()
         assert counts["videos"] == 1 and counts["chunks"] == result.chunks
         assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == result.chunks
         assert np.array_equal(
@@ -79,7 +79,7 @@ def test_sigkill_mid_ingest_then_rerun_completes_once(
         assert sorted(p.name for p in settings.media_dir.iterdir()) == [f"{result.video_id}.mp4"]
         interrupted = {"failed": 1} if state else {}
         # The interrupted video was purged; the rerun made it again, under a new random id.
-        assert library.catalog.jobs_by_status() == {**interrupted, "succeeded": 1}
+        assert library.system.jobs_by_status() == {**interrupted, "succeeded": 1}
         codes = library.catalog.con.execute(
             "SELECT error_code FROM jobs WHERE status = 'failed'"
         ).fetchall()

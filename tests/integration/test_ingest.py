@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.catalog import LOCAL_OWNER
 from pipelines.library import Library
+from pipelines.storage.catalog import LOCAL_OWNER
 from tests.conftest import SILENT, TALK, make_settings
 
 
@@ -28,22 +28,22 @@ def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -
 
 def test_same_content_twice_is_already_indexed(library: Library, talk_copy: Path) -> None:
     [first] = list(library.ingest([TALK]))
-    counts = library.catalog.table_counts()
+    counts = library.system.table_counts()
     [again] = list(library.ingest([talk_copy]))  # same bytes, other name
     assert again.status == "already_indexed" and again.video_id == first.video_id
-    assert library.catalog.table_counts() == counts
+    assert library.system.table_counts() == counts
     assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == first.chunks
 
 
 def test_force_reprocesses_and_replaces(library: Library) -> None:
     [first] = list(library.ingest([TALK]))
     old_ids = library.catalog.chunk_ids(first.video_id)
-    counts = library.catalog.table_counts()
+    counts = library.system.table_counts()
     [forced] = list(library.ingest([TALK], force=True))
     assert forced.status == "indexed"
     new_ids = library.catalog.chunk_ids(first.video_id)
     assert not set(old_ids) & set(new_ids)  # replaced, not duplicated
-    assert {k: v for k, v in library.catalog.table_counts().items() if k != "jobs"} == {
+    assert {k: v for k, v in library.system.table_counts().items() if k != "jobs"} == {
         k: v for k, v in counts.items() if k != "jobs"
     }
     assert np.array_equal(library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), new_ids)
@@ -77,7 +77,7 @@ def test_folder_ingest_skips_non_media_and_bad_files_fail_alone(
 def test_truncated_faststart_mp4_is_rejected_after_decoding(
     library: Library, tmp_path: Path
 ) -> None:
-    from pipelines.media import run_ffmpeg
+    from pipelines.media.ffmpeg import run_ffmpeg
 
     faststart = tmp_path / "faststart.mp4"  # index (moov) first, so the header survives
     run_ffmpeg(
@@ -88,7 +88,7 @@ def test_truncated_faststart_mp4_is_rejected_after_decoding(
     [result] = list(library.ingest([truncated]))
     assert result.status == "failed" and result.error_code == "media.truncated"
     assert "truncated" in (result.message or "")
-    assert library.catalog.table_counts()["videos"] == 0
+    assert library.system.table_counts()["videos"] == 0
     assert library_files(library) == []
 
 
@@ -105,7 +105,7 @@ def test_failure_after_storing_leaves_no_rows_vectors_or_files(
         monkeypatch.setattr(compute_module, "embed_texts", broken_embedder)
         [result] = list(library.ingest([TALK]))
         assert result.status == "failed" and result.error_code == "processing.embed"
-        counts = library.catalog.table_counts()
+        counts = library.system.table_counts()
         assert counts == {"videos": 0, "segments": 0, "words": 0, "chunks": 0, "jobs": 1}
         assert library_files(library) == []
         assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
@@ -118,7 +118,7 @@ def test_failed_force_reingest_keeps_the_previous_version(
     from pipelines.errors import ProcessingError
 
     [first] = list(library.ingest([TALK]))
-    counts = library.catalog.table_counts()
+    counts = library.system.table_counts()
 
     def broken_embedder(*args: object, **kwargs: object) -> None:
         raise ProcessingError("embedding failed", code="processing.embed")
@@ -127,7 +127,7 @@ def test_failed_force_reingest_keeps_the_previous_version(
     [forced] = list(library.ingest([TALK], force=True))
     assert forced.status == "failed"
     assert library.get_video(first.video_id).status == "ready"
-    assert library.catalog.table_counts() == {**counts, "jobs": counts["jobs"] + 1}
+    assert library.system.table_counts() == {**counts, "jobs": counts["jobs"] + 1}
     assert library_files(library) == [f"{first.video_id}.mp4"]
     assert library.search("solar panels", k=1)[0].video_id == first.video_id
 
@@ -137,7 +137,7 @@ def test_delete_removes_rows_vectors_and_media(library: Library) -> None:
     [silent] = list(library.ingest([SILENT]))
     library.delete(talk.video_id)
     assert [v.id for v in library.list_videos()] == [silent.video_id]
-    assert library.catalog.table_counts()["chunks"] == 0
+    assert library.system.table_counts()["chunks"] == 0
     assert (
         len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
         and len(library.indexes.snapshot(LOCAL_OWNER).lexical) == 0
@@ -182,7 +182,7 @@ def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
 def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.indexes import SearchIndexes
+    from pipelines.retrieval.indexes import SearchIndexes
 
     def killed(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt  # what the process sees of a kill at this point

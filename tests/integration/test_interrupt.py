@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.library import Library
-from pipelines.media import ffmpeg_executable
+from pipelines.media.ffmpeg import ffmpeg_executable
 from tests.conftest import make_settings
 
 

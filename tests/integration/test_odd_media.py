@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.config import ALLOWED_CONTAINERS
 from pipelines.library import Library
-from pipelines.media import probe
+from pipelines.media.probe import probe
 from pipelines.records import IngestResult
 from tests.conftest import SILENT, TALK, OddMedia
 from tests.corpus import NOISY_SPEECH_OFFSET_S, ROOT
@@ -30,7 +30,7 @@ def transcript_text(library: Library, video_id: str) -> str:
 
 
 def nothing_left(library: Library) -> bool:
-    counts = library.catalog.table_counts()
+    counts = library.system.table_counts()
     return counts["videos"] == 0 and not any(library.settings.media_dir.iterdir())
 
 
@@ -210,7 +210,7 @@ def test_english_only_model_in_a_folder_refuses_another_language(
     tmp_path: Path,
 ) -> None:
     """A folder name says nothing about the model: the loaded model is asked instead."""
-    from pipelines.transcribe import resolve_whisper_model
+    from pipelines.speech.transcribe import resolve_whisper_model
     from tests.conftest import make_settings
 
     folder = tmp_path / "my-whisper"
@@ -224,7 +224,7 @@ def test_english_only_model_in_a_folder_refuses_another_language(
 
 
 def test_clip_check_refuses_a_clip_without_the_asked_streams(tmp_path: Path) -> None:
-    from pipelines.clips import check_clip
+    from pipelines.editing.clips import check_clip
     from pipelines.errors import ClipError
 
     with pytest.raises(ClipError) as missing:
@@ -237,8 +237,8 @@ def test_clip_check_refuses_a_clip_without_the_asked_streams(tmp_path: Path) -> 
 
 
 def test_a_track_that_cannot_be_decoded_is_a_coded_error() -> None:
-    from pipelines.audio import decode_audio
     from pipelines.errors import MediaError
+    from pipelines.media.audio import decode_audio
 
     with pytest.raises(MediaError) as caught:
         decode_audio(SILENT, container="mp4", track=0)  # the stream is not there to decode
@@ -249,8 +249,8 @@ def test_a_phone_videos_thumbnail_is_upright(odd_media: OddMedia) -> None:
     """The pixels are stored sideways (320x240) with 'rotate 90': the still stands up."""
     import io
 
+    from pipelines.media.thumbnails import thumbnail_jpeg
     from pipelines.records import Video
-    from pipelines.thumbnails import thumbnail_jpeg
 
     path = odd_media["rotated"]
     info = probe(path, allowed=("mp4",))

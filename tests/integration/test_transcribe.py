@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from pipelines.audio import decode_audio
-from pipelines.transcribe import TranscribeOptions, transcribe_audio
+from pipelines.media.audio import decode_audio
+from pipelines.speech.transcribe import TranscribeOptions, transcribe_audio
 from tests.conftest import TALK
 
 
@@ -74,7 +74,7 @@ def test_a_long_recording_is_transcribed_window_by_window(
     from dataclasses import replace
 
     from pipelines.compute import transcribe_long_track
-    from pipelines.media import probe
+    from pipelines.media.probe import probe
 
     options = replace(TranscribeOptions(), window_s=12.0)
     info = probe(TALK, allowed=("mp4",))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.alignment import FRAME_S, refine_word_boundaries, voiced_frames
 from pipelines.records import Segment, Word
+from pipelines.speech.alignment import FRAME_S, refine_word_boundaries, voiced_frames
 
 RATE = 16_000
 

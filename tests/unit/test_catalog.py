@@ -6,9 +6,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipelines.catalog import LOCAL_OWNER, SCHEMA_VERSION, Catalog, schema
 from pipelines.errors import NotFoundError, VidscopeError
 from pipelines.records import Chunk, Segment, Video, Word
+from pipelines.storage.catalog import LOCAL_OWNER, SCHEMA_VERSION, Catalog, schema
 
 
 def video(video_id: str = "v1") -> Video:
@@ -139,11 +139,17 @@ def test_newer_file_is_refused(tmp_path: Path) -> None:
 def test_replace_transcript_writes_everything(tmp_path: Path) -> None:
     cat = Catalog(tmp_path / "c.duckdb")
     ids = fill(cat)
-    assert cat.table_counts() == {"videos": 1, "segments": 2, "words": 4, "chunks": 1, "jobs": 0}
-    assert list(cat.chunk_ids("v1")) == ids
+    assert cat.system().table_counts() == {
+        "videos": 1,
+        "segments": 2,
+        "words": 4,
+        "chunks": 1,
+        "jobs": 0,
+    }
+    assert list(cat.chunk_ids(owner_id=LOCAL_OWNER, video_id="v1")) == ids
     [segment_a, _] = cat.segments("v1")
     assert segment_a.words[1] == Word(1.1, 2.0, "there", 1.0)
-    [passage] = cat.passages(ids).values()
+    [passage] = cat.passages(ids, owner_id=LOCAL_OWNER).values()
     assert passage.title == "t"
     assert [s.text for s in passage.sentences] == ["hello there", "general kenobi"]
 
@@ -151,9 +157,9 @@ def test_replace_transcript_writes_everything(tmp_path: Path) -> None:
 def test_replace_is_idempotent_and_atomic(tmp_path: Path) -> None:
     cat = Catalog(tmp_path / "c.duckdb")
     fill(cat)
-    first = cat.table_counts()
+    first = cat.system().table_counts()
     fill(cat)  # a re-run replaces, never duplicates
-    assert cat.table_counts() == first
+    assert cat.system().table_counts() == first
     bad = [Segment(5.0, 4.0, "ends before it starts")]  # violates CHECK (start < end)
     with pytest.raises(duckdb.ConstraintException):
         cat.replace_transcript(
@@ -164,7 +170,7 @@ def test_replace_is_idempotent_and_atomic(tmp_path: Path) -> None:
             chunk_vectors=vectors(0),
             segment_vectors=vectors(1),
         )
-    assert cat.table_counts() == first  # the failed transaction changed nothing
+    assert cat.system().table_counts() == first  # the failed transaction changed nothing
     assert cat.get_video("v1", owner_id=LOCAL_OWNER).status == "ready"
 
 
@@ -180,7 +186,7 @@ def test_two_step_delete(tmp_path: Path) -> None:
     fill(cat)
     cat.begin_delete("v1")
     assert cat.get_video("v1", owner_id=LOCAL_OWNER).status == "deleting"
-    assert cat.table_counts()["chunks"] == 0
+    assert cat.system().table_counts()["chunks"] == 0
     cat.finish_delete("v1")
     with pytest.raises(NotFoundError):
         cat.get_video("v1", owner_id=LOCAL_OWNER)
@@ -193,7 +199,7 @@ def test_second_process_gets_locked_error(tmp_path: Path) -> None:
     path = tmp_path / "c.duckdb"
     holder = Catalog(path)
     code = (
-        "import sys; from pathlib import Path; from pipelines.catalog import Catalog\n"
+        "import sys; from pathlib import Path; from pipelines.storage.catalog import Catalog\n"
         "from pipelines.errors import VidscopeError\n"
         f"try:\n    Catalog(Path({str(path)!r}))\nexcept VidscopeError as e:\n    print(e.code)"
     )
@@ -212,18 +218,18 @@ def test_recovery_requeues_resumable_jobs_and_leaves_queued_ones(tmp_path: Path)
         payload={"resumable": True},
         max_attempts=2,
     )
-    claimed = cat.claim_job(lease_s=60)
+    claimed = cat.system().claim_job(lease_s=60)
     assert claimed is not None and claimed.id == waiting and claimed.attempts == 1
     queued = cat.add_job(kind="ingest", owner_id=LOCAL_OWNER, status="queued")
     # Only leases that ran out are taken back while the worker lives.
-    assert cat.recover_jobs(expired_only=True) == ([], [])
-    assert cat.recover_jobs(expired_only=False) == ([waiting], [cli_job])
-    assert cat.get_job(cli_job, owner_id=None).error_code == "ingest.interrupted"
-    assert cat.get_job(queued, owner_id=None).status == "queued"  # a durable queue
-    again = cat.claim_job(lease_s=60)
+    assert cat.system().recover_jobs(expired_only=True) == ([], [])
+    assert cat.system().recover_jobs(expired_only=False) == ([waiting], [cli_job])
+    assert cat.system().job(cli_job).error_code == "ingest.interrupted"
+    assert cat.system().job(queued).status == "queued"  # a durable queue
+    again = cat.system().claim_job(lease_s=60)
     assert again is not None and again.id == waiting and again.attempts == 2
     # Out of attempts: the next recovery fails it.
-    assert cat.recover_jobs(expired_only=False) == ([], [waiting])
+    assert cat.system().recover_jobs(expired_only=False) == ([], [waiting])
 
 
 def test_another_owners_rows_are_not_found(tmp_path: Path) -> None:
@@ -237,3 +243,33 @@ def test_another_owners_rows_are_not_found(tmp_path: Path) -> None:
     job = cat.add_job(kind="ingest", owner_id=LOCAL_OWNER)
     with pytest.raises(NotFoundError):
         cat.get_job(job, owner_id=alice.id)
+
+
+def test_an_owner_view_sees_only_its_owners_rows(tmp_path: Path) -> None:
+    """Every read of ``catalog.for_owner(alice)`` — by id, by list, by passage id — finds
+    nothing of the local owner's, and a write handed the local owner's video is refused."""
+    cat = Catalog(tmp_path / "c.duckdb")
+    ids = fill(cat)
+    clip = cat.add_clip(owner_id=LOCAL_OWNER, video_id="v1", start=0.0, end=1.0)
+    job = cat.add_job(kind="ingest", owner_id=LOCAL_OWNER, video_id="v1")
+    alice = cat.for_owner(cat.add_user(username="alice", password_hash="x").id)
+    local = cat.for_owner(LOCAL_OWNER)
+    for read in (
+        lambda: alice.get_video("v1"),
+        lambda: alice.segments("v1"),
+        lambda: alice.get_job(job),
+        lambda: alice.get_clip(clip),
+        lambda: alice.finish_job(job),
+        lambda: alice.add_clip(video_id="v1", start=0.0, end=1.0),
+        lambda: alice.begin_delete(local.get_video("v1")),
+    ):
+        with pytest.raises(NotFoundError):
+            read()
+    assert alice.list_videos() == [] and alice.count_videos() == 0
+    assert alice.passages(ids) == {} and len(alice.chunk_ids()) == 0
+    assert alice.latest_job("v1") is None
+    assert alice.segment_counts() == {} and alice.stored_bytes() == 0
+    # The owner's own view sees all of it, and the system view sees every owner.
+    assert set(local.passages(ids)) == set(ids) and local.get_job(job).id == job
+    assert [v.id for v in cat.system().videos()] == ["v1"]
+    assert cat.get_video("v1", owner_id=LOCAL_OWNER).status == "ready"  # nothing was changed

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from pipelines.chunking import ChunkOptions, build_chunks
 from pipelines.records import Segment, Word
+from pipelines.retrieval.chunking import ChunkOptions, build_chunks
 
 
 def seg(start: float, end: float, text: str = "x") -> Segment:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.embed import embed_texts, resolve_embed_model
+from pipelines.retrieval.embed import embed_texts, resolve_embed_model
 
 TEXTS = [
     "The solar panels on the warehouse roof now produce forty kilowatts of power.",
@@ -30,7 +30,7 @@ def test_same_vectors_as_sentence_transformers() -> None:
 
 
 def test_without_a_writable_cache_the_model_runs_with_torch(tmp_path: Path) -> None:
-    from pipelines.embed import TorchEncoder, _load
+    from pipelines.retrieval.embed import TorchEncoder, _load
 
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.index import VectorIndex
-from pipelines.lexical import LexicalIndex
+from pipelines.retrieval.lexical import LexicalIndex
+from pipelines.retrieval.vectors import VectorIndex
 
 
 def unit(rows: np.ndarray) -> np.ndarray:

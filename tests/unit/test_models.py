@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.embed import resolve_embed_model
 from pipelines.errors import ModelError
-from pipelines.transcribe import resolve_whisper_model
+from pipelines.retrieval.embed import resolve_embed_model
+from pipelines.speech.transcribe import resolve_whisper_model
 
 
 def test_bundled_models_resolve_to_folders_on_disk() -> None:

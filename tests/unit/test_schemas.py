@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from pipelines.schemas import HitPublic, JobPublic, VideoPublic
+from pipelines.public import HitPublic, JobPublic, VideoPublic
 
 
 @pytest.mark.parametrize("schema", [VideoPublic, HitPublic, JobPublic])

@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.catalog import PassageSentence
 from pipelines.errors import QueryError
-from pipelines.search import best_sentence, check_query, fuse_rankings, make_snippet
+from pipelines.retrieval.search import best_sentence, check_query, fuse_rankings, make_snippet
+from pipelines.storage.catalog import PassageSentence
 
 
 def test_rrf_sums_reciprocal_ranks() -> None:

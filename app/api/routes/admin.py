@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from app.api.deps import AccountsDep, CurrentUser, LibraryDep, audit
+from app.api.deps import CurrentUser, LibraryDep, client_ip
 from app.api.errors import error_responses
 from pipelines.accounts import AuthError
+from pipelines.public import UserPublic
 from pipelines.records import User
-from pipelines.schemas import UserPublic
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -44,7 +44,7 @@ class UserChange(BaseModel):
     responses=error_responses(401, 403),
 )
 def list_users(user: Admin, library: LibraryDep) -> list[UserPublic]:
-    return [UserPublic.of(u) for u in library.catalog.list_users()]
+    return library.administration.users()
 
 
 @router.post(
@@ -54,14 +54,10 @@ def list_users(user: Admin, library: LibraryDep) -> list[UserPublic]:
     response_model=UserPublic,
     responses=error_responses(401, 403, 409, 422),
 )
-def create_user(
-    body: NewUser, request: Request, user: Admin, accounts: AccountsDep, library: LibraryDep
-) -> UserPublic:
-    created = accounts.register(
-        body.username, body.password, role="admin" if body.admin else "user"
+def create_user(body: NewUser, request: Request, user: Admin, library: LibraryDep) -> UserPublic:
+    return library.administration.create_user(
+        body.username, body.password, admin=body.admin, **_context(request)
     )
-    audit(request, "user.created", user=created)
-    return UserPublic.of(created)
 
 
 @router.patch(
@@ -75,17 +71,11 @@ def change_user(
     body: UserChange,
     request: Request,
     user: Admin,
-    accounts: AccountsDep,
     library: LibraryDep,
 ) -> UserPublic:
-    changed = accounts.user_named(username)
-    if body.password is not None:
-        changed = accounts.reset_password(username, body.password)
-        audit(request, "user.password_reset", user=changed)
-    if body.disabled is not None:
-        changed = accounts.set_disabled(username, body.disabled)
-        audit(request, "user.disabled" if body.disabled else "user.enabled", user=changed)
-    return UserPublic.of(changed)
+    return library.administration.change_user(
+        username, disabled=body.disabled, password=body.password, **_context(request)
+    )
 
 
 @router.get(
@@ -94,4 +84,9 @@ def change_user(
 def audit_events(
     user: Admin, library: LibraryDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
-    return library.catalog.audit_events(limit=limit)
+    return library.administration.audit(limit)
+
+
+def _context(request: Request) -> dict[str, str | None]:
+    """Who made an administrative change, for its audit event."""
+    return {"ip": client_ip(request), "request_id": request.state.request_id}

@@ -22,7 +22,7 @@ from app.api.deps import (
 from app.api.errors import error_responses
 from pipelines.accounts import AuthError, TokenPair
 from pipelines.errors import VidscopeError
-from pipelines.schemas import UserPublic
+from pipelines.public import UserPublic
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

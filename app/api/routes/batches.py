@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 from app.api.deps import CurrentUser, LibraryDep
 from app.api.errors import error_responses
 from pipelines.accounts import AuthError
-from pipelines.catalog import LOCAL_OWNER
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import User
+from pipelines.storage.catalog import LOCAL_OWNER
 
 router = APIRouter(prefix="/api/v1/admin/batches", tags=["admin"])
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
@@ -70,10 +70,7 @@ class ClipPlansRequest(ForUser):
 def _owner(library: Library, body: ForUser) -> OwnerLibrary:
     if not body.user:
         return library.for_owner(LOCAL_OWNER)
-    found = library.catalog.find_user(body.user.strip().lower())
-    if found is None:
-        raise VidscopeError(f"no account named {body.user!r}", code="user.not_found")
-    return library.for_owner(found.id)
+    return library.for_owner(library.accounts.user_named(body.user).id)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.api.deps import CurrentUser, MyLibrary, audit
 from app.api.errors import error_responses
-from pipelines.schemas import ClipPublic
+from pipelines.public import ClipPublic
 
 router = APIRouter(prefix="/api/v1/clips", tags=["clips"])
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from app.api.deps import CurrentUser, LibraryDep
 from app.api.errors import MAX_OFFSET, error_responses
+from pipelines.public import JobPublic
 from pipelines.records import JobStatus
-from pipelines.schemas import JobPublic
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 

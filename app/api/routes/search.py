@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from app.api.deps import MyLibrary
 from app.api.errors import error_responses
-from pipelines.schemas import HitPublic
-from pipelines.search import MAX_K, MAX_QUERY_CHARS
+from pipelines.public import HitPublic
+from pipelines.retrieval.search import MAX_K, MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import CurrentUser, LibraryDep, MyLibrary, audit
 from app.api.errors import MAX_OFFSET, error_responses
 from app.api.uploads import stream_upload
-from pipelines.schemas import VideoPublic
-from pipelines.thumbnails import thumbnail_jpeg
+from pipelines.media.thumbnails import thumbnail_jpeg
+from pipelines.public import VideoPublic
 
 router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 

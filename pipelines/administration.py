@@ -1,0 +1,65 @@
+"""Administration: the accounts and the audit trail, for the local administrator. The CLI
+calls it in-process (no server running) and the admin routes call it for the CLI beside a
+running server, so both faces change accounts the same way and audit the same events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipelines.public import UserPublic
+
+if TYPE_CHECKING:
+    from pipelines.accounts import Accounts
+    from pipelines.storage.catalog import Catalog
+
+
+class Administration:
+    def __init__(self, catalog: Catalog, accounts: Accounts) -> None:
+        self._catalog = catalog
+        self._accounts = accounts
+
+    def users(self) -> list[UserPublic]:
+        """Every account."""
+        return [UserPublic.of(u) for u in self._catalog.list_users()]
+
+    def create_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        admin: bool,
+        ip: str | None = None,
+        request_id: str | None = None,
+    ) -> UserPublic:
+        user = self._accounts.register(username, password, role="admin" if admin else "user")
+        self._audit("user.created", user.id, user.username, ip, request_id)
+        return UserPublic.of(user)
+
+    def change_user(
+        self,
+        username: str,
+        *,
+        disabled: bool | None = None,
+        password: str | None = None,
+        ip: str | None = None,
+        request_id: str | None = None,
+    ) -> UserPublic:
+        """Resets the password and/or disables (or enables) an account; each change audited."""
+        user = self._accounts.user_named(username)
+        if password is not None:
+            user = self._accounts.reset_password(username, password)
+            self._audit("user.password_reset", user.id, user.username, ip, request_id)
+        if disabled is not None:
+            user = self._accounts.set_disabled(username, disabled)
+            event = "user.disabled" if disabled else "user.enabled"
+            self._audit(event, user.id, user.username, ip, request_id)
+        return UserPublic.of(user)
+
+    def audit(self, limit: int) -> list[dict[str, Any]]:
+        """Security events, newest first."""
+        return self._catalog.system().audit_events(limit=limit)
+
+    def _audit(
+        self, event: str, user_id: str, username: str, ip: str | None, request_id: str | None
+    ) -> None:
+        self._catalog.audit(event, user_id=user_id, username=username, ip=ip, request_id=request_id)

@@ -1,0 +1,327 @@
+"""Smart cut: re-encode only the partial GOPs at each end of a clip and copy the whole GOPs in
+between. For a 60 s clip of a source with 10 s keyframe spacing that re-encodes ~10 s instead
+of 60 s. Both ends stay frame-accurate because they are decoded and re-encoded; the copied GOPs
+are untouched. The parts are H.264 in MPEG-TS (Annex B, parameter sets in-band), joined by
+FFmpeg's concat demuxer with explicit durations, and the audio is re-encoded once for the
+whole clip from the first video frame's time, so picture and sound stay in sync.
+
+``plan_smart_cut`` returns None whenever a smart cut is not safe (not H.264 4:2:0 with even
+sides, a display rotation, open GOPs, or fewer than two keyframes in the range); the caller
+then re-encodes the whole clip. A rotated phone video is the reason for the rotation rule:
+re-encoded ends come out turned upright while copied GOPs keep their sideways pixels."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import av
+
+from pipelines.media.ffmpeg import run_ffmpeg, start_ffmpeg_jobs, stop_ffmpeg_jobs, wait_ffmpeg_jobs
+from pipelines.media.intake import DEMUXERS, sniff_file
+from pipelines.media.probe import open_media
+
+MAX_PLANNED_FRAMES = 1_000_000  # about 9 h at 30 fps; longer ranges are re-encoded
+
+
+@dataclass(frozen=True)
+class SmartCutPlan:
+    first_frame: float  # time of the first frame at or after the asked start
+    first_key: float  # first keyframe at or after first_frame: copying starts here
+    last_key: float  # last keyframe before the end: copying stops here
+    end_frame: float  # time of the first frame at or after the asked end (exclusive)
+    head_frames: int
+    tail_frames: int
+    profile: str | None
+    frame_step: float = 0.04
+    container: str = "mp4"  # the source's sniffed container: every later read forces it
+
+
+def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | None:
+    """Reads packet headers from the keyframe before ``start`` to ``end``; the only frame
+    decoded is the first (for its display rotation)."""
+    container = sniff_file(source)
+    with open_media(source, container) as media:
+        if not media.streams.video:
+            return None
+        stream = media.streams.video[0]
+        ctx = stream.codec_context
+        if ctx.name != "h264" or ctx.pix_fmt != "yuv420p" or stream.time_base is None:
+            return None
+        if ctx.width % 2 or ctx.height % 2:
+            return None
+        first = next(media.decode(stream), None)
+        if first is None or round(first.rotation) % 360:
+            return None
+        base = stream.time_base
+        media.seek(int(start / base), stream=stream, backward=True, any_frame=False)
+        frames: list[tuple[float, bool]] = []  # (pts seconds, keyframe) in decode order
+        for packet in media.demux(stream):
+            if packet.pts is None:
+                continue
+            t = float(packet.pts * base)
+            if packet.is_keyframe and t >= end:
+                break
+            frames.append((t, bool(packet.is_keyframe)))
+            if len(frames) > MAX_PLANNED_FRAMES:
+                return None
+        profile = ctx.profile
+    shown = sorted(t for t, _ in frames)
+    inside = [t for t in shown if t >= start - 1e-6]
+    later = [t for t in shown if t >= end - 1e-6]
+    keys = [t for t, key in frames if key and start - 1e-6 <= t < end - 1e-6]
+    if len(keys) < 2 or not inside:
+        return None
+    first_key, last_key = keys[0], keys[-1]
+    # Open GOP: a frame decoded after a keyframe but shown before it needs the previous GOP.
+    # H.264 allows up to 16 B-frames, so look that far past each keyframe.
+    for i, (t, key) in enumerate(frames):
+        following = frames[i + 1 : i + 17]
+        if key and first_key <= t <= last_key and any(u < t for u, _ in following):
+            return None
+    step = _frame_step(shown)
+    end_frame = later[0] if later else inside[-1] + step
+    return SmartCutPlan(
+        first_frame=inside[0],
+        first_key=first_key,
+        last_key=last_key,
+        end_frame=end_frame,
+        head_frames=sum(1 for t in inside if t < first_key),
+        tail_frames=sum(1 for t in inside if last_key <= t < end - 1e-6),
+        profile=profile.lower() if isinstance(profile, str) else None,
+        frame_step=step,
+        container=container,
+    )
+
+
+def _frame_step(shown: list[float]) -> float:
+    steps = [b - a for a, b in zip(shown, shown[1:], strict=False) if b > a]
+    return min(steps) if steps else 0.04
+
+
+def smart_cut(
+    source: Path,
+    output: Path,
+    plan: SmartCutPlan,
+    *,
+    preset: str,
+    crf: int,
+    audio_bitrate: str,
+    has_audio: bool,
+    timeout_s: float,
+    audio_track: int = 0,
+) -> None:
+    encode = [
+        "-an",
+        "-c:v",
+        "libx264",
+        "-preset",
+        preset,
+        "-crf",
+        str(crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-f",
+        "mpegts",
+    ]
+    if plan.profile in ("baseline", "main", "high"):
+        encode[1:1] = ["-profile:v", plan.profile]
+    demuxer = ["-f", DEMUXERS[plan.container]]
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".cut-{os.getpid()}-") as tmp:
+        work = Path(tmp)
+        # The ends and the sound are independent encodes: run them at once, copy the GOPs
+        # meanwhile, then join everything by stream copy.
+        # Seek a quarter frame early: a timestamp that rounds just below the asked time
+        # would otherwise drop that frame and repeat the keyframe at the join.
+        early = plan.frame_step / 4
+        jobs = [
+            _encode_job(
+                source, demuxer, plan.last_key - early, plan.tail_frames, encode, work / "tail.ts"
+            )
+        ]
+        parts = [
+            (work / "middle.ts", plan.last_key - plan.first_key),
+            (work / "tail.ts", plan.end_frame - plan.last_key),
+        ]
+        if plan.head_frames:
+            jobs.append(
+                _encode_job(
+                    source,
+                    demuxer,
+                    plan.first_frame - early,
+                    plan.head_frames,
+                    encode,
+                    work / "head.ts",
+                )
+            )
+            parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
+        copy_sound = has_audio and _copy_audio(
+            source,
+            plan.container,
+            work / "audio.m4a",
+            audio_track,
+            plan.first_frame,
+            plan.end_frame,
+            max_shift=plan.frame_step / 2,
+        )
+        if has_audio and not copy_sound:
+            # Cut from the first frame's time, so picture and sound start together.
+            span = plan.end_frame - plan.first_frame
+            jobs.append(
+                [
+                    "-ss",
+                    f"{plan.first_frame:.6f}",
+                    "-t",
+                    f"{span:.6f}",
+                    *demuxer,
+                    "-i",
+                    str(source),
+                    "-map",
+                    f"0:a:{audio_track}",
+                    "-c:a",
+                    "aac",
+                    "-b:a",
+                    audio_bitrate,
+                    str(work / "audio.m4a"),
+                ]
+            )
+        processes = start_ffmpeg_jobs(jobs)
+        try:
+            _copy_gops(source, plan.container, work / "middle.ts", plan.first_key, plan.last_key)
+        except BaseException:
+            stop_ffmpeg_jobs(processes)
+            raise
+        wait_ffmpeg_jobs(processes, timeout_s=timeout_s)
+        listing = work / "parts.txt"
+        listing.write_text(
+            "ffconcat version 1.0\n"
+            + "".join(f"file '{path.name}'\nduration {duration:.6f}\n" for path, duration in parts)
+        )
+        audio = ["-i", str(work / "audio.m4a")] if has_audio else []
+        run_ffmpeg(
+            [
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                *audio,
+                "-map",
+                "0:v:0",
+                *(["-map", "1:a:0"] if has_audio else []),
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                str(output),
+            ],
+            timeout_s=timeout_s,
+        )
+
+
+# Codecs whose packets are all key frames and decode on their own (after a frame of warm-up
+# at most), so a cut on packet boundaries is clean.
+COPYABLE_AUDIO = ("aac", "mp3", "opus", "ac3", "eac3", "pcm_s16le")
+
+
+def _copy_audio(
+    source: Path,
+    container: str,
+    target: Path,
+    track: int,
+    start: float,
+    end: float,
+    *,
+    max_shift: float,
+) -> bool:
+    """Copies, untouched, the audio packets that cover [start, end) when the packet edges
+    fall within ``max_shift`` (half a video frame) of both cuts; returns False (nothing
+    written) when they do not, and the caller re-encodes the sound. Copying skips an audio
+    encode of the whole clip: on a slide talk, where little video is re-encoded, that encode
+    was the largest cost."""
+    with open_media(source, container) as media:
+        if track >= len(media.streams.audio):
+            return False
+        stream = media.streams.audio[track]
+        if stream.codec_context.name not in COPYABLE_AUDIO or stream.time_base is None:
+            return False
+        base = stream.time_base
+        media.seek(int(max(0.0, start - 1.0) / base), stream=stream, backward=True)
+        packets: list[tuple[Any, int, int]] = []  # (packet, pts, duration)
+        for packet in media.demux(stream):
+            pts, duration = packet.pts, packet.duration
+            if pts is None or not duration:
+                continue
+            t, length = float(pts * base), float(duration * base)
+            if length / 2 > max_shift:
+                return False  # packets too long to land within half a frame of a cut
+            if t + length / 2 <= start:
+                continue
+            if t + length / 2 > end:
+                break
+            packets.append((packet, pts, duration))
+        if not packets:
+            return False
+        first = float(packets[0][1] * base)
+        last = float((packets[-1][1] + packets[-1][2]) * base)
+        if abs(first - start) > max_shift or abs(last - end) > max_shift:
+            return False
+        with av.open(str(target), "w", format="mp4") as out:
+            copy = out.add_stream_from_template(stream)
+            offset = packets[0][1]
+            for packet, pts, _ in packets:
+                packet.pts = packet.dts = pts - offset
+                packet.stream = copy
+                out.mux(packet)
+    return True
+
+
+def _encode_job(
+    source: Path, demuxer: list[str], at: float, frames: int, encode: list[str], target: Path
+) -> list[str]:
+    return [
+        "-ss",
+        f"{max(0.0, at):.6f}",
+        *demuxer,
+        "-i",
+        str(source),
+        "-map",
+        "0:v:0",
+        "-frames:v",
+        str(frames),
+        *encode,
+        str(target),
+    ]
+
+
+def _copy_gops(
+    source: Path, container: str, target: Path, first_key: float, last_key: float
+) -> None:
+    """Remuxes, untouched, every packet from the keyframe at ``first_key`` up to (not
+    including) the keyframe at ``last_key``, in decode order."""
+    with (
+        open_media(source, container) as media,
+        av.open(str(target), "w", format="mpegts") as out,
+    ):
+        stream = media.streams.video[0]
+        base = stream.time_base
+        copy = out.add_stream_from_template(stream)
+        assert base is not None  # plan_smart_cut only plans streams with a time base
+        media.seek(int(first_key / base), stream=stream, backward=True, any_frame=False)
+        started = False
+        for packet in media.demux(stream):
+            if packet.pts is None or packet.dts is None:
+                continue
+            t = float(packet.pts * base)
+            if packet.is_keyframe and t >= last_key - 1e-6:
+                break
+            if packet.is_keyframe and t >= first_key - 1e-6:
+                started = True
+            if started:
+                packet.stream = copy
+                out.mux(packet)

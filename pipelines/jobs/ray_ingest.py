@@ -1,0 +1,457 @@
+"""Batch ingest on Ray: probe tasks feed a pool of actors that transcribe and embed (each
+loads its models once) and write one Parquet shard per video; the one writer merges them
+every few minutes and at the end, one index update per merge.
+
+Sizing: an actor takes ``threads`` CPUs and runs its models on that many threads, so
+actors × threads never exceeds the CPUs Ray was given. Probe tasks reserve no CPU, so a pool
+that takes every CPU can never starve the tasks it waits on; a file goes to the pool as soon
+as its probe says it is new, so probing overlaps model loading and transcription.
+
+Failures: a worker process that dies is restarted by Ray and its task retried by Ray
+(``max_restarts``/``max_task_retries``); an error raised by our code is retried here up to
+``max_attempts`` unless it is the media's fault (``media.*``), which no retry fixes.
+
+Security: nothing from outside the cluster is unpickled — tasks get paths and plain values,
+and results come back as Parquet files and plain dicts (``results``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipelines.compute import ComputeOptions, process_video
+from pipelines.config import LimitsSettings, Settings
+from pipelines.errors import VidscopeError
+from pipelines.ingest import check_file
+from pipelines.jobs.manifest import BatchItem
+from pipelines.jobs.merge import ItemOutcome, MergeReport
+from pipelines.jobs.ray_session import RAY_TASK_RETRIES, plan_workers, ray_session
+from pipelines.jobs.results import Computed, Probed, TaskFailed, from_wire, to_wire
+from pipelines.logs import get_logger
+from pipelines.storage.shards import ShardSource, shard_path, write_shard
+
+log = get_logger(__name__)
+
+ACTOR_RESTARTS = 3  # a worker killed more often than this is replaced by a new actor
+
+
+class BatchWriter(Protocol):
+    """The one writer, local (this process owns the library) or the server's API."""
+
+    def shards_folder(self) -> Path: ...
+
+    def ready_sha256s(self, sha256s: list[str]) -> set[str]: ...
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport: ...
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How a batch runs: where (a cluster ``address``, or a local Ray with ``cpus``), on how
+    many ``workers`` (0: one per CPU), how often a failing video is tried, and how often the
+    writer merges (0: once, at the end)."""
+
+    compute: ComputeOptions
+    limits: LimitsSettings
+    address: str | None = None
+    workers: int = 0
+    cpus: int | None = None
+    max_attempts: int = 3
+    merge_every_s: float = 0.0
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        address: str | None = None,
+        workers: int = 0,
+        cpus: int | None = None,
+    ) -> BatchOptions:
+        """The settings' batch options; ``address`` and ``workers`` override them when given."""
+        return cls(
+            compute=ComputeOptions.from_settings(settings),
+            limits=settings.limits,
+            address=address or settings.ray.address,
+            workers=workers or settings.ray.workers,
+            cpus=cpus,
+            max_attempts=settings.ray.max_attempts,
+            merge_every_s=settings.ray.merge_every_s,
+        )
+
+
+@dataclass
+class BatchReport:
+    batch_id: str
+    workers: int
+    threads: int
+    cpus: float
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+    ray_start_s: float = 0.0
+    probe_s: float = 0.0
+    compute_s: float = 0.0
+    merge_s: float = 0.0
+    merge_index_s: float = 0.0
+    wall_s: float = 0.0
+    worker_restarts: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def audio_s(self) -> float:
+        return sum(o.audio_s for o in self.outcomes if o.status == "indexed")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "workers": self.workers,
+            "threads": self.threads,
+            "cpus": self.cpus,
+            "indexed": self.count("indexed"),
+            "already_indexed": self.count("already_indexed"),
+            "duplicate": self.count("duplicate"),
+            "failed": self.count("failed"),
+            "audio_s": round(self.audio_s, 2),
+            "ray_start_s": round(self.ray_start_s, 3),
+            "probe_s": round(self.probe_s, 3),
+            "compute_s": round(self.compute_s, 3),
+            "merge_s": round(self.merge_s, 3),
+            "merge_index_s": round(self.merge_index_s, 3),
+            "wall_s": round(self.wall_s, 3),
+            "worker_restarts": self.worker_restarts,
+            "outcomes": [o.to_json() for o in self.outcomes],
+        }
+
+
+Progress = Callable[[ItemOutcome, int, int], None]  # (outcome, done, total)
+
+
+def new_batch_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _probe(path: str, title: str, limits: LimitsSettings) -> dict[str, Any]:
+    """Runs on a Ray worker: the content checks and the hash, as plain values."""
+    try:
+        checked = check_file(path, limits=limits)
+    except VidscopeError as exc:
+        return to_wire(TaskFailed.of(exc))
+    return to_wire(
+        Probed(ShardSource(checked.sha256, title, str(checked.path), checked.info, checked.track))
+    )
+
+
+class IngestWorker:
+    """A Ray actor: loads the models when it starts and keeps them."""
+
+    def __init__(self, options: ComputeOptions, folder: str) -> None:
+        self.options = options
+        self.folder = Path(folder)
+        self._warm_up()
+
+    def process(self, source_json: dict[str, Any]) -> dict[str, Any]:
+        source = ShardSource.from_json(source_json)
+        started = time.perf_counter()
+        try:
+            artifact = process_video(Path(source.path), source.info, source.track, self.options)
+        except VidscopeError as exc:
+            return to_wire(TaskFailed.of(exc))
+        write_shard(self.folder, source, artifact)
+        return to_wire(Computed(time.perf_counter() - started, os.getpid()))
+
+    def _warm_up(self) -> None:
+        # In the constructor: the models load while the files are probed, and an actor that
+        # is killed unused (nothing left to do) has no task to report as failed.
+        from pipelines.retrieval.embed import load_embedder
+        from pipelines.speech.transcribe import load_whisper
+
+        t = self.options.transcribe
+        load_whisper(t.model, t.compute_type, t.threads, t.decoders)
+        load_embedder(self.options.embed_model, self.options.threads, self.options.model_cache)
+
+
+class IngestBatch:
+    """One batch: ``run()`` probes, computes and merges the items; each ends indexed,
+    already_indexed, duplicate or failed (with its code and reason). Safe to run again after
+    a kill: what the writer has is skipped, a shard a killed run left is merged.
+
+    The steps, in the order a file meets them: ``_probed`` sorts a probed file, the pool
+    computes new ones, ``_computed`` records a shard, ``_merge_pending`` hands shards to the
+    writer, ``_finish`` reports a file's final outcome."""
+
+    def __init__(
+        self,
+        items: Sequence[BatchItem],
+        *,
+        writer: BatchWriter,
+        options: BatchOptions,
+        progress: Progress | None = None,
+        batch_id: str | None = None,
+    ) -> None:
+        self.items = items
+        self.writer = writer
+        self.options = options
+        self.progress = progress or (lambda outcome, n, total: None)
+        self.report = BatchReport(batch_id or new_batch_id(), workers=0, threads=0, cpus=0.0)
+        self.shards = writer.shards_folder()
+        self.done: dict[int, ItemOutcome] = {}
+        self.first_of: dict[str, int] = {}  # sha256 -> the first file with that content
+        self.pending: list[str] = []  # sha256s whose shards wait for the next merge
+        self.compute_times: dict[str, tuple[float, int]] = {}
+        self.counted: set[int] = set()  # files computed or finished: what progress counts
+        self.last_merge = 0.0
+
+    @property
+    def batch_id(self) -> str:
+        return self.report.batch_id
+
+    def run(self) -> BatchReport:
+        started = self.last_merge = time.perf_counter()
+        report = self.report
+        with ray_session(self.options.address, cpus=self.options.cpus) as available:
+            actors, threads = plan_workers(available, self.options.workers)
+            report.workers, report.threads, report.cpus = actors, threads, available
+            report.ray_start_s = time.perf_counter() - started
+            self._compute_all(available, actors, threads)
+        if self.pending:
+            self._merge_pending()
+        report.outcomes = [self.done[i] for i in sorted(self.done)]
+        report.wall_s = time.perf_counter() - started
+        log.info("batch.finished", **{k: v for k, v in report.to_json().items() if k != "outcomes"})
+        return report
+
+    def _compute_all(self, available: float, actors: int, threads: int) -> None:
+        """Probing, checking and computing overlap: a file goes to the pool as soon as it is
+        known to be new, so no phase waits for the slowest file of the one before."""
+        import ray
+
+        compute = self.options.compute
+        pool = ActorPool(
+            replace(
+                compute, threads=threads, transcribe=replace(compute.transcribe, threads=threads)
+            ),
+            self.shards,
+            actors=min(actors, len(self.items)),
+            threads=threads,
+            max_attempts=self.options.max_attempts,
+        )  # the actors start now and load their models while the first files are probed
+        # Probe tasks reserve no CPU (they mostly wait on the disk), so they run beside a pool
+        # that holds every CPU and can never starve behind it; one per CPU is in flight.
+        probe = ray.remote(num_cpus=0, max_retries=RAY_TASK_RETRIES)(_probe)
+        window = max(1, int(available))
+        to_probe = deque(enumerate(self.items))
+        probing: dict[Any, int] = {}
+        phase = time.perf_counter()
+        while to_probe or probing or pool.busy():
+            while to_probe and len(probing) < window:
+                index, item = to_probe.popleft()
+                probing[probe.remote(str(item.path), item.title, self.options.limits)] = index
+            pool.dispatch()
+            [ready], _ = ray.wait([*probing, *pool.running], num_returns=1)
+            if ready in probing:
+                self._probed(probing.pop(ready), from_wire(ray.get(ready)), pool)
+                if not to_probe and not probing:
+                    self.report.probe_s = time.perf_counter() - phase
+                continue
+            finished = pool.collect(ready)
+            if finished is None:  # queued again for another attempt
+                continue
+            source, result, attempts = finished
+            if isinstance(result, Computed):
+                self._computed(source, result.compute_s, attempts)
+            else:
+                index = self.first_of[source.sha256]
+                self._finish(index, self._failed(index, result, attempts, source.sha256))
+        pool.close()
+        self.report.worker_restarts = pool.replaced
+        self.report.compute_s = time.perf_counter() - phase - self.report.merge_s
+
+    def _probed(self, index: int, result: object, pool: ActorPool) -> None:
+        """Sorts a probed file: failed, a duplicate, already indexed, computed by a run that
+        was killed before its merge, or work for the pool."""
+        if not isinstance(result, Probed):
+            self._finish(index, self._failed(index, _as_failure(result), attempts=1))
+            return
+        source = result.source
+        sha = source.sha256
+        if sha in self.first_of:
+            original = self.items[self.first_of[sha]].path
+            self._finish(
+                index,
+                self._outcome(index, "duplicate", sha256=sha, message=f"same file as {original}"),
+            )
+            return
+        self.first_of[sha] = index
+        if self.writer.ready_sha256s([sha]):
+            self._finish(index, self._outcome(index, "already_indexed", sha256=sha))
+        elif shard_path(self.shards, sha).exists():  # computed by a run killed before its merge
+            self._computed(source)
+        else:
+            pool.enqueue(source)
+
+    def _computed(self, source: ShardSource, seconds: float = 0.0, attempts: int = 0) -> None:
+        """A shard is ready; the next merge stores its file, but the progress moves now (a
+        long batch would otherwise sit still until the merge)."""
+        self.pending.append(source.sha256)
+        self.compute_times[source.sha256] = (seconds, attempts)
+        index = self.first_of[source.sha256]
+        self.counted.add(index)
+        interim = self._outcome(
+            index,
+            "computed",
+            sha256=source.sha256,
+            audio_s=source.info.duration,
+            compute_s=seconds,
+            attempts=attempts,
+        )
+        self.progress(interim, len(self.counted), len(self.items))
+        every = self.options.merge_every_s
+        if every and time.perf_counter() - self.last_merge >= every:
+            self._merge_pending()
+
+    def _merge_pending(self) -> None:
+        """The one writer stores the shards computed since the last merge, then updates the
+        owner's indexes once."""
+        shas = list(self.pending)
+        self.pending.clear()
+        phase = time.perf_counter()
+        merged = self.writer.merge_shards(shas, batch_id=self.batch_id)
+        self.report.merge_s += time.perf_counter() - phase
+        self.report.merge_index_s += merged.index_s
+        by_sha = {o.sha256: o for o in merged.outcomes}
+        for sha in shas:
+            index = self.first_of[sha]
+            outcome = by_sha.get(sha) or self._outcome(
+                index,
+                "failed",
+                sha256=sha,
+                error_code="batch.not_merged",
+                message="the writer did not report this shard",
+            )
+            outcome.path, outcome.title = str(self.items[index].path), self.items[index].title
+            outcome.compute_s, outcome.attempts = self.compute_times.get(sha, (0.0, 0))
+            self._finish(index, outcome)
+        self.last_merge = time.perf_counter()
+
+    def _finish(self, index: int, outcome: ItemOutcome) -> None:
+        self.done[index] = outcome
+        self.counted.add(index)
+        self.progress(outcome, len(self.counted), len(self.items))
+
+    def _outcome(self, index: int, status: str, **fields: Any) -> ItemOutcome:
+        """An outcome named as the batch's input names the file (path and title)."""
+        return ItemOutcome(str(self.items[index].path), self.items[index].title, status, **fields)
+
+    def _failed(
+        self, index: int, failure: TaskFailed, attempts: int, sha256: str = ""
+    ) -> ItemOutcome:
+        return self._outcome(
+            index,
+            "failed",
+            sha256=sha256,
+            attempts=attempts,
+            error_code=failure.code,
+            message=failure.message,
+        )
+
+
+def ingest_batch(
+    items: Sequence[BatchItem],
+    *,
+    writer: BatchWriter,
+    options: BatchOptions,
+    progress: Progress | None = None,
+    batch_id: str | None = None,
+) -> BatchReport:
+    """Runs one ``IngestBatch``; see there."""
+    return IngestBatch(
+        items, writer=writer, options=options, progress=progress, batch_id=batch_id
+    ).run()
+
+
+class ActorPool:
+    """``IngestWorker`` actors, each with ``threads`` CPUs, fed one video at a time; a video
+    whose worker died or raised is queued again until ``max_attempts``."""
+
+    def __init__(
+        self,
+        options: ComputeOptions,
+        shards: Path,
+        *,
+        actors: int,
+        threads: int,
+        max_attempts: int,
+    ) -> None:
+        import ray
+
+        self._class = ray.remote(
+            num_cpus=threads, max_restarts=ACTOR_RESTARTS, max_task_retries=RAY_TASK_RETRIES
+        )(IngestWorker)
+        self._args = (options, str(shards))
+        self.max_attempts = max_attempts
+        self.idle = [self._start() for _ in range(actors)]
+        self.waiting: deque[ShardSource] = deque()
+        self.running: dict[Any, tuple[Any, ShardSource]] = {}
+        self.attempts: dict[str, int] = {}
+        self.replaced = 0
+
+    def _start(self) -> Any:
+        return self._class.remote(*self._args)
+
+    def enqueue(self, source: ShardSource) -> None:
+        self.waiting.append(source)
+
+    def busy(self) -> bool:
+        return bool(self.waiting or self.running)
+
+    def dispatch(self) -> None:
+        while self.idle and self.waiting:
+            actor, source = self.idle.pop(), self.waiting.popleft()
+            self.attempts[source.sha256] = self.attempts.get(source.sha256, 0) + 1
+            self.running[actor.process.remote(source.to_json())] = (actor, source)
+
+    def collect(self, ref: Any) -> tuple[ShardSource, Computed | TaskFailed, int] | None:
+        """The finished task's (source, result, attempts), or None when it failed in a way
+        that may pass and was queued again."""
+        import ray
+        from ray.exceptions import ActorDiedError, ActorUnavailableError, RayError
+
+        actor, source = self.running.pop(ref)
+        result: Computed | TaskFailed
+        try:
+            answer = from_wire(ray.get(ref))
+            result = answer if isinstance(answer, Computed) else _as_failure(answer)
+        except (ActorDiedError, ActorUnavailableError) as exc:
+            log.warning("batch.worker_lost", sha256=source.sha256, reason=str(exc)[:300])
+            actor, self.replaced = self._start(), self.replaced + 1
+            result = TaskFailed("processing.crashed", "a worker died")
+        except RayError as exc:  # our code raised something unexpected
+            log.error("batch.task_failed", sha256=source.sha256, reason=str(exc)[:2000])
+            cause = exc.cause if hasattr(exc, "cause") else exc
+            result = TaskFailed("processing.failed", f"{type(cause).__name__}: {cause}"[:500])
+        self.idle.append(actor)
+        tries = self.attempts[source.sha256]
+        if isinstance(result, Computed) or result.final or tries >= self.max_attempts:
+            return source, result, tries
+        log.info("batch.retry", sha256=source.sha256, attempt=tries, code=result.code)
+        self.waiting.append(source)
+        return None
+
+    def close(self) -> None:
+        import ray
+
+        for actor in self.idle:
+            ray.kill(actor)
+        self.idle = []
+
+
+def _as_failure(result: object) -> TaskFailed:
+    return result if isinstance(result, TaskFailed) else TaskFailed("processing.failed", "")

@@ -1,0 +1,125 @@
+"""Each owner's two derived search indexes (FAISS vectors, BM25 words), kept in step with the
+catalog. A change is built aside and swapped in: a search holds one snapshot from start to end
+and never sees a half-updated index, and no owner's search can reach another's passages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipelines.logs import get_logger
+from pipelines.retrieval.lexical import LexicalIndex
+from pipelines.retrieval.vectors import VectorIndex
+from pipelines.storage.catalog import OwnerCatalog
+
+log = get_logger(__name__)
+_OWNER_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """One owner's indexes at one moment. Never changed after it is published."""
+
+    vectors: VectorIndex
+    lexical: LexicalIndex
+
+    def ids(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.vectors.ids(), self.lexical.ids()
+
+
+class SearchIndexes:
+    """Per-owner snapshots under ``directory/owners/<owner_id>``. Reads take no lock; updates
+    are serialised by one lock and publish a new snapshot with a single assignment."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._snapshots: dict[str, IndexSnapshot] = {}
+        self._update = threading.RLock()
+
+    def _folder(self, owner_id: str) -> Path:
+        if not _OWNER_ID.match(owner_id):
+            raise ValueError(f"not an owner id: {owner_id!r}")
+        return self.directory / "owners" / owner_id
+
+    def snapshot(self, owner_id: str) -> IndexSnapshot:
+        """The owner's current indexes (loaded from disk on first use)."""
+        found = self._snapshots.get(owner_id)
+        if found is None:
+            with self._update:
+                found = self._snapshots.get(owner_id)
+                if found is None:
+                    folder = self._folder(owner_id)
+                    found = IndexSnapshot(
+                        VectorIndex.load(folder / "vectors.faiss"),
+                        LexicalIndex.load(folder / "lexical"),
+                    )
+                    self._snapshots[owner_id] = found
+        return found
+
+    def stored_owners(self) -> list[str]:
+        """Owners with index files on disk."""
+        folder = self.directory / "owners"
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+
+    def in_step_with(self, catalog: OwnerCatalog) -> bool:
+        truth = catalog.chunk_ids()
+        vectors, words = self.snapshot(catalog.owner_id).ids()
+        return np.array_equal(vectors, truth) and np.array_equal(words, truth)
+
+    def rebuild(self, catalog: OwnerCatalog) -> int:
+        """Rebuilds the catalog owner's indexes from the catalog (the source of truth);
+        returns the number of passages."""
+        owner_id = catalog.owner_id
+        with self._update:
+            ids, texts, vectors = catalog.all_chunks()
+            fresh = VectorIndex()
+            fresh.add(ids, vectors)
+            self._publish(owner_id, IndexSnapshot(fresh, LexicalIndex.build(ids, texts)))
+        log.info("index.rebuilt", owner_id=owner_id, chunks=len(ids))
+        return len(ids)
+
+    def replace(
+        self,
+        catalog: OwnerCatalog,
+        *,
+        old_ids: np.ndarray | Sequence[int],
+        new_ids: Sequence[int],
+        vectors: np.ndarray | None,
+    ) -> None:
+        """Swaps one video's vectors in a copy of the owner's vector index; BM25 is not
+        incremental, so it is rebuilt from the catalog. Then the copy is published."""
+        owner_id = catalog.owner_id
+        with self._update:
+            current = self.snapshot(owner_id)
+            fresh = current.vectors.copy()
+            fresh.remove(np.asarray(old_ids, dtype=np.int64))
+            if vectors is not None and len(new_ids):
+                fresh.add(np.asarray(new_ids, dtype=np.int64), vectors)
+            ids, texts = catalog.chunk_texts()
+            self._publish(owner_id, IndexSnapshot(fresh, LexicalIndex.build(ids, texts)))
+
+    def _publish(self, owner_id: str, snapshot: IndexSnapshot) -> None:
+        # Files first (each written aside and renamed), then the one assignment searches see.
+        folder = self._folder(owner_id)
+        snapshot.vectors.save(folder / "vectors.faiss")
+        snapshot.lexical.save(folder / "lexical")
+        self._snapshots[owner_id] = snapshot
+
+    def remove_legacy_files(self) -> bool:
+        """Removes the one shared index an older release kept; True when there was one."""
+        found = False
+        for name in ("vectors.faiss", "lexical"):
+            legacy = self.directory / name
+            if legacy.is_dir():
+                shutil.rmtree(legacy, ignore_errors=True)
+                found = True
+            elif legacy.exists():
+                legacy.unlink()
+                found = True
+        return found

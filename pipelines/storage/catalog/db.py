@@ -1,0 +1,131 @@
+"""The catalog file: one DuckDB connection per process, a cursor per thread, numbered migrations
+and write transactions that run one at a time."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from pipelines.errors import VidscopeError
+from pipelines.storage.catalog import schema
+
+
+class Database:
+    """One open DuckDB file. Safe to share between threads: each thread reads through its own
+    cursor, and write transactions take one lock, so two threads never race to write the same
+    rows (DuckDB would abort one of them with a conflict)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._root = duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise VidscopeError(
+                    f"library {path.parent} is in use by another Vidscope process; "
+                    "wait for it to finish or stop it",
+                    code="library.locked",
+                ) from exc
+            raise VidscopeError(
+                f"cannot open catalog {path}: {exc}", code="library.unreadable"
+            ) from exc
+        # Timestamps are UTC whatever the machine's zone (the API adds the offset).
+        self._root.execute("SET GLOBAL TimeZone = 'UTC'")
+        self.path = path
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._closed = False
+        self.migrate()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the one connection (created on first use)."""
+        if threading.current_thread() is threading.main_thread():
+            return self._root
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            if self._closed:
+                raise VidscopeError("the library is closed", code="library.closed")
+            cursor = self._root.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def close(self) -> None:
+        self._closed = True
+        self._root.close()
+
+    # -- schema -----------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            "version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        )
+        row = self.con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def migrate(self) -> int:
+        """Applies missing migrations, each in its own transaction; returns the new version."""
+        current = self.schema_version()
+        latest = len(schema.MIGRATIONS)
+        if current > latest:
+            raise VidscopeError(
+                f"library schema v{current} is newer than this Vidscope (v{latest}); "
+                "upgrade Vidscope",
+                code="library.too_new",
+            )
+        for version in range(current + 1, latest + 1):
+            with self.transaction():
+                for statement in schema.MIGRATIONS[version - 1]:
+                    self.con.execute(statement)
+                self.con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+        if current < latest:
+            # Write the new schema into the database file now: DuckDB 1.5 cannot replay an
+            # ALTER TABLE ... DEFAULT from the write-ahead log, so a process killed before the
+            # next automatic checkpoint would leave a library that no longer opens.
+            self.con.execute("CHECKPOINT")
+        return latest
+
+    def transaction(self) -> Transaction:
+        return Transaction(self.con, self._write_lock, self._local)
+
+
+class Transaction:
+    """``with db.transaction():`` — commits on success, rolls back on any exception. Holds the
+    write lock throughout; re-entrant in one thread (an inner block joins the outer one)."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, lock: threading.RLock, local: threading.local
+    ) -> None:
+        self.con = con
+        self.lock = lock
+        self.local = local
+        self.outer = False
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+        depth = getattr(self.local, "depth", 0)
+        self.outer = depth == 0
+        self.local.depth = depth + 1
+        if self.outer:
+            try:
+                self.con.execute("BEGIN TRANSACTION")
+            except BaseException:
+                self.local.depth = depth
+                self.lock.release()
+                raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.local.depth -= 1
+        try:
+            if self.outer:
+                self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self.lock.release()

@@ -1,0 +1,142 @@
+"""The catalog across owners: the one place that reads every owner's rows. Used only by the
+library's start-up repair, the job worker (which takes whichever job is due) and the
+administrators' routes and metrics; everything an owner does goes through ``OwnerCatalog``.
+An architecture test keeps it that way."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pipelines.errors import NotFoundError
+from pipelines.records import Clip, Job, Video, VideoStatus
+from pipelines.storage.catalog.clips import CLIP_COLUMNS, clip_record
+from pipelines.storage.catalog.jobs import JOB_COLUMNS, job_record
+
+if TYPE_CHECKING:
+    from pipelines.storage.catalog import Catalog
+
+
+class SystemCatalog:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+
+    @property
+    def con(self) -> Any:  # the calling thread's cursor
+        return self._catalog.con
+
+    def videos(self, status: VideoStatus | None = None) -> list[Video]:
+        """Every owner's videos (``status``: only those), in upload order."""
+        query = f"SELECT {self._catalog.VIDEO_COLUMNS} FROM videos"
+        params: list[Any] = []
+        if status is not None:
+            query, params = query + " WHERE status = ?", [status]
+        rows = self.con.execute(query + " ORDER BY created_at, id", params).fetchall()
+        return [self._catalog.video_record(row) for row in rows]
+
+    def owners(self) -> list[str]:
+        """Owners that hold at least one video."""
+        rows = self.con.execute("SELECT DISTINCT owner_id FROM videos ORDER BY 1").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def job(self, job_id: str) -> Job:
+        row = self.con.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", [job_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no job with id {job_id!r}", code="job.not_found", job_id=job_id)
+        return job_record(row)
+
+    def clip(self, clip_id: str) -> Clip:
+        row = self.con.execute(
+            f"SELECT {CLIP_COLUMNS} FROM clips WHERE id = ?", [clip_id]
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no clip with id {clip_id!r}", code="clip.not_found")
+        return clip_record(row)
+
+    def clip_paths(self) -> set[str]:
+        rows = self.con.execute("SELECT path FROM clips WHERE path IS NOT NULL").fetchall()
+        return {str(r[0]) for r in rows}
+
+    # -- the queue --------------------------------------------------------------------------
+    def claim_job(self, *, lease_s: float) -> Job | None:
+        """Takes the oldest queued job that is due, whoever's, marks it running with a lease
+        and counts the attempt; None when nothing is due."""
+        with self._catalog.transaction():
+            row = self.con.execute(
+                "SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now() "
+                "ORDER BY run_after, created_at LIMIT 1"
+            ).fetchone()
+            if row is None:
+                return None
+            self.con.execute(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, "
+                "lease_until = now() + to_seconds(?), stage = 'starting', error_code = NULL, "
+                "error_message = NULL, updated_at = now() WHERE id = ?",
+                [lease_s, row[0]],
+            )
+            return self.job(str(row[0]))
+
+    def recover_jobs(self, *, expired_only: bool) -> tuple[list[str], list[str]]:
+        """Running jobs whose lease ran out (``expired_only=False``: every running job, when
+        this process holds the only lock on the file, so their process is gone). A job that may
+        be resumed and has attempts left is queued again; the rest are failed as interrupted.
+        Queued jobs are never touched. Returns (requeued ids, failed ids)."""
+        condition = "status = 'running'" + (" AND lease_until < now()" if expired_only else "")
+        with self._catalog.transaction():
+            rows = self.con.execute(
+                f"SELECT id, attempts, max_attempts, payload FROM jobs WHERE {condition}"
+            ).fetchall()
+            requeued, failed = [], []
+            for job_id, attempts, max_attempts, payload in rows:
+                if json.loads(payload or "{}").get("resumable") and attempts < max_attempts:
+                    self.con.execute(
+                        "UPDATE jobs SET status = 'queued', lease_until = NULL, "
+                        "updated_at = now() WHERE id = ?",
+                        [job_id],
+                    )
+                    requeued.append(str(job_id))
+                else:
+                    self._catalog.finish_job(
+                        str(job_id),
+                        error_code="ingest.interrupted",
+                        error_message="the process stopped before the job finished",
+                    )
+                    failed.append(str(job_id))
+        return requeued, failed
+
+    def queued_video_ids(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT DISTINCT video_id FROM jobs WHERE status = 'queued' AND video_id IS NOT NULL"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    # -- what operators see -----------------------------------------------------------------
+    def jobs_by_status(self) -> dict[str, int]:
+        """Every owner's jobs by status (the operators' metrics)."""
+        rows = self.con.execute("SELECT status, count(*) FROM jobs GROUP BY status").fetchall()
+        return {status: int(n) for status, n in rows}
+
+    def table_counts(self) -> dict[str, int]:
+        counts = {}
+        for table in ("videos", "segments", "words", "chunks", "jobs"):
+            row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            counts[table] = int(row[0]) if row else 0
+        return counts
+
+    def audit_events(self, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest security events first, every user's."""
+        rows = self.con.execute(
+            "SELECT id, occurred_at, event, user_id, username, ip, request_id, detail FROM audit "
+            "ORDER BY id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        keys = ("id", "occurred_at", "event", "user_id", "username", "ip", "request_id", "detail")
+        events = []
+        for row in rows:
+            event = dict(zip(keys, row, strict=True))
+            event["detail"] = json.loads(event["detail"])
+            at: datetime = event["occurred_at"]
+            event["occurred_at"] = at.isoformat() + "Z"
+            events.append(event)
+        return events
