@@ -152,7 +152,7 @@ class RemoteLibrary:
                 error_code=job.error.code,
                 message=job.error.message,
             )
-        video = self.get_video(accepted["video_id"])
+        video = self.public_video(accepted["video_id"])
         return IngestResult(video.id, title, "indexed", chunks=video.passages)
 
     def wait(self, job_id: str, progress: Callable[[str, float], None]) -> JobPublic:
@@ -173,7 +173,7 @@ class RemoteLibrary:
             if len(videos) >= page["total"] or not page["items"]:
                 return videos
 
-    def get_video(self, video_id: str) -> VideoPublic:
+    def public_video(self, video_id: str) -> VideoPublic:
         return VideoPublic.model_validate(self._call("GET", f"/api/v1/videos/{video_id}").json())
 
     def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
@@ -281,8 +281,15 @@ class RemoteLibrary:
             self._call("POST", "/api/v1/admin/users", json=body).json()
         )
 
-    def change_user(self, username: str, **change: Any) -> UserPublic:
-        response = self._call("PATCH", f"/api/v1/admin/users/{username}", json=change)
+    def change_user(
+        self, username: str, *, disabled: bool | None = None, password: str | None = None
+    ) -> UserPublic:
+        change = {"disabled": disabled, "password": password}
+        response = self._call(
+            "PATCH",
+            f"/api/v1/admin/users/{username}",
+            json={k: v for k, v in change.items() if v is not None},
+        )
         return UserPublic.model_validate(response.json())
 
     def audit(self, limit: int) -> list[dict[str, Any]]:

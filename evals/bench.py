@@ -152,7 +152,7 @@ def bench_ingest(key: str) -> dict[str, float]:
         [str(BIN / "vidscope"), "ingest", str(video)], {"VIDSCOPE_HOME": str(home)}
     )
     with Library(load_settings(home=home)) as library:
-        [item] = library.list_videos()
+        [item] = library.local.list_videos()
         ours_text = " ".join(s.text for s in library.catalog.segments(item.id))
     log(f"ingest {key}: baseline script")
     transcript = WORK / f"baseline-{key}.txt"
@@ -212,9 +212,9 @@ def bench_relevance(key: str) -> dict[str, float]:
             found = 0
             for query, index in PARAPHRASES:
                 truth = sentences[index]
-                hits = library.search(query, k=5)
+                hits = library.local.search(query, k=5)
                 found += any(h.start < truth["end"] and h.end > truth["start"] for h in hits)
-            empty = sum(1 for query in NONSENSE if not library.search(query, k=10))
+            empty = sum(1 for query in NONSENSE if not library.local.search(query, k=10))
         results[f"paraphrase_top5_{label}_{key}"] = found / len(PARAPHRASES)
         results[f"nonsense_no_results_{label}_{key}"] = empty / len(NONSENSE)
     return results
@@ -229,12 +229,12 @@ def bench_search(rng: np.random.Generator) -> dict[str, float]:
         with Library(load_settings(home=home)) as library:  # start-up builds the indexes
             results[f"index_build_s_{size}"] = time.perf_counter() - started
             for query in QUERIES:  # warm-up
-                library.search(query)
+                library.local.search(query)
             timings = []
             for _ in range(20):
                 for query in QUERIES:
                     t0 = time.perf_counter()
-                    library.search(query, k=10)
+                    library.local.search(query, k=10)
                     timings.append((time.perf_counter() - t0) * 1000)
         results[f"search_p50_ms_{size}"] = statistics.median(timings)
         results[f"search_p99_ms_{size}"] = float(np.percentile(timings, 99))

@@ -105,7 +105,7 @@ def _measure(
         ids: dict[Path, str] = {}
         for fixture in fixtures:
             started = time.perf_counter()
-            ingested = library.ingest_file(fixture.media)
+            ingested = library.local.ingest_file(fixture.media)
             ingest_s += time.perf_counter() - started
             if ingested.status != "indexed":
                 raise RuntimeError(
@@ -125,7 +125,7 @@ def _measure(
             for query, index in make_queries(script["sentences"]):
                 truth = script["sentences"][index]
                 started = time.perf_counter()
-                hits = library.search(query, k=5)
+                hits = library.local.search(query, k=5)
                 latencies.append((time.perf_counter() - started) * 1000)
                 rank = next(
                     (

@@ -122,7 +122,7 @@ def bench_search_load(
     with Library(load_settings(home=home)) as library:
 
         def in_process(query: str) -> bool:
-            library.search(query, k=10)
+            library.local.search(query, k=10)
             return True
 
         for query in queries:

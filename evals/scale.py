@@ -144,7 +144,7 @@ def bench_merge(rng: np.random.Generator) -> dict[str, float]:
                     report = owner.merge_shards(shas, batch_id=f"b{made}")
                     total = time.perf_counter() - started
                     made += step
-                assert len(library.list_videos()) == size + VIDEOS
+                assert len(library.local.list_videos()) == size + VIDEOS
             results[f"merge_total_s_{size}"] = total
             results[f"merge_catalog_s_{size}"] = report.catalog_s
             results[f"merge_index_s_{size}"] = report.index_s

@@ -78,7 +78,7 @@ def talk_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     """A library holding the test talk, shared by read-only tests."""
     home = tmp_path_factory.mktemp("talk-library")
     with Library(make_settings(home)) as lib:
-        [result] = list(lib.ingest([TALK]))
+        [result] = list(lib.local.ingest([TALK]))
         assert result.status == "indexed", result
         yield lib
 

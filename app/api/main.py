@@ -40,7 +40,6 @@ from pipelines.accounts import Accounts
 from pipelines.config import Settings
 from pipelines.library import Library
 from pipelines.logs import get_logger
-from pipelines.storage.catalog import LOCAL_OWNER
 from pipelines.storage.files import atomic_write
 
 log = get_logger(__name__)

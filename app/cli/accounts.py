@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Column, Table
 
-from app.cli.core import _fail, _owner, _plain, _state, app, err, out
-from pipelines.errors import VidscopeError
+from app.cli.core import _administration, _plain, _state, app, err, out
+
+if TYPE_CHECKING:
+    from pipelines.ports import AdminPort
 
 users_app = typer.Typer(help="Manage the accounts of the server's users.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -25,15 +26,9 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-@contextmanager
-def _accounts() -> Iterator[Any]:
-    """The account calls: on the server when it runs, else on the library here."""
+def _accounts() -> AbstractContextManager[AdminPort]:
     _state["user"] = None  # administration is the local administrator's
-    with _owner() as (library, remote):
-        try:
-            yield remote if remote is not None else library.library.administration
-        except VidscopeError as exc:
-            _fail(exc)
+    return _administration()
 
 
 @users_app.command("create")

@@ -6,7 +6,7 @@ import json
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,9 @@ from pipelines.errors import VidscopeError
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from pipelines.config import Settings
-from app.cli.core import _fail, _owner, _plain, _state, app, err, out, progress_bars
+    from pipelines.jobs.merge import ItemOutcome
+    from pipelines.jobs.results import Cut, TaskFailed
+from app.cli.core import _fail, _library, _plain, _state, app, err, out, progress_bars
 
 batch_app = typer.Typer(
     help="Batch work on Ray: many videos, or many clips, at once.", no_args_is_help=True
@@ -34,7 +36,7 @@ LocalCpus = Annotated[
 ]
 
 
-def _outcome_line(outcome: Any) -> str:
+def _outcome_line(outcome: ItemOutcome) -> str:
     name = _plain(outcome.path)
     if outcome.status == "computed":
         took = f" in {outcome.compute_s:.0f} s" if outcome.compute_s else " by an earlier run"
@@ -88,19 +90,19 @@ def batch_ingest(
     options = BatchOptions.from_settings(settings, address=ray_address, workers=workers, cpus=cpus)
     # Ray prints its workers' troubles to stdout; stdout is for the report (--json).
     with (
-        _owner() as (library, remote),
+        _library() as library,
         progress_bars(eta=True) as bars,
         redirect_stdout(sys.stderr),
     ):
         task = bars.add_task(f"{len(items)} files", total=len(items))
 
-        def report(outcome: Any, done: int, total: int) -> None:
+        def report(outcome: ItemOutcome, done: int, total: int) -> None:
             bars.update(task, completed=done, description=f"{done}/{total} files")
             bars.console.print(_outcome_line(outcome), highlight=False)
 
         result = ingest_batch(
             items,
-            writer=remote if remote is not None else library,
+            writer=library,
             options=options,
             progress=report,
         )
@@ -146,8 +148,8 @@ def batch_clips(
         wanted = read_clip_manifest(manifest)
     except VidscopeError as exc:
         _fail(exc)
-    with _owner() as (library, remote):
-        plans = (remote or library).clip_plans(wanted)
+    with _library() as library:
+        plans = library.clip_plans(wanted)
     runnable = [p for p in plans if not isinstance(p, VidscopeError)]
     failed = 0
     for row, plan in zip(wanted, plans, strict=True):
@@ -158,7 +160,7 @@ def batch_clips(
     with progress_bars() as bars, redirect_stdout(sys.stderr):
         task = bars.add_task(f"{len(runnable)} clips", total=len(runnable))
 
-        def report(result: Any, done: int, total: int) -> None:
+        def report(result: Cut | TaskFailed, done: int, total: int) -> None:
             bars.update(task, completed=done, description=f"{done}/{total} clips")
 
         try:

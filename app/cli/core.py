@@ -26,7 +26,10 @@ from pipelines.errors import VidscopeError
 from pipelines.speech.export import format_timestamp
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
+    from app.client import RemoteLibrary
     from pipelines.config import Settings
+    from pipelines.library import Library
+    from pipelines.ports import AdminPort, LibraryPort
 
 app = typer.Typer(
     help="Vidscope: search, question and cut your recorded videos, offline.",
@@ -100,39 +103,60 @@ def _fail(exc: VidscopeError) -> NoReturn:
 
 
 @contextmanager
-def _library() -> Iterator[Any]:
-    """The library this command works on, for the chosen user: through the server when
-    ``vidscope serve`` owns the library, else opened here (this process is the one writer)."""
-    with _owner() as (library, remote):
-        yield remote if remote is not None else library
-
-
-@contextmanager
-def _owner() -> Iterator[tuple[Any, Any]]:
-    """(local Library scoped to the user, None) or (None, the server's client)."""
+def _connection() -> Iterator[tuple[Library | None, RemoteLibrary | None]]:
+    """(the library opened here, None) — this process is the one writer — or (None, the
+    running server's client) when ``vidscope serve`` owns the library."""
     from app.client import find_server  # heavy imports only for commands that need them
     from pipelines.library import Library
-    from pipelines.storage.catalog import LOCAL_OWNER
 
     settings: Settings = _state["settings"]
-    username: str | None = _state.get("user")
     try:
         remote = find_server(settings)
         if remote is not None:
             try:
-                if username:
-                    remote.act_for(username)
                 yield None, remote
             finally:
                 remote.close()
             return
         with Library(settings) as library:
-            owner = LOCAL_OWNER
-            if username:
-                owner = library.accounts.user_named(username).id
-            yield library.for_owner(owner), None
+            yield library, None
     except VidscopeError as exc:
         _fail(exc)
+
+
+@contextmanager
+def _library() -> Iterator[LibraryPort]:
+    """The chosen user's library (``--user``; default the local one), in-process or through
+    the server: the commands cannot tell, both keep ``LibraryPort``."""
+    from pipelines.storage.catalog import LOCAL_OWNER
+
+    username: str | None = _state.get("user")
+    with _connection() as (local, remote):
+        try:
+            if remote is not None:
+                if username:
+                    remote.act_for(username)
+                yield remote
+            else:
+                assert local is not None
+                owner = local.accounts.user_named(username).id if username else LOCAL_OWNER
+                yield local.for_owner(owner)
+        except VidscopeError as exc:
+            _fail(exc)
+
+
+@contextmanager
+def _administration() -> Iterator[AdminPort]:
+    """Accounts and the audit trail, in-process or through the server."""
+    with _connection() as (local, remote):
+        try:
+            if remote is not None:
+                yield remote
+            else:
+                assert local is not None
+                yield local.administration
+        except VidscopeError as exc:
+            _fail(exc)
 
 
 def progress_bars(*, eta: bool = False) -> Progress:

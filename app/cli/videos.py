@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from rich.progress import TaskID
 from rich.table import Column, Table
 
-from app.cli.core import _clock, _fail, _library, _owner, _plain, app, err, out, progress_bars
+from app.cli.core import _clock, _connection, _fail, _library, _plain, app, err, out, progress_bars
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.speech.export import FORMATS, format_timestamp
 
@@ -45,7 +46,7 @@ def ingest(
                 task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
 
                 def report(
-                    stage: str, fraction: float, task: Any = task, name: str = path.name
+                    stage: str, fraction: float, task: TaskID = task, name: str = path.name
                 ) -> None:
                     bars.update(task, description=_plain(f"{name} · {stage}"), completed=fraction)
 
@@ -216,7 +217,7 @@ def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
 @app.command()
 def reindex() -> None:
     """Rebuild every account's search indexes from the catalog."""
-    with _owner() as (library, remote):
+    with _connection() as (library, remote):
         if remote is not None:
             _fail(
                 VidscopeError(
@@ -225,5 +226,6 @@ def reindex() -> None:
                     code="server.running",
                 )
             )
-        count = library.library.reindex()
+        assert library is not None
+        count = library.reindex()
     err.print(f"reindexed {count} passages")

@@ -98,13 +98,13 @@ def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
 
     settings = make_settings(home)
     with Library(settings) as library:
-        videos = library.list_videos()
+        videos = library.local.list_videos()
         assert sorted(v.sha256 for v in videos) == sorted({v.sha256 for v in videos})
         assert len(videos) == 3 and all(v.status == "ready" for v in videos)
         counts = library.system.table_counts()
         assert counts["chunks"] == sum(library.catalog.passage_counts(owner_id="local").values())
         assert library.indexes.in_step_with(library.catalog, "local")
-        assert library.search("solar panels on the warehouse roof", k=1)
+        assert library.local.search("solar panels on the warehouse roof", k=1)
         # Nothing left behind: no shards, one media file per video.
         assert not list(settings.shards_dir.rglob("*.parquet"))
         assert len(list(settings.media_dir.iterdir())) == 3
@@ -115,7 +115,7 @@ def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
     assert rerun["indexed"] == 0 and rerun["already_indexed"] == 3, again.stderr
     with Library(settings) as library:
         assert library.system.table_counts()["chunks"] == before["chunks"]
-        assert len(library.list_videos()) == 3
+        assert len(library.local.list_videos()) == 3
 
 
 class WriterKilledBeforeMerge(Exception):
@@ -179,7 +179,7 @@ def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path, two_sam
         report = batch(settings, two_samples, writer, merge_every_s=0.001)
         assert [len(merge) for merge in writer.merges] == [1, 1]
         assert report.count("indexed") == 2 and report.merge_s > 0
-        assert len(library.list_videos()) == 2
+        assert len(library.local.list_videos()) == 2
         assert library.indexes.in_step_with(library.catalog, "local")
         assert not list(settings.shards_dir.rglob("*.parquet"))
 
@@ -198,7 +198,7 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
         with pytest.raises(WriterKilledBeforeMerge):
             batch(settings, two_samples, DyingWriter(owner), progress)
         assert len(list(owner.shards_folder().glob("*.parquet"))) == 2
-        assert library.list_videos() == []  # nothing stored before the merge
+        assert library.local.list_videos() == []  # nothing stored before the merge
         # The progress moved as each file was computed, before the merge.
         assert sorted(name for name, *_ in seen) == ["hiring-kickoff.mp4", "solar-power-update.mp4"]
         assert [(status, done, total) for _, status, done, total in seen] == [
@@ -214,7 +214,7 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
         assert report.count("indexed") == 2
         assert all(o.compute_s == 0 for o in report.outcomes)  # taken from the shards
         assert not list(owner.shards_folder().glob("*.parquet"))
-        assert len(library.list_videos()) == 2
+        assert len(library.local.list_videos()) == 2
         assert library.indexes.in_step_with(library.catalog, "local")
 
 

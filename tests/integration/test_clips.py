@@ -51,8 +51,8 @@ def clip_facts(path: Path) -> dict[str, object]:
 def test_clip_is_frame_accurate_and_in_sync(
     talk_library: Library, tmp_path: Path, start: float, end: float
 ) -> None:
-    video_id = talk_library.list_videos()[0].id
-    out = talk_library.clip(video_id, start=start, end=end, output=tmp_path / "clip.mp4")
+    video_id = talk_library.local.list_videos()[0].id
+    out = talk_library.local.clip(video_id, start=start, end=end, output=tmp_path / "clip.mp4")
     facts = clip_facts(out)
     # First frame: the source frame at `start`, give or take one frame.
     candidates = [start - 2 * FRAME, start - FRAME, start, start + FRAME, start + 2 * FRAME]
@@ -70,7 +70,7 @@ def test_clip_is_frame_accurate_and_in_sync(
 
 
 def test_clip_by_query_snaps_to_the_hit(talk_library: Library, tmp_path: Path) -> None:
-    hit, out = talk_library.clip_query("solar panels on the roof", output=tmp_path / "q.mp4")
+    hit, out = talk_library.local.clip_query("solar panels on the roof", output=tmp_path / "q.mp4")
     with av.open(str(out)) as media:
         duration = float(media.duration / av.time_base)  # type: ignore[operator]
     pad = talk_library.settings.clip_padding_s
@@ -78,7 +78,7 @@ def test_clip_by_query_snaps_to_the_hit(talk_library: Library, tmp_path: Path) -
 
 
 def test_clip_writes_nothing_on_bad_requests(talk_library: Library, tmp_path: Path) -> None:
-    video_id = talk_library.list_videos()[0].id
+    video_id = talk_library.local.list_videos()[0].id
     cases = [
         (dict(start=5, end=4, output=tmp_path / "a.mp4"), "clip.bad_range"),
         (dict(start=100, end=120, output=tmp_path / "b.mp4"), "clip.out_of_range"),
@@ -86,16 +86,16 @@ def test_clip_writes_nothing_on_bad_requests(talk_library: Library, tmp_path: Pa
     ]
     for kwargs, code in cases:
         with pytest.raises(ClipError) as caught:
-            talk_library.clip(video_id, **kwargs)  # type: ignore[arg-type]
+            talk_library.local.clip(video_id, **kwargs)  # type: ignore[arg-type]
         assert caught.value.code == code
     with pytest.raises(NotFoundError):
-        talk_library.clip("nope", start=0, end=1, output=tmp_path / "d.mp4")
+        talk_library.local.clip("nope", start=0, end=1, output=tmp_path / "d.mp4")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_audio_only_clip(talk_library: Library, tmp_path: Path) -> None:
-    video_id = talk_library.list_videos()[0].id
-    out = talk_library.clip(video_id, start=1, end=3, output=tmp_path / "speech.m4a")
+    video_id = talk_library.local.list_videos()[0].id
+    out = talk_library.local.clip(video_id, start=1, end=3, output=tmp_path / "speech.m4a")
     with av.open(str(out)) as media:
         assert not media.streams.video and media.streams.audio
 
@@ -209,9 +209,9 @@ def test_ogg_with_video_keeps_its_picture_in_clips(library: Library, tmp_path: P
         ],
         timeout_s=120,
     )
-    [result] = list(library.ingest([ogg]))
-    assert library.get_video(result.video_id).has_video
-    out = library.clip(result.video_id, start=1.0, end=3.0, output=tmp_path / "cut.mp4")
+    [result] = list(library.local.ingest([ogg]))
+    assert library.local.get_video(result.video_id).has_video
+    out = library.local.clip(result.video_id, start=1.0, end=3.0, output=tmp_path / "cut.mp4")
     with av.open(str(out)) as media:
         assert media.streams.video and media.streams.audio
 

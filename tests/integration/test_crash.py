@@ -68,7 +68,7 @@ def test_sigkill_mid_ingest_then_rerun_completes_once(
         home, chunk_min_s=15, chunk_target_s=30, chunk_max_s=45, chunk_overlap_s=5
     )
     with Library(settings) as library:
-        [result] = list(library.ingest([TALK]))
+        [result] = list(library.local.ingest([TALK]))
         assert result.status == "indexed"
         counts = library.system.table_counts()
         assert counts["videos"] == 1 and counts["chunks"] == result.chunks

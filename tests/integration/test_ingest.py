@@ -16,9 +16,9 @@ def library_files(library: Library) -> list[str]:
 
 
 def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -> None:
-    [result] = list(library.ingest([talk_copy]))
+    [result] = list(library.local.ingest([talk_copy]))
     assert result.status == "indexed" and result.chunks >= 4
-    video = library.get_video(result.video_id)
+    video = library.local.get_video(result.video_id)
     assert video.title == "Team Meeting (final)"  # the user's name is only a title
     assert library_files(library) == [f"{result.video_id}.mp4"]
     assert (library.settings.media_dir / f"{result.video_id}.mp4").read_bytes() == TALK.read_bytes()
@@ -27,19 +27,19 @@ def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -
 
 
 def test_same_content_twice_is_already_indexed(library: Library, talk_copy: Path) -> None:
-    [first] = list(library.ingest([TALK]))
+    [first] = list(library.local.ingest([TALK]))
     counts = library.system.table_counts()
-    [again] = list(library.ingest([talk_copy]))  # same bytes, other name
+    [again] = list(library.local.ingest([talk_copy]))  # same bytes, other name
     assert again.status == "already_indexed" and again.video_id == first.video_id
     assert library.system.table_counts() == counts
     assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == first.chunks
 
 
 def test_force_reprocesses_and_replaces(library: Library) -> None:
-    [first] = list(library.ingest([TALK]))
+    [first] = list(library.local.ingest([TALK]))
     old_ids = library.catalog.chunk_ids(first.video_id)
     counts = library.system.table_counts()
-    [forced] = list(library.ingest([TALK], force=True))
+    [forced] = list(library.local.ingest([TALK], force=True))
     assert forced.status == "indexed"
     new_ids = library.catalog.chunk_ids(first.video_id)
     assert not set(old_ids) & set(new_ids)  # replaced, not duplicated
@@ -51,9 +51,9 @@ def test_force_reprocesses_and_replaces(library: Library) -> None:
 
 
 def test_video_without_audio_is_stored_without_speech(library: Library) -> None:
-    [result] = list(library.ingest([SILENT]))
+    [result] = list(library.local.ingest([SILENT]))
     assert result.status == "indexed" and result.chunks == 0
-    video = library.get_video(result.video_id)
+    video = library.local.get_video(result.video_id)
     assert video.status == "ready" and not video.has_audio
 
 
@@ -66,7 +66,7 @@ def test_folder_ingest_skips_non_media_and_bad_files_fail_alone(
     (inbox / "notes.txt").write_text("not media, not even tried")
     (inbox / "page.mp4").write_text("<html>renamed web page</html>")
     (inbox / "empty.mov").touch()
-    results = {Path(r.title).name: r for r in library.ingest([inbox])}
+    results = {Path(r.title).name: r for r in library.local.ingest([inbox])}
     assert set(results) == {"talk", "page", "empty"}
     assert results["talk"].status == "indexed"
     assert results["page"].error_code == "media.unsupported"
@@ -85,7 +85,7 @@ def test_truncated_faststart_mp4_is_rejected_after_decoding(
     )
     truncated = tmp_path / "download.mp4"
     truncated.write_bytes(faststart.read_bytes()[: faststart.stat().st_size // 2])
-    [result] = list(library.ingest([truncated]))
+    [result] = list(library.local.ingest([truncated]))
     assert result.status == "failed" and result.error_code == "media.truncated"
     assert "truncated" in (result.message or "")
     assert library.system.table_counts()["videos"] == 0
@@ -103,7 +103,7 @@ def test_failure_after_storing_leaves_no_rows_vectors_or_files(
 
     with Library(make_settings(tmp_path / "lib")) as library:
         monkeypatch.setattr(compute_module, "embed_texts", broken_embedder)
-        [result] = list(library.ingest([TALK]))
+        [result] = list(library.local.ingest([TALK]))
         assert result.status == "failed" and result.error_code == "processing.embed"
         counts = library.system.table_counts()
         assert counts == {"videos": 0, "segments": 0, "words": 0, "chunks": 0, "jobs": 1}
@@ -117,26 +117,26 @@ def test_failed_force_reingest_keeps_the_previous_version(
     from pipelines import compute as compute_module
     from pipelines.errors import ProcessingError
 
-    [first] = list(library.ingest([TALK]))
+    [first] = list(library.local.ingest([TALK]))
     counts = library.system.table_counts()
 
     def broken_embedder(*args: object, **kwargs: object) -> None:
         raise ProcessingError("embedding failed", code="processing.embed")
 
     monkeypatch.setattr(compute_module, "embed_texts", broken_embedder)
-    [forced] = list(library.ingest([TALK], force=True))
+    [forced] = list(library.local.ingest([TALK], force=True))
     assert forced.status == "failed"
-    assert library.get_video(first.video_id).status == "ready"
+    assert library.local.get_video(first.video_id).status == "ready"
     assert library.system.table_counts() == {**counts, "jobs": counts["jobs"] + 1}
     assert library_files(library) == [f"{first.video_id}.mp4"]
-    assert library.search("solar panels", k=1)[0].video_id == first.video_id
+    assert library.local.search("solar panels", k=1)[0].video_id == first.video_id
 
 
 def test_delete_removes_rows_vectors_and_media(library: Library) -> None:
-    [talk] = list(library.ingest([TALK]))
-    [silent] = list(library.ingest([SILENT]))
-    library.delete(talk.video_id)
-    assert [v.id for v in library.list_videos()] == [silent.video_id]
+    [talk] = list(library.local.ingest([TALK]))
+    [silent] = list(library.local.ingest([SILENT]))
+    library.local.delete(talk.video_id)
+    assert [v.id for v in library.local.list_videos()] == [silent.video_id]
     assert library.system.table_counts()["chunks"] == 0
     assert (
         len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
@@ -148,7 +148,7 @@ def test_delete_removes_rows_vectors_and_media(library: Library) -> None:
 def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "lib")
     with Library(settings) as library:
-        [result] = list(library.ingest([TALK]))
+        [result] = list(library.local.ingest([TALK]))
         assert library.reindex() == result.chunks
         truth = library.catalog.chunk_ids()
     # Simulate a crash between the catalog commit and the index save: the index is stale.
@@ -160,7 +160,7 @@ def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None
     (settings.staging_dir / "5eed.upload").write_bytes(b"half an upload")  # a killed server's
     with Library(settings) as library:
         assert np.array_equal(library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), truth)
-        assert library.search("solar panels", k=1)[0].video_id == result.video_id
+        assert library.local.search("solar panels", k=1)[0].video_id == result.video_id
         assert library_files(library) == [f"{result.video_id}.mp4"]
         assert list(settings.staging_dir.iterdir()) == []
 
@@ -168,10 +168,10 @@ def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None
 def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "lib")
     with Library(settings) as library:
-        [result] = list(library.ingest([TALK]))
+        [result] = list(library.local.ingest([TALK]))
         library.catalog.begin_delete(result.video_id)  # the process dies here
     with Library(settings) as library:
-        assert library.list_videos() == []
+        assert library.local.list_videos() == []
         assert library_files(library) == []
         assert (
             len(library.indexes.snapshot(LOCAL_OWNER).vectors) == 0
@@ -191,16 +191,16 @@ def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
     with Library(settings) as library:
         monkeypatch.setattr(SearchIndexes, "replace", killed)
         with pytest.raises(KeyboardInterrupt):
-            list(library.ingest([TALK]))
+            list(library.local.ingest([TALK]))
         monkeypatch.undo()
     with Library(settings) as library:  # start-up repair
-        [video] = library.list_videos()
+        [video] = library.local.list_videos()
         assert video.status == "ready"
         assert library.catalog.job_counts(video.id) == {"succeeded": 1}  # not 'interrupted'
         assert np.array_equal(
             library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), library.catalog.chunk_ids()
         )
-        assert library.search("solar panels on the roof", k=1)[0].video_id == video.id
+        assert library.local.search("solar panels on the roof", k=1)[0].video_id == video.id
 
 
 def test_the_shared_index_of_an_older_release_gives_way_to_per_owner_indexes(
@@ -208,11 +208,11 @@ def test_the_shared_index_of_an_older_release_gives_way_to_per_owner_indexes(
 ) -> None:
     settings = make_settings(tmp_path / "lib")
     with Library(settings) as library:
-        [result] = list(library.ingest([TALK]))
+        [result] = list(library.local.ingest([TALK]))
     # What a release before owners left: one index for the whole library.
     (settings.index_dir / "vectors.faiss").write_bytes(b"stale")
     (settings.index_dir / "lexical").mkdir()
     shutil.rmtree(settings.index_dir / "owners")
     with Library(settings) as library:
         assert sorted(p.name for p in settings.index_dir.iterdir()) == ["owners"]
-        assert library.search("solar panels", k=1)[0].video_id == result.video_id
+        assert library.local.search("solar panels", k=1)[0].video_id == result.video_id

@@ -54,7 +54,7 @@ def long_video_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     )  # fmt: skip
     home = folder / "library"
     with Library(make_settings(home)) as library:
-        [result] = list(library.ingest([source]))
+        [result] = list(library.local.ingest([source]))
     return home, result.video_id
 
 
@@ -115,5 +115,5 @@ def test_interrupted_clip_leaves_no_ffmpeg_and_no_partial_file(
     # SIGKILL cannot be handled: the partial files go at the next clip into that folder.
     assert leftovers(out) != []
     with Library(make_settings(home)) as library:
-        library.clip(video_id, start=1.0, end=2.0, output=out / "next.mp4")
+        library.local.clip(video_id, start=1.0, end=2.0, output=out / "next.mp4")
     assert leftovers(out) == ["next.mp4"]

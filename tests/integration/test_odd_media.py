@@ -21,7 +21,7 @@ FPS = 25
 
 
 def ingest_one(library: Library, path: Path, **kwargs: object) -> IngestResult:
-    [result] = list(library.ingest([path], **kwargs))  # type: ignore[arg-type]
+    [result] = list(library.local.ingest([path], **kwargs))  # type: ignore[arg-type]
     return result
 
 
@@ -56,7 +56,7 @@ def test_rotated_phone_video_clips_upright_in_every_frame(
     assert probe(source, allowed=ALLOWED_CONTAINERS).rotation == 90
     result = ingest_one(library, source)
     assert result.status == "indexed"
-    out = library.clip(result.video_id, start=3.37, end=9.81, output=tmp_path / "clip.mp4")
+    out = library.local.clip(result.video_id, start=3.37, end=9.81, output=tmp_path / "clip.mp4")
     frames = decoded_frames(out)
     # Every frame is stored upright (240 wide, 320 high), none sideways, none flagged.
     assert {(f.width, f.height) for f in frames} == {(240, 320)}
@@ -76,7 +76,7 @@ def test_odd_sized_444_video_clips_to_even_420(
 ) -> None:
     result = ingest_one(library, odd_media["odd_sized"])
     assert result.status == "indexed"
-    out = library.clip(result.video_id, start=3.37, end=9.81, output=tmp_path / "clip.mp4")
+    out = library.local.clip(result.video_id, start=3.37, end=9.81, output=tmp_path / "clip.mp4")
     with av.open(str(out)) as media:
         stream = media.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (322, 242)
@@ -94,10 +94,10 @@ def test_browser_webm_is_ingested_with_its_measured_duration(
     assert headerless == (name == "webm_without_duration")  # the fixture is what it claims
     result = ingest_one(library, source)
     assert result.status == "indexed", result
-    video = library.get_video(result.video_id)
+    video = library.local.get_video(result.video_id)
     assert video.duration == pytest.approx(20.0, abs=0.1)
     assert "quarterly planning meeting" in transcript_text(library, result.video_id)
-    out = library.clip(result.video_id, start=12.0, end=19.0, output=tmp_path / "clip.mp4")
+    out = library.local.clip(result.video_id, start=12.0, end=19.0, output=tmp_path / "clip.mp4")
     assert abs(len(decoded_frames(out)) / FPS - 7.0) <= 1 / FPS + 1e-6
 
 
@@ -117,13 +117,13 @@ def test_default_audio_track_is_transcribed_and_others_can_be_chosen(
     tracks = probe(source, allowed=ALLOWED_CONTAINERS).audio_tracks
     assert [(t.title, t.default) for t in tracks] == [("Tone", False), ("Speech", True)]
     result = ingest_one(library, source)
-    video = library.get_video(result.video_id)
+    video = library.local.get_video(result.video_id)
     assert (video.audio_track, video.audio_tracks) == (1, 2)
     assert "quarterly planning meeting" in transcript_text(library, result.video_id)
 
     tone = ingest_one(library, source, force=True, audio_track=0)
     assert tone.status == "indexed" and tone.chunks == 0  # a tone has no speech
-    assert library.get_video(result.video_id).audio_track == 0
+    assert library.local.get_video(result.video_id).audio_track == 0
 
     missing = ingest_one(library, source, force=True, audio_track=2)
     assert missing.error_code == "media.no_such_track"
@@ -147,8 +147,8 @@ def test_two_speakers_on_two_channels_are_transcribed_apart(
         assert phrase in right
     assert min(s.start for s in segments if s.speaker == "Right") >= 19.5
     assert [s.start for s in segments] == sorted(s.start for s in segments)
-    srt = library.transcript(result.video_id, "srt")
-    vtt = library.transcript(result.video_id, "vtt")
+    srt = library.local.transcript(result.video_id, "srt")
+    vtt = library.local.transcript(result.video_id, "vtt")
     assert "Left: Welcome to the quarterly planning meeting." in srt
     assert "<v Right>" in vtt and "<v Left>Welcome" in vtt
 
@@ -193,7 +193,7 @@ def test_a_bad_file_between_good_ones_stops_nothing(
         odd_media["truncated_video_only"],
         SILENT,
     ]
-    results = list(library.ingest(batch))
+    results = list(library.local.ingest(batch))
     assert [r.error_code for r in results] == [
         None,
         "media.corrupt",
@@ -202,7 +202,7 @@ def test_a_bad_file_between_good_ones_stops_nothing(
         "media.truncated",
         None,
     ]
-    assert [v.title for v in library.list_videos()] == ["talk", "silent"]
+    assert [v.title for v in library.local.list_videos()] == ["talk", "silent"]
     assert len(list(library.settings.media_dir.iterdir())) == 2
 
 

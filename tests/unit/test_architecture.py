@@ -23,18 +23,65 @@ def test_pipelines_import_no_interface_or_web_framework() -> None:
 
 
 APP = PIPELINES.parent / "app"
-# Administration and health read across owners on purpose (the one system view).
-SYSTEM_ROUTES = {"admin.py", "health.py", "batches.py"}
+ROOT = PIPELINES.parent
 
 
-def test_routes_and_the_web_app_reach_data_only_through_an_owners_library() -> None:
-    """The web app's handlers and the REST routes never touch the catalog: what they need is a
-    method of ``OwnerLibrary``, scoped to the owner when it is built."""
+def _attribute_uses(path: Path, names: set[str]) -> list[str]:
+    """Where ``path`` reads an attribute named in ``names`` (``x.catalog``, ``x.system``)."""
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr in names
+    ]
+
+
+def test_the_faces_never_touch_the_catalog() -> None:
+    """The CLI, the routes, the web app and the dashboard reach data through the owner's
+    library and the administration service; only the readiness check pings the catalog."""
+    allowed = {APP / "api" / "routes" / "health.py"}
+    offenders = [
+        use
+        for path in APP.rglob("*.py")
+        if path not in allowed
+        for use in _attribute_uses(path, {"catalog"})
+    ]
+    assert offenders == []
+
+
+def test_only_repair_the_worker_and_administrators_read_across_owners() -> None:
+    """The system view (every owner's rows) is used by the library's repair, the job worker,
+    the administration service and the operators' job metrics — nowhere else."""
+    allowed = {
+        PIPELINES / "library.py",
+        PIPELINES / "jobs" / "worker.py",
+        PIPELINES / "administration.py",
+        APP / "api" / "main.py",
+    }
+    paths = [*PIPELINES.rglob("*.py"), *APP.rglob("*.py")]
+    offenders = [
+        use
+        for path in paths
+        if path not in allowed and PIPELINES / "storage" / "catalog" not in path.parents
+        for use in _attribute_uses(path, {"system"})
+    ]
+    assert offenders == []
+
+
+def test_owner_code_is_handed_only_an_owner_view_of_the_catalog() -> None:
+    """Services and the stages they drive are typed against ``OwnerCatalog``: the whole
+    ``Catalog`` (every owner's rows) is named only by the composition root, the accounts and
+    the catalog package itself."""
+    allowed = {
+        PIPELINES / "library.py",
+        PIPELINES / "accounts.py",
+        PIPELINES / "administration.py",
+    }
     offenders = []
-    for path in [*(APP / "web").glob("*.py"), *(APP / "api" / "routes").glob("*.py")]:
-        if path.name in SYSTEM_ROUTES:
+    for path in PIPELINES.rglob("*.py"):
+        if path in allowed or PIPELINES / "storage" / "catalog" in path.parents:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Attribute) and node.attr == "catalog":
-                offenders.append(f"{path.relative_to(APP)}:{node.lineno}")
+            if isinstance(node, ast.ImportFrom) and node.module == "pipelines.storage.catalog":
+                if any(alias.name == "Catalog" for alias in node.names):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []

@@ -1,0 +1,80 @@
+"""The surfaces every face is typed against. The in-process owner library
+(``library.for_owner(id)``) and the HTTP client (``app.client.RemoteLibrary``, the CLI beside a
+running server) both implement ``LibraryPort``; the library's ``Administration`` and the client
+both implement ``AdminPort``. A command written against a port works the same either way, and
+mypy checks that both sides keep the same shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from pipelines.compute import Progress
+    from pipelines.editing.clips import ClipPlan
+    from pipelines.errors import VidscopeError
+    from pipelines.jobs.manifest import ClipRequest
+    from pipelines.jobs.merge import MergeReport
+    from pipelines.media.inputs import ExpandedPaths
+    from pipelines.public import UserPublic, VideoPublic
+    from pipelines.records import Hit, IngestResult
+
+
+class BatchWriterPort(Protocol):
+    """The one writer a batch hands its shards to."""
+
+    def shards_folder(self) -> Path: ...
+
+    def ready_sha256s(self, sha256s: list[str]) -> set[str]: ...
+
+    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport: ...
+
+
+class LibraryPort(BatchWriterPort, Protocol):
+    """One owner's library: ingest, read, search, transcripts, clips, deletes, batch writes."""
+
+    def expand_paths(self, paths: Iterable[str | Path]) -> ExpandedPaths: ...
+
+    def ingest_file(
+        self,
+        path: str | Path,
+        *,
+        force: bool = False,
+        audio_track: int | None = None,
+        progress: Progress | None = None,
+    ) -> IngestResult: ...
+
+    def public_videos(self) -> list[VideoPublic]: ...
+
+    def public_video(self, video_id: str) -> VideoPublic: ...
+
+    def search(
+        self, query: str, *, k: int | None = None, video_id: str | None = None
+    ) -> list[Hit]: ...
+
+    def transcript(self, video_id: str, fmt: str = "txt") -> str: ...
+
+    def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path: ...
+
+    def clip_query(
+        self, query: str, *, output: str | Path, video_id: str | None = None
+    ) -> tuple[Hit, Path]: ...
+
+    def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]: ...
+
+    def delete(self, video_id: str) -> None: ...
+
+
+class AdminPort(Protocol):
+    """Accounts and the audit trail, for the local administrator."""
+
+    def users(self) -> list[UserPublic]: ...
+
+    def create_user(self, username: str, password: str, *, admin: bool) -> UserPublic: ...
+
+    def change_user(
+        self, username: str, *, disabled: bool | None = None, password: str | None = None
+    ) -> UserPublic: ...
+
+    def audit(self, limit: int) -> list[dict[str, Any]]: ...

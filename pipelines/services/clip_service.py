@@ -1,0 +1,111 @@
+"""Clips of an owner's videos: cut now (CLI), planned for a Ray batch, or recorded and queued
+for the worker (server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.editing.clips import ClipOptions, ClipPlan, check_clip_range
+from pipelines.errors import ClipError, VidscopeError
+from pipelines.records import Clip, Hit
+from pipelines.services.search_service import SearchService
+
+if TYPE_CHECKING:
+    from pipelines.jobs.manifest import ClipRequest
+
+
+class ClipService(SearchService):
+    def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
+        """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration."""
+        return self.clip_plan(video_id, start=start, end=end, output=output).cut()
+
+    def clip_plan(self, video_id: str, *, start: float, end: float, output: str | Path) -> ClipPlan:
+        """Everything a clip needs, checked, as plain data: a batch cuts it on a Ray worker."""
+        video = self.get_video(video_id)
+        check_clip_range(video, start, end)
+        return ClipPlan(
+            source=str(self.settings.home / video.media_path),
+            output=str(output),
+            start=start,
+            end=min(end, video.duration),
+            has_video=video.has_video,
+            has_audio=video.audio_track is not None,
+            audio_track=video.audio_track or 0,
+            options=ClipOptions(
+                preset=self.settings.clips.preset, timeout_s=self.settings.clips.ffmpeg_timeout_s
+            ),
+        )
+
+    def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]:
+        """Plans for many clips; a clip that cannot be cut gets its error instead, so one bad
+        row does not stop a batch."""
+        plans: list[ClipPlan | VidscopeError] = []
+        for clip in clips:
+            try:
+                plans.append(
+                    self.clip_plan(
+                        clip.video_id, start=clip.start, end=clip.end, output=clip.output
+                    )
+                )
+            except VidscopeError as exc:
+                plans.append(exc)
+        return plans
+
+    def clip_query(
+        self, query: str, *, output: str | Path, video_id: str | None = None
+    ) -> tuple[Hit, Path]:
+        """Cuts the best hit for ``query``."""
+        hit, start, end = self.best_range(query, video_id=video_id)
+        return hit, self.clip(hit.video_id, start=start, end=end, output=output)
+
+    def queue_clip(
+        self,
+        *,
+        video_id: str | None = None,
+        start: float | None = None,
+        end: float | None = None,
+        query: str | None = None,
+    ) -> tuple[str, str]:
+        """Records a clip of [start, end) — or of the best hit for ``query`` — and queues the
+        job that cuts it, atomically. The server names the file. Returns (clip id, job id)."""
+        if query is not None:
+            hit, start, end = self.best_range(query, video_id=video_id)
+            video_id = hit.video_id
+        if video_id is None or start is None or end is None:
+            raise ClipError(
+                "give video_id with start and end (seconds), or a query",
+                code="clip.missing_range",
+            )
+        video = self.get_video(video_id)
+        if video.status != "ready":
+            raise ClipError(
+                f"video {video_id} is still {video.status}; cut clips once it is ready",
+                code="clip.video_not_ready",
+            )
+        check_clip_range(video, start, end)
+        end = min(end, video.duration)
+        with self._catalog.transaction():
+            clip_id = self._catalog.add_clip(video_id=video_id, start=start, end=end)
+            job_id = self._catalog.add_job(
+                kind="clip",
+                video_id=video_id,
+                clip_id=clip_id,
+                status="queued",
+                payload={"resumable": True},
+                max_attempts=self.settings.jobs.max_attempts,
+            )
+        return clip_id, job_id
+
+    def get_clip(self, clip_id: str) -> Clip:
+        return self._catalog.get_clip(clip_id)
+
+    def clip_file(self, clip_id: str) -> Path:
+        """The file of a ready clip; ``clip.not_ready`` while it is being cut."""
+        clip = self.get_clip(clip_id)
+        if clip.status != "ready" or clip.path is None:
+            raise ClipError(
+                f"clip {clip_id} is {clip.status}; follow its job until it succeeds",
+                code="clip.not_ready",
+            )
+        return self.settings.home / clip.path

@@ -1,0 +1,51 @@
+"""An owner's jobs: the queue as the owner sees it, and retrying a failed one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.errors import VidscopeError
+from pipelines.logs import get_logger
+from pipelines.records import Job, JobStatus
+from pipelines.services.scope import OwnerScope
+
+if TYPE_CHECKING:
+    pass
+
+log = get_logger(__name__)
+
+
+class JobService(OwnerScope):
+    def jobs(
+        self, *, status: JobStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Job]:
+        """The owner's jobs, newest first."""
+        return self._catalog.list_jobs(status=status, limit=limit, offset=offset)
+
+    def job(self, job_id: str) -> Job:
+        """One of the owner's jobs; another owner's id is ``job.not_found``."""
+        return self._catalog.get_job(job_id)
+
+    def latest_job(self, video_id: str) -> Job | None:
+        """The newest ingest job of one of the owner's videos."""
+        self.get_video(video_id)  # another owner's id is video.not_found
+        return self._catalog.latest_job(video_id)
+
+    def retry_job(self, job_id: str) -> Job:
+        """Queues one of the owner's failed jobs again. A clip can always be cut again; a
+        failed upload's file was removed when it failed, so it has to be uploaded again."""
+        job = self._catalog.get_job(job_id)
+        if job.status != "failed":
+            raise VidscopeError(
+                f"job {job_id} is {job.status}; only failed jobs can be retried",
+                code="job.not_retryable",
+            )
+        if job.kind != "clip" or job.video_id is None:
+            raise VidscopeError(
+                "a failed upload is removed with its job; upload the file again",
+                code="job.not_retryable",
+            )
+        self.get_video(job.video_id)  # still there, and still the owner's
+        self._catalog.requeue_failed_job(job_id)
+        log.info("job.retried", job_id=job_id, owner_id=self.owner_id)
+        return self._catalog.get_job(job_id)

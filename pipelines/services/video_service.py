@@ -1,0 +1,73 @@
+"""Reading and removing an owner's videos: lists, counts, the public view every face shows,
+transcripts, the account and its audit events."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipelines.ingest import purge_video
+from pipelines.logs import get_logger
+from pipelines.public import VideoPublic
+from pipelines.records import Segment, User, Video
+from pipelines.services.scope import OwnerScope
+from pipelines.speech import export as transcripts
+
+if TYPE_CHECKING:
+    pass
+
+log = get_logger(__name__)
+
+
+class VideoService(OwnerScope):
+    def list_videos(self, *, limit: int | None = None, offset: int = 0) -> list[Video]:
+        return self._catalog.list_videos(limit=limit, offset=offset)
+
+    def count_videos(self) -> int:
+        return self._catalog.count_videos()
+
+    def sentence_counts(self) -> dict[str, int]:
+        """Transcribed sentences per video id; a video with none (no speech found) is absent."""
+        return self._catalog.segment_counts()
+
+    def quota_left(self) -> int:
+        """Bytes of media the owner may still store (``VIDSCOPE_QUOTA_BYTES``)."""
+        used = self._catalog.stored_bytes()
+        return max(0, self.settings.limits.quota_bytes - used)
+
+    def public_videos(self, *, limit: int | None = None, offset: int = 0) -> list[VideoPublic]:
+        """The owner's videos as every face shows them (API, CLI --json, web)."""
+        sentences = self.sentence_counts()
+        passages = self._catalog.passage_counts()
+        return [
+            VideoPublic.of(v, sentences=sentences.get(v.id, 0), passages=passages.get(v.id, 0))
+            for v in self.list_videos(limit=limit, offset=offset)
+        ]
+
+    def public_video(self, video_id: str) -> VideoPublic:
+        video = self.get_video(video_id)
+        sentences = self.sentence_counts().get(video_id, 0)
+        passages = self._catalog.passage_counts().get(video_id, 0)
+        return VideoPublic.of(video, sentences=sentences, passages=passages)
+
+    def transcript(self, video_id: str, fmt: str = "txt") -> str:
+        return transcripts.export_transcript(self._catalog.segments(video_id), fmt)
+
+    def segments(self, video_id: str) -> list[Segment]:
+        """The sentences of one of the owner's videos, in time order."""
+        return self._catalog.segments(video_id)  # another owner's id is video.not_found
+
+    def user(self) -> User:
+        """The owner's account."""
+        return self._catalog.user()
+
+    def audit(
+        self, event: str, *, ip: str | None = None, request_id: str | None = None, **detail: Any
+    ) -> None:
+        """Records a security event of this owner's."""
+        self._catalog.audit(event, ip=ip, request_id=request_id, **detail)
+
+    def delete(self, video_id: str) -> None:
+        """Removes a video's rows, vectors, clips and stored media."""
+        video = self.get_video(video_id)
+        purge_video(video, settings=self.settings, catalog=self._catalog, indexes=self.indexes)
+        log.info("video.deleted", video_id=video_id, owner_id=self.owner_id)
