@@ -33,8 +33,8 @@ ACT_AS = "X-Vidscope-User"
 
 def find_server(settings: Settings) -> RemoteLibrary | None:
     """A client for the server that owns this library, if one is running and answers."""
-    info_file = settings.server_info_path
-    token_file = settings.admin_token_path
+    info_file = settings.layout.server_info_path
+    token_file = settings.layout.admin_token_path
     try:
         info = json.loads(info_file.read_text())
         token = token_file.read_text().strip()

@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -36,6 +37,7 @@ DATA = ROOT / "evals" / "data"
 TALKS = {"10min": "talk-10min-voices", "2min": "talk-2min-voices"}
 COMMAND = "make bench"
 SEARCH_SIZES = (1_000, 10_000, 100_000)
+OPTIONS = ClipOptions.from_settings(load_settings())  # the clip settings a user gets
 CLIP_START, CLIP_LENGTH = 123.37, 60.0
 
 
@@ -282,7 +284,7 @@ def bench_clips(video: Path, key: str, *, variants: bool) -> dict[str, float]:
 
     log(f"clip {key}: vidscope smart cut (re-encode partial GOPs, copy the rest)")
     t0 = time.perf_counter()
-    cut_clip(video, out / "ours.mp4", start=start, end=end, has_video=True)
+    cut_clip(video, out / "ours.mp4", start=start, end=end, has_video=True, options=OPTIONS)
     results["clip_ours_s"] = time.perf_counter() - t0
 
     if variants:
@@ -295,7 +297,7 @@ def bench_clips(video: Path, key: str, *, variants: bool) -> dict[str, float]:
             start=start,
             end=end,
             has_video=True,
-            options=ClipOptions(smart=False),
+            options=replace(OPTIONS, smart=False),
         )
         results["clip_full_s"] = time.perf_counter() - t0
 

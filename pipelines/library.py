@@ -63,7 +63,7 @@ class Library:
         self.settings = settings or get_settings()
         try:
             make_private(self.settings.home)
-            for folder in (self.settings.media_dir, self.settings.clips_dir):
+            for folder in (self.settings.layout.media_dir, self.settings.layout.clips_dir):
                 folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise VidscopeError(
@@ -72,9 +72,9 @@ class Library:
                 code="library.unreadable",
                 home=str(self.settings.home),
             ) from exc
-        self.catalog = Catalog(self.settings.catalog_path)
+        self.catalog = Catalog(self.settings.layout.catalog_path)
         self.system = self.catalog.system()  # across owners: repair, the worker, administrators
-        self.indexes = SearchIndexes(self.settings.index_dir)
+        self.indexes = SearchIndexes(self.settings.layout.index_dir)
         self.local = self.for_owner(LOCAL_OWNER)
         self.repair()
 
@@ -167,15 +167,18 @@ class Library:
                 done["videos_purged"] += 1
         known_media = {Path(v.media_path).name for v in system.videos()}
         known_clips = {Path(p).name for p in system.clip_paths()}
-        folders = ((self.settings.media_dir, known_media), (self.settings.clips_dir, known_clips))
+        folders = (
+            (self.settings.layout.media_dir, known_media),
+            (self.settings.layout.clips_dir, known_clips),
+        )
         for folder, known in folders:
             for file in folder.iterdir():
                 if file.is_file() and file.name not in known:
                     file.unlink()
                     done["files_removed"] += 1
         # Uploads a killed server was still receiving: nobody is sending them any more.
-        if self.settings.staging_dir.exists():
-            for file in self.settings.staging_dir.iterdir():
+        if self.settings.layout.staging_dir.exists():
+            for file in self.settings.layout.staging_dir.iterdir():
                 if file.is_dir() and not file.is_symlink():  # the web page's upload folder
                     done["files_removed"] += sum(1 for p in file.rglob("*") if p.is_file())
                     shutil.rmtree(file)

@@ -63,16 +63,18 @@ def _publish_for_cli(library: Library, accounts: Accounts, url: str | None) -> N
     local = library.local.user()
     accounts.end_all_sessions(local)  # an earlier server's token stops working
     token = accounts.access_token(local, ttl_s=ADMIN_TOKEN_TTL_S)
-    _write_private(settings.admin_token_path, token)
+    _write_private(settings.layout.admin_token_path, token)
     if url is not None:
-        _write_private(settings.server_info_path, json.dumps({"url": url, "pid": os.getpid()}))
+        _write_private(
+            settings.layout.server_info_path, json.dumps({"url": url, "pid": os.getpid()})
+        )
 
 
 def _withdraw_for_cli(library: Library, accounts: Accounts) -> None:
     """The server's administrator token ends with the server, wherever a copy of it went."""
     settings = library.settings
-    settings.server_info_path.unlink(missing_ok=True)
-    settings.admin_token_path.unlink(missing_ok=True)
+    settings.layout.server_info_path.unlink(missing_ok=True)
+    settings.layout.admin_token_path.unlink(missing_ok=True)
     accounts.end_all_sessions(library.local.user())
 
 

@@ -142,7 +142,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
     """Mounts the page at ``/`` with the session cookie as its sign-in, behind the guard of
     its file inputs and result streams; returns its handlers, which the server's lifespan
     attaches to the library once it is open."""
-    web = WebApp(UploadLedger(settings.staging_dir / "web"))
+    web = WebApp(UploadLedger(settings.layout.staging_dir / "web"))
     blocks = build_demo(web)
     app.add_middleware(_SignInFirst)
     gr.mount_gradio_app(

@@ -15,6 +15,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 
@@ -24,19 +25,27 @@ from pipelines.media.ffmpeg import run_ffmpeg
 from pipelines.media.intake import DEMUXERS, sniff_file
 from pipelines.records import Video
 
+if TYPE_CHECKING:
+    from pipelines.config import Settings
+
 CLIP_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4a")
 MIN_CLIP_S = 0.1
 
 
 @dataclass(frozen=True)
 class ClipOptions:
-    # Only the boundary GOPs (or a short clip) are encoded, so speed matters more than size:
-    # superfast cut a 60 s 720p clip in 1.6 s vs 2.0 s for veryfast, for a 13% larger file.
-    preset: str = "superfast"
+    """How to encode, from the settings (``VIDSCOPE_CLIP_PRESET``, ``VIDSCOPE_FFMPEG_TIMEOUT_S``:
+    the defaults live there); the rest are fixed choices of this stage."""
+
+    preset: str
+    timeout_s: float
     crf: int = 20
     audio_bitrate: str = "128k"
-    timeout_s: float = 600.0
     smart: bool = True  # False forces a full re-encode (benchmarks compare the two)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClipOptions:
+        return cls(preset=settings.clips.preset, timeout_s=settings.clips.ffmpeg_timeout_s)
 
 
 @dataclass(frozen=True)
@@ -90,12 +99,11 @@ def cut_clip(
     has_video: bool,
     has_audio: bool = True,
     audio_track: int = 0,
-    options: ClipOptions | None = None,
+    options: ClipOptions,
 ) -> Path:
     """Writes [start, end) of ``source`` to ``output`` and returns ``output``. The clip is
     written under a temporary name, checked (its streams and length), then renamed: a
     broken or short clip raises ``clip.broken_output`` and leaves no file."""
-    options = options or ClipOptions()
     suffix = output.suffix.lower()
     if suffix not in CLIP_SUFFIXES:
         raise ClipError(

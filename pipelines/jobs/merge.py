@@ -56,7 +56,7 @@ class MergeReport:
 
 
 def owner_shards(settings: Settings, owner_id: str) -> Path:
-    return settings.shards_dir / owner_id
+    return settings.layout.shards_dir / owner_id
 
 
 def ready_sha256s(catalog: OwnerCatalog, sha256s: list[str]) -> set[str]:

@@ -37,7 +37,7 @@ class BatchRecorder:
     ) -> BatchRecord:
         settings = self.settings
         summary = result.to_json()
-        report_path = settings.batch_reports_dir / f"{result.batch_id}.json"
+        report_path = settings.layout.batch_reports_dir / f"{result.batch_id}.json"
         with atomic_write(report_path) as partial:
             partial.write_text(json.dumps(summary, indent=2))
         self._store.join()

@@ -274,7 +274,7 @@ class JobWorker:
         self.catalog.report_progress(
             job.id, stage="cut", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
-        output = self.settings.clips_dir / f"{clip.id}.mp4"
+        output = self.settings.layout.clips_dir / f"{clip.id}.mp4"
         owner = self.library.for_owner(job.owner_id)
         owner.clip(clip.video_id, start=clip.start, end=clip.end, output=output)
         relative = str(output.relative_to(self.settings.home))

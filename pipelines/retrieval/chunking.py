@@ -6,20 +6,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipelines.records import Chunk, Segment
+
+if TYPE_CHECKING:
+    from pipelines.config import Settings
 
 
 @dataclass(frozen=True)
 class ChunkOptions:
-    min_s: float = 15.0
-    target_s: float = 30.0
-    max_s: float = 45.0
-    overlap_s: float = 5.0
+    """Passage lengths, from the settings (``VIDSCOPE_CHUNK_*``, where the defaults live)."""
+
+    min_s: float
+    target_s: float
+    max_s: float
+    overlap_s: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChunkOptions:
+        c = settings.chunking
+        return cls(min_s=c.min_s, target_s=c.target_s, max_s=c.max_s, overlap_s=c.overlap_s)
 
 
-def build_chunks(segments: Sequence[Segment], options: ChunkOptions | None = None) -> list[Chunk]:
-    options = options or ChunkOptions()
+def build_chunks(segments: Sequence[Segment], options: ChunkOptions) -> list[Chunk]:
     spans: list[tuple[int, int]] = []
     first = 0
     while first < len(segments):

@@ -32,9 +32,7 @@ class ClipService(SearchService):
             has_video=video.has_video,
             has_audio=video.audio_track is not None,
             audio_track=video.audio_track or 0,
-            options=ClipOptions(
-                preset=self.settings.clips.preset, timeout_s=self.settings.clips.ffmpeg_timeout_s
-            ),
+            options=ClipOptions.from_settings(self.settings),
         )
 
     def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]:

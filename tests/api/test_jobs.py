@@ -106,7 +106,7 @@ def test_media_that_fails_to_decode_fails_the_job_at_once(
     assert job["error"]["code"] == "media.undecodable"
     assert "damaged.mp4" in job["error"]["message"] and str(settings.home) not in str(job)
     assert client.get(f"/api/v1/videos/{job['video_id']}", headers=user.headers).status_code == 404
-    stored = {p.name for p in settings.media_dir.iterdir()}
+    stored = {p.name for p in settings.layout.media_dir.iterdir()}
     assert not any(name.startswith(job["video_id"]) for name in stored)
 
 

@@ -30,7 +30,7 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
 def nothing_kept(client: TestClient, settings: Settings) -> None:
     leftovers = [
         p
-        for folder in (settings.staging_dir, settings.media_dir)
+        for folder in (settings.layout.staging_dir, settings.layout.media_dir)
         if folder.exists()
         for p in folder.iterdir()
     ]

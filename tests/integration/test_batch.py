@@ -103,11 +103,11 @@ def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
         assert len(videos) == 3 and all(v.status == "ready" for v in videos)
         counts = library.system.table_counts()
         assert counts["chunks"] == sum(library.catalog.passage_counts(owner_id="local").values())
-        assert library.indexes.in_step_with(library.catalog, "local")
+        assert library.indexes.in_step_with(library.catalog.for_owner("local"))
         assert library.local.search("solar panels on the warehouse roof", k=1)
         # Nothing left behind: no shards, one media file per video.
-        assert not list(settings.shards_dir.rglob("*.parquet"))
-        assert len(list(settings.media_dir.iterdir())) == 3
+        assert not list(settings.layout.shards_dir.rglob("*.parquet"))
+        assert len(list(settings.layout.media_dir.iterdir())) == 3
         before = library.system.table_counts()
 
     again = cli(home, "batch", "ingest", str(inbox), "--json")
@@ -180,8 +180,8 @@ def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path, two_sam
         assert [len(merge) for merge in writer.merges] == [1, 1]
         assert report.count("indexed") == 2 and report.merge_s > 0
         assert len(library.local.list_videos()) == 2
-        assert library.indexes.in_step_with(library.catalog, "local")
-        assert not list(settings.shards_dir.rglob("*.parquet"))
+        assert library.indexes.in_step_with(library.catalog.for_owner("local"))
+        assert not list(settings.layout.shards_dir.rglob("*.parquet"))
 
 
 def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
@@ -215,7 +215,7 @@ def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
         assert all(o.compute_s == 0 for o in report.outcomes)  # taken from the shards
         assert not list(owner.shards_folder().glob("*.parquet"))
         assert len(library.local.list_videos()) == 2
-        assert library.indexes.in_step_with(library.catalog, "local")
+        assert library.indexes.in_step_with(library.catalog.for_owner("local"))
 
 
 def test_workers_never_take_more_cpus_than_ray_has() -> None:

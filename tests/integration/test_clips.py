@@ -9,11 +9,14 @@ import av
 import numpy as np
 import pytest
 
-from pipelines.editing.clips import cut_clip
+from pipelines.config import load_settings
+from pipelines.editing.clips import ClipOptions, cut_clip
 from pipelines.editing.smart_cut import plan_smart_cut
 from pipelines.errors import ClipError, NotFoundError
 from pipelines.library import Library
 from tests.conftest import TALK
+
+OPTIONS = ClipOptions.from_settings(load_settings())
 
 FPS = 25
 FRAME = 1 / FPS
@@ -109,7 +112,9 @@ def test_smart_cut_copies_whole_gops_and_every_frame_is_the_right_one(tmp_path: 
     plan = plan_smart_cut(TALK, 3.37, 9.81)  # the talk has a keyframe every 2 s
     assert plan is not None
     assert (plan.first_frame, plan.first_key, plan.last_key) == (3.4, 4.0, 8.0)
-    out = cut_clip(TALK, tmp_path / "smart.mp4", start=3.37, end=9.81, has_video=True)
+    out = cut_clip(
+        TALK, tmp_path / "smart.mp4", start=3.37, end=9.81, has_video=True, options=OPTIONS
+    )
     source, clip = decoded(TALK), decoded(out)
     first = round(plan.first_frame * FPS)
     assert len(clip) == round((plan.end_frame - plan.first_frame) * FPS)
@@ -164,7 +169,13 @@ def test_smart_cut_on_ntsc_frame_rate(tmp_path: Path) -> None:
     plan = plan_smart_cut(source, start, end)
     assert plan is not None and plan.head_frames > 0
     clip = cut_clip(
-        source, tmp_path / "clip.mp4", start=start, end=end, has_video=True, has_audio=False
+        source,
+        tmp_path / "clip.mp4",
+        start=start,
+        end=end,
+        has_video=True,
+        has_audio=False,
+        options=OPTIONS,
     )
     assert (
         len(decoded(clip))
@@ -181,7 +192,13 @@ def test_open_gop_source_is_re_encoded_and_still_exact(tmp_path: Path) -> None:
     )
     assert plan_smart_cut(source, 0.5, 4.5) is None
     clip = cut_clip(
-        source, tmp_path / "clip.mp4", start=0.5, end=4.5, has_video=True, has_audio=False
+        source,
+        tmp_path / "clip.mp4",
+        start=0.5,
+        end=4.5,
+        has_video=True,
+        has_audio=False,
+        options=OPTIONS,
     )
     # Frames 0.52 s .. 4.48 s are 100; the re-encode path keeps length within one frame
     # (ffmpeg rounds the first frame's offset onto the output time base).
@@ -229,7 +246,9 @@ def test_sound_with_short_packets_is_copied_in_sync(tmp_path: Path) -> None:
     )
     plan = plan_smart_cut(source, 3.37, 9.81)
     assert plan is not None
-    out = cut_clip(source, tmp_path / "clip.mp4", start=3.37, end=9.81, has_video=True)
+    out = cut_clip(
+        source, tmp_path / "clip.mp4", start=3.37, end=9.81, has_video=True, options=OPTIONS
+    )
     with av.open(str(source)) as original, av.open(str(out)) as clip:
         packets = [p for p in clip.demux(audio=0) if p.size]
         copied = {bytes(p) for p in original.demux(audio=0) if p.size}

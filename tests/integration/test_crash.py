@@ -74,9 +74,12 @@ def test_sigkill_mid_ingest_then_rerun_completes_once(
         assert counts["videos"] == 1 and counts["chunks"] == result.chunks
         assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == result.chunks
         assert np.array_equal(
-            library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), library.catalog.chunk_ids()
+            library.indexes.snapshot(LOCAL_OWNER).vectors.ids(),
+            library.catalog.chunk_ids(owner_id=LOCAL_OWNER),
         )
-        assert sorted(p.name for p in settings.media_dir.iterdir()) == [f"{result.video_id}.mp4"]
+        assert sorted(p.name for p in settings.layout.media_dir.iterdir()) == [
+            f"{result.video_id}.mp4"
+        ]
         interrupted = {"failed": 1} if state else {}
         # The interrupted video was purged; the rerun made it again, under a new random id.
         assert library.system.jobs_by_status() == {**interrupted, "succeeded": 1}

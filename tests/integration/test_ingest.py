@@ -12,7 +12,7 @@ from tests.conftest import SILENT, TALK, make_settings
 
 
 def library_files(library: Library) -> list[str]:
-    return sorted(p.name for p in library.settings.media_dir.iterdir())
+    return sorted(p.name for p in library.settings.layout.media_dir.iterdir())
 
 
 def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -> None:
@@ -21,8 +21,10 @@ def test_ingest_stores_under_generated_name(library: Library, talk_copy: Path) -
     video = library.local.get_video(result.video_id)
     assert video.title == "Team Meeting (final)"  # the user's name is only a title
     assert library_files(library) == [f"{result.video_id}.mp4"]
-    assert (library.settings.media_dir / f"{result.video_id}.mp4").read_bytes() == TALK.read_bytes()
-    assert library.indexes.in_step_with(library.catalog, LOCAL_OWNER)
+    assert (
+        library.settings.layout.media_dir / f"{result.video_id}.mp4"
+    ).read_bytes() == TALK.read_bytes()
+    assert library.indexes.in_step_with(library.catalog.for_owner(LOCAL_OWNER))
     assert len(library.indexes.snapshot(LOCAL_OWNER).vectors) == result.chunks
 
 
@@ -37,11 +39,11 @@ def test_same_content_twice_is_already_indexed(library: Library, talk_copy: Path
 
 def test_force_reprocesses_and_replaces(library: Library) -> None:
     [first] = list(library.local.ingest([TALK]))
-    old_ids = library.catalog.chunk_ids(first.video_id)
+    old_ids = library.catalog.chunk_ids(owner_id=LOCAL_OWNER, video_id=first.video_id)
     counts = library.system.table_counts()
     [forced] = list(library.local.ingest([TALK], force=True))
     assert forced.status == "indexed"
-    new_ids = library.catalog.chunk_ids(first.video_id)
+    new_ids = library.catalog.chunk_ids(owner_id=LOCAL_OWNER, video_id=first.video_id)
     assert not set(old_ids) & set(new_ids)  # replaced, not duplicated
     assert {k: v for k, v in library.system.table_counts().items() if k != "jobs"} == {
         k: v for k, v in counts.items() if k != "jobs"
@@ -150,19 +152,21 @@ def test_reindex_and_startup_repair_rebuild_from_catalog(tmp_path: Path) -> None
     with Library(settings) as library:
         [result] = list(library.local.ingest([TALK]))
         assert library.reindex() == result.chunks
-        truth = library.catalog.chunk_ids()
+        truth = library.catalog.chunk_ids(owner_id=LOCAL_OWNER)
     # Simulate a crash between the catalog commit and the index save: the index is stale.
-    owner_index = settings.index_dir / "owners" / LOCAL_OWNER
+    owner_index = settings.layout.index_dir / "owners" / LOCAL_OWNER
     (owner_index / "vectors.faiss").unlink()
     shutil.rmtree(owner_index / "lexical")
-    (settings.media_dir / "0123456789abcdef.mp4").write_bytes(b"orphan")
-    settings.staging_dir.mkdir()
-    (settings.staging_dir / "5eed.upload").write_bytes(b"half an upload")  # a killed server's
+    (settings.layout.media_dir / "0123456789abcdef.mp4").write_bytes(b"orphan")
+    settings.layout.staging_dir.mkdir()
+    (settings.layout.staging_dir / "5eed.upload").write_bytes(
+        b"half an upload"
+    )  # a killed server's
     with Library(settings) as library:
         assert np.array_equal(library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), truth)
         assert library.local.search("solar panels", k=1)[0].video_id == result.video_id
         assert library_files(library) == [f"{result.video_id}.mp4"]
-        assert list(settings.staging_dir.iterdir()) == []
+        assert list(settings.layout.staging_dir.iterdir()) == []
 
 
 def test_startup_finishes_an_interrupted_delete(tmp_path: Path) -> None:
@@ -198,7 +202,8 @@ def test_death_during_the_index_write_after_the_commit_keeps_the_video_ready(
         assert video.status == "ready"
         assert library.catalog.job_counts(video.id) == {"succeeded": 1}  # not 'interrupted'
         assert np.array_equal(
-            library.indexes.snapshot(LOCAL_OWNER).vectors.ids(), library.catalog.chunk_ids()
+            library.indexes.snapshot(LOCAL_OWNER).vectors.ids(),
+            library.catalog.chunk_ids(owner_id=LOCAL_OWNER),
         )
         assert library.local.search("solar panels on the roof", k=1)[0].video_id == video.id
 
@@ -210,9 +215,9 @@ def test_the_shared_index_of_an_older_release_gives_way_to_per_owner_indexes(
     with Library(settings) as library:
         [result] = list(library.local.ingest([TALK]))
     # What a release before owners left: one index for the whole library.
-    (settings.index_dir / "vectors.faiss").write_bytes(b"stale")
-    (settings.index_dir / "lexical").mkdir()
-    shutil.rmtree(settings.index_dir / "owners")
+    (settings.layout.index_dir / "vectors.faiss").write_bytes(b"stale")
+    (settings.layout.index_dir / "lexical").mkdir()
+    shutil.rmtree(settings.layout.index_dir / "owners")
     with Library(settings) as library:
-        assert sorted(p.name for p in settings.index_dir.iterdir()) == ["owners"]
+        assert sorted(p.name for p in settings.layout.index_dir.iterdir()) == ["owners"]
         assert library.local.search("solar panels", k=1)[0].video_id == result.video_id

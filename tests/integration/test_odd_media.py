@@ -31,7 +31,7 @@ def transcript_text(library: Library, video_id: str) -> str:
 
 def nothing_left(library: Library) -> bool:
     counts = library.system.table_counts()
-    return counts["videos"] == 0 and not any(library.settings.media_dir.iterdir())
+    return counts["videos"] == 0 and not any(library.settings.layout.media_dir.iterdir())
 
 
 def decoded_frames(path: Path) -> list[av.VideoFrame]:
@@ -203,7 +203,7 @@ def test_a_bad_file_between_good_ones_stops_nothing(
         None,
     ]
     assert [v.title for v in library.local.list_videos()] == ["talk", "silent"]
-    assert len(list(library.settings.media_dir.iterdir())) == 2
+    assert len(list(library.settings.layout.media_dir.iterdir())) == 2
 
 
 def test_english_only_model_in_a_folder_refuses_another_language(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from pipelines.config import load_settings
 from pipelines.media.audio import decode_audio
 from pipelines.speech.transcribe import TranscribeOptions, transcribe_audio
 from tests.conftest import TALK
@@ -13,7 +14,9 @@ from tests.conftest import TALK
 
 @pytest.fixture(scope="module")
 def segments() -> list[Any]:
-    stream, language = transcribe_audio(decode_audio(TALK, container="mp4")[0], TranscribeOptions())
+    stream, language = transcribe_audio(
+        decode_audio(TALK, container="mp4")[0], TranscribeOptions.from_settings(load_settings())
+    )
     assert language == "en"
     return list(stream)
 
@@ -76,7 +79,7 @@ def test_a_long_recording_is_transcribed_window_by_window(
     from pipelines.compute import transcribe_long_track
     from pipelines.media.probe import probe
 
-    options = replace(TranscribeOptions(), window_s=12.0)
+    options = replace(TranscribeOptions.from_settings(load_settings()), window_s=12.0)
     info = probe(TALK, allowed=("mp4",))
     segments, language = transcribe_long_track(
         TALK, info, 0, options, lambda stage, done: None, TALK

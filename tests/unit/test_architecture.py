@@ -85,3 +85,16 @@ def test_owner_code_is_handed_only_an_owner_view_of_the_catalog() -> None:
                 if any(alias.name == "Catalog" for alias in node.names):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_modules_stay_small() -> None:
+    """A module over 400 lines has more than one job: cut it along its seams, or say in its
+    docstring why it is one job ("One job, long because ...")."""
+    long = []
+    for path in [*PIPELINES.rglob("*.py"), *APP.rglob("*.py")]:
+        text = path.read_text()
+        if text.count("\n") > 400 and "long because" not in (
+            ast.get_docstring(ast.parse(text)) or ""
+        ):
+            long.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+    assert long == []

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from pipelines.config import load_settings
 from pipelines.records import Segment, Word
 from pipelines.retrieval.chunking import ChunkOptions, build_chunks
+
+DEFAULTS = ChunkOptions.from_settings(load_settings())
 
 
 def seg(start: float, end: float, text: str = "x") -> Segment:
@@ -10,11 +13,11 @@ def seg(start: float, end: float, text: str = "x") -> Segment:
 
 
 def test_empty_transcript_has_no_chunks() -> None:
-    assert build_chunks([]) == []
+    assert build_chunks([], DEFAULTS) == []
 
 
 def test_short_transcript_is_one_chunk_bounded_by_words() -> None:
-    chunks = build_chunks([seg(1, 4, "one"), seg(5, 9, "two")])
+    chunks = build_chunks([seg(1, 4, "one"), seg(5, 9, "two")], DEFAULTS)
     assert len(chunks) == 1
     assert (chunks[0].start, chunks[0].end) == (1.1, 8.8)
     assert chunks[0].text == "one two"

@@ -96,7 +96,7 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     quota_left = await run_in_threadpool(owner.quota_left)
     staged = await stream_upload(
         request,
-        staging_dir=settings.staging_dir,
+        staging_dir=settings.layout.staging_dir,
         max_bytes=settings.limits.max_file_bytes,
         quota_left=quota_left,
     )
