@@ -78,6 +78,7 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.bench
 	$(BIN)/python -m evals.scale
 	$(BIN)/python -m evals.resources
+	$(BIN)/python -m evals.startup
 
 # Regenerates tests/data, data/samples and evals/data.
 fixtures: setup benchdeps

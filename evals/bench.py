@@ -22,19 +22,18 @@ import jiwer
 import numpy as np
 
 from evals.common import BIN, ROOT, WORK, log, machine
-from evals.load import PASSAGES as LOAD_PASSAGES
-from evals.load import bench_search_load, report_lines
+from evals.search_load import PASSAGES as LOAD_PASSAGES
+from evals.search_load import bench_search_load, report_lines
 from evals.synthetic import QUERIES, synthetic_library
+from evals.talk_videos import DATA, TALKS, slide_video, talk_video
 from pipelines.config import load_settings
 from pipelines.editing.clips import ClipOptions, cut_clip
 from pipelines.jobs.tracking import log_run
 from pipelines.library import Library
 from pipelines.media.ffmpeg import ffmpeg_executable
 
-DATA = ROOT / "evals" / "data"
 # Several espeak-ng voices and accents taking turns (evals/fixtures.py VOICES): ~10.7 min and
 # ~2.1 min. The two-minute file is where model loading weighs most.
-TALKS = {"10min": "talk-10min-voices", "2min": "talk-2min-voices"}
 COMMAND = "make bench"
 SEARCH_SIZES = (1_000, 10_000, 100_000)
 OPTIONS = ClipOptions.from_settings(load_settings())  # the clip settings a user gets
@@ -55,72 +54,6 @@ def measured(command: list[str], env: dict[str, str] | None = None) -> tuple[flo
     if status != 0:
         raise RuntimeError(f"{command} exited with status {status}")
     return wall, usage.ru_maxrss / 1024
-
-
-def mux_video(name: str, audio: Path, video_graph: str, gop: int) -> Path:
-    """A 1280x720 25 fps H.264 video (a lavfi graph) around ``audio``, cached in bench-work."""
-    video = WORK / f"{name}.mp4"
-    if not video.exists():
-        log(f"muxing {video.name}")
-        subprocess.run(
-            [
-                ffmpeg_executable(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                video_graph,
-                "-i",
-                str(audio),
-                "-c:v",
-                "libx264",
-                "-preset",
-                "veryfast",
-                "-g",
-                str(gop),
-                "-pix_fmt",
-                "yuv420p",
-                "-c:a",
-                "aac",
-                "-b:a",
-                "96k",
-                "-shortest",
-                str(video),
-            ],
-            check=True,
-        )
-    return video
-
-
-def talk_video(key: str) -> Path:
-    """A talk as a high-motion 720p video (testsrc2: every frame differs; x264's default
-    keyframe interval, 10 s)."""
-    stem = TALKS[key]
-    duration = json.loads((DATA / f"{stem}.json").read_text())["duration"]
-    return mux_video(
-        f"{stem}-720p",
-        DATA / f"{stem}.ogg",
-        f"testsrc2=size=1280x720:rate=25:duration={duration}",
-        250,
-    )
-
-
-def slide_video() -> Path:
-    """The 10-minute talk as a slide deck: a still picture that changes every 8 s (testsrc2 at
-    1/8 fps held to 25 fps) with a small webcam inset that moves in every frame (so frames
-    can be told apart), and a keyframe every 2 s, as screen-recorded talks are encoded."""
-    stem = TALKS["10min"]
-    d = json.loads((DATA / f"{stem}.json").read_text())["duration"]
-    return mux_video(
-        f"{stem}-slides-720p",
-        DATA / f"{stem}.ogg",
-        f"testsrc2=size=1280x720:rate=1/8:duration={d},fps=25[slides];"
-        f"testsrc2=size=160x120:rate=25:duration={d}[camera];"
-        "[slides][camera]overlay=W-w-16:H-h-16",
-        50,
-    )
 
 
 def wer(reference: str, hypothesis: str) -> float:

@@ -38,6 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # Values copied from examples: a production server refuses to sign tokens with them.
 _PLACEHOLDER_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "development"})
 
+_DEFAULT_RATES = frozenset({"300/minute", "10/minute"})
 ALLOWED_CONTAINERS = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
 
 
@@ -230,6 +231,8 @@ class Settings(BaseSettings):
     @field_validator("rate_limit", "login_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:
+        if value in _DEFAULT_RATES:
+            return value  # known good: a command that serves nothing need not load `limits`
         from limits import parse_many
 
         try:

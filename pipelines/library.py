@@ -18,9 +18,7 @@ import numpy as np
 
 from pipelines.config import Settings, get_settings
 from pipelines.errors import VidscopeError
-from pipelines.ingest import purge_video
 from pipelines.logs import ensure_logging, get_logger
-from pipelines.retrieval.embed import embed_texts
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.services.clip_service import ClipService
 from pipelines.services.ingest_service import IngestService
@@ -158,6 +156,8 @@ class Library:
         )
         for video in system.videos("processing") + system.videos("deleting"):
             if video.id not in waiting:
+                from pipelines.ingest import purge_video  # rarely needed: a crash was repaired
+
                 purge_video(
                     video,
                     settings=self.settings,
@@ -197,6 +197,8 @@ class Library:
         return done
 
     def embed_query(self, text: str) -> np.ndarray:
+        from pipelines.retrieval.embed import embed_texts
+
         settings = self.settings
         vectors = embed_texts(
             [text],

@@ -106,12 +106,16 @@ def _fail(exc: VidscopeError) -> NoReturn:
 def _connection() -> Iterator[tuple[Library | None, RemoteLibrary | None]]:
     """(the library opened here, None) — this process is the one writer — or (None, the
     running server's client) when ``vidscope serve`` owns the library."""
-    from app.client import find_server  # heavy imports only for commands that need them
     from pipelines.library import Library
 
     settings: Settings = _state["settings"]
     try:
-        remote = find_server(settings)
+        remote = None
+        # The HTTP client (httpx) is loaded only when a server has said where it is.
+        if settings.layout.server_info_path.exists():
+            from app.client import find_server
+
+            remote = find_server(settings)
         if remote is not None:
             try:
                 yield None, remote

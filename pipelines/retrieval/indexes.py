@@ -10,16 +10,21 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipelines.logs import get_logger
-from pipelines.retrieval.lexical import LexicalIndex
-from pipelines.retrieval.vectors import VectorIndex
 from pipelines.storage.catalog import OwnerCatalog
+from pipelines.storage.files import atomic_write
+
+if TYPE_CHECKING:
+    from pipelines.retrieval.lexical import LexicalIndex
+    from pipelines.retrieval.vectors import VectorIndex
 
 log = get_logger(__name__)
 _OWNER_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
+VECTOR_IDS = "vectors.ids.npy"  # the vector index's ids, sorted, for checks that need no FAISS
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ class SearchIndexes:
 
     def snapshot(self, owner_id: str) -> IndexSnapshot:
         """The owner's current indexes (loaded from disk on first use)."""
+        from pipelines.retrieval.lexical import LexicalIndex
+        from pipelines.retrieval.vectors import VectorIndex
+
         found = self._snapshots.get(owner_id)
         if found is None:
             with self._update:
@@ -69,12 +77,31 @@ class SearchIndexes:
 
     def in_step_with(self, catalog: OwnerCatalog) -> bool:
         truth = catalog.chunk_ids()
-        vectors, words = self.snapshot(catalog.owner_id).ids()
+        vectors, words = self.stored_ids(catalog.owner_id)
         return np.array_equal(vectors, truth) and np.array_equal(words, truth)
+
+    def stored_ids(self, owner_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """The chunk ids in the owner's (vector, word) indexes, sorted. Read from the small id
+        files written beside them, so opening a library (which checks every owner's indexes)
+        loads neither FAISS nor BM25; an index an older release wrote is loaded instead."""
+        loaded = self._snapshots.get(owner_id)
+        if loaded is not None:
+            return loaded.ids()
+        folder = self._folder(owner_id)
+        vector_ids, word_ids = folder / VECTOR_IDS, folder / "lexical" / "ids.npy"
+        has_vectors = (folder / "vectors.faiss").exists()
+        if has_vectors and not vector_ids.exists():
+            return self.snapshot(owner_id).ids()
+        vectors = np.load(vector_ids) if has_vectors else np.zeros(0, dtype=np.int64)
+        words = np.sort(np.load(word_ids)) if word_ids.exists() else np.zeros(0, dtype=np.int64)
+        return vectors, words
 
     def rebuild(self, catalog: OwnerCatalog) -> int:
         """Rebuilds the catalog owner's indexes from the catalog (the source of truth);
         returns the number of passages."""
+        from pipelines.retrieval.lexical import LexicalIndex
+        from pipelines.retrieval.vectors import VectorIndex
+
         owner_id = catalog.owner_id
         with self._update:
             ids, texts, vectors = catalog.all_chunks()
@@ -94,6 +121,8 @@ class SearchIndexes:
     ) -> None:
         """Swaps one video's vectors in a copy of the owner's vector index; BM25 is not
         incremental, so it is rebuilt from the catalog. Then the copy is published."""
+        from pipelines.retrieval.lexical import LexicalIndex
+
         owner_id = catalog.owner_id
         with self._update:
             current = self.snapshot(owner_id)
@@ -108,6 +137,8 @@ class SearchIndexes:
         # Files first (each written aside and renamed), then the one assignment searches see.
         folder = self._folder(owner_id)
         snapshot.vectors.save(folder / "vectors.faiss")
+        with atomic_write(folder / VECTOR_IDS) as partial, partial.open("wb") as handle:
+            np.save(handle, snapshot.vectors.ids())
         snapshot.lexical.save(folder / "lexical")
         self._snapshots[owner_id] = snapshot
 

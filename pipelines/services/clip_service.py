@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.editing.clips import ClipOptions, ClipPlan, check_clip_range
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.records import Clip, Hit
 from pipelines.services.search_service import SearchService
 
 if TYPE_CHECKING:
+    from pipelines.editing.clips import ClipPlan
     from pipelines.jobs.manifest import ClipRequest
 
 
@@ -22,6 +22,8 @@ class ClipService(SearchService):
 
     def clip_plan(self, video_id: str, *, start: float, end: float, output: str | Path) -> ClipPlan:
         """Everything a clip needs, checked, as plain data: a batch cuts it on a Ray worker."""
+        from pipelines.editing.clips import ClipOptions, ClipPlan, check_clip_range
+
         video = self.get_video(video_id)
         check_clip_range(video, start, end)
         return ClipPlan(
@@ -67,6 +69,8 @@ class ClipService(SearchService):
     ) -> tuple[str, str]:
         """Records a clip of [start, end) — or of the best hit for ``query`` — and queues the
         job that cuts it, atomically. The server names the file. Returns (clip id, job id)."""
+        from pipelines.editing.clips import check_clip_range
+
         if query is not None:
             hit, start, end = self.best_range(query, video_id=video_id)
             video_id = hit.video_id

@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.compute import Progress
-from pipelines.ingest import accept_upload, ingest_file
-from pipelines.jobs.merge import MergeReport, merge_shards, owner_shards, ready_sha256s
 from pipelines.media.inputs import ExpandedPaths, expand_paths
 from pipelines.records import IngestResult, Video
 from pipelines.services.scope import OwnerScope
 
 if TYPE_CHECKING:
+    from pipelines.compute import Progress
+    from pipelines.jobs.merge import MergeReport
+
     pass
 
 
@@ -46,6 +46,8 @@ class IngestService(OwnerScope):
         audio_track: int | None = None,
         progress: Progress | None = None,
     ) -> IngestResult:
+        from pipelines.ingest import ingest_file
+
         kwargs = {"progress": progress} if progress else {}
         return ingest_file(
             path,
@@ -67,6 +69,8 @@ class IngestService(OwnerScope):
     ) -> tuple[Video, str | None]:
         """A staged upload into the owner's library and its ingest job queued (no job when the
         owner already has these bytes); see ``ingest.accept_upload``."""
+        from pipelines.ingest import accept_upload
+
         return accept_upload(
             staged,
             title=title,
@@ -79,12 +83,18 @@ class IngestService(OwnerScope):
 
     def shards_folder(self) -> Path:
         """Where batch workers put this owner's Parquet shards for the writer to merge."""
+        from pipelines.jobs.merge import owner_shards
+
         return owner_shards(self.settings, self.owner_id)
 
     def ready_sha256s(self, sha256s: list[str]) -> set[str]:
+        from pipelines.jobs.merge import ready_sha256s
+
         return ready_sha256s(self._catalog, sha256s)
 
     def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
+        from pipelines.jobs.merge import merge_shards
+
         return merge_shards(
             sha256s,
             batch_id=batch_id,

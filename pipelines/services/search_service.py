@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from pipelines.errors import QueryError
 from pipelines.records import Hit
-from pipelines.retrieval.search import search_library
 from pipelines.services.scope import OwnerScope
 
 if TYPE_CHECKING:
@@ -16,6 +15,8 @@ if TYPE_CHECKING:
 
 class SearchService(OwnerScope):
     def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
+        from pipelines.retrieval.search import search_library
+
         if video_id is not None:
             self.get_video(video_id)  # raises video.not_found for another owner's id
         snapshot = self.indexes.snapshot(self.owner_id)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pipelines.ingest import purge_video
 from pipelines.logs import get_logger
 from pipelines.public import VideoPublic
 from pipelines.records import Segment, User, Video
 from pipelines.services.scope import OwnerScope
-from pipelines.speech import export as transcripts
 
 if TYPE_CHECKING:
     pass
@@ -50,6 +48,8 @@ class VideoService(OwnerScope):
         return VideoPublic.of(video, sentences=sentences, passages=passages)
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
+        from pipelines.speech import export as transcripts
+
         return transcripts.export_transcript(self._catalog.segments(video_id), fmt)
 
     def segments(self, video_id: str) -> list[Segment]:
@@ -68,6 +68,8 @@ class VideoService(OwnerScope):
 
     def delete(self, video_id: str) -> None:
         """Removes a video's rows, vectors, clips and stored media."""
+        from pipelines.ingest import purge_video
+
         video = self.get_video(video_id)
         purge_video(video, settings=self.settings, catalog=self._catalog, indexes=self.indexes)
         log.info("video.deleted", video_id=video_id, owner_id=self.owner_id)

@@ -1,0 +1,157 @@
+"""The search endpoint under a bounded loopback load, measured: ``vidscope serve`` on 127.0.0.1
+with a library of 10^4 passages, 8 concurrent clients for 20 s, against the same searches made
+in-process through ``Library`` with the same concurrency, in the same run. Run by
+``python -m evals.bench`` (``make bench``) and alone by ``python -m evals.load``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from pipelines.config import load_settings
+from pipelines.library import Library
+
+CLIENTS = 8
+DURATION_S = 20.0
+PASSAGES = 10_000
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _hammer(call: Callable[[str], bool], queries: tuple[str, ...]) -> dict[str, float]:
+    """CLIENTS threads calling ``call`` back to back for DURATION_S; latencies and errors."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + DURATION_S
+
+    def client(number: int) -> None:
+        nonlocal errors
+        n = number
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            ok = call(queries[n % len(queries)])
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed * 1000)
+                errors += 0 if ok else 1
+            n += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    return {
+        "requests": float(len(latencies)),
+        "rps": len(latencies) / wall,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": float(np.percentile(latencies, 99)),
+        "errors": float(errors),
+    }
+
+
+def bench_search_load(
+    home: Path, queries: tuple[str, ...], log: Callable[[str], None]
+) -> dict[str, float]:
+    """``home`` holds a library of the local owner's passages (evals.bench builds it)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "VIDSCOPE_HOME": str(home),
+        "VIDSCOPE_RATE_LIMIT": "1000000/minute",  # the load is the point here
+        "VIDSCOPE_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert server.poll() is None, "the server stopped"
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the server never became ready"
+            time.sleep(0.2)
+        token = (home / ".server" / "admin-token").read_text().strip()
+        local = threading.local()
+
+        def over_http(query: str) -> bool:
+            if not hasattr(local, "client"):
+                local.client = httpx.Client(
+                    base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+                )
+            response = local.client.get("/api/v1/search", params={"q": query, "k": 10})
+            return response.status_code == 200 and bool(response.json()["hits"] is not None)
+
+        for query in queries:  # warm-up
+            over_http(query)
+        log(f"load: {CLIENTS} clients for {DURATION_S:.0f} s against {url}/api/v1/search")
+        http = _hammer(over_http, queries)
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(60)
+
+    with Library(load_settings(home=home)) as library:
+
+        def in_process(query: str) -> bool:
+            library.local.search(query, k=10)
+            return True
+
+        for query in queries:
+            in_process(query)
+        log(f"load: {CLIENTS} threads for {DURATION_S:.0f} s calling Library.search in-process")
+        direct = _hammer(in_process, queries)
+    results = {f"load_http_{k}": v for k, v in http.items()}
+    results |= {f"load_inproc_{k}": v for k, v in direct.items()}
+    results["load_http_p99_over_p50"] = http["p99_ms"] / http["p50_ms"]
+    results["load_http_overhead_p50"] = http["p50_ms"] / direct["p50_ms"]
+    results["load_http_rps_ratio"] = http["rps"] / direct["rps"]
+    return results
+
+
+def report_lines(r: dict[str, float]) -> list[str]:
+    return [
+        f"\nSearch endpoint under load (`GET /api/v1/search`, k = 10): `vidscope serve` on "
+        f"127.0.0.1, a library of {PASSAGES:,} synthetic passages, {CLIENTS} concurrent clients "
+        f"(threads of this process, on the same 2 cores as the server) for {DURATION_S:.0f} s, "
+        "each sending the next query as soon as the last one answered; then the same queries "
+        "with the same concurrency through `Library.search` in-process:\n",
+        "| | requests/s | p50 | p99 | p99 / p50 | errors |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| HTTP | {r['load_http_rps']:.1f} | {r['load_http_p50_ms']:.1f} ms "
+        f"| {r['load_http_p99_ms']:.1f} ms | **{r['load_http_p99_over_p50']:.2f}** (target ≤ 3) "
+        f"| **{r['load_http_errors']:.0f}** of {r['load_http_requests']:.0f} (target 0) |",
+        f"| in-process | {r['load_inproc_rps']:.1f} | {r['load_inproc_p50_ms']:.1f} ms "
+        f"| {r['load_inproc_p99_ms']:.1f} ms "
+        f"| {r['load_inproc_p99_ms'] / r['load_inproc_p50_ms']:.2f} "
+        f"| {r['load_inproc_errors']:.0f} of {r['load_inproc_requests']:.0f} |",
+        f"\nHTTP overhead: p50 {r['load_http_overhead_p50']:.2f}× the in-process p50, "
+        f"{r['load_http_rps_ratio']:.2f}× its throughput (the clients' own work shares the "
+        "two cores with the server).\n",
+    ]
