@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import PASSWORD
-from tests.conftest import TALK
+from tests.support.api import PASSWORD
+from tests.support.library import TALK
 from tests.support.server import Server
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from pipelines.accounts import signing_key
 from pipelines.config import Settings
-from tests.api.conftest import PASSWORD, World, api_settings, sign_up
+from tests.support.api import PASSWORD, World, api_settings, sign_up
 
 
 def b64(data: dict[str, object]) -> str:

@@ -20,8 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.config import load_settings
 from pipelines.jobs.tracking import log_run
-from tests.api.conftest import PASSWORD
-from tests.conftest import TALK, wait_until_answered
+from tests.support.api import PASSWORD
+from tests.support.library import TALK, wait_until_answered
 from tests.support.server import LONG_TALK, Server, environment, free_port
 
 ROOT = Path(__file__).resolve().parents[2]

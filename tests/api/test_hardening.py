@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from app.api.main import create_app
-from tests.api.conftest import World, api_settings, sign_up, upload, wait_for_job
+from tests.support.api import World, api_settings, sign_up, upload, wait_for_job
 
 
 def free_port() -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import World
+from tests.support.api import World
 
 
 def routes(world: World) -> list[tuple[str, str, dict[str, object] | None]]:
@@ -61,7 +61,7 @@ def test_lists_and_search_hold_only_your_own(client: TestClient, world: World) -
 def test_the_same_file_uploaded_by_two_people_is_two_videos(
     client: TestClient, world: World
 ) -> None:
-    from tests.api.conftest import upload, wait_for_job
+    from tests.support.api import upload, wait_for_job
 
     accepted = upload(client, world.bob)
     assert accepted.status_code == 202, accepted.text  # not "already indexed": not bob's

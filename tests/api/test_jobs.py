@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from pipelines.config import Settings
 from pipelines.jobs.worker import backoff_s
-from tests.api.conftest import api_settings, sign_up, upload, wait_for_job
-from tests.conftest import TALK
+from tests.support.api import api_settings, sign_up, upload, wait_for_job
+from tests.support.library import TALK
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 from app.api.main import create_app
-from tests.conftest import DATA, make_settings
+from tests.support.library import DATA, make_settings
 
 STORED = DATA / "openapi.json"
 REGENERATE = (
     'python -c "import json,tempfile,pathlib; from app.api.main import create_app; '
-    "from tests.conftest import make_settings; app = create_app(make_settings("
+    "from tests.support.library import make_settings; app = create_app(make_settings("
     "pathlib.Path(tempfile.mkdtemp()) / 'lib'), start_worker=False); "
     "pathlib.Path('tests/data/openapi.json').write_text(json.dumps(app.openapi(), indent=1, "
     "sort_keys=True) + '\\n')\""

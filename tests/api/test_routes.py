@@ -12,7 +12,7 @@ import av
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import World, upload, wait_for_job
+from tests.support.api import World, upload, wait_for_job
 
 
 def test_list_and_get_videos(client: TestClient, world: World) -> None:
@@ -76,7 +76,7 @@ def test_search_hits_have_the_cli_fields(client: TestClient, world: World) -> No
     ).json()["hits"]
     assert hits and hits[0]["video_id"] == world.video_id
     assert 3.5 <= hits[0]["start"] <= 5.0  # the sentence about the panels starts at ~4.1 s
-    from tests.conftest import TALK  # noqa: F401  (the CLI prints the same schema)
+    from tests.support.library import TALK  # noqa: F401  (the CLI prints the same schema)
 
     cli_fields = {
         "video_id",
@@ -151,7 +151,7 @@ def test_jobs_list_and_filter(client: TestClient, world: World) -> None:
 
 
 def test_delete_removes_everything_of_the_video(client: TestClient, world: World) -> None:
-    from tests.api.conftest import sign_up
+    from tests.support.api import sign_up
 
     carol = sign_up(client, "carol")
     job = wait_for_job(client, carol, upload(client, carol).json()["job_id"])

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import PASSWORD
+from tests.support.api import PASSWORD
 from tests.support.server import Server
 
 pytestmark = pytest.mark.slow

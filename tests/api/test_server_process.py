@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.conftest import PASSWORD
-from tests.conftest import TALK
+from tests.support.api import PASSWORD
+from tests.support.library import TALK
 from tests.support.server import LONG_TALK, Server, environment, free_port
 
 pytestmark = pytest.mark.slow

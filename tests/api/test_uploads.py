@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from app.api.main import create_app
 from app.api.uploads import title_from_filename
 from pipelines.config import Settings
-from tests.api.conftest import api_settings, sign_up, upload
-from tests.conftest import TALK
+from tests.support.api import api_settings, sign_up, upload
+from tests.support.library import TALK
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import PASSWORD, World
+from tests.support.api import PASSWORD, World
 
 
 def test_sign_in_sets_a_strict_http_only_cookie_that_the_api_accepts(

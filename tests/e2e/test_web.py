@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.corpus import ffmpeg
+from tests.support.corpus import ffmpeg
 from tests.support.server import Server
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ from pipelines.media.audio import (
     speech_windows,
     survey_track,
 )
-from tests.conftest import TALK, OddMedia, make_settings
-from tests.corpus import ffmpeg
+from tests.support.corpus import ffmpeg
+from tests.support.library import TALK, OddMedia, make_settings
 
 
 def test_a_short_header_grows_the_buffer_without_losing_samples() -> None:

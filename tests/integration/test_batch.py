@@ -24,7 +24,7 @@ from pipelines.jobs.manifest import collect_items, read_manifest
 from pipelines.jobs.ray_ingest import BatchOptions, ingest_batch
 from pipelines.jobs.ray_session import plan_workers
 from pipelines.library import Library
-from tests.conftest import DATA, TALK, make_settings, wait_until_answered
+from tests.support.library import DATA, TALK, make_settings, wait_until_answered
 from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

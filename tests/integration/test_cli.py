@@ -9,7 +9,7 @@ import srt
 from typer.testing import CliRunner
 
 from app.cli import app
-from tests.conftest import SILENT, TALK
+from tests.support.library import SILENT, TALK
 
 runner = CliRunner()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import _clock
-from tests.conftest import SILENT, TALK
+from tests.support.library import SILENT, TALK
 
 ENV = {**os.environ, "VIDSCOPE_LOG_FORMAT": "json", "COLUMNS": "80"}
 

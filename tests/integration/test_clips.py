@@ -14,7 +14,7 @@ from pipelines.editing.clips import ClipOptions, cut_clip
 from pipelines.editing.smart_cut import plan_smart_cut
 from pipelines.errors import ClipError, NotFoundError
 from pipelines.library import Library
-from tests.conftest import TALK
+from tests.support.library import TALK
 
 OPTIONS = ClipOptions.from_settings(load_settings())
 

@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.library import Library
 from pipelines.storage.catalog import LOCAL_OWNER
-from tests.conftest import TALK, make_settings
+from tests.support.library import TALK, make_settings
 
 
 def start_ingest(home: Path) -> subprocess.Popen[bytes]:

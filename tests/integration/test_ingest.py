@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.library import Library
 from pipelines.storage.catalog import LOCAL_OWNER
-from tests.conftest import SILENT, TALK, make_settings
+from tests.support.library import SILENT, TALK, make_settings
 
 
 def library_files(library: Library) -> list[str]:

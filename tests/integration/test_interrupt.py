@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.library import Library
 from pipelines.media.ffmpeg import ffmpeg_executable
-from tests.conftest import make_settings
+from tests.support.library import make_settings
 
 
 def children(pid: int) -> list[int]:

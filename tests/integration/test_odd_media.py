@@ -1,5 +1,5 @@
-"""The files people actually have (tests/corpus.py): each is ingested, transcribed and clipped
-correctly, or refused with a code, and never leaves anything half-written behind."""
+"""The files people actually have (tests/support/corpus.py): each is ingested, transcribed and
+clipped correctly, or refused with a code, and never leaves anything half-written behind."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pipelines.config import ALLOWED_CONTAINERS
 from pipelines.library import Library
 from pipelines.media.probe import probe
 from pipelines.records import IngestResult
-from tests.conftest import SILENT, TALK, OddMedia
-from tests.corpus import NOISY_SPEECH_OFFSET_S, ROOT
+from tests.support.corpus import NOISY_SPEECH_OFFSET_S, ROOT
+from tests.support.library import SILENT, TALK, OddMedia
 
 FPS = 25
 
@@ -211,7 +211,7 @@ def test_english_only_model_in_a_folder_refuses_another_language(
 ) -> None:
     """A folder name says nothing about the model: the loaded model is asked instead."""
     from pipelines.speech.transcribe import resolve_whisper_model
-    from tests.conftest import make_settings
+    from tests.support.library import make_settings
 
     folder = tmp_path / "my-whisper"
     folder.symlink_to(resolve_whisper_model("tiny.en"), target_is_directory=True)

@@ -9,7 +9,7 @@ import pytest
 from pipelines.config import load_settings
 from pipelines.media.audio import decode_audio
 from pipelines.speech.transcribe import TranscribeOptions, transcribe_audio
-from tests.conftest import TALK
+from tests.support.library import TALK
 
 
 @pytest.fixture(scope="module")

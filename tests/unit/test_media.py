@@ -8,7 +8,7 @@ import pytest
 from pipelines.errors import MediaError
 from pipelines.media.intake import check_local_file, sniff_container
 from pipelines.media.probe import probe, validate
-from tests.conftest import SILENT, TALK
+from tests.support.library import SILENT, TALK
 
 ALLOWED = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
 
