@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from pipelines.compute import Progress
     from pipelines.jobs.merge import MergeReport
 
-    pass
-
 
 class IngestService(OwnerScope):
     def ingest(

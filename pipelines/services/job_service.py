@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pipelines.errors import VidscopeError
 from pipelines.logs import get_logger
 from pipelines.records import Job, JobStatus
 from pipelines.services.scope import OwnerScope
-
-if TYPE_CHECKING:
-    pass
 
 log = get_logger(__name__)
 

@@ -3,14 +3,9 @@ answers and reels, start from)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pipelines.errors import QueryError
 from pipelines.records import Hit
 from pipelines.services.scope import OwnerScope
-
-if TYPE_CHECKING:
-    pass
 
 
 class SearchService(OwnerScope):

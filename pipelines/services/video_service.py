@@ -3,15 +3,12 @@ transcripts, the account and its audit events."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pipelines.logs import get_logger
 from pipelines.public import VideoPublic
 from pipelines.records import Segment, User, Video
 from pipelines.services.scope import OwnerScope
-
-if TYPE_CHECKING:
-    pass
 
 log = get_logger(__name__)
 

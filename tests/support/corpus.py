@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipelines.media.ffmpeg import ffmpeg_executable
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TALK = ROOT / "tests" / "data" / "talk.mp4"  # 35.8 s, mono speech, 320x240 testsrc2, key every 2 s
 SOLAR = ROOT / "data" / "samples" / "solar-power-update.mp4"  # 26.9 s, another text
 HIRING = ROOT / "data" / "samples" / "hiring-kickoff.mp4"
