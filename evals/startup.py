@@ -105,7 +105,7 @@ def write_report(r: dict[str, float]) -> None:
     lines = [
         f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — `{COMMAND}` (in `make bench`)\n",
         f"Machine: {machine()}. Whole processes, each run once to warm up, then the median "
-        f"of {RUNS} (moviepy: 3) with the slowest in brackets.\n",
+        f"of {RUNS} (moviepy: 3) and the slowest.\n",
         "| command | median | slowest | target |",
         "| --- | --- | --- | --- |",
         f"| `vidscope --help` | {r['help_s']:.2f} s | {r['help_max_s']:.2f} s | < 0.4 s |",

@@ -82,7 +82,12 @@ class Library:
 
     def for_owner(self, owner_id: str) -> OwnerLibrary:
         """The services of one owner's library."""
-        return OwnerLibrary(self, owner_id)
+        return OwnerLibrary(
+            settings=self.settings,
+            catalog=self.catalog.for_owner(owner_id),
+            indexes=self.indexes,
+            embed_query=self.embed_query,
+        )
 
     # Built on first use: a command that only lists videos loads no password hashing, JWT or
     # process pool.
@@ -105,7 +110,12 @@ class Library:
         """The job worker (started by the server: ``worker.start()``)."""
         from pipelines.jobs.worker import JobWorker
 
-        return JobWorker(self)
+        return JobWorker(
+            settings=self.settings,
+            catalog=self.catalog,
+            indexes=self.indexes,
+            owner=self.for_owner,
+        )
 
     def audit(
         self,

@@ -28,7 +28,10 @@ from pipelines.media.probe import probe
 from pipelines.records import Job
 
 if TYPE_CHECKING:
-    from pipelines.library import Library
+    from pipelines.config import Settings
+    from pipelines.ports import LibraryPort
+    from pipelines.retrieval.indexes import SearchIndexes
+    from pipelines.storage.catalog import Catalog
 
 log = get_logger(__name__)
 # Failures that the same input will always meet again: retrying them only wastes the queue.
@@ -68,11 +71,20 @@ class WorkerState:
 class JobWorker:
     """One thread that runs queued jobs one at a time, its compute in a process pool."""
 
-    def __init__(self, library: Library, *, poll_s: float = 0.5) -> None:
-        self.library = library
-        self.settings = library.settings
-        self.catalog = library.catalog  # job-keyed writes: progress, leases, outcomes
-        self.system = library.system  # the queue holds every owner's jobs
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        catalog: Catalog,
+        indexes: SearchIndexes,
+        owner: Callable[[str], LibraryPort],
+        poll_s: float = 0.5,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog  # job-keyed writes: progress, leases, outcomes
+        self.system = catalog.system()  # the queue holds every owner's jobs
+        self.indexes = indexes
+        self.owner = owner  # an owner's library, to cut a clip as the owner would
         self.poll_s = poll_s
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -223,7 +235,7 @@ class JobWorker:
                 message,
                 settings=self.settings,
                 catalog=self.catalog.for_owner(job.owner_id),
-                indexes=self.library.indexes,
+                indexes=self.indexes,
                 purge=True,
             )
         else:
@@ -266,7 +278,7 @@ class JobWorker:
         self.catalog.report_progress(
             job.id, stage="index", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
-        store_artifact(video, artifact, job_id=job.id, catalog=owner, indexes=self.library.indexes)
+        store_artifact(video, artifact, job_id=job.id, catalog=owner, indexes=self.indexes)
 
     def _run_clip(self, job: Job) -> None:
         assert job.clip_id is not None
@@ -275,7 +287,7 @@ class JobWorker:
             job.id, stage="cut", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
         output = self.settings.layout.clips_dir / f"{clip.id}.mp4"
-        owner = self.library.for_owner(job.owner_id)
+        owner = self.owner(job.owner_id)
         owner.clip(clip.video_id, start=clip.start, end=clip.end, output=output)
         relative = str(output.relative_to(self.settings.home))
         with self.catalog.transaction():

@@ -3,23 +3,35 @@ of the catalog (``catalog.for_owner``: it can see nothing else) and the library'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from pipelines.records import Video
 
 if TYPE_CHECKING:
-    from pipelines.library import Library
+    from pipelines.config import Settings
+    from pipelines.retrieval.indexes import SearchIndexes
+    from pipelines.storage.catalog import OwnerCatalog
 
 
 class OwnerScope:
     """Built by ``Library.for_owner``; another owner's ids are "not found" here."""
 
-    def __init__(self, library: Library, owner_id: str) -> None:
-        self.library = library
-        self.owner_id = owner_id
-        self.settings = library.settings
-        self._catalog = library.catalog.for_owner(owner_id)
-        self.indexes = library.indexes
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        catalog: OwnerCatalog,
+        indexes: SearchIndexes,
+        embed_query: Callable[[str], np.ndarray],
+    ) -> None:
+        self.settings = settings
+        self.owner_id = catalog.owner_id
+        self._catalog = catalog
+        self.indexes = indexes
+        self.embed_query = embed_query
 
     def get_video(self, video_id: str) -> Video:
         return self._catalog.get_video(video_id)

@@ -20,7 +20,7 @@ class SearchService(OwnerScope):
             catalog=self._catalog,
             vectors=snapshot.vectors,
             lexical=snapshot.lexical,
-            embed_query=self.library.embed_query,
+            embed_query=self.embed_query,
             k=self.settings.search.k if k is None else k,
             video_id=video_id,
             rrf_k=self.settings.search.rrf_k,
