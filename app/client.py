@@ -17,7 +17,7 @@ import httpx
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
 from pipelines.media.inputs import ExpandedPaths, expand_paths
-from pipelines.public import HitPublic, JobPublic, UserPublic, VideoPublic
+from pipelines.public import AnswerPublic, HitPublic, JobPublic, UserPublic, VideoPublic
 from pipelines.records import Hit, IngestResult
 from pipelines.storage.files import atomic_write
 
@@ -184,6 +184,10 @@ class RemoteLibrary:
             params["video_id"] = video_id
         hits = self._call("GET", "/api/v1/search", params=params).json()["hits"]
         return [Hit(**HitPublic.model_validate(h).model_dump()) for h in hits]
+
+    def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
+        body = {"question": question, "video_id": video_id}
+        return AnswerPublic.model_validate(self._call("POST", "/api/v1/ask", json=body).json())
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         return self._call(

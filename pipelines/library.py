@@ -20,6 +20,7 @@ from pipelines.config import Settings, get_settings
 from pipelines.errors import VidscopeError
 from pipelines.logs import ensure_logging, get_logger
 from pipelines.retrieval.indexes import SearchIndexes
+from pipelines.services.answer_service import AnswerService
 from pipelines.services.clip_service import ClipService
 from pipelines.services.ingest_service import IngestService
 from pipelines.services.job_service import JobService
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from pipelines.accounts import Accounts
     from pipelines.administration import Administration
     from pipelines.jobs.worker import JobWorker
+    from pipelines.understanding.generators import Generator
 
 log = get_logger(__name__)
 
@@ -87,6 +89,7 @@ class Library:
             catalog=self.catalog.for_owner(owner_id),
             indexes=self.indexes,
             embed_query=self.embed_query,
+            generator=self.generator,
         )
 
     # Built on first use: a command that only lists videos loads no password hashing, JWT or
@@ -104,6 +107,35 @@ class Library:
         from pipelines.administration import Administration
 
         return Administration(self.catalog, self.accounts)
+
+    @cached_property
+    def generator(self) -> Generator:
+        """What writes answers (``VIDSCOPE_ASK_GENERATOR``), built once: a language model's
+        circuit breaker must remember failures across requests and owners."""
+        from pipelines.understanding.generators import ExtractiveGenerator
+
+        answers = self.settings.answers
+        extractive = ExtractiveGenerator(max_sentences=answers.max_citations)
+        if answers.generator == "extractive" or answers.llm_base_url is None:
+            return extractive
+        import pybreaker
+
+        from pipelines.understanding.openai_chat import OpenAIGenerator
+
+        key = answers.llm_api_key.get_secret_value() if answers.llm_api_key else None
+        return OpenAIGenerator(
+            base_url=answers.llm_base_url,
+            model=answers.llm_model,
+            api_key=key,
+            timeout_s=answers.llm_timeout_s,
+            retries=answers.llm_retries,
+            breaker=pybreaker.CircuitBreaker(
+                fail_max=answers.llm_breaker_failures,
+                reset_timeout=answers.llm_breaker_reset_s,
+                name="llm",
+            ),
+            fallback=extractive,
+        )
 
     @cached_property
     def worker(self) -> JobWorker:
@@ -224,7 +256,7 @@ class Library:
         return sum(self.indexes.rebuild(self.catalog.for_owner(owner)) for owner in sorted(owners))
 
 
-class OwnerLibrary(VideoService, IngestService, ClipService, JobService):
+class OwnerLibrary(VideoService, IngestService, ClipService, AnswerService, JobService):
     """One owner's library: every service, scoped to the owner it was built for
     (``Library.for_owner``). It implements ``pipelines.ports.LibraryPort``, as the HTTP client
     does."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
     from pipelines.media.inputs import ExpandedPaths
-    from pipelines.public import UserPublic, VideoPublic
+    from pipelines.public import AnswerPublic, UserPublic, VideoPublic
     from pipelines.records import Hit, IngestResult
 
 
@@ -64,6 +64,8 @@ class LibraryPort(BatchWriterPort, Protocol):
     def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]: ...
 
     def delete(self, video_id: str) -> None: ...
+
+    def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic: ...
 
 
 class AdminPort(Protocol):

@@ -5,11 +5,14 @@ Pydantic only (no web framework), built from the frozen records in ``records.py`
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pipelines.records import Clip, Hit, Job, JobStatus, User, Video
+
+if TYPE_CHECKING:
+    from pipelines.understanding.answers import Answer
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -229,4 +232,85 @@ class UserPublic(_Public):
             role=user.role,  # type: ignore[arg-type]
             disabled=user.disabled,
             created_at=user.created_at,
+        )
+
+
+class CitationPublic(_Public):
+    number: int = Field(description="The [n] that cites it in the answer's text")
+    video_id: str
+    title: str
+    start: float = Field(description="Start of the cited sentence (where to play), seconds")
+    end: float
+    text: str = Field(description="The cited sentence")
+    label: str = Field(description="title @ mm:ss–mm:ss")
+
+
+class AnswerPublic(_Public):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "how big is the marketing budget going to be",
+                    "answer": "Second, the marketing budget will grow by 10% next year. [1]",
+                    "abstained": False,
+                    "generator": "extractive",
+                    "fell_back": None,
+                    "citations": [
+                        {
+                            "number": 1,
+                            "video_id": "3f2a9c0d1e4b5a6c",
+                            "title": "Quarterly planning",
+                            "start": 15.1,
+                            "end": 19.4,
+                            "text": "Second, the marketing budget will grow by 10% next year.",
+                            "label": "Quarterly planning @ 0:15–0:19",
+                        }
+                    ],
+                },
+                {
+                    "question": "what is the capital of Peru",
+                    "answer": "Nothing in your library answers this closely enough, so there "
+                    "is no answer to cite. Try other words, or search for it.",
+                    "abstained": True,
+                    "generator": "extractive",
+                    "fell_back": None,
+                    "citations": [],
+                },
+            ]
+        },
+    )
+
+    question: str
+    answer: str = Field(description="Plain text; each statement followed by its [n] citation")
+    abstained: bool = Field(
+        description="True when nothing in the library was similar enough to the question; "
+        "then there are no citations"
+    )
+    generator: str = Field(description="What wrote the answer: extractive or openai")
+    fell_back: str | None = Field(
+        description="Why the configured generator's answer was replaced by an extractive one"
+    )
+    citations: list[CitationPublic]
+
+    @classmethod
+    def of(cls, answer: Answer) -> AnswerPublic:
+        return cls(
+            question=answer.question,
+            answer=answer.answer,
+            abstained=answer.abstained,
+            generator=answer.generator,
+            fell_back=answer.fell_back,
+            citations=[
+                CitationPublic(
+                    number=c.number,
+                    video_id=c.video_id,
+                    title=c.title,
+                    start=c.start,
+                    end=c.end,
+                    text=c.text,
+                    label=c.label,
+                )
+                for c in answer.citations
+            ],
         )

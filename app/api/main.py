@@ -26,6 +26,7 @@ from app.api.origins import SameOriginWrites
 from app.api.ratelimit import RateLimits
 from app.api.routes import (
     admin,
+    answers,
     auth,
     batches,
     clips,
@@ -153,7 +154,7 @@ def create_app(
     app.state.limits = RateLimits(settings)
     app.state.tracer = get_tracer(provider)
     install_error_handlers(app)
-    for module in (auth, videos, search, clips, jobs, admin, batches, health, web_session):
+    for module in (auth, videos, search, answers, clips, jobs, admin, batches, health, web_session):
         app.include_router(module.router)
     _offline_docs(app)
     web_app = None

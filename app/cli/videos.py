@@ -116,6 +116,30 @@ def search(
 
 
 @app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in your own words")],
+    video: Annotated[str | None, typer.Option(help="Only ask this video id")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print answer, citations and abstained as JSON")
+    ] = False,
+) -> None:
+    """Ask your videos a question; the answer cites where each statement is said."""
+    with _library() as library:
+        answer = library.ask(question, video_id=video)
+    if as_json:
+        sys.stdout.write(answer.model_dump_json() + "\n")
+        return
+    out.print(_plain(answer.answer), highlight=False)
+    for citation in answer.citations:
+        out.print(
+            _plain(f"  [{citation.number}] {citation.label}  ({citation.video_id})"),
+            highlight=False,
+        )
+    if answer.fell_back:
+        err.print(_plain(f"note: answered extractively: {answer.fell_back}"), highlight=False)
+
+
+@app.command()
 def transcript(
     video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
     fmt: Annotated[

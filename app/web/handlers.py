@@ -16,6 +16,7 @@ from app.web.guard import VERIFIED_USER, UploadLedger
 from app.web.render import (
     clock_text,
     highlight,
+    render_answer,
     render_cards,
     render_clip,
     render_lines,
@@ -191,6 +192,39 @@ class WebApp:
                     "source": h.source,
                 }
                 for h in hits
+            ],
+        )
+
+    def answer_cards(self, question: str, request: gr.Request) -> str:
+        owner = self._owner(request)
+        question = (question or "").strip()
+        if not question:
+            return render_answer("Ask a question about your videos, in your own words.", "", [])
+        if owner.count_videos() == 0:
+            return render_answer(
+                "Your library is empty: upload a video on the Library tab first.", "", []
+            )
+        try:
+            answer = owner.ask(question)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        if answer.abstained:
+            return render_answer(answer.answer, "", [])
+        note = f" (answered from the transcript: {answer.fell_back})" if answer.fell_back else ""
+        return render_answer(
+            "",
+            answer.answer + note,
+            [
+                {
+                    "video_id": c.video_id,
+                    "start": c.start,
+                    "end": c.end,
+                    "clock": f"[{c.number}] {clock_text(c.start)}",
+                    "title": c.title,
+                    "parts": [{"text": c.text, "mark": False}],
+                    "source": c.label,
+                }
+                for c in answer.citations
             ],
         )
 

@@ -22,6 +22,7 @@ from app.web.render import (
     PICK,
     PLAY,
     SEEK,
+    render_answer,
     render_cards,
     render_clip,
     render_lines,
@@ -71,6 +72,13 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     css_template=CSS,
                     js_on_load=PICK,
                 )
+            with gr.Tab("Ask", id="ask"):
+                question = gr.Textbox(
+                    label="Ask your videos",
+                    placeholder="how big is the marketing budget going to be",
+                )
+                ask_button = gr.Button("Ask", variant="primary")
+                answer = gr.HTML(value=render_answer("", "", []), css_template=CSS, js_on_load=PICK)
             with gr.Tab("Watch", id="watch"):
                 chooser = gr.Dropdown(label="Video", choices=[], interactive=True)
                 player = gr.HTML(
@@ -114,6 +122,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         search_button.click(web.search_cards, inputs=query, outputs=cards)
         query.submit(web.search_cards, inputs=query, outputs=cards)
         cards.click(web.pick_hit, outputs=opened)
+        ask_button.click(web.answer_cards, inputs=question, outputs=answer)
+        question.submit(web.answer_cards, inputs=question, outputs=answer)
+        answer.click(web.pick_hit, outputs=opened)
         chooser.input(web.choose_video, inputs=chooser, outputs=opened)
         cut_button.click(
             web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]

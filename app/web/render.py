@@ -30,6 +30,7 @@ CSS = """
 .vs-line:hover, .vs-line:focus { background: #eef1fb; }
 .vs-line .vs-time { font-variant-numeric: tabular-nums; color: #1f3aa8; margin-right: .5rem; }
 .vs-empty { color: #4a5160; padding: 1rem 0; }
+.vs-answer { font-size: 1.05rem; line-height: 1.5; margin: .5rem 0 1rem; }
 .vs-now { background: #dfe6ff; font-weight: 600; }
 video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }
 """
@@ -64,6 +65,14 @@ def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
         )
     status = f'<p class="vs-empty" role="status">{_e(message)}</p>' if message else ""
     return f'{status}<div class="vs-cards">{"".join(cards)}</div>'
+
+
+def render_answer(message: str, answer: str, citations: list[dict[str, Any]]) -> str:
+    """An answer, its [n] citations as cards (each plays its sentence), or a message."""
+    if message:
+        return f'<p class="vs-empty" role="status">{_e(message)}</p>'
+    cards = render_cards("", citations)
+    return f'<p class="vs-answer">{_e(answer)}</p>{cards}'
 
 
 def render_lines(message: str, lines: list[dict[str, Any]]) -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pipelines.config import Settings
     from pipelines.retrieval.indexes import SearchIndexes
     from pipelines.storage.catalog import OwnerCatalog
+    from pipelines.understanding.generators import Generator
 
 
 class OwnerScope:
@@ -26,12 +27,14 @@ class OwnerScope:
         catalog: OwnerCatalog,
         indexes: SearchIndexes,
         embed_query: Callable[[str], np.ndarray],
+        generator: Generator,
     ) -> None:
         self.settings = settings
         self.owner_id = catalog.owner_id
         self._catalog = catalog
         self.indexes = indexes
         self.embed_query = embed_query
+        self.generator = generator  # writes answers; one per library (it holds a breaker)
 
     def get_video(self, video_id: str) -> Video:
         return self._catalog.get_video(video_id)

@@ -17,6 +17,11 @@ def routes(world: World) -> list[tuple[str, str, dict[str, object] | None]]:
         ("GET", f"/api/v1/videos/{v}/media", None),
         ("GET", f"/api/v1/videos/{v}/thumbnail?t=5", None),
         ("GET", f"/api/v1/search?q=solar+panels&video_id={v}", None),
+        (
+            "POST",
+            "/api/v1/ask",
+            {"question": "how much power do the solar panels make", "video_id": v},
+        ),
         ("POST", "/api/v1/clips", {"video_id": v, "start": 1.0, "end": 3.0}),
         ("GET", f"/api/v1/clips/{c}", None),
         ("GET", f"/api/v1/clips/{c}/file", None),
@@ -55,6 +60,13 @@ def test_lists_and_search_hold_only_your_own(client: TestClient, world: World) -
     }
     mine = client.get("/api/v1/search", params={"q": "solar panels"}, headers=world.alice.headers)
     assert {h["video_id"] for h in mine.json()["hits"]} == {world.video_id}
+    # An answer is made from your own videos only: bob's question finds nothing to cite.
+    question = {"question": "how much power do the solar panels make"}
+    theirs = client.post("/api/v1/ask", json=question, headers=bob).json()
+    assert theirs["abstained"] and theirs["citations"] == []
+    answer = client.post("/api/v1/ask", json=question, headers=world.alice.headers).json()
+    assert not answer["abstained"]
+    assert {c["video_id"] for c in answer["citations"]} == {world.video_id}
 
 
 @pytest.mark.slow

@@ -162,6 +162,24 @@ def test_the_whole_story(
         assert float(media.duration / 1e6) == pytest.approx(5.0, abs=0.15)
     media_url = page.evaluate("() => document.querySelector('video').currentSrc")
 
+    # A question gets an answer with its citations; a citation plays its sentence.
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_label("Ask your videos").fill("how much power do the solar panels produce")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.locator(".vs-answer")).to_contain_text("[1]", timeout=30_000)
+    cited = page.locator(".vs-card").filter(has_text="[1]").first
+    cited_start = float(cited.get_attribute("data-start") or "nan")
+    shot(page, "ask-1280")
+    cited.click()
+    page.wait_for_function(
+        f"() => Math.abs(document.querySelector('video').currentTime - {cited_start}) < 1.0",
+        timeout=30_000,
+    )
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_label("Ask your videos").fill("what is the capital of Peru")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_text("Nothing in your library answers this")).to_be_visible(timeout=30_000)
+
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
 

@@ -1,0 +1,39 @@
+"""Questions about an owner's library, answered with citations to the second: hybrid search
+for the passages, their sentences most similar to the question as evidence, and the library's
+generator (extractive by default) to write the answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.public import AnswerPublic
+from pipelines.services.search_service import SearchService
+
+if TYPE_CHECKING:
+    from pipelines.understanding.answers import Answer
+
+# More evidence than citations: the generator may pick, and the extractive answer dedupes.
+EVIDENCE_PER_CITATION = 2
+
+
+class AnswerService(SearchService):
+    def answer(self, question: str, *, video_id: str | None = None) -> Answer:
+        from pipelines.retrieval.search import check_query
+        from pipelines.understanding.answers import compose_answer
+        from pipelines.understanding.evidence import gather_evidence
+
+        question = check_query(question)
+        settings = self.settings.answers
+        hits = self.search(question, k=settings.k, video_id=video_id)
+        passages = self._catalog.passages(h.chunk_id for h in hits)
+        evidence = gather_evidence(
+            self.embed_query(question),
+            [passages[h.chunk_id] for h in hits if h.chunk_id in passages],
+            min_similarity=settings.min_similarity,
+            limit=settings.max_citations * EVIDENCE_PER_CITATION,
+        )
+        return compose_answer(question, evidence, self.generator)
+
+    def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
+        """The answer as every face shows it (CLI --json, the API, the web app)."""
+        return AnswerPublic.of(self.answer(question, video_id=video_id))

@@ -1,0 +1,74 @@
+"""One small interface for everything that writes an answer from evidence: ``generate`` gets the
+question and numbered evidence sentences and returns text that cites them as ``[n]``. The
+extractive generator needs no model; the others (``openai_chat``) are pluggable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from pipelines.understanding.evidence import Evidence
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a generator wrote, and the evidence numbers (1-based) it cites, in order."""
+
+    text: str
+    cited: tuple[int, ...]
+    generator: str
+    fell_back: str | None = None  # why another generator's answer was replaced by this one
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft: ...
+
+
+def cited_numbers(text: str, available: int) -> tuple[int, ...]:
+    """The ``[n]`` markers of ``text`` that name real evidence (1..available), first use order.
+    A number outside that range is a citation the writer invented: it is not returned."""
+    seen: list[int] = []
+    for match in _MARKER.finditer(text):
+        number = int(match.group(1))
+        if 1 <= number <= available and number not in seen:
+            seen.append(number)
+    return tuple(seen)
+
+
+def strip_invented(text: str, available: int) -> str:
+    """``text`` without the markers that name no evidence."""
+
+    def keep(match: re.Match[str]) -> str:
+        return match.group(0) if 1 <= int(match.group(1)) <= available else ""
+
+    kept = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub(keep, text))
+    return re.sub(r"[ \t]{2,}", " ", kept).strip()
+
+
+class ExtractiveGenerator:
+    """The answer is the best supporting sentences themselves, in the order they are spoken
+    (video by video), each followed by its citation. No model; nothing is invented."""
+
+    name = "extractive"
+
+    def __init__(self, max_sentences: int = 3) -> None:
+        self.max_sentences = max_sentences
+
+    def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
+        chosen = sorted(
+            range(min(self.max_sentences, len(evidence))),
+            key=lambda i: (evidence[i].title, evidence[i].video_id, evidence[i].start),
+        )
+        parts = [f"{_sentence(evidence[i].text)} [{i + 1}]" for i in chosen]
+        return Draft(" ".join(parts), tuple(i + 1 for i in chosen), self.name)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."

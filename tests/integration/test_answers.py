@@ -1,0 +1,58 @@
+"""Questions about the test talk, answered by the real models: the citation of each on-topic
+question covers the second where the answer is spoken (tests/data/talk.json), and off-topic
+questions are not answered at all. These set VIDSCOPE_ASK_MIN_SIMILARITY's default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pipelines.library import Library
+
+# (question, the index in talk.json of the sentence that answers it)
+ON_TOPIC = [
+    ("how much power do the solar panels produce", 1),
+    ("how big is the marketing budget going to be", 3),
+    ("when does the new hiring process begin", 5),
+    ("what do candidates do before the interview", 6),
+    ("how much of our electricity does the roof cover in summer", 2),
+]
+OFF_TOPIC = [
+    "what is the capital of Peru",
+    "how do I bake sourdough bread",
+    "who won the football world cup",
+    "what is the boiling point of water",
+    "recommend a good science fiction novel",
+    "what time does the meeting end",
+]
+
+
+@pytest.mark.parametrize(("question", "sentence"), ON_TOPIC)
+def test_an_answer_cites_the_second_where_it_is_said(
+    talk_library: Library, talk_manifest: dict[str, Any], question: str, sentence: int
+) -> None:
+    answer = talk_library.local.ask(question)
+    assert not answer.abstained and answer.citations, answer
+    truth = talk_manifest["sentences"][sentence]
+    cited = [(c.start, c.end) for c in answer.citations]
+    # One of the citations overlaps the true sentence by most of it (word timings differ
+    # from espeak's by a fraction of a second).
+    assert any(min(end, truth["end"]) - max(start, truth["start"]) > 1.0 for start, end in cited), (
+        cited,
+        truth,
+    )
+    assert all(f"[{c.number}]" in answer.answer for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_an_off_topic_question_is_not_answered(talk_library: Library, question: str) -> None:
+    answer = talk_library.local.ask(question)
+    assert answer.abstained and answer.citations == []
+    assert "Nothing in your library answers this" in answer.answer
+
+
+def test_a_question_about_one_video_names_it(talk_library: Library) -> None:
+    [video] = talk_library.local.list_videos()
+    answer = talk_library.local.ask("how big is the marketing budget", video_id=video.id)
+    assert {c.video_id for c in answer.citations} == {video.id}
