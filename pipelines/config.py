@@ -86,7 +86,8 @@ class SearchSettings(_Group):
 
 
 class AnswerSettings(_Group):
-    generator: Literal["extractive", "openai"]
+    generator: Literal["extractive", "local", "openai"]
+    local_model: str
     k: int
     min_similarity: float
     max_citations: int
@@ -191,7 +192,7 @@ class Settings(BaseSettings):
     # test talk (tests/integration/test_answers.py): the best sentence for a paraphrased
     # question scored 0.51-0.83; off-topic questions found nothing past the search floor but
     # one ("what time does the meeting end", 0.33, on the welcome sentence).
-    ask_generator: Literal["extractive", "openai"] = "extractive"
+    ask_generator: Literal["extractive", "local", "openai"] = "extractive"
     ask_k: int = Field(8, ge=1, le=50)
     ask_min_similarity: float = Field(0.4, ge=0.0, le=1.0)
     ask_max_citations: int = Field(3, ge=1, le=10)
@@ -200,6 +201,9 @@ class Settings(BaseSettings):
         description="OpenAI-compatible server for ask_generator=openai, e.g. http://127.0.0.1:8080/v1",
     )
     llm_model: str = "default"
+    llm_local_model: str = Field(
+        "smollm2", description="ask_generator=local: smollm2 (bundled) or a local model folder"
+    )
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(30.0, gt=0)
     llm_retries: int = Field(2, ge=0, le=10)
@@ -373,6 +377,7 @@ class Settings(BaseSettings):
     def answers(self) -> AnswerSettings:
         return AnswerSettings(
             generator=self.ask_generator,
+            local_model=self.llm_local_model,
             k=self.ask_k,
             min_similarity=self.ask_min_similarity,
             max_citations=self.ask_max_citations,

@@ -116,6 +116,10 @@ class Library:
 
         answers = self.settings.answers
         extractive = ExtractiveGenerator(max_sentences=answers.max_citations)
+        if answers.generator == "local":
+            from pipelines.understanding.local_model import LocalGenerator
+
+            return LocalGenerator(answers.local_model, threads=self.settings.threads)
         if answers.generator == "extractive" or answers.llm_base_url is None:
             return extractive
         import pybreaker

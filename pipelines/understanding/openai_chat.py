@@ -65,7 +65,7 @@ class OpenAIGenerator:
     def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
         messages = [
             {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": _prompt(question, evidence)},
+            {"role": "user", "content": prompt_for(question, evidence)},
         ]
         try:
             text = self.breaker.call(self._complete, messages)
@@ -103,7 +103,8 @@ class OpenAIGenerator:
         return Draft(draft.text, draft.cited, draft.generator, reason)
 
 
-def _prompt(question: str, evidence: Sequence[Evidence]) -> str:
+def prompt_for(question: str, evidence: Sequence[Evidence]) -> str:
+    """The evidence, numbered as the answer must cite it, and the question."""
     excerpts = "\n".join(
         f"[{n}] ({e.title}, {format_timestamp(e.start)}–{format_timestamp(e.end)}) {e.text}"
         for n, e in enumerate(evidence, start=1)

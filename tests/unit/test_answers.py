@@ -142,3 +142,16 @@ def test_the_breaker_opens_then_half_opens_and_closes(chat: ChatServer) -> None:
     time.sleep(0.7)  # past reset_timeout: the next question is the half-open trial
     assert compose_answer("q", EVIDENCE, llm).generator == "openai"
     assert llm.breaker.current_state == "closed" and len(chat.requests) == 3
+
+
+def test_a_local_models_sentences_are_cited_to_the_evidence_they_repeat() -> None:
+    from pipelines.understanding.local_model import attribute
+
+    written = (
+        "The marketing budget will grow by ten percent next year. "
+        "It will be spent wisely on many things. The solar panels produce forty kilowatts [2]."
+    )
+    assert attribute(written, EVIDENCE) == (
+        "The marketing budget will grow by ten percent next year. [1] "
+        "The solar panels produce forty kilowatts [2]."
+    )
