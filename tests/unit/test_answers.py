@@ -149,9 +149,12 @@ def test_a_local_models_sentences_are_cited_to_the_evidence_they_repeat() -> Non
 
     written = (
         "The marketing budget will grow by ten percent next year. "
-        "It will be spent wisely on many things. The solar panels produce forty kilowatts [2]."
+        "It will be spent wisely on many things [3].\n\nThe solar panels produce forty "
+        "kilowatts [1]. The marketing budget will grow by ten percent next year."
     )
+    # Unbacked sentences go (even one with a marker), a wrong marker is corrected, and a
+    # repeated sentence is said once.
     assert attribute(written, EVIDENCE) == (
         "The marketing budget will grow by ten percent next year. [1] "
-        "The solar panels produce forty kilowatts [2]."
+        "The solar panels produce forty kilowatts. [2]"
     )
