@@ -98,6 +98,8 @@ class AnswerSettings(_Group):
     llm_retries: int
     llm_breaker_failures: int
     llm_breaker_reset_s: float
+    cache_entries: int
+    cache_ttl_s: float
 
 
 class ClipSettings(_Group):
@@ -209,6 +211,8 @@ class Settings(BaseSettings):
     llm_retries: int = Field(2, ge=0, le=10)
     llm_breaker_failures: int = Field(3, ge=1, le=100)
     llm_breaker_reset_s: float = Field(30.0, gt=0)
+    answer_cache_entries: int = Field(512, ge=0, description="In-process cache size; 0: off")
+    answer_cache_ttl_s: float = Field(3600.0, gt=0, description="How long Redis keeps one")
     clip_padding_s: float = Field(0.3, ge=0)
     clip_preset: Literal[
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
@@ -388,6 +392,8 @@ class Settings(BaseSettings):
             llm_retries=self.llm_retries,
             llm_breaker_failures=self.llm_breaker_failures,
             llm_breaker_reset_s=self.llm_breaker_reset_s,
+            cache_entries=self.answer_cache_entries,
+            cache_ttl_s=self.answer_cache_ttl_s,
         )
 
     @cached_property

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pipelines.accounts import Accounts
     from pipelines.administration import Administration
     from pipelines.jobs.worker import JobWorker
+    from pipelines.understanding.cache import Cache
     from pipelines.understanding.generators import Generator
 
 log = get_logger(__name__)
@@ -90,6 +91,7 @@ class Library:
             indexes=self.indexes,
             embed_query=self.embed_query,
             generator=self.generator,
+            cache=self.answer_cache,
         )
 
     # Built on first use: a command that only lists videos loads no password hashing, JWT or
@@ -140,6 +142,16 @@ class Library:
             ),
             fallback=extractive,
         )
+
+    @cached_property
+    def answer_cache(self) -> Cache:
+        """Answers to repeated questions: in Redis when VIDSCOPE_REDIS_URL is set, else here."""
+        from pipelines.understanding.cache import MemoryCache, RedisCache
+
+        answers = self.settings.answers
+        if self.settings.server.redis_url:
+            return RedisCache(self.settings.server.redis_url, answers.cache_ttl_s)
+        return MemoryCache(answers.cache_entries)
 
     @cached_property
     def worker(self) -> JobWorker:

@@ -114,6 +114,7 @@ def create_app(
         worker.tracer = get_tracer(provider)
         worker.on_job_done = _job_metrics(metrics, library)
         metrics.watch_jobs(library.system.jobs_by_status)
+        metrics.watch_cache(library.answer_cache)
         app.state.library = library
         app.state.accounts = accounts
         app.state.worker = worker

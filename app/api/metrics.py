@@ -1,15 +1,17 @@
 """Prometheus metrics (``GET /metrics``): requests by route template and status, latencies,
-search latency, ingest speed, and the job queue read from the catalog at scrape time."""
+search latency, ingest speed, the job queue read from the catalog at scrape time, and the answer
+cache's hits and misses."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from pipelines.storage.catalog import JOB_STATUSES
+from pipelines.understanding.cache import Cache
 
 
 class Metrics:
@@ -50,6 +52,26 @@ class Metrics:
 
     def watch_jobs(self, counts: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_JobGauges(counts))
+
+    def watch_cache(self, cache: Cache) -> None:
+        self.registry.register(_CacheCounters(cache))
+
+
+class _CacheCounters(Collector):
+    """The answer cache's hits and misses in this process, read at scrape time."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "vidscope_answer_cache_hits", "Answers served from the cache", value=self.cache.hits
+        )
+        yield CounterMetricFamily(
+            "vidscope_answer_cache_misses",
+            "Answers the cache did not hold (computed, then stored)",
+            value=self.cache.misses,
+        )
 
 
 class _JobGauges(Collector):

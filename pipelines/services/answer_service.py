@@ -35,5 +35,22 @@ class AnswerService(SearchService):
         return compose_answer(question, evidence, self.generator)
 
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
-        """The answer as every face shows it (CLI --json, the API, the web app)."""
-        return AnswerPublic.of(self.answer(question, video_id=video_id))
+        """The answer as every face shows it (CLI --json, the API, the web app); a question
+        asked before of the library as it is now comes from the cache."""
+        from pipelines.understanding.cache import cache_key
+
+        key = cache_key(
+            "answer",
+            self.owner_id,
+            self._catalog.fingerprint(),
+            " ".join(question.split()).lower(),
+            video_id or "",
+            self.generator.name,
+        )
+        cached = self.cache.get(key)
+        if cached is not None:
+            return AnswerPublic.model_validate_json(cached)
+        answer = AnswerPublic.of(self.answer(question, video_id=video_id))
+        if answer.fell_back is None:  # a fallback is worth asking again once the server is back
+            self.cache.put(key, answer.model_dump_json())
+        return answer

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pipelines.config import Settings
     from pipelines.retrieval.indexes import SearchIndexes
     from pipelines.storage.catalog import OwnerCatalog
+    from pipelines.understanding.cache import Cache
     from pipelines.understanding.generators import Generator
 
 
@@ -28,6 +29,7 @@ class OwnerScope:
         indexes: SearchIndexes,
         embed_query: Callable[[str], np.ndarray],
         generator: Generator,
+        cache: Cache,
     ) -> None:
         self.settings = settings
         self.owner_id = catalog.owner_id
@@ -35,6 +37,7 @@ class OwnerScope:
         self.indexes = indexes
         self.embed_query = embed_query
         self.generator = generator  # writes answers; one per library (it holds a breaker)
+        self.cache = cache  # answers to repeated questions, shared by the library's owners
 
     def get_video(self, video_id: str) -> Video:
         return self._catalog.get_video(video_id)

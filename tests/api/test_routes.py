@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -237,7 +238,17 @@ def test_operations_routes(client: TestClient, world: World) -> None:
         "worker": "ok",
         "redis": "off",
     }
+    for _ in range(2):  # the second is served from the answer cache
+        asked = client.post(
+            "/api/v1/ask",
+            json={"question": "what is the weather on Mars"},
+            headers=world.bob.headers,
+        )
+        assert asked.status_code == 200 and asked.json()["abstained"]
     text = client.get("/metrics").text
+    hits = re.search(r"^vidscope_answer_cache_hits_total (\S+)$", text, re.M)
+    assert hits is not None and float(hits.group(1)) >= 1
+    assert "vidscope_answer_cache_misses_total" in text
     assert 'vidscope_http_requests_total{method="GET",route="/api/v1/videos/{video_id}"' in text
     assert "vidscope_search_seconds_bucket" in text
     assert 'vidscope_jobs{state="succeeded"}' in text and "vidscope_queue_depth" in text
@@ -261,6 +272,7 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         ("get", "/api/v1/videos/{video_id}/media"),
         ("get", "/api/v1/videos/{video_id}/thumbnail"),
         ("get", "/api/v1/search"),
+        ("post", "/api/v1/ask"),
         ("post", "/api/v1/clips"),
         ("get", "/api/v1/clips/{clip_id}"),
         ("get", "/api/v1/clips/{clip_id}/file"),

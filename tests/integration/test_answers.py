@@ -4,6 +4,7 @@ questions are not answered at all. These set VIDSCOPE_ASK_MIN_SIMILARITY's defau
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -85,3 +86,39 @@ def test_the_local_model_answers_with_citations_of_real_evidence(
     assert all((c.start, c.end) in spans for c in answer.citations)  # nothing invented
     budget = talk_manifest["sentences"][3]
     assert any(c.start < budget["end"] and c.end > budget["start"] for c in answer.citations)
+
+
+def test_a_repeated_question_comes_from_the_cache_until_the_library_changes(
+    library: Library,
+) -> None:
+    from tests.support.library import SILENT, TALK
+
+    mine = library.local
+    [first] = list(mine.ingest([TALK]))
+    question = "how big is the marketing budget going to be"
+    answer = mine.ask(question)
+    assert (library.answer_cache.hits, library.answer_cache.misses) == (0, 1)
+    assert mine.ask("  How big is the MARKETING budget going to be ") == answer
+    assert library.answer_cache.hits == 1
+    list(mine.ingest([SILENT]))  # no speech: the passages, so the answers, are the same
+    mine.ask(question)
+    assert library.answer_cache.hits == 2
+    mine.delete(first.video_id)  # the library changed: the old answer is not served
+    assert mine.ask(question).abstained
+    assert library.answer_cache.misses == 2
+
+
+def test_answers_cached_in_redis_and_a_lost_redis_is_only_a_miss(tmp_path: Path) -> None:
+    from pipelines.understanding.cache import RedisCache
+    from tests.support.redis import running_redis
+
+    with running_redis(tmp_path) as url:
+        cache = RedisCache(url, ttl_s=60)
+        cache.put("vidscope:answer:alice:1-1-1:q", '{"answer": "ten percent"}')
+        assert cache.get("vidscope:answer:alice:1-1-1:q") == '{"answer": "ten percent"}'
+        import redis
+
+        assert 0 < redis.Redis.from_url(url).ttl("vidscope:answer:alice:1-1-1:q") <= 60
+    assert cache.get("vidscope:answer:alice:1-1-1:q") is None  # Redis is gone: a miss
+    cache.put("k", "v")  # and storing fails quietly
+    assert (cache.hits, cache.misses) == (1, 1)

@@ -158,3 +158,18 @@ def test_a_local_models_sentences_are_cited_to_the_evidence_they_repeat() -> Non
         "The marketing budget will grow by ten percent next year. [1] "
         "The solar panels produce forty kilowatts. [2]"
     )
+
+
+def test_the_memory_cache_keeps_the_newest_and_counts() -> None:
+    from pipelines.understanding.cache import MemoryCache, cache_key
+
+    cache = MemoryCache(entries=2)
+    keys = [cache_key("answer", "alice", "3-9-21", "q", n) for n in range(3)]
+    for n, key in enumerate(keys):
+        cache.put(key, f"answer {n}")
+    assert cache.get(keys[0]) is None  # the oldest went
+    assert [cache.get(k) for k in keys[1:]] == ["answer 1", "answer 2"]
+    assert (cache.hits, cache.misses) == (2, 1)
+    # The library's state is part of the key: a changed library never meets an old answer.
+    assert cache_key("answer", "alice", "4-10-31", "q", 1) != keys[1]
+    assert cache_key("answer", "bob", "3-9-21", "q", 1) != keys[1]

@@ -120,6 +120,10 @@ class OwnerCatalog:
     def chunk_ids(self, video_id: str | None = None) -> np.ndarray:
         return self._catalog.chunk_ids(owner_id=self.owner_id, video_id=video_id)
 
+    def fingerprint(self) -> str:
+        """Changes whenever the owner's passages do (what cached answers are keyed by)."""
+        return self._catalog.fingerprint(owner_id=self.owner_id)
+
     def chunk_texts(self) -> tuple[np.ndarray, list[str]]:
         return self._catalog.chunk_texts(owner_id=self.owner_id)
 

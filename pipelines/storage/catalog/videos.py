@@ -346,6 +346,16 @@ class VideoTables(JobTables):
         rows = self.con.execute(query + " ORDER BY id", params).fetchnumpy()
         return np.asarray(rows["id"], dtype=np.int64)
 
+    def fingerprint(self, *, owner_id: str) -> str:
+        """The owner's passages as they are now, in a few characters: chunk ids come from a
+        sequence and are never reused, so any ingest, re-ingest or delete changes it."""
+        row = self.con.execute(
+            "SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0) FROM chunks "
+            "WHERE video_id IN (SELECT id FROM videos WHERE owner_id = ?)",
+            [owner_id],
+        ).fetchone()
+        return "-".join(str(v) for v in row) if row else "0-0-0"
+
     def chunk_texts(self, *, owner_id: str) -> tuple[np.ndarray, list[str]]:
         rows = self.con.execute(
             "SELECT id, text FROM chunks WHERE video_id IN "
