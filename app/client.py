@@ -10,14 +10,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
 from pipelines.media.inputs import ExpandedPaths, expand_paths
-from pipelines.public import AnswerPublic, HitPublic, JobPublic, UserPublic, VideoPublic
+from pipelines.public import (
+    AnswerPublic,
+    HitPublic,
+    JobPublic,
+    SummaryPublic,
+    UserPublic,
+    VideoPublic,
+)
 from pipelines.records import Hit, IngestResult
 from pipelines.storage.files import atomic_write
 
@@ -188,6 +195,13 @@ class RemoteLibrary:
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
         body = {"question": question, "video_id": video_id}
         return AnswerPublic.model_validate(self._call("POST", "/api/v1/ask", json=body).json())
+
+    def summary(self, video_id: str) -> SummaryPublic:
+        response = self._call("GET", f"/api/v1/videos/{video_id}/summary")
+        return SummaryPublic.model_validate(response.json())
+
+    def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str:
+        return self._call("GET", f"/api/v1/videos/{video_id}/chapters", params={"format": fmt}).text
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         return self._call(

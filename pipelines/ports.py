@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
     from pipelines.compute import Progress
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
     from pipelines.media.inputs import ExpandedPaths
-    from pipelines.public import AnswerPublic, UserPublic, VideoPublic
+    from pipelines.public import AnswerPublic, SummaryPublic, UserPublic, VideoPublic
     from pipelines.records import Hit, IngestResult
 
 
@@ -66,6 +66,10 @@ class LibraryPort(BatchWriterPort, Protocol):
     def delete(self, video_id: str) -> None: ...
 
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic: ...
+
+    def summary(self, video_id: str) -> SummaryPublic: ...
+
+    def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str: ...
 
 
 class AdminPort(Protocol):

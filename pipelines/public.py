@@ -13,6 +13,7 @@ from pipelines.records import Clip, Hit, Job, JobStatus, User, Video
 
 if TYPE_CHECKING:
     from pipelines.understanding.answers import Answer
+    from pipelines.understanding.chapters import Summary
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -312,5 +313,62 @@ class AnswerPublic(_Public):
                     label=c.label,
                 )
                 for c in answer.citations
+            ],
+        )
+
+
+class KeyPointPublic(_Public):
+    start: float = Field(description="Where it is said, seconds")
+    end: float
+    text: str
+
+
+class ChapterPublic(_Public):
+    start: float
+    end: float
+    title: str
+
+
+class SummaryPublic(_Public):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "video_id": "3f2a9c0d1e4b5a6c",
+                    "method": "extractive",
+                    "summary": "The solar panels on the warehouse roof now produce forty "
+                    "kilowatts of power. The marketing budget will grow by ten percent.",
+                    "key_points": [
+                        {"start": 4.0, "end": 9.0, "text": "The solar panels on the …"},
+                    ],
+                    "chapters": [
+                        {"start": 0.0, "end": 15.1, "title": "The solar panels on the …"},
+                        {"start": 15.1, "end": 35.8, "title": "The marketing budget will …"},
+                    ],
+                }
+            ]
+        },
+    )
+
+    video_id: str
+    method: str = Field(description="How it was made: extractive (the video's own sentences)")
+    summary: str
+    key_points: list[KeyPointPublic] = Field(description="3 to 7, in the order they are said")
+    chapters: list[ChapterPublic] = Field(
+        description="Where the topic changes; the first starts at 0, the last ends at the end"
+    )
+
+    @classmethod
+    def of(cls, video_id: str, summary: Summary, method: str) -> SummaryPublic:
+        return cls(
+            video_id=video_id,
+            method=method,
+            summary=summary.summary,
+            key_points=[
+                KeyPointPublic(start=p.start, end=p.end, text=p.text) for p in summary.key_points
+            ],
+            chapters=[
+                ChapterPublic(start=c.start, end=c.end, title=c.title) for c in summary.chapters
             ],
         )

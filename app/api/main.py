@@ -33,6 +33,7 @@ from app.api.routes import (
     health,
     jobs,
     search,
+    summaries,
     videos,
     web_session,
 )
@@ -155,7 +156,19 @@ def create_app(
     app.state.limits = RateLimits(settings)
     app.state.tracer = get_tracer(provider)
     install_error_handlers(app)
-    for module in (auth, videos, search, answers, clips, jobs, admin, batches, health, web_session):
+    for module in (
+        auth,
+        videos,
+        summaries,
+        search,
+        answers,
+        clips,
+        jobs,
+        admin,
+        batches,
+        health,
+        web_session,
+    ):
         app.include_router(module.router)
     _offline_docs(app)
     web_app = None

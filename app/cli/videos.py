@@ -140,6 +140,41 @@ def ask(
 
 
 @app.command()
+def summarize(
+    video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print summary, key_points and chapters as JSON")
+    ] = False,
+    chapters: Annotated[
+        str | None,
+        typer.Option(
+            help="Print only the chapters: youtube ('m:ss Title' lines) or vtt (WebVTT)",
+            metavar="youtube|vtt",
+        ),
+    ] = None,
+) -> None:
+    """A video's short summary, key points and chapters, each with its time."""
+    with _library() as library:
+        try:
+            if chapters is not None:
+                sys.stdout.write(library.chapters(video_id, chapters))  # type: ignore[arg-type]
+                return
+            made = library.summary(video_id)
+        except VidscopeError as exc:
+            _fail(exc)
+    if as_json:
+        sys.stdout.write(made.model_dump_json() + "\n")
+        return
+    out.print(_plain(made.summary), highlight=False)
+    out.print("\nKey points", style="bold")
+    for point in made.key_points:
+        out.print(_plain(f"  {_clock(point.start)}  {point.text}"), highlight=False)
+    out.print("\nChapters", style="bold")
+    for chapter in made.chapters:
+        out.print(_plain(f"  {_clock(chapter.start)}  {chapter.title}"), highlight=False)
+
+
+@app.command()
 def transcript(
     video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
     fmt: Annotated[

@@ -20,6 +20,7 @@ from app.web.render import (
     render_cards,
     render_clip,
     render_lines,
+    render_overview,
     render_player,
 )
 from pipelines.accounts import Accounts
@@ -245,9 +246,12 @@ class WebApp:
             segments = owner.segments(video_id)
         except VidscopeError as exc:
             raise _fail(exc) from exc
+        summary = owner.summary(video_id).model_dump(mode="json") if segments else None
+        overview = render_overview("No speech was found in this video.", summary)
         player = render_player(
             src=f"api/v1/videos/{video.id}/media",
             vtt=f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
+            chapters=f"api/v1/videos/{video.id}/chapters?format=vtt" if segments else "",
             start=round(start, 2),
             title=video.title,
             play=play,
@@ -273,6 +277,7 @@ class WebApp:
         clip_end = min(video.duration, end + pad if end is not None else start + 30.0)
         return (
             player,
+            overview,
             lines,
             f"Transcript: {downloads}",
             gr.update(choices=self._ready_videos(owner), value=video.id),

@@ -86,6 +86,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     css_template=CSS,
                     js_on_load=PLAY,
                 )
+                overview = gr.HTML(value="", css_template=CSS, js_on_load=SEEK)
                 downloads = gr.HTML()
                 transcript = gr.HTML(
                     value=render_lines("", []),
@@ -99,7 +100,17 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 clip_player = gr.HTML(value=render_clip(""), css_template=CSS)
                 clip_link = gr.HTML()
         current = gr.State("")  # the video on the Watch tab
-        opened = [player, transcript, downloads, chooser, current, clip_start, clip_end, tabs]
+        opened = [
+            player,
+            overview,
+            transcript,
+            downloads,
+            chooser,
+            current,
+            clip_start,
+            clip_end,
+            tabs,
+        ]
         timer = gr.Timer(1.5)
         demo.load(web.whoami, outputs=user_box)
         demo.load(web.videos_table, outputs=table)

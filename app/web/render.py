@@ -31,6 +31,12 @@ CSS = """
 .vs-line .vs-time { font-variant-numeric: tabular-nums; color: #1f3aa8; margin-right: .5rem; }
 .vs-empty { color: #4a5160; padding: 1rem 0; }
 .vs-answer { font-size: 1.05rem; line-height: 1.5; margin: .5rem 0 1rem; }
+.vs-chapter { display: block; width: 100%; text-align: left; border: 0; background: none;
+              padding: .3rem .5rem; border-radius: 6px; cursor: pointer; font: inherit;
+              color: #1d2330; }
+.vs-chapter:hover, .vs-chapter:focus { background: #eef1fb; }
+.vs-chapter .vs-time { font-variant-numeric: tabular-nums; color: #1f3aa8; margin-right: .5rem; }
+.vs-summary { line-height: 1.5; }
 .vs-now { background: #dfe6ff; font-weight: 600; }
 video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }
 """
@@ -95,10 +101,32 @@ def render_clip(src: str) -> str:
     )
 
 
+def render_overview(message: str, summary: dict[str, Any] | None) -> str:
+    """A video's summary, its chapters and key points; each chapter and point seeks the player."""
+    if summary is None:
+        return f'<p class="vs-empty">{_e(message)}</p>' if message else ""
+
+    def items(rows: list[dict[str, Any]], field: str) -> str:
+        return "".join(
+            f'<button class="vs-chapter" data-start="{_e(row["start"])}">'
+            f'<span class="vs-time">{_e(clock_text(row["start"]))}</span>{_e(row[field])}'
+            "</button>"
+            for row in rows
+        )
+
+    return (
+        '<section class="vs-overview" aria-label="Summary">'
+        f'<p class="vs-summary">{_e(summary["summary"])}</p>'
+        f"<h4>Chapters</h4><div>{items(summary['chapters'], 'title')}</div>"
+        f"<h4>Key points</h4><div>{items(summary['key_points'], 'text')}</div></section>"
+    )
+
+
 def render_player(
     *,
     src: str = "",
     vtt: str = "",
+    chapters: str = "",
     start: float = 0.0,
     title: str = "",
     play: bool = False,
@@ -111,6 +139,9 @@ def render_player(
         if vtt
         else ""
     )
+    if chapters:
+        track += f'<track kind="chapters" src="{_e(chapters)}" srclang="en" label="Chapters">'
+
     return (
         f'<video id="vs-player" controls preload="metadata" playsinline src="{_e(src)}" '
         f'data-start="{_e(start)}" data-play="{"true" if play else "false"}" '

@@ -273,6 +273,8 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         ("get", "/api/v1/videos/{video_id}/thumbnail"),
         ("get", "/api/v1/search"),
         ("post", "/api/v1/ask"),
+        ("get", "/api/v1/videos/{video_id}/summary"),
+        ("get", "/api/v1/videos/{video_id}/chapters"),
         ("post", "/api/v1/clips"),
         ("get", "/api/v1/clips/{clip_id}"),
         ("get", "/api/v1/clips/{clip_id}/file"),

@@ -149,6 +149,15 @@ def test_the_whole_story(
         "data-start", str(line.get_attribute("data-start"))
     )
 
+    # The summary's chapters seek the player too.
+    chapter = page.locator(".vs-chapter").last
+    chapter_start = float(chapter.get_attribute("data-start") or "nan")
+    chapter.click()
+    page.wait_for_function(
+        f"() => Math.abs(document.querySelector('video').currentTime - {chapter_start}) < 1.5"
+    )
+    page.evaluate("() => document.querySelector('video').pause()")
+
     page.get_by_label("Clip start (s)").fill("4")
     page.get_by_label("Clip end (s)").fill("9")
     page.get_by_role("button", name="Cut clip").click()

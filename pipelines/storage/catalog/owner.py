@@ -107,6 +107,24 @@ class OwnerCatalog:
         self.get_video(video_id)
         return self._catalog.segments(video_id)
 
+    def sentences(self, video_id: str) -> tuple[list[Segment], np.ndarray]:
+        """The sentences of one of the owner's videos and their embeddings, in order."""
+        segments = self.segments(video_id)
+        return segments, self._catalog.segment_vectors(video_id)
+
+    def stored_summary(self, video_id: str, *, method: str) -> tuple[str, str | None]:
+        """(the transcript's fingerprint, the summary stored for it or None)."""
+        self.get_video(video_id)
+        fingerprint = self._catalog.transcript_fingerprint(video_id)
+        found = self._catalog.stored_summary(video_id, method=method, fingerprint=fingerprint)
+        return fingerprint, found
+
+    def store_summary(self, video_id: str, *, method: str, fingerprint: str, payload: str) -> None:
+        self.get_video(video_id)
+        self._catalog.store_summary(
+            video_id, method=method, fingerprint=fingerprint, payload=payload
+        )
+
     def segment_counts(self) -> dict[str, int]:
         return self._catalog.segment_counts(owner_id=self.owner_id)
 

@@ -272,5 +272,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             not_before_ms BIGINT NOT NULL
         )""",
     ),
+    (
+        # A video's summary, key points and chapters, as made by ``method`` from the
+        # transcript named by ``fingerprint``; re-ingesting the video removes it.
+        """CREATE TABLE summaries (
+            video_id VARCHAR NOT NULL,
+            method VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL,
+            payload VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            PRIMARY KEY (video_id, method)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -243,6 +243,7 @@ class VideoTables(JobTables):
             self.con.execute("DELETE FROM videos WHERE id = ? AND status = 'deleting'", [video_id])
 
     def _delete_children(self, video_id: str) -> None:
+        self.con.execute("DELETE FROM summaries WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM words WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM segments WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM chunks WHERE video_id = ?", [video_id])

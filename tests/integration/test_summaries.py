@@ -1,0 +1,39 @@
+"""The test talk's summary, key points and chapters from the real transcript: chapter
+boundaries where its topics change (tests/data/talk.json: solar, budget, hiring), kept in the
+catalog and made again after the video is ingested again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.library import Library
+from tests.support.library import TALK
+
+
+def test_chapters_start_where_the_talk_changes_topic(
+    talk_library: Library, talk_manifest: dict[str, Any]
+) -> None:
+    [video] = talk_library.local.list_videos()
+    made = talk_library.local.summary(video.id)
+    sentences = talk_manifest["sentences"]
+    budget, hiring = sentences[3]["start"], sentences[5]["start"]
+    starts = [c.start for c in made.chapters]
+    assert starts[0] == 0.0 and made.chapters[-1].end == round(video.duration, 2)
+    assert len(starts) == 3, made.chapters
+    assert abs(starts[1] - budget) <= 2.0 and abs(starts[2] - hiring) <= 2.0, starts
+    assert 3 <= len(made.key_points) <= 7 and made.summary
+    vtt = talk_library.local.chapters(video.id, "vtt")
+    assert vtt.startswith("WEBVTT") and vtt.count(" --> ") == 3
+
+
+def test_a_summary_is_kept_until_the_video_is_ingested_again(library: Library) -> None:
+    mine = library.local
+    [result] = list(mine.ingest([TALK]))
+    first = mine.summary(result.video_id)
+    fingerprint, stored = mine._catalog.stored_summary(result.video_id, method="extractive")
+    assert stored is not None and mine.summary(result.video_id) == first
+    again = mine.ingest_file(TALK, force=True)
+    assert again.status == "indexed"
+    assert mine._catalog.stored_summary(result.video_id, method="extractive")[1] is None
+    assert mine.summary(result.video_id).chapters  # made again from the new transcript
+    assert mine._catalog.stored_summary(result.video_id, method="extractive")[0] != fingerprint
