@@ -4,6 +4,7 @@ media, thumbnails and clips reach the browser only through the owner-checked API
 from __future__ import annotations
 
 import html
+import time
 from pathlib import Path
 from typing import Any
 
@@ -255,6 +256,7 @@ class WebApp:
             start=round(start, 2),
             title=video.title,
             play=play,
+            opened=time.monotonic_ns(),
         )
         lines = render_lines(
             "" if segments else "No speech was found in this video.",

@@ -131,7 +131,11 @@ def render_player(
     title: str = "",
     play: bool = False,
     message: str = "",
+    opened: int = 0,
 ) -> str:
+    """The player. ``opened`` makes each opening a new value: Gradio runs the page's script
+    only when the value changes, so opening the same second twice (a citation after the
+    search hit it repeats, once the viewer has moved on) would otherwise not seek."""
     if not src:
         return f'<p class="vs-empty">{_e(message)}</p>'
     track = (
@@ -145,6 +149,7 @@ def render_player(
     return (
         f'<video id="vs-player" controls preload="metadata" playsinline src="{_e(src)}" '
         f'data-start="{_e(start)}" data-play="{"true" if play else "false"}" '
+        f'data-opened="{_e(opened)}" '
         f'aria-label="{_e(title)}">{track}</video>'
     )
 

@@ -10,12 +10,15 @@ from pipelines.public import SummaryPublic
 from pipelines.services.scope import OwnerScope
 
 METHOD = "extractive"
+# What the catalog keeps a summary under: the method and the version of its rules, so a summary
+# made by older rules is made again rather than served.
+STORED_AS = f"{METHOD}/2"
 ChapterFormat = Literal["youtube", "vtt"]
 
 
 class SummaryService(OwnerScope):
     def summary(self, video_id: str) -> SummaryPublic:
-        fingerprint, stored = self._catalog.stored_summary(video_id, method=METHOD)
+        fingerprint, stored = self._catalog.stored_summary(video_id, method=STORED_AS)
         if stored is not None:
             return SummaryPublic.model_validate_json(stored)
         from pipelines.understanding.chapters import summarize
@@ -24,7 +27,7 @@ class SummaryService(OwnerScope):
         segments, vectors = self._catalog.sentences(video_id)
         made = SummaryPublic.of(video_id, summarize(segments, vectors, video.duration), METHOD)
         self._catalog.store_summary(
-            video_id, method=METHOD, fingerprint=fingerprint, payload=made.model_dump_json()
+            video_id, method=STORED_AS, fingerprint=fingerprint, payload=made.model_dump_json()
         )
         return made
 

@@ -20,9 +20,10 @@ MIN_POINTS, MAX_POINTS = 3, 7
 SUMMARY_SENTENCES = 3
 TITLE_CHARS = 60
 # Spoken signposts that open a sentence but say nothing of its topic.
+# An ordinal or "next" is a signpost only when a comma follows ("Next, …" but not "Next quarter").
 _SIGNPOST = re.compile(
-    r"^(first|second|third|finally|next|then|so|and|now|also|well|okay|ok|lastly|"
-    r"first of all|to start|in short)\b[,:]?\s*",
+    r"^((first of all|first|second|third|finally|lastly|next|then|also|now|to start|in short)"
+    r"\s*[,:]|(so|and|okay|ok|well)\b[,:]?)\s*",
     re.IGNORECASE,
 )
 

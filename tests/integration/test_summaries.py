@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.library import Library
+from pipelines.services.summary_service import STORED_AS
 from tests.support.library import TALK
 
 
@@ -30,10 +31,10 @@ def test_a_summary_is_kept_until_the_video_is_ingested_again(library: Library) -
     mine = library.local
     [result] = list(mine.ingest([TALK]))
     first = mine.summary(result.video_id)
-    fingerprint, stored = mine._catalog.stored_summary(result.video_id, method="extractive")
+    fingerprint, stored = mine._catalog.stored_summary(result.video_id, method=STORED_AS)
     assert stored is not None and mine.summary(result.video_id) == first
     again = mine.ingest_file(TALK, force=True)
     assert again.status == "indexed"
-    assert mine._catalog.stored_summary(result.video_id, method="extractive")[1] is None
+    assert mine._catalog.stored_summary(result.video_id, method=STORED_AS)[1] is None
     assert mine.summary(result.video_id).chapters  # made again from the new transcript
-    assert mine._catalog.stored_summary(result.video_id, method="extractive")[0] != fingerprint
+    assert mine._catalog.stored_summary(result.video_id, method=STORED_AS)[0] != fingerprint

@@ -62,3 +62,12 @@ def test_chapters_export_for_youtube_and_as_webvtt() -> None:
         "WEBVTT\n\n1\n00:00:00.000 --> 00:01:15.500\nSolar panels\n"
         "\n2\n00:01:15.500 --> 01:02:05.000\nThe budget\n"
     )
+
+
+def test_titles_lose_spoken_signposts_but_keep_their_words() -> None:
+    from pipelines.understanding.chapters import _title
+
+    assert _title("Second, the marketing budget will grow.") == "The marketing budget will grow"
+    assert _title("Next quarter we will add batteries.") == "Next quarter we will add batteries"
+    assert _title("so the panels pay for themselves") == "The panels pay for themselves"
+    assert _title("x " * 40).endswith("…") and len(_title("x " * 40)) <= 60

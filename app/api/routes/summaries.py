@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Query, Response
 
 from app.api.deps import MyLibrary
 from app.api.errors import error_responses
@@ -25,20 +24,20 @@ def summary(video_id: str, library: MyLibrary) -> SummaryPublic:
     return library.summary(video_id)
 
 
+CHAPTER_TYPES = {"vtt": "text/vtt; charset=utf-8", "youtube": "text/plain; charset=utf-8"}
+
+
 @router.get(
     "/{video_id}/chapters",
     summary="The chapters as a WebVTT chapters track or as YouTube's 'm:ss Title' lines",
-    response_class=PlainTextResponse,
     responses={
-        **error_responses(401, 404, 422),
-        200: {"content": {"text/vtt": {}, "text/plain": {}}},
+        200: {"content": {t: {} for t in CHAPTER_TYPES.values()}},
+        **error_responses(401, 404),
     },
 )
 def chapters(
     video_id: str,
     library: MyLibrary,
     fmt: Annotated[Literal["vtt", "youtube"], Query(alias="format")] = "vtt",
-) -> PlainTextResponse:
-    text = library.chapters(video_id, fmt)
-    media = "text/vtt" if fmt == "vtt" else "text/plain"
-    return PlainTextResponse(text, media_type=f"{media}; charset=utf-8")
+) -> Response:
+    return Response(library.chapters(video_id, fmt), media_type=CHAPTER_TYPES[fmt])
