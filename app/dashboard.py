@@ -156,6 +156,8 @@ TRENDS: tuple[tuple[str, str, dict[str, tuple[str, Colour]]], ...] = (
             "recall_at_1": ("recall@1", "normal"),
             "recall_at_5": ("recall@5", "normal"),
             "mrr": ("MRR", "normal"),
+            "answer_right": ("answers right", "normal"),
+            "abstain_off_topic": ("abstains off-topic", "normal"),
         },
     ),
     (

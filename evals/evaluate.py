@@ -5,8 +5,13 @@
   about two thirds kept, so it is neither verbatim nor empty); a hit is right when it is in
   the same video and overlaps the sentence's time. recall@1, recall@5 and MRR over the set.
 
+- Answers: the same questions asked (``vidscope ask``): right when the answer does not abstain,
+  one of its citations is in the same video and overlaps the sentence's time, and the answer's
+  text holds most of the sentence's content words (the fact). And questions about nothing in
+  the library (``OFF_TOPIC``) must abstain.
+
 The fixtures are generated speech (espeak-ng) in several voices: see evals/fixtures.py. The
-answer and chapter evals join this once those features exist."""
+chapter eval joins this with generated multi-topic talks."""
 
 from __future__ import annotations
 
@@ -54,6 +59,19 @@ STOPWORDS = frozenset(
 )
 
 
+# Questions no fixture answers: each must abstain (none is hand-written per fixture).
+OFF_TOPIC = (
+    "what is the capital of Peru",
+    "how do I bake sourdough bread",
+    "who won the football world cup",
+    "what is the boiling point of water",
+    "recommend a good science fiction novel",
+    "how tall is mount everest",
+    "what is the best way to learn the violin",
+    "how many moons does jupiter have",
+)
+
+
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s']", " ", text.lower())).strip()
 
@@ -98,6 +116,7 @@ def _measure(
     work = settings.model_copy(update={"home": scratch})
     per_video: dict[str, dict[str, float]] = {}
     ranks: list[int | None] = []
+    answers: list[bool] = []
     latencies: list[float] = []
     errors = words = 0
     audio_s = ingest_s = 0.0
@@ -123,6 +142,9 @@ def _measure(
             audio_s += float(script["duration"])
             video_ranks = []
             for query, index in make_queries(script["sentences"]):
+                answers.append(
+                    _answered_right(library, query, script["sentences"][index], ids[fixture.media])
+                )
                 truth = script["sentences"][index]
                 started = time.perf_counter()
                 hits = library.local.search(query, k=5)
@@ -144,12 +166,15 @@ def _measure(
                 "recall_at_5": _recall(video_ranks, 5),
                 "queries": len(video_ranks),
             }
+        abstained = [library.local.ask(q).abstained for q in OFF_TOPIC]
     metrics = {
         "wer": errors / words if words else 0.0,
         "recall_at_1": _recall(ranks, 1),
         "recall_at_5": _recall(ranks, 5),
         "mrr": float(np.mean([1 / r if r else 0.0 for r in ranks])) if ranks else 0.0,
         "queries": float(len(ranks)),
+        "answer_right": sum(answers) / len(answers) if answers else 0.0,
+        "abstain_off_topic": sum(abstained) / len(abstained),
         "search_p50_ms": float(np.percentile(latencies, 50)) if latencies else 0.0,
         "search_p99_ms": float(np.percentile(latencies, 99)) if latencies else 0.0,
         "audio_s": audio_s,
@@ -166,6 +191,19 @@ def _measure(
             report=result,
         )
     return result
+
+
+def _answered_right(library: Library, question: str, truth: dict[str, Any], video_id: str) -> bool:
+    answer = library.local.ask(question)
+    if answer.abstained:
+        return False
+    cited = any(
+        c.video_id == video_id and c.start < truth["end"] and c.end > truth["start"]
+        for c in answer.citations
+    )
+    fact = set(normalise(truth["text"]).split()) - STOPWORDS
+    said = set(normalise(answer.answer).split())
+    return cited and len(fact & said) >= 0.6 * len(fact)
 
 
 def _recall(ranks: list[int | None], k: int) -> float:

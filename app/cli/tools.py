@@ -78,8 +78,9 @@ def evaluate(
     quick: Annotated[bool, typer.Option(help="Only the two sample videos (faster)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
 ) -> None:
-    """Measure quality: WER on the fixture videos, and recall@1/5 and MRR of search on a
-    generated query set with known answer times; logged to MLflow."""
+    """Measure quality: WER on the fixture videos, recall@1/5 and MRR of search and the share
+    of questions answered and cited right on a generated query set with known answer times,
+    and abstention on off-topic questions; logged to MLflow."""
     from evals.evaluate import FIXTURES, QUICK, run_eval
 
     settings: Settings = _state["settings"]
@@ -95,6 +96,8 @@ def evaluate(
         "recall_at_1",
         "recall_at_5",
         "mrr",
+        "answer_right",
+        "abstain_off_topic",
         "queries",
         "search_p50_ms",
         "search_p99_ms",
