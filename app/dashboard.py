@@ -158,6 +158,7 @@ TRENDS: tuple[tuple[str, str, dict[str, tuple[str, Colour]]], ...] = (
             "mrr": ("MRR", "normal"),
             "answer_right": ("answers right", "normal"),
             "abstain_off_topic": ("abstains off-topic", "normal"),
+            "chapter_recall": ("chapter recall", "normal"),
         },
     ),
     (

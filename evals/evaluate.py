@@ -10,8 +10,10 @@
   text holds most of the sentence's content words (the fact). And questions about nothing in
   the library (``OFF_TOPIC``) must abstain.
 
-The fixtures are generated speech (espeak-ng) in several voices: see evals/fixtures.py. The
-chapter eval joins this with generated multi-topic talks."""
+- Chapters: on generated talks of four topics each (``TOPIC_TALKS``), precision and recall of
+  the chapter boundaries against the seconds where each topic begins, within ±5 s.
+
+The fixtures are generated speech (espeak-ng) in several voices: see evals/fixtures.py."""
 
 from __future__ import annotations
 
@@ -48,6 +50,14 @@ SAMPLES = (
     ),
 )
 QUICK = SAMPLES
+# Generated talks of four topics each, with the seconds where each topic begins
+# (evals/fixtures.py, make_topic_talks): what the chapters are measured against.
+TOPIC_TALKS = (
+    Fixture(ROOT / "evals/data/talk-topics-a.ogg", ROOT / "evals/data/talk-topics-a.json"),
+    Fixture(ROOT / "evals/data/talk-topics-b.ogg", ROOT / "evals/data/talk-topics-b.json"),
+)
+# A chapter boundary counts when it is this close to where a topic begins.
+BOUNDARY_TOLERANCE_S = 5.0
 FIXTURES = SAMPLES + (
     Fixture(ROOT / "tests/data/talk.mp4", ROOT / "tests/data/talk.json"),
     Fixture(ROOT / "evals/data/talk-2min-voices.ogg", ROOT / "evals/data/talk-2min-voices.json"),
@@ -99,19 +109,26 @@ def run_eval(
     *,
     name: str = "eval",
     log: bool = True,
+    chapters: bool = True,
 ) -> dict[str, Any]:
     """Ingests ``fixtures`` into a scratch library with ``settings`` (its home is ignored),
     measures, and logs the run to ``settings.tracking_uri``. Returns {metrics, per_video,
     run_id}."""
     scratch = Path(tempfile.mkdtemp(prefix="vidscope-eval-"))
     try:
-        return _measure(settings, fixtures, scratch, name=name, log=log)
+        return _measure(settings, fixtures, scratch, name=name, log=log, chapters=chapters)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _measure(
-    settings: Settings, fixtures: tuple[Fixture, ...], scratch: Path, *, name: str, log: bool
+    settings: Settings,
+    fixtures: tuple[Fixture, ...],
+    scratch: Path,
+    *,
+    name: str,
+    log: bool,
+    chapters: bool,
 ) -> dict[str, Any]:
     work = settings.model_copy(update={"home": scratch})
     per_video: dict[str, dict[str, float]] = {}
@@ -167,6 +184,13 @@ def _measure(
                 "queries": len(video_ranks),
             }
         abstained = [library.local.ask(q).abstained for q in OFF_TOPIC]
+        found = expected = matched = 0
+        for fixture in TOPIC_TALKS if chapters else ():
+            ingested = library.local.ingest_file(fixture.media)
+            truth = json.loads(fixture.script.read_text())["topic_starts"][1:]
+            cuts = [c.start for c in library.local.summary(ingested.video_id).chapters[1:]]
+            found, expected = found + len(cuts), expected + len(truth)
+            matched += _matches(cuts, truth, BOUNDARY_TOLERANCE_S)
     metrics = {
         "wer": errors / words if words else 0.0,
         "recall_at_1": _recall(ranks, 1),
@@ -175,6 +199,14 @@ def _measure(
         "queries": float(len(ranks)),
         "answer_right": sum(answers) / len(answers) if answers else 0.0,
         "abstain_off_topic": sum(abstained) / len(abstained),
+        **(
+            {
+                "chapter_precision": matched / found if found else 0.0,
+                "chapter_recall": matched / expected if expected else 0.0,
+            }
+            if chapters
+            else {}
+        ),
         "search_p50_ms": float(np.percentile(latencies, 50)) if latencies else 0.0,
         "search_p99_ms": float(np.percentile(latencies, 99)) if latencies else 0.0,
         "audio_s": audio_s,
@@ -204,6 +236,18 @@ def _answered_right(library: Library, question: str, truth: dict[str, Any], vide
     fact = set(normalise(truth["text"]).split()) - STOPWORDS
     said = set(normalise(answer.answer).split())
     return cited and len(fact & said) >= 0.6 * len(fact)
+
+
+def _matches(found: list[float], truth: list[float], tolerance: float) -> int:
+    """Boundaries found within ``tolerance`` of a true one, each true one matched once."""
+    left = list(truth)
+    matched = 0
+    for cut in sorted(found):
+        near = [t for t in left if abs(t - cut) <= tolerance]
+        if near:
+            left.remove(min(near, key=lambda t: abs(t - cut)))
+            matched += 1
+    return matched
 
 
 def _recall(ranks: list[int | None], k: int) -> float:

@@ -226,6 +226,64 @@ def bench_sentences(count: int = 105, seed: int = 7) -> list[str]:
     return sentences
 
 
+# Topics of the multi-topic talks (the chapter eval): each a vocabulary of its own, so a change
+# of topic is a change of what is talked about. Sentences are made from these by templates.
+TOPIC_WORDS = {
+    "solar power": ("solar panels", "the inverter", "sunny afternoons", "battery storage"),
+    "hiring": ("new engineers", "the interview loop", "job offers", "the recruiting budget"),
+    "the office move": ("the new building", "moving boxes", "desk assignments", "parking"),
+    "customer support": ("support tickets", "response times", "angry customers", "refunds"),
+    "security": ("password resets", "the phishing test", "laptop encryption", "audit logs"),
+    "the product launch": ("the launch date", "press coverage", "beta users", "pricing pages"),
+}
+_TOPIC_TEMPLATES = (
+    "Next we talk about {topic}, starting with {a}.",
+    "The latest numbers on {a} look better than we expected.",
+    "Several people asked what {b} means for {a}.",
+    "We will review {c} again next month.",
+    "Everyone agreed that {d} needs more attention.",
+    "That is all for {topic}.",
+)
+# The multi-topic talks: (file stem, topics, seed).
+TOPIC_TALKS = (("talk-topics-a", 4, 3), ("talk-topics-b", 4, 5))
+
+
+def topic_sentences(topics: int, seed: int) -> tuple[list[str], list[int]]:
+    """Sentences of ``topics`` topics in turn, and the index where each topic begins."""
+    rng = np.random.default_rng(seed)
+    names = list(TOPIC_WORDS)
+    order = [names[i] for i in rng.choice(len(names), size=topics, replace=False)]
+    sentences: list[str] = []
+    starts: list[int] = []
+    for topic in order:
+        starts.append(len(sentences))
+        a, b, c, d = rng.permutation(TOPIC_WORDS[topic])
+        sentences += [
+            template.format(topic=topic, a=a, b=b, c=c, d=d) for template in _TOPIC_TEMPLATES
+        ]
+    return sentences, starts
+
+
+def make_topic_talks(out_dir: Path) -> None:
+    """evals/data/<talk>.ogg + .json with the sentences, their times, and ``topic_starts``
+    (the seconds where each topic begins): what chapter boundaries are measured against."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stem, topics, seed in TOPIC_TALKS:
+        sentences, starts = topic_sentences(topics, seed)
+        with tempfile.TemporaryDirectory() as tmp:
+            video = Path(tmp) / "talk.mp4"
+            info = make_talk(sentences, video, size="64x64", voices=VOICES[:3])
+            subprocess.run(
+                [ffmpeg_executable(), "-y", "-loglevel", "error", "-i", str(video), "-vn"]
+                + ["-c:a", "libopus", "-b:a", "24k", "-ac", "1", str(out_dir / f"{stem}.ogg")],
+                check=True,
+            )
+        manifest = info["sentences"]
+        assert isinstance(manifest, list)
+        info["topic_starts"] = [manifest[i]["start"] for i in starts]
+        (out_dir / f"{stem}.json").write_text(json.dumps(info, indent=2) + "\n")
+
+
 # The benchmark talks: (file stem, sentence count, seed). About ten minutes and two minutes.
 BENCH_TALKS = (("talk-10min-voices", 105, 7), ("talk-2min-voices", 20, 23))
 
@@ -261,6 +319,7 @@ def make_bench_talks(out_dir: Path) -> None:
 
 def main() -> None:
     make_bench_talks(ROOT / "evals" / "data")
+    make_topic_talks(ROOT / "evals" / "data")
     data = ROOT / "tests" / "data"
     data.mkdir(parents=True, exist_ok=True)
     manifest = make_talk(TALK, data / "talk.mp4")

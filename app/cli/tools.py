@@ -80,7 +80,8 @@ def evaluate(
 ) -> None:
     """Measure quality: WER on the fixture videos, recall@1/5 and MRR of search and the share
     of questions answered and cited right on a generated query set with known answer times,
-    and abstention on off-topic questions; logged to MLflow."""
+    abstention on off-topic questions, and chapter boundaries on generated multi-topic talks;
+    logged to MLflow."""
     from evals.evaluate import FIXTURES, QUICK, run_eval
 
     settings: Settings = _state["settings"]
@@ -98,6 +99,8 @@ def evaluate(
         "mrr",
         "answer_right",
         "abstain_off_topic",
+        "chapter_precision",
+        "chapter_recall",
         "queries",
         "search_p50_ms",
         "search_p99_ms",

@@ -464,6 +464,8 @@ def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -
     metrics = result["metrics"]
     assert metrics["queries"] >= 8 and 0 <= metrics["wer"] < 0.3
     assert metrics["recall_at_5"] >= metrics["recall_at_1"] > 0.5 and 0 < metrics["mrr"] <= 1
+    assert metrics["answer_right"] > 0.5 and metrics["abstain_off_topic"] == 1.0
+    assert metrics["chapter_recall"] > 0.5 and metrics["chapter_precision"] > 0.5
     [logged] = recent_runs(make_settings(home).tracking_uri, "eval")
     assert logged["run_id"] == result["run_id"]
     assert logged["metric.wer"] == pytest.approx(metrics["wer"])
