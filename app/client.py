@@ -31,6 +31,8 @@ from pipelines.storage.files import atomic_write
 if TYPE_CHECKING:  # the batch and clip code load only for the commands that use them
     from pipelines.compute import Progress
     from pipelines.editing.clips import ClipPlan
+    from pipelines.editing.reels import Progress as ReelProgress
+    from pipelines.editing.reels import ReelPart
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
 
@@ -202,6 +204,58 @@ class RemoteLibrary:
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str:
         return self._call("GET", f"/api/v1/videos/{video_id}/chapters", params={"format": fmt}).text
+
+    def reel_parts(
+        self,
+        *,
+        query: str | None = None,
+        hits_file: Path | None = None,
+        chapters_of: str | None = None,
+    ) -> list[ReelPart]:
+        from pipelines.editing.reels import QUERY_HITS, choose_parts
+
+        return choose_parts(
+            query=query,
+            hits_file=hits_file,
+            chapters_of=chapters_of,
+            search=lambda q: self.search(q, k=QUERY_HITS),
+            key_points=lambda v: [(p.start, p.end) for p in self.summary(v).key_points],
+            pad_s=self.settings.clips.padding_s,
+        )
+
+    def reel(
+        self, parts: list[ReelPart], *, output: str | Path, progress: ReelProgress | None = None
+    ) -> Path:
+        """The server cuts each part (as any clip, owner-checked); they are joined here."""
+        import tempfile
+
+        from pipelines.editing.reels import check_reel, join_parts
+
+        report = progress or (lambda stage, fraction: None)
+        target = Path(output)
+        check_reel(len(parts), target)
+        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".reel-") as tmp:
+            files = []
+            for n, part in enumerate(parts):
+                report("cut", n / len(parts))
+                files.append(
+                    self.clip(
+                        part.video_id,
+                        start=part.start,
+                        end=part.end,
+                        output=Path(tmp) / f"part-{n:03d}.mp4",
+                    )
+                )
+            report("join", 0.0)
+            join_parts(
+                files,
+                target,
+                one_source=len({p.video_id for p in parts}) == 1,
+                preset=self.settings.clips.preset,
+                timeout_s=self.settings.clips.ffmpeg_timeout_s,
+            )
+            report("done", 1.0)
+        return target
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         return self._call(

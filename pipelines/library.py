@@ -21,10 +21,9 @@ from pipelines.errors import VidscopeError
 from pipelines.logs import ensure_logging, get_logger
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.services.answer_service import AnswerService
-from pipelines.services.clip_service import ClipService
 from pipelines.services.ingest_service import IngestService
 from pipelines.services.job_service import JobService
-from pipelines.services.summary_service import SummaryService
+from pipelines.services.reel_service import ReelService
 from pipelines.services.video_service import VideoService
 from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 
@@ -273,9 +272,7 @@ class Library:
         return sum(self.indexes.rebuild(self.catalog.for_owner(owner)) for owner in sorted(owners))
 
 
-class OwnerLibrary(
-    VideoService, IngestService, ClipService, AnswerService, SummaryService, JobService
-):
+class OwnerLibrary(VideoService, IngestService, ReelService, AnswerService, JobService):
     """One owner's library: every service, scoped to the owner it was built for
     (``Library.for_owner``). It implements ``pipelines.ports.LibraryPort``, as the HTTP client
     does."""

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from pipelines.compute import Progress
     from pipelines.editing.clips import ClipPlan
+    from pipelines.editing.reels import Progress as ReelProgress
+    from pipelines.editing.reels import ReelPart
     from pipelines.errors import VidscopeError
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
@@ -68,6 +70,18 @@ class LibraryPort(BatchWriterPort, Protocol):
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic: ...
 
     def summary(self, video_id: str) -> SummaryPublic: ...
+
+    def reel_parts(
+        self,
+        *,
+        query: str | None = None,
+        hits_file: Path | None = None,
+        chapters_of: str | None = None,
+    ) -> list[ReelPart]: ...
+
+    def reel(
+        self, parts: list[ReelPart], *, output: str | Path, progress: ReelProgress | None = None
+    ) -> Path: ...
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str: ...
 

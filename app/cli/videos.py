@@ -266,6 +266,42 @@ def list_videos(
 
 
 @app.command()
+def reel(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The reel (.mp4)")],
+    query: Annotated[str | None, typer.Option(help="The best hits of this query")] = None,
+    hits: Annotated[
+        Path | None,
+        typer.Option(help="A JSON file of hits ('vidscope search Q --json' writes one)"),
+    ] = None,
+    chapters: Annotated[
+        str | None, typer.Option(help="This video id's key points, one per chapter")
+    ] = None,
+) -> None:
+    """Cut a highlight reel: several moments joined into one video."""
+    with _library() as library:
+        try:
+            parts = library.reel_parts(query=query, hits_file=hits, chapters_of=chapters)
+        except VidscopeError as exc:
+            _fail(exc)
+        with progress_bars() as bars:
+            task = bars.add_task(f"{len(parts)} parts · cut", total=1.0)
+
+            def report(stage: str, fraction: float) -> None:
+                bars.update(task, description=f"{len(parts)} parts · {stage}", completed=fraction)
+
+            try:
+                written = library.reel(parts, output=output, progress=report)
+            except VidscopeError as exc:
+                _fail(exc)
+    for part in parts:
+        err.print(
+            _plain(f"  {part.video_id} [{_clock(part.start)} – {_clock(part.end)}]"),
+            highlight=False,
+        )
+    out.print(_plain(str(written)), highlight=False)
+
+
+@app.command()
 def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
     """Delete a video: its rows, vectors and stored media."""
     with _library() as library:
