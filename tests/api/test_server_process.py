@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 import pytest
 
@@ -126,6 +127,18 @@ def test_the_cli_works_beside_the_server(home: Path, tmp_path: Path) -> None:
         code, out, err = vidscope(home, "clip", "--query", "the marketing budget", "-o", str(clip))
         assert code == 0, err
         assert clip.stat().st_size > 0
+        # Answers, summaries and reels through the server: the same ports as in-process.
+        code, out, err = vidscope(home, "ask", "how big is the marketing budget", "--json")
+        assert code == 0, err
+        answer = json.loads(out)
+        assert not answer["abstained"] and answer["citations"][0]["video_id"] == video["id"]
+        code, out, err = vidscope(home, "summarize", video["id"], "--chapters", "youtube")
+        assert code == 0 and out.startswith("0:00 "), err
+        reel = tmp_path / "reel.mp4"
+        code, out, err = vidscope(home, "reel", "--chapters", video["id"], "-o", str(reel))
+        assert code == 0, err
+        with av.open(str(reel)) as media:
+            assert media.duration and media.streams.video and media.streams.audio
         # Accounts and the audit trail, administered from the CLI while the server runs.
         code, _, err = vidscope(
             home, "users", "create", "alice", "--password-stdin", stdin=PASSWORD + "\n"
