@@ -81,6 +81,7 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.scale
 	$(BIN)/python -m evals.resources
 	$(BIN)/python -m evals.startup
+	$(BIN)/python -m evals.answers
 
 # Regenerates tests/data, data/samples and evals/data.
 fixtures: setup benchdeps
