@@ -224,7 +224,12 @@ class RemoteLibrary:
         )
 
     def reel(
-        self, parts: list[ReelPart], *, output: str | Path, progress: ReelProgress | None = None
+        self,
+        parts: list[ReelPart],
+        *,
+        output: str | Path,
+        vertical: bool = False,
+        progress: ReelProgress | None = None,
     ) -> Path:
         """The server cuts each part (as any clip, owner-checked); they are joined here."""
         import tempfile
@@ -251,6 +256,7 @@ class RemoteLibrary:
                 files,
                 target,
                 one_source=len({p.video_id for p in parts}) == 1,
+                vertical=vertical,
                 preset=self.settings.clips.preset,
                 timeout_s=self.settings.clips.ffmpeg_timeout_s,
             )

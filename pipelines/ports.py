@@ -80,7 +80,12 @@ class LibraryPort(BatchWriterPort, Protocol):
     ) -> list[ReelPart]: ...
 
     def reel(
-        self, parts: list[ReelPart], *, output: str | Path, progress: ReelProgress | None = None
+        self,
+        parts: list[ReelPart],
+        *,
+        output: str | Path,
+        vertical: bool = False,
+        progress: ReelProgress | None = None,
     ) -> Path: ...
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str: ...

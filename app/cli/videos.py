@@ -276,6 +276,9 @@ def reel(
     chapters: Annotated[
         str | None, typer.Option(help="This video id's key points, one per chapter")
     ] = None,
+    vertical: Annotated[
+        bool, typer.Option(help="A 9:16 picture (the middle of each part), for phones")
+    ] = False,
 ) -> None:
     """Cut a highlight reel: several moments joined into one video."""
     with _library() as library:
@@ -290,7 +293,7 @@ def reel(
                 bars.update(task, description=f"{len(parts)} parts · {stage}", completed=fraction)
 
             try:
-                written = library.reel(parts, output=output, progress=report)
+                written = library.reel(parts, output=output, vertical=vertical, progress=report)
             except VidscopeError as exc:
                 _fail(exc)
     for part in parts:

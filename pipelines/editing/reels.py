@@ -92,8 +92,15 @@ def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
     return merged
 
 
-def make_reel(plans: Sequence[ClipPlan], output: Path, *, progress: Progress | None = None) -> Path:
-    """Cuts every plan (their ``output`` is ignored) and joins them into ``output`` (.mp4)."""
+def make_reel(
+    plans: Sequence[ClipPlan],
+    output: Path,
+    *,
+    vertical: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Cuts every plan (their ``output`` is ignored) and joins them into ``output`` (.mp4);
+    ``vertical``: a 9:16 picture, the middle of each part (phones' stories and shorts)."""
     report = progress or (lambda stage, fraction: None)
     check_reel(len(plans), output)
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=".reel-") as tmp:
@@ -106,6 +113,7 @@ def make_reel(plans: Sequence[ClipPlan], output: Path, *, progress: Progress | N
             parts,
             output,
             one_source=len({p.source for p in plans}) == 1,
+            vertical=vertical,
             preset=plans[0].options.preset,
             timeout_s=plans[0].options.timeout_s,
         )
@@ -124,15 +132,21 @@ def check_reel(parts: int, output: Path) -> None:
 
 
 def join_parts(
-    parts: list[Path], output: Path, *, one_source: bool, preset: str, timeout_s: float
+    parts: list[Path],
+    output: Path,
+    *,
+    one_source: bool,
+    vertical: bool = False,
+    preset: str,
+    timeout_s: float,
 ) -> None:
     """Joins cut clips into ``output``, atomically: by stream copy when they are cuts of one
-    video, else by one encode to a common picture and sound."""
+    video (and the picture stays as it is), else by one encode to a common picture and sound."""
     with atomic_write(output) as partial:
-        if one_source:
+        if one_source and not vertical:
             _join_by_copy(parts, partial, timeout_s=timeout_s)
         else:
-            _join_by_encoding(parts, partial, preset=preset, timeout_s=timeout_s)
+            _join_by_encoding(parts, partial, vertical=vertical, preset=preset, timeout_s=timeout_s)
 
 
 def _join_by_copy(parts: list[Path], output: Path, *, timeout_s: float) -> None:
@@ -167,11 +181,17 @@ def _streams(part: Path) -> _Streams:
         )
 
 
-def _join_by_encoding(parts: list[Path], output: Path, *, preset: str, timeout_s: float) -> None:
+def _join_by_encoding(
+    parts: list[Path], output: Path, *, vertical: bool, preset: str, timeout_s: float
+) -> None:
     found = [_streams(p) for p in parts]
     widest = max(found, key=lambda s: s.width * s.height)
     has_video = widest.width > 0
     width, height = widest.width - widest.width % 2, widest.height - widest.height % 2
+    # Vertical: as tall as the largest part, 9:16, each part filling it (its middle kept).
+    fit = "increase" if vertical else "decrease"
+    if vertical:
+        width = round(height * 9 / 16 / 2) * 2
     inputs: list[str] = []
     chains: list[str] = []
     labels = ""
@@ -179,9 +199,14 @@ def _join_by_encoding(parts: list[Path], output: Path, *, preset: str, timeout_s
         inputs += ["-i", str(part)]
         if has_video:
             if streams.width:
+                frame = (
+                    f"crop={width}:{height}"
+                    if vertical
+                    else f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
+                )
                 chains.append(
-                    f"[{n}:v]scale={width}:{height}:force_original_aspect_ratio=decrease,"
-                    f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25,format=yuv420p[v{n}]"
+                    f"[{n}:v]scale={width}:{height}:force_original_aspect_ratio={fit},"
+                    f"{frame},setsar=1,fps=25,format=yuv420p[v{n}]"
                 )
             else:
                 chains.append(f"color=black:s={width}x{height}:r=25:d={streams.duration:.3f}[v{n}]")

@@ -35,11 +35,16 @@ class ReelService(ClipService, SummaryService):
         )
 
     def reel(
-        self, parts: list[ReelPart], *, output: str | Path, progress: Progress | None = None
+        self,
+        parts: list[ReelPart],
+        *,
+        output: str | Path,
+        vertical: bool = False,
+        progress: Progress | None = None,
     ) -> Path:
         """Cuts and joins ``parts`` into ``output`` (.mp4); another owner's video in a part
         is ``video.not_found``, a bad range is named before anything is cut."""
         from pipelines.editing.reels import make_reel
 
         plans = [self.clip_plan(p.video_id, start=p.start, end=p.end, output=output) for p in parts]
-        return make_reel(plans, Path(output), progress=progress)
+        return make_reel(plans, Path(output), vertical=vertical, progress=progress)

@@ -44,6 +44,10 @@ def test_a_reel_of_one_videos_key_points_is_joined_by_copy(
     assert sorted(kinds) == ["audio", "video"]
     assert duration == pytest.approx(sum(p.end - p.start for p in parts), abs=0.3)
     assert [p.name for p in tmp_path.iterdir()] == ["reel.mp4"]  # no part left behind
+    vertical = mine.reel(parts, output=tmp_path / "vertical.mp4", vertical=True)
+    duration, kinds, size = streams(vertical)
+    assert size == (152, 270) and sorted(kinds) == ["audio", "video"]  # 9:16 of 480x270
+    assert duration == pytest.approx(sum(p.end - p.start for p in parts), abs=0.3)
 
 
 def test_a_reel_across_videos_is_encoded_to_one_picture(
