@@ -48,8 +48,9 @@ class AnswerService(SearchService):
             self.generator.name,
         )
         cached = self.cache.get(key)
-        if cached is not None:
-            return AnswerPublic.model_validate_json(cached)
+        if cached is not None:  # the same question, perhaps with other case or spacing
+            found = AnswerPublic.model_validate_json(cached)
+            return found.model_copy(update={"question": question.strip()})  # as it was asked
         answer = AnswerPublic.of(self.answer(question, video_id=video_id))
         if answer.fell_back is None:  # a fallback is worth asking again once the server is back
             self.cache.put(key, answer.model_dump_json())
