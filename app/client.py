@@ -212,16 +212,9 @@ class RemoteLibrary:
         hits_file: Path | None = None,
         chapters_of: str | None = None,
     ) -> list[ReelPart]:
-        from pipelines.editing.reels import QUERY_HITS, choose_parts
+        from pipelines.editing.reels import choose_parts
 
-        return choose_parts(
-            query=query,
-            hits_file=hits_file,
-            chapters_of=chapters_of,
-            search=lambda q: self.search(q, k=QUERY_HITS),
-            key_points=lambda v: [(p.start, p.end) for p in self.summary(v).key_points],
-            pad_s=self.settings.clips.padding_s,
-        )
+        return choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
 
     def reel(
         self,
@@ -232,36 +225,18 @@ class RemoteLibrary:
         progress: ReelProgress | None = None,
     ) -> Path:
         """The server cuts each part (as any clip, owner-checked); they are joined here."""
-        import tempfile
+        from pipelines.editing.reels import make_reel
 
-        from pipelines.editing.reels import check_reel, join_parts
-
-        report = progress or (lambda stage, fraction: None)
-        target = Path(output)
-        check_reel(len(parts), target)
-        with tempfile.TemporaryDirectory(dir=target.parent, prefix=".reel-") as tmp:
-            files = []
-            for n, part in enumerate(parts):
-                report("cut", n / len(parts))
-                files.append(
-                    self.clip(
-                        part.video_id,
-                        start=part.start,
-                        end=part.end,
-                        output=Path(tmp) / f"part-{n:03d}.mp4",
-                    )
-                )
-            report("join", 0.0)
-            join_parts(
-                files,
-                target,
-                one_source=len({p.video_id for p in parts}) == 1,
-                vertical=vertical,
-                preset=self.settings.clips.preset,
-                timeout_s=self.settings.clips.ffmpeg_timeout_s,
-            )
-            report("done", 1.0)
-        return target
+        return make_reel(
+            parts,
+            Path(output),
+            cut=lambda n, path: self.clip(
+                parts[n].video_id, start=parts[n].start, end=parts[n].end, output=path
+            ),
+            clips=self.settings.clips,
+            vertical=vertical,
+            progress=progress,
+        )
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         return self._call(

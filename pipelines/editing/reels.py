@@ -10,14 +10,18 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import av
 
-from pipelines.editing.clips import ClipPlan
 from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import run_ffmpeg
 from pipelines.records import Hit
 from pipelines.storage.files import atomic_write
+
+if TYPE_CHECKING:
+    from pipelines.config import ClipSettings, Settings
+    from pipelines.public import SummaryPublic
 
 MAX_PARTS = 50
 QUERY_HITS = 5  # parts of a reel made from a query: its best hits
@@ -46,21 +50,33 @@ def read_parts(path: Path) -> list[ReelPart]:
     return parts
 
 
+class ReelSource(Protocol):
+    """What choosing a reel's parts needs of a library: the in-process owner's library and
+    the HTTP client both have it."""
+
+    settings: Settings
+
+    def search(
+        self, query: str, *, k: int | None = None, video_id: str | None = None
+    ) -> list[Hit]: ...
+
+    def summary(self, video_id: str) -> SummaryPublic: ...
+
+
 def choose_parts(
+    library: ReelSource,
     *,
     query: str | None,
     hits_file: Path | None,
     chapters_of: str | None,
-    search: Callable[[str], Sequence[Hit]],
-    key_points: Callable[[str], Sequence[tuple[float, float]]],
-    pad_s: float,
 ) -> list[ReelPart]:
     """What a reel shows, from exactly one source: a query's best hits (each sentence, padded
     a little), a JSON file of hits, or a video's key points (one per chapter)."""
     if sum(x is not None for x in (query, hits_file, chapters_of)) != 1:
         raise ClipError("give one of --query, --hits or --chapters", code="reel.missing_source")
+    pad_s = library.settings.clips.padding_s
     if query is not None:
-        hits = search(query)
+        hits = library.search(query, k=QUERY_HITS)
         if not hits:
             raise ClipError(f"nothing in the library matches {query!r}", code="query.no_match")
         parts = [ReelPart(h.video_id, max(0.0, h.start - pad_s), h.end + pad_s) for h in hits]
@@ -69,8 +85,8 @@ def choose_parts(
     else:
         assert chapters_of is not None
         parts = [
-            ReelPart(chapters_of, max(0.0, start - pad_s), end + pad_s)
-            for start, end in key_points(chapters_of)
+            ReelPart(chapters_of, max(0.0, p.start - pad_s), p.end + pad_s)
+            for p in library.summary(chapters_of).key_points
         ]
     if not parts:
         raise ClipError("nothing to put in the reel", code="reel.empty")
@@ -93,60 +109,42 @@ def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
 
 
 def make_reel(
-    plans: Sequence[ClipPlan],
+    parts: Sequence[ReelPart],
     output: Path,
     *,
+    cut: Callable[[int, Path], Path],
+    clips: ClipSettings,
     vertical: bool = False,
     progress: Progress | None = None,
 ) -> Path:
-    """Cuts every plan (their ``output`` is ignored) and joins them into ``output`` (.mp4);
+    """Cuts every part (``cut(n, path)`` writes part ``n`` to ``path``: here, or by the server)
+    and joins them into ``output`` (.mp4), atomically: by stream copy when they are one video's
+    and the picture stays as it is, else by one encode to a common picture and sound.
     ``vertical``: a 9:16 picture, the middle of each part (phones' stories and shorts)."""
     report = progress or (lambda stage, fraction: None)
-    check_reel(len(plans), output)
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".reel-") as tmp:
-        parts = []
-        for n, plan in enumerate(plans):
-            report("cut", n / len(plans))
-            parts.append(replace(plan, output=str(Path(tmp) / f"part-{n:03d}.mp4")).cut())
-        report("join", 0.0)
-        join_parts(
-            parts,
-            output,
-            one_source=len({p.source for p in plans}) == 1,
-            vertical=vertical,
-            preset=plans[0].options.preset,
-            timeout_s=plans[0].options.timeout_s,
-        )
-        report("done", 1.0)
-    return output
-
-
-def check_reel(parts: int, output: Path) -> None:
     if not parts:
         raise ClipError("nothing to put in the reel", code="reel.empty")
-    if parts > MAX_PARTS:
+    if len(parts) > MAX_PARTS:
         raise ClipError(f"a reel holds at most {MAX_PARTS} parts", code="reel.too_many_parts")
     if output.suffix.lower() != ".mp4":
         raise ClipError("a reel is an MP4 file: name the output .mp4", code="clip.bad_output")
     output.parent.mkdir(parents=True, exist_ok=True)
-
-
-def join_parts(
-    parts: list[Path],
-    output: Path,
-    *,
-    one_source: bool,
-    vertical: bool = False,
-    preset: str,
-    timeout_s: float,
-) -> None:
-    """Joins cut clips into ``output``, atomically: by stream copy when they are cuts of one
-    video (and the picture stays as it is), else by one encode to a common picture and sound."""
-    with atomic_write(output) as partial:
-        if one_source and not vertical:
-            _join_by_copy(parts, partial, timeout_s=timeout_s)
-        else:
-            _join_by_encoding(parts, partial, vertical=vertical, preset=preset, timeout_s=timeout_s)
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=".reel-") as tmp:
+        files = []
+        for n in range(len(parts)):
+            report("cut", n / len(parts))
+            files.append(cut(n, Path(tmp) / f"part-{n:03d}.mp4"))
+        report("join", 0.0)
+        timeout_s = clips.ffmpeg_timeout_s
+        with atomic_write(output) as partial:
+            if len({p.video_id for p in parts}) == 1 and not vertical:
+                _join_by_copy(files, partial, timeout_s=timeout_s)
+            else:
+                _join_by_encoding(
+                    files, partial, vertical=vertical, preset=clips.preset, timeout_s=timeout_s
+                )
+        report("done", 1.0)
+    return output
 
 
 def _join_by_copy(parts: list[Path], output: Path, *, timeout_s: float) -> None:

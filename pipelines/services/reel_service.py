@@ -3,6 +3,7 @@ video's key points (one per chapter), cut and joined (``editing.reels``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,18 +22,10 @@ class ReelService(ClipService, SummaryService):
         hits_file: Path | None = None,
         chapters_of: str | None = None,
     ) -> list[ReelPart]:
-        """What a reel shows, from exactly one source: a query's best hits (each sentence,
-        padded a little), a JSON file of hits, or a video's key points."""
-        from pipelines.editing.reels import QUERY_HITS, choose_parts
+        """What a reel shows (``editing.reels.choose_parts``)."""
+        from pipelines.editing.reels import choose_parts
 
-        return choose_parts(
-            query=query,
-            hits_file=hits_file,
-            chapters_of=chapters_of,
-            search=lambda q: self.search(q, k=QUERY_HITS),
-            key_points=lambda v: [(p.start, p.end) for p in self.summary(v).key_points],
-            pad_s=self.settings.clips.padding_s,
-        )
+        return choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
 
     def reel(
         self,
@@ -47,4 +40,11 @@ class ReelService(ClipService, SummaryService):
         from pipelines.editing.reels import make_reel
 
         plans = [self.clip_plan(p.video_id, start=p.start, end=p.end, output=output) for p in parts]
-        return make_reel(plans, Path(output), vertical=vertical, progress=progress)
+        return make_reel(
+            parts,
+            Path(output),
+            cut=lambda n, path: replace(plans[n], output=str(path)).cut(),
+            clips=self.settings.clips,
+            vertical=vertical,
+            progress=progress,
+        )

@@ -4,12 +4,12 @@ enough to the question the answer abstains — it says so plainly and cites noth
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipelines.understanding.evidence import Evidence
 from pipelines.understanding.generators import (
+    MARKER,
     Draft,
     ExtractiveGenerator,
     Generator,
@@ -21,7 +21,6 @@ ABSTAINED = (
     "Nothing in your library answers this closely enough, so there is no answer to cite. "
     "Try other words, or search for it."
 )
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def compose_answer(question: str, evidence: Sequence[Evidence], generator: Gener
         draft = Draft(fallback.text, fallback.cited, fallback.generator, reason)
         cited = draft.cited
     renumber = {old: new for new, old in enumerate(cited, start=1)}
-    text = _MARKER.sub(
+    text = MARKER.sub(
         lambda m: f"[{renumber[int(m.group(1))]}]", strip_invented(draft.text, len(evidence))
     )
     citations = tuple(

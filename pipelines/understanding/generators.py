@@ -11,7 +11,7 @@ from typing import Protocol
 
 from pipelines.understanding.evidence import Evidence
 
-_MARKER = re.compile(r"\[(\d{1,3})\]")
+MARKER = re.compile(r"\[(\d{1,3})\]")  # a citation: [n]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def cited_numbers(text: str, available: int) -> tuple[int, ...]:
     """The ``[n]`` markers of ``text`` that name real evidence (1..available), first use order.
     A number outside that range is a citation the writer invented: it is not returned."""
     seen: list[int] = []
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         number = int(match.group(1))
         if 1 <= number <= available and number not in seen:
             seen.append(number)
@@ -47,7 +47,7 @@ def strip_invented(text: str, available: int) -> str:
     def keep(match: re.Match[str]) -> str:
         return match.group(0) if 1 <= int(match.group(1)) <= available else ""
 
-    kept = re.sub(r"\s+([.,;:!?])", r"\1", _MARKER.sub(keep, text))
+    kept = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub(keep, text))
     return re.sub(r"[ \t]{2,}", " ", kept).strip()
 
 
