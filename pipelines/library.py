@@ -7,6 +7,7 @@ built, so no caller can forget the filter: another owner's id is "not found"."""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from functools import cached_property
@@ -255,21 +256,25 @@ class Library:
         return done
 
     def embed_query(self, text: str) -> np.ndarray:
-        from pipelines.retrieval.embed import embed_texts
-
+        """The query's unit vector (read-only). Recent queries are remembered: an answer
+        embeds its question for the search and again for choosing its evidence."""
         settings = self.settings
-        vectors = embed_texts(
-            [text],
-            model=settings.embedding.model,
-            threads=settings.threads,
-            cache_dir=settings.model_cache,
-        )
-        return np.asarray(vectors[0], dtype=np.float32)
+        return _embed_query(text, settings.embedding.model, settings.threads, settings.model_cache)
 
     def reindex(self) -> int:
         """Rebuilds every owner's search indexes from the catalog; returns the passages."""
         owners = set(self.system.owners()) | set(self.indexes.stored_owners())
         return sum(self.indexes.rebuild(self.catalog.for_owner(owner)) for owner in sorted(owners))
+
+
+@functools.lru_cache(maxsize=256)
+def _embed_query(text: str, model: str, threads: int, cache_dir: Path) -> np.ndarray:
+    from pipelines.retrieval.embed import embed_texts
+
+    vectors = embed_texts([text], model=model, threads=threads, cache_dir=cache_dir)
+    vector = np.asarray(vectors[0], dtype=np.float32)
+    vector.setflags(write=False)  # shared by every caller that asks the same
+    return vector
 
 
 class OwnerLibrary(VideoService, IngestService, ReelService, AnswerService, JobService):
