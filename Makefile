@@ -82,10 +82,12 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.resources
 	$(BIN)/python -m evals.startup
 	$(BIN)/python -m evals.answers
+	$(BIN)/python -m evals.screen_cost
 
 # Regenerates tests/data, data/samples and evals/data.
 fixtures: setup benchdeps
 	$(BIN)/python -m evals.fixtures
+	$(BIN)/python -m evals.slides
 
 clean-library:
 	rm -rf data/library

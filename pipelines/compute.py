@@ -1,4 +1,5 @@
-"""The per-video compute: decoded speech → sentences → passages → vectors. It touches no
+"""The per-video compute: decoded speech → sentences → passages, the pictures' text → screen
+passages, and vectors for both. It touches no
 database and no index, so the same function runs in the CLI, in the server's worker process,
 in a notebook and in a Ray actor; the one writer stores what it returns."""
 
@@ -25,6 +26,7 @@ from pipelines.records import Chunk, MediaInfo, Segment
 from pipelines.retrieval.chunking import ChunkOptions, build_chunks
 from pipelines.retrieval.embed import embed_texts
 from pipelines.speech.transcribe import TranscribeOptions, shift_segment, transcribe_audio
+from pipelines.vision.screen_text import ScreenOptions
 
 Progress = Callable[[str, float], None]
 
@@ -40,6 +42,7 @@ class ComputeOptions:
 
     transcribe: TranscribeOptions
     chunking: ChunkOptions
+    screen: ScreenOptions
     embed_model: str
     embed_batch_size: int
     threads: int
@@ -51,6 +54,7 @@ class ComputeOptions:
         return cls(
             transcribe=TranscribeOptions.from_settings(settings),
             chunking=ChunkOptions.from_settings(settings),
+            screen=ScreenOptions.from_settings(settings),
             embed_model=settings.embedding.model,
             embed_batch_size=settings.embedding.batch_size,
             threads=settings.threads,
@@ -79,9 +83,10 @@ def process_video(
     *,
     shown_as: Path | None = None,
 ) -> IngestArtifact:
-    """Transcribes audio track ``track`` (None: the file has no sound), chunks the sentences
-    and embeds passages and sentences. Raises ``VidscopeError`` for undecodable media, naming
-    the file ``shown_as`` (the user's name for it) when given."""
+    """Transcribes audio track ``track`` (None: the file has no sound), chunks the sentences,
+    reads the text the pictures show (unless switched off: screen passages follow the speech
+    passages) and embeds passages and sentences. Raises ``VidscopeError`` for undecodable
+    media, naming the file ``shown_as`` (the user's name for it) when given."""
     segments: list[Segment] = []
     language = None
     if track is not None:
@@ -101,8 +106,10 @@ def process_video(
                 exc.message = exc.message.replace(media_path.name, shown_as.name)
                 exc.args = (exc.message,)
             raise
-    progress("embed", 0.0)
     chunks = build_chunks(segments, options.chunking)
+    if options.screen.enabled and info.has_video:
+        chunks += read_screen(media_path, info, options.screen, progress)
+    progress("embed", 0.0)
     # Sentences are embedded too, so a hit can point at the sentence that matches.
     vectors = embed_texts(
         [c.text for c in chunks] + [s.text for s in segments],
@@ -118,6 +125,23 @@ def process_video(
         chunks=tuple(chunks),
         chunk_vectors=vectors[: len(chunks)],
         segment_vectors=vectors[len(chunks) :],
+    )
+
+
+def read_screen(
+    media_path: Path, info: MediaInfo, options: ScreenOptions, progress: Progress
+) -> list[Chunk]:
+    """Screen passages, with a progress stage of their own. The OCR engine is imported
+    here: a library that never reads a picture does not load it."""
+    from pipelines.vision.screen_text import read_screen_text
+
+    progress("screen", 0.0)
+    return read_screen_text(
+        media_path,
+        info.container,
+        info.duration,
+        options,
+        lambda fraction: progress("screen", fraction),
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -77,6 +78,14 @@ class ChunkingSettings(_Group):
     target_s: float
     max_s: float
     overlap_s: float
+
+
+class OcrSettings(_Group):
+    enabled: bool
+    change: float
+    min_gap_s: float
+    min_score: float
+    max_side: int
 
 
 class SearchSettings(_Group):
@@ -182,6 +191,19 @@ class Settings(BaseSettings):
     chunk_target_s: float = Field(30.0, gt=0)
     chunk_max_s: float = Field(45.0, gt=0)
     chunk_overlap_s: float = Field(5.0, ge=0)
+
+    # On-screen text: a picture is read (OCR) when it changes and settles (pipelines/vision).
+    # Two text slides on one background differ in 1-3 % of a 160x90 signature's pixels.
+    # VIDSCOPE_OCR=false switches it off (the field's own name is taken by the group view).
+    ocr_enabled: bool = Field(
+        True,
+        validation_alias=AliasChoices("vidscope_ocr", "ocr_enabled"),
+        description="Read the text videos show (slides, captions)",
+    )
+    ocr_change: float = Field(0.005, gt=0, le=1, description="Share of a picture that must change")
+    ocr_min_gap_s: float = Field(5.0, gt=0, description="A moving picture is read this often")
+    ocr_min_score: float = Field(0.8, ge=0, le=1, description="Confidence a line of text needs")
+    ocr_max_side: int = Field(1280, ge=320, le=4096, description="Pictures are read at this size")
 
     # Search and clips
     search_k: int = Field(10, ge=1, le=200)
@@ -372,6 +394,16 @@ class Settings(BaseSettings):
         )
 
     @cached_property
+    def ocr(self) -> OcrSettings:
+        return OcrSettings(
+            enabled=self.ocr_enabled,
+            change=self.ocr_change,
+            min_gap_s=self.ocr_min_gap_s,
+            min_score=self.ocr_min_score,
+            max_side=self.ocr_max_side,
+        )
+
+    @cached_property
     def search(self) -> SearchSettings:
         return SearchSettings(
             k=self.search_k, rrf_k=self.rrf_k, min_similarity=self.search_min_similarity
@@ -476,7 +508,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             # A rule across settings (loc empty) names its variables in its own message.
-            f"VIDSCOPE_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"VIDSCOPE_{'_'.join(str(p) for p in err['loc']).upper().removeprefix('VIDSCOPE_')}"
+            f": {err['msg']}"
             if err["loc"]
             else str(err["msg"]).removeprefix("Value error, ")
             for err in exc.errors()

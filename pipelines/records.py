@@ -12,6 +12,8 @@ VideoStatus = Literal["processing", "ready", "failed", "deleting"]
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 VIDEO_STATUSES: tuple[str, ...] = get_args(VideoStatus)
 JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
+# Where a passage's text came from: what was said, or what the picture showed in writing.
+Source = Literal["speech", "screen"]
 
 
 @dataclass(frozen=True)
@@ -33,13 +35,16 @@ class Segment:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A retrieval passage: consecutive segments, start/end taken from word timestamps."""
+    """A retrieval passage. Speech: consecutive segments, start/end taken from word
+    timestamps. Screen: the text a picture showed from ``start`` to ``end`` (no segments:
+    ``first_segment`` and ``last_segment`` are 0)."""
 
     start: float
     end: float
     text: str
     first_segment: int
     last_segment: int
+    source: Source = "speech"
 
 
 @dataclass(frozen=True)
@@ -117,7 +122,7 @@ class Hit:
     end: float
     text: str
     score: float
-    source: str = "speech"
+    source: Source = "speech"
     passage_start: float = 0.0
     passage_end: float = 0.0
     chunk_id: int = field(default=0, compare=False)

@@ -109,6 +109,7 @@ def search(
             _plain(
                 f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
                 f"({hit.video_id})  score {hit.score:.4f}"
+                + ("  [on screen]" if hit.source == "screen" else "")
             ),
             highlight=False,
         )

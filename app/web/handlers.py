@@ -191,7 +191,7 @@ class WebApp:
                     "clock": clock_text(h.start),
                     "title": h.title,
                     "parts": highlight(h.text, query),
-                    "source": h.source,
+                    "source": "shown on screen" if h.source == "screen" else "spoken",
                 }
                 for h in hits
             ],

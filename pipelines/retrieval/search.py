@@ -128,7 +128,7 @@ def search_library(
                 end=round(inside[best].end, 2),
                 text=make_snippet(inside, best),
                 score=round(score, 5),
-                source="speech",
+                source=row.source,
                 passage_start=round(row.start, 2),
                 passage_end=round(row.end, 2),
                 chunk_id=chunk_id,

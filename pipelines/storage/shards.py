@@ -33,7 +33,7 @@ _WORD = pa.struct(
 )
 _SCHEMA = pa.schema(
     [
-        ("kind", pa.string()),  # "segment" | "chunk"
+        ("kind", pa.string()),  # "segment" | "chunk" (speech) | "screen"
         ("idx", pa.int32()),
         ("start", pa.float64()),
         ("end", pa.float64()),
@@ -99,7 +99,7 @@ def write_shard(folder: Path, source: ShardSource, artifact: IngestArtifact) -> 
         for n, segment in enumerate(artifact.segments)
     ] + [
         {
-            "kind": "chunk",
+            "kind": "chunk" if chunk.source == "speech" else "screen",
             "idx": n,
             "start": chunk.start,
             "end": chunk.end,
@@ -163,6 +163,7 @@ def read_shard(path: Path) -> tuple[ShardSource, IngestArtifact]:
                     columns["text"][i],
                     columns["first_segment"][i],
                     columns["last_segment"][i],
+                    source="screen" if kind == "screen" else "speech",
                 )
             )
             chunk_vectors.append(columns["vector"][i])

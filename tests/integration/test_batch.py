@@ -305,14 +305,17 @@ def test_shard_round_trip_keeps_every_field(tmp_path: Path) -> None:
         Segment(0.5, 2.0, "Hello there.", (Word(0.5, 1.0, " Hello", 0.9),), "left"),
         Segment(2.5, 4.0, "General Kenobi.", ()),
     )
-    chunks = (Chunk(0.5, 4.0, "Hello there. General Kenobi.", 0, 1),)
+    chunks = (
+        Chunk(0.5, 4.0, "Hello there. General Kenobi.", 0, 1),
+        Chunk(1.0, 6.0, "Order volume: 4,718 units", 0, 0, source="screen"),
+    )
     rng = np.random.default_rng(1)
     artifact = IngestArtifact(
         0,
         "en",
         segments,
         chunks,
-        rng.random((1, 384), dtype=np.float32),
+        rng.random((2, 384), dtype=np.float32),
         rng.random((2, 384), dtype=np.float32),
     )
     path = write_shard(tmp_path, source, artifact)

@@ -5,15 +5,28 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pydantic import AliasChoices
+
 from pipelines.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def environment_name(name: str) -> str:
+    """The variable a setting is read from: its alias when it has one (VIDSCOPE_OCR)."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0]).upper()
+    return f"VIDSCOPE_{name.upper()}"
+
+
 def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    missing = [name for name in Settings.model_fields if f"`VIDSCOPE_{name.upper()}`" not in readme]
+    missing = [
+        name for name in Settings.model_fields if f"`{environment_name(name)}`" not in readme
+    ]
     assert missing == []
+    assert environment_name("ocr_enabled") == "VIDSCOPE_OCR"
 
 
 def test_every_error_code_is_in_troubleshooting() -> None:

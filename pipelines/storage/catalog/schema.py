@@ -284,5 +284,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (video_id, method)
         )""",
     ),
+    (
+        # Passages say where their text came from: 'speech', or 'screen' (what the picture
+        # showed in writing; no segments). DuckDB alters no table an index depends on.
+        "DROP INDEX chunks_by_video",
+        "ALTER TABLE chunks ADD COLUMN source VARCHAR DEFAULT 'speech'",
+        "CREATE INDEX chunks_by_video ON chunks(video_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.errors import NotFoundError
-from pipelines.records import Chunk, Segment, Video, Word
+from pipelines.records import Chunk, Segment, Source, Video, Word
 from pipelines.storage.catalog.jobs import JobTables
 
 
@@ -39,6 +39,7 @@ class Passage:
     end: float
     text: str
     sentences: tuple[PassageSentence, ...]
+    source: Source = "speech"
 
 
 def _blobs(vectors: np.ndarray) -> list[bytes]:
@@ -203,7 +204,7 @@ class VideoTables(JobTables):
             if chunks:
                 self._insert_columns(
                     'chunks (id, video_id, idx, start, "end", text, first_segment, '
-                    "last_segment, segment_ids, embedding)",
+                    "last_segment, segment_ids, embedding, source)",
                     [
                         chunk_ids,
                         [video_id] * len(chunks),
@@ -213,8 +214,14 @@ class VideoTables(JobTables):
                         [c.text for c in chunks],
                         [c.first_segment for c in chunks],
                         [c.last_segment for c in chunks],
-                        [segment_ids[c.first_segment : c.last_segment + 1] for c in chunks],
+                        [
+                            segment_ids[c.first_segment : c.last_segment + 1]
+                            if c.source == "speech"
+                            else []
+                            for c in chunks
+                        ],
                         _blobs(chunk_vectors),
+                        [c.source for c in chunks],
                     ],
                 )
             self.con.execute(
@@ -304,7 +311,8 @@ class VideoTables(JobTables):
         if not id_list:
             return {}
         chunks = self.con.execute(
-            'SELECT id, video_id, start, "end", text, segment_ids FROM chunks '
+            'SELECT id, video_id, start, "end", text, segment_ids, source, '
+            "CASE WHEN source = 'screen' THEN embedding END FROM chunks "
             "WHERE id IN (SELECT unnest(?))",
             [id_list],
         ).fetchall()
@@ -333,9 +341,13 @@ class VideoTables(JobTables):
                 start,
                 end,
                 text,
-                tuple(sentences[sid] for sid in sids if sid in sentences),
+                # A screen passage is one "sentence": the text the picture showed.
+                (PassageSentence(start, end, text, np.frombuffer(blob, dtype=np.float32)),)
+                if source == "screen"
+                else tuple(sentences[sid] for sid in sids if sid in sentences),
+                source,
             )
-            for cid, vid, start, end, text, sids in chunks
+            for cid, vid, start, end, text, sids, source, blob in chunks
         }
 
     def chunk_ids(self, *, owner_id: str, video_id: str | None = None) -> np.ndarray:
