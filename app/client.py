@@ -32,9 +32,9 @@ if TYPE_CHECKING:  # the batch and clip code load only for the commands that use
     from pipelines.compute import Progress
     from pipelines.editing.clips import ClipPlan
     from pipelines.editing.reels import Progress as ReelProgress
-    from pipelines.editing.reels import ReelPart
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
+    from pipelines.records import ReelPart
 
 POLL_S = 0.5
 ACT_AS = "X-Vidscope-User"

@@ -13,6 +13,14 @@
 - Chapters: on generated talks of four topics each (``TOPIC_TALKS``), precision and recall of
   the chapter boundaries against the seconds where each topic begins, within ±5 s.
 
+- Screen text: on slide talks whose figures are shown and never said (``SLIDE_TALKS``), a
+  query made from each figure's label ("Order volume: 4,718 units" → "what is the order
+  volume"); a hit is right when a screen hit in the top five is in that video and overlaps
+  the slide's time.
+
+- WER per voice: the several-voice talks say which voice spoke each sentence; the sentences
+  a voice spoke against the transcript's sentences that fall in their time.
+
 The fixtures are generated speech (espeak-ng) in several voices: see evals/fixtures.py."""
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ TOPIC_TALKS = (
     Fixture(ROOT / "evals/data/talk-topics-a.ogg", ROOT / "evals/data/talk-topics-a.json"),
     Fixture(ROOT / "evals/data/talk-topics-b.ogg", ROOT / "evals/data/talk-topics-b.json"),
 )
+# Slide talks: speech over text slides whose figures are never spoken (evals/slides.py).
+SLIDE_TALKS = (Fixture(ROOT / "tests/data/slides.mp4", ROOT / "tests/data/slides.json"),)
 # A chapter boundary counts when it is this close to where a topic begins.
 BOUNDARY_TOLERANCE_S = 5.0
 FIXTURES = SAMPLES + (
@@ -134,6 +144,7 @@ def _measure(
     per_video: dict[str, dict[str, float]] = {}
     ranks: list[int | None] = []
     answers: list[bool] = []
+    voices: dict[str, list[tuple[str, str]]] = {}  # voice: (reference, transcript) pairs
     latencies: list[float] = []
     errors = words = 0
     audio_s = ingest_s = 0.0
@@ -183,7 +194,14 @@ def _measure(
                 "recall_at_5": _recall(video_ranks, 5),
                 "queries": len(video_ranks),
             }
+            for voice, pair in _voice_pairs(script["sentences"], library, ids[fixture.media]):
+                voices.setdefault(voice, []).append(pair)
         abstained = [library.local.ask(q).abstained for q in OFF_TOPIC]
+        screen_found = [
+            found
+            for fixture in (SLIDE_TALKS if chapters else ())
+            for found in _screen_hits(library, fixture)
+        ]
         found = expected = matched = 0
         for fixture in TOPIC_TALKS if chapters else ():
             ingested = library.local.ingest_file(fixture.media)
@@ -207,6 +225,13 @@ def _measure(
             if chapters
             else {}
         ),
+        **({"screen_hit_rate": sum(screen_found) / len(screen_found)} if screen_found else {}),
+        **{
+            "wer_" + re.sub(r"[^\w.-]", "_", voice): wer(
+                " ".join(r for r, _ in pairs), " ".join(h for _, h in pairs)
+            )
+            for voice, pairs in sorted(voices.items())
+        },
         "search_p50_ms": float(np.percentile(latencies, 50)) if latencies else 0.0,
         "search_p99_ms": float(np.percentile(latencies, 99)) if latencies else 0.0,
         "audio_s": audio_s,
@@ -236,6 +261,47 @@ def _answered_right(library: Library, question: str, truth: dict[str, Any], vide
     fact = set(normalise(truth["text"]).split()) - STOPWORDS
     said = set(normalise(answer.answer).split())
     return cited and len(fact & said) >= 0.6 * len(fact)
+
+
+def _voice_pairs(
+    sentences: list[dict[str, Any]], library: Library, video_id: str
+) -> list[tuple[str, tuple[str, str]]]:
+    """(voice, (reference sentence, the transcript's sentences whose middle falls in it)) for
+    a talk whose sentences name their voice; nothing for a one-voice talk."""
+    if not sentences or "voice" not in sentences[0]:
+        return []
+    segments = library.local.segments(video_id)
+    pairs = []
+    for truth in sentences:
+        heard = " ".join(
+            seg.text
+            for seg in segments
+            if truth["start"] - 0.4 <= (seg.start + seg.end) / 2 <= truth["end"] + 0.4
+        )
+        pairs.append((str(truth["voice"]), (str(truth["text"]), heard)))
+    return pairs
+
+
+def _screen_hits(library: Library, fixture: Fixture) -> list[bool]:
+    """For each slide line holding a figure, whether its label's query finds the slide."""
+    video_id = library.local.ingest_file(fixture.media).video_id
+    found = []
+    for slide in json.loads(fixture.script.read_text())["slides"]:
+        for line in slide["lines"]:
+            if ":" not in line or not re.search(r"\d", line):
+                continue
+            query = f"what is the {line.split(':')[0].strip().lower()}"
+            hits = library.local.search(query, k=5)
+            found.append(
+                any(
+                    h.source == "screen"
+                    and h.video_id == video_id
+                    and h.start < slide["end"]
+                    and h.end > slide["start"]
+                    for h in hits
+                )
+            )
+    return found
 
 
 def _matches(found: list[float], truth: list[float], tolerance: float) -> int:

@@ -14,13 +14,12 @@ if TYPE_CHECKING:
     from pipelines.compute import Progress
     from pipelines.editing.clips import ClipPlan
     from pipelines.editing.reels import Progress as ReelProgress
-    from pipelines.editing.reels import ReelPart
     from pipelines.errors import VidscopeError
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
     from pipelines.media.inputs import ExpandedPaths
     from pipelines.public import AnswerPublic, SummaryPublic, UserPublic, VideoPublic
-    from pipelines.records import Hit, IngestResult
+    from pipelines.records import Hit, IngestResult, ReelPart
 
 
 class BatchWriterPort(Protocol):

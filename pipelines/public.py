@@ -1,6 +1,8 @@
 """Public schemas: what every face shows of the library's records. The REST API answers with
 them, the CLI's ``--json`` prints them and the web app reads them, so the three never drift.
-Pydantic only (no web framework), built from the frozen records in ``records.py``."""
+Pydantic only (no web framework), built from the frozen records in ``records.py``. One job,
+long because it is the whole public contract in one place, each model with its examples: split,
+the shapes of one face would drift from another's."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from pipelines.records import Clip, Hit, Job, JobStatus, User, Video
+from pipelines.records import Clip, Hit, Job, JobStatus, Reel, User, Video
 
 if TYPE_CHECKING:
     from pipelines.understanding.answers import Answer
@@ -163,7 +165,7 @@ class JobPublic(_Public):
     )
 
     id: str
-    kind: Literal["ingest", "clip"]
+    kind: Literal["ingest", "clip", "reel"]
     status: JobStatus
     progress: float = Field(description="0 to 1, within the current stage's job")
     stage: str | None = Field(description="probe, decode, transcribe, embed, index, cut, done")
@@ -215,6 +217,34 @@ class ClipPublic(_Public):
             status=clip.status,  # type: ignore[arg-type]
             size_bytes=clip.size_bytes,
             created_at=clip.created_at,
+        )
+
+
+class ReelPartPublic(_Public):
+    video_id: str
+    start: float
+    end: float
+
+
+class ReelPublic(_Public):
+    id: str
+    status: Literal["pending", "ready", "failed"]
+    parts: list[ReelPartPublic]
+    vertical: bool
+    size_bytes: int | None
+    created_at: UtcDatetime
+
+    @classmethod
+    def of(cls, reel: Reel) -> ReelPublic:
+        return cls(
+            id=reel.id,
+            status=reel.status,  # type: ignore[arg-type]
+            parts=[
+                ReelPartPublic(video_id=p.video_id, start=p.start, end=p.end) for p in reel.parts
+            ],
+            vertical=bool(reel.options.get("vertical")),
+            size_bytes=reel.size_bytes,
+            created_at=reel.created_at,
         )
 
 

@@ -140,11 +140,11 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class Job:
-    """A unit of work in the durable queue (an ingest or a clip)."""
+    """A unit of work in the durable queue (an ingest, a clip or a reel)."""
 
     id: str
     owner_id: str
-    kind: str  # "ingest" | "clip"
+    kind: str  # "ingest" | "clip" | "reel"
     status: str  # "queued" | "running" | "succeeded" | "failed"
     stage: str | None
     progress: float
@@ -165,6 +165,29 @@ class User:
     username: str
     role: str  # "user" | "admin"
     disabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReelPart:
+    """One stretch of a video in a highlight reel."""
+
+    video_id: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Reel:
+    """A highlight reel made by the server: its parts were fixed when it was asked for."""
+
+    id: str
+    owner_id: str
+    status: str  # "pending" | "ready" | "failed"
+    parts: tuple[ReelPart, ...]
+    options: dict[str, Any]  # {"vertical": bool}
+    path: str | None  # relative to the library folder, once ready
+    size_bytes: int | None
     created_at: datetime
 
 

@@ -80,8 +80,8 @@ def evaluate(
 ) -> None:
     """Measure quality: WER on the fixture videos, recall@1/5 and MRR of search and the share
     of questions answered and cited right on a generated query set with known answer times,
-    abstention on off-topic questions, and chapter boundaries on generated multi-topic talks;
-    logged to MLflow."""
+    abstention on off-topic questions, chapter boundaries on generated multi-topic talks, figures
+    shown only on slides found by search, and WER per voice; logged to MLflow."""
     from evals.evaluate import FIXTURES, QUICK, run_eval
 
     settings: Settings = _state["settings"]
@@ -101,12 +101,15 @@ def evaluate(
         "abstain_off_topic",
         "chapter_precision",
         "chapter_recall",
+        "screen_hit_rate",
+        *sorted(name for name in metrics if name.startswith("wer_")),
         "queries",
         "search_p50_ms",
         "search_p99_ms",
         "audio_s",
     ):
-        table.add_row(name, f"{metrics[name]:.4g}")
+        if name in metrics:  # --quick measures no chapters, screens or voices
+            table.add_row(name, f"{metrics[name]:.4g}")
     out.print(table)
     err.print(_plain(f"MLflow run {result['run_id']} ('vidscope mlflow-ui' to compare)"))
 

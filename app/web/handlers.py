@@ -316,25 +316,47 @@ class WebApp:
             )
         except VidscopeError as exc:
             raise _fail(exc) from exc
-        worker = self.worker
-        if worker is not None:
-            worker.wake()
-        import time
+        return self._made(owner, job_id, f"api/v1/clips/{clip_id}/file", f"clip-{clip_id}.mp4")
 
+    def reel_of_results(self, query: str, request: gr.Request) -> tuple[Any, str]:
+        """A reel of the query's best hits (what the Search tab shows)."""
+        if not query.strip():
+            raise gr.Error("Search for something first; the reel shows its best hits")
+        return self._reel(request, query=query.strip())
+
+    def reel_of_chapters(self, video_id: str | None, request: gr.Request) -> tuple[Any, str]:
+        """A reel of the open video's key points, one per chapter."""
+        if not video_id:
+            raise gr.Error("Open a video first")
+        return self._reel(request, chapters_of=video_id)
+
+    def _reel(
+        self, request: gr.Request, *, query: str | None = None, chapters_of: str | None = None
+    ) -> tuple[Any, str]:
+        owner = self._owner(request)
+        try:
+            reel_id, job_id = owner.queue_reel(query=query, chapters_of=chapters_of)
+        except VidscopeError as exc:
+            raise _fail(exc) from exc
+        return self._made(owner, job_id, f"api/v1/reels/{reel_id}/file", f"reel-{reel_id}.mp4")
+
+    def _made(self, owner: OwnerLibrary, job_id: str, url: str, name: str) -> tuple[Any, str]:
+        """Waits for the worker's job, then the player and a download link for its file
+        (``name``: clip-….mp4 or reel-….mp4)."""
+        if self.worker is not None:
+            self.worker.wake()
         deadline = time.monotonic() + owner.settings.clips.ffmpeg_timeout_s
         while time.monotonic() < deadline:
             job = owner.job(job_id)
             if job.status == "succeeded":
-                clip = render_clip(f"api/v1/clips/{clip_id}/file")
-                link = (
-                    f'<a href="api/v1/clips/{clip_id}/file" download="clip-{clip_id}.mp4">'
-                    "Download the clip</a>"
+                what = name.split("-", 1)[0]
+                return render_clip(url, f"The {what}"), (
+                    f'<a href="{url}" download="{name}">Download the {what}</a>'
                 )
-                return clip, link
             if job.status == "failed":
                 raise gr.Error(f"{job.error_message} ({job.error_code})")
             time.sleep(0.3)
-        raise gr.Error("The clip took too long (clip.timeout)")
+        raise gr.Error("It took too long (clip.timeout)")
 
     def delete_video(self, video_id: str | None, request: gr.Request) -> str:
         owner = self._owner(request)

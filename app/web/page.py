@@ -66,7 +66,11 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 query = gr.Textbox(
                     label="Search your videos", placeholder="how do we pay for the batteries"
                 )
-                search_button = gr.Button("Search", variant="primary")
+                with gr.Row():
+                    search_button = gr.Button("Search", variant="primary")
+                    results_reel_button = gr.Button("Make a reel of the best hits")
+                results_reel = gr.HTML(value=render_clip(""), css_template=CSS)
+                results_reel_link = gr.HTML()
                 cards = gr.HTML(
                     value=render_cards("", []),
                     css_template=CSS,
@@ -87,6 +91,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     js_on_load=PLAY,
                 )
                 overview = gr.HTML(value="", css_template=CSS, js_on_load=SEEK)
+                chapters_reel_button = gr.Button("Make a reel of the key points")
+                chapters_reel = gr.HTML(value=render_clip(""), css_template=CSS)
+                chapters_reel_link = gr.HTML()
                 downloads = gr.HTML()
                 transcript = gr.HTML(
                     value=render_lines("", []),
@@ -139,6 +146,12 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         chooser.input(web.choose_video, inputs=chooser, outputs=opened)
         cut_button.click(
             web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]
+        )
+        results_reel_button.click(
+            web.reel_of_results, inputs=query, outputs=[results_reel, results_reel_link]
+        )
+        chapters_reel_button.click(
+            web.reel_of_chapters, inputs=current, outputs=[chapters_reel, chapters_reel_link]
         )
     blocks: gr.Blocks = demo
     return blocks

@@ -92,12 +92,12 @@ def render_lines(message: str, lines: list[dict[str, Any]]) -> str:
     return f'{status}<div class="vs-lines">{rows}</div>'
 
 
-def render_clip(src: str) -> str:
+def render_clip(src: str, label: str = "The clip") -> str:
     if not src:
         return ""
     return (
         f'<video controls preload="metadata" playsinline src="{_e(src)}" '
-        'aria-label="The clip"></video>'
+        f'aria-label="{_e(label)}"></video>'
     )
 
 

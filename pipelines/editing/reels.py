@@ -16,7 +16,7 @@ import av
 
 from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import run_ffmpeg
-from pipelines.records import Hit
+from pipelines.records import Hit, ReelPart
 from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 MAX_PARTS = 50
 QUERY_HITS = 5  # parts of a reel made from a query: its best hits
 Progress = Callable[[str, float], None]
-
-
-@dataclass(frozen=True)
-class ReelPart:
-    video_id: str
-    start: float
-    end: float
 
 
 def read_parts(path: Path) -> list[ReelPart]:

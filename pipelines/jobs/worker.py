@@ -183,6 +183,8 @@ class JobWorker:
         try:
             if job.kind == "ingest":
                 self._run_ingest(job)
+            elif job.kind == "reel":
+                self._run_reel(job)
             else:
                 self._run_clip(job)
         except BaseException as exc:
@@ -241,6 +243,8 @@ class JobWorker:
         else:
             if job.clip_id:
                 self.catalog.finish_clip(job.clip_id, path=None, size_bytes=None)
+            if job.kind == "reel":
+                self.catalog.finish_reel(job.payload["reel_id"], path=None, size_bytes=None)
             self.catalog.finish_job(job.id, error_code=code, error_message=message)
 
     def _wait(self, job: Job, future: Future[Any]) -> Any:
@@ -292,6 +296,26 @@ class JobWorker:
         relative = str(output.relative_to(self.settings.home))
         with self.catalog.transaction():
             self.catalog.finish_clip(clip.id, path=relative, size_bytes=output.stat().st_size)
+            self.catalog.finish_job(job.id)
+
+    def _run_reel(self, job: Job) -> None:
+        reel = self.catalog.for_owner(job.owner_id).get_reel(job.payload["reel_id"])
+        output = self.settings.layout.clips_dir / f"reel-{reel.id}.mp4"
+
+        def progress(stage: str, fraction: float) -> None:
+            self.catalog.report_progress(
+                job.id, stage=stage, progress=fraction, lease_s=self.settings.jobs.lease_s
+            )
+
+        self.owner(job.owner_id).reel(
+            list(reel.parts),
+            output=output,
+            vertical=bool(reel.options.get("vertical")),
+            progress=progress,
+        )
+        relative = str(output.relative_to(self.settings.home))
+        with self.catalog.transaction():
+            self.catalog.finish_reel(reel.id, path=relative, size_bytes=output.stat().st_size)
             self.catalog.finish_job(job.id)
 
     def _forward_progress(self) -> None:

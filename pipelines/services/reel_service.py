@@ -1,5 +1,6 @@
 """Highlight reels of an owner's videos: the best hits of a query, a file of hits, or a
-video's key points (one per chapter), cut and joined (``editing.reels``)."""
+video's key points (one per chapter), cut and joined (``editing.reels``) now (the CLI) or
+recorded and queued for the worker (the server)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipelines.errors import ClipError
+from pipelines.records import Reel, ReelPart
 from pipelines.services.clip_service import ClipService
 from pipelines.services.summary_service import SummaryService
 
 if TYPE_CHECKING:
-    from pipelines.editing.reels import Progress, ReelPart
+    from pipelines.editing.clips import ClipPlan
+    from pipelines.editing.reels import Progress
 
 
 class ReelService(ClipService, SummaryService):
@@ -39,7 +43,7 @@ class ReelService(ClipService, SummaryService):
         is ``video.not_found``, a bad range is named before anything is cut."""
         from pipelines.editing.reels import make_reel
 
-        plans = [self.clip_plan(p.video_id, start=p.start, end=p.end, output=output) for p in parts]
+        plans = self._reel_plans(parts, output=Path(output))
         return make_reel(
             parts,
             Path(output),
@@ -48,3 +52,69 @@ class ReelService(ClipService, SummaryService):
             vertical=vertical,
             progress=progress,
         )
+
+    def _reel_plans(self, parts: list[ReelPart], *, output: Path) -> list[ClipPlan]:
+        """Each part's clip plan: every video the owner's and ready, every range good."""
+        plans = []
+        for part in parts:
+            video = self.get_video(part.video_id)
+            if video.status != "ready":
+                raise ClipError(
+                    f"video {video.id} is still {video.status}; make reels once it is ready",
+                    code="clip.video_not_ready",
+                )
+            plans.append(
+                self.clip_plan(part.video_id, start=part.start, end=part.end, output=output)
+            )
+        return plans
+
+    def queue_reel(
+        self,
+        *,
+        query: str | None = None,
+        parts: list[ReelPart] | None = None,
+        chapters_of: str | None = None,
+        vertical: bool = False,
+    ) -> tuple[str, str]:
+        """Chooses a reel's parts now (from a query, given ranges, or a video's key points),
+        checks them, and records the reel with the job that makes it, atomically. Returns
+        (reel id, job id)."""
+        from pipelines.editing.reels import MAX_PARTS, choose_parts, merge_parts
+
+        if parts is not None:
+            if query is not None or chapters_of is not None:
+                raise ClipError(
+                    "give one of a query, hits or a video's chapters", code="reel.missing_source"
+                )
+            chosen = merge_parts(parts)
+        else:
+            chosen = choose_parts(self, query=query, hits_file=None, chapters_of=chapters_of)
+        if not chosen:
+            raise ClipError("nothing to put in the reel", code="reel.empty")
+        if len(chosen) > MAX_PARTS:
+            raise ClipError(f"a reel holds at most {MAX_PARTS} parts", code="reel.too_many_parts")
+        plans = self._reel_plans(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
+        # The ends as the cut will use them (clamped to each video's length).
+        chosen = [replace(p, end=plan.end) for p, plan in zip(chosen, plans, strict=True)]
+        with self._catalog.transaction():
+            reel_id = self._catalog.add_reel(chosen, options={"vertical": vertical})
+            job_id = self._catalog.add_job(
+                kind="reel",
+                status="queued",
+                payload={"reel_id": reel_id, "resumable": True},
+                max_attempts=self.settings.jobs.max_attempts,
+            )
+        return reel_id, job_id
+
+    def get_reel(self, reel_id: str) -> Reel:
+        return self._catalog.get_reel(reel_id)
+
+    def reel_file(self, reel_id: str) -> Path:
+        """The file of a ready reel; ``reel.not_ready`` while it is being made."""
+        reel = self.get_reel(reel_id)
+        if reel.status != "ready" or reel.path is None:
+            raise ClipError(
+                f"reel {reel_id} is {reel.status}; follow its job until it succeeds",
+                code="reel.not_ready",
+            )
+        return self.settings.home / reel.path

@@ -38,4 +38,16 @@ def world(client: TestClient) -> World:
     )
     assert clip.status_code == 202, clip.text
     assert wait_for_job(client, alice, clip.json()["job_id"])["status"] == "succeeded"
-    return World(alice, bob, job["video_id"], clip.json()["clip_id"], accepted.json()["job_id"])
+    reel = client.post(
+        "/api/v1/reels", json={"chapters_of": job["video_id"]}, headers=alice.headers
+    )
+    assert reel.status_code == 202, reel.text
+    assert wait_for_job(client, alice, reel.json()["job_id"])["status"] == "succeeded"
+    return World(
+        alice,
+        bob,
+        job["video_id"],
+        clip.json()["clip_id"],
+        accepted.json()["job_id"],
+        reel.json()["reel_id"],
+    )

@@ -27,10 +27,21 @@ def routes(world: World) -> list[tuple[str, str, dict[str, object] | None]]:
         ("POST", "/api/v1/clips", {"video_id": v, "start": 1.0, "end": 3.0}),
         ("GET", f"/api/v1/clips/{c}", None),
         ("GET", f"/api/v1/clips/{c}/file", None),
+        ("POST", "/api/v1/reels", {"hits": [{"video_id": v, "start": 1.0, "end": 3.0}]}),
+        ("POST", "/api/v1/reels", {"chapters_of": v}),
+        ("GET", f"/api/v1/reels/{world.reel_id}", None),
+        ("GET", f"/api/v1/reels/{world.reel_id}/file", None),
         ("GET", f"/api/v1/jobs/{j}", None),
         ("POST", f"/api/v1/jobs/{j}/retry", None),
         ("DELETE", f"/api/v1/videos/{v}", None),
     ]
+
+
+def _without(body: dict[str, object], video_id: str) -> dict[str, object]:
+    """The request body with a video id nobody has in place of alice's."""
+    import json
+
+    return dict(json.loads(json.dumps(body).replace(video_id, "0" * 16)))
 
 
 @pytest.mark.slow
@@ -41,8 +52,9 @@ def test_the_other_user_gets_404_on_every_route(client: TestClient, world: World
             method,
             url.replace(world.video_id, "0" * 16)
             .replace(world.clip_id, "1" * 16)
-            .replace(world.job_id, "2" * 32),
-            json=body and {**body, "video_id": "0" * 16},
+            .replace(world.job_id, "2" * 32)
+            .replace(world.reel_id, "3" * 16),
+            json=body and _without(body, world.video_id),
             headers=world.bob.headers,
         )
         assert theirs.status_code == 404, (method, url, theirs.text)

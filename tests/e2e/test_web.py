@@ -189,6 +189,23 @@ def test_the_whole_story(
     page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.get_by_text("Nothing in your library answers this")).to_be_visible(timeout=30_000)
 
+    # Reels, made by the job worker: the open video's key points, and the search's best hits.
+    page.get_by_role("tab", name="Watch").click()
+    page.get_by_role("button", name="Make a reel of the key points").click()
+    expect(page.get_by_role("link", name="Download the reel")).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_role("button", name="Make a reel of the best hits").click()
+    reel_link = page.get_by_role("link", name="Download the reel")
+    expect(reel_link).to_be_visible(timeout=60_000)
+    expect(page.locator("video[aria-label='The reel']:visible")).to_have_count(1)
+    shot(page, "reel-1280")
+    with page.expect_download() as download:
+        reel_link.click()
+    reel = tmp_path / "reel.mp4"
+    download.value.save_as(reel)
+    with av.open(str(reel)) as media:
+        assert media.streams.video and float(media.duration / 1e6) > 1.0
+
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
 

@@ -70,10 +70,11 @@ def api_settings(home: Path, **overrides: Any) -> Settings:
 
 @dataclass
 class World:
-    """Two users; alice holds the talk (ready) and a clip of it."""
+    """Two users; alice holds the talk (ready), a clip of it and a reel of its key points."""
 
     alice: Account
     bob: Account
     video_id: str
     clip_id: str
     job_id: str
+    reel_id: str

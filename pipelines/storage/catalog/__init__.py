@@ -1,5 +1,6 @@
-"""DuckDB catalog: the source of truth for users, videos, transcripts, jobs, clips and the audit
-trail. This package is the only code that writes SQL; each module keeps one kind of row."""
+"""DuckDB catalog: the source of truth for users, videos, transcripts, jobs, clips, reels and
+the audit trail. This package is the only code that writes SQL; each module keeps one kind
+of row."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pipelines.records import JOB_STATUSES, VIDEO_STATUSES
 from pipelines.storage.catalog.audit import AuditTables
 from pipelines.storage.catalog.clips import ClipTables
 from pipelines.storage.catalog.owner import OwnerCatalog
+from pipelines.storage.catalog.reels import ReelTables
 from pipelines.storage.catalog.schema import LOCAL_OWNER, MIGRATIONS, SCHEMA_VERSION
 from pipelines.storage.catalog.summaries import SummaryTables
 from pipelines.storage.catalog.system import SystemCatalog
@@ -14,7 +16,7 @@ from pipelines.storage.catalog.users import UserTables
 from pipelines.storage.catalog.videos import Passage, PassageSentence, VideoTables, new_video_id
 
 
-class Catalog(VideoTables, SummaryTables, UserTables, ClipTables, AuditTables):
+class Catalog(VideoTables, SummaryTables, UserTables, ClipTables, ReelTables, AuditTables):
     """One open library catalog: every table, through one connection (a cursor per thread).
     Owners' code gets ``for_owner(id)``; repair, the worker and administrators ``system()``."""
 

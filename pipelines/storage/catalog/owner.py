@@ -12,7 +12,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pipelines.errors import NotFoundError
-from pipelines.records import Chunk, Clip, Job, JobStatus, Segment, User, Video, VideoStatus
+from pipelines.records import (
+    Chunk,
+    Clip,
+    Job,
+    JobStatus,
+    Reel,
+    ReelPart,
+    Segment,
+    User,
+    Video,
+    VideoStatus,
+)
 
 if TYPE_CHECKING:
     from pipelines.storage.catalog import Catalog
@@ -148,7 +159,7 @@ class OwnerCatalog:
     def all_chunks(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         return self._catalog.all_chunks(owner_id=self.owner_id)
 
-    # -- jobs and clips -------------------------------------------------------------------------
+    # -- jobs, clips and reels ----------------------------------------------------------------
     def add_job(
         self,
         *,
@@ -208,6 +219,14 @@ class OwnerCatalog:
     def delete_clips_of_video(self, video: Video) -> None:
         self._own(video)
         self._catalog.delete_clips_of_video(video.id)
+
+    def add_reel(self, parts: Sequence[ReelPart], *, options: dict[str, Any]) -> str:
+        for video_id in {p.video_id for p in parts}:
+            self.get_video(video_id)
+        return self._catalog.add_reel(owner_id=self.owner_id, parts=parts, options=options)
+
+    def get_reel(self, reel_id: str) -> Reel:
+        return self._catalog.get_reel(reel_id, owner_id=self.owner_id)
 
     def _own(self, video: Video) -> None:
         """A record handed in must be this owner's: a write never crosses owners."""

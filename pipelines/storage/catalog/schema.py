@@ -291,5 +291,47 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE chunks ADD COLUMN source VARCHAR DEFAULT 'speech'",
         "CREATE INDEX chunks_by_video ON chunks(video_id)",
     ),
+    (
+        # Reels become jobs too: the kinds' CHECK can only change with the table, so jobs is
+        # made again (same columns, same order) around its rows.
+        "DROP INDEX jobs_by_video",
+        "DROP INDEX jobs_by_owner",
+        "CREATE TEMP TABLE old_jobs AS SELECT * FROM jobs",
+        "DROP TABLE jobs",
+        """CREATE TABLE jobs (
+            id VARCHAR PRIMARY KEY,
+            owner_id VARCHAR NOT NULL REFERENCES users(id),
+            kind VARCHAR NOT NULL CHECK (kind IN ('ingest', 'clip', 'reel')),
+            video_id VARCHAR,
+            clip_id VARCHAR,
+            status VARCHAR NOT NULL CHECK (status IN ('queued','running','succeeded','failed')),
+            stage VARCHAR,
+            progress DOUBLE NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 1),
+            attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+            max_attempts INTEGER NOT NULL DEFAULT 3 CHECK (max_attempts >= 1),
+            payload VARCHAR NOT NULL DEFAULT '{}',
+            run_after TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            lease_until TIMESTAMP,
+            error_code VARCHAR,
+            error_message VARCHAR,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+            updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+        "INSERT INTO jobs SELECT * FROM old_jobs",
+        "DROP TABLE old_jobs",
+        "CREATE INDEX jobs_by_video ON jobs(video_id)",
+        "CREATE INDEX jobs_by_owner ON jobs(owner_id)",
+        # A reel's parts (JSON, fixed when asked for) and options; its file once made.
+        """CREATE TABLE reels (
+            id VARCHAR PRIMARY KEY,
+            owner_id VARCHAR NOT NULL REFERENCES users(id),
+            status VARCHAR NOT NULL CHECK (status IN ('pending','ready','failed')),
+            parts VARCHAR NOT NULL,
+            options VARCHAR NOT NULL DEFAULT '{}',
+            path VARCHAR,
+            size_bytes BIGINT,
+            created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

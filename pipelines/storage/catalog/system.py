@@ -55,7 +55,11 @@ class SystemCatalog:
         return clip_record(row)
 
     def clip_paths(self) -> set[str]:
-        rows = self.con.execute("SELECT path FROM clips WHERE path IS NOT NULL").fetchall()
+        """Files the server made that the catalog knows: clips and reels."""
+        rows = self.con.execute(
+            "SELECT path FROM clips WHERE path IS NOT NULL "
+            "UNION ALL SELECT path FROM reels WHERE path IS NOT NULL"
+        ).fetchall()
         return {str(r[0]) for r in rows}
 
     # -- the queue --------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""Reels: ask for a highlight reel (a query's best hits, a list of hits, or a video's key
+points), follow the job, download the file."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field, model_validator
+
+from app.api.deps import CurrentUser, MyLibrary, audit
+from app.api.errors import error_responses
+from pipelines.public import ReelPublic
+
+router = APIRouter(prefix="/api/v1/reels", tags=["reels"])
+
+
+class HitRange(BaseModel):
+    video_id: str = Field(max_length=64, examples=["3f2a9c0d1e4b5a6c"])
+    start: float = Field(ge=0, examples=[83.2])
+    end: float = Field(gt=0, examples=[88.9])
+
+
+class ReelRequest(BaseModel):
+    """Exactly one source: ``query`` (its best hits), ``hits`` (ranges, e.g. search results)
+    or ``chapters_of`` (a video id: one key point per chapter)."""
+
+    query: str | None = Field(None, min_length=1, max_length=1000, examples=["solar panels"])
+    hits: list[HitRange] | None = Field(None, min_length=1, max_length=50)
+    chapters_of: str | None = Field(None, max_length=64)
+    vertical: bool = Field(False, description="A 9:16 picture (the middle of each part)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ReelRequest:
+        if sum(x is not None for x in (self.query, self.hits, self.chapters_of)) != 1:
+            raise ValueError("give exactly one of query, hits or chapters_of")
+        return self
+
+
+class ReelAccepted(BaseModel):
+    reel_id: str
+    job_id: str
+
+
+@router.post(
+    "",
+    status_code=202,
+    summary="Make a highlight reel (a job)",
+    response_model=ReelAccepted,
+    responses=error_responses(401, 404, 409, 422),
+)
+def create_reel(
+    body: ReelRequest, request: Request, user: CurrentUser, library: MyLibrary
+) -> ReelAccepted:
+    from pipelines.records import ReelPart
+
+    reel_id, job_id = library.queue_reel(
+        query=body.query,
+        parts=[ReelPart(h.video_id, h.start, h.end) for h in body.hits] if body.hits else None,
+        chapters_of=body.chapters_of,
+        vertical=body.vertical,
+    )
+    request.app.state.worker.wake()
+    audit(request, "reel.requested", user=user, reel_id=reel_id)
+    return ReelAccepted(reel_id=reel_id, job_id=job_id)
+
+
+@router.get(
+    "/{reel_id}",
+    summary="One of your reels",
+    response_model=ReelPublic,
+    responses=error_responses(401, 404),
+)
+def get_reel(reel_id: str, library: MyLibrary) -> ReelPublic:
+    return ReelPublic.of(library.get_reel(reel_id))
+
+
+@router.get(
+    "/{reel_id}/file",
+    summary="Download a ready reel (MP4)",
+    responses={200: {"content": {"video/mp4": {}}}, **error_responses(401, 404, 409)},
+)
+def get_reel_file(reel_id: str, library: MyLibrary) -> FileResponse:
+    return FileResponse(
+        library.reel_file(reel_id), media_type="video/mp4", filename=f"reel-{reel_id}.mp4"
+    )
