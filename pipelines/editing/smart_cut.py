@@ -122,6 +122,11 @@ def smart_cut(
         preset,
         "-crf",
         str(crf),
+        # An end is a few dozen frames, encoded beside the other end: one thread each and no
+        # lookahead, which only delay so short an encode (both ends of a 60 s clip of the
+        # 720p slide talk: 0.33 s with x264's defaults, 0.24 s so; docs/benchmarks.md).
+        "-x264-params",
+        "threads=1:rc-lookahead=0:sync-lookahead=0",
         "-pix_fmt",
         "yuv420p",
         "-f",
@@ -158,39 +163,43 @@ def smart_cut(
                 )
             )
             parts.insert(0, (work / "head.ts", plan.first_key - plan.first_frame))
-        copy_sound = has_audio and _copy_audio(
-            source,
-            plan.container,
-            work / "audio.m4a",
-            audio_track,
-            plan.first_frame,
-            plan.end_frame,
-            max_shift=plan.frame_step / 2,
-        )
-        if has_audio and not copy_sound:
-            # Cut from the first frame's time, so picture and sound start together.
-            span = plan.end_frame - plan.first_frame
-            jobs.append(
-                [
-                    "-ss",
-                    f"{plan.first_frame:.6f}",
-                    "-t",
-                    f"{span:.6f}",
-                    *demuxer,
-                    "-i",
-                    str(source),
-                    "-map",
-                    f"0:a:{audio_track}",
-                    "-c:a",
-                    "aac",
-                    "-b:a",
-                    audio_bitrate,
-                    str(work / "audio.m4a"),
-                ]
-            )
         processes = start_ffmpeg_jobs(jobs)
         try:
+            # While the ends encode: copy the whole GOPs, then the sound when its packets
+            # line up with the cuts (else one more encode joins the others).
             _copy_gops(source, plan.container, work / "middle.ts", plan.first_key, plan.last_key)
+            copy_sound = has_audio and _copy_audio(
+                source,
+                plan.container,
+                work / "audio.m4a",
+                audio_track,
+                plan.first_frame,
+                plan.end_frame,
+                max_shift=plan.frame_step / 2,
+            )
+            if has_audio and not copy_sound:
+                # Cut from the first frame's time, so picture and sound start together.
+                span = plan.end_frame - plan.first_frame
+                processes += start_ffmpeg_jobs(
+                    [
+                        [
+                            "-ss",
+                            f"{plan.first_frame:.6f}",
+                            "-t",
+                            f"{span:.6f}",
+                            *demuxer,
+                            "-i",
+                            str(source),
+                            "-map",
+                            f"0:a:{audio_track}",
+                            "-c:a",
+                            "aac",
+                            "-b:a",
+                            audio_bitrate,
+                            str(work / "audio.m4a"),
+                        ]
+                    ]
+                )
         except BaseException:
             stop_ffmpeg_jobs(processes)
             raise
