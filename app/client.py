@@ -222,9 +222,12 @@ class RemoteLibrary:
         *,
         output: str | Path,
         vertical: bool = False,
+        subtitles: bool = False,
+        title_cards: bool = False,
         progress: ReelProgress | None = None,
     ) -> Path:
         """The server cuts each part (as any clip, owner-checked); they are joined here."""
+        from pipelines.editing.compose import part_texts
         from pipelines.editing.reels import make_reel
 
         return make_reel(
@@ -235,6 +238,16 @@ class RemoteLibrary:
             ),
             clips=self.settings.clips,
             vertical=vertical,
+            texts=part_texts(
+                parts,
+                title_of=lambda video_id: self.public_video(video_id).title,
+                sentences_of=lambda video_id: [
+                    (s["start"], s["end"], s["text"])
+                    for s in json.loads(self.transcript(video_id, "json"))
+                ],
+                subtitles=subtitles,
+                title_cards=title_cards,
+            ),
             progress=progress,
         )
 

@@ -84,6 +84,8 @@ class LibraryPort(BatchWriterPort, Protocol):
         *,
         output: str | Path,
         vertical: bool = False,
+        subtitles: bool = False,
+        title_cards: bool = False,
         progress: ReelProgress | None = None,
     ) -> Path: ...
 

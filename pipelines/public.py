@@ -233,6 +233,8 @@ class ReelPublic(_Public):
     status: Literal["pending", "ready", "failed"]
     parts: list[ReelPartPublic]
     vertical: bool
+    subtitles: bool
+    title_cards: bool
     size_bytes: int | None
     created_at: UtcDatetime
 
@@ -245,6 +247,8 @@ class ReelPublic(_Public):
                 ReelPartPublic(video_id=p.video_id, start=p.start, end=p.end) for p in reel.parts
             ],
             vertical=bool(reel.options.get("vertical")),
+            subtitles=bool(reel.options.get("subtitles")),
+            title_cards=bool(reel.options.get("title_cards")),
             size_bytes=reel.size_bytes,
             created_at=reel.created_at,
         )

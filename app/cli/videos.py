@@ -334,6 +334,12 @@ def reel(
     vertical: Annotated[
         bool, typer.Option(help="A 9:16 picture (the middle of each part), for phones")
     ] = False,
+    subtitles: Annotated[
+        bool, typer.Option(help="Burn in what is said (composed: slower than a plain join)")
+    ] = False,
+    title_cards: Annotated[
+        bool, typer.Option(help="Show each part's title and time for 2 s before it")
+    ] = False,
 ) -> None:
     """Cut a highlight reel: several moments joined into one video."""
     with _library() as library:
@@ -348,7 +354,14 @@ def reel(
                 bars.update(task, description=f"{len(parts)} parts · {stage}", completed=fraction)
 
             try:
-                written = library.reel(parts, output=output, vertical=vertical, progress=report)
+                written = library.reel(
+                    parts,
+                    output=output,
+                    vertical=vertical,
+                    subtitles=subtitles,
+                    title_cards=title_cards,
+                    progress=report,
+                )
             except VidscopeError as exc:
                 _fail(exc)
     for part in parts:

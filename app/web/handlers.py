@@ -15,6 +15,7 @@ from app.api.deps import SESSION_COOKIE
 from app.api.uploads import plain_filename, title_from_filename
 from app.web.guard import VERIFIED_USER, UploadLedger
 from app.web.render import (
+    REEL_WORDS,
     clock_text,
     highlight,
     render_answer,
@@ -318,24 +319,32 @@ class WebApp:
             raise _fail(exc) from exc
         return self._made(owner, job_id, f"api/v1/clips/{clip_id}/file", f"clip-{clip_id}.mp4")
 
-    def reel_of_results(self, query: str, request: gr.Request) -> tuple[Any, str]:
+    def reel_of_results(
+        self, query: str, words: list[str] | None, request: gr.Request
+    ) -> tuple[Any, str]:
         """A reel of the query's best hits (what the Search tab shows)."""
         if not query.strip():
             raise gr.Error("Search for something first; the reel shows its best hits")
-        return self._reel(request, query=query.strip())
+        return self._reel(request, words or [], query=query.strip())
 
-    def reel_of_chapters(self, video_id: str | None, request: gr.Request) -> tuple[Any, str]:
+    def reel_of_chapters(
+        self, video_id: str | None, words: list[str] | None, request: gr.Request
+    ) -> tuple[Any, str]:
         """A reel of the open video's key points, one per chapter."""
         if not video_id:
             raise gr.Error("Open a video first")
-        return self._reel(request, chapters_of=video_id)
+        return self._reel(request, words or [], chapters_of=video_id)
 
-    def _reel(
-        self, request: gr.Request, *, query: str | None = None, chapters_of: str | None = None
-    ) -> tuple[Any, str]:
+    def _reel(self, request: gr.Request, words: list[str], **source: str) -> tuple[Any, str]:
+        """``source``: query or chapters_of; ``words``: the REEL_WORDS ticked (others ignored)."""
         owner = self._owner(request)
         try:
-            reel_id, job_id = owner.queue_reel(query=query, chapters_of=chapters_of)
+            reel_id, job_id = owner.queue_reel(
+                query=source.get("query"),
+                chapters_of=source.get("chapters_of"),
+                subtitles=REEL_WORDS[0] in words,
+                title_cards=REEL_WORDS[1] in words,
+            )
         except VidscopeError as exc:
             raise _fail(exc) from exc
         return self._made(owner, job_id, f"api/v1/reels/{reel_id}/file", f"reel-{reel_id}.mp4")

@@ -21,6 +21,7 @@ from app.web.render import (
     CSS,
     PICK,
     PLAY,
+    REEL_WORDS,
     SEEK,
     render_answer,
     render_cards,
@@ -69,6 +70,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 with gr.Row():
                     search_button = gr.Button("Search", variant="primary")
                     results_reel_button = gr.Button("Make a reel of the best hits")
+                    results_reel_words = gr.CheckboxGroup(REEL_WORDS, label="On the reel")
                 results_reel = gr.HTML(value=render_clip(""), css_template=CSS)
                 results_reel_link = gr.HTML()
                 cards = gr.HTML(
@@ -91,7 +93,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     js_on_load=PLAY,
                 )
                 overview = gr.HTML(value="", css_template=CSS, js_on_load=SEEK)
-                chapters_reel_button = gr.Button("Make a reel of the key points")
+                with gr.Row():
+                    chapters_reel_button = gr.Button("Make a reel of the key points")
+                    chapters_reel_words = gr.CheckboxGroup(REEL_WORDS, label="On the reel")
                 chapters_reel = gr.HTML(value=render_clip(""), css_template=CSS)
                 chapters_reel_link = gr.HTML()
                 downloads = gr.HTML()
@@ -148,10 +152,14 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]
         )
         results_reel_button.click(
-            web.reel_of_results, inputs=query, outputs=[results_reel, results_reel_link]
+            web.reel_of_results,
+            inputs=[query, results_reel_words],
+            outputs=[results_reel, results_reel_link],
         )
         chapters_reel_button.click(
-            web.reel_of_chapters, inputs=current, outputs=[chapters_reel, chapters_reel_link]
+            web.reel_of_chapters,
+            inputs=[current, chapters_reel_words],
+            outputs=[chapters_reel, chapters_reel_link],
         )
     blocks: gr.Blocks = demo
     return blocks

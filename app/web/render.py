@@ -47,6 +47,10 @@ video { width: 100%; max-height: 70vh; background: #000; border-radius: 8px; }
 # it. The page's HTML is therefore made here, every value escaped once with html.escape, and
 # handed to Gradio as the whole value (its default template "${value}" inserts a string; a
 # substituted string is never evaluated again).
+# What a reel can carry besides the picture (the Make-a-reel checkboxes), in this order.
+REEL_WORDS = ["Subtitles", "Title cards"]
+
+
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 

@@ -21,6 +21,7 @@ from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:
     from pipelines.config import ClipSettings, Settings
+    from pipelines.editing.compose import PartText
     from pipelines.public import SummaryPublic
 
 MAX_PARTS = 50
@@ -108,12 +109,14 @@ def make_reel(
     cut: Callable[[int, Path], Path],
     clips: ClipSettings,
     vertical: bool = False,
+    texts: Sequence[PartText] | None = None,
     progress: Progress | None = None,
 ) -> Path:
     """Cuts every part (``cut(n, path)`` writes part ``n`` to ``path``: here, or by the server)
     and joins them into ``output`` (.mp4), atomically: by stream copy when they are one video's
     and the picture stays as it is, else by one encode to a common picture and sound.
-    ``vertical``: a 9:16 picture, the middle of each part (phones' stories and shorts)."""
+    ``vertical``: a 9:16 picture, the middle of each part (phones' stories and shorts).
+    ``texts``: title cards and subtitles (``compose``), composed with moviepy."""
     report = progress or (lambda stage, fraction: None)
     if not parts:
         raise ClipError("nothing to put in the reel", code="reel.empty")
@@ -130,7 +133,13 @@ def make_reel(
         report("join", 0.0)
         timeout_s = clips.ffmpeg_timeout_s
         with atomic_write(output) as partial:
-            if len({p.video_id for p in parts}) == 1 and not vertical:
+            if texts and any(t.card or t.lines for t in texts):
+                from pipelines.editing.compose import compose_reel
+
+                composed = Path(tmp) / "reel.mp4"
+                compose_reel(files, texts, composed, vertical=vertical, preset=clips.preset)
+                composed.replace(partial)
+            elif len({p.video_id for p in parts}) == 1 and not vertical:
                 _join_by_copy(files, partial, timeout_s=timeout_s)
             else:
                 _join_by_encoding(

@@ -311,6 +311,8 @@ class JobWorker:
             list(reel.parts),
             output=output,
             vertical=bool(reel.options.get("vertical")),
+            subtitles=bool(reel.options.get("subtitles")),
+            title_cards=bool(reel.options.get("title_cards")),
             progress=progress,
         )
         relative = str(output.relative_to(self.settings.home))

@@ -37,10 +37,14 @@ class ReelService(ClipService, SummaryService):
         *,
         output: str | Path,
         vertical: bool = False,
+        subtitles: bool = False,
+        title_cards: bool = False,
         progress: Progress | None = None,
     ) -> Path:
         """Cuts and joins ``parts`` into ``output`` (.mp4); another owner's video in a part
-        is ``video.not_found``, a bad range is named before anything is cut."""
+        is ``video.not_found``, a bad range is named before anything is cut. ``subtitles``
+        burns in what is said, ``title_cards`` shows each part's title and time first."""
+        from pipelines.editing.compose import part_texts
         from pipelines.editing.reels import make_reel
 
         plans = self._reel_plans(parts, output=Path(output))
@@ -50,6 +54,15 @@ class ReelService(ClipService, SummaryService):
             cut=lambda n, path: replace(plans[n], output=str(path)).cut(),
             clips=self.settings.clips,
             vertical=vertical,
+            texts=part_texts(
+                parts,
+                title_of=lambda video_id: self.get_video(video_id).title,
+                sentences_of=lambda video_id: [
+                    (s.start, s.end, s.text) for s in self._catalog.segments(video_id)
+                ],
+                subtitles=subtitles,
+                title_cards=title_cards,
+            ),
             progress=progress,
         )
 
@@ -75,6 +88,8 @@ class ReelService(ClipService, SummaryService):
         parts: list[ReelPart] | None = None,
         chapters_of: str | None = None,
         vertical: bool = False,
+        subtitles: bool = False,
+        title_cards: bool = False,
     ) -> tuple[str, str]:
         """Chooses a reel's parts now (from a query, given ranges, or a video's key points),
         checks them, and records the reel with the job that makes it, atomically. Returns
@@ -97,7 +112,8 @@ class ReelService(ClipService, SummaryService):
         # The ends as the cut will use them (clamped to each video's length).
         chosen = [replace(p, end=plan.end) for p, plan in zip(chosen, plans, strict=True)]
         with self._catalog.transaction():
-            reel_id = self._catalog.add_reel(chosen, options={"vertical": vertical})
+            options = {"vertical": vertical, "subtitles": subtitles, "title_cards": title_cards}
+            reel_id = self._catalog.add_reel(chosen, options=options)
             job_id = self._catalog.add_job(
                 kind="reel",
                 status="queued",

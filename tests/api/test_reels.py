@@ -44,6 +44,23 @@ def test_the_key_points_reel_and_a_vertical_one(client: TestClient, world: World
     assert wait_for_job(client, world.alice, asked.json()["job_id"])["status"] == "succeeded"
     reel = client.get(f"/api/v1/reels/{asked.json()['reel_id']}", headers=alice).json()
     assert reel["vertical"] is True and reel["parts"] == [{**hits[0]}]
+    assert reel["subtitles"] is False and reel["title_cards"] is False
+
+
+@pytest.mark.slow
+def test_a_reel_with_words_on_it(client: TestClient, world: World, tmp_path: Path) -> None:
+    alice = world.alice.headers
+    hits = [{"video_id": world.video_id, "start": 4.0, "end": 7.5}]
+    body = {"hits": hits, "subtitles": True, "title_cards": True}
+    asked = client.post("/api/v1/reels", json=body, headers=alice)
+    assert asked.status_code == 202, asked.text
+    assert wait_for_job(client, world.alice, asked.json()["job_id"])["status"] == "succeeded"
+    reel = client.get(f"/api/v1/reels/{asked.json()['reel_id']}", headers=alice).json()
+    assert reel["subtitles"] is True and reel["title_cards"] is True
+    file = client.get(f"/api/v1/reels/{reel['id']}/file", headers=alice)
+    (tmp_path / "reel.mp4").write_bytes(file.content)
+    info = probe(tmp_path / "reel.mp4", allowed=("mp4",))
+    assert abs(info.duration - (3.5 + 2.0)) <= 0.3  # the part and its 2 s title card
 
 
 @pytest.mark.parametrize(

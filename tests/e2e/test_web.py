@@ -191,6 +191,7 @@ def test_the_whole_story(
 
     # Reels, made by the job worker: the open video's key points, and the search's best hits.
     page.get_by_role("tab", name="Watch").click()
+    page.locator("label:visible", has_text="Title cards").click()  # a card before each part
     page.get_by_role("button", name="Make a reel of the key points").click()
     expect(page.get_by_role("link", name="Download the reel")).to_be_visible(timeout=60_000)
     page.get_by_role("tab", name="Search").click()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from pipelines.errors import ClipError, NotFoundError
@@ -81,3 +82,35 @@ def test_a_reel_from_a_hits_file_and_the_requests_it_refuses(
         mine.reel_parts(query="solar", chapters_of=hit.video_id)
     assert two.value.code == "reel.missing_source"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.mp4", "hits.json"]
+
+
+def _frame_at(path: Path, at_s: float) -> np.ndarray:
+    with av.open(str(path)) as media:
+        stream = media.streams.video[0]
+        for frame in media.decode(stream):
+            if frame.time is not None and frame.time >= at_s:
+                return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.int16)
+    raise AssertionError(f"no frame at {at_s} s")
+
+
+def test_title_cards_and_subtitles_are_composed_in(
+    samples_library: Library, tmp_path: Path
+) -> None:
+    mine = samples_library.local
+    video = next(v for v in mine.list_videos() if v.title == "hiring-kickoff")
+    parts = mine.reel_parts(chapters_of=video.id)[:2]
+    reel = mine.reel(parts, output=tmp_path / "words.mp4", subtitles=True, title_cards=True)
+    duration, kinds, size = streams(reel)
+    assert sorted(kinds) == ["audio", "video"] and size == (480, 270)
+    shown = sum(p.end - p.start for p in parts)
+    assert duration == pytest.approx(shown + 2.0 * len(parts), abs=0.3)  # a 2 s card each
+    card = _frame_at(reel, 1.0)  # the first card: white words on black
+    assert (card.max(axis=2) < 40).mean() > 0.8 and (card.min(axis=2) > 200).sum() > 200
+    spoken = _frame_at(reel, 2.0 + (parts[0].end - parts[0].start) / 2)
+    band, top = spoken[int(270 * 0.8) :], spoken[: int(270 * 0.5)]
+    # The subtitle band: white letters on a black box over the colourful test picture.
+    assert (band.min(axis=2) > 200).sum() > 100 and (band.max(axis=2) < 40).sum() > 2000
+    assert (top.max(axis=2) < 40).mean() < 0.2  # the picture itself is not blacked out
+    plain = mine.reel(parts, output=tmp_path / "plain.mp4")
+    assert streams(plain)[0] == pytest.approx(shown, abs=0.3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain.mp4", "words.mp4"]

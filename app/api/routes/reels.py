@@ -28,6 +28,8 @@ class ReelRequest(BaseModel):
     hits: list[HitRange] | None = Field(None, min_length=1, max_length=50)
     chapters_of: str | None = Field(None, max_length=64)
     vertical: bool = Field(False, description="A 9:16 picture (the middle of each part)")
+    subtitles: bool = Field(False, description="Burn in what is said")
+    title_cards: bool = Field(False, description="Each part's title and time for 2 s first")
 
     @model_validator(mode="after")
     def _one_source(self) -> ReelRequest:
@@ -58,6 +60,8 @@ def create_reel(
         parts=[ReelPart(h.video_id, h.start, h.end) for h in body.hits] if body.hits else None,
         chapters_of=body.chapters_of,
         vertical=body.vertical,
+        subtitles=body.subtitles,
+        title_cards=body.title_cards,
     )
     request.app.state.worker.wake()
     audit(request, "reel.requested", user=user, reel_id=reel_id)
