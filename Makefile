@@ -44,10 +44,11 @@ tour: setup
 	@echo "Clip written to data/library/clips/demo.mp4"
 
 # Debian packages the test suite runs for real: redis-server (rate limits shared through Redis)
-# and chromium (the browser tests; Playwright's own browser download cannot be reached).
+# chromium (the browser tests; Playwright's own browser download cannot be reached) and
+# prometheus (its promtool checks and unit-tests the alert rules in deploy/prometheus).
 # espeak-ng speaks the generated talks of the benchmarks and fixtures. Each package's command
 # has the package's name; a missing one is installed as root, or named with the command to run.
-SYSDEPS := redis-server chromium
+SYSDEPS := redis-server chromium prometheus
 BENCHDEPS := espeak-ng
 define apt_install
 	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \

@@ -38,6 +38,7 @@ from app.api.routes import (
     videos,
     web_session,
 )
+from app.api.routes.health import readiness
 from app.api.telemetry import get_tracer, tracer_provider
 from pipelines.accounts import Accounts
 from pipelines.config import Settings
@@ -117,6 +118,10 @@ def create_app(
         worker.on_job_done = _job_metrics(metrics, library)
         metrics.watch_jobs(library.system.jobs_by_status)
         metrics.watch_cache(library.answer_cache)
+        metrics.watch_readiness(
+            lambda: {name: c.status for name, c in readiness(app.state).checks.items()}
+        )
+        metrics.watch_disk(settings.home)
         app.state.library = library
         app.state.accounts = accounts
         app.state.worker = worker

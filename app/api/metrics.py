@@ -1,10 +1,13 @@
 """Prometheus metrics (``GET /metrics``): requests by route template and status, latencies,
-search latency, ingest speed, the job queue read from the catalog at scrape time, and the answer
-cache's hits and misses."""
+search latency, ingest speed, the job queue read from the catalog at scrape time, the answer
+cache's hits and misses, readiness (as /readyz) and the library disk's free space. The alert
+rules and the Grafana dashboard over them are in deploy/ (docs/operating.md)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -55,6 +58,52 @@ class Metrics:
 
     def watch_cache(self, cache: Cache) -> None:
         self.registry.register(_CacheCounters(cache))
+
+    def watch_readiness(self, checks: Callable[[], dict[str, str]]) -> None:
+        """``checks``: each part's status ("ok", "down", "off"), as /readyz reports them."""
+        self.registry.register(_ReadinessGauges(checks))
+
+    def watch_disk(self, home: Path) -> None:
+        self.registry.register(_DiskGauges(home))
+
+
+class _ReadinessGauges(Collector):
+    """/readyz as gauges, so an alert needs no second probe: 1 ready, 0 not."""
+
+    def __init__(self, checks: Callable[[], dict[str, str]]) -> None:
+        self.checks = checks
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        checks = self.checks()
+        yield GaugeMetricFamily(
+            "vidscope_ready",
+            "1 when every part of the server is ready (/readyz answers 200)",
+            value=float(all(status != "down" for status in checks.values())),
+        )
+        parts = GaugeMetricFamily(
+            "vidscope_ready_check", "Each part of /readyz: 1 ok or off, 0 down", labels=["check"]
+        )
+        for name, status in sorted(checks.items()):
+            parts.add_metric([name], float(status != "down"))
+        yield parts
+
+
+class _DiskGauges(Collector):
+    """The library folder's file system, read at scrape time."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        usage = shutil.disk_usage(self.home)
+        yield GaugeMetricFamily(
+            "vidscope_library_free_bytes",
+            "Bytes free on the library's file system (for its owner)",
+            value=usage.free,
+        )
+        yield GaugeMetricFamily(
+            "vidscope_library_disk_bytes", "Size of the library's file system", value=usage.total
+        )
 
 
 class _CacheCounters(Collector):

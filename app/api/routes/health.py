@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -41,7 +41,12 @@ def healthz() -> Liveness:
     responses={503: {"model": Readiness, "description": "A part is down"}},
 )
 def readyz(request: Request) -> JSONResponse:
-    state = request.app.state
+    body = readiness(request.app.state)
+    return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)
+
+
+def readiness(state: Any) -> Readiness:
+    """Each part's status (the route's body, and /metrics's ``vidscope_ready*`` gauges)."""
     checks: dict[str, Check] = {}
 
     def check(name: str, probe: object) -> None:
@@ -61,8 +66,7 @@ def readyz(request: Request) -> JSONResponse:
     else:
         checks["redis"] = Check(status="off", detail="VIDSCOPE_REDIS_URL is not set")
     ready = all(c.status != "down" for c in checks.values())
-    body = Readiness(status="ready" if ready else "not_ready", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+    return Readiness(status="ready" if ready else "not_ready", checks=checks)
 
 
 @router.get(
