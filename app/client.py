@@ -363,3 +363,13 @@ class RemoteLibrary:
             "GET", "/api/v1/admin/audit", params={"limit": limit}
         ).json()
         return events
+
+    def backup(self, dest: Path) -> dict[str, Any]:
+        """The server writes the backup (it owns the library), into ``dest`` on its machine."""
+        report: dict[str, Any] = self._call(
+            "POST",
+            "/api/v1/admin/backup",
+            json={"dest": str(Path(dest).expanduser().resolve())},
+            timeout=None,
+        ).json()
+        return report

@@ -1,9 +1,10 @@
-"""Administration: the accounts and the audit trail, for the local administrator. The CLI
+"""Administration: the accounts, the audit trail and backups, for the local administrator. The CLI
 calls it in-process (no server running) and the admin routes call it for the CLI beside a
 running server, so both faces change accounts the same way and audit the same events."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.public import UserPublic
@@ -11,12 +12,37 @@ from pipelines.public import UserPublic
 if TYPE_CHECKING:
     from pipelines.accounts import Accounts
     from pipelines.storage.catalog import Catalog
+    from pipelines.storage.layout import LibraryLayout
 
 
 class Administration:
-    def __init__(self, catalog: Catalog, accounts: Accounts) -> None:
+    def __init__(self, catalog: Catalog, accounts: Accounts, layout: LibraryLayout) -> None:
         self._catalog = catalog
         self._accounts = accounts
+        self._layout = layout
+
+    def backup(self, dest: Path) -> dict[str, Any]:
+        """A consistent backup of the whole library into the new folder ``dest`` (on this
+        machine), taken while it is in use (``storage.backup``)."""
+        from pipelines.storage.backup import make_backup
+
+        report = make_backup(self._catalog, self._layout, dest)
+        self._catalog.audit(
+            "library.backed_up",
+            user_id=None,
+            username=None,
+            ip=None,
+            request_id=None,
+            dest=str(report.path),
+            files=report.files,
+        )
+        return {
+            "path": str(report.path),
+            "files": report.files,
+            "bytes": report.bytes,
+            "videos": report.videos,
+            "seconds": round(report.seconds, 2),
+        }
 
     def users(self) -> list[UserPublic]:
         """Every account."""

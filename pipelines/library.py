@@ -109,7 +109,7 @@ class Library:
         """Accounts and the audit trail, for the local administrator."""
         from pipelines.administration import Administration
 
-        return Administration(self.catalog, self.accounts)
+        return Administration(self.catalog, self.accounts, self.settings.layout)
 
     @cached_property
     def generator(self) -> Generator:

@@ -93,7 +93,7 @@ class LibraryPort(BatchWriterPort, Protocol):
 
 
 class AdminPort(Protocol):
-    """Accounts and the audit trail, for the local administrator."""
+    """Accounts, the audit trail and backups, for the local administrator."""
 
     def users(self) -> list[UserPublic]: ...
 
@@ -104,3 +104,5 @@ class AdminPort(Protocol):
     ) -> UserPublic: ...
 
     def audit(self, limit: int) -> list[dict[str, Any]]: ...
+
+    def backup(self, dest: Path) -> dict[str, Any]: ...

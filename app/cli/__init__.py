@@ -16,6 +16,7 @@ from app.cli import videos  # noqa: F401, E402
 from app.cli import accounts  # noqa: F401, E402
 from app.cli import tools  # noqa: F401, E402
 from app.cli import batch  # noqa: F401, E402
+from app.cli import backups  # noqa: F401, E402
 
 # isort: on
 

@@ -90,3 +90,23 @@ def audit_events(
 def _context(request: Request) -> dict[str, str | None]:
     """Who made an administrative change, for its audit event."""
     return {"ip": client_ip(request), "request_id": request.state.request_id}
+
+
+class BackupRequest(BaseModel):
+    dest: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="A new (or empty) folder on the server's machine, outside the library",
+        examples=["/backups/vidscope-2026-11-30"],
+    )
+
+
+@router.post(
+    "/backup",
+    summary="Back up the whole library (consistent, while it is in use) into a folder",
+    responses=error_responses(401, 403, 409, 422),
+)
+def backup(body: BackupRequest, user: Admin, library: LibraryDep) -> dict[str, Any]:
+    from pathlib import Path
+
+    return library.administration.backup(Path(body.dest))
