@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup sysdeps benchdeps demo tour serve test lint typecheck unit bench fixtures clean-library
+.PHONY: setup sysdeps benchdeps containerdeps image test-image demo tour serve test lint typecheck unit bench fixtures clean-library
 
 setup: $(STAMP)
 
@@ -50,6 +50,9 @@ tour: setup
 # has the package's name; a missing one is installed as root, or named with the command to run.
 SYSDEPS := redis-server chromium prometheus
 BENCHDEPS := espeak-ng
+# The container image and its test: Podman with runc (crun cannot run in these machines'
+# hybrid cgroups), mmdebstrap for a base when no registry answers.
+CONTAINERDEPS := podman runc mmdebstrap
 define apt_install
 	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -58,6 +61,8 @@ define apt_install
 endef
 sysdeps:
 	$(call apt_install,$(SYSDEPS))
+containerdeps:
+	$(call apt_install,$(CONTAINERDEPS))
 benchdeps:
 	$(call apt_install,$(BENCHDEPS))
 
@@ -70,12 +75,44 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint sysdeps
-	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q tests
+test: lint sysdeps image
+	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q tests -m "not container"
+	$(BIN)/pytest -q -m container tests/container
 	# The notebooks, executed and compared cell by cell (nbval's coverage hook times out in
 	# its kernel, so they run apart from the coverage run).
 	$(BIN)/pytest -q notebooks --nbval --nbval-current-env --nbval-cell-timeout=600 \
 		--nbval-sanitize-with notebooks/sanitize.cfg
+
+# The server's container image, localhost/vidscope:latest (Dockerfile). Its wheels are made
+# here (build/wheelhouse: this project and every dependency, plus async-timeout, which redis
+# needs on Debian's Python 3.11.2), so the build itself needs no network. The base is the
+# public Python slim image when a registry answers, else one made from Debian's packages.
+IMAGE := localhost/vidscope:latest
+BASE_IMAGE := docker.io/library/python:3.11-slim-bookworm
+LOCAL_BASE := localhost/vidscope-base
+PODMAN := podman --runtime runc
+CONTAINER_LIMITS := --ulimit nofile=20000:20000 --ulimit nproc=32768:32768
+image: setup containerdeps
+	rm -rf build/wheelhouse && mkdir -p build/wheelhouse
+	$(BIN)/pip wheel --quiet --no-deps -w build/wheelhouse .
+	$(BIN)/pip download --quiet --only-binary=:all: -d build/wheelhouse torch==2.13.0 \
+		"$$(ls build/wheelhouse/vidscope-*.whl)[multilingual]" "async-timeout>=4.0.3"
+	@if timeout 60 $(PODMAN) pull -q $(BASE_IMAGE) >/dev/null 2>&1; then \
+	  echo "base: $(BASE_IMAGE)"; base=$(BASE_IMAGE); \
+	else \
+	  echo "no registry answered: base from Debian's packages ($(LOCAL_BASE))"; \
+	  if ! $(PODMAN) image exists $(LOCAL_BASE); then \
+	    mmdebstrap --quiet --variant=minbase --include=python3,python3-venv bookworm build/base.tar \
+	      && $(PODMAN) import -q build/base.tar $(LOCAL_BASE) && rm -f build/base.tar; \
+	  fi; base=$(LOCAL_BASE); \
+	fi; \
+	$(PODMAN) build --format docker --network=none $(CONTAINER_LIMITS) \
+	  --build-arg BASE=$$base -t $(IMAGE) .
+	$(PODMAN) image inspect --format 'image size: {{.Size}} bytes' $(IMAGE)
+
+# The image's test alone (make test runs it too, when podman is here).
+test-image: image
+	$(BIN)/pytest -q -m container tests/container
 
 bench: setup benchdeps
 	$(BIN)/python -m evals.bench

@@ -246,6 +246,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = Field(
         None, description="JWT signing key; required in production (32+ characters)"
     )
+    # A file holding the key (a container's /run/secrets/...), so the key itself appears in
+    # no environment listing (`docker inspect`); VIDSCOPE_SECRET_KEY wins when both are set.
+    secret_key_file: Path | None = None
     access_token_ttl_s: int = Field(900, ge=60, le=24 * 3600)
     refresh_token_ttl_s: int = Field(14 * 24 * 3600, ge=3600)
     session_ttl_s: int = Field(8 * 3600, ge=300, description="Web sign-in cookie lifetime")
@@ -349,6 +352,19 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'"
             )
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_from_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("secret_key_file") and not data.get("secret_key"):
+            path = Path(str(data["secret_key_file"])).expanduser()
+            try:
+                data = {**data, "secret_key": path.read_text().strip()}
+            except OSError as exc:
+                raise ValueError(
+                    f"VIDSCOPE_SECRET_KEY_FILE={path} cannot be read ({exc.strerror or exc})"
+                ) from exc
+        return data
 
     @field_validator("whisper_language", mode="before")
     @classmethod

@@ -97,6 +97,7 @@ def test_code_reads_settings_in_groups_built_from_the_environment_names(
         if isinstance(node, ast.Attribute) and getattr(node.value, "id", None) == "self"
     }
     top = {"profile", "home", "threads", "model_cache", "log_level", "log_format", "mlflow_uri"}
+    top |= {"secret_key_file"}  # read into secret_key as the settings are validated
     assert set(type(settings).model_fields) - top <= grouped
 
 
@@ -109,3 +110,14 @@ def test_a_copy_of_the_settings_is_validated_and_gets_its_own_group_views() -> N
     assert copy.search.k == 3 and settings.search.k == 10
     with pytest.raises(ValidationError, match="chunk_overlap_s must be smaller"):
         settings.model_copy(update={"chunk_min_s": 4.0})
+
+
+def test_the_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_text("a-secret-from-a-file-that-is-long-enough-0123\n")
+    settings = load_settings(profile="production", home=tmp_path, secret_key_file=key)
+    assert settings.secret_key is not None
+    assert settings.secret_key.get_secret_value() == "a-secret-from-a-file-that-is-long-enough-0123"
+    with pytest.raises(ConfigError) as unreadable:
+        load_settings(secret_key_file=tmp_path / "missing")
+    assert "VIDSCOPE_SECRET_KEY_FILE" in unreadable.value.message

