@@ -17,12 +17,14 @@ RUN python3 -m venv /opt/vidscope \
         "vidscope[multilingual]"
 # The models are made ready now, inside the image: the multilingual Whisper base joined from
 # its two halves, the embedding model's one-time ONNX export. Nothing is fetched at start.
+# They are made as root: readable by the server's user, not writable.
 ENV HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VIDSCOPE_MODEL_CACHE=/opt/vidscope/models
 RUN /opt/vidscope/bin/python -c "from pathlib import Path; \
 from pipelines.speech.multilingual import whisper_base_dir; \
 from pipelines.retrieval.embed import embed_texts; \
 cache = Path('/opt/vidscope/models'); whisper_base_dir(cache); \
-embed_texts(['warm up'], model='all-MiniLM-L6-v2', cache_dir=cache)"
+embed_texts(['warm up'], model='all-MiniLM-L6-v2', cache_dir=cache)" \
+ && chmod -R a+rX /opt/vidscope/models
 
 FROM ${BASE}
 RUN groupadd --system --gid 10001 vidscope \
