@@ -202,17 +202,30 @@ def commit_artifact(
 ) -> tuple[np.ndarray, list[int]]:
     """The catalog half of ``store_artifact``: one transaction. Returns (the chunk ids it
     replaced, the new ones) for the index update, which a batch makes once for many videos."""
+    from pipelines.public import SummaryPublic
+    from pipelines.services.summary_service import METHOD, STORED_AS
+
     old_ids = catalog.chunk_ids(video.id)
-    new_ids = catalog.replace_transcript(
-        video,
-        job_id=job_id,
-        audio_track=artifact.audio_track,
-        language=artifact.language,
-        segments=artifact.segments,
-        chunks=artifact.chunks,
-        chunk_vectors=artifact.chunk_vectors,
-        segment_vectors=artifact.segment_vectors,
-    )
+    with catalog.transaction():
+        new_ids = catalog.replace_transcript(
+            video,
+            job_id=job_id,
+            audio_track=artifact.audio_track,
+            language=artifact.language,
+            segments=artifact.segments,
+            chunks=artifact.chunks,
+            chunk_vectors=artifact.chunk_vectors,
+            segment_vectors=artifact.segment_vectors,
+        )
+        if artifact.summary is not None:
+            fingerprint, _ = catalog.stored_summary(video.id, method=STORED_AS)
+            summary = SummaryPublic.of(video.id, artifact.summary, METHOD)
+            catalog.store_summary(
+                video.id,
+                method=STORED_AS,
+                fingerprint=fingerprint,
+                payload=summary.model_dump_json(),
+            )
     return old_ids, new_ids
 
 
