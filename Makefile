@@ -109,6 +109,9 @@ image: setup containerdeps
 	$(PODMAN) build --format docker --network=none $(CONTAINER_LIMITS) \
 	  --build-arg BASE=$$base -t $(IMAGE) .
 	$(PODMAN) image inspect --format 'image size: {{.Size}} bytes' $(IMAGE)
+	# Each build leaves its 5 GB build stage (and the image it replaced) untagged: drop them,
+	# or a few builds fill the disk.
+	$(PODMAN) image prune -f >/dev/null
 
 # The image's test alone (make test runs it too, when podman is here).
 test-image: image
