@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.records import ReelPart
+from pipelines.understanding.answers import minutes  # m:ss, as citations show times
 
 CARD_S = 2.0  # how long a title card is shown
 FPS = 25
@@ -53,16 +54,9 @@ def part_texts(
             for start, end, text in sentences[part.video_id]
             if end > part.start and start < part.end
         )
-        card = f"{titles[part.video_id]}\n{_clock(part.start)}"
+        card = f"{titles[part.video_id]}\n{minutes(part.start)}"
         texts.append(PartText(card if title_cards else None, lines))
     return texts
-
-
-def _clock(seconds: float) -> str:
-    """83.2 -> "1:23", 3723 -> "1:02:03": how a person writes a moment in a video."""
-    whole = int(seconds)
-    hours, minutes, secs = whole // 3600, whole // 60 % 60, whole % 60
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def compose_reel(

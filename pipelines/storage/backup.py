@@ -18,7 +18,6 @@ refuses a partial or damaged backup with a code naming the first bad file."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import secrets
@@ -32,14 +31,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 
 from pipelines.errors import VidscopeError
-from pipelines.storage.files import atomic_write, fsync_path
+from pipelines.storage.files import atomic_write, fsync_path, sha256_file
 
 if TYPE_CHECKING:
     from pipelines.storage.layout import LibraryLayout
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-_BLOCK = 1024 * 1024
 
 
 class CatalogCopy(Protocol):
@@ -166,7 +164,7 @@ def check_backup(src: Path) -> dict[str, Any]:
                 code="backup.incomplete",
                 file=relative,
             )
-        if path.stat().st_size != expected["size"] or _sha256(path) != expected["sha256"]:
+        if path.stat().st_size != expected["size"] or sha256_file(path) != expected["sha256"]:
             raise VidscopeError(
                 f"{relative} in the backup is damaged (its size or checksum differs from "
                 "the manifest's); restore another backup",
@@ -211,12 +209,4 @@ def _copy(source: Path, target: Path) -> None:
 
 
 def _describe(path: Path) -> dict[str, Any]:
-    return {"size": path.stat().st_size, "sha256": _sha256(path)}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
+    return {"size": path.stat().st_size, "sha256": sha256_file(path)}
