@@ -77,6 +77,37 @@ def voiced_span(samples: np.ndarray) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(samples))
 
 
+def speak_script(
+    lines: Sequence[tuple[str, str, int, dict[str, object]]], wav: Path
+) -> tuple[list[dict[str, object]], float]:
+    """Speaks each (text, voice, speed, extra manifest fields) in turn — 0.5 s of silence
+    first, ``GAP_S`` after each — into the mono WAV ``wav``; returns each sentence's manifest
+    entry (text, measured start and end, the extras) and the duration."""
+    pieces, manifest, cursor = [], [], int(0.5 * RATE)
+    pieces.append(np.zeros(cursor, dtype=np.int16))
+    for i, (text, voice, speed, extra) in enumerate(lines):
+        samples = speak(text, wav.with_name(f"{i}.wav"), voice, speed)
+        first, last = voiced_span(samples)
+        manifest.append(
+            {
+                "text": text,
+                "start": round((cursor + first) / RATE, 3),
+                "end": round((cursor + last) / RATE, 3),
+                **extra,
+            }
+        )
+        gap = np.zeros(int(GAP_S * RATE), dtype=np.int16)
+        pieces += [samples, gap]
+        cursor += len(samples) + len(gap)
+    audio = np.concatenate(pieces)
+    with wave.open(str(wav), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(RATE)
+        handle.writeframes(audio.tobytes())
+    return manifest, len(audio) / RATE
+
+
 def make_talk(
     sentences: Sequence[str],
     out: Path,
@@ -94,31 +125,13 @@ def make_talk(
         speaker_of.append(speaker)
         left -= 1
     with tempfile.TemporaryDirectory() as tmp:
-        pieces, manifest, cursor = [], [], int(0.5 * RATE)
-        pieces.append(np.zeros(cursor, dtype=np.int16))
-        for i, text in enumerate(sentences):
-            voice, speed = voices[speaker_of[i]]
-            samples = speak(text, Path(tmp) / f"{i}.wav", voice, speed)
-            first, last = voiced_span(samples)
-            manifest.append(
-                {
-                    "text": text,
-                    "start": round((cursor + first) / RATE, 3),
-                    "end": round((cursor + last) / RATE, 3),
-                    **({"voice": voice, "speed": speed} if len(voices) > 1 else {}),
-                }
-            )
-            gap = np.zeros(int(GAP_S * RATE), dtype=np.int16)
-            pieces += [samples, gap]
-            cursor += len(samples) + len(gap)
-        audio = np.concatenate(pieces)
         wav = Path(tmp) / "talk.wav"
-        with wave.open(str(wav), "wb") as handle:
-            handle.setnchannels(1)
-            handle.setsampwidth(2)
-            handle.setframerate(RATE)
-            handle.writeframes(audio.tobytes())
-        duration = len(audio) / RATE
+        lines: list[tuple[str, str, int, dict[str, object]]] = []
+        for text, n in zip(sentences, speaker_of, strict=True):
+            voice, speed = voices[n]
+            extra: dict[str, object] = {"voice": voice, "speed": speed} if len(voices) > 1 else {}
+            lines.append((text, voice, speed, extra))
+        manifest, duration = speak_script(lines, wav)
         args = [
             ffmpeg_executable(),
             "-y",

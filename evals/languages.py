@@ -13,12 +13,9 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-import wave
 from pathlib import Path
 
-import numpy as np
-
-from evals.fixtures import GAP_S, RATE, speak, voiced_span
+from evals.fixtures import speak_script
 from pipelines.media.ffmpeg import ffmpeg_executable
 
 # (language, espeak-ng voice, sentence, English translation or None)
@@ -63,28 +60,14 @@ SENTENCES = (
 
 def make_language_talk(out: Path) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
-        pieces, manifest, cursor = [np.zeros(int(0.5 * RATE), dtype=np.int16)], [], int(0.5 * RATE)
-        for i, (language, voice, text, translation) in enumerate(SENTENCES):
-            samples = speak(text, Path(tmp) / f"{i}.wav", voice, 150)
-            first, last = voiced_span(samples)
-            manifest.append(
-                {
-                    "text": text,
-                    "language": language,
-                    "start": round((cursor + first) / RATE, 3),
-                    "end": round((cursor + last) / RATE, 3),
-                    **({"translation": translation} if translation else {}),
-                }
-            )
-            gap = np.zeros(int(GAP_S * RATE), dtype=np.int16)
-            pieces += [samples, gap]
-            cursor += len(samples) + len(gap)
         wav = Path(tmp) / "talk.wav"
-        with wave.open(str(wav), "wb") as handle:
-            handle.setnchannels(1)
-            handle.setsampwidth(2)
-            handle.setframerate(RATE)
-            handle.writeframes(np.concatenate(pieces).tobytes())
+        manifest, duration = speak_script(
+            [
+                (text, voice, 150, {"language": language} | ({"translation": t} if t else {}))
+                for language, voice, text, t in SENTENCES
+            ],
+            wav,
+        )
         subprocess.run(
             [
                 ffmpeg_executable(),
@@ -102,7 +85,7 @@ def make_language_talk(out: Path) -> dict[str, object]:
             check=True,
         )
     switch = next(s["start"] for s in manifest if s["language"] != manifest[0]["language"])
-    return {"duration": round(cursor / RATE, 3), "switch": switch, "sentences": manifest}
+    return {"duration": round(duration, 3), "switch": switch, "sentences": manifest}
 
 
 def main() -> None:
