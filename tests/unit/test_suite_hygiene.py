@@ -1,6 +1,8 @@
 """The suite's own rules: shared helpers live in tests/support/ (no test module imports another,
 or a conftest), and every third-party module a test imports is a declared dependency (a fresh
-clone installs only what pyproject.toml names)."""
+clone installs only what pyproject.toml names). The same rule for the product: what
+`pipelines/` and `app/` import is a dependency of the package, never only of `dev` (the
+container image installs no `dev`: moviepy, which composes reels' title cards, was there)."""
 
 from __future__ import annotations
 
@@ -41,13 +43,15 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def test_every_third_party_module_the_tests_import_is_declared() -> None:
+def _undeclared(folders: list[Path], groups: list[str]) -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    requirements = [*project["dependencies"]]
+    for group in groups:
+        requirements += project["optional-dependencies"][group]
     declared = {_normalise(re.split(r"[\[=<>~!; ]", r, maxsplit=1)[0]) for r in requirements}
     distributions = packages_distributions()
     undeclared = set()
-    for path in TESTS.rglob("*.py"):
+    for path in (path for folder in folders for path in folder.rglob("*.py")):
         for name in _imports(path):
             top = name.split(".")[0]
             if top in FIRST_PARTY or top in sys.stdlib_module_names:
@@ -55,4 +59,13 @@ def test_every_third_party_module_the_tests_import_is_declared() -> None:
             owners = {_normalise(d) for d in distributions.get(top, [top])}
             if not owners & declared:
                 undeclared.add(f"{top} ({', '.join(sorted(owners))}) in {path.relative_to(ROOT)}")
-    assert sorted(undeclared) == []
+    return sorted(undeclared)
+
+
+def test_every_third_party_module_the_tests_import_is_declared() -> None:
+    assert _undeclared([TESTS], ["dev", "llm", "multilingual"]) == []
+
+
+def test_every_third_party_module_the_product_imports_is_a_dependency_of_the_package() -> None:
+    # llm and multilingual are the package's own optional features (imported on first use).
+    assert _undeclared([ROOT / "pipelines", ROOT / "app"], ["llm", "multilingual"]) == []
