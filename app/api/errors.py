@@ -35,7 +35,7 @@ _BY_CODE = {
     "auth.forbidden": 403,
     "auth.username_taken": 409,
     "auth.bad_username": 422,
-    "auth.weak_password": 422,
+    "auth.weak_password": 422,  # nosec B105  # an error code, not a password
     "media.too_large": 413,
     "upload.too_large": 413,
     "quota.exceeded": 413,

@@ -51,7 +51,7 @@ def serve(
         configure_logging(settings.log_level, settings.log_format)  # a server reports its work
     from pipelines.library import Library
 
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # nosec B104  # only compared, to show 127.0.0.1
     url = f"http://{shown}:{port}{root_path}"
     try:
         library = Library.open(settings)  # here, so a locked library is one clear line
@@ -135,7 +135,7 @@ def mlflow_ui(
         "--port",
         str(port),
     ]
-    raise typer.Exit(subprocess.call(command))
+    raise typer.Exit(subprocess.call(command))  # nosec B603  # an argument list, no shell
 
 
 @app.command()
@@ -185,4 +185,4 @@ def dashboard(
         "--client.toolbarMode",
         "viewer",  # no "Deploy" button: this dashboard is not for Streamlit's cloud
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    raise typer.Exit(subprocess.call(command, env=env))  # nosec B603  # an argument list, no shell

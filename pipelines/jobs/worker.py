@@ -342,4 +342,4 @@ class JobWorker:
 
 def backoff_s(attempt: int, *, base_s: float, cap_s: float = 300.0) -> float:
     """Exponential backoff with full jitter: uniform in [0.5, 1.5] x base x 2^(attempt-1)."""
-    return float(min(cap_s, base_s * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.5))
+    return float(min(cap_s, base_s * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.5))  # nosec B311  # retry jitter, not a secret

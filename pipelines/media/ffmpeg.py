@@ -51,7 +51,7 @@ def start_ffmpeg_jobs(jobs: list[list[str]]) -> list[subprocess.Popen[bytes]]:
     try:
         for args in jobs:
             processes.append(
-                subprocess.Popen(
+                subprocess.Popen(  # nosec B603  # an argument list, no shell
                     [ffmpeg_executable(), "-nostdin", "-hide_banner", "-loglevel", "error", *args],
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,

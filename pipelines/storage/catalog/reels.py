@@ -48,7 +48,8 @@ class ReelTables(Database):
 
     def get_reel(self, reel_id: str, *, owner_id: str) -> Reel:
         row = self.con.execute(
-            f"SELECT {REEL_COLUMNS} FROM reels WHERE id = ? AND owner_id = ?", [reel_id, owner_id]
+            f"SELECT {REEL_COLUMNS} FROM reels WHERE id = ? AND owner_id = ?",  # nosec B608  # constant columns; values bound
+            [reel_id, owner_id],
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no reel with id {reel_id!r}", code="reel.not_found")

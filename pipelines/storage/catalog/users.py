@@ -37,7 +37,8 @@ class UserTables(Database):
 
     def get_user(self, user_id: str) -> User:
         row = self.con.execute(
-            f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", [user_id]
+            f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?",  # nosec B608  # constant columns; values bound
+            [user_id],
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no user with id {user_id!r}", code="user.not_found")
@@ -45,13 +46,15 @@ class UserTables(Database):
 
     def find_user_by_id(self, user_id: str) -> User | None:
         row = self.con.execute(
-            f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", [user_id]
+            f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?",  # nosec B608  # constant columns; values bound
+            [user_id],
         ).fetchone()
         return _user(row) if row else None
 
     def find_user(self, username: str) -> User | None:
         row = self.con.execute(
-            f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]
+            f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?",  # nosec B608  # constant columns; values bound
+            [username],
         ).fetchone()
         return _user(row) if row else None
 
@@ -60,7 +63,7 @@ class UserTables(Database):
         return None if row is None else row[0]
 
     def list_users(self) -> list[User]:
-        rows = self.con.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY created_at, username")
+        rows = self.con.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY created_at, username")  # nosec B608  # constant columns; values bound
         return [_user(r) for r in rows.fetchall()]
 
     def update_user(
