@@ -364,6 +364,12 @@ class RemoteLibrary:
         ).json()
         return events
 
+    def doctor(self, *, fix: bool = False) -> dict[str, Any]:
+        """The server examines the library it holds open (and repairs it, with ``fix``)."""
+        path = "/api/v1/admin/doctor/fix" if fix else "/api/v1/admin/doctor"
+        report: dict[str, Any] = self._call("POST" if fix else "GET", path, timeout=None).json()
+        return report
+
     def backup(self, dest: Path) -> dict[str, Any]:
         """The server writes the backup (it owns the library), into ``dest`` on its machine."""
         report: dict[str, Any] = self._call(

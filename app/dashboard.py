@@ -247,6 +247,29 @@ def search_page() -> None:
     player.video(media, start_time=int(hit["start"]))
 
 
+def health_page() -> None:
+    """The library's health (`vidscope doctor`, through the API), for administrators."""
+    try:
+        report = call("GET", "/api/v1/admin/doctor", timeout=300)
+    except ApiError as exc:
+        if exc.code != "auth.forbidden":
+            raise
+        st.info("The library's health is shown to administrators (`vidscope doctor`).")
+        return
+    findings = report["findings"]
+    st.metric("Health", "healthy" if report["healthy"] else f"{len(findings)} finding(s)")
+    troubled = {f["check"] for f in findings}
+    for check in report["checked"]:
+        if check not in troubled:
+            st.success(check)
+    for check in report["skipped"]:
+        st.warning(f"{check}: not checked (it needs a readable catalog)")
+    for finding in findings:
+        st.error(f"{finding['check']}: {finding['problem']}")
+        if finding["fix"]:
+            st.caption(f"fix: {finding['fix']}")
+
+
 def main() -> None:
     st.set_page_config(page_title="Vidscope dashboard", layout="wide")
     if "token" not in st.session_state:
@@ -258,8 +281,9 @@ def main() -> None:
         st.session_state.clear()
         st.rerun()
     st.title("Vidscope")
-    pages = st.tabs(["Library", "Jobs", "Quality", "Search"])
-    for tab, page in zip(pages, (library_page, jobs_page, trends_page, search_page), strict=True):
+    pages = st.tabs(["Library", "Jobs", "Quality", "Search", "Health"])
+    shown = (library_page, jobs_page, trends_page, search_page, health_page)
+    for tab, page in zip(pages, shown, strict=True):
         with tab:
             try:
                 page()

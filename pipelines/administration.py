@@ -1,6 +1,7 @@
-"""Administration: the accounts, the audit trail and backups, for the local administrator. The CLI
-calls it in-process (no server running) and the admin routes call it for the CLI beside a
-running server, so both faces change accounts the same way and audit the same events."""
+"""Administration: the accounts, the audit trail, backups and the doctor, for the local
+administrator. The CLI calls it in-process (no server running) and the admin routes call it
+for the CLI beside a running server, so both faces change accounts the same way and audit the
+same events."""
 
 from __future__ import annotations
 
@@ -11,15 +12,40 @@ from pipelines.public import UserPublic
 
 if TYPE_CHECKING:
     from pipelines.accounts import Accounts
+    from pipelines.config import Settings
+    from pipelines.retrieval.indexes import SearchIndexes
     from pipelines.storage.catalog import Catalog
-    from pipelines.storage.layout import LibraryLayout
 
 
 class Administration:
-    def __init__(self, catalog: Catalog, accounts: Accounts, layout: LibraryLayout) -> None:
+    def __init__(
+        self, catalog: Catalog, accounts: Accounts, settings: Settings, indexes: SearchIndexes
+    ) -> None:
         self._catalog = catalog
         self._accounts = accounts
-        self._layout = layout
+        self._settings = settings
+        self._layout = settings.layout
+        self._indexes = indexes
+
+    def doctor(self, *, fix: bool = False) -> dict[str, Any]:
+        """The library's health (``pipelines.doctor``) while it is open here; ``fix`` repairs
+        what can be repaired and reports what is left."""
+        from pipelines.doctor import examine, repair
+
+        report = examine(self._settings, self._catalog, self._indexes)
+        if fix:
+            repair(report, self._settings, self._catalog, self._indexes)
+            fixed, report = report.fixed, examine(self._settings, self._catalog, self._indexes)
+            report.fixed = fixed
+            self._catalog.audit(
+                "library.doctor_fixed",
+                user_id=None,
+                username=None,
+                ip=None,
+                request_id=None,
+                fixed="; ".join(fixed),
+            )
+        return report.to_dict()
 
     def backup(self, dest: Path) -> dict[str, Any]:
         """A consistent backup of the whole library into the new folder ``dest`` (on this

@@ -56,6 +56,7 @@ class LimitsSettings(_Group):
     allowed_containers: tuple[str, ...]
     quota_bytes: int
     request_max_bytes: int
+    min_free_bytes: int
 
 
 class TranscribeSettings(_Group):
@@ -255,6 +256,9 @@ class Settings(BaseSettings):
     allow_registration: bool = True
     quota_bytes: int = Field(20 * 1024**3, gt=0, description="Media each user may store")
     request_max_bytes: int = Field(1024**2, gt=0, description="Bodies other than uploads")
+    # What the library's disk keeps free: an upload, ingest, clip, reel or backup that would
+    # leave less is refused first (storage.full), and /readyz says `disk` is degraded.
+    min_free_bytes: int = Field(256 * 1024**2, ge=0, description="Free space kept on the disk")
     rate_limit: str = "300/minute"
     login_rate_limit: str = "10/minute"
     redis_url: str | None = None
@@ -390,6 +394,7 @@ class Settings(BaseSettings):
             allowed_containers=self.allowed_containers,
             quota_bytes=self.quota_bytes,
             request_max_bytes=self.request_max_bytes,
+            min_free_bytes=self.min_free_bytes,
         )
 
     @cached_property

@@ -25,6 +25,7 @@ from pipelines.media.probe import choose_audio_track, probe, validate
 from pipelines.records import IngestResult, MediaInfo, Video
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import OwnerCatalog, new_video_id
+from pipelines.storage.faults import ensure_free_space
 from pipelines.storage.files import fsync_path, sha256_file, store_media
 
 log = get_logger(__name__)
@@ -126,7 +127,14 @@ def ingest_file(
     replacing = existing is not None and existing.status == "ready"
     started = time.perf_counter()
     progress("store", 0.0)
-    if not media_path.exists():  # stored atomically: an existing file is complete
+    stored = media_path.exists()  # stored atomically: an existing file is complete
+    # Room for the copy (unless stored already) and the margin, before anything is written.
+    ensure_free_space(
+        media_path.parent,
+        0 if stored else checked.path.stat().st_size,
+        settings.limits.min_free_bytes,
+    )
+    if not stored:
         store_media(checked.path, media_path)
     job_id = catalog.begin_ingest(video, keep_ready=replacing)
     try:

@@ -27,6 +27,7 @@ from pipelines.services.job_service import JobService
 from pipelines.services.reel_service import ReelService
 from pipelines.services.video_service import VideoService
 from pipelines.storage.catalog import LOCAL_OWNER, Catalog
+from pipelines.storage.faults import library_fault
 
 if TYPE_CHECKING:
     from pipelines.accounts import Accounts
@@ -36,6 +37,16 @@ if TYPE_CHECKING:
     from pipelines.understanding.generators import Generator
 
 log = get_logger(__name__)
+
+
+def _cannot_write(home: Path, catalog: Path) -> bool:
+    """True for an existing library whose folder or catalog this process cannot write
+    (os.access answers EROFS on a read-only mount, even for root)."""
+    if not home.is_dir():
+        return False
+    if not os.access(home, os.W_OK):
+        return True
+    return catalog.exists() and not os.access(catalog, os.W_OK)
 
 
 def make_private(home: Path) -> None:
@@ -63,6 +74,28 @@ class Library:
     def __init__(self, settings: Settings | None = None) -> None:
         ensure_logging()
         self.settings = settings or get_settings()
+        # A library that cannot be written (a read-only mount, a backup copy) is opened to
+        # read: list, search, transcripts, streaming and exports; writes say library.read_only.
+        self.read_only = _cannot_write(self.settings.home, self.settings.layout.catalog_path)
+        if self.read_only:
+            os.umask(0o077)
+            log.info("library.read_only", home=str(self.settings.home))
+        else:
+            self._prepare_folders()
+        self.catalog = Catalog(self.settings.layout.catalog_path, read_only=self.read_only)
+        try:
+            self.system = self.catalog.system()  # across owners: repair, worker, administrators
+            self.indexes = SearchIndexes(self.settings.layout.index_dir)
+            self.local = self.for_owner(LOCAL_OWNER)
+            self.repaired: dict[str, int] = {} if self.read_only else self.repair()
+        except Exception as exc:
+            self.catalog.close()
+            fault = library_fault(exc, self.settings.home)
+            if fault is None or fault is exc:
+                raise
+            raise fault from exc
+
+    def _prepare_folders(self) -> None:
         try:
             make_private(self.settings.home)
             for folder in (self.settings.layout.media_dir, self.settings.layout.clips_dir):
@@ -74,11 +107,6 @@ class Library:
                 code="library.unreadable",
                 home=str(self.settings.home),
             ) from exc
-        self.catalog = Catalog(self.settings.layout.catalog_path)
-        self.system = self.catalog.system()  # across owners: repair, the worker, administrators
-        self.indexes = SearchIndexes(self.settings.layout.index_dir)
-        self.local = self.for_owner(LOCAL_OWNER)
-        self.repair()
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Library:
@@ -109,7 +137,7 @@ class Library:
         """Accounts and the audit trail, for the local administrator."""
         from pipelines.administration import Administration
 
-        return Administration(self.catalog, self.accounts, self.settings.layout)
+        return Administration(self.catalog, self.accounts, self.settings, self.indexes)
 
     @cached_property
     def generator(self) -> Generator:

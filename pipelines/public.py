@@ -57,7 +57,10 @@ class VideoPublic(_Public):
 
     id: str
     title: str = Field(description="The uploaded file's name without its extension; plain text")
-    status: Literal["processing", "ready", "failed", "deleting"]
+    status: Literal["processing", "ready", "failed", "deleting", "missing"] = Field(
+        description="missing: indexed, but its media file is gone from the library "
+        "(search still finds it; playing and clips cannot; see `vidscope doctor`)"
+    )
     duration: float = Field(description="Seconds")
     container: str
     has_video: bool
@@ -73,11 +76,13 @@ class VideoPublic(_Public):
     created_at: UtcDatetime | None
 
     @classmethod
-    def of(cls, video: Video, *, sentences: int = 0, passages: int = 0) -> VideoPublic:
+    def of(
+        cls, video: Video, *, sentences: int = 0, passages: int = 0, media_missing: bool = False
+    ) -> VideoPublic:
         return cls(
             id=video.id,
             title=video.title,
-            status=video.status,  # type: ignore[arg-type]
+            status="missing" if media_missing and video.status == "ready" else video.status,  # type: ignore[arg-type]
             duration=round(video.duration, 3),
             container=video.container,
             has_video=video.has_video,

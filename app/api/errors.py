@@ -17,6 +17,7 @@ from starlette.types import Send
 from pipelines.errors import VidscopeError
 from pipelines.logs import get_logger
 from pipelines.public import ErrorBody
+from pipelines.storage.faults import library_fault
 
 log = get_logger(__name__)
 # Paging past this is a request error, not a 64-bit overflow in the database (schemathesis
@@ -47,6 +48,10 @@ _BY_CODE = {
     "request.too_large": 413,
     "library.locked": 503,
     "library.closed": 503,
+    "library.damaged": 503,
+    "library.read_only": 503,
+    "storage.full": 507,
+    "media.missing": 404,
     "server.unavailable": 503,
     "query.no_match": 404,
     "web.session_mismatch": 403,
@@ -154,6 +159,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # A library fault met mid-request (a damaged catalog, a full disk, a read-only library)
+    # is named with its code and the way back, not reported as a bug.
+    library = getattr(request.app.state, "library", None)
+    fault = library_fault(exc, library.settings.home) if library is not None else None
+    if fault is not None:
+        log.error("http.library_fault", code=fault.code, exc_info=exc)
+        return await _vidscope_error(request, fault)
     log.error("http.unexpected_error", exc_info=exc)
     return error_response(
         request,
@@ -182,6 +194,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Unsupported media (`media.unsupported`)",
         422: "Invalid input (`request.invalid`, `media.*`, `clip.*`, `query.*`)",
         429: "Rate limited (`rate.limited`); see Retry-After",
+        503: "The library cannot serve this now (`library.damaged`, `library.read_only`, …)",
+        507: "The library's disk is full (`storage.full`)",
     }
     documented: dict[int | str, dict[str, Any]] = {
         status: {"model": ErrorEnvelope, "description": descriptions.get(status, "Error")}

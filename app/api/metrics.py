@@ -81,7 +81,9 @@ class _ReadinessGauges(Collector):
             value=float(all(status != "down" for status in checks.values())),
         )
         parts = GaugeMetricFamily(
-            "vidscope_ready_check", "Each part of /readyz: 1 ok or off, 0 down", labels=["check"]
+            "vidscope_ready_check",
+            "Each part of /readyz: 1 ok, off or degraded, 0 down",
+            labels=["check"],
         )
         for name, status in sorted(checks.items()):
             parts.add_metric([name], float(status != "down"))

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from app.cli.core import _clock, app
+from app.cli.core import _clock, _state, app, report_error
 
 # Importing a module registers its commands; `vidscope --help` lists them in this order.
 # isort: off
@@ -17,6 +17,7 @@ from app.cli import accounts  # noqa: F401, E402
 from app.cli import tools  # noqa: F401, E402
 from app.cli import batch  # noqa: F401, E402
 from app.cli import backups  # noqa: F401, E402
+from app.cli import doctor  # noqa: F401, E402
 
 # isort: on
 
@@ -29,7 +30,19 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     command: Callable[..., Any] = app
-    command(args=argv)
+    try:
+        command(args=argv)
+    except Exception as exc:
+        # A damaged catalog, a full disk, a read-only library met in the middle of a
+        # command: one coded line with the way back, not a traceback.
+        from pipelines.storage.faults import library_fault
+
+        settings = _state.get("settings")
+        fault = library_fault(exc, settings.home) if settings is not None else None
+        if fault is None:
+            raise
+        report_error(fault)
+        raise SystemExit(1) from None
 
 
 __all__ = ["_clock", "app", "main"]

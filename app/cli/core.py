@@ -109,8 +109,13 @@ def use_settings(**changes: object) -> None:
         _fail(exc)
 
 
-def _fail(exc: VidscopeError) -> NoReturn:
+def report_error(exc: VidscopeError) -> None:
+    """The one coded line every failure prints on stderr."""
     err.print(f"[bold red]error[/] {_plain(f'[{exc.code}] {exc.message}')}", highlight=False)
+
+
+def _fail(exc: VidscopeError) -> NoReturn:
+    report_error(exc)
     raise typer.Exit(1)
 
 

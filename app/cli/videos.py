@@ -247,9 +247,14 @@ def _write_text(output: Path, text: str) -> None:
                 code="output.is_folder",
             )
         )
+    from pipelines.storage.files import atomic_write
+
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        # Written beside and renamed: a full disk leaves no half-written transcript.
+        with atomic_write(output) as partial:
+            partial.write_text(text, encoding="utf-8")
+    except VidscopeError as exc:
+        _fail(exc)
     except OSError as exc:
         _fail(
             VidscopeError(f"cannot write {output}: {exc.strerror or exc}", code="output.unwritable")

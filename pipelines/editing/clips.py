@@ -9,6 +9,7 @@ there and drops the frames before ``start``."""
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -24,6 +25,7 @@ from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import run_ffmpeg
 from pipelines.media.intake import DEMUXERS, sniff_file
 from pipelines.records import Video
+from pipelines.storage.faults import storage_full
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -141,6 +143,10 @@ def cut_clip(
             )
         check_clip(partial, video=not audio_only, audio=has_audio, length=end - start)
         os.replace(partial, output)
+    except OSError as exc:  # PyAV's own OSError too, when the smart cut writes its parts
+        if exc.errno == errno.ENOSPC:
+            raise storage_full(output.parent) from exc
+        raise
     finally:
         partial.unlink(missing_ok=True)
     return output

@@ -10,10 +10,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import imageio_ffmpeg
 
-from pipelines.errors import ProcessingError
+from pipelines.errors import ProcessingError, VidscopeError
+from pipelines.storage.faults import storage_full
 
 
 def ffmpeg_executable() -> str:
@@ -77,7 +79,7 @@ def stop_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]]) -> None:
 def wait_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
     """Waits for every job; the first failure raises once all have ended, so no process
     outlives the call, also when the wait itself is interrupted (Ctrl-C, SIGTERM)."""
-    failure: ProcessingError | None = None
+    failure: VidscopeError | None = None
     try:
         for process in processes:
             try:
@@ -91,6 +93,10 @@ def wait_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]], *, timeout_s: flo
                 continue
             if process.returncode != 0 and failure is None:
                 detail = " | ".join(stderr.decode(errors="replace").strip().splitlines()[-3:])
+                if "No space left on device" in detail:
+                    output = process.args[-1] if isinstance(process.args, list) else "."
+                    failure = storage_full(Path(str(output)).parent)  # the output's disk
+                    continue
                 failure = ProcessingError(
                     f"ffmpeg failed: {detail or 'exit code ' + str(process.returncode)}",
                     code="processing.ffmpeg",

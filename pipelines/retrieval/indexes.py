@@ -77,8 +77,22 @@ class SearchIndexes:
 
     def in_step_with(self, catalog: OwnerCatalog) -> bool:
         truth = catalog.chunk_ids()
-        vectors, words = self.stored_ids(catalog.owner_id)
+        try:
+            vectors, words = self.stored_ids(catalog.owner_id)
+        except (OSError, ValueError, EOFError) as exc:  # a truncated or garbage id file
+            log.warning("index.unreadable", owner_id=catalog.owner_id, error=str(exc))
+            return False
         return np.array_equal(vectors, truth) and np.array_equal(words, truth)
+
+    def usable_snapshot(self, catalog: OwnerCatalog) -> IndexSnapshot:
+        """The owner's snapshot. Index files are derived data: one that will not load
+        (truncated, overwritten) is rebuilt from the catalog instead of failing the search."""
+        try:
+            return self.snapshot(catalog.owner_id)
+        except Exception as exc:  # FAISS and bm25s raise their own kinds of error
+            log.warning("index.damaged", owner_id=catalog.owner_id, error=f"{exc}"[:300])
+            self.rebuild(catalog)
+            return self._snapshots[catalog.owner_id]
 
     def stored_ids(self, owner_id: str) -> tuple[np.ndarray, np.ndarray]:
         """The chunk ids in the owner's (vector, word) indexes, sorted. Read from the small id
@@ -125,7 +139,7 @@ class SearchIndexes:
 
         owner_id = catalog.owner_id
         with self._update:
-            current = self.snapshot(owner_id)
+            current = self.usable_snapshot(catalog)
             fresh = current.vectors.copy()
             fresh.remove(np.asarray(old_ids, dtype=np.int64))
             if vectors is not None and len(new_ids):

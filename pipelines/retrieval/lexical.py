@@ -8,6 +8,7 @@ chunks, far less than transcribing a single video."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from pipelines.storage.faults import storage_full
 from pipelines.storage.files import fsync_path
 
 _STEMMER = Stemmer.Stemmer("english")
@@ -87,12 +89,18 @@ class LexicalIndex:
         for leftover in (partial, stale):
             shutil.rmtree(leftover, ignore_errors=True)
         partial.mkdir()
-        if self._model is not None:
-            self._model.save(str(partial))
-        np.save(partial / "ids.npy", self._ids)
-        for file in partial.iterdir():
-            with file.open("rb+") as handle:
-                os.fsync(handle.fileno())
+        try:
+            if self._model is not None:
+                self._model.save(str(partial))
+            np.save(partial / "ids.npy", self._ids)
+            for file in partial.iterdir():
+                with file.open("rb+") as handle:
+                    os.fsync(handle.fileno())
+        except OSError as exc:  # the old directory is untouched; the partial one goes
+            shutil.rmtree(partial, ignore_errors=True)
+            if exc.errno == errno.ENOSPC:
+                raise storage_full(directory.parent) from exc
+            raise
         if directory.exists():
             os.replace(directory, stale)
         os.replace(partial, directory)

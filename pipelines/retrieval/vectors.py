@@ -96,5 +96,8 @@ class VectorIndex:
         if self._index is None:
             path.unlink(missing_ok=True)
             return
-        with atomic_write(path) as partial:
-            faiss.write_index(self._index, str(partial))
+        # Serialised in memory and written by Python: faiss.write_index does not report a
+        # write its C stdio buffer could not flush (a full disk left a truncated index).
+        data = faiss.serialize_index(self._index)
+        with atomic_write(path) as partial, partial.open("wb") as handle:
+            handle.write(data.tobytes())

@@ -17,8 +17,20 @@ if TYPE_CHECKING:
 
 class ClipService(SearchService):
     def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
-        """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration."""
-        return self.clip_plan(video_id, start=start, end=end, output=output).cut()
+        """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration.
+        Refused first (``storage.full``) when the output's disk has no room for about the
+        clip's share of the source and VIDSCOPE_MIN_FREE_BYTES."""
+        from pipelines.storage.faults import ensure_free_space
+
+        plan = self.clip_plan(video_id, start=start, end=end, output=output)
+        video = self.get_video(video_id)
+        share = (plan.end - plan.start) / max(video.duration, 1e-6)
+        ensure_free_space(
+            Path(output).absolute().parent,
+            int(video.size_bytes * share) + 2**20,
+            self.settings.limits.min_free_bytes,
+        )
+        return plan.cut()
 
     def clip_plan(self, video_id: str, *, start: float, end: float, output: str | Path) -> ClipPlan:
         """Everything a clip needs, checked, as plain data: a batch cuts it on a Ray worker."""
@@ -27,7 +39,7 @@ class ClipService(SearchService):
         video = self.get_video(video_id)
         check_clip_range(video, start, end)
         return ClipPlan(
-            source=str(self.settings.home / video.media_path),
+            source=str(self.media_file(video_id)),
             output=str(output),
             start=start,
             end=min(end, video.duration),
@@ -86,6 +98,7 @@ class ClipService(SearchService):
                 code="clip.video_not_ready",
             )
         check_clip_range(video, start, end)
+        self.media_file(video_id)  # media.missing now, not as a failed job later
         end = min(end, video.duration)
         with self._catalog.transaction():
             clip_id = self._catalog.add_clip(video_id=video_id, start=start, end=end)

@@ -4,11 +4,13 @@ of the catalog (``catalog.for_owner``: it can see nothing else) and the library'
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipelines.records import Video
+from pipelines.storage.faults import missing_media
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -41,3 +43,12 @@ class OwnerScope:
 
     def get_video(self, video_id: str) -> Video:
         return self._catalog.get_video(video_id)
+
+    def media_file(self, video_id: str) -> Path:
+        """The stored media of one of the owner's ready videos; ``media.missing`` when the file
+        is gone (deleted or moved by hand, a lost disk)."""
+        video = self.get_video(video_id)
+        path = self.settings.home / video.media_path
+        if not path.is_file():
+            raise missing_media(video)
+        return path

@@ -14,7 +14,7 @@ class SearchService(OwnerScope):
 
         if video_id is not None:
             self.get_video(video_id)  # raises video.not_found for another owner's id
-        snapshot = self.indexes.snapshot(self.owner_id)
+        snapshot = self.indexes.usable_snapshot(self._catalog)
         return search_library(
             query,
             catalog=self._catalog,

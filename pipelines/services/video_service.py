@@ -34,7 +34,12 @@ class VideoService(OwnerScope):
         sentences = self.sentence_counts()
         passages = self._catalog.passage_counts()
         return [
-            VideoPublic.of(v, sentences=sentences.get(v.id, 0), passages=passages.get(v.id, 0))
+            VideoPublic.of(
+                v,
+                sentences=sentences.get(v.id, 0),
+                passages=passages.get(v.id, 0),
+                media_missing=self._media_missing(v),
+            )
             for v in self.list_videos(limit=limit, offset=offset)
         ]
 
@@ -42,7 +47,14 @@ class VideoService(OwnerScope):
         video = self.get_video(video_id)
         sentences = self.sentence_counts().get(video_id, 0)
         passages = self._catalog.passage_counts().get(video_id, 0)
-        return VideoPublic.of(video, sentences=sentences, passages=passages)
+        return VideoPublic.of(
+            video, sentences=sentences, passages=passages, media_missing=self._media_missing(video)
+        )
+
+    def _media_missing(self, video: Video) -> bool:
+        # Looked at each time it is shown (one stat): a file deleted or a disk lost while
+        # the server runs shows at once, and comes back when the file does.
+        return video.status == "ready" and not (self.settings.home / video.media_path).is_file()
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         from pipelines.speech import export as transcripts

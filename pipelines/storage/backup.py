@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import duckdb
 
 from pipelines.errors import VidscopeError
+from pipelines.storage.faults import ensure_free_space, library_fault
 from pipelines.storage.files import atomic_write, fsync_path, sha256_file
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def make_backup(catalog: CatalogCopy, layout: LibraryLayout, dest: Path) -> Back
             code="backup.inside_library",
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
+    # Room for a copy of the whole library (it is the upper bound: a backup skips nothing big).
+    ensure_free_space(dest.parent, _folder_bytes(layout.home), 0)
     work = dest.parent / f".{dest.name}.partial-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(mode=0o700)
@@ -109,11 +112,18 @@ def make_backup(catalog: CatalogCopy, layout: LibraryLayout, dest: Path) -> Back
             dest.rmdir()
         os.rename(work, dest)
         fsync_path(dest.parent)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
+        fault = library_fault(exc, dest.parent) if isinstance(exc, Exception) else None
+        if fault is not None and fault.code == "storage.full":
+            raise fault from exc
         raise
     sizes = sum(entry["size"] for entry in manifest["files"].values())  # type: ignore[attr-defined]
     return BackupReport(dest, len(files), sizes, videos, time.perf_counter() - started)
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 # Every file a catalog row names (relative to the library folder).

@@ -6,11 +6,14 @@ interrupt) leaves the old file and removes the part. Every stage that publishes 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pipelines.storage.faults import storage_full
 
 _COPY_BLOCK = 1024 * 1024
 
@@ -22,7 +25,7 @@ def atomic_write(
     """Yields the path to write (``partial_name`` in ``target``'s folder; default
     ``<name>.part``); when the block ends it is made durable and renamed to ``target``
     (with permissions ``mode`` when given). Raises whatever the block or the disk raised,
-    after removing the part."""
+    after removing the part; a full disk (ENOSPC) as ``storage.full``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(partial_name or f"{target.name}.part")
     partial.unlink(missing_ok=True)
@@ -33,6 +36,11 @@ def atomic_write(
         fsync_path(partial)
         os.replace(partial, target)
         fsync_path(target.parent)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        if exc.errno == errno.ENOSPC:
+            raise storage_full(target.parent) from exc
+        raise
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -157,7 +157,8 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
 def test_a_failed_clip_can_be_retried_from_the_jobs_page(
     server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """A clip job that failed (here: its media vanished) goes back to the queue."""
+    """A clip job that failed (here: its media was overwritten with bytes that are not a
+    video; a missing file is refused before any job) goes back to the queue."""
     token = httpx.post(
         f"{server.url}/api/v1/auth/login",
         json={"username": "alice", "password": PASSWORD},
@@ -167,12 +168,13 @@ def test_a_failed_clip_can_be_retried_from_the_jobs_page(
         accepted = api.post("/api/v1/videos", files={"file": ("talk.mp4", handle)}).json()
     wait_for(api, accepted["job_id"])
     media = next((server.home / "media").iterdir())
-    hidden = media.rename(media.with_suffix(".hidden"))
+    original = media.read_bytes()
+    media.write_bytes(b"not a video " * 1000)
     clip = api.post(
         "/api/v1/clips", json={"video_id": accepted["video_id"], "start": 1, "end": 3}
     ).json()
     assert wait_for(api, clip["job_id"])["status"] == "failed"
-    hidden.rename(media)
+    media.write_bytes(original)
 
     app = signed_in(server, monkeypatch)
     assert metric(app, "Failed") == "1"
@@ -194,3 +196,26 @@ def wait_for(api: httpx.Client, job_id: str) -> dict[str, object]:
             return job
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} did not finish")
+
+
+def test_the_health_page_shows_the_doctor_to_administrators_only(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = subprocess.run(  # through the running server, as its local administrator
+        [sys.executable, "-m", "app.cli", "users", "create", "boss", "--admin", "--password-stdin"],
+        input=PASSWORD, env=environment(server.home), capture_output=True, text=True,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    user = signed_in(server, monkeypatch)  # alice is not an administrator
+    assert any("administrators" in str(i.value) for i in user.info)
+    assert "token" in user.session_state  # and she stays signed in
+
+    admin = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
+    admin.text_input[0].input("boss")
+    admin.text_input[1].input(PASSWORD)
+    admin.button[0].click().run()
+    assert not admin.exception and metric(admin, "Health") == "healthy"
+    (server.home / "media" / "left-behind.mp4.part").write_bytes(b"x" * 100)
+    admin.run()
+    assert metric(admin, "Health") == "1 finding(s)"
+    assert any("partial file" in str(e.value) for e in admin.error)

@@ -236,6 +236,7 @@ def test_operations_routes(client: TestClient, world: World) -> None:
         "indexes": "ok",
         "models": "ok",
         "worker": "ok",
+        "disk": "ok",
         "redis": "off",
     }
     for _ in range(2):  # the second is served from the answer cache

@@ -49,10 +49,11 @@ def test_the_faces_never_touch_the_catalog() -> None:
 
 
 def test_only_repair_the_worker_and_administrators_read_across_owners() -> None:
-    """The system view (every owner's rows) is used by the library's repair, the job worker,
-    the administration service and the operators' job metrics — nowhere else."""
+    """The system view (every owner's rows) is used by the library's repair and its doctor, the
+    job worker, the administration service and the operators' job metrics — nowhere else."""
     allowed = {
         PIPELINES / "library.py",
+        PIPELINES / "doctor.py",
         PIPELINES / "jobs" / "worker.py",
         PIPELINES / "administration.py",
         APP / "api" / "main.py",
@@ -70,9 +71,11 @@ def test_only_repair_the_worker_and_administrators_read_across_owners() -> None:
 def test_owner_code_is_handed_only_an_owner_view_of_the_catalog() -> None:
     """Services and the stages they drive are typed against ``OwnerCatalog``: the whole
     ``Catalog`` (every owner's rows) is named only by the composition root, the accounts, the
-    job worker (it takes whichever owner's job is due) and the catalog package itself."""
+    job worker (it takes whichever owner's job is due), the doctor (it checks every owner's
+    rows) and the catalog package itself."""
     allowed = {
         PIPELINES / "library.py",
+        PIPELINES / "doctor.py",
         PIPELINES / "accounts.py",
         PIPELINES / "administration.py",
         PIPELINES / "jobs" / "worker.py",

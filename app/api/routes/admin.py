@@ -110,3 +110,22 @@ def backup(body: BackupRequest, user: Admin, library: LibraryDep) -> dict[str, A
     from pathlib import Path
 
     return library.administration.backup(Path(body.dest))
+
+
+@router.get(
+    "/doctor",
+    summary="The library's health: catalog, media, indexes, partial files, space, permissions",
+    responses=error_responses(401, 403),
+)
+def doctor(user: Admin, library: LibraryDep) -> dict[str, Any]:
+    """Reads only. Each finding has its fix; `healthy` is true when there is none."""
+    return library.administration.doctor()
+
+
+@router.post(
+    "/doctor/fix",
+    summary="Repair what the doctor can: rebuild indexes, remove partial files, make private",
+    responses=error_responses(401, 403),
+)
+def doctor_fix(user: Admin, library: LibraryDep) -> dict[str, Any]:
+    return library.administration.doctor(fix=True)

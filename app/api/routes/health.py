@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from pipelines.accounts import AuthError
+from pipelines.storage.faults import free_bytes
 
 router = APIRouter(tags=["operations"])
 
@@ -20,7 +21,8 @@ class Liveness(BaseModel):
 
 
 class Check(BaseModel):
-    status: Literal["ok", "down", "off"]
+    # degraded: serving, but refusing some work (a disk below its margin, a read-only library)
+    status: Literal["ok", "degraded", "down", "off"]
     detail: str | None = None
 
 
@@ -36,7 +38,7 @@ def healthz() -> Liveness:
 
 @router.get(
     "/readyz",
-    summary="Readiness: catalog, indexes, models, job worker and Redis, each with its status",
+    summary="Readiness: catalog, indexes, models, job worker, disk and Redis, each with its status",
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "A part is down"}},
 )
@@ -61,12 +63,30 @@ def readiness(state: Any) -> Readiness:
     check("indexes", lambda: library.indexes.snapshot("local") is not None)
     check("models", lambda: state.models_ready.is_set())
     check("worker", lambda: state.worker.state().alive)
+    checks["disk"] = _disk(library)
+    if library.read_only:
+        checks["library"] = Check(status="degraded", detail="read-only: changes are refused")
     if library.settings.server.redis_url:
         check("redis", state.limits.healthy)
     else:
         checks["redis"] = Check(status="off", detail="VIDSCOPE_REDIS_URL is not set")
     ready = all(c.status != "down" for c in checks.values())
     return Readiness(status="ready" if ready else "not_ready", checks=checks)
+
+
+def _disk(library: Any) -> Check:
+    margin = library.settings.limits.min_free_bytes
+    try:
+        free = free_bytes(library.settings.home)
+    except OSError as exc:
+        return Check(status="down", detail=exc.strerror or type(exc).__name__)
+    if free < margin:
+        return Check(
+            status="degraded",
+            detail=f"{free // 2**20} MiB free, below VIDSCOPE_MIN_FREE_BYTES "
+            f"({margin // 2**20} MiB): uploads, ingests and clips are refused",
+        )
+    return Check(status="ok")
 
 
 @router.get(

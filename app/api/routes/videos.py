@@ -14,6 +14,7 @@ from app.api.errors import MAX_OFFSET, error_responses
 from app.api.uploads import stream_upload
 from pipelines.media.thumbnails import thumbnail_jpeg
 from pipelines.public import VideoPublic
+from pipelines.storage.faults import ensure_free_space
 
 router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
@@ -94,6 +95,13 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     settings = library.settings
     owner = library.for_owner(user.id)
     quota_left = await run_in_threadpool(owner.quota_left)
+    # The upload is staged, then stored: room for both, and the margin, before a byte is read.
+    declared = request.headers.get("content-length", "")
+    ensure_free_space(
+        settings.layout.staging_dir,
+        2 * int(declared) if declared.isdigit() else 0,
+        settings.limits.min_free_bytes,
+    )
     staged = await stream_upload(
         request,
         staging_dir=settings.layout.staging_dir,
@@ -181,7 +189,7 @@ def get_transcript(
 def get_media(video_id: str, library: MyLibrary) -> FileResponse:
     video = library.get_video(video_id)
     return FileResponse(
-        library.settings.home / video.media_path,
+        library.media_file(video_id),
         media_type=MEDIA_TYPES.get(video.container, "application/octet-stream"),
         filename=f"{video.id}.{video.container}",
         content_disposition_type="inline",
@@ -199,7 +207,7 @@ def get_thumbnail(
     t: Annotated[float, Query(ge=0, le=24 * 3600, description="Seconds")] = 0.0,
 ) -> Response:
     video = library.get_video(video_id)
-    jpeg = thumbnail_jpeg(library.settings.home / video.media_path, video, t)
+    jpeg = thumbnail_jpeg(library.media_file(video_id), video, t)
     return Response(
         jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
     )

@@ -11,6 +11,7 @@ from types import TracebackType
 import duckdb
 
 from pipelines.errors import VidscopeError
+from pipelines.storage import faults
 from pipelines.storage.catalog import schema
 
 
@@ -18,32 +19,52 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def _open_failure(path: Path, exc: duckdb.Error) -> VidscopeError:
+    """Why the catalog would not open. Locked only when a live process holds it."""
+    detail = str(exc)
+    if faults.is_lock_conflict(detail):
+        holder = faults.lock_holder(detail)
+        if holder is None or faults.process_alive(holder):
+            who = f" (process {holder})" if holder else ""
+            return VidscopeError(
+                f"library {path.parent} is in use by another Vidscope process{who}; "
+                "wait for it to finish or stop it",
+                code="library.locked",
+                pid=holder,
+            )
+    if faults.is_damage(detail):
+        return faults.damaged_catalog(path, detail)
+    if "Permission denied" in detail or "Read-only file system" in detail:
+        return faults.read_only_library(path.parent, "opening its catalog for writing")
+    return VidscopeError(f"cannot open catalog {path}: {exc}", code="library.unreadable")
+
+
 class Database:
     """One open DuckDB file. Safe to share between threads: each thread reads through its own
     cursor, and write transactions take one lock, so two threads never race to write the same
     rows (DuckDB would abort one of them with a conflict)."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._root = duckdb.connect(str(path))
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise VidscopeError(
-                    f"library {path.parent} is in use by another Vidscope process; "
-                    "wait for it to finish or stop it",
-                    code="library.locked",
-                ) from exc
-            raise VidscopeError(
-                f"cannot open catalog {path}: {exc}", code="library.unreadable"
-            ) from exc
-        # Timestamps are UTC whatever the machine's zone (the API adds the offset).
-        self._root.execute("SET GLOBAL TimeZone = 'UTC'")
+            self._root = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise _open_failure(path, exc) from exc
         self.path = path
+        self.read_only = read_only
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._closed = False
-        self.migrate()
+        try:
+            # Timestamps are UTC whatever the machine's zone (the API adds the offset).
+            self._root.execute("SET GLOBAL TimeZone = 'UTC'")
+            self.migrate()
+        except duckdb.Error as exc:
+            self._root.close()
+            if faults.is_damage(str(exc)):
+                raise faults.damaged_catalog(path, str(exc)) from exc
+            raise
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -64,6 +85,16 @@ class Database:
 
     # -- schema -----------------------------------------------------------------------------
     def schema_version(self) -> int:
+        if self.read_only:
+            tables = self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version'"
+            ).fetchone()
+            if not tables or not tables[0]:
+                return 0
+            found = self.con.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_version"
+            ).fetchone()
+            return int(found[0]) if found else 0
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS schema_version ("
             "version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
@@ -80,6 +111,10 @@ class Database:
                 f"library schema v{current} is newer than this Vidscope (v{latest}); "
                 "upgrade Vidscope",
                 code="library.too_new",
+            )
+        if self.read_only and current < latest:
+            raise faults.read_only_library(
+                self.path.parent, f"upgrading its catalog (v{current} to v{latest})"
             )
         for version in range(current + 1, latest + 1):
             with self.transaction():
@@ -109,7 +144,7 @@ class Database:
         return str(row[0]) if row else "main"
 
     def transaction(self) -> Transaction:
-        return Transaction(self.con, self._write_lock, self._local)
+        return Transaction(self.con, self._write_lock, self._local, self.path.parent)
 
 
 class Transaction:
@@ -117,9 +152,14 @@ class Transaction:
     write lock throughout; re-entrant in one thread (an inner block joins the outer one)."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, lock: threading.RLock, local: threading.local
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lock: threading.RLock,
+        local: threading.local,
+        path: Path,
     ) -> None:
         self.con = con
+        self.path = path
         self.lock = lock
         self.local = local
         self.outer = False
@@ -147,5 +187,10 @@ class Transaction:
         try:
             if self.outer:
                 self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        except duckdb.Error as error:
+            # DuckDB rolls the transaction back itself when its log cannot be written.
+            if "No space left" in str(error):
+                raise faults.storage_full(self.path) from error
+            raise
         finally:
             self.lock.release()
