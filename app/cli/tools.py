@@ -53,10 +53,16 @@ def serve(
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # nosec B104  # only compared, to show 127.0.0.1
     url = f"http://{shown}:{port}{root_path}"
+    from pipelines.storage.faults import read_only_library
+
     try:
         library = Library.open(settings)  # here, so a locked library is one clear line
     except VidscopeError as exc:
         _fail(exc)
+    if library.read_only:
+        # Sign-ins, sessions, uploads and jobs all write: a server cannot run read-only.
+        library.close()
+        _fail(read_only_library(settings.home, "serving it (sign-ins, sessions and jobs write)"))
     err.print(_plain(f"Vidscope on {url} (API docs: {url}/docs); Ctrl-C stops it"))
     uvicorn.run(
         create_app(settings, public_url=url, library=library, web=not api_only),

@@ -4,6 +4,7 @@ and never sees a half-updated index, and no owner's search can reach another's p
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -16,7 +17,7 @@ import numpy as np
 
 from pipelines.logs import get_logger
 from pipelines.storage.catalog import OwnerCatalog
-from pipelines.storage.files import atomic_write
+from pipelines.storage.files import atomic_write, sha256_file
 
 if TYPE_CHECKING:
     from pipelines.retrieval.lexical import LexicalIndex
@@ -25,6 +26,45 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 _OWNER_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 VECTOR_IDS = "vectors.ids.npy"  # the vector index's ids, sorted, for checks that need no FAISS
+CHECKSUMS = "checksums.json"  # each index file's size and SHA-256, written after the files
+
+
+class IndexDamaged(Exception):
+    """An index file is not what was written (size or checksum): rebuild from the catalog."""
+
+
+def _index_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != CHECKSUMS and not p.name.endswith(".part")
+    )
+
+
+def write_checksums(folder: Path) -> None:
+    """Records the size and SHA-256 of the owner's index files (published whole, as they are)."""
+    sums = {
+        str(p.relative_to(folder)): [p.stat().st_size, sha256_file(p)] for p in _index_files(folder)
+    }
+    with atomic_write(folder / CHECKSUMS) as partial:
+        partial.write_text(json.dumps(sums, sort_keys=True))
+
+
+def verify_checksums(folder: Path) -> None:
+    """Raises ``IndexDamaged`` when a recorded file is missing, resized or changed (bytes
+    overwritten in the middle of a FAISS file still load, as wrong vectors). Indexes an older
+    release wrote have no record and are not checked."""
+    record = folder / CHECKSUMS
+    if not record.exists():
+        return
+    try:
+        sums = json.loads(record.read_text())
+    except ValueError as exc:
+        raise IndexDamaged(f"{record} is not readable") from exc
+    for name, (size, digest) in sums.items():
+        path = folder / name
+        if not path.is_file() or path.stat().st_size != size or sha256_file(path) != digest:
+            raise IndexDamaged(f"{path} is not the file that was written")
 
 
 @dataclass(frozen=True)
@@ -63,6 +103,7 @@ class SearchIndexes:
                 found = self._snapshots.get(owner_id)
                 if found is None:
                     folder = self._folder(owner_id)
+                    verify_checksums(folder)
                     found = IndexSnapshot(
                         VectorIndex.load(folder / "vectors.faiss"),
                         LexicalIndex.load(folder / "lexical"),
@@ -154,6 +195,7 @@ class SearchIndexes:
         with atomic_write(folder / VECTOR_IDS) as partial, partial.open("wb") as handle:
             np.save(handle, snapshot.vectors.ids())
         snapshot.lexical.save(folder / "lexical")
+        write_checksums(folder)
         self._snapshots[owner_id] = snapshot
 
     def remove_legacy_files(self) -> bool:

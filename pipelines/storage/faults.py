@@ -62,8 +62,9 @@ def missing_media(video: Video) -> VidscopeError:
 def read_only_library(home: Path, what: str = "this change") -> VidscopeError:
     return VidscopeError(
         f"the library {home} is read-only (a read-only mount or folder): {what} needs to write "
-        "to it; list, search, transcripts, streaming and exports still work. Make the folder "
-        f"writable, or restore it into a writable folder ({TROUBLESHOOTING}#a-read-only-library)",
+        "to it; reading still works from the command line (list, search, transcript, clip -o). "
+        "Make the folder writable, or restore it into a writable folder "
+        f"({TROUBLESHOOTING}#a-read-only-library)",
         code="library.read_only",
         home=str(home),
     )

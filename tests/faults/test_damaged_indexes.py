@@ -1,6 +1,6 @@
-"""Index files are derived: truncated or overwritten, they are detected when read and rebuilt
-from the catalog — the search answers as before, never a crash — and the doctor finds what
-start-up did not."""
+"""Index files are derived: truncated or overwritten (their size and SHA-256 are recorded when
+written), they are detected when read and rebuilt from the catalog — the search answers as
+before, never a crash — and the doctor finds what start-up did not."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ import pytest
 
 from tests.support.faults import copy_library, run_cli
 
+
+def _overwrite_middle(path: Path) -> None:
+    with path.open("r+b") as handle:  # same size; FAISS would load it, as wrong vectors
+        handle.seek(path.stat().st_size // 2)
+        handle.write(os.urandom(256))
+
+
 DAMAGES = {
+    "vectors overwritten in the middle": ("vectors.faiss", _overwrite_middle),
     "vectors truncated": ("vectors.faiss", lambda p: os.truncate(p, 100)),
     "vector ids overwritten": ("vectors.ids.npy", lambda p: p.write_bytes(os.urandom(64))),
     "words overwritten": ("lexical/data.csc.index.npy", lambda p: p.write_bytes(os.urandom(4096))),

@@ -1,5 +1,6 @@
 """A library on a read-only mount opens read-only: list, search, transcripts and exports work;
-what writes says `library.read_only`; the library is exactly as it was."""
+what writes says `library.read_only` (the server, which writes sessions and jobs, does not
+start); the library is exactly as it was."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.support.faults import copy_library, library_state, read_only_view, run_cli
 from tests.support.library import TALK
+from tests.support.server import free_port
 
 
 @pytest.mark.slow
@@ -35,4 +37,6 @@ def test_a_read_only_library_reads_and_refuses_writes(
             assert refused.code == 1, (command, refused.out)
             assert "[library.read_only]" in refused.err, (command, refused.err)
             assert "Traceback" not in refused.err
+        served = run_cli(mounted, "serve", "--port", str(free_port()))  # it writes: refused
+        assert served.code == 1 and "[library.read_only]" in served.err, served.err
     assert library_state(home) == before
