@@ -231,34 +231,15 @@ def transcript(
     with _library() as library:
         text = library.transcript(video_id, fmt)
     if output:
-        _write_text(output, text)
+        from pipelines.storage.files import write_text_file
+
+        try:
+            write_text_file(output, text, example="transcript.srt")
+        except VidscopeError as exc:
+            _fail(exc)
         err.print(_plain(f"wrote {output}"), highlight=False)
     else:
         sys.stdout.write(text)
-
-
-def _write_text(output: Path, text: str) -> None:
-    """Writes a file, creating missing folders; a folder or an unwritable place is a coded
-    error, not a traceback."""
-    if output.is_dir():
-        _fail(
-            VidscopeError(
-                f"{output} is a folder; give a file name, e.g. {output / 'transcript.srt'}",
-                code="output.is_folder",
-            )
-        )
-    from pipelines.storage.files import atomic_write
-
-    try:
-        # Written beside and renamed: a full disk leaves no half-written transcript.
-        with atomic_write(output) as partial:
-            partial.write_text(text, encoding="utf-8")
-    except VidscopeError as exc:
-        _fail(exc)
-    except OSError as exc:
-        _fail(
-            VidscopeError(f"cannot write {output}: {exc.strerror or exc}", code="output.unwritable")
-        )
 
 
 @app.command()

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.errors import VidscopeError
 from pipelines.storage.faults import storage_full
 
 _COPY_BLOCK = 1024 * 1024
@@ -68,3 +69,21 @@ def store_media(source: Path, target: Path) -> None:
     with atomic_write(target) as partial, source.open("rb") as src, partial.open("wb") as dst:
         while block := src.read(_COPY_BLOCK):
             dst.write(block)
+
+
+def write_text_file(output: Path, text: str, *, example: str) -> None:
+    """Writes an export a person asked for (``-o``), creating missing folders, whole or not at
+    all; a folder (``example`` is the file name suggested instead), an unwritable place or a
+    full disk is a coded error, not a traceback."""
+    if output.is_dir():
+        raise VidscopeError(
+            f"{output} is a folder; give a file name, e.g. {output / example}",
+            code="output.is_folder",
+        )
+    try:
+        with atomic_write(output) as partial:
+            partial.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise VidscopeError(
+            f"cannot write {output}: {exc.strerror or exc}", code="output.unwritable"
+        ) from exc
