@@ -32,10 +32,14 @@ class Administration:
         what can be repaired and reports what is left."""
         from pipelines.doctor import examine, repair
 
-        report = examine(self._settings, self._catalog, self._indexes)
+        # The server writes while it is examined: a partial file counts as left behind only
+        # when nothing touched it for ten minutes (uploads in progress are partial files).
+        quiet = {"untouched_for_s": 600.0}
+        report = examine(self._settings, self._catalog, self._indexes, **quiet)
         if fix:
-            repair(report, self._settings, self._catalog, self._indexes)
-            fixed, report = report.fixed, examine(self._settings, self._catalog, self._indexes)
+            repair(report, self._settings, self._catalog, self._indexes, **quiet)
+            fixed = report.fixed
+            report = examine(self._settings, self._catalog, self._indexes, **quiet)
             report.fixed = fixed
             self._catalog.audit(
                 "library.doctor_fixed",

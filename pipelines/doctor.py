@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,12 +56,20 @@ class Report:
         }
 
 
-def examine(settings: Settings, catalog: Catalog | None, indexes: SearchIndexes) -> Report:
+def examine(
+    settings: Settings,
+    catalog: Catalog | None,
+    indexes: SearchIndexes,
+    *,
+    untouched_for_s: float = 0.0,
+) -> Report:
     """Every check of the library; ``catalog`` is None when it would not open (then the
-    caller adds that finding). Reads only."""
+    caller adds that finding). Reads only. ``untouched_for_s``: beside a running server, a
+    partial file counts as left behind only when nothing wrote to it for that long (an upload
+    in progress is a partial file too)."""
     report = Report(checked=["catalog"])
     report.findings.extend(_catalog_findings(catalog))
-    if report.findings:
+    if any(f.problem.startswith("[library.damaged]") for f in report.findings):
         catalog = None  # what reads it next would only meet the same damage
     if catalog is None:
         report.skipped += ["media", "indexes"]
@@ -72,7 +81,7 @@ def examine(settings: Settings, catalog: Catalog | None, indexes: SearchIndexes)
             report.checked.append(name)
             report.findings.extend(findings)
     for name, findings in (
-        ("partial files", _partial_findings(settings.home)),
+        ("partial files", _partial_findings(settings.home, untouched_for_s)),
         ("free space", _space_findings(settings)),
         ("permissions", _permission_findings(settings)),
     ):
@@ -181,12 +190,19 @@ def _index_findings(catalog: Catalog | None, indexes: SearchIndexes) -> Iterator
             )
 
 
-def _partial_files(home: Path) -> list[Path]:
-    return sorted(p for p in home.rglob("*") if p.is_file() and p.name.endswith(PARTIAL_SUFFIXES))
+def _partial_files(home: Path, untouched_for_s: float = 0.0) -> list[Path]:
+    before = time.time() - untouched_for_s
+    return sorted(
+        p
+        for p in home.rglob("*")
+        if p.is_file()
+        and (p.name.endswith(PARTIAL_SUFFIXES) or ".part." in p.name)
+        and p.stat().st_mtime <= before
+    )
 
 
-def _partial_findings(home: Path) -> Iterator[Finding]:
-    partial = _partial_files(home)
+def _partial_findings(home: Path, untouched_for_s: float) -> Iterator[Finding]:
+    partial = _partial_files(home, untouched_for_s)
     if partial:
         size = sum(p.stat().st_size for p in partial)
         yield Finding(
@@ -226,7 +242,14 @@ def _permission_findings(settings: Settings) -> Iterator[Finding]:
         )
 
 
-def repair(report: Report, settings: Settings, catalog: Catalog, indexes: SearchIndexes) -> None:
+def repair(
+    report: Report,
+    settings: Settings,
+    catalog: Catalog,
+    indexes: SearchIndexes,
+    *,
+    untouched_for_s: float = 0.0,
+) -> None:
     """Fixes the report's fixable findings (``doctor --fix``); records each in ``fixed``."""
     kinds = {f.check for f in report.findings if f.fixable}
     if "indexes" in kinds:
@@ -235,7 +258,7 @@ def repair(report: Report, settings: Settings, catalog: Catalog, indexes: Search
             indexes.rebuild(catalog.for_owner(owner_id))
         report.fixed.append(f"rebuilt the search indexes of {len(owners)} owner(s)")
     if "partial files" in kinds:
-        partial = _partial_files(settings.home)
+        partial = _partial_files(settings.home, untouched_for_s)
         for path in partial:
             path.unlink(missing_ok=True)
         report.fixed.append(f"removed {len(partial)} partial file(s)")

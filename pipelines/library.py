@@ -75,7 +75,7 @@ class Library:
         ensure_logging()
         self.settings = settings or get_settings()
         # A library that cannot be written (a read-only mount, a backup copy) is opened to
-        # read: list, search, transcripts, streaming and exports; writes say library.read_only.
+        # read: list, search, transcripts and exports; writes say library.read_only.
         self.read_only = _cannot_write(self.settings.home, self.settings.layout.catalog_path)
         if self.read_only:
             os.umask(0o077)

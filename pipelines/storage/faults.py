@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
 TROUBLESHOOTING = "docs/troubleshooting.md"
 
-# DuckDB's words for a file that is not what it wrote.
+# DuckDB's words for a file that is not what it wrote (not its INTERNAL errors: a bug there
+# must not send people to their backups).
 _DAMAGE = re.compile(
     r"Corrupt database file|checksum|Could not read enough bytes|not a valid DuckDB"
-    r"|Serialization Error|Failed to load metadata|block .* out of range|INTERNAL Error",
+    r"|Serialization Error|Failed to load metadata|block .* out of range",
     re.IGNORECASE,
 )
 _READ_ONLY_WRITE = re.compile(r"read-only mode|read only mode|attached in read-only", re.I)
@@ -128,12 +129,6 @@ def is_lock_conflict(detail: str) -> bool:
 
 def is_damage(detail: str) -> bool:
     return bool(_DAMAGE.search(detail))
-
-
-def is_read_only(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return True
-    return bool(_READ_ONLY_WRITE.search(str(exc)))
 
 
 def library_fault(exc: BaseException, home: Path) -> VidscopeError | None:
