@@ -181,6 +181,9 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.answers
 	$(BIN)/python -m evals.screen_cost
 	$(BIN)/python -m evals.whisper_models
+	# The image, a container's start and stop, a backup and a restore (needs Podman).
+	$(MAKE) --no-print-directory containerdeps
+	$(BIN)/python -m evals.operations
 
 # Regenerates tests/data, data/samples and evals/data.
 fixtures: setup benchdeps

@@ -8,6 +8,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
@@ -16,7 +18,7 @@ from pipelines.errors import VidscopeError
 from pipelines.library import Library
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import Catalog
-from pipelines.storage.files import store_media
+from pipelines.storage.files import atomic_write, store_media
 from tests.support.api import PASSWORD, api_settings
 from tests.support.faults import (
     copy_library,
@@ -60,6 +62,13 @@ def test_enospc_mid_write_leaves_nothing_half_written(
             store_media(TALK, disk / "media" / "talk.mp4")
         assert stored.value.code == "storage.full"
         assert list((disk / "media").iterdir()) == []
+        # A Parquet file written as batch workers write their shards (pyarrow, atomic_write).
+        with pytest.raises(VidscopeError) as shard:
+            with atomic_write(disk / "shards" / "video.parquet") as partial:
+                rows = [{"text": "a passage " * 100} for _ in range(2000)]
+                pq.write_table(pa.Table.from_pylist(rows), partial)
+        assert shard.value.code == "storage.full"
+        assert list((disk / "shards").iterdir()) == []
 
         # A clip cut onto the full disk (FFmpeg meets ENOSPC).
         with Library(make_settings(home)) as library:
@@ -67,14 +76,14 @@ def test_enospc_mid_write_leaves_nothing_half_written(
             with pytest.raises(VidscopeError) as cut:
                 plan.cut()
         assert cut.value.code == "storage.full"
-        assert sorted(p.name for p in disk.iterdir()) == ["filler", "media"]
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", "media", "shards"]
 
         # A transcript exported onto it, and a backup.
         exported = run_cli(home, "transcript", video_id, "-o", str(disk / "talk.srt"))
         assert exported.code == 1 and "[storage.full]" in exported.err, exported.err
         backed_up = run_cli(home, "backup", str(disk / "backup"))
         assert backed_up.code == 1 and "[storage.full]" in backed_up.err, backed_up.err
-        assert sorted(p.name for p in disk.iterdir()) == ["filler", "media"]
+        assert sorted(p.name for p in disk.iterdir()) == ["filler", "media", "shards"]
         filler.unlink()
 
 
