@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup lock lock-check sysdeps benchdeps containerdeps image redis-image sbom test-image demo tour serve test lint typecheck unit bench fixtures clean-library
+.PHONY: setup dist lock lock-check sysdeps benchdeps containerdeps image redis-image sbom test-image demo tour serve test lint typecheck unit bench fixtures clean-library
 
 setup: $(STAMP)
 
@@ -162,6 +162,10 @@ redis-image: containerdeps
 	    && $(PODMAN) import -q --change 'USER redis' --change 'CMD ["redis-server"]' build/redis.tar $(LOCAL_REDIS) \
 	    && rm -f build/redis.tar; \
 	fi
+
+# The wheel (dist/), as a release publishes it.
+dist: setup
+	rm -rf dist && $(BIN)/pip wheel --quiet --no-deps --no-build-isolation -w dist .
 
 # The image's software bill of materials (CycloneDX JSON): its Python packages from
 # requirements/image.lock, its Debian packages read from the image (deploy/sbom.py).

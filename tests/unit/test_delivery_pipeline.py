@@ -38,7 +38,9 @@ def test_a_release_needs_the_gates_and_only_tags_release() -> None:
     release = WORKFLOW["jobs"]["release"]
     assert set(release["needs"]) == {"test", "locks"}
     assert release["if"] == "startsWith(github.ref, 'refs/tags/v')"
-    assert "make image sbom" in _commands("release")
+    assert "make dist image sbom" in _commands("release")
+    assert "gh release create" in _commands("publish")  # the wheel and the SBOM, attached
+    assert WORKFLOW["jobs"]["publish"]["needs"] == "release"
     assert WORKFLOW["permissions"] == {"contents": "read"}  # write only where a job pushes
 
 
