@@ -282,6 +282,9 @@ def accept_upload(
     a rejected one raises ``VidscopeError`` (naming the file ``shown_as``, never the server's
     staging path) and leaves nothing."""
     try:
+        # Moved, not copied, into the library; its ingest then needs the margin to work in
+        # (every face's uploads come here: the API's and the web page's).
+        ensure_free_space(settings.layout.media_dir, 0, settings.limits.min_free_bytes)
         checked = check_file(staged, limits=settings.limits, sha256=sha256)
         # The quota check and the row that counts against it happen under one lock, so
         # uploads running side by side cannot each see the same room and all be stored.

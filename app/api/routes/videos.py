@@ -95,11 +95,12 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     settings = library.settings
     owner = library.for_owner(user.id)
     quota_left = await run_in_threadpool(owner.quota_left)
-    # The upload is staged, then stored: room for both, and the margin, before a byte is read.
+    # Room for the upload (staged, then moved into the library) and the margin, before a
+    # byte is read; a body sent without its length is stopped by ENOSPC, as storage.full.
     declared = request.headers.get("content-length", "")
     ensure_free_space(
         settings.layout.staging_dir,
-        2 * int(declared) if declared.isdigit() else 0,
+        int(declared) if declared.isdigit() else 0,
         settings.limits.min_free_bytes,
     )
     staged = await stream_upload(
