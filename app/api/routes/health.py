@@ -21,7 +21,7 @@ class Liveness(BaseModel):
 
 
 class Check(BaseModel):
-    # degraded: serving, but refusing some work (a disk below its margin, a read-only library)
+    # degraded: serving, but refusing some work (a disk below its margin)
     status: Literal["ok", "degraded", "down", "off"]
     detail: str | None = None
 
@@ -64,8 +64,6 @@ def readiness(state: Any) -> Readiness:
     check("models", lambda: state.models_ready.is_set())
     check("worker", lambda: state.worker.state().alive)
     checks["disk"] = _disk(library)
-    if library.read_only:
-        checks["library"] = Check(status="degraded", detail="read-only: changes are refused")
     if library.settings.server.redis_url:
         check("redis", state.limits.healthy)
     else:
