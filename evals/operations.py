@@ -130,7 +130,8 @@ def write_report(r: dict[str, float], command: str) -> None:
         "| what | figure |",
         "| --- | --- |",
         f"| image size (`podman image inspect`) | {r['image_bytes'] / 1e9:.2f} GB |",
-        f"| `make image` with warm caches (wheelhouse, layers) | {r['make_image_warm_s']:.0f} s |",
+        f"| `make image` after a change of code (wheelhouse and dependencies' layer reused) | "
+        f"{r['make_image_warm_s']:.0f} s |",
         *([cold] if cold else []),
         f"| `podman run` → `/healthz` answers 200 | {r['start_to_healthy_s']:.1f} s |",
         f"| `podman run` → `/readyz` answers 200 (models loaded) | {r['start_to_ready_s']:.1f} s |",
