@@ -26,6 +26,7 @@ from pipelines.public import (
     VideoPublic,
 )
 from pipelines.records import Hit, IngestResult
+from pipelines.storage.faults import process_alive
 from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:  # the batch and clip code load only for the commands that use them
@@ -49,7 +50,7 @@ def find_server(settings: Settings) -> RemoteLibrary | None:
         token = token_file.read_text().strip()
     except (OSError, ValueError):
         return None
-    if not _process_alive(int(info.get("pid", 0))):
+    if not process_alive(int(info.get("pid", 0))):
         return None
     remote = RemoteLibrary(str(info["url"]), token, settings)
     try:
@@ -58,18 +59,6 @@ def find_server(settings: Settings) -> RemoteLibrary | None:
         remote.close()
         return None
     return remote
-
-
-def _process_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class RemoteLibrary:

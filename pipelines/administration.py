@@ -30,24 +30,20 @@ class Administration:
     def doctor(self, *, fix: bool = False) -> dict[str, Any]:
         """The library's health (``pipelines.doctor``) while it is open here; ``fix`` repairs
         what can be repaired and reports what is left."""
-        from pipelines.doctor import examine, repair
+        from pipelines.doctor import examine, examine_and_repair
 
         # The server writes while it is examined: a partial file counts as left behind only
         # when nothing touched it for ten minutes (uploads in progress are partial files).
-        quiet = {"untouched_for_s": 600.0}
-        report = examine(self._settings, self._catalog, self._indexes, **quiet)
+        check = examine_and_repair if fix else examine
+        report = check(self._settings, self._catalog, self._indexes, untouched_for_s=600.0)
         if fix:
-            repair(report, self._settings, self._catalog, self._indexes, **quiet)
-            fixed = report.fixed
-            report = examine(self._settings, self._catalog, self._indexes, **quiet)
-            report.fixed = fixed
             self._catalog.audit(
                 "library.doctor_fixed",
                 user_id=None,
                 username=None,
                 ip=None,
                 request_id=None,
-                fixed="; ".join(fixed),
+                fixed="; ".join(report.fixed),
             )
         return report.to_dict()
 

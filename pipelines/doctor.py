@@ -267,6 +267,22 @@ def repair(
         report.fixed.append("made the library folder private (700)")
 
 
+def examine_and_repair(
+    settings: Settings,
+    catalog: Catalog,
+    indexes: SearchIndexes,
+    *,
+    untouched_for_s: float = 0.0,
+) -> Report:
+    """``doctor --fix``: examines, repairs the fixable findings, and examines again; the
+    report holds what is left and, in ``fixed``, what was repaired."""
+    found = examine(settings, catalog, indexes, untouched_for_s=untouched_for_s)
+    repair(found, settings, catalog, indexes, untouched_for_s=untouched_for_s)
+    report = examine(settings, catalog, indexes, untouched_for_s=untouched_for_s)
+    report.fixed = found.fixed
+    return report
+
+
 def check_library(settings: Settings, *, fix: bool = False) -> Report:
     """The doctor in this process (no server holds the library). Without ``fix`` the catalog
     is opened read-only and nothing is changed; with it, the library is opened as usual
@@ -288,16 +304,14 @@ def check_library(settings: Settings, *, fix: bool = False) -> Report:
             report.findings.insert(0, catalog_finding(exc))
             return report
         with library:
-            found = examine(settings, library.catalog, library.indexes)
-            repair(found, settings, library.catalog, library.indexes)
-            report = examine(settings, library.catalog, library.indexes)  # what is left
+            report = examine_and_repair(settings, library.catalog, library.indexes)
             done = {k: v for k, v in library.repaired.items() if v}
             if done:
-                report.fixed.append(
+                report.fixed.insert(
+                    0,
                     "start-up repair: "
-                    + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items())
+                    + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in done.items()),
                 )
-            report.fixed.extend(found.fixed)
             return report
     try:
         catalog = Catalog(settings.layout.catalog_path, read_only=True)

@@ -25,7 +25,7 @@ from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import run_ffmpeg
 from pipelines.media.intake import DEMUXERS, sniff_file
 from pipelines.records import Video
-from pipelines.storage.faults import storage_full
+from pipelines.storage.faults import process_alive, storage_full
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -162,7 +162,7 @@ def remove_stale_partials(folder: Path) -> int:
     removed = 0
     for entry in folder.iterdir():
         match = _PARTIAL.match(entry.name)
-        if match is None or _alive(int(match.group(1) or match.group(2))):
+        if match is None or process_alive(int(match.group(1) or match.group(2))):
             continue
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
@@ -170,16 +170,6 @@ def remove_stale_partials(folder: Path) -> int:
             entry.unlink(missing_ok=True)
         removed += 1
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
 
 
 def check_clip(path: Path, *, video: bool, audio: bool, length: float) -> None:

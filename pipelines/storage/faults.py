@@ -114,6 +114,9 @@ def lock_holder(detail: str) -> int | None:
 
 
 def process_alive(pid: int) -> bool:
+    """Whether the process ``pid`` still runs (another user's counts)."""
+    if pid <= 0:  # os.kill(0, ...) would ask about our own process group
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
