@@ -142,9 +142,16 @@ def smart_cut(
         # Seek a quarter frame early: a timestamp that rounds just below the asked time
         # would otherwise drop that frame and repeat the keyframe at the join.
         early = plan.frame_step / 4
+        # The tail starts on a keyframe: seek to it, not a hair before it, which would decode
+        # the whole GOP before (2 s of frames on the slide talk) only to drop it.
         jobs = [
             _encode_job(
-                source, demuxer, plan.last_key - early, plan.tail_frames, encode, work / "tail.ts"
+                source,
+                [*demuxer, "-noaccurate_seek"],
+                plan.last_key + early,
+                plan.tail_frames,
+                encode,
+                work / "tail.ts",
             )
         ]
         parts = [
@@ -291,12 +298,12 @@ def _copy_audio(
 
 
 def _encode_job(
-    source: Path, demuxer: list[str], at: float, frames: int, encode: list[str], target: Path
+    source: Path, input_options: list[str], at: float, frames: int, encode: list[str], target: Path
 ) -> list[str]:
     return [
         "-ss",
         f"{max(0.0, at):.6f}",
-        *demuxer,
+        *input_options,
         "-i",
         str(source),
         "-map",
