@@ -15,8 +15,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from pipelines.config import Settings, get_settings
 from pipelines.errors import VidscopeError
 from pipelines.logs import ensure_logging, get_logger
@@ -30,6 +28,8 @@ from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 from pipelines.storage.faults import library_fault
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pipelines.accounts import Accounts
     from pipelines.administration import Administration
     from pipelines.jobs.worker import JobWorker
@@ -119,8 +119,8 @@ class Library:
             catalog=self.catalog.for_owner(owner_id),
             indexes=self.indexes,
             embed_query=self.embed_query,
-            generator=self.generator,
-            cache=self.answer_cache,
+            generator=lambda: self.generator,
+            cache=lambda: self.answer_cache,
         )
 
     # Built on first use: a command that only lists videos loads no password hashing, JWT or
@@ -297,6 +297,8 @@ class Library:
 
 @functools.lru_cache(maxsize=256)
 def _embed_query(text: str, model: str, threads: int, cache_dir: Path) -> np.ndarray:
+    import numpy as np
+
     from pipelines.retrieval.embed import embed_texts
 
     vectors = embed_texts([text], model=model, threads=threads, cache_dir=cache_dir)

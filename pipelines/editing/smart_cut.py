@@ -135,6 +135,9 @@ def smart_cut(
     if plan.profile in ("baseline", "main", "high"):
         encode[1:1] = ["-profile:v", plan.profile]
     demuxer = ["-f", DEMUXERS[plan.container]]
+    # One decoding thread too: the two ends and the copies below already keep the cores busy,
+    # and frame threading only adds its start-up to a decode of a few dozen frames.
+    ends_input = [*demuxer, "-threads", "1"]
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".cut-{os.getpid()}-") as tmp:
         work = Path(tmp)
         # The ends and the sound are independent encodes: run them at once, copy the GOPs
@@ -147,7 +150,7 @@ def smart_cut(
         jobs = [
             _encode_job(
                 source,
-                [*demuxer, "-noaccurate_seek"],
+                [*ends_input, "-noaccurate_seek"],
                 plan.last_key + early,
                 plan.tail_frames,
                 encode,
@@ -162,7 +165,7 @@ def smart_cut(
             jobs.append(
                 _encode_job(
                     source,
-                    demuxer,
+                    ends_input,
                     plan.first_frame - early,
                     plan.head_frames,
                     encode,

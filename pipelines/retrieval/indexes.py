@@ -4,29 +4,41 @@ and never sees a half-updated index, and no owner's search can reach another's p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from pipelines.logs import get_logger
 from pipelines.storage.catalog import OwnerCatalog
 from pipelines.storage.files import atomic_write, sha256_file
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pipelines.retrieval.lexical import LexicalIndex
     from pipelines.retrieval.vectors import VectorIndex
 
 log = get_logger(__name__)
 _OWNER_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-VECTOR_IDS = "vectors.ids.npy"  # the vector index's ids, sorted, for checks that need no FAISS
+IDS_DIGESTS = "ids.json"  # digests of the ids in each index (``ids_digest``), for checks at start
+LEGACY_VECTOR_IDS = "vectors.ids.npy"  # what an older release kept for those checks
 CHECKSUMS = "checksums.json"  # each index file's size and SHA-256, written after the files
+
+
+def ids_digest(ids: Iterable[int]) -> str:
+    """SHA-256 of chunk ids in increasing order, written in decimal and joined by commas: what
+    the catalog's ``chunk_digest`` computes in SQL. Equal digests, equal id sets."""
+    text = ",".join(str(i) for i in sorted(int(i) for i in ids))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+EMPTY_DIGEST = ids_digest(())
 
 
 class IndexDamaged(Exception):
@@ -67,6 +79,19 @@ def verify_checksums(folder: Path) -> None:
             raise IndexDamaged(f"{path} is not the file that was written")
 
 
+def _sizes_as_recorded(folder: Path) -> bool:
+    """Every index file recorded is there at its recorded size: a look at each, no reading
+    (``verify_checksums`` reads them all when they are loaded)."""
+    record = folder / CHECKSUMS
+    if not record.exists():  # written last: a write that did not finish, or an older release
+        return False
+    sums = json.loads(record.read_text())
+    return all(
+        (folder / name).is_file() and (folder / name).stat().st_size == size
+        for name, (size, _) in sums.items()
+    )
+
+
 @dataclass(frozen=True)
 class IndexSnapshot:
     """One owner's indexes at one moment. Never changed after it is published."""
@@ -74,8 +99,9 @@ class IndexSnapshot:
     vectors: VectorIndex
     lexical: LexicalIndex
 
-    def ids(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.vectors.ids(), self.lexical.ids()
+    def digests(self) -> tuple[str, str]:
+        """``ids_digest`` of the ids in the (vector, word) index."""
+        return ids_digest(self.vectors.ids()), ids_digest(self.lexical.ids())
 
 
 class SearchIndexes:
@@ -117,13 +143,16 @@ class SearchIndexes:
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
 
     def in_step_with(self, catalog: OwnerCatalog) -> bool:
-        truth = catalog.chunk_ids()
+        """Whether the owner's indexes hold exactly the catalog's passages. Compares digests of
+        the ids (recorded when the indexes were written, computed by the catalog), so the
+        check every start makes loads neither FAISS, BM25 nor NumPy."""
         try:
-            vectors, words = self.stored_ids(catalog.owner_id)
-        except (OSError, ValueError, EOFError) as exc:  # a truncated or garbage id file
+            vectors, words = self.stored_digests(catalog.owner_id)
+        except (OSError, ValueError, EOFError, KeyError, TypeError) as exc:  # a damaged record
             log.warning("index.unreadable", owner_id=catalog.owner_id, error=str(exc))
             return False
-        return np.array_equal(vectors, truth) and np.array_equal(words, truth)
+        truth = catalog.chunk_digest()
+        return vectors == truth and words == truth
 
     def usable_snapshot(self, catalog: OwnerCatalog) -> IndexSnapshot:
         """The owner's snapshot. Index files are derived data: one that will not load
@@ -135,21 +164,21 @@ class SearchIndexes:
             self.rebuild(catalog)
             return self._snapshots[catalog.owner_id]
 
-    def stored_ids(self, owner_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """The chunk ids in the owner's (vector, word) indexes, sorted. Read from the small id
-        files written beside them, so opening a library (which checks every owner's indexes)
-        loads neither FAISS nor BM25; an index an older release wrote is loaded instead."""
+    def stored_digests(self, owner_id: str) -> tuple[str, str]:
+        """``ids_digest`` of the chunk ids in the owner's (vector, word) indexes: of the loaded
+        snapshot, else as recorded beside the files. Indexes an older release wrote have no
+        record; they read as out of step, so they are rebuilt once."""
         loaded = self._snapshots.get(owner_id)
         if loaded is not None:
-            return loaded.ids()
+            return loaded.digests()
         folder = self._folder(owner_id)
-        vector_ids, word_ids = folder / VECTOR_IDS, folder / "lexical" / "ids.npy"
-        has_vectors = (folder / "vectors.faiss").exists()
-        if has_vectors and not vector_ids.exists():
-            return self.snapshot(owner_id).ids()
-        vectors = np.load(vector_ids) if has_vectors else np.zeros(0, dtype=np.int64)
-        words = np.sort(np.load(word_ids)) if word_ids.exists() else np.zeros(0, dtype=np.int64)
-        return vectors, words
+        if not folder.exists():
+            return EMPTY_DIGEST, EMPTY_DIGEST
+        record = folder / IDS_DIGESTS
+        if not record.exists() or not _sizes_as_recorded(folder):
+            return "", ""
+        digests = json.loads(record.read_text())
+        return str(digests["vectors"]), str(digests["words"])
 
     def rebuild(self, catalog: OwnerCatalog) -> int:
         """Rebuilds the catalog owner's indexes from the catalog (the source of truth);
@@ -179,6 +208,8 @@ class SearchIndexes:
         from pipelines.retrieval.lexical import LexicalIndex
 
         owner_id = catalog.owner_id
+        import numpy as np
+
         with self._update:
             current = self.usable_snapshot(catalog)
             fresh = current.vectors.copy()
@@ -192,9 +223,11 @@ class SearchIndexes:
         # Files first (each written aside and renamed), then the one assignment searches see.
         folder = self._folder(owner_id)
         snapshot.vectors.save(folder / "vectors.faiss")
-        with atomic_write(folder / VECTOR_IDS) as partial, partial.open("wb") as handle:
-            np.save(handle, snapshot.vectors.ids())
         snapshot.lexical.save(folder / "lexical")
+        vectors, words = snapshot.digests()
+        with atomic_write(folder / IDS_DIGESTS) as partial:
+            partial.write_text(json.dumps({"vectors": vectors, "words": words}))
+        (folder / LEGACY_VECTOR_IDS).unlink(missing_ok=True)
         write_checksums(folder)
         self._snapshots[owner_id] = snapshot
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from pipelines.records import Video
 from pipelines.storage.faults import missing_media
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pipelines.config import Settings
     from pipelines.retrieval.indexes import SearchIndexes
     from pipelines.storage.catalog import OwnerCatalog
@@ -30,16 +30,27 @@ class OwnerScope:
         catalog: OwnerCatalog,
         indexes: SearchIndexes,
         embed_query: Callable[[str], np.ndarray],
-        generator: Generator,
-        cache: Cache,
+        generator: Callable[[], Generator],
+        cache: Callable[[], Cache],
     ) -> None:
         self.settings = settings
         self.owner_id = catalog.owner_id
         self._catalog = catalog
         self.indexes = indexes
         self.embed_query = embed_query
-        self.generator = generator  # writes answers; one per library (it holds a breaker)
-        self.cache = cache  # answers to repeated questions, shared by the library's owners
+        # The library's, built on first use (a clip or a listing loads no answer code).
+        self._generator = generator
+        self._cache = cache
+
+    @property
+    def generator(self) -> Generator:
+        """Writes answers; one per library (it holds a circuit breaker)."""
+        return self._generator()
+
+    @property
+    def cache(self) -> Cache:
+        """Answers to repeated questions, shared by the library's owners."""
+        return self._cache()
 
     def get_video(self, video_id: str) -> Video:
         return self._catalog.get_video(video_id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.storage.catalog.videos import Passage
+from pipelines.storage.catalog.passages import Passage
 
 
 @dataclass(frozen=True)

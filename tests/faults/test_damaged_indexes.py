@@ -21,7 +21,7 @@ def _overwrite_middle(path: Path) -> None:
 DAMAGES = {
     "vectors overwritten in the middle": ("vectors.faiss", _overwrite_middle),
     "vectors truncated": ("vectors.faiss", lambda p: os.truncate(p, 100)),
-    "vector ids overwritten": ("vectors.ids.npy", lambda p: p.write_bytes(os.urandom(64))),
+    "id digests overwritten": ("ids.json", lambda p: p.write_bytes(os.urandom(64))),
     "words overwritten": ("lexical/data.csc.index.npy", lambda p: p.write_bytes(os.urandom(4096))),
 }
 
@@ -37,7 +37,7 @@ def test_a_damaged_index_file_is_rebuilt_and_the_search_answers_as_before(
     name, spoil = DAMAGES[damage]
     spoil(home / "index" / "owners" / "local" / name)
 
-    if damage != "vector ids overwritten":  # start-up reads only the id files
+    if damage != "id digests overwritten":  # start-up reads only the id digests
         doctor = run_cli(home, "doctor")
         assert doctor.code == 1 and "indexes" in doctor.out, doctor.out
     found = run_cli(home, "search", "solar panels", "--json")

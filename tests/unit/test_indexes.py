@@ -64,3 +64,34 @@ def test_vectors_of_another_model_are_refused() -> None:
         assert exc.code == "library.model_mismatch"
     else:
         raise AssertionError("a 4-d vector went into an 8-d index")
+
+
+def test_the_start_up_check_compares_the_indexes_ids_with_the_catalogs(tmp_path: Path) -> None:
+    """Opening a library compares digests, not id arrays: the index's recorded when written,
+    the catalog's computed in SQL. They must agree exactly, also across digit counts (ids 9,
+    10, 11: numeric order, not text order), and disagree once either side changes."""
+    from pipelines.retrieval.indexes import IDS_DIGESTS, SearchIndexes, ids_digest
+    from pipelines.storage.catalog import LOCAL_OWNER, Catalog
+    from tests.support.catalog import fill
+
+    catalog = Catalog(tmp_path / "c.duckdb")
+    owner = catalog.for_owner(LOCAL_OWNER)
+    indexes = SearchIndexes(tmp_path / "index")
+    assert indexes.in_step_with(owner)  # nothing indexed, nothing in the catalog
+    for n in range(12):
+        fill(catalog, f"v{n}")
+    assert owner.chunk_digest() == ids_digest(owner.chunk_ids().tolist())
+    assert max(owner.chunk_ids()) >= 10
+    assert not indexes.in_step_with(owner)  # passages the index has not seen
+    indexes.rebuild(owner)
+    assert indexes.in_step_with(owner)
+    assert SearchIndexes(tmp_path / "index").in_step_with(owner)  # from the record on disk
+
+    catalog.begin_delete("v3")  # the catalog changed, the index did not
+    assert not SearchIndexes(tmp_path / "index").in_step_with(owner)
+    indexes.rebuild(owner)
+    record = tmp_path / "index" / "owners" / LOCAL_OWNER / IDS_DIGESTS
+    record.write_text("{not json")
+    assert not SearchIndexes(tmp_path / "index").in_step_with(owner)
+    record.unlink()  # indexes an older release wrote: rebuilt once
+    assert not SearchIndexes(tmp_path / "index").in_step_with(owner)

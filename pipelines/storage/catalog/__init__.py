@@ -8,15 +8,18 @@ from pipelines.records import JOB_STATUSES, VIDEO_STATUSES
 from pipelines.storage.catalog.audit import AuditTables
 from pipelines.storage.catalog.clips import ClipTables
 from pipelines.storage.catalog.owner import OwnerCatalog
+from pipelines.storage.catalog.passages import Passage, PassageSentence, PassageTables
 from pipelines.storage.catalog.reels import ReelTables
 from pipelines.storage.catalog.schema import LOCAL_OWNER, MIGRATIONS, SCHEMA_VERSION
 from pipelines.storage.catalog.summaries import SummaryTables
 from pipelines.storage.catalog.system import SystemCatalog
 from pipelines.storage.catalog.users import UserTables
-from pipelines.storage.catalog.videos import Passage, PassageSentence, VideoTables, new_video_id
+from pipelines.storage.catalog.videos import VideoTables, new_video_id
 
 
-class Catalog(VideoTables, SummaryTables, UserTables, ClipTables, ReelTables, AuditTables):
+class Catalog(
+    VideoTables, PassageTables, SummaryTables, UserTables, ClipTables, ReelTables, AuditTables
+):
     """One open library catalog: every table, through one connection (a cursor per thread).
     Owners' code gets ``for_owner(id)``; repair, the worker and administrators ``system()``."""
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from pipelines.errors import NotFoundError
 from pipelines.records import (
     Chunk,
@@ -26,9 +24,11 @@ from pipelines.records import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pipelines.storage.catalog import Catalog
     from pipelines.storage.catalog.db import Transaction
-    from pipelines.storage.catalog.videos import Passage
+    from pipelines.storage.catalog.passages import Passage
 
 
 class OwnerCatalog:
@@ -148,6 +148,10 @@ class OwnerCatalog:
 
     def chunk_ids(self, video_id: str | None = None) -> np.ndarray:
         return self._catalog.chunk_ids(owner_id=self.owner_id, video_id=video_id)
+
+    def chunk_digest(self) -> str:
+        """SHA-256 of the owner's chunk ids (``ids_digest``), computed by the catalog."""
+        return self._catalog.chunk_digest(owner_id=self.owner_id)
 
     def fingerprint(self) -> str:
         """Changes whenever the owner's passages do (what cached answers are keyed by)."""

@@ -5,14 +5,19 @@ of the transcript it was made from. Re-ingesting a video removes its summaries
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pipelines.storage.catalog.db import Database
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class SummaryTables(Database):
     def segment_vectors(self, video_id: str) -> np.ndarray:
         """The video's sentence embeddings, in sentence order (one row per segment)."""
+        import numpy as np
+
         rows = self.con.execute(
             "SELECT embedding FROM segments WHERE video_id = ? ORDER BY idx", [video_id]
         ).fetchall()
