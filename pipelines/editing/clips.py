@@ -39,7 +39,7 @@ class ClipOptions:
     """How to encode, from the settings (``VIDSCOPE_CLIP_PRESET``, ``VIDSCOPE_FFMPEG_TIMEOUT_S``:
     the defaults live there); the rest are fixed choices of this stage."""
 
-    preset: str
+    preset: str  # for whole re-encodes; a smart cut's ends use smart_cut.ENDS_PRESET
     timeout_s: float
     crf: int = 20
     audio_bitrate: str = "128k"
@@ -124,7 +124,6 @@ def cut_clip(
                 source,
                 partial,
                 plan,
-                preset=options.preset,
                 crf=options.crf,
                 audio_bitrate=options.audio_bitrate,
                 has_audio=has_audio,
