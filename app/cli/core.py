@@ -12,20 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    ProgressColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from pipelines.errors import VidscopeError
 from pipelines.speech.export import format_timestamp
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
+    from rich.progress import Progress
+
     from app.client import RemoteLibrary
     from pipelines.config import Settings
     from pipelines.library import Library
@@ -184,6 +177,16 @@ def progress_bars(*, eta: bool = False) -> Progress:
     """The one set of progress columns every long command shows, on stderr (stdout is for
     results): what is happening, a bar, the percentage, the time so far — and the time left
     when ``eta`` (a batch, whose items take similar times)."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        ProgressColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns: list[ProgressColumn] = [
         TextColumn("{task.description}"),
         BarColumn(),

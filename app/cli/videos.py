@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import TaskID
 from rich.table import Column, Table
 
 from app.cli.core import (
@@ -25,6 +24,9 @@ from app.cli.core import (
 )
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.speech.export import FORMATS, format_timestamp
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 @app.command()

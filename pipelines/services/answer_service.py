@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.public import AnswerPublic
 from pipelines.services.search_service import SearchService
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
+    from pipelines.public import AnswerPublic
     from pipelines.understanding.answers import Answer
 
 # More evidence than citations: the generator may pick, and the extractive answer dedupes.
@@ -37,6 +37,7 @@ class AnswerService(SearchService):
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
         """The answer as every face shows it (CLI --json, the API, the web app); a question
         asked before of the library as it is now comes from the cache."""
+        from pipelines.public import AnswerPublic
         from pipelines.understanding.cache import cache_key
 
         key = cache_key(

@@ -3,11 +3,13 @@ stored sentence embeddings and kept in the catalog until the video is ingested a
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipelines.errors import QueryError
-from pipelines.public import SummaryPublic
 from pipelines.services.scope import OwnerScope
+
+if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
+    from pipelines.public import SummaryPublic
 
 METHOD = "extractive"
 # What the catalog keeps a summary under: the method and the version of its rules, so a summary
@@ -18,6 +20,8 @@ ChapterFormat = Literal["youtube", "vtt"]
 
 class SummaryService(OwnerScope):
     def summary(self, video_id: str) -> SummaryPublic:
+        from pipelines.public import SummaryPublic
+
         fingerprint, stored = self._catalog.stored_summary(video_id, method=STORED_AS)
         if stored is not None:
             return SummaryPublic.model_validate_json(stored)

@@ -3,12 +3,14 @@ transcripts, the account and its audit events."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.logs import get_logger
-from pipelines.public import VideoPublic
 from pipelines.records import Segment, User, Video
 from pipelines.services.scope import OwnerScope
+
+if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
+    from pipelines.public import VideoPublic
 
 log = get_logger(__name__)
 
@@ -31,6 +33,8 @@ class VideoService(OwnerScope):
 
     def public_videos(self, *, limit: int | None = None, offset: int = 0) -> list[VideoPublic]:
         """The owner's videos as every face shows them (API, CLI --json, web)."""
+        from pipelines.public import VideoPublic
+
         sentences = self.sentence_counts()
         passages = self._catalog.passage_counts()
         return [
@@ -44,6 +48,8 @@ class VideoService(OwnerScope):
         ]
 
     def public_video(self, video_id: str) -> VideoPublic:
+        from pipelines.public import VideoPublic
+
         video = self.get_video(video_id)
         sentences = self.sentence_counts().get(video_id, 0)
         passages = self._catalog.passage_counts().get(video_id, 0)
