@@ -182,16 +182,16 @@ def smart_cut(
         try:
             # While the ends encode: copy the whole GOPs, then the sound when its packets
             # line up with the cuts (else one more encode joins the others).
-            _copy_gops(source, plan.container, work / "middle.ts", plan.first_key, plan.last_key)
-            copy_sound = has_audio and _copy_audio(
-                source,
-                plan.container,
-                work / "audio.m4a",
-                audio_track,
-                plan.first_frame,
-                plan.end_frame,
-                max_shift=plan.frame_step / 2,
-            )
+            with open_media(source, plan.container) as media:  # one open for both copies
+                _copy_gops(media, work / "middle.ts", plan.first_key, plan.last_key)
+                copy_sound = has_audio and _copy_audio(
+                    media,
+                    work / "audio.m4a",
+                    audio_track,
+                    plan.first_frame,
+                    plan.end_frame,
+                    max_shift=plan.frame_step / 2,
+                )
             if has_audio and not copy_sound:
                 # Cut from the first frame's time, so picture and sound start together.
                 span = plan.end_frame - plan.first_frame
@@ -254,8 +254,7 @@ COPYABLE_AUDIO = ("aac", "mp3", "opus", "ac3", "eac3", "pcm_s16le")
 
 
 def _copy_audio(
-    source: Path,
-    container: str,
+    media: av.container.InputContainer,
     target: Path,
     track: int,
     start: float,
@@ -268,41 +267,40 @@ def _copy_audio(
     written) when they do not, and the caller re-encodes the sound. Copying skips an audio
     encode of the whole clip: on a slide talk, where little video is re-encoded, that encode
     was the largest cost."""
-    with open_media(source, container) as media:
-        if track >= len(media.streams.audio):
-            return False
-        stream = media.streams.audio[track]
-        if stream.codec_context.name not in COPYABLE_AUDIO or stream.time_base is None:
-            return False
-        base = stream.time_base
-        tick = float(base)
-        media.seek(int(max(0.0, start - 1.0) / base), stream=stream, backward=True)
-        packets: list[tuple[Any, int, int]] = []  # (packet, pts, duration)
-        for packet in media.demux(stream):
-            pts, duration = packet.pts, packet.duration
-            if pts is None or not duration:
-                continue
-            t, length = pts * tick, duration * tick
-            if length / 2 > max_shift:
-                return False  # packets too long to land within half a frame of a cut
-            if t + length / 2 <= start:
-                continue
-            if t + length / 2 > end:
-                break
-            packets.append((packet, pts, duration))
-        if not packets:
-            return False
-        first = packets[0][1] * tick
-        last = (packets[-1][1] + packets[-1][2]) * tick
-        if abs(first - start) > max_shift or abs(last - end) > max_shift:
-            return False
-        with av.open(str(target), "w", format="mp4") as out:
-            copy = out.add_stream_from_template(stream)
-            offset = packets[0][1]
-            for packet, pts, _ in packets:
-                packet.pts = packet.dts = pts - offset
-                packet.stream = copy
-                out.mux(packet)
+    if track >= len(media.streams.audio):
+        return False
+    stream = media.streams.audio[track]
+    if stream.codec_context.name not in COPYABLE_AUDIO or stream.time_base is None:
+        return False
+    base = stream.time_base
+    tick = float(base)
+    media.seek(int(max(0.0, start - 1.0) / base), stream=stream, backward=True)
+    packets: list[tuple[Any, int, int]] = []  # (packet, pts, duration)
+    for packet in media.demux(stream):
+        pts, duration = packet.pts, packet.duration
+        if pts is None or not duration:
+            continue
+        t, length = pts * tick, duration * tick
+        if length / 2 > max_shift:
+            return False  # packets too long to land within half a frame of a cut
+        if t + length / 2 <= start:
+            continue
+        if t + length / 2 > end:
+            break
+        packets.append((packet, pts, duration))
+    if not packets:
+        return False
+    first = packets[0][1] * tick
+    last = (packets[-1][1] + packets[-1][2]) * tick
+    if abs(first - start) > max_shift or abs(last - end) > max_shift:
+        return False
+    with av.open(str(target), "w", format="mp4") as out:
+        copy = out.add_stream_from_template(stream)
+        offset = packets[0][1]
+        for packet, pts, _ in packets:
+            packet.pts = packet.dts = pts - offset
+            packet.stream = copy
+            out.mux(packet)
     return True
 
 
@@ -325,14 +323,11 @@ def _encode_job(
 
 
 def _copy_gops(
-    source: Path, container: str, target: Path, first_key: float, last_key: float
+    media: av.container.InputContainer, target: Path, first_key: float, last_key: float
 ) -> None:
     """Remuxes, untouched, every packet from the keyframe at ``first_key`` up to (not
     including) the keyframe at ``last_key``, in decode order."""
-    with (
-        open_media(source, container) as media,
-        av.open(str(target), "w", format="mpegts") as out,
-    ):
+    with av.open(str(target), "w", format="mpegts") as out:
         stream = media.streams.video[0]
         base = stream.time_base
         copy = out.add_stream_from_template(stream)
