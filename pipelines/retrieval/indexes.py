@@ -205,11 +205,11 @@ class SearchIndexes:
     ) -> None:
         """Swaps one video's vectors in a copy of the owner's vector index; BM25 is not
         incremental, so it is rebuilt from the catalog. Then the copy is published."""
+        import numpy as np
+
         from pipelines.retrieval.lexical import LexicalIndex
 
         owner_id = catalog.owner_id
-        import numpy as np
-
         with self._update:
             current = self.usable_snapshot(catalog)
             fresh = current.vectors.copy()

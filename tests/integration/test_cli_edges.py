@@ -192,3 +192,27 @@ def test_search_k_defaults_to_the_setting(tmp_path: Path) -> None:
 
     assert hits(None) == 2  # both videos talk about the solar panels
     assert hits("1") == 1
+
+
+def test_a_clip_loads_no_search_answer_or_model_code(
+    library_home: tuple[Path, str], tmp_path: Path
+) -> None:
+    """What keeps `vidscope clip` quick (docs/benchmarks.md): opening the library checks the
+    indexes against the catalog by a digest of their ids, and the answer, search and public
+    model code is built on first use, so cutting a clip imports none of it."""
+    home, video_id = library_home
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "app.cli", "--home", str(home), "clip",
+         video_id, "--start", "3.37", "--end", "9.81", "-o", str(tmp_path / "clip.mp4")],
+        env=ENV, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "clip.mp4").exists()
+    loaded = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "av" in loaded and "duckdb" in loaded  # the parse sees what a clip does need
+    heavy = {"numpy", "faiss", "torch", "sentence_transformers", "bm25s", "pipelines.public"}
+    assert not loaded & heavy
