@@ -188,9 +188,11 @@ class Transaction:
             if self.outer:
                 self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
         except duckdb.Error as error:
-            # DuckDB rolls the transaction back itself when its log cannot be written.
-            if "No space left" in str(error):
-                raise faults.storage_full(self.path) from error
+            # DuckDB rolls the transaction back itself when its log cannot be written: a full
+            # disk, or one remounted read-only, is named as such.
+            fault = faults.library_fault(error, self.path.parent)
+            if fault is not None:
+                raise fault from error
             raise
         finally:
             self.lock.release()
