@@ -2,8 +2,9 @@
 between. For a 60 s clip of a source with 10 s keyframe spacing that re-encodes ~10 s instead
 of 60 s. Both ends stay frame-accurate because they are decoded and re-encoded; the copied GOPs
 are untouched. The parts are H.264 in MPEG-TS (Annex B, parameter sets in-band), joined by
-FFmpeg's concat demuxer with explicit durations, and the audio is re-encoded once for the
-whole clip from the first video frame's time, so picture and sound stay in sync.
+FFmpeg's concat demuxer with explicit durations; the sound is copied when its packets line up
+with the cuts, else re-encoded once for the whole clip from the first video frame's time, so
+picture and sound stay in sync.
 
 ``plan_smart_cut`` returns None whenever a smart cut is not safe (not H.264 4:2:0 with even
 sides, a display rotation, open GOPs, or fewer than two keyframes in the range); the caller
@@ -150,13 +151,16 @@ def smart_cut(
         # Seek a quarter frame early: a timestamp that rounds just below the asked time
         # would otherwise drop that frame and repeat the keyframe at the join.
         early = plan.frame_step / 4
-        # The tail starts on a keyframe: seek to it, not a hair before it, which would decode
-        # the whole GOP before (2 s of frames on the slide talk) only to drop it.
+        # The tail starts on a keyframe. MP4 and MOV list every keyframe, so a seek lands on
+        # it: start there, not a hair before it, which decodes the whole GOP before (2 s of
+        # frames on the slide talk) only to drop it. Other containers may index fewer
+        # keyframes (Matroska's cues), and a seek could land a GOP early: decode and drop.
+        indexed = DEMUXERS[plan.container] == "mov"
         jobs = [
             _encode_job(
                 source,
-                [*ends_input, "-noaccurate_seek"],
-                plan.last_key + early,
+                [*ends_input, "-noaccurate_seek"] if indexed else ends_input,
+                plan.last_key + early if indexed else plan.last_key - early,
                 plan.tail_frames,
                 encode,
                 work / "tail.ts",
@@ -336,7 +340,9 @@ def _copy_gops(
         media.seek(int(first_key / base), stream=stream, backward=True, any_frame=False)
         started = False
         for packet in media.demux(stream):
-            if packet.pts is None or packet.dts is None:
+            # No dts is no reason to skip: Matroska stores none, and the keyframe a seek lands
+            # on comes without one (skipping it dropped a whole GOP); the muxer derives it.
+            if packet.pts is None:
                 continue
             t = packet.pts * tick
             if packet.is_keyframe and t >= last_key - 1e-6:
