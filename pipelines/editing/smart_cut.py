@@ -21,6 +21,7 @@ from typing import Any
 
 import av
 
+from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import run_ffmpeg, start_ffmpeg_jobs, stop_ffmpeg_jobs, wait_ffmpeg_jobs
 from pipelines.media.intake import DEMUXERS, sniff_file
 from pipelines.media.probe import open_media
@@ -187,7 +188,7 @@ def smart_cut(
             # While the ends encode: copy the whole GOPs, then the sound when its packets
             # line up with the cuts (else one more encode joins the others).
             with open_media(source, plan.container) as media:  # one open for both copies
-                _copy_gops(media, work / "middle.ts", plan.first_key, plan.last_key)
+                copied = _copy_gops(media, work / "middle.ts", plan.first_key, plan.last_key)
                 copy_sound = has_audio and _copy_audio(
                     media,
                     work / "audio.m4a",
@@ -249,6 +250,23 @@ def smart_cut(
                 str(output),
             ],
             timeout_s=timeout_s,
+        )
+    check_frames(output, plan.head_frames + copied + plan.tail_frames)
+
+
+def check_frames(clip: Path, expected: int) -> None:
+    """The joined clip holds the frames its parts were made of (two frames' leeway). The
+    concat's explicit durations set the clip's length, so a part short of frames would
+    otherwise pass for whole (a GOP lost from an MKV source did, before it was fixed)."""
+    with av.open(str(clip)) as media:
+        found = media.streams.video[0].frames
+    if abs(found - expected) > 2:
+        raise ClipError(
+            f"the clip came out with {found} frames instead of {expected}; the source is "
+            "damaged around that range, nothing was written",
+            code="clip.broken_output",
+            frames=found,
+            expected=expected,
         )
 
 
@@ -328,9 +346,9 @@ def _encode_job(
 
 def _copy_gops(
     media: av.container.InputContainer, target: Path, first_key: float, last_key: float
-) -> None:
+) -> int:
     """Remuxes, untouched, every packet from the keyframe at ``first_key`` up to (not
-    including) the keyframe at ``last_key``, in decode order."""
+    including) the keyframe at ``last_key``, in decode order; returns how many."""
     with av.open(str(target), "w", format="mpegts") as out:
         stream = media.streams.video[0]
         base = stream.time_base
@@ -338,7 +356,7 @@ def _copy_gops(
         assert base is not None  # plan_smart_cut only plans streams with a time base
         tick = float(base)
         media.seek(int(first_key / base), stream=stream, backward=True, any_frame=False)
-        started = False
+        started, copied = False, 0
         for packet in media.demux(stream):
             # No dts is no reason to skip: Matroska stores none, and the keyframe a seek lands
             # on comes without one (skipping it dropped a whole GOP); the muxer derives it.
@@ -352,3 +370,5 @@ def _copy_gops(
             if started:
                 packet.stream = copy
                 out.mux(packet)
+                copied += 1
+    return copied

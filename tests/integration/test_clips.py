@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.editing.clips import ClipOptions, cut_clip
-from pipelines.editing.smart_cut import plan_smart_cut
+from pipelines.editing.smart_cut import check_frames, plan_smart_cut
 from pipelines.errors import ClipError, NotFoundError
 from pipelines.library import Library
 from pipelines.media.ffmpeg import ffmpeg_executable
@@ -137,6 +137,21 @@ def test_smart_cut_copies_whole_gops_and_every_frame_is_the_right_one(
         same = np.abs(frame - source[first + i]).mean()
         assert same < np.abs(frame - source[first + i + 1]).mean()
         assert same < np.abs(frame - source[first + i - 1]).mean()
+
+
+def test_a_joined_clip_short_of_frames_is_refused(tmp_path: Path) -> None:
+    """The join's explicit part durations make a clip that lost frames claim its full length
+    (a GOP lost from an MKV source read as 6.44 s with 111 of 161 frames): the frames are
+    counted against what the parts were made of."""
+    out = cut_clip(
+        TALK, tmp_path / "smart.mp4", start=3.37, end=9.81, has_video=True, options=OPTIONS
+    )
+    check_frames(out, 161)  # 3.40 s to 9.84 s at 25 fps
+    with pytest.raises(ClipError) as raised:
+        check_frames(out, 161 + 50)
+    assert raised.value.code == "clip.broken_output" and "161 frames instead of 211" in str(
+        raised.value
+    )
 
 
 def test_range_inside_one_gop_is_re_encoded() -> None:
