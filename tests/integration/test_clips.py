@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.editing.clips import ClipOptions, cut_clip
-from pipelines.editing.smart_cut import check_frames, plan_smart_cut
+from pipelines.editing.clips import ClipOptions, check_clip, cut_clip
+from pipelines.editing.smart_cut import plan_smart_cut
 from pipelines.errors import ClipError, NotFoundError
 from pipelines.library import Library
 from pipelines.media.ffmpeg import ffmpeg_executable
@@ -146,9 +146,10 @@ def test_a_joined_clip_short_of_frames_is_refused(tmp_path: Path) -> None:
     out = cut_clip(
         TALK, tmp_path / "smart.mp4", start=3.37, end=9.81, has_video=True, options=OPTIONS
     )
-    check_frames(out, 161)  # 3.40 s to 9.84 s at 25 fps
+    length = 9.81 - 3.37
+    check_clip(out, video=True, audio=True, length=length, frames=161)  # 3.40-9.84 s, 25 fps
     with pytest.raises(ClipError) as raised:
-        check_frames(out, 161 + 50)
+        check_clip(out, video=True, audio=True, length=length, frames=161 + 50)
     assert raised.value.code == "clip.broken_output" and "161 frames instead of 211" in str(
         raised.value
     )
