@@ -20,122 +20,21 @@ import httpx
 import pytest
 
 from tests.support.api import PASSWORD
+from tests.support.attacker import (
+    QUOTA,
+    api_headers,
+    browser_session,
+    event_number,
+    file_data,
+    gradio_upload,
+    join,
+    result,
+    wait_ready,
+)
 from tests.support.library import TALK
 from tests.support.server import Server
 
 pytestmark = pytest.mark.slow
-QUOTA = 2_000_000  # bytes: two copies of the talk (818,758 bytes) fit, three do not
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("attacker")
-    running = Server(
-        folder / "library",
-        folder / "server.log",
-        VIDSCOPE_QUOTA_BYTES=str(QUOTA),
-        VIDSCOPE_LOGIN_RATE_LIMIT="40/minute",
-        VIDSCOPE_METRICS_TOKEN="metrics-secret-for-the-test",
-    )
-    yield running
-    running.stop()
-
-
-def browser_session(url: str, username: str) -> httpx.Client:
-    """A client holding the web app's session cookie, as a browser would after signing up."""
-    client = httpx.Client(base_url=url, timeout=60)
-    signed = client.post("/signup", data={"username": username, "password": PASSWORD})
-    if "vidscope_session" not in client.cookies:
-        signed = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert "vidscope_session" in client.cookies, signed.text
-    return client
-
-
-@pytest.fixture(scope="module")
-def alice(server: Server) -> Iterator[httpx.Client]:
-    client = browser_session(server.url, "alice")
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def bob(server: Server) -> Iterator[httpx.Client]:
-    client = browser_session(server.url, "bob")
-    yield client
-    client.close()
-
-
-def event_number(client: httpx.Client, api_name: str) -> int:
-    config = client.get("/config").json()
-    return next(
-        i for i, dep in enumerate(config["dependencies"]) if dep.get("api_name") == api_name
-    )
-
-
-def file_data(path: str) -> dict[str, Any]:
-    return {"path": path, "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
-
-
-def join(
-    client: httpx.Client,
-    fn_index: int,
-    data: list[Any],
-    session: str,
-    event_data: dict[str, Any] | None = None,
-) -> httpx.Response:
-    return client.post(
-        "/gradio_api/queue/join",
-        json={
-            "data": data,
-            "fn_index": fn_index,
-            "trigger_id": None,
-            "session_hash": session,
-            "event_data": event_data,
-        },
-    )
-
-
-def result(client: httpx.Client, session: str, timeout_s: float = 120) -> dict[str, Any]:
-    """The completed message of the session's event, read from its result stream."""
-    deadline = time.monotonic() + timeout_s
-    with client.stream(
-        "GET", "/gradio_api/queue/data", params={"session_hash": session}, timeout=timeout_s
-    ) as stream:
-        assert stream.status_code == 200, stream.read()
-        for line in stream.iter_lines():
-            assert time.monotonic() < deadline
-            if line.startswith("data:"):
-                message = json.loads(line[5:])
-                if message.get("msg") == "process_completed":
-                    return dict(message)
-    raise AssertionError("the stream ended without a result")
-
-
-def gradio_upload(client: httpx.Client, path: Path, name: str | None = None) -> str:
-    with path.open("rb") as handle:
-        sent = client.post(
-            "/gradio_api/upload", files={"files": (name or path.name, handle, "video/mp4")}
-        )
-    assert sent.status_code == 200, sent.text
-    [stored] = sent.json()
-    return str(stored)
-
-
-def api_headers(url: str, username: str) -> dict[str, str]:
-    tokens = httpx.post(
-        f"{url}/api/v1/auth/login", json={"username": username, "password": PASSWORD}
-    ).json()
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def wait_ready(url: str, headers: dict[str, str], job_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = httpx.get(f"{url}/api/v1/jobs/{job_id}", headers=headers).json()
-        if job["status"] in ("succeeded", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError("the job did not finish")
 
 
 # -- item 2: the path a client sends is never trusted ----------------------------------------------
