@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from starlette.concurrency import run_in_threadpool
 
 from app.api.ratelimit import RateLimits
+from app.api.session_cookie import AMBIGUOUS, scope_session_token
 from pipelines.accounts import Accounts, AuthError
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
@@ -24,9 +25,6 @@ _bearer = OAuth2PasswordBearer(
     description="An access token from POST /api/v1/auth/login",
 )
 ACT_AS_HEADER = "X-Vidscope-User"
-# The web app's sign-in: an access token in an HttpOnly, SameSite=Strict cookie, so pages,
-# players and image tags reach the owner-checked API routes without a token in any URL.
-SESSION_COOKIE = "vidscope_session"
 
 
 def get_library(request: Request) -> Library:
@@ -115,7 +113,11 @@ def current_user(
     The local administrator (the CLI beside a running server) may act for another user by
     naming them in ``X-Vidscope-User``."""
     limits.hit(limits.requests, f"ip:{client_ip(request)}", what="requests from this address")
-    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        cookie = scope_session_token(request.scope)
+        if cookie == AMBIGUOUS:
+            raise ambiguous_session()
+        token = cookie
     if not token:
         raise AuthError(
             "this route needs an access token: 'Authorization: Bearer <token>' from "
@@ -141,10 +143,19 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
+def ambiguous_session() -> AuthError:
+    return AuthError(
+        "the request carries the session cookie more than once or in a form this server "
+        "never writes; sign out, or clear this site's cookies, and sign in again",
+        code="auth.ambiguous_session",
+    )
+
+
 def session_user(request: Request) -> str | None:
-    """The user id of a valid session cookie, else None (the web app's auth dependency)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+    """The user id of a valid session cookie, else None (the web app's auth dependency; an
+    ambiguous cookie is no session: see :mod:`app.api.session_cookie`)."""
+    token = scope_session_token(request.scope)
+    if token is None or token == AMBIGUOUS:
         return None
     try:
         user = get_accounts(request).verify(token)

@@ -1,8 +1,12 @@
 """The checks Gradio would make if it were launched, and the ones it never makes, in front of
 its routes. Mounted on FastAPI, Gradio skips its own check of file inputs (``_check_allowed``
 returns early unless ``launch()`` ran), and neither its uploads nor its result streams know
-which user they belong to. So every request under ``/gradio_api/`` passes through here first:
+which user they belong to. So this guard wraps the mounted Gradio app itself: every request
+that reaches Gradio passes through here first, and
 
+- nothing but Gradio's static files is passed on without a user this guard verified (one
+  reading of the cookie for every layer, :mod:`app.api.session_cookie`; a cookie it cannot
+  read one way only is no user): the request is refused, never handed to Gradio's own check;
 - an upload (``POST /gradio_api/upload``) is refused up front when it cannot fit the user's
   quota, and the paths Gradio answers with are written in the :class:`UploadLedger` under the
   user who sent them;
@@ -28,10 +32,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.deps import ambiguous_session
 from app.api.errors import send_envelope, status_for
+from app.api.session_cookie import AMBIGUOUS, scope_session_token
 from pipelines.errors import VidscopeError
 
 PREFIX = "/gradio_api"
@@ -180,7 +187,6 @@ class GradioGuard:
         app: ASGIApp,
         *,
         ledger: UploadLedger,
-        cookie: str,
         user_of: Callable[[str], str | None],
         quota_left: Callable[[str], int],
         max_file_bytes: int,
@@ -188,7 +194,6 @@ class GradioGuard:
     ) -> None:
         self.app = app
         self.ledger = ledger
-        self.cookie = cookie
         self.user_of = user_of
         self.quota_left = quota_left
         self.max_file_bytes = max_file_bytes
@@ -197,17 +202,32 @@ class GradioGuard:
         self.uploads = Bindings()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(PREFIX + "/"):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)  # the lifespan
+            return
+        # The path as Gradio's router will match it (under --root-path too).
+        path = get_route_path(scope)
+        if scope["type"] == "http" and is_public_asset(path):
             await self.app(scope, receive, send)
             return
-        user = await run_in_threadpool(self._user, scope)
+        # Fail closed: whatever reaches Gradio beyond its static files needs a user this
+        # guard verified itself, with the one cookie reading every layer shares.
+        token = scope_session_token(scope)
+        user = None
+        if token is not None and token != AMBIGUOUS:
+            user = await run_in_threadpool(self.user_of, token)
         if user is None:
-            await self.app(scope, receive, send)  # Gradio's own sign-in check answers 401
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await _send_error(scope, send, _not_signed_in(ambiguous=token == AMBIGUOUS))
             return
         # Gradio's sign-in check (WebApp.session_user) reads this instead of verifying the same
         # cookie again: the page polls these routes, and each check is a catalog lookup.
         scope.setdefault("state", {})[VERIFIED_USER] = user
+        if scope["type"] != "http" or not path.startswith(PREFIX + "/"):
+            await self.app(scope, receive, send)
+            return
         route = path[len(PREFIX) :]
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         try:
@@ -230,15 +250,6 @@ class GradioGuard:
             await _send_error(scope, send, exc)
             return
         await self.app(scope, receive, send)
-
-    def _user(self, scope: Scope) -> str | None:
-        for name, value in scope["headers"]:
-            if name == b"cookie":
-                for part in value.decode("latin-1").split(";"):
-                    key, _, token = part.strip().partition("=")
-                    if key == self.cookie and token:
-                        return self.user_of(token)
-        return None
 
     def _check_session(self, key: str, user: str) -> None:
         if key and not self.sessions.bind(key, user):
@@ -326,6 +337,28 @@ class GradioGuard:
             await send(message)
 
         await self.app(scope, receive, record)
+
+
+# What Gradio serves to anyone: its own scripts, styles and icons, the same for every visitor.
+PUBLIC_ASSETS = ("/assets/", "/static/", "/svelte/", "/pwa_icon/")
+PUBLIC_FILES = frozenset(
+    {"/favicon.ico", "/theme.css", "/robots.txt", "/manifest.json", "/pwa_icon"}
+)
+
+
+def is_public_asset(path: str) -> bool:
+    """Whether Gradio serves ``path`` to a visitor who is not signed in (static files only)."""
+    return (path in PUBLIC_FILES or path.startswith(PUBLIC_ASSETS)) and ".." not in path
+
+
+def _not_signed_in(*, ambiguous: bool) -> VidscopeError:
+    if ambiguous:
+        return ambiguous_session()
+    return VidscopeError(
+        "sign in first: this request carries no session this server can verify (signed "
+        "out, expired or ended); reload the page",
+        code="auth.missing_token",
+    )
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import gradio as gr
 from fastapi import Request
 
-from app.api.deps import SESSION_COOKIE
+from app.api.session_cookie import AMBIGUOUS, scope_session_token
 from app.api.uploads import plain_filename, title_from_filename
 from app.web.guard import VERIFIED_USER, UploadLedger
 from app.web.render import (
@@ -63,8 +63,8 @@ class WebApp:
         verified = getattr(request.state, VERIFIED_USER, None)
         if isinstance(verified, str):
             return verified
-        token = request.cookies.get(SESSION_COOKIE)
-        return self.user_of_token(token) if token else None
+        token = scope_session_token(request.scope)
+        return None if token is None or token == AMBIGUOUS else self.user_of_token(token)
 
     def quota_left(self, user_id: str) -> int:
         if self.library is None:

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.routing import Mount
 
-from app.api.deps import SESSION_COOKIE, session_user
+from app.api.deps import session_user
 from app.web.guard import GradioGuard, UploadLedger
 from app.web.handlers import WebApp
 from app.web.render import (
@@ -215,10 +215,11 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
     # are below what a person notices on a click or a progress bar.
     blocks._queue.sleep_when_free = IDLE_POLL_S
     blocks._queue.progress_update_sleep_when_free = PROGRESS_POLL_S
-    app.add_middleware(
-        GradioGuard,
+    # The guard wraps Gradio itself, not the whole server: whatever the router hands to
+    # Gradio, by whatever path spelling, passes it first.
+    mounted.app = GradioGuard(
+        mounted.app,
         ledger=web.ledger,
-        cookie=SESSION_COOKIE,
         user_of=web.user_of_token,
         quota_left=web.quota_left,
         max_file_bytes=settings.limits.max_file_bytes,

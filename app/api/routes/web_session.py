@@ -12,13 +12,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import (
-    SESSION_COOKIE,
     AccountsDep,
     LibraryDep,
     LimitsDep,
     audit,
     sign_in,
     sign_up,
+)
+from app.api.session_cookie import (
+    AMBIGUOUS,
+    clear_session_cookie,
+    is_secure,
+    scope_session_token,
+    set_session_cookie,
 )
 from pipelines.errors import VidscopeError
 
@@ -80,15 +86,7 @@ def _page(
 
 def _signed_in(request: Request, token: str, ttl_s: int, next_path: str) -> Response:
     response = RedirectResponse(_safe_next(next_path), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=ttl_s,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    set_session_cookie(response, token, ttl_s=ttl_s, secure=is_secure(request.scope))
     return response
 
 
@@ -166,9 +164,9 @@ async def signup_form(
 def logout_form(request: Request, accounts: AccountsDep) -> Response:
     """Ends the session on the server too: the cookie's token stops working at once, even
     where a copy of it survives the browser's deleting it."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
+    token = scope_session_token(request.scope)
+    if token is not None and token != AMBIGUOUS:
         accounts.end_session(token)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    clear_session_cookie(response, secure=is_secure(request.scope))
     return response
