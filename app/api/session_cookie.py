@@ -8,17 +8,20 @@ check as nobody and the next as somebody. So a header is read the way Starlette 
 (:func:`starlette.requests.cookie_parser`, which is also what ``request.cookies`` gives
 Gradio), and it counts only when that reading has exactly one answer: the cookie present
 once, in the form this server writes it (a bare JWT). Anything else — the cookie twice, in
-quotes, with a space before ``=``, in two ``Cookie`` headers, with characters a token never
+quotes, with a space before ``=``, with two different values, with characters a token never
 has — is :data:`AMBIGUOUS`, which every layer treats as not signed in.
 
 Over HTTPS the cookie is ``__Host-vidscope_session`` with ``Secure``: a browser accepts such a
 cookie only from a secure page of this very host, with ``Path=/`` and no ``Domain``, so a
 plain-HTTP page or a sibling domain cannot plant one. Cookies are not separated by port, so
 another HTTPS (or localhost) page on this host still can: the web page itself notices a
-session that changed under it (see ``app/static/web/session-guard.js``)."""
+session that its own origin's sign-in form did not make (``app/static/web/session-guard.js``,
+which compares :func:`session_fingerprint` with what the form's answer kept in the origin's
+storage — storage, unlike cookies, is separated by port) and signs it out."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from http.cookies import _unquote  # Starlette's own unquoting
@@ -71,7 +74,8 @@ def read_session_token(headers: Iterable[tuple[bytes, bytes]], *, secure: bool) 
                 found.append(raw)
     if not found:
         return None
-    if len(found) > 1 or not _TOKEN.fullmatch(found[0]):
+    # The same token twice (a client that sends its jar and the cookie again) is one answer.
+    if len(set(found)) > 1 or not _TOKEN.fullmatch(found[0]):
         return AMBIGUOUS
     # Belt and braces: the framework's own reading (what request.cookies shows Gradio and
     # FastAPI, every Cookie header merged) must name the same token.
@@ -86,6 +90,12 @@ def read_session_token(headers: Iterable[tuple[bytes, bytes]], *, secure: bool) 
 def scope_session_token(scope: Scope) -> SessionRead:
     """:func:`read_session_token` for an ASGI request."""
     return read_session_token(scope.get("headers", []), secure=is_secure(scope))
+
+
+def session_fingerprint(token: str) -> str:
+    """A name for one session that the page may keep in its storage: it tells sessions apart
+    and reveals nothing of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def set_session_cookie(response: Response, token: str, *, ttl_s: int, secure: bool) -> None:

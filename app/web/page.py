@@ -200,6 +200,8 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         show_error=False,
         footer_links=[],
         css=CSS,
+        # The page signs out a session its own origin's sign-in form did not make.
+        head='<script src="/static/web/session-guard.js" defer></script>',
     )
     mounted = app.routes[-1]
     assert isinstance(mounted, Mount)

@@ -19,7 +19,9 @@ def test_sign_in_sets_a_strict_http_only_cookie_that_the_api_accepts(
         data={"username": "alice", "password": PASSWORD, "next": "/"},
         follow_redirects=False,
     )
-    assert signed.status_code == 303 and signed.headers["location"] == "/"
+    # The answer records the session in the origin's storage (signed-in.js), then goes on.
+    assert signed.status_code == 200 and 'data-next="/"' in signed.text
+    assert '<script src="/static/web/signed-in.js">' in signed.text
     cookie = signed.headers["set-cookie"]
     assert "vidscope_session=" in cookie and "HttpOnly" in cookie
     assert "SameSite=strict" in cookie or "samesite=strict" in cookie.lower()
@@ -63,7 +65,7 @@ def test_next_never_leaves_the_site(client: TestClient, world: World) -> None:
             data={"username": "alice", "password": PASSWORD, "next": target},
             follow_redirects=False,
         )
-        assert signed.headers["location"] == "/", target
+        assert 'data-next="/"' in signed.text, target
     client.cookies.clear()
 
 
@@ -71,7 +73,7 @@ def test_sign_up_then_sign_out(client: TestClient) -> None:
     made = client.post(
         "/signup", data={"username": "webby", "password": PASSWORD}, follow_redirects=False
     )
-    assert made.status_code == 303 and "vidscope_session" in made.cookies
+    assert made.status_code == 200 and "vidscope_session" in made.cookies
     me = client.get(
         "/api/v1/auth/me", cookies={"vidscope_session": made.cookies["vidscope_session"]}
     )
@@ -97,3 +99,49 @@ def test_a_disabled_account_cannot_get_in(client: TestClient) -> None:
     assert client.get("/api/v1/auth/me", cookies={"vidscope_session": session}).status_code == 401
     page = client.post("/login", data={"username": "frozen", "password": PASSWORD})
     assert page.status_code == 401 and "auth.disabled" in page.text
+
+
+def test_the_page_can_tell_which_session_its_origin_made(client: TestClient, world: World) -> None:
+    signed = client.post("/login", data={"username": "alice", "password": PASSWORD})
+    recorded = signed.text.split('data-session="', 1)[1].split('"', 1)[0]
+    session = signed.cookies["vidscope_session"]
+    assert session not in signed.text  # a fingerprint, never the token
+    client.cookies.clear()
+    seen = client.get("/web/session", cookies={"vidscope_session": session})
+    assert seen.status_code == 200 and seen.json() == {"session": recorded}
+    other = client.get("/web/session", cookies={"vidscope_session": _session(client, "bob")})
+    assert other.json()["session"] != recorded
+    assert client.get("/web/session").status_code == 401
+    quoted = client.get("/web/session", headers={"Cookie": f'vidscope_session="{session}"'})
+    assert quoted.status_code == 401
+    assert quoted.json()["error"]["code"] == "auth.ambiguous_session"
+    # Signed out because the session changed under the page: the form says why.
+    out = client.post(
+        "/logout?reason=session_changed",
+        cookies={"vidscope_session": session},
+        follow_redirects=False,
+    )
+    assert out.headers["location"] == "/login?reason=session_changed"
+    assert "replaced your sign-in" in client.get(out.headers["location"]).text
+    assert client.get("/web/session", cookies={"vidscope_session": session}).status_code == 401
+    client.cookies.clear()
+
+
+def test_over_https_the_cookie_is_host_only_and_secure(client: TestClient, world: World) -> None:
+    signed = client.post(
+        "https://testserver/login", data={"username": "alice", "password": PASSWORD}
+    )
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith("__Host-vidscope_session=") and "Secure" in cookie
+    assert "Path=/" in cookie and "Domain" not in cookie
+    session = signed.cookies["__Host-vidscope_session"]
+    client.cookies.clear()
+    me = client.get(
+        "https://testserver/api/v1/auth/me", cookies={"__Host-vidscope_session": session}
+    )
+    assert me.status_code == 200
+    # A plain cookie is what a page of another scheme or port could have planted.
+    plain = client.get("https://testserver/api/v1/auth/me", cookies={"vidscope_session": session})
+    assert plain.status_code == 401
+    assert plain.json()["error"]["code"] == "auth.ambiguous_session"
+    client.cookies.clear()

@@ -207,8 +207,13 @@ def test_the_whole_story(
     with av.open(str(reel)) as media:
         assert media.streams.video and float(media.duration / 1e6) > 1.0
 
+    kept = page.evaluate("() => Object.keys(window.localStorage)")
+    assert "vidscope.session" in kept, kept  # what the page keeps while signed in
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
+    # Nothing of this person's page (Gradio's run history of queries and results, the
+    # session record) stays in the browser for the next person.
+    assert page.evaluate("() => window.localStorage.length") == 0
 
     # A second person: an empty library, no results for alice's words, 404 for her media.
     other = browser.new_page(viewport={"width": 390, "height": 844})
@@ -353,3 +358,58 @@ def test_a_page_on_another_port_can_neither_read_change_nor_sign_in(
     page.goto(f"{server.url}/")
     expect(page.get_by_text("Signed in as frank")).to_be_visible(timeout=30_000)  # not mallory
     context.close()
+
+
+def test_a_session_planted_from_another_port_is_signed_out(
+    server: Server, browser: Browser
+) -> None:
+    """Cookies are not separated by port: a page on another port of this host sets its own
+    session cookie for the host. The web page notices a session its own origin's sign-in did
+    not make, signs it out and says why, instead of acting for the stranger."""
+    import http.server
+    import threading
+
+    httpx.post(
+        f"{server.url}/api/v1/auth/register", json={"username": "mallet", "password": PASSWORD}
+    )
+    planted = httpx.post(
+        f"{server.url}/login", data={"username": "mallet", "password": PASSWORD}
+    ).cookies["vidscope_session"]
+
+    class Planter(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802  # the standard library's name
+            self.send_response(200)
+            self.send_header(
+                "Set-Cookie", f"vidscope_session={planted}; Path=/; HttpOnly; SameSite=Lax"
+            )
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><title>a page elsewhere</title>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Planter)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        sign_up(page, server.url, "grace")
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/")
+        page.goto(f"{server.url}/")
+        expect(page).to_have_url(re.compile(r"/login\?reason=session_changed$"), timeout=30_000)
+        expect(page.get_by_role("alert")).to_contain_text("replaced your sign-in")
+        shot(page, "session-changed")
+        # The planted session was ended, not just dropped from this browser.
+        me = httpx.get(f"{server.url}/api/v1/auth/me", cookies={"vidscope_session": planted})
+        assert me.status_code == 401
+        # Signing in again works as before.
+        page.fill("#username", "grace")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("Signed in as grace")).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(6_000)  # past a check of the session: it stays
+        expect(page.get_by_text("Signed in as grace")).to_be_visible()
+    finally:
+        context.close()
+        httpd.shutdown()

@@ -32,6 +32,8 @@ def test_the_cookie_as_the_server_writes_it_is_read() -> None:
     )
     # A cookie header split in two (as HTTP/2 allows) is still one reading.
     assert read_session_token(headers("a=1", f"vidscope_session={TOKEN}"), secure=False) == TOKEN
+    same_twice = headers(f"vidscope_session={TOKEN}; vidscope_session={TOKEN}")
+    assert read_session_token(same_twice, secure=False) == TOKEN  # one answer all the same
     assert read_session_token(headers("theme=dark"), secure=False) is None
     assert read_session_token([], secure=False) is None
 

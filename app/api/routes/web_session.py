@@ -8,13 +8,14 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import (
     AccountsDep,
     LibraryDep,
     LimitsDep,
+    ambiguous_session,
     audit,
     sign_in,
     sign_up,
@@ -24,8 +25,10 @@ from app.api.session_cookie import (
     clear_session_cookie,
     is_secure,
     scope_session_token,
+    session_fingerprint,
     set_session_cookie,
 )
+from pipelines.accounts import AuthError
 from pipelines.errors import VidscopeError
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -51,7 +54,29 @@ _PAGE = """<!doctype html>
 <button type="submit">{title}</button>
 </form>
 <p class="switch">{switch}</p>
-</main></body></html>"""
+</main>
+<script src="/static/web/signed-out.js"></script>
+</body></html>"""
+
+# The sign-in form's answer: the cookie, and a page that records in this origin's storage the
+# session the form made (session-guard.js on the web page checks it), then goes on.
+_SIGNED_IN = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Signing in · Vidscope</title>
+<link rel="stylesheet" href="/static/web/sign-in.css">
+<noscript><meta http-equiv="refresh" content="0;url={next}"></noscript>
+</head><body data-session="{session}" data-next="{next}">
+<main><p>Signing you in… <a href="{next}">Continue</a></p></main>
+<script src="/static/web/signed-in.js"></script>
+</body></html>"""
+
+# Why a person lands on the sign-in form without having asked to (``?reason=``).
+_REASONS = {
+    "session_changed": (
+        "Your session changed under the page: another page on this computer replaced your "
+        "sign-in with someone else's, so it was signed out. Sign in again."
+    ),
+    "signed_out": "Your session has ended. Sign in again.",
+}
 
 
 def _safe_next(target: str) -> str:
@@ -85,19 +110,40 @@ def _page(
 
 
 def _signed_in(request: Request, token: str, ttl_s: int, next_path: str) -> Response:
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
+    body = _SIGNED_IN.format(
+        session=session_fingerprint(token), next=html.escape(_safe_next(next_path))
+    )
+    response = HTMLResponse(body, headers={"Cache-Control": "no-store"})
     set_session_cookie(response, token, ttl_s=ttl_s, secure=is_secure(request.scope))
     return response
 
 
 @router.api_route("/login", methods=["GET", "HEAD"])
-def login_page(next: str = "/") -> HTMLResponse:  # noqa: A002
+def login_page(next: str = "/", reason: str = "") -> HTMLResponse:  # noqa: A002
     return _page(
         title="Sign in",
         action="/login",
         next_path=next,
+        error=_REASONS.get(reason, ""),
         switch='No account yet? <a href="/signup">Sign up</a>',
     )
+
+
+@router.get("/web/session")
+def web_session(request: Request, accounts: AccountsDep) -> Response:
+    """Which session the page's requests carry (a fingerprint, never the token), for the
+    page's check that its own origin made it; 401 without a valid one."""
+    token = scope_session_token(request.scope)
+    if token is None or token == AMBIGUOUS:
+        raise ambiguous_session() if token == AMBIGUOUS else _no_session()
+    accounts.verify(token)
+    return JSONResponse(
+        {"session": session_fingerprint(token)}, headers={"Cache-Control": "no-store"}
+    )
+
+
+def _no_session() -> VidscopeError:
+    return AuthError("this page has no session; sign in", code="auth.missing_token")
 
 
 @router.post("/login")
@@ -161,12 +207,13 @@ async def signup_form(
 
 
 @router.post("/logout")
-def logout_form(request: Request, accounts: AccountsDep) -> Response:
+def logout_form(request: Request, accounts: AccountsDep, reason: str = "") -> Response:
     """Ends the session on the server too: the cookie's token stops working at once, even
     where a copy of it survives the browser's deleting it."""
     token = scope_session_token(request.scope)
     if token is not None and token != AMBIGUOUS:
         accounts.end_session(token)
-    response = RedirectResponse("/login", status_code=303)
+    target = f"/login?reason={reason}" if reason in _REASONS else "/login"
+    response = RedirectResponse(target, status_code=303)
     clear_session_cookie(response, secure=is_secure(request.scope))
     return response
