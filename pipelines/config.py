@@ -116,6 +116,9 @@ class ClipSettings(_Group):
     padding_s: float
     preset: str
     ffmpeg_timeout_s: float
+    reel_max_parts: int
+    reel_max_part_s: float
+    reel_max_total_s: float
 
 
 class AuthSettings(_Group):
@@ -142,6 +145,14 @@ class JobSettings(_Group):
     lease_s: float
     backoff_s: float
     worker_processes: int
+    max_active_per_owner: int
+    timeout_ingest_s: float
+    timeout_clip_s: float
+    timeout_reel_s: float
+
+    def timeout_s(self, kind: str) -> float:
+        """How long a job of ``kind`` may compute before it is stopped (``job.timed_out``)."""
+        return float(getattr(self, f"timeout_{kind}_s"))
 
 
 class RaySettings(_Group):
@@ -273,6 +284,16 @@ class Settings(BaseSettings):
     job_lease_s: float = Field(60.0, ge=5)
     job_backoff_s: float = Field(2.0, ge=0)
     worker_processes: int = Field(1, ge=1, le=16)
+    # One user's queue: more queued or running jobs than this are refused (job.queue_full),
+    # and each kind of job computes for at most its time limit (job.timed_out).
+    job_max_active_per_owner: int = Field(25, ge=1, description="Jobs a user may have waiting")
+    job_timeout_ingest_s: float = Field(6 * 3600, gt=0)
+    job_timeout_clip_s: float = Field(600.0, gt=0)
+    job_timeout_reel_s: float = Field(1800.0, gt=0)
+    # What one reel may hold (reel.too_many_parts, reel.too_long).
+    reel_max_parts: int = Field(50, ge=1, le=50)
+    reel_max_part_s: float = Field(600.0, gt=0)
+    reel_max_total_s: float = Field(1800.0, gt=0)
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
 
@@ -463,6 +484,9 @@ class Settings(BaseSettings):
             padding_s=self.clip_padding_s,
             preset=self.clip_preset,
             ffmpeg_timeout_s=self.ffmpeg_timeout_s,
+            reel_max_parts=self.reel_max_parts,
+            reel_max_part_s=self.reel_max_part_s,
+            reel_max_total_s=self.reel_max_total_s,
         )
 
     @cached_property
@@ -495,6 +519,10 @@ class Settings(BaseSettings):
             lease_s=self.job_lease_s,
             backoff_s=self.job_backoff_s,
             worker_processes=self.worker_processes,
+            max_active_per_owner=self.job_max_active_per_owner,
+            timeout_ingest_s=self.job_timeout_ingest_s,
+            timeout_clip_s=self.job_timeout_clip_s,
+            timeout_reel_s=self.job_timeout_reel_s,
         )
 
     @cached_property

@@ -318,6 +318,8 @@ def accept_upload(
                         "status": "queued",
                         "payload": {"resumable": True, "title": title},
                         "max_attempts": max_attempts,
+                        # job.queue_full past the owner's cap, counted with the insert
+                        "max_active": settings.jobs.max_active_per_owner,
                     },
                 )
             except BaseException:

@@ -44,6 +44,9 @@ _BY_CODE = {
     "media.busy": 409,
     "clip.not_ready": 409,
     "job.not_retryable": 409,
+    "job.queue_full": 429,  # the owner's cap on queued and running jobs
+    "reel.too_many_parts": 422,
+    "reel.too_long": 422,
     "rate.limited": 429,
     "request.too_large": 413,
     "library.locked": 503,

@@ -139,6 +139,7 @@ def compose_reel(
             audio_codec="aac",
             audio_bitrate="128k",
             ffmpeg_params=["-pix_fmt", "yuv420p", "-movflags", "+faststart"],
+            temp_audiofile_path=str(output.parent),  # the reel's folder, not the working one
             logger=None,
         )
     finally:

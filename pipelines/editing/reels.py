@@ -21,6 +21,7 @@ from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:
     from pipelines.config import ClipSettings, Settings
+    from pipelines.editing.clips import ClipPlan
     from pipelines.editing.compose import PartText
     from pipelines.public import SummaryPublic
 
@@ -100,6 +101,30 @@ def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
         else:
             merged.append(part)
     return merged
+
+
+@dataclass(frozen=True)
+class ReelPlan:
+    """A reel to make, checked against its videos: plain values (each part's clip plan, the
+    words to put on it), so the job worker's compute process can make it."""
+
+    parts: tuple[ReelPart, ...]
+    plans: tuple[ClipPlan, ...]
+    output: str
+    clips: ClipSettings
+    vertical: bool
+    texts: tuple[PartText, ...]
+
+    def make(self, progress: Progress | None = None) -> Path:
+        return make_reel(
+            self.parts,
+            Path(self.output),
+            cut=lambda n, path: replace(self.plans[n], output=str(path)).cut(),
+            clips=self.clips,
+            vertical=self.vertical,
+            texts=self.texts,
+            progress=progress,
+        )
 
 
 def make_reel(

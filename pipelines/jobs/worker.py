@@ -2,19 +2,26 @@
 (so a crash in a model never takes the server down, and the server's event loop never waits
 on it), and stores the result as the one writer. Leases are renewed while a job runs; a failed
 attempt that may succeed next time is queued again after an exponential backoff with jitter,
-up to ``job_max_attempts``; a server killed mid-job finds the job again at start-up."""
+up to ``job_max_attempts``; a server killed mid-job finds the job again at start-up.
+
+Two lanes, each a thread with its own compute processes (``compute_lane``): ingests, and
+edits (clips and reels), so a short clip never waits behind an hour of transcription. Both
+threads write through the one catalog (a cursor each, one write lock: still one writer
+process). Within a lane owners take turns (``SystemCatalog.claim_job``). Each kind of job
+computes for at most its time limit (VIDSCOPE_JOB_TIMEOUT_*_S): past it the lane's process is
+killed, the job fails with ``job.timed_out``, and its working folder goes with it."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import queue
 import random
+import shutil
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,32 +29,25 @@ from typing import TYPE_CHECKING, Any
 from pipelines.compute import ComputeOptions, IngestArtifact, process_video
 from pipelines.errors import VidscopeError
 from pipelines.ingest import abandon_ingest, describe_failure, store_artifact
+from pipelines.jobs.compute_lane import ComputeLane, report
 from pipelines.logs import get_logger
-from pipelines.media.ffmpeg import die_with_parent
 from pipelines.media.probe import probe
 from pipelines.records import Job
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
-    from pipelines.ports import LibraryPort
+    from pipelines.library import OwnerLibrary
     from pipelines.retrieval.indexes import SearchIndexes
     from pipelines.storage.catalog import Catalog
 
 log = get_logger(__name__)
-# Failures that the same input will always meet again: retrying them only wastes the queue.
-_FINAL_PREFIXES = ("media.", "clip.", "query.", "video.", "model.")
-
-_progress: Any = None  # the worker process's end of the progress queue
-
+# Failures that the same input will always meet again: retrying them only wastes the queue
+# (a job over its time limit would only run over it again).
+_FINAL_PREFIXES = ("media.", "clip.", "query.", "video.", "model.", "reel.", "job.")
 
 CRASH_ATTEMPTS = 2
 IDLE_POLL_MAX_S = 2.0
-
-
-def _start_compute_process(progress: Any, parent: int) -> None:
-    global _progress
-    _progress = progress
-    die_with_parent(parent)()  # a server killed with SIGKILL takes its compute with it
+LANES = {"ingest": ("ingest",), "edits": ("clip", "reel")}  # lane: the job kinds it runs
 
 
 def _compute_ingest(
@@ -56,10 +56,19 @@ def _compute_ingest(
     """Runs in the compute process: probe and transcribe one stored file."""
     info = probe(media_path, allowed=(media_path.suffix.lstrip("."),))
 
-    def report(stage: str, fraction: float) -> None:
-        _progress.put((job_id, stage, fraction))
+    def progress(stage: str, fraction: float) -> None:
+        report(job_id, stage, fraction)
 
-    return process_video(media_path, info, track, options, report, shown_as=Path(shown_as))
+    return process_video(media_path, info, track, options, progress, shown_as=Path(shown_as))
+
+
+def timed_out(job: Job, limit_s: float) -> VidscopeError:
+    return VidscopeError(
+        f"the {job.kind} ran over its time limit of {limit_s:g} s "
+        f"(VIDSCOPE_JOB_TIMEOUT_{job.kind.upper()}_S) and was stopped; nothing of it was kept",
+        code="job.timed_out",
+        limit_s=limit_s,
+    )
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,8 @@ class WorkerState:
 
 
 class JobWorker:
-    """One thread that runs queued jobs one at a time, its compute in a process pool."""
+    """One thread per lane, each running its queued jobs one at a time, its compute in its
+    own process pool."""
 
     def __init__(
         self,
@@ -77,94 +87,83 @@ class JobWorker:
         settings: Settings,
         catalog: Catalog,
         indexes: SearchIndexes,
-        owner: Callable[[str], LibraryPort],
+        owner: Callable[[str], OwnerLibrary],
         poll_s: float = 0.5,
     ) -> None:
         self.settings = settings
         self.catalog = catalog  # job-keyed writes: progress, leases, outcomes
         self.system = catalog.system()  # the queue holds every owner's jobs
         self.indexes = indexes
-        self.owner = owner  # an owner's library, to cut a clip as the owner would
+        self.owner = owner  # an owner's library, to plan a clip or reel as the owner would
         self.poll_s = poll_s
         self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._running: str | None = None
-        context = multiprocessing.get_context("spawn")
-        self._progress: Any = context.Queue()
-        self._context = context
-        self._pool: ProcessPoolExecutor | None = None
-        self._progress_thread: threading.Thread | None = None
+        self._wakes = {name: threading.Event() for name in LANES}
+        self._threads: list[threading.Thread] = []
+        self._running: dict[str, str | None] = dict.fromkeys(LANES)
+        self.lanes = {
+            "ingest": ComputeLane(
+                "ingest", processes=settings.jobs.worker_processes, on_progress=self._progress
+            ),
+            "edits": ComputeLane("edits", processes=1, on_progress=self._progress),
+        }
         self.on_job_done: Callable[[Job, float], None] | None = None  # metrics hook
         self.tracer: Any = None  # an OpenTelemetry tracer: a span per job
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="vidscope-jobs", daemon=True)
-        self._thread.start()
-        self._progress_thread = threading.Thread(
-            target=self._forward_progress, name="vidscope-progress", daemon=True
-        )
-        self._progress_thread.start()
+        for name in LANES:
+            thread = threading.Thread(
+                target=self._loop, args=(name,), name=f"vidscope-jobs-{name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout_s: float = 10.0) -> None:
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-        if self._pool is not None:
-            processes = list((getattr(self._pool, "_processes", None) or {}).values())
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.kill()  # a transcription can take minutes; its job resumes next start
-        self._progress.put(None)
-        if self._progress_thread is not None:
-            self._progress_thread.join(timeout_s)
+        for wake in self._wakes.values():
+            wake.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+        for lane in self.lanes.values():
+            lane.stop_processes()  # a transcription can take minutes; its job resumes next start
 
     def wake(self) -> None:
         """A job was queued: look now rather than at the next poll."""
-        self._wake.set()
+        for wake in self._wakes.values():
+            wake.set()
 
     def state(self) -> WorkerState:
-        alive = self._thread is not None and self._thread.is_alive()
-        return WorkerState(alive, self._running)
-
-    def _pool_for_compute(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.settings.jobs.worker_processes,
-                mp_context=self._context,
-                initializer=_start_compute_process,
-                initargs=(self._progress, os.getpid()),
-            )
-        return self._pool
+        alive = bool(self._threads) and all(t.is_alive() for t in self._threads)
+        running = next((job for job in self._running.values() if job), None)
+        return WorkerState(alive, running)
 
     # -- the loop ----------------------------------------------------------------------------
-    def _loop(self) -> None:
+    def _loop(self, lane: str) -> None:
         idle = 0  # empty looks in a row: an idle server looks less and less often
+        wake = self._wakes[lane]
         while not self._stop.is_set():
             try:
                 self.system.recover_jobs(expired_only=True)
-                job = self.system.claim_job(lease_s=self.settings.jobs.lease_s)
+                job = self.system.claim_job(lease_s=self.settings.jobs.lease_s, kinds=LANES[lane])
             except Exception:
-                log.error("jobs.claim_failed", exc_info=True)
+                log.error("jobs.claim_failed", lane=lane, exc_info=True)
                 job = None
             if job is None:
                 # A new job wakes the loop at once (wake()); polling only finds retries
                 # whose delay has passed, so backing off to IDLE_POLL_MAX_S costs nothing.
-                self._wake.wait(min(self.poll_s * 2**idle, IDLE_POLL_MAX_S))
-                self._wake.clear()
+                wake.wait(min(self.poll_s * 2**idle, IDLE_POLL_MAX_S))
+                wake.clear()
                 idle = min(idle + 1, 8)
                 continue
             idle = 0
-            self._running = job.id
+            self._running[lane] = job.id
             started = time.perf_counter()
             try:
                 self.run(job)
             except Exception:  # the loop must outlive any one job
                 log.error("jobs.unexpected_error", job_id=job.id, exc_info=True)
             finally:
-                self._running = None
+                self._running[lane] = None
             if self.on_job_done is not None:
                 self.on_job_done(self.system.job(job.id), started)
 
@@ -194,10 +193,13 @@ class JobWorker:
             return
         log.info("job.succeeded", job_id=job.id, kind=job.kind)
 
+    def _lane_of(self, job: Job) -> ComputeLane:
+        return self.lanes[next(name for name, kinds in LANES.items() if job.kind in kinds)]
+
     def _failed(self, job: Job, exc: BaseException) -> None:
         crashed = isinstance(exc, BrokenProcessPool)
         if crashed:
-            self._pool = None  # the compute process died (killed, out of memory): a new one
+            self._lane_of(job).discard()  # its process died (killed, out of memory): a new one
             code = "processing.crashed"
             message = (
                 "the compute process stopped unexpectedly (out of memory, most often); "
@@ -248,19 +250,38 @@ class JobWorker:
             self.catalog.finish_job(job.id, error_code=code, error_message=message)
 
     def _wait(self, job: Job, future: Future[Any]) -> Any:
-        """The future's result, renewing the job's lease while it runs."""
+        """The future's result, renewing the job's lease while it runs; past the kind's time
+        limit the lane's process is killed and ``job.timed_out`` raised."""
+        limit_s = self.settings.jobs.timeout_s(job.kind)
+        deadline = time.monotonic() + limit_s
         while True:
+            left = deadline - time.monotonic()
             try:
-                return future.result(timeout=self.settings.jobs.lease_s / 3)
+                return future.result(timeout=max(0.0, min(self.settings.jobs.lease_s / 3, left)))
             except TimeoutError:
                 if self._stop.is_set():
                     raise SystemExit(0) from None  # the job resumes at the next start
+                if time.monotonic() >= deadline:
+                    self._lane_of(job).stop_processes()
+                    raise timed_out(job, limit_s) from None
                 self.catalog.report_progress(
                     job.id,
                     stage=job.stage or "running",
                     progress=job.progress,
                     lease_s=self.settings.jobs.lease_s,
                 )
+
+    @contextmanager
+    def _workdir(self, job: Job) -> Iterator[Path]:
+        """The job's own folder for what its compute writes, removed when the job ends (done,
+        failed, timed out); an attempt after a crash starts from an empty one."""
+        folder = (self.settings.layout.clips_dir / f".job-{job.id}").absolute()
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _run_ingest(self, job: Job) -> None:
         assert job.video_id is not None
@@ -270,7 +291,7 @@ class JobWorker:
             self.catalog.finish_job(job.id)
             return
         media_path = self.settings.home / video.media_path
-        future = self._pool_for_compute().submit(
+        future = self.lanes["ingest"].submit(
             _compute_ingest,
             job.id,
             media_path,
@@ -285,59 +306,70 @@ class JobWorker:
         store_artifact(video, artifact, job_id=job.id, catalog=owner, indexes=self.indexes)
 
     def _run_clip(self, job: Job) -> None:
+        from pipelines.jobs.edits import cut_planned_clip
+
         assert job.clip_id is not None
         clip = self.catalog.for_owner(job.owner_id).get_clip(job.clip_id)
         self.catalog.report_progress(
             job.id, stage="cut", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
         output = self.settings.layout.clips_dir / f"{clip.id}.mp4"
-        owner = self.owner(job.owner_id)
-        owner.clip(clip.video_id, start=clip.start, end=clip.end, output=output)
-        relative = str(output.relative_to(self.settings.home))
+        with self._workdir(job) as work:
+            plan = self.owner(job.owner_id).prepare_clip(
+                clip.video_id, start=clip.start, end=clip.end, output=work / output.name
+            )
+            self._wait(job, self.lanes["edits"].submit(cut_planned_clip, job.id, plan))
+            self._publish(work / output.name, output, lambda size: self._finish_clip(job, size))
+
+    def _finish_clip(self, job: Job, size: int) -> None:
+        assert job.clip_id is not None
+        relative = str(
+            (self.settings.layout.clips_dir / f"{job.clip_id}.mp4").relative_to(self.settings.home)
+        )
         with self.catalog.transaction():
-            self.catalog.finish_clip(clip.id, path=relative, size_bytes=output.stat().st_size)
+            self.catalog.finish_clip(job.clip_id, path=relative, size_bytes=size)
             self.catalog.finish_job(job.id)
 
     def _run_reel(self, job: Job) -> None:
+        from pipelines.jobs.edits import make_planned_reel
+
         reel = self.catalog.for_owner(job.owner_id).get_reel(job.payload["reel_id"])
         output = self.settings.layout.clips_dir / f"reel-{reel.id}.mp4"
-
-        def progress(stage: str, fraction: float) -> None:
-            self.catalog.report_progress(
-                job.id, stage=stage, progress=fraction, lease_s=self.settings.jobs.lease_s
+        with self._workdir(job) as work:
+            plan = self.owner(job.owner_id).reel_plan(
+                list(reel.parts),
+                output=work / output.name,
+                vertical=bool(reel.options.get("vertical")),
+                subtitles=bool(reel.options.get("subtitles")),
+                title_cards=bool(reel.options.get("title_cards")),
             )
+            self._wait(job, self.lanes["edits"].submit(make_planned_reel, job.id, plan))
+            relative = str(output.relative_to(self.settings.home))
 
-        self.owner(job.owner_id).reel(
-            list(reel.parts),
-            output=output,
-            vertical=bool(reel.options.get("vertical")),
-            subtitles=bool(reel.options.get("subtitles")),
-            title_cards=bool(reel.options.get("title_cards")),
-            progress=progress,
+            def finish(size: int) -> None:
+                with self.catalog.transaction():
+                    self.catalog.finish_reel(reel.id, path=relative, size_bytes=size)
+                    self.catalog.finish_job(job.id)
+
+            self._publish(work / output.name, output, finish)
+
+    @staticmethod
+    def _publish(made: Path, output: Path, record: Callable[[int], None]) -> None:
+        """Moves a finished file into place and records it; a failed record takes the file
+        back out, so no file is left without its row."""
+        size = made.stat().st_size
+        os.replace(made, output)
+        try:
+            record(size)
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise
+
+    def _progress(self, job_id: str, stage: str, fraction: float) -> None:
+        """Copies progress from a compute process into the jobs table (renewing the lease)."""
+        self.catalog.report_progress(
+            job_id, stage=stage, progress=fraction, lease_s=self.settings.jobs.lease_s
         )
-        relative = str(output.relative_to(self.settings.home))
-        with self.catalog.transaction():
-            self.catalog.finish_reel(reel.id, path=relative, size_bytes=output.stat().st_size)
-            self.catalog.finish_job(job.id)
-
-    def _forward_progress(self) -> None:
-        """Copies progress from the compute process into the jobs table (renewing leases)."""
-        while True:
-            try:
-                item = self._progress.get(timeout=1.0)
-            except queue.Empty:
-                if self._stop.is_set():
-                    return
-                continue
-            if item is None:
-                return
-            job_id, stage, fraction = item
-            try:
-                self.catalog.report_progress(
-                    job_id, stage=stage, progress=fraction, lease_s=self.settings.jobs.lease_s
-                )
-            except Exception:
-                log.warning("jobs.progress_lost", job_id=job_id, exc_info=True)
 
 
 def backoff_s(attempt: int, *, base_s: float, cap_s: float = 300.0) -> float:

@@ -20,6 +20,13 @@ class ClipService(SearchService):
         """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration.
         Refused first (``storage.full``) when the output's disk has no room for about the
         clip's share of the source and VIDSCOPE_MIN_FREE_BYTES."""
+        return self.prepare_clip(video_id, start=start, end=end, output=output).cut()
+
+    def prepare_clip(
+        self, video_id: str, *, start: float, end: float, output: str | Path
+    ) -> ClipPlan:
+        """``clip_plan`` with the free-space check of ``clip``: what the job worker's compute
+        process cuts."""
         from pipelines.storage.faults import ensure_free_space
 
         plan = self.clip_plan(video_id, start=start, end=end, output=output)
@@ -30,7 +37,7 @@ class ClipService(SearchService):
             int(video.size_bytes * share) + 2**20,
             self.settings.limits.min_free_bytes,
         )
-        return plan.cut()
+        return plan
 
     def clip_plan(self, video_id: str, *, start: float, end: float, output: str | Path) -> ClipPlan:
         """Everything a clip needs, checked, as plain data: a batch cuts it on a Ray worker."""
@@ -80,7 +87,9 @@ class ClipService(SearchService):
         query: str | None = None,
     ) -> tuple[str, str]:
         """Records a clip of [start, end) — or of the best hit for ``query`` — and queues the
-        job that cuts it, atomically. The server names the file. Returns (clip id, job id)."""
+        job that cuts it, atomically. The server names the file. Returns (clip id, job id).
+        Refused (``job.queue_full``) when the owner has VIDSCOPE_JOB_MAX_ACTIVE_PER_OWNER
+        jobs queued or running."""
         from pipelines.editing.clips import check_clip_range
 
         if query is not None:
@@ -109,6 +118,7 @@ class ClipService(SearchService):
                 status="queued",
                 payload={"resumable": True},
                 max_attempts=self.settings.jobs.max_attempts,
+                max_active=self.settings.jobs.max_active_per_owner,
             )
         return clip_id, job_id
 

@@ -28,7 +28,8 @@ class JobService(OwnerScope):
 
     def retry_job(self, job_id: str) -> Job:
         """Queues one of the owner's failed jobs again. A clip can always be cut again; a
-        failed upload's file was removed when it failed, so it has to be uploaded again."""
+        failed upload's file was removed when it failed, so it has to be uploaded again.
+        Refused (``job.queue_full``) when the owner's queue is at its cap."""
         job = self._catalog.get_job(job_id)
         if job.status != "failed":
             raise VidscopeError(
@@ -41,6 +42,6 @@ class JobService(OwnerScope):
                 code="job.not_retryable",
             )
         self.get_video(job.video_id)  # still there, and still the owner's
-        self._catalog.requeue_failed_job(job_id)
+        self._catalog.requeue_failed_job(job_id, max_active=self.settings.jobs.max_active_per_owner)
         log.info("job.retried", job_id=job_id, owner_id=self.owner_id)
         return self._catalog.get_job(job_id)

@@ -15,7 +15,7 @@ from pipelines.services.summary_service import SummaryService
 
 if TYPE_CHECKING:
     from pipelines.editing.clips import ClipPlan
-    from pipelines.editing.reels import Progress
+    from pipelines.editing.reels import Progress, ReelPlan
 
 
 class ReelService(ClipService, SummaryService):
@@ -42,29 +42,80 @@ class ReelService(ClipService, SummaryService):
         progress: Progress | None = None,
     ) -> Path:
         """Cuts and joins ``parts`` into ``output`` (.mp4); another owner's video in a part
-        is ``video.not_found``, a bad range is named before anything is cut. ``subtitles``
-        burns in what is said, ``title_cards`` shows each part's title and time first."""
-        from pipelines.editing.compose import part_texts
-        from pipelines.editing.reels import make_reel
+        is ``video.not_found``, a bad range or a reel over its limits (``reel.too_long``,
+        ``reel.too_many_parts``) is named before anything is cut. ``subtitles`` burns in
+        what is said, ``title_cards`` shows each part's title and time first."""
+        plan = self.reel_plan(
+            parts, output=output, vertical=vertical, subtitles=subtitles, title_cards=title_cards
+        )
+        return plan.make(progress)
 
-        plans = self._reel_plans(parts, output=Path(output))
-        return make_reel(
+    def reel_plan(
+        self,
+        parts: list[ReelPart],
+        *,
+        output: str | Path,
+        vertical: bool = False,
+        subtitles: bool = False,
+        title_cards: bool = False,
+    ) -> ReelPlan:
+        """Everything ``reel`` needs, checked, as plain data: the job worker's compute process
+        makes it (cuts, joins and composes, away from the server)."""
+        from pipelines.editing.compose import part_texts
+        from pipelines.editing.reels import ReelPlan
+
+        parts, plans = self._checked_parts(parts, output=Path(output))
+        texts = part_texts(
             parts,
-            Path(output),
-            cut=lambda n, path: replace(plans[n], output=str(path)).cut(),
+            title_of=lambda video_id: self.get_video(video_id).title,
+            sentences_of=lambda video_id: [
+                (s.start, s.end, s.text) for s in self._catalog.segments(video_id)
+            ],
+            subtitles=subtitles,
+            title_cards=title_cards,
+        )
+        return ReelPlan(
+            parts=tuple(parts),
+            plans=tuple(plans),
+            output=str(output),
             clips=self.settings.clips,
             vertical=vertical,
-            texts=part_texts(
-                parts,
-                title_of=lambda video_id: self.get_video(video_id).title,
-                sentences_of=lambda video_id: [
-                    (s.start, s.end, s.text) for s in self._catalog.segments(video_id)
-                ],
-                subtitles=subtitles,
-                title_cards=title_cards,
-            ),
-            progress=progress,
+            texts=tuple(texts),
         )
+
+    def _checked_parts(
+        self, parts: list[ReelPart], *, output: Path
+    ) -> tuple[list[ReelPart], list[ClipPlan]]:
+        """The parts with their ends as the cut will use them (clamped to each video's length)
+        and their clip plans; every video the owner's and ready, every range good, the reel
+        within VIDSCOPE_REEL_MAX_PARTS, VIDSCOPE_REEL_MAX_PART_S and VIDSCOPE_REEL_MAX_TOTAL_S."""
+        limits = self.settings.clips
+        if len(parts) > limits.reel_max_parts:
+            raise ClipError(
+                f"a reel holds at most {limits.reel_max_parts} parts "
+                f"(VIDSCOPE_REEL_MAX_PARTS); this one has {len(parts)}",
+                code="reel.too_many_parts",
+                limit=limits.reel_max_parts,
+            )
+        plans = self._reel_plans(parts, output=output)
+        parts = [replace(p, end=plan.end) for p, plan in zip(parts, plans, strict=True)]
+        longest = max((p.end - p.start for p in parts), default=0.0)
+        if longest > limits.reel_max_part_s:
+            raise ClipError(
+                f"a part of a reel is at most {limits.reel_max_part_s:g} s long "
+                f"(VIDSCOPE_REEL_MAX_PART_S); one part is {longest:.1f} s",
+                code="reel.too_long",
+                limit_s=limits.reel_max_part_s,
+            )
+        total = sum(p.end - p.start for p in parts)
+        if total > limits.reel_max_total_s:
+            raise ClipError(
+                f"a reel is at most {limits.reel_max_total_s:g} s long in all "
+                f"(VIDSCOPE_REEL_MAX_TOTAL_S); its parts add up to {total:.1f} s",
+                code="reel.too_long",
+                limit_s=limits.reel_max_total_s,
+            )
+        return parts, plans
 
     def _reel_plans(self, parts: list[ReelPart], *, output: Path) -> list[ClipPlan]:
         """Each part's clip plan: every video the owner's and ready, every range good."""
@@ -92,9 +143,10 @@ class ReelService(ClipService, SummaryService):
         title_cards: bool = False,
     ) -> tuple[str, str]:
         """Chooses a reel's parts now (from a query, given ranges, or a video's key points),
-        checks them, and records the reel with the job that makes it, atomically. Returns
+        checks them (the limits of ``reel``) and records the reel with the job that makes it,
+        atomically; ``job.queue_full`` when the owner's queue is at its cap. Returns
         (reel id, job id)."""
-        from pipelines.editing.reels import MAX_PARTS, choose_parts, merge_parts
+        from pipelines.editing.reels import choose_parts, merge_parts
 
         if parts is not None:
             if query is not None or chapters_of is not None:
@@ -106,11 +158,7 @@ class ReelService(ClipService, SummaryService):
             chosen = choose_parts(self, query=query, hits_file=None, chapters_of=chapters_of)
         if not chosen:
             raise ClipError("nothing to put in the reel", code="reel.empty")
-        if len(chosen) > MAX_PARTS:
-            raise ClipError(f"a reel holds at most {MAX_PARTS} parts", code="reel.too_many_parts")
-        plans = self._reel_plans(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
-        # The ends as the cut will use them (clamped to each video's length).
-        chosen = [replace(p, end=plan.end) for p, plan in zip(chosen, plans, strict=True)]
+        chosen, _ = self._checked_parts(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
         with self._catalog.transaction():
             options = {"vertical": vertical, "subtitles": subtitles, "title_cards": title_cards}
             reel_id = self._catalog.add_reel(chosen, options=options)
@@ -119,6 +167,7 @@ class ReelService(ClipService, SummaryService):
                 status="queued",
                 payload={"reel_id": reel_id, "resumable": True},
                 max_attempts=self.settings.jobs.max_attempts,
+                max_active=self.settings.jobs.max_active_per_owner,
             )
         return reel_id, job_id
 

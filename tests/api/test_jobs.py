@@ -50,17 +50,12 @@ def crash_compute_mid_job(
     deadline = time.monotonic() + 120
     while True:
         job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json()
-        pool = worker._pool
-        if (
-            job["attempts"] == attempt
-            and job["stage"] in ("decode", "transcribe")
-            and pool is not None
-            and pool._processes
-        ):
+        pids = worker.lanes["ingest"].pids()
+        if job["attempts"] == attempt and job["stage"] in ("decode", "transcribe") and pids:
             break
         assert time.monotonic() < deadline, job
         time.sleep(0.02)
-    for pid in list(pool._processes):
+    for pid in pids:
         os.kill(pid, signal.SIGKILL)  # the model process dies mid-job (OOM killer, a bug)
 
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from pipelines.errors import NotFoundError
+from pipelines.errors import NotFoundError, VidscopeError
 from pipelines.records import Job
 from pipelines.storage.catalog.db import Database
 
@@ -24,6 +24,15 @@ def job_record(row: Sequence[Any]) -> Job:
     return Job(*values)
 
 
+def queue_full(limit: int) -> VidscopeError:
+    return VidscopeError(
+        f"you have {limit} jobs queued or running, the most one user may have "
+        "(VIDSCOPE_JOB_MAX_ACTIVE_PER_OWNER); ask again when some have finished",
+        code="job.queue_full",
+        limit=limit,
+    )
+
+
 class JobTables(Database):
     def add_job(
         self,
@@ -35,11 +44,16 @@ class JobTables(Database):
         status: str = "running",
         payload: dict[str, Any] | None = None,
         max_attempts: int = 1,
+        max_active: int | None = None,
     ) -> str:
         """Adds a job: 'running' for work the caller does now (the CLI), 'queued' for the
-        worker. A running job counts its first attempt."""
+        worker. A running job counts its first attempt. ``max_active``: a queued job is
+        refused (``job.queue_full``) when the owner already has that many queued or running,
+        counted in the same transaction as the insert."""
         job_id = uuid.uuid4().hex
         with self.transaction():
+            if max_active is not None and status == "queued":
+                self._ensure_room(owner_id, max_active)
             self.con.execute(
                 "INSERT INTO jobs (id, owner_id, kind, video_id, clip_id, status, attempts, "
                 "max_attempts, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -110,10 +124,24 @@ class JobTables(Database):
                 [delay_s, error_code, message, job_id],
             )
 
-    def requeue_failed_job(self, job_id: str) -> None:
+    def _ensure_room(self, owner_id: str, max_active: int) -> None:
+        row = self.con.execute(
+            "SELECT count(*) FROM jobs WHERE owner_id = ? AND status IN ('queued', 'running')",
+            [owner_id],
+        ).fetchone()
+        if row is not None and int(row[0]) >= max_active:
+            raise queue_full(max_active)
+
+    def requeue_failed_job(self, job_id: str, *, max_active: int | None = None) -> None:
         """A failed job queued again by its owner, with a fresh set of attempts (its clip,
-        if any, pending again), atomically."""
+        if any, pending again), atomically; ``max_active`` as for ``add_job``."""
         with self.transaction():
+            if max_active is not None:
+                owner = self.con.execute(
+                    "SELECT owner_id FROM jobs WHERE id = ?", [job_id]
+                ).fetchone()
+                if owner is not None:
+                    self._ensure_room(str(owner[0]), max_active)
             self.con.execute(
                 "UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), "
                 "lease_until = NULL, stage = NULL, progress = 0, error_code = NULL, "

@@ -173,6 +173,7 @@ class OwnerCatalog:
         status: JobStatus = "running",
         payload: dict[str, Any] | None = None,
         max_attempts: int = 1,
+        max_active: int | None = None,
     ) -> str:
         return self._catalog.add_job(
             kind=kind,
@@ -182,6 +183,7 @@ class OwnerCatalog:
             status=status,
             payload=payload,
             max_attempts=max_attempts,
+            max_active=max_active,
         )
 
     def get_job(self, job_id: str) -> Job:
@@ -203,9 +205,9 @@ class OwnerCatalog:
         self.get_job(job_id)
         self._catalog.finish_job(job_id, error_code=error_code, error_message=error_message)
 
-    def requeue_failed_job(self, job_id: str) -> None:
+    def requeue_failed_job(self, job_id: str, *, max_active: int | None = None) -> None:
         self.get_job(job_id)
-        self._catalog.requeue_failed_job(job_id)
+        self._catalog.requeue_failed_job(job_id, max_active=max_active)
 
     def add_clip(self, *, video_id: str, start: float, end: float) -> str:
         self.get_video(video_id)

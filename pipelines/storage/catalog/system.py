@@ -6,6 +6,7 @@ An architecture test keeps it that way."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from pipelines.errors import NotFoundError
 from pipelines.records import Clip, Job, Video, VideoStatus
 from pipelines.storage.catalog.clips import CLIP_COLUMNS, clip_record
 from pipelines.storage.catalog.jobs import JOB_COLUMNS, job_record
+
+JOB_KINDS = ("ingest", "clip", "reel")
 
 if TYPE_CHECKING:
     from pipelines.storage.catalog import Catalog
@@ -64,13 +67,25 @@ class SystemCatalog:
         return {str(r[0]) for r in rows}
 
     # -- the queue --------------------------------------------------------------------------
-    def claim_job(self, *, lease_s: float) -> Job | None:
-        """Takes the oldest queued job that is due, whoever's, marks it running with a lease
-        and counts the attempt; None when nothing is due."""
+    def claim_job(self, *, lease_s: float, kinds: Sequence[str] = JOB_KINDS) -> Job | None:
+        """Takes the next due queued job of ``kinds``, marks it running with a lease and
+        counts the attempt; None when nothing is due.
+
+        Owners take turns: the job is the oldest of the owner served least recently — whose
+        newest claimed job of these kinds (running or finished) was touched longest ago, an
+        owner never served first — so one owner's long queue delays another owner's next
+        job by at most the job in hand."""
+        marks = ", ".join("?" for _ in kinds)
         with self._catalog.transaction():
             row = self.con.execute(
-                "SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now() "
-                "ORDER BY run_after, created_at LIMIT 1"
+                f"""SELECT q.id FROM jobs q
+                    LEFT JOIN (SELECT owner_id, max(updated_at) AS served FROM jobs
+                               WHERE status <> 'queued' AND kind IN ({marks})
+                               GROUP BY owner_id) s ON s.owner_id = q.owner_id
+                    WHERE q.status = 'queued' AND q.run_after <= now() AND q.kind IN ({marks})
+                    ORDER BY s.served ASC NULLS FIRST, q.run_after, q.created_at, q.id
+                    LIMIT 1""",  # nosec B608  # placeholders only; values bound
+                [*kinds, *kinds],
             ).fetchone()
             if row is None:
                 return None
