@@ -6,15 +6,12 @@ names the item of the issue it guards (the web app on real files and against a s
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
