@@ -217,6 +217,7 @@ async def send_envelope(
     correlation_id: str | None,
     details: dict[str, Any] | None = None,
     close: bool = False,
+    retry_after_s: int | None = None,
 ) -> None:
     """The error envelope written straight to ASGI, for the layers that answer before any
     route runs (the body limit, the origin check, the web app's guard)."""
@@ -226,6 +227,8 @@ async def send_envelope(
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
     ]
+    if retry_after_s is not None:
+        headers.append((b"retry-after", str(retry_after_s).encode()))
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

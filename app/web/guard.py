@@ -191,6 +191,7 @@ class GradioGuard:
         quota_left: Callable[[str], int],
         max_file_bytes: int,
         fn_count: Callable[[], int],
+        count_event: Callable[[str, str], None] | None = None,
     ) -> None:
         self.app = app
         self.ledger = ledger
@@ -198,6 +199,7 @@ class GradioGuard:
         self.quota_left = quota_left
         self.max_file_bytes = max_file_bytes
         self.fn_count = fn_count
+        self.count_event = count_event
         self.sessions = Bindings()
         self.uploads = Bindings()
 
@@ -241,6 +243,13 @@ class GradioGuard:
             if route.startswith("/file="):
                 if not self.ledger.owns(user, route.removeprefix("/file=")):
                     raise VidscopeError("no such file", code="upload.not_found")
+            if scope["method"] == "POST" and self.count_event is not None:
+                # Every event and upload the page sends is held to the API's rate limits,
+                # per account and per address (their own counters: the page's polling does
+                # not spend the account's API budget).
+                client = scope.get("client")
+                address = client[0] if client else "unknown"
+                await run_in_threadpool(self.count_event, user, address)
             if route == "/upload" and scope["method"] == "POST":
                 await self._upload(scope, receive, send, user)
                 return
@@ -369,6 +378,7 @@ def _header(scope: Scope, name: bytes) -> str:
 
 
 async def _send_error(scope: Scope, send: Send, exc: VidscopeError) -> None:
+    retry_after = exc.context.get("retry_after")
     await send_envelope(
         send,
         status=status_for(exc.code),
@@ -376,4 +386,5 @@ async def _send_error(scope: Scope, send: Send, exc: VidscopeError) -> None:
         message=exc.message,
         correlation_id=scope.get("state", {}).get("request_id"),
         details={k: v for k, v in exc.context.items() if isinstance(v, int | float | bool)},
+        retry_after_s=int(retry_after) if isinstance(retry_after, int | float) else None,
     )

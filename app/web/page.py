@@ -15,6 +15,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.routing import Mount
 
 from app.api.deps import session_user
+from app.api.ratelimit import RateLimits
 from app.web.guard import GradioGuard, UploadLedger
 from app.web.handlers import WebApp
 from app.web.render import (
@@ -186,6 +187,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
     its file inputs and result streams; returns its handlers, which the server's lifespan
     attaches to the library once it is open."""
     web = WebApp(UploadLedger(settings.layout.staging_dir / "web"))
+    limits: RateLimits = app.state.limits
     blocks = build_demo(web)
     app.add_middleware(_SignInFirst)
     gr.mount_gradio_app(
@@ -226,6 +228,9 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         quota_left=web.quota_left,
         max_file_bytes=settings.limits.max_file_bytes,
         fn_count=lambda: len(blocks.fns),
+        count_event=lambda user, address: limits.hit(
+            limits.requests, f"web-ip:{address}", f"web-user:{user}", what="web page events"
+        ),
     )
     return web
 
