@@ -27,9 +27,12 @@ class VideoService(OwnerScope):
         return self._catalog.segment_counts()
 
     def quota_left(self) -> int:
-        """Bytes of media the owner may still store (``VIDSCOPE_QUOTA_BYTES``)."""
-        used = self._catalog.stored_bytes()
-        return max(0, self.settings.limits.quota_bytes - used)
+        """Bytes the owner may still store (``VIDSCOPE_QUOTA_BYTES``, less their videos, clips,
+        reels and bytes pending elsewhere: ``pipelines.quota.quota_left``, the one place that
+        decides)."""
+        from pipelines.quota import quota_left
+
+        return quota_left(settings=self.settings, catalog=self._catalog)
 
     def public_videos(self, *, limit: int | None = None, offset: int = 0) -> list[VideoPublic]:
         """The owner's videos as every face shows them (API, CLI --json, web)."""

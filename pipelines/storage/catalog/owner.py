@@ -234,6 +234,13 @@ class OwnerCatalog:
     def get_reel(self, reel_id: str) -> Reel:
         return self._catalog.get_reel(reel_id, owner_id=self.owner_id)
 
+    def reels_of_video(self, video: Video) -> list[Reel]:
+        self._own(video)
+        return self._catalog.reels_of_video(video.id, owner_id=self.owner_id)
+
+    def delete_reel(self, reel_id: str) -> None:
+        self._catalog.delete_reel(reel_id, owner_id=self.owner_id)
+
     def _own(self, video: Video) -> None:
         """A record handed in must be this owner's: a write never crosses owners."""
         if video.owner_id != self.owner_id:

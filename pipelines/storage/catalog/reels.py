@@ -62,3 +62,16 @@ class ReelTables(Database):
                 "UPDATE reels SET status = ?, path = ?, size_bytes = ? WHERE id = ?",
                 ["ready" if path else "failed", path, size_bytes, reel_id],
             )
+
+    def reels_of_video(self, video_id: str, *, owner_id: str) -> list[Reel]:
+        """The owner's reels that show a part of the video."""
+        rows = self.con.execute(
+            f"SELECT {REEL_COLUMNS} FROM reels WHERE owner_id = ?",  # nosec B608  # constant columns; values bound
+            [owner_id],
+        ).fetchall()
+        reels = [reel_record(row) for row in rows]
+        return [r for r in reels if any(p.video_id == video_id for p in r.parts)]
+
+    def delete_reel(self, reel_id: str, *, owner_id: str) -> None:
+        with self.transaction():
+            self.con.execute("DELETE FROM reels WHERE id = ? AND owner_id = ?", [reel_id, owner_id])

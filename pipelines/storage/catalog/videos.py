@@ -90,9 +90,13 @@ class VideoTables(JobTables):
         return int(row[0]) if row else 0
 
     def stored_bytes(self, *, owner_id: str) -> int:
-        """Bytes of media the owner holds (what the storage quota counts)."""
+        """Bytes the owner holds in the library: their videos' media, clips and reels (what
+        the storage quota counts; a clip or reel counts once its file is written)."""
         row = self.con.execute(
-            "SELECT coalesce(sum(size_bytes), 0) FROM videos WHERE owner_id = ?", [owner_id]
+            "SELECT (SELECT coalesce(sum(size_bytes), 0) FROM videos WHERE owner_id = $owner)"
+            " + (SELECT coalesce(sum(size_bytes), 0) FROM clips WHERE owner_id = $owner)"
+            " + (SELECT coalesce(sum(size_bytes), 0) FROM reels WHERE owner_id = $owner)",
+            {"owner": owner_id},
         ).fetchone()
         return int(row[0]) if row else 0
 
