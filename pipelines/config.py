@@ -116,6 +116,7 @@ class ClipSettings(_Group):
     padding_s: float
     preset: str
     ffmpeg_timeout_s: float
+    max_frame_pixels: int  # VIDSCOPE_MAX_FRAME_PIXELS, for the frames a reel's encode decodes
     reel_max_parts: int
     reel_max_part_s: float
     reel_max_total_s: float
@@ -484,6 +485,7 @@ class Settings(BaseSettings):
             padding_s=self.clip_padding_s,
             preset=self.clip_preset,
             ffmpeg_timeout_s=self.ffmpeg_timeout_s,
+            max_frame_pixels=self.max_frame_pixels,
             reel_max_parts=self.reel_max_parts,
             reel_max_part_s=self.reel_max_part_s,
             reel_max_total_s=self.reel_max_total_s,

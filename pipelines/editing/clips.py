@@ -22,7 +22,7 @@ import av
 
 from pipelines.editing.smart_cut import plan_smart_cut, smart_cut
 from pipelines.errors import ClipError
-from pipelines.media.ffmpeg import run_ffmpeg
+from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.media.intake import DEMUXERS, sniff_file
 from pipelines.records import Video
 from pipelines.storage.faults import process_alive, storage_full
@@ -44,10 +44,16 @@ class ClipOptions:
     crf: int = 20
     audio_bitrate: str = "128k"
     smart: bool = True  # False forces a full re-encode (benchmarks compare the two)
+    # VIDSCOPE_MAX_FRAME_PIXELS: every decoded frame is checked against it (None: no cap)
+    max_frame_pixels: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClipOptions:
-        return cls(preset=settings.clips.preset, timeout_s=settings.clips.ffmpeg_timeout_s)
+        return cls(
+            preset=settings.clips.preset,
+            timeout_s=settings.clips.ffmpeg_timeout_s,
+            max_frame_pixels=settings.limits.max_frame_pixels,
+        )
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,8 @@ def cut_clip(
 ) -> Path:
     """Writes [start, end) of ``source`` to ``output`` and returns ``output``. The clip is
     written under a temporary name, checked (its streams and length), then renamed: a
-    broken or short clip raises ``clip.broken_output`` and leaves no file."""
+    broken or short clip raises ``clip.broken_output`` and leaves no file, a decoded frame
+    over ``options.max_frame_pixels`` raises ``media.frame_too_large`` (no file either)."""
     suffix = output.suffix.lower()
     if suffix not in CLIP_SUFFIXES:
         raise ClipError(
@@ -118,7 +125,11 @@ def cut_clip(
     remove_stale_partials(output.parent)
     partial = output.with_name(f".{output.stem}.{os.getpid()}.part{suffix}")
     try:
-        plan = None if audio_only or not options.smart else plan_smart_cut(source, start, end)
+        plan = (
+            None
+            if audio_only or not options.smart
+            else plan_smart_cut(source, start, end, max_frame_pixels=options.max_frame_pixels)
+        )
         frames = None
         if plan is not None:
             frames = smart_cut(
@@ -130,6 +141,7 @@ def cut_clip(
                 has_audio=has_audio,
                 audio_track=audio_track,
                 timeout_s=options.timeout_s,
+                max_frame_pixels=options.max_frame_pixels,
             )
         else:
             _reencode(
@@ -255,6 +267,7 @@ def _reencode(
             f"{start:.6f}",
             "-f",
             DEMUXERS[sniff_file(source)],
+            *([] if audio_only else decoder_cap(options.max_frame_pixels)),
             "-i",
             str(source),
             "-t",

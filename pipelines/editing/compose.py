@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipelines.media.probe import cap_decoder, capped_frames
 from pipelines.records import ReelPart
 from pipelines.understanding.answers import minutes  # m:ss, as citations show times
 
@@ -66,10 +67,18 @@ def compose_reel(
     *,
     vertical: bool,
     preset: str,
+    max_frame_pixels: int | None = None,
 ) -> None:
     """Writes ``files`` (the cut parts) with ``texts`` on them to ``output`` (an .mp4 path
     in the reel's temporary folder): each part fitted to the largest part's picture
-    (letterboxed; ``vertical``: 9:16, its middle kept), its card first."""
+    (letterboxed; ``vertical``: 9:16, its middle kept), its card first. Raises
+    ``media.frame_too_large`` when a part holds a frame over ``max_frame_pixels``."""
+    # moviepy's reader runs FFmpeg with no way to pass it decoder options (max_pixels), and
+    # would decode a large frame and scale it down: each part is decoded once first, under
+    # the cap, by a decoder that refuses such a frame before allocating it. That pass costs
+    # a fraction of moviepy's frame-by-frame composition.
+    for part in files:
+        _check_frames(part, max_frame_pixels)
     from moviepy import (
         ColorClip,
         CompositeVideoClip,
@@ -145,3 +154,19 @@ def compose_reel(
     finally:
         for clip in opened:
             clip.close()
+
+
+def _check_frames(path: Path, max_frame_pixels: int | None) -> None:
+    """Decodes every frame of ``path``'s video under ``max_frame_pixels``."""
+    if max_frame_pixels is None:
+        return
+    import av
+
+    with av.open(str(path)) as media:
+        if not media.streams.video:
+            return
+        stream = media.streams.video[0]
+        stream.thread_type = "AUTO"
+        cap_decoder(stream, max_frame_pixels)
+        for _ in capped_frames(media.decode(stream), stream, path.name, max_frame_pixels):
+            pass

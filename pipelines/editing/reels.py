@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import av
 
 from pipelines.errors import ClipError
-from pipelines.media.ffmpeg import run_ffmpeg
+from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.records import Hit, ReelPart
 from pipelines.storage.files import atomic_write
 
@@ -141,7 +141,8 @@ def make_reel(
     and joins them into ``output`` (.mp4), atomically: by stream copy when they are one video's
     and the picture stays as it is, else by one encode to a common picture and sound.
     ``vertical``: a 9:16 picture, the middle of each part (phones' stories and shorts).
-    ``texts``: title cards and subtitles (``compose``), composed with moviepy."""
+    ``texts``: title cards and subtitles (``compose``), composed with moviepy. Every frame
+    decoded is checked against ``clips.max_frame_pixels`` (``media.frame_too_large``)."""
     report = progress or (lambda stage, fraction: None)
     if not parts:
         raise ClipError("nothing to put in the reel", code="reel.empty")
@@ -162,13 +163,25 @@ def make_reel(
                 from pipelines.editing.compose import compose_reel
 
                 composed = Path(tmp) / "reel.mp4"
-                compose_reel(files, texts, composed, vertical=vertical, preset=clips.preset)
+                compose_reel(
+                    files,
+                    texts,
+                    composed,
+                    vertical=vertical,
+                    preset=clips.preset,
+                    max_frame_pixels=clips.max_frame_pixels,
+                )
                 composed.replace(partial)
             elif len({p.video_id for p in parts}) == 1 and not vertical:
                 _join_by_copy(files, partial, timeout_s=timeout_s)
             else:
                 _join_by_encoding(
-                    files, partial, vertical=vertical, preset=clips.preset, timeout_s=timeout_s
+                    files,
+                    partial,
+                    vertical=vertical,
+                    preset=clips.preset,
+                    timeout_s=timeout_s,
+                    max_frame_pixels=clips.max_frame_pixels,
                 )
         report("done", 1.0)
     return output
@@ -207,7 +220,13 @@ def _streams(part: Path) -> _Streams:
 
 
 def _join_by_encoding(
-    parts: list[Path], output: Path, *, vertical: bool, preset: str, timeout_s: float
+    parts: list[Path],
+    output: Path,
+    *,
+    vertical: bool,
+    preset: str,
+    timeout_s: float,
+    max_frame_pixels: int | None = None,
 ) -> None:
     found = [_streams(p) for p in parts]
     widest = max(found, key=lambda s: s.width * s.height)
@@ -221,7 +240,9 @@ def _join_by_encoding(
     chains: list[str] = []
     labels = ""
     for n, (part, streams) in enumerate(zip(parts, found, strict=True)):
-        inputs += ["-i", str(part)]
+        # The parts were cut under the cap here, or elsewhere (a client's reel is cut by the
+        # server): each is decoded under it again, never trusted.
+        inputs += [*decoder_cap(max_frame_pixels), "-i", str(part)]
         if has_video:
             if streams.width:
                 frame = (

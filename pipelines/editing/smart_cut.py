@@ -7,8 +7,11 @@ with the cuts, else re-encoded once for the whole clip from the first video fram
 picture and sound stay in sync.
 
 ``plan_smart_cut`` returns None whenever a smart cut is not safe (not H.264 4:2:0 with even
-sides, a display rotation, open GOPs, or fewer than two keyframes in the range); the caller
-then re-encodes the whole clip. A rotated phone video is the reason for the rotation rule:
+sides, a display rotation, open GOPs, a sequence parameter set in the packets that the header
+does not hold — a new picture size —, or fewer than two keyframes in the range); the caller
+then re-encodes the whole clip, decoding every frame under the frame-size cap. Copied GOPs are
+never decoded here, so a size change inside them would reach a player, or a reel's encode,
+unchecked. A rotated phone video is the reason for the rotation rule:
 re-encoded ends come out turned upright while copied GOPs keep their sideways pixels."""
 
 from __future__ import annotations
@@ -21,9 +24,16 @@ from typing import Any
 
 import av
 
-from pipelines.media.ffmpeg import run_ffmpeg, start_ffmpeg_jobs, stop_ffmpeg_jobs, wait_ffmpeg_jobs
+from pipelines.editing.parameter_sets import header_parameter_sets, packet_parameter_sets
+from pipelines.media.ffmpeg import (
+    decoder_cap,
+    run_ffmpeg,
+    start_ffmpeg_jobs,
+    stop_ffmpeg_jobs,
+    wait_ffmpeg_jobs,
+)
 from pipelines.media.intake import DEMUXERS, sniff_file
-from pipelines.media.probe import open_media
+from pipelines.media.probe import cap_decoder, capped_frames, open_media
 
 MAX_PLANNED_FRAMES = 1_000_000  # about 9 h at 30 fps; longer ranges are re-encoded
 # The ends are at most a GOP each, encoded beside each other: x264's fastest preset. At the same
@@ -46,9 +56,12 @@ class SmartCutPlan:
     container: str = "mp4"  # the source's sniffed container: every later read forces it
 
 
-def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | None:
+def plan_smart_cut(
+    source: Path, start: float, end: float, *, max_frame_pixels: int | None = None
+) -> SmartCutPlan | None:
     """Reads packet headers from the keyframe before ``start`` to ``end``; the only frame
-    decoded is the first (for its display rotation)."""
+    decoded is the first (for its display rotation; ``media.frame_too_large`` when it is over
+    ``max_frame_pixels``)."""
     container = sniff_file(source)
     with open_media(source, container) as media:
         if not media.streams.video:
@@ -59,9 +72,12 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | Non
             return None
         if ctx.width % 2 or ctx.height % 2:
             return None
-        first = next(media.decode(stream), None)
+        cap_decoder(stream, max_frame_pixels)
+        decoded = capped_frames(media.decode(stream), stream, source.name, max_frame_pixels)
+        first = next(decoded, None)
         if first is None or round(first.rotation) % 360:
             return None
+        length_size, known = header_parameter_sets(ctx.extradata)
         base = stream.time_base
         tick = float(base)  # seconds per pts step: a Fraction per packet costs ~10 µs
         media.seek(int(start / base), stream=stream, backward=True, any_frame=False)
@@ -72,6 +88,11 @@ def plan_smart_cut(source: Path, start: float, end: float) -> SmartCutPlan | Non
             t = packet.pts * tick
             if packet.is_keyframe and t >= end:
                 break
+            for found in packet_parameter_sets(packet, length_size):
+                if not known:  # no parameter sets in the header: the first ones are the rule
+                    known.add(found)
+                elif found not in known:
+                    return None
             frames.append((t, bool(packet.is_keyframe)))
             if len(frames) > MAX_PLANNED_FRAMES:
                 return None
@@ -119,7 +140,10 @@ def smart_cut(
     has_audio: bool,
     timeout_s: float,
     audio_track: int = 0,
+    max_frame_pixels: int | None = None,
 ) -> int:
+    """Writes the clip ``plan`` describes to ``output``; returns the frames its parts were
+    made of. The ends are decoded under ``max_frame_pixels`` (``media.frame_too_large``)."""
     encode = [
         "-an",
         "-c:v",
@@ -143,7 +167,7 @@ def smart_cut(
     demuxer = ["-f", DEMUXERS[plan.container]]
     # One decoding thread too: the two ends and the copies below already keep the cores busy,
     # and frame threading only adds its start-up to a decode of a few dozen frames.
-    ends_input = [*demuxer, "-threads", "1"]
+    ends_input = [*demuxer, "-threads", "1", *decoder_cap(max_frame_pixels)]
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".cut-{os.getpid()}-") as tmp:
         work = Path(tmp)
         # The ends and the sound are independent encodes: run them at once, copy the GOPs

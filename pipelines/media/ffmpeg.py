@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,12 +16,27 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from pipelines.errors import ProcessingError, VidscopeError
+from pipelines.media.probe import frame_too_large
 from pipelines.storage.faults import storage_full
 
 
 def ffmpeg_executable() -> str:
     """The ffmpeg binary shipped in the imageio-ffmpeg wheel (no system ffmpeg needed)."""
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def decoder_cap(max_frame_pixels: int | None) -> list[str]:
+    """Options for an input whose video is decoded: a frame over ``max_frame_pixels`` fails in
+    the decoder before its picture is allocated (libavcodec's ``max_pixels``), and the failure
+    stops FFmpeg (``-xerror``) instead of being skipped; ``wait_ffmpeg_jobs`` then raises
+    ``media.frame_too_large``. Put them before the input's ``-i``."""
+    if max_frame_pixels is None:
+        return []
+    return ["-max_pixels", str(max_frame_pixels), "-xerror"]
+
+
+# What libavutil logs when a frame is over the decoder's max_pixels.
+_OVER_CAP = re.compile(r"Picture size (\d+)x(\d+) exceeds specified max pixel count (\d+)")
 
 
 def run_ffmpeg(args: list[str], *, timeout_s: float) -> None:
@@ -92,7 +108,13 @@ def wait_ffmpeg_jobs(processes: list[subprocess.Popen[bytes]], *, timeout_s: flo
                 )
                 continue
             if process.returncode != 0 and failure is None:
-                detail = " | ".join(stderr.decode(errors="replace").strip().splitlines()[-3:])
+                text = stderr.decode(errors="replace")
+                over = _OVER_CAP.search(text)
+                if over is not None:
+                    width, height, limit = (int(n) for n in over.groups())
+                    failure = frame_too_large("a frame of the video", width, height, limit)
+                    continue
+                detail = " | ".join(text.strip().splitlines()[-3:])
                 if "No space left on device" in detail:
                     output = process.args[-1] if isinstance(process.args, list) else "."
                     failure = storage_full(Path(str(output)).parent)  # the output's disk

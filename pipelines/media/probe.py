@@ -4,6 +4,7 @@ decoded; the audio track to transcribe chosen. Nothing is decoded before validat
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,10 +18,12 @@ from pipelines.records import AudioTrack, MediaInfo
 log = get_logger(__name__)
 
 
-def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
+def probe(
+    path: Path, *, allowed: tuple[str, ...], max_frame_pixels: int | None = None
+) -> MediaInfo:
     """Reads the headers and every packet header with the sniffed container's demuxer (the
-    first video frame is the only thing decoded: it carries the display rotation). Returns the
-    facts later stages rely on; raises MediaError on any rule."""
+    first video frame is the only thing decoded, under ``max_frame_pixels``: it carries the
+    display rotation). Returns the facts later stages rely on; raises MediaError on any rule."""
     try:
         with path.open("rb") as handle:
             head = handle.read(64)
@@ -45,7 +48,7 @@ def probe(path: Path, *, allowed: tuple[str, ...]) -> MediaInfo:
                 width, height = video[0].codec_context.width, video[0].codec_context.height
                 rate = video[0].average_rate or video[0].guessed_rate
                 fps = float(rate) if rate else None
-                rotation = _rotation(media, video[0], path)
+                rotation = _rotation(media, video[0], path, max_frame_pixels)
             ends = _packet_ends(media, path, [*audio, *video])
             tracks = tuple(_audio_track(n, s, ends.get(s.index, 0.0)) for n, s in enumerate(audio))
             measured = max(ends.values(), default=0.0)
@@ -106,11 +109,15 @@ def _audio_track(number: int, stream: av.audio.stream.AudioStream, end: float) -
 
 
 def _rotation(
-    media: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path
+    media: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    path: Path,
+    max_frame_pixels: int | None,
 ) -> int:
     """Degrees of the display matrix, read from the first decoded frame."""
+    cap_decoder(stream, max_frame_pixels)
     try:
-        frame = next(media.decode(stream), None)
+        frame = next(capped_frames(media.decode(stream), stream, path.name, max_frame_pixels), None)
     except av.FFmpegError as exc:
         raise MediaError(
             f"{path.name}: its {stream.codec_context.name} video cannot be decoded",
@@ -187,14 +194,8 @@ def validate(
     a duration past ``max_duration_s``."""
     pixels = (info.width or 0) * (info.height or 0)
     if max_frame_pixels is not None and info.has_video and pixels > max_frame_pixels:
-        raise MediaError(
-            f"{path.name}: its picture is {info.width}x{info.height} ({pixels} pixels), over "
-            f"the {max_frame_pixels}-pixel limit (VIDSCOPE_MAX_FRAME_PIXELS); export it at a "
-            "smaller size, e.g. 3840x2160",
-            code="media.frame_too_large",
-            path=str(path),
-            pixels=pixels,
-            limit=max_frame_pixels,
+        raise frame_too_large(
+            path.name, info.width or 0, info.height or 0, max_frame_pixels, path=str(path)
         )
     if info.duration > max_duration_s:
         raise MediaError(
@@ -205,6 +206,52 @@ def validate(
             duration=info.duration,
             limit=max_duration_s,
         )
+
+
+def frame_too_large(name: str, width: int, height: int, limit: int, **context: str) -> MediaError:
+    """The ``media.frame_too_large`` error for a ``width`` x ``height`` picture of ``name``
+    (the header's, or a frame met while decoding)."""
+    pixels = width * height
+    return MediaError(
+        f"{name}: its picture is {width}x{height} ({pixels} pixels), over the {limit}-pixel "
+        "limit (VIDSCOPE_MAX_FRAME_PIXELS); export it at a smaller size, e.g. 3840x2160",
+        code="media.frame_too_large",
+        pixels=pixels,
+        limit=limit,
+        **context,
+    )
+
+
+def cap_decoder(stream: av.video.stream.VideoStream, max_frame_pixels: int | None) -> None:
+    """Sets libavcodec's ``max_pixels`` on ``stream``'s decoder (call it before the first
+    packet is decoded): a frame larger than ``max_frame_pixels`` then fails in the decoder
+    before its picture is allocated, also when the header promised a smaller one."""
+    if max_frame_pixels is not None:
+        options = dict(stream.codec_context.options)
+        stream.codec_context.options = {**options, "max_pixels": str(max_frame_pixels)}
+
+
+def capped_frames(
+    frames: Iterable[av.VideoFrame],
+    stream: av.video.stream.VideoStream,
+    name: str,
+    max_frame_pixels: int | None,
+) -> Iterator[av.VideoFrame]:
+    """``frames`` (decoded from ``stream``, its decoder capped by ``cap_decoder``) one by one;
+    raises ``media.frame_too_large`` at the first frame over ``max_frame_pixels``: the one the
+    capped decoder refused (its size is the codec context's by then), or one it let through."""
+    try:
+        for frame in frames:
+            if max_frame_pixels is not None and frame.width * frame.height > max_frame_pixels:
+                raise frame_too_large(name, frame.width, frame.height, max_frame_pixels)
+            yield frame
+    except av.FFmpegError as exc:
+        context = stream.codec_context
+        # A refused frame surfaces as "invalid data"; the context already holds the size
+        # that was refused, which tells it apart from damaged data (re-raised as it is).
+        if max_frame_pixels is not None and context.width * context.height > max_frame_pixels:
+            raise frame_too_large(name, context.width, context.height, max_frame_pixels) from exc
+        raise
 
 
 def choose_audio_track(info: MediaInfo, requested: int | None, path: Path) -> int | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.media.probe import open_media
+from pipelines.media.probe import cap_decoder, capped_frames, open_media
 
 SIGNATURE = (160, 90)  # width, height of the grey thumbnail that detects a change
 LEVEL = 32  # grey levels a signature pixel must move by to count as changed
@@ -40,20 +40,24 @@ def settled_stills(
     min_gap_s: float,
     max_side: int,
     check_every_s: float = 0.2,
+    max_frame_pixels: int | None = None,
 ) -> Iterator[Still]:
     """The stills of ``path``'s first video stream in time order. Frames closer than
-    ``check_every_s`` to the last one looked at are decoded but not compared."""
+    ``check_every_s`` to the last one looked at are decoded but not compared. Raises
+    ``media.frame_too_large`` at the first frame over ``max_frame_pixels``, which the decoder
+    refuses before allocating it."""
     with open_media(path, container) as media:
         if not media.streams.video:
             return
         stream = media.streams.video[0]
         stream.thread_type = "AUTO"
+        cap_decoder(stream, max_frame_pixels)
         last_read: np.ndarray | None = None  # signature of the last still
         previous: np.ndarray | None = None  # signature of the last frame looked at
         last_read_at = -np.inf
         looked_at = -np.inf
         changed_at: float | None = None  # when the picture was first seen to differ
-        for frame in media.decode(stream):
+        for frame in capped_frames(media.decode(stream), stream, path.name, max_frame_pixels):
             t = frame.time
             if t is None or t - looked_at < check_every_s:
                 continue

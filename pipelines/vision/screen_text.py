@@ -37,6 +37,7 @@ class ScreenOptions:
     min_score: float  # recogniser confidence a line needs
     max_side: int  # stills are scaled to this longer side before reading
     threads: int
+    max_frame_pixels: int | None = None  # VIDSCOPE_MAX_FRAME_PIXELS: larger frames are refused
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ScreenOptions:
@@ -48,6 +49,7 @@ class ScreenOptions:
             min_score=o.min_score,
             max_side=o.max_side,
             threads=settings.threads,
+            max_frame_pixels=settings.limits.max_frame_pixels,
         )
 
 
@@ -67,6 +69,7 @@ def read_screen_text(
         change=options.change,
         min_gap_s=options.min_gap_s,
         max_side=options.max_side,
+        max_frame_pixels=options.max_frame_pixels,
     ):
         progress(min(1.0, still.time / duration) if duration > 0 else 0.0)
         lines = read_lines(still.pixels, min_score=options.min_score, threads=options.threads)
