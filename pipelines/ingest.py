@@ -22,6 +22,8 @@ from pipelines.errors import MediaError, VidscopeError
 from pipelines.logs import get_logger
 from pipelines.media.intake import check_local_file
 from pipelines.media.probe import choose_audio_track, probe, validate
+from pipelines.quota import ensure_quota
+from pipelines.quota import quota_exceeded as quota_exceeded  # the faces import it from here
 from pipelines.records import IngestResult, MediaInfo, Video
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import OwnerCatalog, new_video_id
@@ -258,16 +260,6 @@ def update_indexes(
 _QUOTA_LOCK = threading.Lock()
 
 
-def quota_exceeded(quota_left: int) -> VidscopeError:
-    """The error for an upload past the owner's storage quota (API and web alike)."""
-    return VidscopeError(
-        f"this upload does not fit in your storage quota ({quota_left} bytes left, "
-        "VIDSCOPE_QUOTA_BYTES); delete videos you no longer need",
-        code="quota.exceeded",
-        quota_left_bytes=quota_left,
-    )
-
-
 def accept_upload(
     staged: Path,
     *,
@@ -299,9 +291,7 @@ def accept_upload(
                     "this file is being removed from your library; upload it again in a moment",
                     code="media.busy",
                 )
-            left = max(0, settings.limits.quota_bytes - catalog.stored_bytes())
-            if checked.info.size_bytes > left:
-                raise quota_exceeded(left)
+            ensure_quota(checked.info.size_bytes, settings=settings, catalog=catalog)
             video = new_video(
                 checked,
                 video_id=new_video_id(),
@@ -361,7 +351,7 @@ def abandon_ingest(
 def purge_video(
     video: Video, *, settings: Settings, catalog: OwnerCatalog, indexes: SearchIndexes
 ) -> None:
-    """Removes a video's rows, vectors, clips and stored media."""
+    """Removes a video's rows, vectors, clips, the reels that show it and stored media."""
     old_ids = catalog.chunk_ids(video.id)
     catalog.begin_delete(video)
     indexes.replace(catalog, old_ids=old_ids, new_ids=[], vectors=None)
@@ -369,5 +359,11 @@ def purge_video(
         if clip.path:
             (settings.home / clip.path).unlink(missing_ok=True)
     catalog.delete_clips_of_video(video)
+    # A reel shows the deleted video's pictures and words, and counts against the quota that
+    # deleting videos is the way to free: it goes too.
+    for reel in catalog.reels_of_video(video):
+        if reel.path:
+            (settings.home / reel.path).unlink(missing_ok=True)
+        catalog.delete_reel(reel.id)
     catalog.finish_delete(video)
     (settings.home / video.media_path).unlink(missing_ok=True)
