@@ -62,20 +62,18 @@ async def sign_in(
     request: Request, accounts: Accounts, limits: RateLimits, username: str, password: str
 ) -> User:
     """Checks a password for the API's login and the web's sign-in form alike: throttled per
-    address and per username (guessing one account from many addresses is as slow as guessing
-    many accounts from one), and a wrong attempt is audited. Raises ``rate.limited``,
+    address, and per username on failed attempts only, so wrong passwords from elsewhere never
+    lock the owner out (``RateLimits.before_password_check`` says how guessing one account
+    from many addresses stays slow); a wrong attempt is audited. Raises ``rate.limited``,
     ``auth.failed`` or ``auth.disabled``."""
     name = username.strip().lower()
-    limits.hit(
-        limits.logins,
-        f"login-ip:{client_ip(request)}",
-        f"login-user:{name}",
-        what="login attempts",
-    )
+    limits.before_password_check(username=name, address=client_ip(request))
     try:
         return await run_in_threadpool(accounts.authenticate, name, password)
     except AuthError as exc:
         reason = exc.code
+        if reason == "auth.failed":
+            limits.password_failed(username=name)
         await run_in_threadpool(
             lambda: audit(request, "login.failed", username=name, reason=reason)
         )

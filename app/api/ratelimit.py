@@ -29,6 +29,8 @@ class RateLimits:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.requests = parse(settings.server.rate_limit)
         self.logins = parse(settings.server.login_rate_limit)
+        # Once a username's failures reach the login rate: one try per address per window.
+        self.login_per_address = type(self.logins)(1, self.logins.multiples)
 
     def hit(self, rate: RateLimitItem, *keys: str, what: str) -> None:
         """Counts one event for each key; raises ``rate.limited`` (with the seconds to wait)
@@ -42,6 +44,35 @@ class RateLimits:
                     retry_after=wait,
                     limit=str(rate),
                 )
+
+    def before_password_check(self, *, username: str, address: str) -> None:
+        """Counts a sign-in attempt before its password is checked; raises ``rate.limited``
+        when the address has used its login rate, or when the username's budget of *failed*
+        attempts is spent and this address has already had its one try at it this window.
+
+        Why this shape: a per-username limit counted on every attempt let anyone lock any
+        named user out (eleven wrong passwords from one address, and the right one from
+        another answered 429). Counting only failures, and refusing once they are spent
+        *unless the password is right*, would check every guess: a guesser with many
+        addresses would lose nothing. So a spent budget leaves each address one password
+        check of that username per window: the owner, from an address that has not been
+        guessing, still signs in; a guesser gets one guess per address per window instead
+        of the address's whole login rate. Every refusal is decided here, before and without
+        the password, from counters alone (the time it takes says nothing about the
+        password: a refusal checks nothing, a check costs one argon2 verification, unknown
+        usernames included), so the answers tell no more than a plain wrong-password
+        answer. The owner sharing an address with the guesser waits for the window."""
+        self.hit(self.logins, f"login-ip:{address}", what="login attempts from this address")
+        if not self.limiter.test(self.logins, "vidscope", f"login-failed:{username}"):
+            self.hit(
+                self.login_per_address,
+                f"login-failed:{username}:{address}",
+                what="failed sign-ins for this account",
+            )
+
+    def password_failed(self, *, username: str) -> None:
+        """Counts a wrong password (or unknown username) against the username's budget."""
+        self.limiter.hit(self.logins, "vidscope", f"login-failed:{username}")
 
     def healthy(self) -> bool:
         return bool(self.storage.check())

@@ -109,7 +109,7 @@ def test_compose_runs_the_server_beside_redis_and_keeps_the_library_in_its_volum
     assert httpx.post(f"{api}/auth/register", json=body).status_code == 201
     assert httpx.post(f"{api}/auth/login", json=body).status_code == 200
     counters = podman("exec", f"{stack.project}_redis_1", "redis-cli", "--scan").stdout
-    assert "login-user:alice" in counters  # the rate limits are counted in Redis
+    assert "login-ip:" in counters  # the rate limits are counted in Redis
 
     stack.compose("down")
     stack.compose("up", "-d")
