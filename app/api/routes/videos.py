@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import partial
 from typing import Annotated, Literal
 
+import anyio
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
@@ -11,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentUser, LibraryDep, MyLibrary, audit
 from app.api.errors import MAX_OFFSET, error_responses
+from app.api.ratelimit import RateLimited
 from app.api.uploads import stream_upload
-from pipelines.media.thumbnails import thumbnail_jpeg
+from pipelines.media.thumbnails import STILLS, thumbnail_jpeg
 from pipelines.public import VideoPublic
 from pipelines.storage.faults import ensure_free_space
 
@@ -197,18 +201,59 @@ def get_media(video_id: str, library: MyLibrary) -> FileResponse:
     )
 
 
+# Thumbnails decode two at a time; the requests waiting their turn wait on this limiter, not
+# in a thread of the pool every sync route and dependency shares (80 waiting there made
+# another user's library list take 21.7 s). One account may have a few in progress (a
+# browser opens at most six connections to a host); more are refused, not queued.
+THUMBNAILS_AT_ONCE = 2
+THUMBNAILS_PER_USER = 8
+_decoding: anyio.CapacityLimiter | None = None
+_in_progress: Counter[str] = Counter()
+
+
+def _thumbnail_limiter() -> anyio.CapacityLimiter:
+    global _decoding  # created on first use: a limiter belongs to the server's event loop
+    if _decoding is None:
+        _decoding = anyio.CapacityLimiter(THUMBNAILS_AT_ONCE)
+    return _decoding
+
+
 @router.get(
     "/{video_id}/thumbnail",
     summary="A JPEG of the picture at second t",
     responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 404, 422)},
 )
-def get_thumbnail(
+async def get_thumbnail(
     video_id: str,
+    user: CurrentUser,
     library: MyLibrary,
     t: Annotated[float, Query(ge=0, le=24 * 3600, description="Seconds")] = 0.0,
 ) -> Response:
-    video = library.get_video(video_id)
-    jpeg = thumbnail_jpeg(library.media_file(video_id), video, t)
+    if _in_progress[user.id] >= THUMBNAILS_PER_USER:
+        raise RateLimited(
+            f"too many thumbnails at once for this account (at most {THUMBNAILS_PER_USER} in "
+            "progress); try again in 1 s",
+            retry_after=1,
+            limit=f"{THUMBNAILS_PER_USER} at once",
+        )
+    # Counted on the event loop's one thread: no lock needed.
+    _in_progress[user.id] += 1
+    try:
+        video = await run_in_threadpool(library.get_video, video_id)  # yours, or not found
+        path = await run_in_threadpool(library.media_file, video_id)
+        make = partial(
+            thumbnail_jpeg,
+            path,
+            video,
+            t,
+            max_frame_pixels=library.settings.limits.max_frame_pixels,
+            cache=STILLS,
+        )
+        jpeg = await anyio.to_thread.run_sync(make, limiter=_thumbnail_limiter())
+    finally:
+        _in_progress[user.id] -= 1
+        if not _in_progress[user.id]:
+            del _in_progress[user.id]
     return Response(
         jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"}
     )
