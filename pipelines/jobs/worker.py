@@ -4,10 +4,11 @@ on it), and stores the result as the one writer. Leases are renewed while a job 
 attempt that may succeed next time is queued again after an exponential backoff with jitter,
 up to ``job_max_attempts``; a server killed mid-job finds the job again at start-up.
 
-Two lanes, each a thread with its own compute processes (``compute_lane``): ingests, and
-edits (clips and reels), so a short clip never waits behind an hour of transcription. Both
-threads write through the one catalog (a cursor each, one write lock: still one writer
-process). Within a lane owners take turns (``SystemCatalog.claim_job``). Each kind of job
+Lanes, each a thread with its own compute processes (``compute_lane``): ingests, and two for
+edits (clips and reels), so a short clip never waits behind an hour of transcription, nor
+behind another owner's clips (an owner holds one edits lane at most). All the threads write
+through the one catalog (a cursor each, one write lock: still one writer process). Within a
+kind owners take turns (``SystemCatalog.claim_job``). Each kind of job
 computes for at most its time limit (VIDSCOPE_JOB_TIMEOUT_*_S): past it the lane's process is
 killed, the job fails with ``job.timed_out``, and its working folder goes with it."""
 
@@ -47,7 +48,11 @@ _FINAL_PREFIXES = ("media.", "clip.", "query.", "video.", "model.", "reel.", "jo
 
 CRASH_ATTEMPTS = 2
 IDLE_POLL_MAX_S = 2.0
-LANES = {"ingest": ("ingest",), "edits": ("clip", "reel")}  # lane: the job kinds it runs
+EDITS = ("clip", "reel")
+# Each lane: a thread and its own compute process, and the job kinds it runs. Two take edits,
+# each holding one owner's job at most: another owner's clip starts at once, even while one
+# owner's long queue of them is being cut (a lone owner's edits still run one at a time).
+LANES = {"ingest": ("ingest",), "edits": EDITS, "edits-2": EDITS}
 
 
 def _compute_ingest(
@@ -98,13 +103,16 @@ class JobWorker:
         self.poll_s = poll_s
         self._stop = threading.Event()
         self._wakes = {name: threading.Event() for name in LANES}
+        self._local = threading.local()  # the lane the calling thread runs
         self._threads: list[threading.Thread] = []
         self._running: dict[str, str | None] = dict.fromkeys(LANES)
         self.lanes = {
-            "ingest": ComputeLane(
-                "ingest", processes=settings.jobs.worker_processes, on_progress=self._progress
-            ),
-            "edits": ComputeLane("edits", processes=1, on_progress=self._progress),
+            name: ComputeLane(
+                name,
+                processes=settings.jobs.worker_processes if kinds == ("ingest",) else 1,
+                on_progress=self._progress,
+            )
+            for name, kinds in LANES.items()
         }
         self.on_job_done: Callable[[Job, float], None] | None = None  # metrics hook
         self.tracer: Any = None  # an OpenTelemetry tracer: a span per job
@@ -144,7 +152,11 @@ class JobWorker:
         while not self._stop.is_set():
             try:
                 self.system.recover_jobs(expired_only=True)
-                job = self.system.claim_job(lease_s=self.settings.jobs.lease_s, kinds=LANES[lane])
+                job = self.system.claim_job(
+                    lease_s=self.settings.jobs.lease_s,
+                    kinds=LANES[lane],
+                    one_per_owner=LANES[lane] == EDITS,
+                )
             except Exception:
                 log.error("jobs.claim_failed", lane=lane, exc_info=True)
                 job = None
@@ -159,7 +171,7 @@ class JobWorker:
             self._running[lane] = job.id
             started = time.perf_counter()
             try:
-                self.run(job)
+                self.run(job, lane)
             except Exception:  # the loop must outlive any one job
                 log.error("jobs.unexpected_error", job_id=job.id, exc_info=True)
             finally:
@@ -167,7 +179,9 @@ class JobWorker:
             if self.on_job_done is not None:
                 self.on_job_done(self.system.job(job.id), started)
 
-    def run(self, job: Job) -> None:
+    def run(self, job: Job, lane: str | None = None) -> None:
+        """Runs a claimed job in ``lane`` (default: the first that takes its kind)."""
+        self._local.lane = lane or next(n for n, kinds in LANES.items() if job.kind in kinds)
         if self.tracer is None:
             self._run(job)
             return
@@ -194,7 +208,9 @@ class JobWorker:
         log.info("job.succeeded", job_id=job.id, kind=job.kind)
 
     def _lane_of(self, job: Job) -> ComputeLane:
-        return self.lanes[next(name for name, kinds in LANES.items() if job.kind in kinds)]
+        lane: str = self._local.lane
+        assert job.kind in LANES[lane], (job.kind, lane)
+        return self.lanes[lane]
 
     def _failed(self, job: Job, exc: BaseException) -> None:
         crashed = isinstance(exc, BrokenProcessPool)
@@ -291,7 +307,7 @@ class JobWorker:
             self.catalog.finish_job(job.id)
             return
         media_path = self.settings.home / video.media_path
-        future = self.lanes["ingest"].submit(
+        future = self._lane_of(job).submit(
             _compute_ingest,
             job.id,
             media_path,
@@ -318,7 +334,7 @@ class JobWorker:
             plan = self.owner(job.owner_id).prepare_clip(
                 clip.video_id, start=clip.start, end=clip.end, output=work / output.name
             )
-            self._wait(job, self.lanes["edits"].submit(cut_planned_clip, job.id, plan))
+            self._wait(job, self._lane_of(job).submit(cut_planned_clip, job.id, plan))
             self._publish(work / output.name, output, lambda size: self._finish_clip(job, size))
 
     def _finish_clip(self, job: Job, size: int) -> None:
@@ -343,7 +359,7 @@ class JobWorker:
                 subtitles=bool(reel.options.get("subtitles")),
                 title_cards=bool(reel.options.get("title_cards")),
             )
-            self._wait(job, self.lanes["edits"].submit(make_planned_reel, job.id, plan))
+            self._wait(job, self._lane_of(job).submit(make_planned_reel, job.id, plan))
             relative = str(output.relative_to(self.settings.home))
 
             def finish(size: int) -> None:

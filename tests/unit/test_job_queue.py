@@ -61,6 +61,25 @@ def test_owners_take_turns_whatever_the_length_of_their_queues(tmp_path: Path) -
     ]
 
 
+def test_a_second_edits_lane_is_kept_for_other_owners(tmp_path: Path) -> None:
+    """The worker's two edits lanes claim one job per owner: while alice's clip is cut, the
+    other lane takes bob's, never a second of alice's, and waits when only she is queued."""
+    cat = Catalog(tmp_path / "c.duckdb")
+    alice, bob = owners(cat, "alice", "bob")
+    alices = queue(cat, alice, 3)
+
+    def claim() -> str | None:
+        job = cat.system().claim_job(lease_s=60, kinds=EDITS, one_per_owner=True)
+        return job.id if job else None
+
+    assert claim() == alices[0]
+    assert claim() is None  # only alice waits, and she has a lane already
+    [bobs] = queue(cat, bob, 1)
+    assert claim() == bobs
+    cat.finish_job(alices[0])
+    assert claim() == alices[1]
+
+
 def test_a_lane_takes_only_its_own_kinds(tmp_path: Path) -> None:
     cat = Catalog(tmp_path / "c.duckdb")
     [alice] = owners(cat, "alice")

@@ -67,15 +67,24 @@ class SystemCatalog:
         return {str(r[0]) for r in rows}
 
     # -- the queue --------------------------------------------------------------------------
-    def claim_job(self, *, lease_s: float, kinds: Sequence[str] = JOB_KINDS) -> Job | None:
+    def claim_job(
+        self, *, lease_s: float, kinds: Sequence[str] = JOB_KINDS, one_per_owner: bool = False
+    ) -> Job | None:
         """Takes the next due queued job of ``kinds``, marks it running with a lease and
         counts the attempt; None when nothing is due.
 
         Owners take turns: the job is the oldest of the owner served least recently — whose
         newest claimed job of these kinds (running or finished) was touched longest ago, an
         owner never served first — so one owner's long queue delays another owner's next
-        job by at most the job in hand."""
+        job by at most the job in hand. ``one_per_owner``: an owner with a job of these kinds
+        running already is passed over (the worker's edits lanes)."""
         marks = ", ".join("?" for _ in kinds)
+        busy = (
+            f"AND q.owner_id NOT IN (SELECT owner_id FROM jobs WHERE status = 'running' "  # nosec B608  # placeholders only
+            f"AND kind IN ({marks}))"
+            if one_per_owner
+            else ""
+        )
         with self._catalog.transaction():
             row = self.con.execute(
                 f"""SELECT q.id FROM jobs q
@@ -83,9 +92,10 @@ class SystemCatalog:
                                WHERE status <> 'queued' AND kind IN ({marks})
                                GROUP BY owner_id) s ON s.owner_id = q.owner_id
                     WHERE q.status = 'queued' AND q.run_after <= now() AND q.kind IN ({marks})
+                    {busy}
                     ORDER BY s.served ASC NULLS FIRST, q.run_after, q.created_at, q.id
                     LIMIT 1""",  # nosec B608  # placeholders only; values bound
-                [*kinds, *kinds],
+                [*kinds, *kinds, *(kinds if one_per_owner else ())],
             ).fetchone()
             if row is None:
                 return None

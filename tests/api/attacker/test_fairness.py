@@ -80,16 +80,17 @@ def test_a_flood_of_clips_neither_starves_another_user_nor_passes_the_cap(
     alices = [wait_ready(server.url, alice_api, a.json()["job_id"]) for a in flood]
     assert all(job["status"] == "succeeded" for job in alices), alices
 
-    # While bob's clip waited and was cut, at most the clip in hand of alice's finished ...
+    # Bob's clip was not queued behind hers: at most the one she had in hand, and one more
+    # cut beside his in the other edits lane, finished while his waited and was cut ...
     meanwhile = [
         job
         for job in alices
         if at(bobs, "created_at") < at(job, "updated_at") < at(bobs, "updated_at")
     ]
-    assert len(meanwhile) <= 1, (bobs, alices)
-    # ... and most of hers, queued before his, were cut after it.
+    assert len(meanwhile) <= 2, (bobs, alices)
+    # ... so most of hers, all asked for before his, were finished after it.
     after = [job for job in alices if at(job, "updated_at") > at(bobs, "updated_at")]
-    assert len(after) >= CAP // 2, (bobs, alices)
+    assert len(after) > CAP // 2, (bobs, alices)
     # The refused one left nothing: her clips are the ones accepted.
     listed = httpx.get(f"{server.url}/api/v1/jobs", params={"limit": 200}, headers=alice_api)
     clip_jobs = [job for job in listed.json()["items"] if job["kind"] == "clip"]
