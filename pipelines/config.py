@@ -266,7 +266,9 @@ class Settings(BaseSettings):
     refresh_token_ttl_s: int = Field(14 * 24 * 3600, ge=3600)
     session_ttl_s: int = Field(8 * 3600, ge=300, description="Web sign-in cookie lifetime")
     allow_registration: bool = True
-    quota_bytes: int = Field(20 * 1024**3, gt=0, description="Media each user may store")
+    quota_bytes: int = Field(
+        20 * 1024**3, gt=0, description="What each user may store: videos, clips and reels"
+    )
     request_max_bytes: int = Field(1024**2, gt=0, description="Bodies other than uploads")
     # What the library's disk keeps free: an upload, ingest, clip, reel or backup that would
     # leave less is refused first (storage.full), and /readyz says `disk` is degraded.
@@ -279,7 +281,7 @@ class Settings(BaseSettings):
     # none by default, so a client cannot choose the address its rate limits count against.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     metrics_token: SecretStr | None = Field(
-        None, description="Bearer token /metrics asks for; unset: /metrics is open"
+        None, description="Bearer token /metrics asks for; unset: loopback clients only"
     )
     job_max_attempts: int = Field(3, ge=1, le=20)
     job_lease_s: float = Field(60.0, ge=5)

@@ -5,16 +5,49 @@ rules and the Grafana dashboard over them are in deploy/ (docs/operating.md)."""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from pipelines.accounts import AuthError
 from pipelines.storage.catalog import JOB_STATUSES
 from pipelines.understanding.cache import Cache
+
+
+def check_scraper(client: str | None, headers: Mapping[str, str], token: str | None) -> None:
+    """Refuses (``auth.metrics_token``) a scrape unless it sends ``Authorization: Bearer
+    <VIDSCOPE_METRICS_TOKEN>``, or, with no token set, comes from this machine: a loopback
+    client that no proxy forwarded (a reverse proxy on the same host makes every visitor look
+    local, so a request carrying a forwarding header is not counted as one)."""
+    if token is not None:
+        given = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise AuthError(
+                "/metrics needs 'Authorization: Bearer <VIDSCOPE_METRICS_TOKEN>'",
+                code="auth.metrics_token",
+            )
+        return
+    forwarded = "x-forwarded-for" in headers or "forwarded" in headers
+    if forwarded or not _loopback(client):
+        raise AuthError(
+            "/metrics answers only this machine (a loopback address) while "
+            "VIDSCOPE_METRICS_TOKEN is unset; set it, and have Prometheus send "
+            "'Authorization: Bearer <token>'",
+            code="auth.metrics_token",
+        )
+
+
+def _loopback(client: str | None) -> bool:
+    try:
+        return client is not None and ipaddress.ip_address(client).is_loopback
+    except ValueError:
+        return False
 
 
 class Metrics:

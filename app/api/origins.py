@@ -23,10 +23,15 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _origin_of(url: str) -> tuple[str, str] | None:
-    parts = urlsplit(url)
+    """(scheme, host:port) of an origin; None for one that is not a URL or names no valid
+    port (``http://h:abc``, ``:99999``): such a page is nobody's own and is refused."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
     if not parts.scheme or not parts.netloc:
         return None
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     return parts.scheme, f"{(parts.hostname or '').lower()}:{port}"
 
 

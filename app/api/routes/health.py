@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -10,7 +9,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from pipelines.accounts import AuthError
+from app.api.metrics import check_scraper
 from pipelines.storage.faults import free_bytes
 
 router = APIRouter(tags=["operations"])
@@ -93,17 +92,15 @@ def _disk(library: Any) -> Check:
     responses={200: {"content": {"text/plain": {}}}},
 )
 def metrics(request: Request) -> Response:
-    """Open when ``VIDSCOPE_METRICS_TOKEN`` is unset (bind the port privately then); else
-    only with ``Authorization: Bearer <that token>``, as Prometheus's ``authorization``
-    setting sends it."""
+    """Only with ``Authorization: Bearer <VIDSCOPE_METRICS_TOKEN>`` (as Prometheus's
+    ``authorization`` setting sends it); with no token set, only to this machine (a loopback
+    client no proxy forwarded)."""
     token = request.app.state.library.settings.server.metrics_token
-    if token is not None:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-            raise AuthError(
-                "/metrics needs 'Authorization: Bearer <VIDSCOPE_METRICS_TOKEN>'",
-                code="auth.metrics_token",
-            )
+    check_scraper(
+        request.client.host if request.client else None,
+        request.headers,
+        token.get_secret_value() if token is not None else None,
+    )
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
     )
