@@ -1,6 +1,7 @@
 """Accounts: argon2id password hashes (argon2-cffi), short-lived JWT access tokens (PyJWT, one
 pinned algorithm) and rotating refresh tokens stored as hashes. A refresh token used twice
-means it was stolen: the whole family (every token of that login) is revoked."""
+means it was stolen: every session of the account ends at once (its refresh tokens, and the
+access tokens issued so far)."""
 
 from __future__ import annotations
 
@@ -263,13 +264,16 @@ class Accounts:
 
     def refresh(self, refresh_token: str) -> tuple[User, TokenPair]:
         """Rotates a refresh token: the old one is spent, a new pair comes back. A spent token
-        presented again revokes its family (``auth.token_reused``)."""
+        presented again ends every session of the account (``auth.token_reused``)."""
         outcome, user_id, family = self.catalog.use_refresh_token(_token_hash(refresh_token))
         if outcome == "reused":
-            self.catalog.revoke_family(family)
+            # Whoever stole it may already hold an access token of that login, and access
+            # tokens do not name their login: every session of the account ends now, as at a
+            # password reset (refresh tokens, and access tokens issued until this moment).
+            self.catalog.revoke_user_tokens(user_id)
             raise AuthError(
                 "this refresh token was already used, so it may have been stolen: every "
-                "session of that login is signed out; log in again",
+                "session of this account is signed out; log in again",
                 code="auth.token_reused",
                 user_id=user_id,
             )
