@@ -9,6 +9,7 @@ Two ways in: ``ingest_file`` runs the whole thing now (the CLI, notebooks), and
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -177,12 +178,35 @@ def ingest_file(
     return IngestResult(video_id, title, "indexed", chunks=chunks)
 
 
+# What a job's owner must not be shown: the server's paths (absolute, or two folders deep
+# like data/library/clips/x.mp4) and exception class names. The docs' own pages stay.
+_SERVER_PATH = re.compile(
+    r"(?<![\w:/])(?:~|\.{1,2})?/[^\s'\"(),;]+"  # /srv/x, ./x, ~/x
+    r"|(?<![\w/.:-])(?!docs/)[\w.-]+/[\w.-]+/[^\s'\"(),;]*"  # data/library/x (a URL is not)
+)
+_EXCEPTION_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception)\b:?\s*")
+SERVER_PATH_SHOWN_AS = "a file on the server"
+
+
+def plain_message(message: str) -> str:
+    """``message`` as a job's owner may read it: no server path, no exception class name."""
+    return _EXCEPTION_NAME.sub("", _SERVER_PATH.sub(SERVER_PATH_SHOWN_AS, message)).strip()
+
+
 def describe_failure(exc: BaseException, *, video_id: str) -> tuple[str, str]:
-    """(code, message) of a failed ingest; an unexpected error is logged with its traceback."""
+    """(code, message) of a failed job, as its owner is shown them: a coded error's own words
+    with any server path taken out; anything else ``processing.failed`` in plain words. The
+    whole error (its class, text and traceback) goes to the server's log only."""
     if isinstance(exc, VidscopeError):
-        return exc.code, exc.message
-    log.error("ingest.unexpected_error", video_id=video_id, exc_info=exc)
-    return "processing.failed", f"{type(exc).__name__}: {exc}"
+        if plain_message(exc.message) != exc.message:
+            log.warning("job.error_detail", code=exc.code, video_id=video_id, detail=exc.message)
+        return exc.code, plain_message(exc.message)
+    log.error("job.unexpected_error", video_id=video_id, exc_info=exc)
+    return (
+        "processing.failed",
+        "the server could not finish this job (an unexpected error, recorded in the server's "
+        "log); try again, and if it fails again tell the operator the job's id",
+    )
 
 
 def store_artifact(
