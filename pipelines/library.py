@@ -118,7 +118,7 @@ class Library:
             settings=self.settings,
             catalog=self.catalog.for_owner(owner_id),
             indexes=self.indexes,
-            embed_query=self.embed_query,
+            embed_query=functools.partial(self.embed_query, owner_id=owner_id),
             generator=lambda: self.generator,
             cache=lambda: self.answer_cache,
         )
@@ -283,28 +283,20 @@ class Library:
             log.warning("library.repaired", **done)
         return done
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """The query's unit vector (read-only). Recent queries are remembered: an answer
-        embeds its question for the search and again for choosing its evidence."""
+    def embed_query(self, text: str, *, owner_id: str = "") -> np.ndarray:
+        """The query's unit vector (read-only), remembered per owner
+        (``retrieval.embed.query_vector``)."""
+        from pipelines.retrieval.embed import query_vector
+
         settings = self.settings
-        return _embed_query(text, settings.embedding.model, settings.threads, settings.model_cache)
+        return query_vector(
+            owner_id, text, settings.embedding.model, settings.threads, settings.model_cache
+        )
 
     def reindex(self) -> int:
         """Rebuilds every owner's search indexes from the catalog; returns the passages."""
         owners = set(self.system.owners()) | set(self.indexes.stored_owners())
         return sum(self.indexes.rebuild(self.catalog.for_owner(owner)) for owner in sorted(owners))
-
-
-@functools.lru_cache(maxsize=256)
-def _embed_query(text: str, model: str, threads: int, cache_dir: Path) -> np.ndarray:
-    import numpy as np
-
-    from pipelines.retrieval.embed import embed_texts
-
-    vectors = embed_texts([text], model=model, threads=threads, cache_dir=cache_dir)
-    vector = np.asarray(vectors[0], dtype=np.float32)
-    vector.setflags(write=False)  # shared by every caller that asks the same
-    return vector
 
 
 class OwnerLibrary(VideoService, IngestService, ReelService, AnswerService, JobService):

@@ -12,6 +12,7 @@ If the export fails (no writable cache), the model runs with torch in memory."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -266,3 +267,14 @@ def embed_texts(
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
     return np.ascontiguousarray(embedder.encode(list(texts), batch_size), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=256)
+def query_vector(owner_id: str, text: str, model: str, threads: int, cache_dir: Path) -> np.ndarray:
+    """The query's unit vector (read-only), remembered per owner: an answer embeds its question
+    for the search and again for choosing its evidence. Keyed by the owner too, so how fast a
+    search answers never tells one user what another has just asked."""
+    vectors = embed_texts([text], model=model, threads=threads, cache_dir=cache_dir)
+    vector = np.asarray(vectors[0], dtype=np.float32)
+    vector.setflags(write=False)  # shared by every call of this owner's that asks the same
+    return vector
