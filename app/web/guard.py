@@ -16,17 +16,15 @@ that reaches Gradio passes through here first, and
   one answer, so nobody can probe which paths exist — and nothing is opened before the check;
 - a session hash (a result stream) and an upload id (upload progress) belong to the user who
   first used them; another user naming them is refused;
-- ``/gradio_api/file=`` serves only the user's own pending uploads.
+- Gradio's file routes (``/gradio_api/file=``, ``/gradio_api/file/``) serve nothing: the page
+  needs none of them, and their refusals name server paths;
+- an upload is named to the page by its place in the upload folder, never a server path.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import stat
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,116 +37,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.deps import ambiguous_session
 from app.api.errors import send_envelope, status_for
 from app.api.session_cookie import AMBIGUOUS, scope_session_token
+from app.web.ledger import UploadLedger, not_uploaded
 from pipelines.errors import VidscopeError
 
 PREFIX = "/gradio_api"
 VERIFIED_USER = "vidscope_web_user"  # set in the request's (server-side) state by the guard
-# An upload nobody used within this long is removed (the person closed the page).
-UPLOAD_TTL_S = 3600.0
 # Multipart framing around the file in Gradio's upload: headers, boundaries, the field name.
 MULTIPART_SLACK_BYTES = 64 * 1024
 _MAX_UPLOAD_ANSWER = 256 * 1024
 
 
-def not_uploaded(shown_as: str) -> VidscopeError:
-    """One error for every file reference that is not the user's own pending upload: missing,
-    someone else's, outside the upload folder, not a regular file. Never says which."""
-    return VidscopeError(
-        f"{shown_as!r} is not a file you uploaded on this page (or it has expired); "
-        "choose the file again",
-        code="upload.not_found",
-    )
-
-
-class UploadLedger:
-    """Which user each of Gradio's uploaded files belongs to, until it is claimed or expires.
-    Files live in ``folder`` (Gradio's upload folder, inside the library's staging area)."""
-
-    def __init__(self, folder: Path, *, ttl_s: float = UPLOAD_TTL_S) -> None:
-        self.folder = folder.resolve()
-        self.ttl_s = ttl_s
-        self._entries: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
-
-    def reset(self) -> None:
-        """Empties the folder: uploads of an earlier run belong to nobody now."""
-        with self._lock:
-            self._entries.clear()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-    def _key(self, path: str) -> str | None:
-        """The path's canonical form, if it lies inside the folder (symlinks resolved)."""
-        try:
-            resolved = Path(os.path.realpath(path))
-        except (OSError, ValueError):
-            return None
-        return str(resolved) if resolved.is_relative_to(self.folder) else None
-
-    def add(self, user_id: str, path: str) -> None:
-        key = self._key(path)
-        if key is not None:
-            with self._lock:
-                self._entries.setdefault(key, (user_id, time.monotonic()))
-
-    def owns(self, user_id: str, path: str) -> bool:
-        key = self._key(path)
-        with self._lock:
-            entry = self._entries.get(key) if key else None
-        return entry is not None and entry[0] == user_id
-
-    def claim(self, user_id: str, path: str) -> Path:
-        """The user's uploaded file at ``path``, now theirs alone to consume (a second claim
-        fails). Raises ``upload.not_found`` unless it is the user's pending upload and a
-        regular file (checked without following links or opening it)."""
-        shown_as = Path(str(path)).name
-        key = self._key(str(path))
-        with self._lock:
-            entry = self._entries.get(key) if key else None
-            if key is None or entry is None or entry[0] != user_id:
-                raise not_uploaded(shown_as)
-            del self._entries[key]
-        try:
-            info = os.lstat(key)
-        except OSError as exc:
-            raise not_uploaded(shown_as) from exc
-        if not stat.S_ISREG(info.st_mode):
-            raise not_uploaded(shown_as)
-        return Path(key)
-
-    def sweep(self) -> int:
-        """Removes uploads older than the time to live; returns how many."""
-        cutoff = time.monotonic() - self.ttl_s
-        with self._lock:
-            old = [key for key, (_, at) in self._entries.items() if at < cutoff]
-            for key in old:
-                del self._entries[key]
-        for key in old:
-            Path(key).unlink(missing_ok=True)
-            _remove_empty(Path(key).parent, self.folder)
-        return len(old)
-
-    def discard(self, path: Path) -> None:
-        """Removes a claimed file and its folder, if Gradio made one for it alone."""
-        path.unlink(missing_ok=True)
-        _remove_empty(path.parent, self.folder)
-
-
-def _remove_empty(folder: Path, top: Path) -> None:
-    if folder != top and folder.is_relative_to(top):
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
-
-
-def file_paths(payload: Any) -> Iterator[str]:
-    """Every file path an event payload names: any object with a ``path`` (Gradio's FileData,
-    with or without its ``meta``), at any depth."""
+def file_paths(payload: Any) -> Iterator[dict[str, Any]]:
+    """Every file an event payload names: any object with a ``path`` (Gradio's FileData, with
+    or without its ``meta``), at any depth; the objects themselves, so a path can be put
+    back as the server knows it."""
     if isinstance(payload, dict):
-        path = payload.get("path")
-        if path is not None:
-            yield str(path)
+        if payload.get("path") is not None:
+            yield payload
         for value in payload.values():
             yield from file_paths(value)
     elif isinstance(payload, list):
@@ -240,9 +145,11 @@ class GradioGuard:
             for key in query.get("upload_id", []):
                 if not self.uploads.bind(key, user):
                     raise VidscopeError("no such upload", code="upload.not_found")
-            if route.startswith("/file="):
-                if not self.ledger.owns(user, route.removeprefix("/file=")):
-                    raise VidscopeError("no such file", code="upload.not_found")
+            if route.startswith(("/file=", "/file/")):
+                # Gradio's file routes serve the page nothing it needs (media, thumbnails and
+                # clips come from the owner-checked API; uploads are never shown back), and
+                # their refusals name server paths: one answer for every file.
+                raise VidscopeError("no such file", code="upload.not_found")
             if scope["method"] == "POST" and self.count_event is not None:
                 # Every event and upload the page sends is held to the API's rate limits,
                 # per account and per address (their own counters: the page's polling does
@@ -295,9 +202,14 @@ class GradioGuard:
                     f"the page has no event number {fn_index!r}; reload the page",
                     code="web.unknown_event",
                 )
-        for path in file_paths(payload):
+        for named in file_paths(payload):
+            shown = str(named["path"])
+            path = self.ledger.locate(shown)
             if not self.ledger.owns(user, path):
-                raise not_uploaded(Path(path).name)
+                raise not_uploaded(Path(shown).name)
+            named["path"] = path  # Gradio opens the file where the server keeps it
+        if payload is not None and any(True for _ in file_paths(payload)):
+            body = json.dumps(payload).encode()
         replayed = False
 
         async def replay() -> Message:
@@ -326,24 +238,40 @@ class GradioGuard:
 
             raise quota_exceeded(left)
         await run_in_threadpool(self.ledger.sweep)
-        status = 0
+        # The answer is read and rewritten here: it must come uncompressed.
+        scope = {
+            **scope,
+            "headers": [(k, v) for k, v in scope["headers"] if k != b"accept-encoding"],
+        }
+        start: Message | None = None
         answer = bytearray()
 
         async def record(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body" and status == 200:
-                if len(answer) < _MAX_UPLOAD_ANSWER:
-                    answer.extend(message.get("body", b""))
-                if not message.get("more_body", False):
-                    try:
-                        paths = json.loads(bytes(answer))
-                    except ValueError:
-                        paths = []
-                    for path in paths if isinstance(paths, list) else []:
-                        self.ledger.add(user, str(path))
-            await send(message)
+            nonlocal start
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                start = message  # sent with the rewritten answer, whose length differs
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            if len(answer) + len(message.get("body", b"")) > _MAX_UPLOAD_ANSWER:
+                raise VidscopeError("the upload's answer is too long", code="upload.failed")
+            answer.extend(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            try:
+                paths = json.loads(bytes(answer))
+            except ValueError:
+                paths = []
+            shown = []
+            for path in paths if isinstance(paths, list) else []:
+                self.ledger.add(user, str(path))
+                shown.append(self.ledger.shown(str(path)))
+            body = json.dumps(shown).encode()
+            headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, record)
 

@@ -13,7 +13,8 @@ from fastapi import Request
 
 from app.api.session_cookie import AMBIGUOUS, scope_session_token
 from app.api.uploads import plain_filename, title_from_filename
-from app.web.guard import VERIFIED_USER, UploadLedger
+from app.web.guard import VERIFIED_USER
+from app.web.ledger import UploadLedger
 from app.web.render import (
     REEL_WORDS,
     clock_text,
@@ -28,6 +29,7 @@ from app.web.render import (
 from pipelines.accounts import Accounts
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
+from pipelines.quota import count_pending
 from pipelines.storage.files import sha256_file
 
 
@@ -47,6 +49,9 @@ class WebApp:
     def attach(self, library: Library, accounts: Accounts, worker: Any) -> None:
         self.library, self.accounts, self.worker = library, accounts, worker
         self.ledger.reset()
+        # Files sent to the page and not yet uploaded are stored for their owner too: the
+        # quota counts them, on every face (an API upload sees them as well).
+        count_pending(library.settings.home, self.ledger.pending_bytes)
 
     def user_of_token(self, token: str) -> str | None:
         """The user id of a valid session token, else None."""

@@ -16,8 +16,9 @@ from starlette.routing import Mount
 
 from app.api.deps import session_user
 from app.api.ratelimit import RateLimits
-from app.web.guard import GradioGuard, UploadLedger
+from app.web.guard import GradioGuard
 from app.web.handlers import WebApp
+from app.web.ledger import UploadLedger
 from app.web.render import (
     CSS,
     PICK,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from app.api.origins import SameOriginWrites
-from app.web.guard import Bindings, UploadLedger, file_paths
+from app.web.guard import Bindings, file_paths
+from app.web.ledger import UploadLedger
 from pipelines.errors import VidscopeError
 
 
@@ -78,7 +79,28 @@ def test_every_file_reference_in_a_payload_is_found() -> None:
         "data": [[{"path": "/a", "meta": {"_type": "gradio.FileData"}}], "text", 3],
         "event_data": {"nested": [{"value": {"path": "/b"}}]},
     }
-    assert sorted(file_paths(payload)) == ["/a", "/b"]
+    assert sorted(named["path"] for named in file_paths(payload)) == ["/a", "/b"]
+
+
+def test_the_page_names_an_upload_by_its_place_in_the_folder(tmp_path: Path) -> None:
+    ledger = UploadLedger(tmp_path / "uploads")
+    ledger.reset()
+    path = uploaded(ledger, "alice")
+    shown = ledger.shown(str(path))
+    assert not Path(shown).is_absolute() and str(tmp_path) not in shown
+    assert ledger.owns("alice", ledger.locate(shown))
+    assert not ledger.owns("bob", ledger.locate(shown))
+    assert not ledger.owns("alice", ledger.locate(f"../uploads/{shown}"))
+
+
+def test_pending_uploads_count_for_their_user(tmp_path: Path) -> None:
+    ledger = UploadLedger(tmp_path / "uploads")
+    ledger.reset()
+    path = uploaded(ledger, "alice")
+    assert ledger.pending_bytes("alice") == path.stat().st_size > 0
+    assert ledger.pending_bytes("bob") == 0
+    ledger.claim("alice", str(path))
+    assert ledger.pending_bytes("alice") == 0
 
 
 def test_a_key_stays_with_its_first_user() -> None:

@@ -62,7 +62,7 @@ def test_only_your_own_pending_upload_can_be_named_in_an_event(
     # Nothing reached Bob's library, and Alice's pending upload is still hers to use.
     bob_headers = api_headers(server.url, "bob")
     assert httpx.get(f"{server.url}/api/v1/videos", headers=bob_headers).json()["total"] == 0
-    assert Path(pending).exists()
+    assert (server.home / "staging" / "web" / pending).exists()
     # A file without FileData's meta is still a file: checked the same way.
     bare = join(bob, upload_fn, [[{"path": pending}]], "bob-bare")
     assert bare.status_code == 404 and bare.json()["error"]["code"] == "upload.not_found"
@@ -80,7 +80,7 @@ def test_your_own_upload_is_accepted_once(
     assert join(alice, upload_fn, [[file_data(path)]], "alice-1").status_code == 200
     done = result(alice, "alice-1")
     assert done["success"] and "meeting notes.mp4: queued" in done["output"]["data"][0]
-    assert not Path(path).exists()  # moved into the library
+    assert not (server.home / "staging" / "web" / path).exists()  # moved into the library
     again = join(alice, upload_fn, [[file_data(path)]], "alice-2")
     assert again.status_code == 404  # spent: no replay
     admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}

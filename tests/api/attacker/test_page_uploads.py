@@ -1,0 +1,78 @@
+"""The web page's uploads, played by a stranger: files sent to the page and not yet uploaded
+count against the quota on every face (item 6 of the web boundary round), and the page's
+upload answer names no server path (item 8): Gradio answers an upload with where it stored the
+file, and the page is told only the file's place inside its upload folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.attacker import (
+    QUOTA,
+    api_headers,
+    browser_session,
+    event_number,
+    file_data,
+    gradio_upload,
+    join,
+    result,
+)
+from tests.support.library import TALK
+from tests.support.server import Server
+
+pytestmark = pytest.mark.slow
+
+
+def test_an_upload_is_named_without_the_servers_paths(
+    server: Server, alice: httpx.Client, tmp_path: Path
+) -> None:
+    copy = tmp_path / "named upload.mp4"
+    copy.write_bytes(TALK.read_bytes() + b"\1" * 32)
+    with copy.open("rb") as handle:
+        sent = alice.post("/gradio_api/upload", files={"files": (copy.name, handle, "video/mp4")})
+    assert sent.status_code == 200, sent.text
+    [shown] = sent.json()
+    assert not Path(shown).is_absolute() and str(server.home) not in sent.text
+    assert shown.endswith("named upload.mp4")
+    # Gradio's file routes serve nothing, with one answer that names no path.
+    for route in (
+        f"/gradio_api/file={shown}",
+        f"/gradio_api/file/{shown}",
+        "/gradio_api/file=/etc/passwd",
+    ):
+        answer = alice.get(route)
+        assert answer.status_code == 404 and str(server.home) not in answer.text
+    # An event that names the upload as the page was told works.
+    upload_fn = event_number(alice, "upload_files")
+    assert join(alice, upload_fn, [[file_data(shown)]], "alice-named").status_code == 200
+    done = result(alice, "alice-named")
+    assert done["success"] and "named upload.mp4: queued" in done["output"]["data"][0]
+
+
+def test_files_waiting_on_the_page_count_against_the_quota(server: Server, tmp_path: Path) -> None:
+    penny = browser_session(server.url, "penny")
+    talk = TALK.read_bytes()
+    assert 2 * len(talk) <= QUOTA < 3 * len(talk)
+    copies = []
+    for n in range(3):
+        copy = tmp_path / f"waiting-{n}.mp4"
+        copy.write_bytes(talk + bytes([n]) * 8)
+        copies.append(copy)
+    gradio_upload(penny, copies[0])
+    gradio_upload(penny, copies[1])  # two files on the page, neither uploaded yet
+    with copies[2].open("rb") as handle:
+        third = penny.post("/gradio_api/upload", files={"files": (copies[2].name, handle)})
+    assert third.status_code == 413, third.text
+    assert third.json()["error"]["code"] == "quota.exceeded"
+    # The API sees the same quota: what waits on the page is already stored for Penny.
+    with copies[2].open("rb") as handle:
+        through_api = httpx.post(
+            f"{server.url}/api/v1/videos",
+            files={"file": (copies[2].name, handle)},
+            headers=api_headers(server.url, "penny"),
+        )
+    assert through_api.status_code == 413, through_api.text
+    penny.close()
