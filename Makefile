@@ -189,6 +189,7 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.scale
 	$(BIN)/python -m evals.resources
 	$(BIN)/python -m evals.startup
+	$(BIN)/python -m evals.fairness
 	$(BIN)/python -m evals.answers
 	$(BIN)/python -m evals.screen_cost
 	$(BIN)/python -m evals.whisper_models
