@@ -83,9 +83,11 @@ class Bindings:
 
 
 class GradioGuard:
-    """ASGI middleware for the routes under ``/gradio_api/`` (see the module's docstring).
-    ``user_of(token)`` names the user of a session cookie (or None); ``quota_left(user)`` the
-    bytes they may still store; ``fn_count()`` how many events the page has."""
+    """ASGI app wrapped around the mounted Gradio app (see the module's docstring).
+    ``user_of(token)`` names the user of a session token (or None); ``room_for_upload(user,
+    size)`` the bytes they may still store (raising when the disk has no room);
+    ``fn_count()`` how many events the page has; ``count_event(user, address)`` counts one
+    event against the rate limits (raising ``rate.limited``)."""
 
     def __init__(
         self,
@@ -93,7 +95,7 @@ class GradioGuard:
         *,
         ledger: UploadLedger,
         user_of: Callable[[str], str | None],
-        quota_left: Callable[[str], int],
+        room_for_upload: Callable[[str, int], int],
         max_file_bytes: int,
         fn_count: Callable[[], int],
         count_event: Callable[[str, str], None] | None = None,
@@ -101,7 +103,7 @@ class GradioGuard:
         self.app = app
         self.ledger = ledger
         self.user_of = user_of
-        self.quota_left = quota_left
+        self.room_for_upload = room_for_upload
         self.max_file_bytes = max_file_bytes
         self.fn_count = fn_count
         self.count_event = count_event
@@ -232,7 +234,8 @@ class GradioGuard:
                 code="media.too_large",
                 limit_bytes=self.max_file_bytes,
             )
-        left = await run_in_threadpool(self.quota_left, user)
+        # Room on the disk and in the quota, before a byte is stored (as the API's upload).
+        left = await run_in_threadpool(self.room_for_upload, user, size)
         if size - MULTIPART_SLACK_BYTES > left:
             from pipelines.ingest import quota_exceeded
 

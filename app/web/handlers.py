@@ -30,6 +30,7 @@ from pipelines.accounts import Accounts
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
 from pipelines.quota import count_pending
+from pipelines.storage.faults import ensure_free_space
 from pipelines.storage.files import sha256_file
 
 
@@ -71,9 +72,13 @@ class WebApp:
         token = scope_session_token(request.scope)
         return None if token is None or token == AMBIGUOUS else self.user_of_token(token)
 
-    def quota_left(self, user_id: str) -> int:
+    def room_for_upload(self, user_id: str, size_bytes: int) -> int:
+        """The bytes the user may still store, after checking that the staging disk holds
+        ``size_bytes`` and keeps ``VIDSCOPE_MIN_FREE_BYTES`` free (``storage.full``)."""
         if self.library is None:
             return 0
+        settings = self.library.settings
+        ensure_free_space(settings.layout.staging_dir, size_bytes, settings.limits.min_free_bytes)
         return self.library.for_owner(user_id).quota_left()
 
     def _owner(self, request: gr.Request) -> OwnerLibrary:

@@ -226,7 +226,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         mounted.app,
         ledger=web.ledger,
         user_of=web.user_of_token,
-        quota_left=web.quota_left,
+        room_for_upload=web.room_for_upload,
         max_file_bytes=settings.limits.max_file_bytes,
         fn_count=lambda: len(blocks.fns),
         count_event=lambda user, address: limits.hit(

@@ -143,4 +143,23 @@ def test_the_api_refuses_an_upload_with_507_and_readyz_says_the_disk_is_degraded
         assert answer.status_code == 507
         error = answer.json()["error"]
         assert error["code"] == "storage.full" and "free" in error["message"]
+
+
+@pytest.mark.slow
+def test_the_web_page_refuses_an_upload_the_disk_cannot_hold(
+    pristine: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    home = copy_library(pristine[0], tmp_path / "library")
+    free = shutil.disk_usage(home).free
+    settings = api_settings(home, min_free_bytes=free + 2**30)  # more than this disk has
+    with TestClient(create_app(settings, start_worker=False, web=True)) as client:
+        client.post("/login", data={"username": "alice", "password": PASSWORD})
+        with TALK.open("rb") as handle:
+            answer = client.post(
+                "/gradio_api/upload", files={"files": ("talk.mp4", handle, "video/mp4")}
+            )
+        assert answer.status_code == 507, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "storage.full" and "VIDSCOPE_MIN_FREE_BYTES" in error["message"]
+        assert not any((home / "staging" / "web").rglob("*.mp4"))  # nothing was stored
     assert partial_files(home) == []
