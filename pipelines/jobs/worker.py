@@ -119,6 +119,11 @@ class JobWorker:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
+        # Working folders a killed server left: no job of this process runs yet, and a job
+        # that resumes starts from an empty folder anyway.
+        if self.settings.layout.clips_dir.is_dir():
+            for folder in self.settings.layout.clips_dir.glob(".job-*"):
+                shutil.rmtree(folder, ignore_errors=True)
         for name in LANES:
             thread = threading.Thread(
                 target=self._loop, args=(name,), name=f"vidscope-jobs-{name}", daemon=True

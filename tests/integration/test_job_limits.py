@@ -132,3 +132,21 @@ def test_a_queue_past_the_cap_is_refused_before_anything_is_recorded(
         library.catalog.finish_job(job_id)
     _, job_id = library.local.queue_reel(parts=[ReelPart(video_id, 1.0, 2.0)])  # room again
     assert library.local.job(job_id).status == "queued"
+
+
+def test_working_folders_a_killed_server_left_go_when_the_worker_starts(
+    limited: tuple[Library, str],
+) -> None:
+    library, _ = limited
+    left = library.settings.layout.clips_dir / ".job-0123456789abcdef"
+    (left / ".reel-x").mkdir(parents=True)
+    (left / ".reel-x" / "part-000.mp4").write_bytes(b"half")
+    worker = JobWorker(
+        settings=library.settings,
+        catalog=library.catalog,
+        indexes=library.indexes,
+        owner=library.for_owner,
+    )
+    worker.start()
+    worker.stop()
+    assert not left.exists()
