@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
-from fastapi import Request
 
-from app.api.session_cookie import AMBIGUOUS, scope_session_token
 from app.api.uploads import plain_filename, title_from_filename
-from app.web.guard import VERIFIED_USER
+from app.web.access import PageAccess
 from app.web.ledger import UploadLedger
 from app.web.render import (
     REEL_WORDS,
@@ -29,8 +27,6 @@ from app.web.render import (
 from pipelines.accounts import Accounts
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
-from pipelines.quota import count_pending
-from pipelines.storage.faults import ensure_free_space
 from pipelines.storage.files import sha256_file
 
 
@@ -43,43 +39,13 @@ class WebApp:
 
     def __init__(self, ledger: UploadLedger) -> None:
         self.ledger = ledger
+        self.access = PageAccess(ledger)  # who is asking, and the room for their uploads
         self.library: Library | None = None
-        self.accounts: Accounts | None = None
         self.worker: Any = None
 
     def attach(self, library: Library, accounts: Accounts, worker: Any) -> None:
-        self.library, self.accounts, self.worker = library, accounts, worker
-        self.ledger.reset()
-        # Files sent to the page and not yet uploaded are stored for their owner too: the
-        # quota counts them, on every face (an API upload sees them as well).
-        count_pending(library.settings.home, self.ledger.pending_bytes)
-
-    def user_of_token(self, token: str) -> str | None:
-        """The user id of a valid session token, else None."""
-        if self.accounts is None:
-            return None
-        try:
-            return self.accounts.verify(token).id
-        except VidscopeError:
-            return None
-
-    def session_user(self, request: Request) -> str | None:
-        """Gradio's auth dependency: the user id of a valid session cookie, else None (the
-        guard's answer for this very request when it already checked the cookie)."""
-        verified = getattr(request.state, VERIFIED_USER, None)
-        if isinstance(verified, str):
-            return verified
-        token = scope_session_token(request.scope)
-        return None if token is None or token == AMBIGUOUS else self.user_of_token(token)
-
-    def room_for_upload(self, user_id: str, size_bytes: int) -> int:
-        """The bytes the user may still store, after checking that the staging disk holds
-        ``size_bytes`` and keeps ``VIDSCOPE_MIN_FREE_BYTES`` free (``storage.full``)."""
-        if self.library is None:
-            return 0
-        settings = self.library.settings
-        ensure_free_space(settings.layout.staging_dir, size_bytes, settings.limits.min_free_bytes)
-        return self.library.for_owner(user_id).quota_left()
+        self.library, self.worker = library, worker
+        self.access.attach(library, accounts)
 
     def _owner(self, request: gr.Request) -> OwnerLibrary:
         user_id = request.username

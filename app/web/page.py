@@ -195,7 +195,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         app,
         blocks,
         path="/",
-        auth_dependency=web.session_user,
+        auth_dependency=web.access.session_user,
         max_file_size=settings.limits.max_file_bytes,
         # Gradio serves no file from the library: media goes through the owner-checked API.
         blocked_paths=[str(settings.home.resolve())],
@@ -225,8 +225,8 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
     mounted.app = GradioGuard(
         mounted.app,
         ledger=web.ledger,
-        user_of=web.user_of_token,
-        room_for_upload=web.room_for_upload,
+        user_of=web.access.user_of_token,
+        room_for_upload=web.access.room_for_upload,
         max_file_bytes=settings.limits.max_file_bytes,
         fn_count=lambda: len(blocks.fns),
         count_event=lambda user, address: limits.hit(

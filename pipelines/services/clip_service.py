@@ -18,24 +18,25 @@ if TYPE_CHECKING:
 class ClipService(SearchService):
     def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
         """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration.
-        Refused first (``storage.full``) when the output's disk has no room for about the
-        clip's share of the source and VIDSCOPE_MIN_FREE_BYTES."""
+        Refused first when about the clip's share of the source does not fit in the owner's
+        quota (``quota.exceeded``) or on the output's disk with VIDSCOPE_MIN_FREE_BYTES
+        (``storage.full``)."""
         return self.prepare_clip(video_id, start=start, end=end, output=output).cut()
 
     def prepare_clip(
         self, video_id: str, *, start: float, end: float, output: str | Path
     ) -> ClipPlan:
-        """``clip_plan`` with the free-space check of ``clip``: what the job worker's compute
-        process cuts."""
-        from pipelines.storage.faults import ensure_free_space
+        """``clip_plan`` with the checks of ``clip``: what the job worker's compute process
+        cuts. Refused first when the clip does not fit in the owner's quota (``quota.exceeded``)
+        or on the output's disk (``storage.full``)."""
+        from pipelines.quota import cut_bytes, ensure_output_room
 
         plan = self.clip_plan(video_id, start=start, end=end, output=output)
-        video = self.get_video(video_id)
-        share = (plan.end - plan.start) / max(video.duration, 1e-6)
-        ensure_free_space(
-            Path(output).absolute().parent,
-            int(video.size_bytes * share) + 2**20,
-            self.settings.limits.min_free_bytes,
+        ensure_output_room(
+            cut_bytes(self.get_video(video_id), plan.start, plan.end),
+            output=Path(output),
+            settings=self.settings,
+            catalog=self._catalog,
         )
         return plan
 
@@ -91,6 +92,7 @@ class ClipService(SearchService):
         Refused (``job.queue_full``) when the owner has VIDSCOPE_JOB_MAX_ACTIVE_PER_OWNER
         jobs queued or running."""
         from pipelines.editing.clips import check_clip_range
+        from pipelines.quota import cut_bytes, ensure_quota
 
         if query is not None:
             hit, start, end = self.best_range(query, video_id=video_id)
@@ -109,6 +111,13 @@ class ClipService(SearchService):
         check_clip_range(video, start, end)
         self.media_file(video_id)  # media.missing now, not as a failed job later
         end = min(end, video.duration)
+        # quota.exceeded now rather than as a failed job (the cut checks again, disk too).
+        ensure_quota(
+            cut_bytes(video, start, end),
+            settings=self.settings,
+            catalog=self._catalog,
+            what="this clip",
+        )
         with self._catalog.transaction():
             clip_id = self._catalog.add_clip(video_id=video_id, start=start, end=end)
             job_id = self._catalog.add_job(

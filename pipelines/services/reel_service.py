@@ -63,8 +63,16 @@ class ReelService(ClipService, SummaryService):
         makes it (cuts, joins and composes, away from the server)."""
         from pipelines.editing.compose import part_texts
         from pipelines.editing.reels import ReelPlan
+        from pipelines.quota import ensure_output_room
 
         parts, plans = self._checked_parts(parts, output=Path(output))
+        ensure_output_room(
+            self._reel_bytes(parts),
+            output=Path(output),
+            settings=self.settings,
+            catalog=self._catalog,
+            what="this reel",
+        )
         texts = part_texts(
             parts,
             title_of=lambda video_id: self.get_video(video_id).title,
@@ -117,6 +125,12 @@ class ReelService(ClipService, SummaryService):
             )
         return parts, plans
 
+    def _reel_bytes(self, parts: list[ReelPart]) -> int:
+        """About how many bytes the reel of ``parts`` writes (each part's share of its video)."""
+        from pipelines.quota import cut_bytes
+
+        return sum(cut_bytes(self.get_video(p.video_id), p.start, p.end) for p in parts)
+
     def _reel_plans(self, parts: list[ReelPart], *, output: Path) -> list[ClipPlan]:
         """Each part's clip plan: every video the owner's and ready, every range good."""
         plans = []
@@ -147,6 +161,7 @@ class ReelService(ClipService, SummaryService):
         atomically; ``job.queue_full`` when the owner's queue is at its cap. Returns
         (reel id, job id)."""
         from pipelines.editing.reels import choose_parts, merge_parts
+        from pipelines.quota import ensure_quota
 
         if parts is not None:
             if query is not None or chapters_of is not None:
@@ -159,6 +174,13 @@ class ReelService(ClipService, SummaryService):
         if not chosen:
             raise ClipError("nothing to put in the reel", code="reel.empty")
         chosen, _ = self._checked_parts(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
+        # quota.exceeded now rather than as a failed job (the job checks again, disk too).
+        ensure_quota(
+            self._reel_bytes(chosen),
+            settings=self.settings,
+            catalog=self._catalog,
+            what="this reel",
+        )
         with self._catalog.transaction():
             options = {"vertical": vertical, "subtitles": subtitles, "title_cards": title_cards}
             reel_id = self._catalog.add_reel(chosen, options=options)
