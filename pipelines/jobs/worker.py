@@ -59,7 +59,12 @@ def _compute_ingest(
     job_id: str, media_path: Path, track: int | None, shown_as: str, options: ComputeOptions
 ) -> IngestArtifact:
     """Runs in the compute process: probe and transcribe one stored file."""
-    info = probe(media_path, allowed=(media_path.suffix.lstrip("."),))
+    # The first frame is decoded under the same cap as the upload's check.
+    info = probe(
+        media_path,
+        allowed=(media_path.suffix.lstrip("."),),
+        max_frame_pixels=options.screen.max_frame_pixels,
+    )
 
     def progress(stage: str, fraction: float) -> None:
         report(job_id, stage, fraction)
