@@ -96,5 +96,3 @@ def wait_ready(url: str, headers: dict[str, str], job_id: str) -> dict[str, Any]
             return job
         time.sleep(0.2)
     raise AssertionError("the job did not finish")
-
-
