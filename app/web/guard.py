@@ -8,14 +8,15 @@ that reaches Gradio passes through here first, and
   reading of the cookie for every layer, :mod:`app.api.session_cookie`; a cookie it cannot
   read one way only is no user): the request is refused, never handed to Gradio's own check;
 - an upload (``POST /gradio_api/upload``) is refused up front when it cannot fit the user's
-  quota, and the paths Gradio answers with are written in the :class:`UploadLedger` under the
-  user who sent them;
+  quota or the staging disk, and the paths Gradio answers with are written in the
+  :class:`UploadLedger` under the user who sent them;
 - any event payload (``queue/join``, ``run/*``, ``call/*``) that names a file names one of
   *this user's* ledger entries, a regular file inside the upload folder; anything else (a
   library file, another user's pending upload, ``/etc/passwd``, ``/dev/zero``, a FIFO) gets
   one answer, so nobody can probe which paths exist — and nothing is opened before the check;
 - a session hash (a result stream) and an upload id (upload progress) belong to the user who
   first used them; another user naming them is refused;
+- every event and upload counts against the rate limits, per user and per address;
 - Gradio's file routes (``/gradio_api/file=``, ``/gradio_api/file/``) serve nothing: the page
   needs none of them, and their refusals name server paths;
 - an upload is named to the page by its place in the upload folder, never a server path.
@@ -111,9 +112,11 @@ class GradioGuard:
         self.uploads = Bindings()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)  # the lifespan
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
             return
+        if scope["type"] not in ("http", "websocket"):
+            return  # nothing else reaches Gradio
         # The path as Gradio's router will match it (under --root-path too).
         path = get_route_path(scope)
         if scope["type"] == "http" and is_public_asset(path):
@@ -131,8 +134,8 @@ class GradioGuard:
                 return
             await _send_error(scope, send, _not_signed_in(ambiguous=token == AMBIGUOUS))
             return
-        # Gradio's sign-in check (WebApp.session_user) reads this instead of verifying the same
-        # cookie again: the page polls these routes, and each check is a catalog lookup.
+        # Gradio's sign-in check (PageAccess.session_user) takes exactly this user: no layer
+        # behind the guard reads the cookie again.
         scope.setdefault("state", {})[VERIFIED_USER] = user
         if scope["type"] != "http" or not path.startswith(PREFIX + "/"):
             await self.app(scope, receive, send)
