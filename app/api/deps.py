@@ -69,7 +69,7 @@ async def sign_in(
     name = username.strip().lower()
     limits.before_password_check(username=name, address=client_ip(request))
     try:
-        return await run_in_threadpool(accounts.authenticate, name, password)
+        user = await run_in_threadpool(accounts.authenticate, name, password)
     except AuthError as exc:
         reason = exc.code
         if reason == "auth.failed":
@@ -78,6 +78,8 @@ async def sign_in(
             lambda: audit(request, "login.failed", username=name, reason=reason)
         )
         raise
+    limits.password_ok(username=name, address=client_ip(request))
+    return user
 
 
 async def sign_up(

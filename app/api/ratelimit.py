@@ -70,6 +70,12 @@ class RateLimits:
                 what="failed sign-ins for this account",
             )
 
+    def password_ok(self, *, username: str, address: str) -> None:
+        """A right password gives the address its try back: the owner signing in again (the
+        page, then the CLI; two devices behind one address) is not held to the window that
+        a guesser's failures started. A guesser without the password never gets it back."""
+        self.limiter.clear(self.login_per_address, "vidscope", f"login-failed:{username}:{address}")
+
     def password_failed(self, *, username: str) -> None:
         """Counts a wrong password (or unknown username) against the username's budget."""
         self.limiter.hit(self.logins, "vidscope", f"login-failed:{username}")

@@ -16,6 +16,9 @@ that reaches Gradio passes through here first, and
   one answer, so nobody can probe which paths exist — and nothing is opened before the check;
 - a session hash (a result stream) and an upload id (upload progress) belong to the user who
   first used them; another user naming them is refused;
+- every event and upload must come from a page this origin's sign-in opened for the very
+  session it carries (the page sends the session's fingerprint from the origin's storage):
+  a session planted by a page on another port acts for nobody;
 - every event and upload counts against the rate limits, per user and per address;
 - Gradio's file routes (``/gradio_api/file=``, ``/gradio_api/file/``) serve nothing: the page
   needs none of them, and their refusals name server paths;
@@ -37,7 +40,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import ambiguous_session
 from app.api.errors import send_envelope, status_for
-from app.api.session_cookie import AMBIGUOUS, scope_session_token
+from app.api.session_cookie import AMBIGUOUS, scope_session_token, session_fingerprint
 from app.web.ledger import UploadLedger, not_uploaded
 from pipelines.errors import VidscopeError
 
@@ -143,6 +146,8 @@ class GradioGuard:
         route = path[len(PREFIX) :]
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         try:
+            if scope["method"] not in ("GET", "HEAD"):
+                _check_page_session(scope, str(token))
             for key in query.get("session_hash", []):
                 self._check_session(key, user)
             if route.startswith("/heartbeat/"):
@@ -228,7 +233,15 @@ class GradioGuard:
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, user: str) -> None:
         declared = _header(scope, b"content-length")
-        size = int(declared) if declared.isdigit() else 0
+        if not declared.isdigit():
+            # Every check below needs the size up front (and the server holds the body to
+            # it); a body sent in chunks of unknown total would pass them all.
+            raise VidscopeError(
+                "an upload must say its size (Content-Length); the web page's own upload "
+                "does, send the file from there",
+                code="request.length_required",
+            )
+        size = int(declared)
         if size > self.max_file_bytes + MULTIPART_SLACK_BYTES:
             raise VidscopeError(
                 f"the file is over the {self.max_file_bytes}-byte limit "
@@ -237,12 +250,21 @@ class GradioGuard:
                 code="media.too_large",
                 limit_bytes=self.max_file_bytes,
             )
-        # Room on the disk and in the quota, before a byte is stored (as the API's upload).
-        left = await run_in_threadpool(self.room_for_upload, user, size)
-        if size - MULTIPART_SLACK_BYTES > left:
-            from pipelines.ingest import quota_exceeded
+        # Room on the disk and in the quota, held for this upload until it is written (as
+        # the API's upload), before a byte is stored.
+        release = await run_in_threadpool(
+            self.ledger.reserve,
+            user,
+            max(0, size - MULTIPART_SLACK_BYTES),
+            lambda: self.room_for_upload(user, size),
+        )
+        try:
+            await self._stored_upload(scope, receive, send, user)
+        finally:
+            release()
 
-            raise quota_exceeded(left)
+    async def _stored_upload(self, scope: Scope, receive: Receive, send: Send, user: str) -> None:
+        """Gradio stores the upload; its answer is recorded in the ledger and rewritten."""
         await run_in_threadpool(self.ledger.sweep)
         # The answer is read and rewritten here: it must come uncompressed.
         scope = {
@@ -292,6 +314,23 @@ PUBLIC_FILES = frozenset(
 def is_public_asset(path: str) -> bool:
     """Whether Gradio serves ``path`` to a visitor who is not signed in (static files only)."""
     return (path in PUBLIC_FILES or path.startswith(PUBLIC_ASSETS)) and ".." not in path
+
+
+PAGE_SESSION_HEADER = b"x-vidscope-session"
+
+
+def _check_page_session(scope: Scope, token: str) -> None:
+    """An event or an upload must come from a page that this origin's own sign-in form
+    opened for this very session: the page sends the session's fingerprint that the form's
+    answer kept in the origin's storage (session-guard.js). A session planted by a page on
+    another port of the host (cookies are not separated by port, storage is) has another
+    fingerprint, or none, and acts for nobody."""
+    if _header(scope, PAGE_SESSION_HEADER) != session_fingerprint(token):
+        raise VidscopeError(
+            "this page's session is not the one its sign-in made (another page on this "
+            "computer may have replaced it); reload the page and sign in again",
+            code="web.session_changed",
+        )
 
 
 def _not_signed_in(*, ambiguous: bool) -> VidscopeError:

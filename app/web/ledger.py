@@ -9,9 +9,11 @@ import shutil
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.errors import VidscopeError
+from pipelines.quota import quota_exceeded
 
 # An upload nobody used within this long is removed (the person closed the page).
 UPLOAD_TTL_S = 3600.0
@@ -36,6 +38,9 @@ class UploadLedger:
         self.ttl_s = ttl_s
         self._entries: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        # Uploads on their way in: (user, bytes), counted like the files that wait here.
+        self._reserved: dict[object, tuple[str, int]] = {}
+        self._reserving = threading.Lock()
 
     def reset(self) -> None:
         """Empties the folder: uploads of an earlier run belong to nobody now."""
@@ -73,12 +78,32 @@ class UploadLedger:
             return str(self.folder / "..invalid")  # never inside the folder: not found
         return str(self.folder / path)
 
+    def reserve(self, user_id: str, size_bytes: int, room: Callable[[], int]) -> Callable[[], None]:
+        """Holds ``size_bytes`` for an upload on its way in, if ``room()`` (the user's bytes
+        left, which count what is held here) has them; else ``quota.exceeded``. One check and
+        hold at a time, so uploads sent together cannot each see the same room. Returns the
+        function that lets the hold go (once the upload is written here, or failed)."""
+        with self._reserving:
+            left = room()
+            if size_bytes > left:
+                raise quota_exceeded(left)
+            hold = object()
+            with self._lock:
+                self._reserved[hold] = (user_id, size_bytes)
+
+        def release() -> None:
+            with self._lock:
+                self._reserved.pop(hold, None)
+
+        return release
+
     def pending_bytes(self, user_id: str) -> int:
-        """Bytes of the user's uploads that wait here (the quota counts them:
-        ``pipelines.quota.count_pending``)."""
+        """Bytes of the user's uploads that wait here or are on their way in (the quota counts
+        them: ``pipelines.quota.count_pending``)."""
         with self._lock:
             keys = [key for key, (owner, _) in self._entries.items() if owner == user_id]
-        total = 0
+            held = sum(size for owner, size in self._reserved.values() if owner == user_id)
+        total = held
         for key in keys:
             try:
                 total += os.lstat(key).st_size

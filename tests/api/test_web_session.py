@@ -59,7 +59,13 @@ def test_a_wrong_password_shows_the_reason_as_text(client: TestClient, world: Wo
 
 
 def test_next_never_leaves_the_site(client: TestClient, world: World) -> None:
-    for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+    for target in (
+        "https://evil.example/",
+        "//evil.example/x",
+        "javascript:alert(1)",
+        "/\\evil.example/x",
+        "/\t/evil.example/x",
+    ):
         signed = client.post(
             "/login",
             data={"username": "alice", "password": PASSWORD, "next": target},

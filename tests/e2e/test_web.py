@@ -372,16 +372,26 @@ def test_a_session_planted_from_another_port_is_signed_out(
     httpx.post(
         f"{server.url}/api/v1/auth/register", json={"username": "mallet", "password": PASSWORD}
     )
-    planted = httpx.post(
-        f"{server.url}/login", data={"username": "mallet", "password": PASSWORD}
-    ).cookies["vidscope_session"]
+
+    def mallets_session() -> str:
+        signed = httpx.post(
+            f"{server.url}/login", data={"username": "mallet", "password": PASSWORD}
+        )
+        return str(signed.cookies["vidscope_session"])
+
+    sessions = [mallets_session()]
 
     class Planter(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802  # the standard library's name
             self.send_response(200)
             self.send_header(
-                "Set-Cookie", f"vidscope_session={planted}; Path=/; HttpOnly; SameSite=Lax"
+                "Set-Cookie", f"vidscope_session={sessions[-1]}; Path=/; HttpOnly; SameSite=Lax"
             )
+            if self.path == "/with-filler":
+                # Cookies for the page's own check alone, so large that the server refuses
+                # that request: the check cannot be made, and the page must not go on.
+                for n in range(50):
+                    self.send_header("Set-Cookie", f"z{n}={'x' * 4000}; Path=/web/session")
             self.send_header("Content-Type", "text/html")
             self.end_headers()
             self.wfile.write(b"<!doctype html><title>a page elsewhere</title>")
@@ -401,7 +411,7 @@ def test_a_session_planted_from_another_port_is_signed_out(
         expect(page.get_by_role("alert")).to_contain_text("replaced your sign-in")
         shot(page, "session-changed")
         # The planted session was ended, not just dropped from this browser.
-        me = httpx.get(f"{server.url}/api/v1/auth/me", cookies={"vidscope_session": planted})
+        me = httpx.get(f"{server.url}/api/v1/auth/me", cookies={"vidscope_session": sessions[-1]})
         assert me.status_code == 401
         # Signing in again works as before.
         page.fill("#username", "grace")
@@ -410,6 +420,21 @@ def test_a_session_planted_from_another_port_is_signed_out(
         expect(page.get_by_text("Signed in as grace")).to_be_visible(timeout=30_000)
         page.wait_for_timeout(6_000)  # past a check of the session: it stays
         expect(page.get_by_text("Signed in as grace")).to_be_visible()
+
+        # The page's own check kept from the server: the page stays covered, and the server
+        # refuses what it sends on the planted session all the same.
+        sessions.append(mallets_session())
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/with-filler")
+        page.goto(f"{server.url}/")
+        page.wait_for_timeout(6_000)
+        expect(page.get_by_role("alert").filter(has_text="Checking your session")).to_be_visible()
+        status = page.evaluate(
+            """async () => (await fetch('/gradio_api/queue/join', {method: 'POST',
+                headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify({data: [], fn_index: 0, session_hash: 'planted'})})).status"""
+        )
+        assert status == 403
+        shot(page, "session-unverified")
     finally:
         context.close()
         httpd.shutdown()

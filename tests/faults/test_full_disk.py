@@ -20,6 +20,7 @@ from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.files import atomic_write, store_media
 from tests.support.api import PASSWORD, api_settings
+from tests.support.attacker import page_session
 from tests.support.faults import (
     copy_library,
     fill,
@@ -153,10 +154,12 @@ def test_the_web_page_refuses_an_upload_the_disk_cannot_hold(
     free = shutil.disk_usage(home).free
     settings = api_settings(home, min_free_bytes=free + 2**30)  # more than this disk has
     with TestClient(create_app(settings, start_worker=False, web=True)) as client:
-        client.post("/login", data={"username": "alice", "password": PASSWORD})
+        signed = client.post("/login", data={"username": "alice", "password": PASSWORD})
         with TALK.open("rb") as handle:
             answer = client.post(
-                "/gradio_api/upload", files={"files": ("talk.mp4", handle, "video/mp4")}
+                "/gradio_api/upload",
+                files={"files": ("talk.mp4", handle, "video/mp4")},
+                headers={"X-Vidscope-Session": page_session(signed.text)},
             )
         assert answer.status_code == 507, answer.text
         error = answer.json()["error"]

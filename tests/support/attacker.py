@@ -22,7 +22,15 @@ def browser_session(url: str, username: str) -> httpx.Client:
     if "vidscope_session" not in client.cookies:
         signed = client.post("/login", data={"username": username, "password": PASSWORD})
     assert "vidscope_session" in client.cookies, signed.text
+    # What the page's script sends with each request: the session's fingerprint, which the
+    # sign-in form's answer keeps in the origin's storage.
+    client.headers["X-Vidscope-Session"] = page_session(signed.text)
     return client
+
+
+def page_session(signed_in_page: str) -> str:
+    """The session fingerprint the sign-in form's answer records for the page."""
+    return signed_in_page.split('data-session="', 1)[1].split('"', 1)[0]
 
 
 def event_number(client: httpx.Client, api_name: str) -> int:

@@ -80,9 +80,17 @@ _REASONS = {
 
 
 def _safe_next(target: str) -> str:
-    """Only a path on this server: never another site (an open redirect)."""
+    """Only a path on this server: never another site (an open redirect). Browsers read a
+    backslash as a slash (``/\\evil.example`` is ``//evil.example``) and drop tabs and line
+    breaks from a URL, so a target with any of them is refused too."""
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or any(c == "\\" or ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+    ):
         return "/"
     return target
 

@@ -194,7 +194,7 @@ def test_the_guard_and_gradio_see_the_same_user_or_refuse(
                 json={"data": [[file_data("/etc/hostname")]], "fn_index": upload_fn},
                 headers=headers,
             )
-        assert event.status_code in (401, 404), (headers, event.text)
+        assert event.status_code in (401, 403, 404), (headers, event.text)
         if seen.status_code == 200:
             # Gradio acted for a user: the guard verified exactly that user, the API agrees,
             # and it is the user the framework's own reading of the header names.
@@ -210,3 +210,35 @@ def test_the_guard_and_gradio_see_the_same_user_or_refuse(
     check()
     assert accepted  # the plain cookie, at least, was a user to every layer
     assert staged(server) == before
+
+
+def test_a_planted_session_acts_for_nobody(
+    server: Server, alice: httpx.Client, bob: httpx.Client
+) -> None:
+    """A page on another port of the host can replace the session cookie (cookies are not
+    separated by port) but not write this origin's storage, where the page keeps its session's
+    fingerprint: events and uploads carrying the planted cookie are refused by the server,
+    whatever the page's own script manages to check."""
+    search_fn = event_number(alice, "search_cards")
+    planted = {"Cookie": f"vidscope_session={bob.cookies['vidscope_session']}"}
+    victims_record = alice.headers["X-Vidscope-Session"]
+    with httpx.Client(base_url=server.url, timeout=30) as victim:
+        for record in (victims_record, None, ""):
+            headers = dict(planted)
+            if record is not None:
+                headers["X-Vidscope-Session"] = record
+            sent = victim.post(
+                "/gradio_api/queue/join",
+                json={"data": ["x"], "fn_index": search_fn, "session_hash": "victim-1"},
+                headers=headers,
+            )
+            assert sent.status_code == 403, (record, sent.text)
+            assert sent.json()["error"]["code"] == "web.session_changed"
+            upload = victim.post(
+                "/gradio_api/upload",
+                files={"files": ("a.mp4", b"\0" * 64, "video/mp4")},
+                headers=headers,
+            )
+            assert upload.status_code == 403, record
+    # The session's own page still works.
+    assert join(bob, search_fn, ["solar"], "bob-own-page").status_code == 200

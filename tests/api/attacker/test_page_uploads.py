@@ -5,6 +5,7 @@ file, and the page is told only the file's place inside its upload folder."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -76,3 +77,41 @@ def test_files_waiting_on_the_page_count_against_the_quota(server: Server, tmp_p
         )
     assert through_api.status_code == 413, through_api.text
     penny.close()
+
+
+def test_uploads_sent_together_cannot_overrun_the_quota(server: Server, tmp_path: Path) -> None:
+    rhea = browser_session(server.url, "rhea")
+    talk = TALK.read_bytes()
+    copies = []
+    for n in range(6):
+        copy = tmp_path / f"together-{n}.mp4"
+        copy.write_bytes(talk + bytes([n]) * 8)
+        copies.append(copy)
+
+    def send(path: Path) -> int:
+        with path.open("rb") as handle:
+            return rhea.post(
+                "/gradio_api/upload", files={"files": (path.name, handle, "video/mp4")}
+            ).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(send, copies))
+    assert statuses.count(200) == 2 and statuses.count(413) == 4, statuses  # two fit
+    staged_bytes = sum(
+        p.stat().st_size for p in (server.home / "staging" / "web").rglob("together-*")
+    )
+    assert staged_bytes <= QUOTA
+    rhea.close()
+
+
+def test_an_upload_that_does_not_say_its_size_is_refused(server: Server) -> None:
+    sam = browser_session(server.url, "sam")
+    built = sam.build_request(
+        "POST", "/gradio_api/upload", files={"files": ("c.mp4", b"\0" * 4096, "video/mp4")}
+    )
+    body = built.read()
+    headers = {k: v for k, v in built.headers.items() if k.lower() != "content-length"}
+    chunked = sam.post("/gradio_api/upload", content=iter([body]), headers=headers)
+    assert chunked.status_code == 411, chunked.text
+    assert chunked.json()["error"]["code"] == "request.length_required"
+    sam.close()
