@@ -59,12 +59,8 @@ def _compute_ingest(
     job_id: str, media_path: Path, track: int | None, shown_as: str, options: ComputeOptions
 ) -> IngestArtifact:
     """Runs in the compute process: probe and transcribe one stored file."""
-    # The first frame is decoded under the same cap as the upload's check.
-    info = probe(
-        media_path,
-        allowed=(media_path.suffix.lstrip("."),),
-        max_frame_pixels=options.screen.max_frame_pixels,
-    )
+    allowed = (media_path.suffix.lstrip("."),)  # the first frame decodes under the upload's cap
+    info = probe(media_path, allowed=allowed, max_frame_pixels=options.screen.max_frame_pixels)
 
     def progress(stage: str, fraction: float) -> None:
         report(job_id, stage, fraction)

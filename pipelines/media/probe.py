@@ -240,6 +240,9 @@ def capped_frames(
     """``frames`` (decoded from ``stream``, its decoder capped by ``cap_decoder``) one by one;
     raises ``media.frame_too_large`` at the first frame over ``max_frame_pixels``: the one the
     capped decoder refused (its size is the codec context's by then), or one it let through."""
+    # The header's size, read before the first decode: a decoder refused at its opening
+    # (the header is already over the cap) forgets it.
+    header = (stream.codec_context.width, stream.codec_context.height)
     try:
         for frame in frames:
             if max_frame_pixels is not None and frame.width * frame.height > max_frame_pixels:
@@ -248,9 +251,11 @@ def capped_frames(
     except av.FFmpegError as exc:
         context = stream.codec_context
         # A refused frame surfaces as "invalid data"; the context already holds the size
-        # that was refused, which tells it apart from damaged data (re-raised as it is).
-        if max_frame_pixels is not None and context.width * context.height > max_frame_pixels:
-            raise frame_too_large(name, context.width, context.height, max_frame_pixels) from exc
+        # that was refused (or, refused at the first frame, the header's), which tells it
+        # apart from damaged data (re-raised as it is).
+        width, height = context.width or header[0], context.height or header[1]
+        if max_frame_pixels is not None and width * height > max_frame_pixels:
+            raise frame_too_large(name, width, height, max_frame_pixels) from exc
         raise
 
 
