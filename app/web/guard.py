@@ -42,6 +42,7 @@ from app.api.deps import ambiguous_session
 from app.api.errors import send_envelope, status_for
 from app.api.session_cookie import AMBIGUOUS, scope_session_token, session_fingerprint
 from app.web.ledger import UploadLedger, not_uploaded
+from app.web.upload_body import CheckedBody, malformed_upload, multipart_boundary
 from pipelines.errors import VidscopeError
 
 PREFIX = "/gradio_api"
@@ -233,15 +234,16 @@ class GradioGuard:
 
     async def _upload(self, scope: Scope, receive: Receive, send: Send, user: str) -> None:
         declared = _header(scope, b"content-length")
-        if not declared.isdigit():
-            # Every check below needs the size up front (and the server holds the body to
-            # it); a body sent in chunks of unknown total would pass them all.
+        if not declared.isdigit() or _header(scope, b"transfer-encoding"):
+            # Every check below needs the size up front, and the body is held to it; a body
+            # sent in chunks (even beside a Content-Length) would pass them all.
             raise VidscopeError(
-                "an upload must say its size (Content-Length); the web page's own upload "
-                "does, send the file from there",
+                "an upload must say its size in Content-Length, and only there (no "
+                "Transfer-Encoding); the web page's own upload does, send the file from there",
                 code="request.length_required",
             )
         size = int(declared)
+        boundary = multipart_boundary(_header(scope, b"content-type"))
         if size > self.max_file_bytes + MULTIPART_SLACK_BYTES:
             raise VidscopeError(
                 f"the file is over the {self.max_file_bytes}-byte limit "
@@ -258,13 +260,15 @@ class GradioGuard:
             max(0, size - MULTIPART_SLACK_BYTES),
             lambda: self.room_for_upload(user, size),
         )
+        body = CheckedBody(receive, size=size, boundary=boundary)
         try:
-            await self._stored_upload(scope, receive, send, user)
+            await self._stored_upload(scope, body, send, user)
         finally:
             release()
 
-    async def _stored_upload(self, scope: Scope, receive: Receive, send: Send, user: str) -> None:
-        """Gradio stores the upload; its answer is recorded in the ledger and rewritten."""
+    async def _stored_upload(self, scope: Scope, body: CheckedBody, send: Send, user: str) -> None:
+        """Gradio stores the upload; its answer is recorded in the ledger and rewritten. A
+        body that breaks its framing is answered here (Gradio keeps none of it)."""
         await run_in_threadpool(self.ledger.sweep)
         # The answer is read and rewritten here: it must come uncompressed.
         scope = {
@@ -276,6 +280,8 @@ class GradioGuard:
 
         async def record(message: Message) -> None:
             nonlocal start
+            if body.broken:
+                return  # answered below
             if message["type"] == "http.response.start" and message["status"] == 200:
                 start = message  # sent with the rewritten answer, whose length differs
                 return
@@ -295,13 +301,19 @@ class GradioGuard:
             for path in paths if isinstance(paths, list) else []:
                 self.ledger.add(user, str(path))
                 shown.append(self.ledger.shown(str(path)))
-            body = json.dumps(shown).encode()
+            rewritten = json.dumps(shown).encode()
             headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
+            headers.append((b"content-length", str(len(rewritten)).encode()))
             await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": rewritten})
 
-        await self.app(scope, receive, record)
+        try:
+            await self.app(scope, body.receive, record)
+        except Exception:
+            if not body.broken:
+                raise
+        if body.broken:
+            raise malformed_upload()
 
 
 # What Gradio serves to anyone: its own scripts, styles and icons, the same for every visitor.

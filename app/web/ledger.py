@@ -146,6 +146,16 @@ class UploadLedger:
         for key in old:
             Path(key).unlink(missing_ok=True)
             _remove_empty(Path(key).parent, self.folder)
+        # Gradio's part files sit at the top of the folder while they are written (an upload
+        # is moved into a folder of its own when whole); one nobody wrote to for the time to
+        # live was left by an upload that never finished.
+        stale = time.time() - self.ttl_s
+        for entry in self.folder.iterdir():
+            try:
+                if entry.is_file() and not entry.is_symlink() and entry.stat().st_mtime < stale:
+                    entry.unlink(missing_ok=True)
+            except OSError:
+                pass
         return len(old)
 
     def discard(self, path: Path) -> None:

@@ -70,8 +70,11 @@ def test_old_uploads_are_swept(tmp_path: Path) -> None:
     ledger = UploadLedger(tmp_path / "uploads", ttl_s=-1)
     ledger.reset()
     path = uploaded(ledger, "alice")
+    stray = ledger.folder / "tmpabandoned"  # a part file of an upload that never finished
+    stray.write_bytes(b"x")
     assert ledger.sweep() == 1
     assert not path.exists() and not path.parent.exists()
+    assert not stray.exists()
 
 
 def test_every_file_reference_in_a_payload_is_found() -> None:

@@ -5,6 +5,7 @@ file, and the page is told only the file's place inside its upload folder."""
 
 from __future__ import annotations
 
+import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -115,3 +116,64 @@ def test_an_upload_that_does_not_say_its_size_is_refused(server: Server) -> None
     assert chunked.status_code == 411, chunked.text
     assert chunked.json()["error"]["code"] == "request.length_required"
     sam.close()
+
+
+def staged_files(server: Server) -> set[Path]:
+    return {p for p in (server.home / "staging" / "web").rglob("*") if p.is_file()}
+
+
+def test_an_upload_sent_in_chunks_beside_a_length_is_refused(server: Server) -> None:
+    """Transfer-Encoding: chunked with Content-Length: 0 — the body is read in chunks while
+    the checks would have read its size as 0."""
+    tess = browser_session(server.url, "tess")
+    before = staged_files(server)
+    built = tess.build_request(
+        "POST", "/gradio_api/upload", files={"files": ("c.mp4", b"\0" * 4096, "video/mp4")}
+    )
+    body = built.read()
+    # Framed by hand: httpx would not send both headers.
+    head = (
+        f"POST /gradio_api/upload HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+        f"Cookie: vidscope_session={tess.cookies['vidscope_session']}\r\n"
+        f"X-Vidscope-Session: {tess.headers['X-Vidscope-Session']}\r\n"
+        f"Content-Type: {built.headers['content-type']}\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode()
+    chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(head + chunked)
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    assert status in (400, 411), answer[:300]  # refused by the server or by the guard
+    assert staged_files(server) == before
+    tess.close()
+
+
+def test_an_unterminated_upload_body_leaves_nothing(server: Server) -> None:
+    """A multipart body without its closing boundary, with a true Content-Length: Gradio kept
+    its part as a file in the upload folder, counted against nobody's quota."""
+    uma = browser_session(server.url, "uma")
+    before = staged_files(server)
+    boundary = "XyZbound"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+        f'filename="open.mp4"\r\nContent-Type: video/mp4\r\n\r\n'
+    ).encode() + b"\1" * 200_000
+    sent = uma.post(
+        "/gradio_api/upload",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert sent.status_code == 400, sent.text
+    assert sent.json()["error"]["code"] == "upload.malformed"
+    assert staged_files(server) == before
+    not_multipart = uma.post(
+        "/gradio_api/upload", content=b"abc", headers={"Content-Type": "text/plain"}
+    )
+    assert not_multipart.status_code == 400
+    # A whole body is stored as before.
+    whole = uma.post("/gradio_api/upload", files={"files": ("ok.mp4", b"\2" * 1000, "video/mp4")})
+    assert whole.status_code == 200, whole.text
+    uma.close()
