@@ -70,25 +70,26 @@ def test_only_your_own_pending_upload_can_be_named_in_an_event(
     assert bob.get(f"/gradio_api/file={pending}").status_code == 404
 
 
-def test_your_own_upload_is_accepted_once(
-    server: Server, alice: httpx.Client, tmp_path: Path
-) -> None:
-    upload_fn = event_number(alice, "upload_files")
+def test_your_own_upload_is_accepted_once(server: Server, tmp_path: Path) -> None:
+    # Olive, not Alice: Alice's file still waiting on her page counts against her quota.
+    olive = browser_session(server.url, "olive")
+    upload_fn = event_number(olive, "upload_files")
     copy = tmp_path / "meeting notes.mp4"
     copy.write_bytes(TALK.read_bytes() + b"\0" * 16)  # other bytes than the API's upload
-    path = gradio_upload(alice, copy)
-    assert join(alice, upload_fn, [[file_data(path)]], "alice-1").status_code == 200
-    done = result(alice, "alice-1")
+    path = gradio_upload(olive, copy)
+    assert join(olive, upload_fn, [[file_data(path)]], "olive-1").status_code == 200
+    done = result(olive, "olive-1")
     assert done["success"] and "meeting notes.mp4: queued" in done["output"]["data"][0]
     assert not (server.home / "staging" / "web" / path).exists()  # moved into the library
-    again = join(alice, upload_fn, [[file_data(path)]], "alice-2")
+    again = join(olive, upload_fn, [[file_data(path)]], "olive-2")
     assert again.status_code == 404  # spent: no replay
     admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
     events = httpx.get(f"{server.url}/api/v1/admin/audit", headers=admin).json()
     assert any(
-        e["event"] == "video.uploaded" and e["username"] == "alice" and e["detail"]["via"] == "web"
+        e["event"] == "video.uploaded" and e["username"] == "olive" and e["detail"]["via"] == "web"
         for e in events
     ), events[:3]
+    olive.close()
 
 
 # -- item 3: a device or a pipe never reaches a read, and the server keeps answering ---------------
