@@ -6,8 +6,12 @@ clip. Measured: bob's ``GET /api/v1/videos`` (target < 0.5 s) and the time from 
 ``POST /api/v1/clips`` to his job leaving the queue (target < 2 s), and to its end.
 
 The server runs with its defaults but for the request rate (the load is the point here) and
-OCR off (ingest is not measured). Bob's list is asked ``LISTS`` times while alice's load runs;
-the median and the slowest are reported."""
+OCR off (ingest is not measured). Bob's list is asked ``LISTS`` times from the moment alice's
+thumbnails are sent, while her clips are queued; the median and the slowest are reported.
+The same load is first run against the baseline — the release before one account could no
+longer starve another (``BASELINE``, its source taken from this repository's history with
+``git archive``) — so both figures come from one run on one machine, and the report gives
+their ratio."""
 
 from __future__ import annotations
 
@@ -31,6 +35,8 @@ from pipelines.jobs.tracking import log_run
 from pipelines.media.ffmpeg import ffmpeg_executable
 
 COMMAND = "python -m evals.fairness"
+# main before issue 24 (one queue for everyone, thumbnails decoded from the keyframe on).
+BASELINE = "34cfbdc"
 THUMBNAILS, CLIPS, LISTS = 80, 25, 10
 LONG_S = 300
 BOB_VIDEO = ROOT / "tests" / "data" / "talk.mp4"
@@ -58,10 +64,25 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+def baseline_code(folder: Path) -> Path:
+    """The baseline release's source (``git archive``), made once."""
+    if not (folder / "app" / "cli").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BASELINE],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def start_server(home: Path, code: Path = ROOT) -> tuple[subprocess.Popen[bytes], str]:
+    """A server of the source in ``code`` (this checkout, or the baseline's)."""
     port = _free_port()
     env = {
         **os.environ,
+        "PYTHONPATH": str(code),
         "VIDSCOPE_HOME": str(home),
         "VIDSCOPE_RATE_LIMIT": "1000000/minute",
         "VIDSCOPE_OCR": "false",
@@ -70,6 +91,7 @@ def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
+        cwd=code,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -130,9 +152,21 @@ def measure(url: str, long_video: Path) -> dict[str, float]:
             answer = own.get(f"/api/v1/videos/{alice_video}/thumbnail", params={"t": second})
         thumbnails.append((answer.status_code, time.perf_counter() - started))
 
+    lists: list[float] = []
+
+    def list_library() -> None:
+        # While alice's thumbnails are in flight: the moment a starved server shows it.
+        for _ in range(LISTS):
+            started = time.perf_counter()
+            bob.get("/api/v1/videos").raise_for_status()
+            lists.append(time.perf_counter() - started)
+            time.sleep(0.05)
+
     threads = [threading.Thread(target=thumbnail, args=(n,)) for n in range(THUMBNAILS)]
     for thread in threads:
         thread.start()
+    lister = threading.Thread(target=list_library)
+    lister.start()
     queued = []
     for n in range(CLIPS):
         start = 10.0 * n
@@ -141,13 +175,7 @@ def measure(url: str, long_video: Path) -> dict[str, float]:
         )
         assert answer.status_code == 202, answer.text
         queued.append(answer.json()["job_id"])
-
-    lists = []
-    for _ in range(LISTS):
-        started = time.perf_counter()
-        bob.get("/api/v1/videos").raise_for_status()
-        lists.append(time.perf_counter() - started)
-        time.sleep(0.05)
+    lister.join()
     asked = time.perf_counter()
     accepted = bob.post(
         "/api/v1/clips", json={"video_id": bob_video, "start": 1.0, "end": 11.0}
@@ -176,9 +204,14 @@ def measure(url: str, long_video: Path) -> dict[str, float]:
     }
 
 
-def write_report(r: dict[str, float]) -> None:
+def write_report(r: dict[str, float], base: dict[str, float]) -> None:
     def verdict(value: float, target: float) -> str:
         return "yes" if value < target else "**no**"
+
+    def row(label: str, key: str, target: str = "", limit: float | None = None) -> str:
+        ratio = base[key] / r[key] if r[key] > 0 else float("inf")
+        met = verdict(r[key], limit) if limit is not None else ""
+        return f"| {label} | {base[key]:.3f} s | {r[key]:.3f} s | {ratio:.1f}× | {target} | {met} |"
 
     lines = [
         f"\n## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC — `{COMMAND}` (in `make bench`)\n",
@@ -186,40 +219,45 @@ def write_report(r: dict[str, float]) -> None:
         "raised, OCR off). Alice, at once: "
         f"{THUMBNAILS} thumbnail requests of a {LONG_S} s 320x240 video with one keyframe "
         f"(seconds spread to its end) and {CLIPS} queued 30 s clips of it. Meanwhile Bob lists "
-        f"his library {LISTS} times and asks for a 10 s clip of `tests/data/talk.mp4`.\n",
-        "| Bob's | measured | target | met |",
-        "| --- | --- | --- | --- |",
-        f"| `GET /api/v1/videos`, median of {LISTS} | {r['list_median_s']:.3f} s | < 0.5 s | "
-        f"{verdict(r['list_median_s'], 0.5)} |",
-        f"| `GET /api/v1/videos`, slowest | {r['list_max_s']:.3f} s | < 0.5 s | "
-        f"{verdict(r['list_max_s'], 0.5)} |",
-        f"| clip: asked → started (left the queue) | {r['bob_clip_start_s']:.2f} s | < 2 s | "
-        f"{verdict(r['bob_clip_start_s'], 2.0)} |",
-        f"| clip: asked → done | {r['bob_clip_done_s']:.2f} s | | |",
-        f"\nAlice's clips finished before Bob's: {r['alice_clips_done_before_bob']:.0f} of "
-        f"{CLIPS}. Her thumbnails: {r['thumbnails_ok']:.0f} answered (median "
-        f"{r['thumbnail_median_s']:.2f} s, slowest {r['thumbnail_max_s']:.2f} s), "
-        f"{r['thumbnails_refused']:.0f} refused (her limit of thumbnails at once).\n",
+        f"his library {LISTS} times and asks for a 10 s clip of `tests/data/talk.mp4`. "
+        f"Baseline: the same load, in the same run, on `{BASELINE}` (the release before).\n",
+        "| Bob's | baseline | now | baseline ÷ now | target | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+        row(f"`GET /api/v1/videos`, median of {LISTS}", "list_median_s", "< 0.5 s", 0.5),
+        row("`GET /api/v1/videos`, slowest", "list_max_s", "< 0.5 s", 0.5),
+        row("clip: asked → started (left the queue)", "bob_clip_start_s", "< 2 s", 2.0),
+        row("clip: asked → done", "bob_clip_done_s"),
+        f"\nAlice's clips finished before Bob's: {base['alice_clips_done_before_bob']:.0f} of "
+        f"{CLIPS} on the baseline, {r['alice_clips_done_before_bob']:.0f} now. Her thumbnails "
+        f"now: {r['thumbnails_ok']:.0f} answered (median {r['thumbnail_median_s']:.2f} s, "
+        f"slowest {r['thumbnail_max_s']:.2f} s), {r['thumbnails_refused']:.0f} refused (her "
+        f"limit of thumbnails at once); on the baseline {base['thumbnails_ok']:.0f} answered "
+        f"(median {base['thumbnail_median_s']:.2f} s, slowest {base['thumbnail_max_s']:.2f} s).\n",
     ]
     with (ROOT / "docs" / "benchmarks.md").open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
 
 
-def main() -> None:
-    work = WORK / "fairness"
-    work.mkdir(parents=True, exist_ok=True)
-    long_video = one_keyframe_video(WORK / "one-keyframe-300s.mp4")
-    home = work / f"library-{os.getpid()}"
-    server, url = start_server(home)
+def run(long_video: Path, home: Path, code: Path) -> dict[str, float]:
+    server, url = start_server(home, code)
     try:
-        results = measure(url, long_video)
+        return measure(url, long_video)
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:
             server.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-    write_report(results)
+
+
+def main() -> None:
+    work = WORK / "fairness"
+    work.mkdir(parents=True, exist_ok=True)
+    long_video = one_keyframe_video(WORK / "one-keyframe-300s.mp4")
+    old_code = baseline_code(work / f"baseline-{BASELINE}")
+    base = run(long_video, work / f"baseline-library-{os.getpid()}", old_code)
+    results = run(long_video, work / f"library-{os.getpid()}", ROOT)
+    write_report(results, base)
     log_run(
         "bench",
         uri=load_settings().tracking_uri,
@@ -230,11 +268,12 @@ def main() -> None:
             "thumbnails": THUMBNAILS,
             "clips": CLIPS,
             "lists": LISTS,
+            "baseline": BASELINE,
         },
-        metrics=results,
+        metrics={**results, **{f"baseline_{key}": value for key, value in base.items()}},
     )
     for key, value in results.items():
-        log(f"{key} = {value:.3f}")
+        log(f"{key} = {value:.3f} (baseline {base[key]:.3f})")
 
 
 if __name__ == "__main__":
