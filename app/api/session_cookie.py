@@ -14,10 +14,11 @@ has — is :data:`AMBIGUOUS`, which every layer treats as not signed in.
 Over HTTPS the cookie is ``__Host-vidscope_session`` with ``Secure``: a browser accepts such a
 cookie only from a secure page of this very host, with ``Path=/`` and no ``Domain``, so a
 plain-HTTP page or a sibling domain cannot plant one. Cookies are not separated by port, so
-another HTTPS (or localhost) page on this host still can: the web page itself notices a
-session that its own origin's sign-in form did not make (``app/static/web/session-guard.js``,
-which compares :func:`session_fingerprint` with what the form's answer kept in the origin's
-storage — storage, unlike cookies, is separated by port) and signs it out."""
+another HTTPS (or localhost) page on this host still can. So the sign-in form's answer keeps
+the session's :func:`session_fingerprint` in the origin's storage (storage, unlike cookies,
+is separated by port); the page sends it with its requests (``app/static/web/session-guard.js``),
+the guard refuses an event or upload whose fingerprint is not its session's, and the page
+signs such a session out."""
 
 from __future__ import annotations
 
