@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -30,6 +27,7 @@ from typing import Any
 import httpx
 
 from evals.common import ROOT, WORK, log, machine
+from evals.serving import served
 from pipelines.config import load_settings
 from pipelines.jobs.tracking import log_run
 from pipelines.media.ffmpeg import ffmpeg_executable
@@ -58,12 +56,6 @@ def one_keyframe_video(path: Path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def baseline_code(folder: Path) -> Path:
     """The baseline release's source (``git archive``), made once."""
     if not (folder / "app" / "cli").is_dir():
@@ -75,38 +67,6 @@ def baseline_code(folder: Path) -> Path:
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
-
-
-def start_server(home: Path, code: Path = ROOT) -> tuple[subprocess.Popen[bytes], str]:
-    """A server of the source in ``code`` (this checkout, or the baseline's)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(code),
-        "VIDSCOPE_HOME": str(home),
-        "VIDSCOPE_RATE_LIMIT": "1000000/minute",
-        "VIDSCOPE_OCR": "false",
-        "VIDSCOPE_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=code,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        assert server.poll() is None, "the server stopped"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return server, url
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "the server never became ready"
-        time.sleep(0.2)
 
 
 def account(url: str, name: str) -> httpx.Client:
@@ -239,15 +199,15 @@ def write_report(r: dict[str, float], base: dict[str, float]) -> None:
 
 
 def run(long_video: Path, home: Path, code: Path) -> dict[str, float]:
-    server, url = start_server(home, code)
-    try:
+    # The load is the point here (the request rate raised); ingest is not measured (OCR off).
+    with served(
+        home,
+        code=code,
+        VIDSCOPE_RATE_LIMIT="1000000/minute",
+        VIDSCOPE_OCR="false",
+        VIDSCOPE_LOG_LEVEL="WARNING",
+    ) as url:
         return measure(url, long_video)
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 def main() -> None:

@@ -5,12 +5,7 @@ in-process through ``Library`` with the same concurrency, in the same run. Run b
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,18 +14,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from evals.serving import served
 from pipelines.config import load_settings
 from pipelines.library import Library
 
 CLIENTS = 8
 DURATION_S = 20.0
 PASSAGES = 10_000
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _hammer(call: Callable[[str], bool], queries: tuple[str, ...]) -> dict[str, float]:
@@ -72,32 +62,11 @@ def bench_search_load(
     home: Path, queries: tuple[str, ...], log: Callable[[str], None]
 ) -> dict[str, float]:
     """``home`` holds a library of the local owner's passages (evals.bench builds it)."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "VIDSCOPE_HOME": str(home),
-        "VIDSCOPE_RATE_LIMIT": "1000000/minute",  # the load is the point here
-        "VIDSCOPE_LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert server.poll() is None, "the server stopped"
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server never became ready"
-            time.sleep(0.2)
+    with served(
+        home,
+        VIDSCOPE_RATE_LIMIT="1000000/minute",  # the load is the point here
+        VIDSCOPE_LOG_LEVEL="WARNING",
+    ) as url:
         token = (home / ".server" / "admin-token").read_text().strip()
         local = threading.local()
 
@@ -113,9 +82,6 @@ def bench_search_load(
             over_http(query)
         log(f"load: {CLIENTS} clients for {DURATION_S:.0f} s against {url}/api/v1/search")
         http = _hammer(over_http, queries)
-    finally:
-        os.killpg(server.pid, signal.SIGINT)
-        server.wait(60)
 
     with Library(load_settings(home=home)) as library:
 
