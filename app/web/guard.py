@@ -213,13 +213,14 @@ class GradioGuard:
                     f"the page has no event number {fn_index!r}; reload the page",
                     code="web.unknown_event",
                 )
-        for named in file_paths(payload):
+        named_files = list(file_paths(payload))
+        for named in named_files:
             shown = str(named["path"])
             path = self.ledger.locate(shown)
             if not self.ledger.owns(user, path):
                 raise not_uploaded(Path(shown).name)
             named["path"] = path  # Gradio opens the file where the server keeps it
-        if payload is not None and any(True for _ in file_paths(payload)):
+        if named_files:
             body = json.dumps(payload).encode()
         replayed = False
 

@@ -104,3 +104,17 @@ def wait_ready(url: str, headers: dict[str, str], job_id: str) -> dict[str, Any]
             return job
         time.sleep(0.2)
     raise AssertionError("the job did not finish")
+
+
+def ready_talk(url: str, headers: dict[str, str]) -> str:
+    """The talk uploaded through the API with ``headers`` and indexed; its video id."""
+    from tests.support.library import TALK
+
+    with TALK.open("rb") as handle:
+        accepted = httpx.post(
+            f"{url}/api/v1/videos", files={"file": ("talk.mp4", handle)}, headers=headers
+        )
+    assert accepted.status_code == 202, accepted.text
+    job = wait_ready(url, headers, accepted.json()["job_id"])
+    assert job["status"] == "succeeded", job
+    return str(job["video_id"])

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.support.api import PASSWORD
-from tests.support.attacker import wait_ready
+from tests.support.attacker import ready_talk, wait_ready
 from tests.support.library import TALK
 from tests.support.server import Server
 
@@ -85,14 +85,6 @@ def upload(server: Server, headers: dict[str, str], path: Path) -> httpx.Respons
         )
 
 
-def ready_talk(server: Server, headers: dict[str, str]) -> str:
-    accepted = upload(server, headers, TALK)
-    assert accepted.status_code == 202, accepted.text
-    job = wait_ready(server.url, headers, accepted.json()["job_id"])
-    assert job["status"] == "succeeded", job
-    return str(job["video_id"])
-
-
 def error_of(answer: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = answer.json()["error"]
     return body
@@ -105,7 +97,7 @@ def test_clips_and_reels_count_toward_the_owners_quota(
 ) -> None:
     register(server, f"hoarder-{kind}")
     headers = bearer(server, f"hoarder-{kind}")
-    video_id = ready_talk(server, headers)
+    video_id = ready_talk(server.url, headers)
     # Room left for a second copy of the talk; a clip or a reel of most of the talk takes it.
     if kind == "clip":
         made = httpx.post(
@@ -220,7 +212,7 @@ def test_reusing_a_refresh_token_ends_the_access_tokens_at_once(server: Server) 
 def test_a_failed_job_names_no_server_path_or_exception(server: Server) -> None:
     register(server, "frank")
     headers = bearer(server, "frank")
-    video_id = ready_talk(server, headers)
+    video_id = ready_talk(server.url, headers)
     # The stored media is damaged after the video was indexed (a bad disk, a stray write):
     # its header and index are intact, the pictures between are zeros, so the cut fails in
     # the decoder, whose error names the file's full path.

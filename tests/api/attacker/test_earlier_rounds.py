@@ -25,8 +25,8 @@ from tests.support.attacker import (
     file_data,
     gradio_upload,
     join,
+    ready_talk,
     result,
-    wait_ready,
 )
 from tests.support.library import TALK
 from tests.support.server import Server
@@ -41,13 +41,7 @@ def test_only_your_own_pending_upload_can_be_named_in_an_event(
     upload_fn = event_number(alice, "upload_files")
     # Alice's stored video, through the API; and a second file she has sent to the page but
     # not yet pressed Upload for.
-    headers = api_headers(server.url, "alice")
-    with TALK.open("rb") as handle:
-        accepted = httpx.post(
-            f"{server.url}/api/v1/videos", files={"file": ("talk.mp4", handle)}, headers=headers
-        ).json()
-    job = wait_ready(server.url, headers, accepted["job_id"])
-    assert job["status"] == "succeeded", job
+    ready_talk(server.url, api_headers(server.url, "alice"))
     [stored_media] = list((server.home / "media").iterdir())
     pending = gradio_upload(alice, TALK, "pending.mp4")
 

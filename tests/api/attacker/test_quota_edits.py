@@ -9,8 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.attacker import api_headers, browser_session, wait_ready
-from tests.support.library import TALK
+from tests.support.attacker import api_headers, browser_session, ready_talk, wait_ready
 from tests.support.server import Server
 
 pytestmark = pytest.mark.slow
@@ -33,13 +32,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_clips_and_reels_count_against_the_quota(server: Server) -> None:
     browser_session(server.url, "quinn").close()
     headers = api_headers(server.url, "quinn")
-    with TALK.open("rb") as handle:
-        accepted = httpx.post(
-            f"{server.url}/api/v1/videos", files={"file": ("talk.mp4", handle)}, headers=headers
-        ).json()
-    job = wait_ready(server.url, headers, accepted["job_id"])
-    assert job["status"] == "succeeded", job
-    video_id = job["video_id"]
+    video_id = ready_talk(server.url, headers)
 
     def clip(start: float, end: float) -> httpx.Response:
         return httpx.post(
