@@ -4,6 +4,7 @@ generator (extractive by default) to write the answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pipelines.services.search_service import SearchService
@@ -17,7 +18,15 @@ EVIDENCE_PER_CITATION = 2
 
 
 class AnswerService(SearchService):
-    def answer(self, question: str, *, video_id: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        *,
+        video_id: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """The answer with its citations; ``on_token`` gets its text piece by piece as it is
+        written (joined, the pieces are ``Answer.answer``)."""
         from pipelines.retrieval.search import check_query
         from pipelines.understanding.answers import compose_answer
         from pipelines.understanding.evidence import gather_evidence
@@ -32,7 +41,7 @@ class AnswerService(SearchService):
             min_similarity=settings.min_similarity,
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
         )
-        return compose_answer(question, evidence, self.generator)
+        return compose_answer(question, evidence, self.generator, on_token=on_token)
 
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
         """The answer as every face shows it (CLI --json, the API, the web app); a question

@@ -13,6 +13,7 @@ from pipelines.understanding.generators import (
     Draft,
     ExtractiveGenerator,
     Generator,
+    OnToken,
     cited_numbers,
     strip_invented,
 )
@@ -55,7 +56,22 @@ class Answer:
     fell_back: str | None = None  # why the configured generator's answer was not used
 
 
-def compose_answer(question: str, evidence: Sequence[Evidence], generator: Generator) -> Answer:
+def compose_answer(
+    question: str,
+    evidence: Sequence[Evidence],
+    generator: Generator,
+    *,
+    on_token: OnToken | None = None,
+) -> Answer:
+    """The answer to ``question`` from ``evidence`` (best first). ``on_token`` gets the
+    answer's text piece by piece; joined, the pieces are the returned ``Answer.answer``."""
+    answer = _compose(question, evidence, generator)
+    if on_token is not None:
+        on_token(answer.answer)
+    return answer
+
+
+def _compose(question: str, evidence: Sequence[Evidence], generator: Generator) -> Answer:
     if not evidence:
         return Answer(question, ABSTAINED, (), True, generator.name)
     draft = generator.generate(question, evidence)

@@ -5,13 +5,16 @@ extractive generator needs no model; the others (``openai_chat``) are pluggable.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from pipelines.understanding.evidence import Evidence
 
 MARKER = re.compile(r"\[(\d{1,3})\]")  # a citation: [n]
+
+# Called with each piece of an answer's text as it is written (the web page streams them).
+OnToken = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,12 @@ class Draft:
 class Generator(Protocol):
     name: str
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft: ...
+    def generate(
+        self, question: str, evidence: Sequence[Evidence], *, on_token: OnToken | None = None
+    ) -> Draft:
+        """The draft; ``on_token`` gets its text piece by piece as it is written (a generator
+        that writes it all at once calls it once)."""
+        ...
 
 
 def cited_numbers(text: str, available: int) -> tuple[int, ...]:
@@ -60,13 +68,18 @@ class ExtractiveGenerator:
     def __init__(self, max_sentences: int = 3) -> None:
         self.max_sentences = max_sentences
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
+    def generate(
+        self, question: str, evidence: Sequence[Evidence], *, on_token: OnToken | None = None
+    ) -> Draft:
         chosen = sorted(
             range(min(self.max_sentences, len(evidence))),
             key=lambda i: (evidence[i].title, evidence[i].video_id, evidence[i].start),
         )
         parts = [f"{_sentence(evidence[i].text)} [{i + 1}]" for i in chosen]
-        return Draft(" ".join(parts), tuple(i + 1 for i in chosen), self.name)
+        text = " ".join(parts)
+        if on_token is not None:
+            on_token(text)
+        return Draft(text, tuple(i + 1 for i in chosen), self.name)
 
 
 def _sentence(text: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from pipelines.errors import ModelError
 from pipelines.logs import get_logger
 from pipelines.understanding.evidence import Evidence
-from pipelines.understanding.generators import Draft, cited_numbers, strip_invented
+from pipelines.understanding.generators import Draft, OnToken, cited_numbers, strip_invented
 from pipelines.understanding.openai_chat import SYSTEM, prompt_for
 
 log = get_logger(__name__)
@@ -53,7 +53,9 @@ class LocalGenerator:
         self._loaded: tuple[Any, Any] | None = None
         self._lock = threading.Lock()
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
+    def generate(
+        self, question: str, evidence: Sequence[Evidence], *, on_token: OnToken | None = None
+    ) -> Draft:
         import torch
 
         tokenizer, model = self._load()

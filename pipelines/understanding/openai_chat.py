@@ -21,7 +21,13 @@ from tenacity import (
 from pipelines.logs import get_logger
 from pipelines.speech.export import format_timestamp
 from pipelines.understanding.evidence import Evidence
-from pipelines.understanding.generators import Draft, Generator, cited_numbers, strip_invented
+from pipelines.understanding.generators import (
+    Draft,
+    Generator,
+    OnToken,
+    cited_numbers,
+    strip_invented,
+)
 
 log = get_logger(__name__)
 
@@ -62,7 +68,9 @@ class OpenAIGenerator:
         self.breaker = breaker
         self.fallback = fallback
 
-    def generate(self, question: str, evidence: Sequence[Evidence]) -> Draft:
+    def generate(
+        self, question: str, evidence: Sequence[Evidence], *, on_token: OnToken | None = None
+    ) -> Draft:
         messages = [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": prompt_for(question, evidence)},
@@ -77,6 +85,8 @@ class OpenAIGenerator:
             return self._fall_back(question, evidence, reason)
         except (ServerFailure, httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
             return self._fall_back(question, evidence, f"the language model server failed ({exc})")
+        if on_token is not None:  # the server's reply comes whole
+            on_token(text)
         return Draft(
             strip_invented(text, len(evidence)), cited_numbers(text, len(evidence)), self.name
         )
