@@ -1,31 +1,49 @@
 """Chapters, key points and a short summary of one video, from its transcript's sentence
-embeddings (stored at ingest: nothing is recomputed and no model runs). Chapter boundaries are
-where the topic changes — the gaps where the sentences before and after are least alike
-(TextTiling's depth scores on embedding similarity), never fixed windows. Each chapter's title
-is its most central sentence, shortened; the key points are the chapters' central sentences
-(with the next most central sentences when there are few chapters); the summary is the video's
-most central sentences, different from each other, in the order they are said."""
+embeddings (stored at ingest: nothing is re-embedded) and the text its pictures show.
+
+The segments are joined into whole sentences; chapters start where the topic changes
+(``topics``: TextTiling on the sentences, so never mid-sentence); each chapter's title names
+its topic (``titles``: a slide title shown in it, the topic a speaker announces, or its key
+phrase); the key points and the summary are whole sentences, one for each chapter at least
+(``digest``). Every step is linear in the number of sentences, or O(n log n)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.records import Segment
+from pipelines.records import Chunk, Segment
+from pipelines.understanding.digest import (
+    Sentence,
+    as_quote,
+    diverse,
+    quotable,
+    representative,
+)
+from pipelines.understanding.titles import (
+    Screen,
+    announced_topic,
+    distinct_titles,
+    extractive_title,
+    key_phrases,
+    slide_title,
+)
+from pipelines.understanding.topics import (
+    centrality,
+    ends_sentence,
+    min_chapter_s,
+    sentence_spans,
+    span_vectors,
+    topic_boundaries,
+)
+
+__all__ = ["Chapter", "KeyPoint", "Summary", "min_chapter_s", "summarize", "topic_boundaries"]
 
 MIN_POINTS, MAX_POINTS = 3, 7
-SUMMARY_SENTENCES = 3
-TITLE_CHARS = 60
-# Spoken signposts that open a sentence but say nothing of its topic.
-# An ordinal or "next" is a signpost only when a comma follows ("Next, …" but not "Next quarter").
-_SIGNPOST = re.compile(
-    r"^((first of all|first|second|third|finally|lastly|next|then|also|now|to start|in short)"
-    r"\s*[,:]|(so|and|okay|ok|well)\b[,:]?)\s*",
-    re.IGNORECASE,
-)
+MIN_SUMMARY, MAX_SUMMARY = 2, 5
+YOUTUBE_MIN_CHAPTER_S = 10.0  # YouTube ignores a description's chapters when one is shorter
 
 
 @dataclass(frozen=True)
@@ -43,133 +61,226 @@ class KeyPoint:
 
 
 @dataclass(frozen=True)
+class SummarySentence:
+    """One sentence of the summary and the (start, end) of the sentences it rests on."""
+
+    text: str
+    cites: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
 class Summary:
     summary: str
     key_points: tuple[KeyPoint, ...]
     chapters: tuple[Chapter, ...]
+    sentences: tuple[SummarySentence, ...] = ()
 
 
-def min_chapter_s(duration: float) -> float:
-    """About a dozen chapters at most, none shorter than 5 s (a topic, not a sentence). Over
-    two minutes that is 10 s or more, which YouTube's chapters ask for too."""
-    return max(5.0, duration / 12)
+@dataclass(frozen=True)
+class Outline:
+    """What the extractive pass found, which a model-written summary starts from too."""
+
+    sentences: list[Sentence]
+    vectors: np.ndarray  # one unit vector per sentence
+    spans: list[tuple[int, int]]  # each chapter's [first, last) sentence
+    representatives: list[int]  # each chapter's most central quotable sentence
+    screens: list[list[Screen]]  # the screen text shown in each chapter
+    phrases: list[list[tuple[str, float]]]  # each chapter's key phrases, best first
 
 
-def summarize(segments: Sequence[Segment], vectors: np.ndarray, duration: float) -> Summary:
-    if not segments:
-        return Summary("No speech was found in this video.", (), ())
-    starts = [s.start for s in segments]
-    cuts = topic_boundaries(vectors, starts, duration=duration)
-    spans = list(zip([0, *cuts], [*cuts, len(segments)], strict=True))
-    chapters = []
-    centres = []
-    for n, (first, last) in enumerate(spans):
-        centre = first + _most_central(vectors[first:last])
-        centres.append(centre)
-        chapters.append(
-            Chapter(
-                start=0.0 if n == 0 else round(segments[first].start, 2),
-                end=round(duration if n == len(spans) - 1 else segments[last].start, 2),
-                title=_title(segments[centre].text),
+def whole_sentences(
+    segments: Sequence[Segment], vectors: np.ndarray
+) -> tuple[list[Sentence], np.ndarray]:
+    spans = sentence_spans(segments)
+    sentences = [
+        Sentence(
+            start=segments[a].start,
+            end=segments[b - 1].end,
+            text=" ".join(s.text.strip() for s in segments[a:b]),
+            whole=ends_sentence(segments[b - 1].text),
+        )
+        for a, b in spans
+    ]
+    return sentences, span_vectors(np.asarray(vectors, dtype=np.float32), spans)
+
+
+def outline(
+    segments: Sequence[Segment], vectors: np.ndarray, duration: float, screens: Sequence[Chunk]
+) -> Outline:
+    sentences, unit = whole_sentences(segments, vectors)
+    cuts = topic_boundaries(unit, [s.start for s in sentences], duration=duration)
+    spans = list(zip([0, *cuts], [*cuts, len(sentences)], strict=True))
+    readable = np.array([quotable(s) for s in sentences], dtype=bool)
+    ranked = key_phrases([_weighted(sentences[a:b], centrality(unit[a:b])) for a, b in spans])
+    reps = [
+        a
+        + representative(
+            unit[a:b],
+            [s.text for s in sentences[a:b]],
+            readable[a:b],
+            [p for p, _ in phrases[:3]],
+        )
+        for (a, b), phrases in zip(spans, ranked, strict=True)
+    ]
+    bounds = [
+        (
+            0.0 if n == 0 else sentences[a].start,
+            duration if b == len(sentences) else sentences[b].start,
+        )
+        for n, (a, b) in enumerate(spans)
+    ]
+    shown = [
+        [
+            Screen(c.text, min(c.end, hi) - max(c.start, lo), c.end - c.start)
+            for c in screens
+            if c.source == "screen" and min(c.end, hi) > max(c.start, lo)
+        ]
+        for lo, hi in bounds
+    ]
+    return Outline(sentences, unit, spans, reps, shown, ranked)
+
+
+def _weighted(sentences: Sequence[Sentence], scores: np.ndarray) -> list[tuple[str, float]]:
+    """The sentences with a weight each: the more central half of a chapter counts twice."""
+    middle = float(np.median(scores)) if len(scores) else 0.0
+    return [(s.text, 2.0 if c >= middle else 1.0) for s, c in zip(sentences, scores, strict=True)]
+
+
+def chapter_titles(found: Outline) -> list[str]:
+    candidates = []
+    for (a, b), screens, phrases in zip(found.spans, found.screens, found.phrases, strict=True):
+        chapter_s = found.sentences[b - 1].end - found.sentences[a].start
+        candidates.append(
+            extractive_title(
+                slide=slide_title(screens, chapter_s),
+                announced=announced_topic([s.text for s in found.sentences[a : min(a + 2, b)]]),
+                ranked=phrases,
             )
         )
-    picked = centres[:MAX_POINTS]
-    for extra in _diverse(vectors, len(segments), exclude=picked):
-        if len(picked) >= MIN_POINTS:
-            break
-        picked.append(extra)
-    points = tuple(
-        KeyPoint(round(segments[i].start, 2), round(segments[i].end, 2), segments[i].text.strip())
-        for i in sorted(picked)
+    return distinct_titles(candidates, [f"Chapter {n}" for n in range(1, len(found.spans) + 1)])
+
+
+def summarize(
+    segments: Sequence[Segment],
+    vectors: np.ndarray,
+    duration: float,
+    *,
+    screens: Sequence[Chunk] = (),
+) -> Summary:
+    """The extractive summary: chapters with titles, 3-7 key points and a summary of 2-5
+    whole sentences that represents every chapter, each sentence citing where it is said.
+    ``vectors``: one unit vector per segment; ``screens``: the video's screen passages."""
+    if not segments:
+        return Summary("No speech was found in this video.", (), ())
+    found = outline(segments, vectors, duration, screens)
+    titles = chapter_titles(found)
+    chapters = tuple(
+        Chapter(
+            start=0.0 if n == 0 else round(found.sentences[a].start, 2),
+            end=round(duration if b == len(found.sentences) else found.sentences[b].start, 2),
+            title=title,
+        )
+        for n, ((a, b), title) in enumerate(zip(found.spans, titles, strict=True))
     )
-    summary = sorted(_diverse(vectors, len(segments), exclude=[])[:SUMMARY_SENTENCES])
-    text = " ".join(_sentence(segments[i].text) for i in summary)
-    return Summary(text, points, tuple(chapters))
+    written = summary_sentences(found, titles)
+    return Summary(
+        " ".join(s.text for s in written),
+        key_points(found),
+        chapters,
+        tuple(written),
+    )
 
 
-def topic_boundaries(vectors: np.ndarray, starts: Sequence[float], *, duration: float) -> list[int]:
-    """Indexes of the sentences that open a new chapter (never the first)."""
-    n = len(vectors)
-    if n < 2:
-        return []
-    window = max(1, min(3, n // 8))
-    gaps = np.array([_similarity(vectors, g, window) for g in range(1, n)])
-    depth = _depth(gaps)
-    shortest = min_chapter_s(duration)
-    chosen: list[int] = []
-    # Deepest valleys first; a valley shallower than the typical one is not a topic change.
-    floor = float(np.mean(depth)) if len(depth) > 1 else 0.0
-    for gap in np.argsort(-depth, kind="stable"):
-        if depth[gap] <= max(floor, 0.0):
-            break
-        cut = int(gap) + 1
-        edges = sorted([0.0, *(starts[c] for c in chosen), starts[cut], duration])
-        if all(b - a >= shortest for a, b in zip(edges, edges[1:], strict=False)):
-            chosen.append(cut)
-    return sorted(chosen)
+def key_points(found: Outline) -> tuple[KeyPoint, ...]:
+    """One point per chapter (its most central quotable sentence), 3 to 7 in all: the most
+    relevant and least alike of them past 7, more of the video's sentences under 3."""
+    relevance = centrality(found.vectors)
+    readable = np.array([quotable(s) for s in found.sentences], dtype=bool)
+    reps = found.representatives
+    if len(reps) > MAX_POINTS:
+        allowed = np.zeros(len(found.sentences), dtype=bool)
+        allowed[reps] = True
+        picked = diverse(found.vectors, MAX_POINTS, relevance=relevance, allowed=allowed)
+    else:
+        picked = list(reps)
+        wanted = MIN_POINTS - len(picked)
+        allowed = readable if readable.sum() > len(picked) else np.ones_like(readable)
+        picked += diverse(
+            found.vectors, wanted, relevance=relevance, allowed=allowed, picked=picked
+        )
+    return tuple(
+        KeyPoint(round(s.start, 2), round(s.end, 2), as_quote(s.text))
+        for s in (found.sentences[i] for i in sorted(set(picked)))
+    )
 
 
-def _similarity(vectors: np.ndarray, gap: int, window: int) -> float:
-    before = vectors[max(0, gap - window) : gap].mean(axis=0)
-    after = vectors[gap : gap + window].mean(axis=0)
-    norm = float(np.linalg.norm(before) * np.linalg.norm(after)) or 1.0
-    return float(before @ after) / norm
-
-
-def _depth(gaps: np.ndarray) -> np.ndarray:
-    """How far each gap's similarity lies below the highest points on either side of it."""
-    left = np.maximum.accumulate(gaps)
-    right = np.maximum.accumulate(gaps[::-1])[::-1]
-    return np.asarray((left - gaps) + (right - gaps), dtype=np.float64)
-
-
-def _most_central(vectors: np.ndarray) -> int:
-    if len(vectors) <= 2:
-        return 0
-    return int(np.argmax((vectors @ vectors.T).sum(axis=1)))
-
-
-def _diverse(vectors: np.ndarray, count: int, *, exclude: Sequence[int]) -> list[int]:
-    """Sentences in the order maximal marginal relevance picks them: central to the whole,
-    unlike the ones already picked."""
-    if count == 0:
-        return []
-    centre = vectors.mean(axis=0)
-    relevance = vectors @ centre
-    picked = list(exclude)
-    order: list[int] = []
-    while len(picked) < count:
-        best, best_score = -1, -np.inf
-        for i in range(count):
-            if i in picked:
-                continue
-            redundancy = max((float(vectors[i] @ vectors[j]) for j in picked), default=0.0)
-            score = 0.7 * float(relevance[i]) - 0.3 * redundancy
-            if score > best_score:
-                best, best_score = i, score
-        picked.append(best)
-        order.append(best)
-    return order
-
-
-def _title(text: str) -> str:
-    title = _SIGNPOST.sub("", text.strip()).rstrip(".!?…,;: ")
-    title = title[:1].upper() + title[1:]
-    if len(title) > TITLE_CHARS:
-        title = title[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip(",;: ") + "…"
-    return title
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+def summary_sentences(found: Outline, titles: Sequence[str]) -> list[SummarySentence]:
+    """Each chapter's representative sentence, in the order said (a second sentence for a
+    video of one chapter). Past five chapters, a first sentence names them all and the four
+    longest chapters give theirs."""
+    reps = list(found.representatives)
+    quote = [
+        SummarySentence(as_quote(s.text), ((round(s.start, 2), round(s.end, 2)),))
+        for s in (found.sentences[i] for i in reps)
+    ]
+    if len(reps) == 1:
+        readable = np.array([quotable(s) for s in found.sentences], dtype=bool)
+        more = diverse(
+            found.vectors,
+            MIN_SUMMARY - 1,
+            relevance=centrality(found.vectors),
+            allowed=readable,
+            picked=reps,
+        )
+        for i in more:
+            s = found.sentences[i]
+            quote.append(SummarySentence(as_quote(s.text), ((round(s.start, 2), round(s.end, 2)),)))
+        quote.sort(key=lambda q: q.cites[0][0])
+    if len(reps) <= MAX_SUMMARY:
+        return quote
+    names = "; ".join(titles)
+    overview = SummarySentence(
+        f"The video has {len(titles)} chapters: {names}.",
+        tuple(
+            (round(found.sentences[a].start, 2), round(found.sentences[a].end, 2))
+            for a, _ in found.spans
+        ),
+    )
+    longest = sorted(
+        range(len(reps)),
+        key=lambda n: (
+            -(found.sentences[found.spans[n][1] - 1].end - found.sentences[found.spans[n][0]].start)
+        ),
+    )[: MAX_SUMMARY - 1]
+    return [overview, *(quote[n] for n in sorted(longest))]
 
 
 def youtube_chapters(chapters: Sequence[Chapter]) -> str:
-    """``m:ss Title`` lines, the first at 0:00, as YouTube's description reads them."""
+    """``m:ss Title`` lines as YouTube's description reads them: the first at 0:00, none
+    shorter than ``YOUTUBE_MIN_CHAPTER_S`` (a short chapter joins its neighbour)."""
     from pipelines.understanding.answers import minutes
 
-    return "".join(f"{minutes(c.start)} {c.title}\n" for c in chapters)
+    return "".join(f"{minutes(c.start)} {c.title}\n" for c in merge_short(chapters))
+
+
+def merge_short(
+    chapters: Sequence[Chapter], shortest: float = YOUTUBE_MIN_CHAPTER_S
+) -> list[Chapter]:
+    """The chapters with each one under ``shortest`` seconds joined to its neighbour (the one
+    before it; the first joins the next), keeping the longer one's title; the first at 0."""
+    merged: list[Chapter] = []
+    for chapter in chapters:
+        if merged and (
+            chapter.end - chapter.start < shortest or merged[-1].end - merged[-1].start < shortest
+        ):
+            last = merged[-1]
+            longer = last if last.end - last.start >= chapter.end - chapter.start else chapter
+            merged[-1] = Chapter(last.start, chapter.end, longer.title)
+        else:
+            merged.append(chapter)
+    if merged:
+        merged[0] = Chapter(0.0, merged[0].end, merged[0].title)
+    return merged
 
 
 def webvtt_chapters(chapters: Sequence[Chapter]) -> str:

@@ -1,18 +1,21 @@
-"""Chapters where the topic changes (on synthetic sentence embeddings: three topics), titles
-without spoken signposts, and the two export formats."""
+"""Chapters where the topic changes and a sentence starts (on synthetic sentence embeddings),
+titles that name the topic, a summary of whole sentences from every chapter, the linear
+diverse pick against the pairwise loop it replaced, and the two export formats."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from pipelines.records import Segment
+from pipelines.records import Chunk, Segment
 from pipelines.understanding.chapters import (
     Chapter,
+    merge_short,
     summarize,
     topic_boundaries,
     webvtt_chapters,
     youtube_chapters,
 )
+from pipelines.understanding.digest import diverse
 
 
 def topics(sizes: list[int], seed: int = 0) -> np.ndarray:
@@ -64,10 +67,141 @@ def test_chapters_export_for_youtube_and_as_webvtt() -> None:
     )
 
 
-def test_titles_lose_spoken_signposts_but_keep_their_words() -> None:
-    from pipelines.understanding.chapters import _title
+def test_a_chapter_starts_where_a_sentence_does_not_inside_one() -> None:
+    # Segments are pieces of sentences: "Our share of the budget" + "went up from 40 percent
+    # to 70 percent." is one sentence, said while the budget was already the talk's subject.
+    solar, budget = topics([1, 1], seed=3)
+    leaning = (0.4 * solar + 0.6 * budget) / np.linalg.norm(0.4 * solar + 0.6 * budget)
+    texts = [
+        ("The solar panels on the roof produce forty kilowatts.", solar),
+        ("That covers most of our electricity in summer.", solar),
+        ("The panels were installed by a local company.", solar),
+        ("Our share of the power bill", solar),
+        ("went up from 40 percent to 70 percent.", leaning),
+        ("Now let me turn to the budget.", budget),
+        ("The marketing budget will grow by ten percent.", budget),
+        ("We will spend it on video advertising.", budget),
+    ]
+    segments = [Segment(i * 4.0, i * 4.0 + 3.5, t) for i, (t, _) in enumerate(texts)]
+    vectors = np.asarray([v for _, v in texts])
+    made = summarize(segments, vectors, duration=32.0)
+    # Segment by segment, the deepest valley is before the piece (16 s); the sentence it ends
+    # began at 12 s about the power bill, so the budget starts at 20 s.
+    starts = [c.start for c in made.chapters]
+    assert 20.0 in starts and 16.0 not in starts  # "Now let me turn to the budget"
+    assert set(starts) <= {0.0, 4.0, 8.0, 12.0, 20.0, 24.0, 28.0}  # sentence starts only
+    assert topic_boundaries(vectors, [s.start for s in segments], duration=32.0) == [4]
+    [budget_chapter] = [c for c in made.chapters if c.start == 20.0]
+    assert budget_chapter.title == "Marketing budget"
 
-    assert _title("Second, the marketing budget will grow.") == "The marketing budget will grow"
-    assert _title("Next quarter we will add batteries.") == "Next quarter we will add batteries"
-    assert _title("so the panels pay for themselves") == "The panels pay for themselves"
-    assert _title("x " * 40).endswith("…") and len(_title("x " * 40)) <= 60
+
+def test_titles_name_the_topic_in_two_to_seven_words() -> None:
+    vectors = topics([4, 4])
+    texts = [
+        "So the solar panels on the warehouse roof produce power.",
+        "The solar panels cover our electricity in summer.",
+        "Batteries store what the solar panels make.",
+        "The inverter failed once this year.",
+        "Next we talk about hiring, starting with the recruiting budget.",
+        "The recruiting budget looks better than expected.",
+        "Interviews for the recruiting budget start in March.",
+        "Candidates complete a coding exercise.",
+    ]
+    segments = [Segment(i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(texts)]
+    screens = [Chunk(0.0, 19.0, "Solar power on the roof · 40 kW · 2024", 0, 0, source="screen")]
+    made = summarize(segments, vectors, duration=40.0, screens=screens)
+    assert [c.title for c in made.chapters] == [
+        "Solar power on the roof",
+        "Hiring: recruiting budget",
+    ]
+    bare = summarize(segments, vectors, duration=40.0)  # no slide: the chapter's key phrase
+    assert bare.chapters[0].title == "Solar panels"
+    for title in [c.title for c in made.chapters + bare.chapters]:
+        assert 2 <= len(title.split()) <= 7 and not title.endswith(("…", "."))
+
+
+def test_the_summary_is_whole_sentences_one_from_every_chapter_with_citations() -> None:
+    vectors = topics([5, 5, 5], seed=1)
+    texts = [
+        "Welcome to the review.",
+        "And the length of the run tells them how far away the nectar is.",
+        "Bees dance to tell the hive where the flowers are.",
+        "The waggle dance points toward the sun.",
+        "The bees follow the dance to the flowers",  # cut: no full stop
+        "Now the volcano.",
+        "The eruption of the volcano happened in April 1815.",
+        "Ash from the volcano covered the island.",
+        "but the following year became no.",
+        "The volcano cooled the whole planet for a year.",
+        "Finally, the harvest.",
+        "Farmers lost the harvest across Europe that summer.",
+        "Bread prices doubled after the lost harvest.",
+        "So the harvest failed twice.",
+        "People left their farms after the harvest failed.",
+    ]
+    segments = [Segment(i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(texts)]
+    made = summarize(segments, vectors, duration=75.0)
+    assert [c.start for c in made.chapters] == [0.0, 25.0, 50.0]
+    assert 2 <= len(made.sentences) <= 5
+    for sentence in made.sentences:
+        assert sentence.text[0].isupper() and sentence.text.endswith(".")
+        assert sentence.text.split()[0].lower() not in {"and", "but", "so", "or"}
+        [(start, end)] = sentence.cites
+        assert texts[int(start // 5)].rstrip(".").endswith(sentence.text.rstrip(".")[-20:])
+    cited = {int(s.cites[0][0] // 25) for s in made.sentences}
+    assert cited == {0, 1, 2}  # every chapter represented
+    assert made.summary == " ".join(s.text for s in made.sentences)
+    titles = {c.title.lower() for c in made.chapters}
+    assert 3 <= len(made.key_points) <= 7
+    assert all(p.text.rstrip(".").lower() not in titles for p in made.key_points)
+
+
+def test_past_five_chapters_a_first_sentence_names_them_all() -> None:
+    vectors = topics([4] * 7, seed=2)
+    words = ["solar", "budget", "hiring", "security", "office", "support", "travel"]
+    texts = [f"The {w} plan number {i} looks good this year." for w in words for i in range(4)]
+    segments = [Segment(i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(texts)]
+    made = summarize(segments, vectors, duration=140.0)
+    assert len(made.chapters) == 7 and len(made.sentences) == 5
+    assert made.sentences[0].text.startswith("The video has 7 chapters: ")
+    assert len(made.sentences[0].cites) == 7
+    assert len(made.key_points) == 7
+
+
+def test_diverse_picks_as_the_pairwise_loop_did() -> None:
+    """The running maximum gives the same picks as comparing with every picked row."""
+    vectors = topics([6, 5, 7, 3], seed=4)
+    relevance = vectors @ vectors.mean(axis=0)
+    allowed = np.ones(len(vectors), dtype=bool)
+
+    def pairwise(count: int, picked: list[int]) -> list[int]:
+        order: list[int] = []
+        for _ in range(count):
+            scores = {
+                i: 0.7 * relevance[i]
+                - 0.3 * max((float(vectors[i] @ vectors[j]) for j in picked), default=0.0)
+                for i in range(len(vectors))
+                if i not in picked
+            }
+            best = max(scores, key=lambda i: scores[i])
+            picked, order = [*picked, best], [*order, best]
+        return order
+
+    assert diverse(vectors, 8, relevance=relevance, allowed=allowed) == pairwise(8, [])
+    assert diverse(vectors, 5, relevance=relevance, allowed=allowed, picked=[2, 9]) == pairwise(
+        5, [2, 9]
+    )
+
+
+def test_youtube_chapters_merge_those_under_ten_seconds_and_start_at_zero() -> None:
+    chapters = [
+        Chapter(0.0, 6.0, "Welcome"),
+        Chapter(6.0, 40.0, "Solar panels"),
+        Chapter(40.0, 47.0, "Aside"),
+        Chapter(47.0, 90.0, "The budget"),
+        Chapter(90.0, 95.0, "Thanks"),
+    ]
+    assert youtube_chapters(chapters) == "0:00 Solar panels\n0:47 The budget\n"
+    merged = merge_short(chapters)
+    assert merged[0].start == 0.0 and merged[-1].end == 95.0
+    assert all(c.end - c.start >= 10.0 for c in merged)

@@ -1,0 +1,118 @@
+"""The extractive summary and key points: whole sentences of the video, chosen so that every
+chapter is represented, in time linear in the video's length.
+
+A sentence can be quoted when it reads on its own: it starts with a capital, not with a
+conjunction that leans on the sentence before ("And the length of the run…"), and ends
+where the speaker ended it (not cut mid-clause by a pause or a long run of speech). Each
+chapter is represented by its most central quotable sentence; more sentences, when wanted,
+come by maximal marginal relevance with a running maximum of redundancy (O(n·k·d))."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Openers that lean on the sentence before: a sentence starting so is not quoted alone.
+_LEANS = re.compile(
+    r"^(and|but|or|so|because|which|that|then|also|although|though|while|whereas|"
+    r"plus|nor|yet|as well)\b",
+    re.IGNORECASE,
+)
+# Spoken signposts that open a sentence but say nothing of its topic: dropped from a quote.
+# An ordinal or "next" is a signpost only when a comma follows ("Next, …" not "Next quarter").
+SIGNPOST = re.compile(
+    r"^((first of all|first|second|third|finally|lastly|next|then|also|now|to start|in short)"
+    r"\s*[,:]|(okay|ok|well|right)\b[,:]?)\s*",
+    re.IGNORECASE,
+)
+# Sentences that frame the talk rather than say something in it.
+_FRAMING = re.compile(
+    r"^((that is all|that's all|thank you|thanks|welcome|any questions)\b|"
+    r"((next|now|so|then|first)\s*,?\s*)?(we|i|let me|let's|let us)\s+(will\s+|are going to\s+)?"
+    r"(talk|turn|move|look|start|switch|focus|speak|begin)\b)",
+    re.IGNORECASE,
+)
+MIN_WORDS, MAX_WORDS = 5, 45
+PHRASE_BONUS = 0.15  # per key phrase said: about what one more like-minded neighbour adds
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A whole sentence of the transcript: its text and where it is said."""
+
+    start: float
+    end: float
+    text: str
+    whole: bool  # ends where the speaker ended it
+
+
+def quotable(sentence: Sentence) -> bool:
+    """True when the sentence reads on its own (see the module's docstring)."""
+    text = SIGNPOST.sub("", sentence.text.strip())
+    words = len(text.split())
+    return (
+        sentence.whole
+        and sentence.text.strip()[:1].isupper()
+        and not _LEANS.match(text)
+        and not _FRAMING.match(text)
+        and MIN_WORDS <= words <= MAX_WORDS
+    )
+
+
+def as_quote(text: str) -> str:
+    """The sentence without its spoken signpost or leaning opener, capitalised and ended."""
+    text = SIGNPOST.sub("", text.strip())
+    text = _LEANS.sub("", text).lstrip(" ,")
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…")) else text.rstrip(",;: ") + "."
+
+
+def representative(
+    vectors: np.ndarray, texts: Sequence[str], readable: np.ndarray, phrases: Sequence[str]
+) -> int:
+    """The chapter's sentence that stands for it: the most alike to the chapter's other
+    sentences (mean similarity, from ``topics.centrality``), with a bonus for each of the
+    chapter's key ``phrases`` it says; a readable one when any is."""
+    from pipelines.understanding.topics import centrality
+
+    scores = centrality(vectors) / max(1, len(vectors) - 1)
+    scores += [PHRASE_BONUS * sum(p in t.lower() for p in phrases) for t in texts]
+    masked = np.where(readable, scores, -np.inf)
+    return int(np.argmax(masked if readable.any() else scores))
+
+
+def diverse(
+    vectors: np.ndarray,
+    count: int,
+    *,
+    relevance: np.ndarray,
+    allowed: np.ndarray,
+    picked: Sequence[int] = (),
+    weight: float = 0.7,
+) -> list[int]:
+    """Up to ``count`` more rows, in the order maximal marginal relevance picks them: relevant,
+    unlike the rows already picked. The redundancy of every row to the picked set is kept as
+    a running maximum, so each pick costs one matrix-vector product."""
+    n = len(vectors)
+    if n == 0 or count <= 0:
+        return []
+    taken = np.zeros(n, dtype=bool)
+    redundancy = np.full(n, -np.inf)  # the most alike picked row's similarity; none yet
+    if picked:
+        taken[list(picked)] = True
+        redundancy = (vectors @ vectors[list(picked)].T).max(axis=1)
+    order: list[int] = []
+    for _ in range(count):
+        alike = np.where(np.isneginf(redundancy), 0.0, redundancy)
+        score = weight * relevance - (1 - weight) * alike
+        score = np.where(allowed & ~taken, score, -np.inf)
+        best = int(np.argmax(score))
+        if not np.isfinite(score[best]):
+            break
+        order.append(best)
+        taken[best] = True
+        redundancy = np.maximum(redundancy, vectors @ vectors[best])
+    return order

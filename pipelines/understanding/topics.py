@@ -1,0 +1,126 @@
+"""Where a video's topic changes, in time linear in its length.
+
+A transcript's segments may be pieces of sentences, so they are first joined into whole
+sentences (``sentence_spans``); a chapter can only start where a sentence does. The topic
+changes where the sentences before a gap and after it are least alike: TextTiling's depth
+scores on embedding similarity, the windows on either side summed from running totals
+(one pass, O(n·d)), the deepest valleys taken first (O(n log n))."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from pipelines.records import Segment
+
+# A segment that ends with one of these (maybe inside quotes or brackets) ends its sentence.
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"')\]]*\s*$")
+# Unpunctuated speech still gets sentences: a capital after a pause opens one, and none
+# runs longer than this, so one sentence never swallows a minute of talk.
+PAUSE_OPENS_S = 1.0
+MAX_SENTENCE_S = 30.0
+
+
+def min_chapter_s(duration: float) -> float:
+    """About a dozen chapters at most, none shorter than 5 s (a topic, not a sentence). Over
+    two minutes that is 10 s or more, which YouTube's chapters ask for too."""
+    return max(5.0, duration / 12)
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_ENDS_SENTENCE.search(text))
+
+
+def sentence_spans(segments: Sequence[Segment]) -> list[tuple[int, int]]:
+    """[first, last) segment indexes of each whole sentence, in order, covering every segment.
+    A segment opens a sentence when the one before it ended one, or when it starts with a
+    capital after a pause of ``PAUSE_OPENS_S``, or when the open sentence is already
+    ``MAX_SENTENCE_S`` long."""
+    spans: list[tuple[int, int]] = []
+    first = 0
+    for i in range(1, len(segments)):
+        before, here = segments[i - 1], segments[i]
+        text = here.text.lstrip()
+        opens = (
+            ends_sentence(before.text)
+            or (text[:1].isupper() and here.start - before.end >= PAUSE_OPENS_S)
+            or here.start - segments[first].start >= MAX_SENTENCE_S
+            or here.speaker != before.speaker
+        )
+        if opens:
+            spans.append((first, i))
+            first = i
+    if segments:
+        spans.append((first, len(segments)))
+    return spans
+
+
+def span_vectors(vectors: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Each span's unit vector: the normalised sum of its segments' vectors (one pass)."""
+    if not spans:
+        return np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0), dtype=np.float32)
+    totals = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    firsts = np.fromiter((a for a, _ in spans), dtype=np.int64, count=len(spans))
+    lasts = np.fromiter((b for _, b in spans), dtype=np.int64, count=len(spans))
+    summed = totals[lasts] - totals[firsts]
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    return np.asarray(summed / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def gap_similarity(vectors: np.ndarray, window: int) -> np.ndarray:
+    """Cosine similarity of the ``window`` rows before each gap to the ``window`` after it,
+    for gaps 1..n-1, from running totals: O(n·d) whatever the window."""
+    n = len(vectors)
+    totals = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    gaps = np.arange(1, n)
+    before = totals[gaps] - totals[np.maximum(0, gaps - window)]
+    after = totals[np.minimum(n, gaps + window)] - totals[gaps]
+    norms = np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1)
+    dots = np.einsum("ij,ij->i", before, after)
+    return np.asarray(dots / np.where(norms > 0, norms, 1.0), dtype=np.float64)
+
+
+def depth_scores(gaps: np.ndarray) -> np.ndarray:
+    """How far each gap's similarity lies below the highest points on either side of it."""
+    left = np.maximum.accumulate(gaps)
+    right = np.maximum.accumulate(gaps[::-1])[::-1]
+    return np.asarray((left - gaps) + (right - gaps), dtype=np.float64)
+
+
+def topic_boundaries(vectors: np.ndarray, starts: Sequence[float], *, duration: float) -> list[int]:
+    """Indexes of the rows (sentences) that open a new chapter, never the first, in order.
+    ``starts``: each row's start in seconds. No chapter is shorter than ``min_chapter_s``."""
+    n = len(vectors)
+    if n < 2:
+        return []
+    window = max(1, min(3, n // 8))
+    depth = depth_scores(gap_similarity(vectors, window))
+    shortest = min_chapter_s(duration)
+    # Deepest valleys first; a valley shallower than the typical one is not a topic change.
+    floor = max(float(np.mean(depth)) if len(depth) > 1 else 0.0, 0.0)
+    edges = [0.0, duration]  # the chosen chapters' start times, sorted, with both ends
+    chosen: list[int] = []
+    for gap in np.argsort(-depth, kind="stable"):
+        if depth[gap] <= floor:
+            break
+        cut = int(gap) + 1
+        at = starts[cut]
+        place = bisect.bisect_left(edges, at)
+        # Only the neighbours can be too close: O(log k) per candidate.
+        if at - edges[place - 1] >= shortest and edges[place] - at >= shortest:
+            edges.insert(place, at)
+            chosen.append(cut)
+    return sorted(chosen)
+
+
+def centrality(vectors: np.ndarray) -> np.ndarray:
+    """Each row's summed similarity to the other rows of its group: ``v · Σv`` less its own
+    ``v · v`` — the same order as the full similarity matrix's row sums, in O(n·d)."""
+    if len(vectors) == 0:
+        return np.zeros(0)
+    total = vectors.sum(axis=0)
+    own = np.einsum("ij,ij->i", vectors, vectors)
+    return np.asarray(vectors @ total - own, dtype=np.float64)
