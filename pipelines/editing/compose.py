@@ -231,7 +231,8 @@ def compose_reel(
             track = subtitle_track(timed, width=width, height=height, folder=words)
             i = graph.input("-f", "concat", "-safe", "0", "-i", str(track.listing))
             chains.append(
-                f"[cat][{i}:v]overlay=0:{track.top}:eof_action=repeat,format=yuv420p[vout]"
+                f"[cat][{i}:v]overlay=0:{track.top}:eof_action=repeat,"
+                f"trim=end_frame={graph.frames},format=yuv420p[vout]"
             )
             picture = "[vout]"
         run_ffmpeg(

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import ClipError
+from pipelines.errors import ClipError, VidscopeError
 from pipelines.records import Reel, ReelPart
 from pipelines.services.clip_service import ClipService
 from pipelines.services.summary_service import SummaryService
@@ -26,10 +26,50 @@ class ReelService(ClipService, SummaryService):
         hits_file: Path | None = None,
         chapters_of: str | None = None,
     ) -> list[ReelPart]:
-        """What a reel shows (``editing.reels.choose_parts``)."""
+        """What a reel shows (``editing.reels.choose_parts``); parts chosen from a query or
+        a video's key points begin and end between sentences of one topic (``at_sentences``),
+        ranges from a hits file are kept as given."""
         from pipelines.editing.reels import choose_parts
 
-        return choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
+        parts = choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
+        return parts if hits_file is not None else self.at_sentences(parts)
+
+    def at_sentences(self, parts: list[ReelPart]) -> list[ReelPart]:
+        """``parts`` moved to the pauses around the sentences each is about, clear of the next
+        chapter and of the next slide (``editing.sentence_bounds``); parts that then overlap
+        are merged."""
+        from pipelines.editing.reels import merge_parts
+        from pipelines.editing.sentence_bounds import snap_part
+
+        bounds: dict[str, tuple[list[tuple[float, float]], list[float], list[float]]] = {}
+        snapped = []
+        for part in parts:
+            if part.video_id not in bounds:
+                bounds[part.video_id] = self._topic_bounds(part.video_id)
+            sentences, chapter_starts, screen_changes = bounds[part.video_id]
+            snapped.append(
+                snap_part(
+                    part,
+                    sentences,
+                    chapter_starts=chapter_starts,
+                    screen_changes=screen_changes,
+                )
+            )
+        return merge_parts(snapped)
+
+    def _topic_bounds(
+        self, video_id: str
+    ) -> tuple[list[tuple[float, float]], list[float], list[float]]:
+        """A video's sentences, where its chapters start (none when it has no summary yet)
+        and when its on-screen text changes."""
+        sentences = [(s.start, s.end) for s in self._catalog.segments(video_id)]
+        try:
+            chapters = self.summary(video_id).chapters
+        except VidscopeError:  # no summary to be had: the sentences still bound the parts
+            chapters = []
+        passages = self._catalog.passages(self._catalog.chunk_ids(video_id).tolist())
+        screen = sorted(p.start for p in passages.values() if p.source == "screen")
+        return sentences, [c.start for c in chapters[1:]], [t for t in screen if t > 0]
 
     def reel(
         self,
@@ -44,7 +84,8 @@ class ReelService(ClipService, SummaryService):
         """Cuts and joins ``parts`` into ``output`` (.mp4); another owner's video in a part
         is ``video.not_found``, a bad range or a reel over its limits (``reel.too_long``,
         ``reel.too_many_parts``) is named before anything is cut. ``subtitles`` burns in
-        what is said, ``title_cards`` shows each part's title and time first."""
+        what is said, ``title_cards`` shows each part's chapter title (with the video's title
+        and the time) first."""
         plan = self.reel_plan(
             parts, output=output, vertical=vertical, subtitles=subtitles, title_cards=title_cards
         )
@@ -81,6 +122,7 @@ class ReelService(ClipService, SummaryService):
             ],
             subtitles=subtitles,
             title_cards=title_cards,
+            chapters_of=self._chapter_titles,
         )
         return ReelPlan(
             parts=tuple(parts),
@@ -90,6 +132,14 @@ class ReelService(ClipService, SummaryService):
             vertical=vertical,
             texts=tuple(texts),
         )
+
+    def _chapter_titles(self, video_id: str) -> list[tuple[float, float, str]]:
+        """A video's chapters for its title cards; none when it has no summary to be had."""
+        try:
+            chapters = self.summary(video_id).chapters
+        except VidscopeError:
+            return []
+        return [(c.start, c.end, c.title) for c in chapters]
 
     def _checked_parts(
         self, parts: list[ReelPart], *, output: Path
@@ -170,7 +220,9 @@ class ReelService(ClipService, SummaryService):
                 )
             chosen = merge_parts(parts)
         else:
-            chosen = choose_parts(self, query=query, hits_file=None, chapters_of=chapters_of)
+            chosen = self.at_sentences(
+                choose_parts(self, query=query, hits_file=None, chapters_of=chapters_of)
+            )
         if not chosen:
             raise ClipError("nothing to put in the reel", code="reel.empty")
         chosen, _ = self._checked_parts(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
