@@ -81,16 +81,46 @@ def serve(
 
 @app.command("eval")
 def evaluate(
-    quick: Annotated[bool, typer.Option(help="Only the two sample videos (faster)")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="Only the two sample videos, or with -g three talks (faster)")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON")] = False,
+    generator: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--generator",
+            "-g",
+            help="Run the talk eval (answers, abstention, grounding, chapter titles, summaries) "
+            "for this generator: extractive or local:<model>; repeat to compare",
+        ),
+    ] = None,
 ) -> None:
     """Measure quality: WER on the fixture videos, recall@1/5 and MRR of search and the share
     of questions answered and cited right on a generated query set with known answer times,
     abstention on off-topic questions, chapter boundaries on generated multi-topic talks, figures
-    shown only on slides found by search, and WER per voice; logged to MLflow."""
+    shown only on slides found by search, and WER per voice; logged to MLflow. With -g: the
+    talk eval (docs/evals.md), one MLflow run per generator."""
+    settings: Settings = _state["settings"]
+    if generator:
+        from evals.understanding import evaluate_generators, parse_generator
+        from evals.understanding import table as talk_table
+
+        for spec in generator:
+            try:
+                parse_generator(spec)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--generator") from exc
+        with err.status("ingesting the eval talks and asking each generator..."):
+            reports = evaluate_generators(
+                generator, quick=quick, tracking_uri=settings.tracking_uri
+            )
+        if as_json:
+            out.print_json(json.dumps({g: r["metrics"] for g, r in reports.items()}))
+            return
+        out.print(talk_table(reports), markup=False)
+        return
     from evals.evaluate import FIXTURES, QUICK, run_eval
 
-    settings: Settings = _state["settings"]
     with err.status("transcribing the fixture videos and running the queries..."):
         result = run_eval(settings, QUICK if quick else FIXTURES)
     if as_json:
