@@ -150,6 +150,7 @@ class JobSettings(_Group):
     timeout_ingest_s: float
     timeout_clip_s: float
     timeout_reel_s: float
+    timeout_summary_s: float
 
     def timeout_s(self, kind: str) -> float:
         """How long a job of ``kind`` may compute before it is stopped (``job.timed_out``)."""
@@ -293,6 +294,9 @@ class Settings(BaseSettings):
     job_timeout_ingest_s: float = Field(6 * 3600, gt=0)
     job_timeout_clip_s: float = Field(600.0, gt=0)
     job_timeout_reel_s: float = Field(1800.0, gt=0)
+    # The ingest job's "summary" stage, after the video is searchable (its own limit: a
+    # summary that runs over leaves the video ready and its summary made on demand).
+    job_timeout_summary_s: float = Field(600.0, gt=0)
     # What one reel may hold (reel.too_many_parts, reel.too_long).
     reel_max_parts: int = Field(50, ge=1, le=50)
     reel_max_part_s: float = Field(600.0, gt=0)
@@ -527,6 +531,7 @@ class Settings(BaseSettings):
             timeout_ingest_s=self.job_timeout_ingest_s,
             timeout_clip_s=self.job_timeout_clip_s,
             timeout_reel_s=self.job_timeout_reel_s,
+            timeout_summary_s=self.job_timeout_summary_s,
         )
 
     @cached_property
