@@ -32,7 +32,8 @@ def snap_part(
 ) -> ReelPart:
     """``part`` with its start and end in the pauses around the sentences it is about: those
     mostly inside it, and of them only the ones in the chapter (``chapter_starts``) holding
-    most of their time. Each end keeps the part's padding where the pause allows it, stops at
+    most of their time (a part reaching back into the chapter before begins where this one's
+    first sentence does). Each end keeps the part's padding where the pause allows it, stops at
     the neighbouring sentence, and stays clear of a chapter start or a screen change
     (``screen_changes``, when new on-screen text was found) in that pause. A part holding no
     sentence (silence, a slide nobody speaks over) is returned as it is."""
@@ -40,12 +41,15 @@ def snap_part(
     inside = [n for n, (start, end) in enumerate(ordered) if _share_inside(part, start, end)]
     if not inside:
         return part
+    crossed = inside[0]
     inside = _one_chapter(inside, ordered, sorted(chapter_starts))
     first, last = inside[0], inside[-1]
     said_from, said_to = ordered[first][0], ordered[last][1]
     pause_from = ordered[first - 1][1] if first > 0 else 0.0
     pause_to = ordered[last + 1][0] if last + 1 < len(ordered) else float("inf")
     start = max(min(part.start, said_from), min(pause_from, said_from))
+    if crossed < first:  # it reached back into the chapter before: it begins with this one
+        start = said_from
     end = min(max(part.end, said_to), max(pause_to, said_to))
     for change in sorted({*chapter_starts, *screen_changes}):
         if pause_from < change < said_from:
