@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 import av
 
-from pipelines.editing.smart_cut import plan_smart_cut, smart_cut
+from pipelines.editing.smart_cut import MAX_PLANNED_FRAMES, plan_smart_cut, smart_cut
 from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.media.intake import DEMUXERS, sniff_file
+from pipelines.media.probe import open_media
 from pipelines.records import Video
 from pipelines.storage.faults import process_alive, storage_full
 
@@ -144,6 +145,7 @@ def cut_clip(
                 max_frame_pixels=options.max_frame_pixels,
             )
         else:
+            shown = None if audio_only else frame_range(source, start, end)
             _reencode(
                 source,
                 partial,
@@ -152,7 +154,9 @@ def cut_clip(
                 audio_only=audio_only,
                 audio_track=audio_track if has_audio else None,
                 options=options,
+                shown=shown,
             )
+            frames = shown.frames if shown is not None else None
         check_clip(
             partial, video=not audio_only, audio=has_audio, length=end - start, frames=frames
         )
@@ -226,6 +230,55 @@ def check_clip(
         )
 
 
+@dataclass(frozen=True)
+class FrameRange:
+    """The source frames a clip of [start, end) shows, for a clip re-encoded whole."""
+
+    first_frame: float  # time of the first frame at or after start
+    end_frame: float  # time of the first frame at or after end (exclusive)
+    frames: int
+    frame_step: float
+    container: str
+
+
+def frame_range(source: Path, start: float, end: float) -> FrameRange | None:
+    """Reads packet headers (no picture) from the keyframe before ``start`` to just past
+    ``end``; None when the source has no timed video in that range. A re-encode that seeks to
+    ``start`` and stops after ``end - start`` seconds rounds both ends to its own clock: a
+    clip from 12.3 s came out a frame short and its picture a frame after its sound."""
+    container = sniff_file(source)
+    with open_media(source, container) as media:
+        if not media.streams.video or media.streams.video[0].time_base is None:
+            return None
+        stream = media.streams.video[0]
+        tick = float(stream.time_base)  # type: ignore[arg-type]
+        media.seek(int(start / tick), stream=stream, backward=True, any_frame=False)
+        shown: list[float] = []
+        past = 0  # packets at or after the end: frames shown earlier may follow (B-frames)
+        for packet in media.demux(stream):
+            if packet.pts is None:
+                continue
+            shown.append(packet.pts * tick)
+            past += shown[-1] >= end - 1e-6
+            if past > 16:
+                break
+            if len(shown) > MAX_PLANNED_FRAMES:
+                return None
+    shown.sort()
+    inside = [t for t in shown if start - 1e-6 <= t < end - 1e-6]
+    if not inside:
+        return None
+    later = [t for t in shown if t >= end - 1e-6]
+    step = min((b - a for a, b in zip(shown, shown[1:], strict=False) if b > a), default=0.04)
+    return FrameRange(
+        first_frame=inside[0],
+        end_frame=later[0] if later else inside[-1] + step,
+        frames=len(inside),
+        frame_step=step,
+        container=container,
+    )
+
+
 def _reencode(
     source: Path,
     partial: Path,
@@ -235,7 +288,12 @@ def _reencode(
     audio_only: bool,
     audio_track: int | None,
     options: ClipOptions,
+    shown: FrameRange | None = None,
 ) -> None:
+    """Encodes [start, end) whole. With ``shown`` (the frames in the range), exactly those
+    frames, and the sound from the first one's time for as long as they last: picture and
+    sound start together, as in a smart cut."""
+    demuxer = DEMUXERS[shown.container if shown is not None else sniff_file(source)]
     video = (
         ["-vn"]
         if audio_only
@@ -255,28 +313,29 @@ def _reencode(
             "yuv420p",
         ]
     )
+    sound_input = 0
+    if shown is None:
+        inputs = ["-ss", f"{start:.6f}", "-f", demuxer]
+        inputs += [*([] if audio_only else decoder_cap(options.max_frame_pixels)), "-i"]
+        inputs += [str(source), "-t", f"{end - start:.6f}"]
+    else:
+        # A quarter frame early, so a time that rounds just below the first frame's keeps it;
+        # the encoder's clock rounds that quarter away.
+        early = shown.frame_step / 4
+        span = shown.end_frame - shown.first_frame
+        inputs = ["-ss", f"{max(0.0, shown.first_frame - early):.6f}", "-f", demuxer]
+        inputs += [*decoder_cap(options.max_frame_pixels), "-i", str(source)]
+        video += ["-frames:v", str(shown.frames)]
+        if audio_track is not None:
+            inputs += ["-ss", f"{shown.first_frame:.6f}", "-t", f"{span:.6f}", "-f", demuxer]
+            inputs += ["-i", str(source)]
+            sound_input = 1
     sound = (
-        ["-map", f"0:a:{audio_track}", "-c:a", "aac", "-b:a", options.audio_bitrate]
+        ["-map", f"{sound_input}:a:{audio_track}", "-c:a", "aac", "-b:a", options.audio_bitrate]
         if audio_track is not None
         else ["-an"]
     )
     run_ffmpeg(
-        [
-            "-y",
-            "-ss",
-            f"{start:.6f}",
-            "-f",
-            DEMUXERS[sniff_file(source)],
-            *([] if audio_only else decoder_cap(options.max_frame_pixels)),
-            "-i",
-            str(source),
-            "-t",
-            f"{end - start:.6f}",
-            *video,
-            *sound,
-            "-movflags",
-            "+faststart",
-            str(partial),
-        ],
+        ["-y", *inputs, *video, *sound, "-movflags", "+faststart", str(partial)],
         timeout_s=options.timeout_s,
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import av
 
+from pipelines.editing.reel_check import Measured, check_reel, measure_parts
 from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.records import Hit, ReelPart
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 MAX_PARTS = 50
 QUERY_HITS = 5  # parts of a reel made from a query: its best hits
+ENCODE_FPS = 25  # a reel joined by encoding is drawn at this rate
 Progress = Callable[[str, float], None]
 
 
@@ -157,10 +159,14 @@ def make_reel(
             report("cut", n / len(parts))
             files.append(cut(n, Path(tmp) / f"part-{n:03d}.mp4"))
         report("join", 0.0)
+        # Measured before the join, to hold the reel to: a part cut by a server is not trusted.
+        found = measure_parts(files)
+        length = sum(m.span for m in found)
+        audio = any(m.audio_s is not None for m in found)
         timeout_s = clips.ffmpeg_timeout_s
         with atomic_write(output) as partial:
             if texts and any(t.card or t.lines for t in texts):
-                from pipelines.editing.compose import compose_reel
+                from pipelines.editing.compose import CARD_S, FPS, compose_reel
 
                 composed = Path(tmp) / "reel.mp4"
                 compose_reel(
@@ -172,55 +178,116 @@ def make_reel(
                     max_frame_pixels=clips.max_frame_pixels,
                 )
                 composed.replace(partial)
+                cards = sum(1 for t in texts if t.card)
+                # moviepy draws frames at its own rate: a frame's leeway for each part and card.
+                check_reel(
+                    partial,
+                    length=length + CARD_S * cards,
+                    frames=None,
+                    frame_step=1 / FPS,
+                    audio=audio,
+                    frame_slack=len(parts) + cards,
+                )
             elif len({p.video_id for p in parts}) == 1 and not vertical:
-                _join_by_copy(files, partial, timeout_s=timeout_s)
+                _join_by_copy(files, found, partial, work=Path(tmp), timeout_s=timeout_s)
+                step = min((m.frame_step for m in found if m.frames), default=1 / ENCODE_FPS)
+                frames = sum(m.frames for m in found)
+                check_reel(partial, length=length, frames=frames, frame_step=step, audio=audio)
             else:
                 _join_by_encoding(
                     files,
+                    found,
                     partial,
                     vertical=vertical,
                     preset=clips.preset,
                     timeout_s=timeout_s,
                     max_frame_pixels=clips.max_frame_pixels,
                 )
+                check_reel(
+                    partial,
+                    length=length,
+                    frames=None,
+                    frame_step=1 / ENCODE_FPS,
+                    audio=audio,
+                    frame_slack=len(parts),
+                )
         report("done", 1.0)
     return output
 
 
-def _join_by_copy(parts: list[Path], output: Path, *, timeout_s: float) -> None:
-    listing = output.with_name(output.name + ".parts.txt")
-    listing.write_text("ffconcat version 1.0\n" + "".join(f"file '{p.resolve()}'\n" for p in parts))
-    try:
-        run_ffmpeg(
-            ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy"]
-            + ["-movflags", "+faststart", "-f", "mp4", str(output)],
-            timeout_s=timeout_s,
-        )
-    finally:
-        listing.unlink(missing_ok=True)
+def _join_by_copy(
+    parts: list[Path], found: list[Measured], output: Path, *, work: Path, timeout_s: float
+) -> None:
+    """Copies the parts' pictures one after another and encodes their sound once, each part's
+    sound cut to its picture. FFmpeg's concat demuxer reads every file on the first file's
+    clock and holds its parameter sets: a re-encoded part (MP4, 1/12800 s) after a smart cut
+    (1/90000 s) had its 126 frames squeezed into 1 ms, and a part encoded with other settings
+    would be decoded with the first one's. So each picture is first remuxed to MPEG-TS: one
+    90 kHz clock for all, and each part's own parameter sets in-band before its keyframes.
+    The sound is re-encoded (0.2 s for a 40 s reel): copied, each part's AAC priming and
+    last packet would add up to a drift part after part."""
+    listing = work / "pictures.txt"
+    entries = []
+    delay = max(m.reorder_s for m in found)
+    for n, (part, measured) in enumerate(zip(parts, found, strict=True)):
+        if measured.frames:
+            _remux_picture(part, work / f"picture-{n:03d}.ts", earlier=delay - measured.reorder_s)
+            entries.append(f"file 'picture-{n:03d}.ts'\nduration {measured.video_s:.6f}\n")
+    listing.write_text("ffconcat version 1.0\n" + "".join(entries))
+    sound = [m.audio_s is not None for m in found]
+    chains = [
+        _sound_chain(n + 1, n, measured) if has else _silence(n, measured.span)
+        for n, (measured, has) in enumerate(zip(found, sound, strict=True))
+    ]
+    inputs = [arg for part in parts for arg in ("-i", str(part))]
+    graph = ";".join(chains) + ";" + "".join(f"[a{n}]" for n in range(len(parts)))
+    graph += f"concat=n={len(parts)}:v=0:a=1[a]"
+    audio = ["-filter_complex", graph, "-map", "[a]", "-c:a", "aac", "-b:a", "128k"]
+    run_ffmpeg(
+        ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), *inputs, "-map", "0:v:0"]
+        + ["-c:v", "copy", *(audio if any(sound) else [])]
+        + ["-movflags", "+faststart", "-f", "mp4", str(output)],
+        timeout_s=timeout_s,
+    )
 
 
-@dataclass(frozen=True)
-class _Streams:
-    width: int
-    height: int
-    audio: bool
-    duration: float
+def _remux_picture(part: Path, target: Path, *, earlier: float) -> None:
+    """Copies ``part``'s picture to MPEG-TS, whose muxer puts the stream's own SPS and PPS
+    before each keyframe (FFmpeg's h264_mp4toannexb, added for it). Each frame is decoded
+    ``earlier`` seconds sooner: every part's frames are then decoded as long before they are
+    shown as the part with the most B-frame delay's are, so decoding times run on across
+    the joins (else FFmpeg nudges them a tick apart and the file states its picture a frame
+    short)."""
+    with av.open(str(part)) as media, av.open(str(target), "w", format="mpegts") as out:
+        stream = media.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        assert stream.time_base is not None  # measure() read every packet's time
+        shift = round(earlier / stream.time_base)
+        for packet in media.demux(stream):
+            if packet.pts is None:
+                continue
+            if packet.dts is not None:
+                packet.dts -= shift
+            packet.stream = copy
+            out.mux(packet)
 
 
-def _streams(part: Path) -> _Streams:
-    with av.open(str(part)) as media:
-        video = media.streams.video[0] if media.streams.video else None
-        return _Streams(
-            video.codec_context.width if video else 0,
-            video.codec_context.height if video else 0,
-            bool(media.streams.audio),
-            float(media.duration or 0) / 1e6,
-        )
+def _sound_chain(n: int, label: int, part: Measured) -> str:
+    """Input ``n``'s sound from its first frame's time, exactly as long as its picture."""
+    start, span = part.video_start if part.frames else 0.0, part.span
+    return (
+        f"[{n}:a:0]atrim=start={start:.6f}:duration={span:.6f},asetpts=PTS-STARTPTS,"
+        f"aresample=48000,aformat=channel_layouts=stereo,apad=whole_dur={span:.6f}[a{label}]"
+    )
+
+
+def _silence(n: int, seconds: float) -> str:
+    return f"anullsrc=r=48000:cl=stereo,atrim=0:{seconds:.6f}[a{n}]"
 
 
 def _join_by_encoding(
     parts: list[Path],
+    found: list[Measured],
     output: Path,
     *,
     vertical: bool,
@@ -228,39 +295,46 @@ def _join_by_encoding(
     timeout_s: float,
     max_frame_pixels: int | None = None,
 ) -> None:
-    found = [_streams(p) for p in parts]
-    widest = max(found, key=lambda s: s.width * s.height)
+    """Encodes the parts to one picture (the largest part's, each part letterboxed into it)
+    at 25 fps, and one sound, each part's sound cut to its picture as in ``_join_by_copy``.
+    ``vertical``: 9:16 as tall as the largest part, each part fitted whole over a blurred,
+    enlarged copy of itself (a centre crop cut a slide's text: "aining", ",000 workers")."""
+    widest = max(found, key=lambda m: m.width * m.height)
     has_video = widest.width > 0
     width, height = widest.width - widest.width % 2, widest.height - widest.height % 2
-    # Vertical: as tall as the largest part, 9:16, each part filling it (its middle kept).
-    fit = "increase" if vertical else "decrease"
     if vertical:
         width = round(height * 9 / 16 / 2) * 2
     inputs: list[str] = []
     chains: list[str] = []
     labels = ""
-    for n, (part, streams) in enumerate(zip(parts, found, strict=True)):
+    for n, (part, measured) in enumerate(zip(parts, found, strict=True)):
         # The parts were cut under the cap here, or elsewhere (a client's reel is cut by the
         # server): each is decoded under it again, never trusted.
         inputs += [*decoder_cap(max_frame_pixels), "-i", str(part)]
         if has_video:
-            if streams.width:
-                frame = (
-                    f"crop={width}:{height}"
-                    if vertical
-                    else f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
-                )
+            size = f"{width}:{height}"
+            fit = f"scale={size}:force_original_aspect_ratio=decrease:force_divisible_by=2"
+            if not measured.frames:
+                chains.append(f"color=black:s={width}x{height}:r={ENCODE_FPS}"
+                              f":d={measured.span:.6f}[v{n}]")  # fmt: skip
+            elif vertical:
                 chains.append(
-                    f"[{n}:v]scale={width}:{height}:force_original_aspect_ratio={fit},"
-                    f"{frame},setsar=1,fps=25,format=yuv420p[v{n}]"
+                    f"[{n}:v]setpts=PTS-STARTPTS,fps={ENCODE_FPS},split[fg{n}][bg{n}];"
+                    f"[bg{n}]scale={size}:force_original_aspect_ratio=increase,crop={size},"
+                    f"boxblur=lr='min(w,h)/20':lp=2:cr='min(cw,ch)/20':cp=2,setsar=1[fill{n}];"
+                    f"[fg{n}]{fit},setsar=1[fit{n}];"
+                    f"[fill{n}][fit{n}]overlay=(W-w)/2:(H-h)/2,format=yuv420p[v{n}]"
                 )
             else:
-                chains.append(f"color=black:s={width}x{height}:r=25:d={streams.duration:.3f}[v{n}]")
+                chains.append(
+                    f"[{n}:v]setpts=PTS-STARTPTS,fps={ENCODE_FPS},{fit},"
+                    f"pad={size}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v{n}]"
+                )
             labels += f"[v{n}]"
-        if streams.audio:
-            chains.append(f"[{n}:a]aresample=48000,aformat=channel_layouts=stereo[a{n}]")
+        if measured.audio_s is not None:
+            chains.append(_sound_chain(n, n, measured))
         else:
-            chains.append(f"anullsrc=r=48000:cl=stereo,atrim=0:{streams.duration:.3f}[a{n}]")
+            chains.append(_silence(n, measured.span))
         labels += f"[a{n}]"
     video = 1 if has_video else 0
     chains.append(f"{labels}concat=n={len(parts)}:v={video}:a=1" + ("[v][a]" if video else "[a]"))

@@ -1,0 +1,225 @@
+"""Every reel is read back, frame by frame and beep by beep, against its sources.
+
+The sources are made here: a moving test picture (every frame differs) at 25 fps with a
+keyframe every 10 s (x264 with B-frames), and a 1 kHz beep in the first 0.1 s of every second,
+in MP4 and in Matroska. A reel's parts are shorter than a GOP, a few frames long, across
+keyframes or holding whole GOPs; for each reel the test checks its length (video and sound),
+its frame count, that its frame times strictly increase a frame apart, that each sampled frame
+is the source frame it should be and that each beep sounds when its second starts: picture
+and sound in sync, part after part."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from pipelines.config import load_settings
+from pipelines.editing.clips import MIN_CLIP_S, ClipOptions, cut_clip
+from pipelines.editing.reels import make_reel
+from pipelines.errors import ClipError
+from pipelines.media.ffmpeg import ffmpeg_executable
+from pipelines.records import ReelPart
+
+pytestmark = pytest.mark.slow
+
+FPS = 25
+STEP = 1 / FPS
+SECONDS = 60
+SETTINGS = load_settings()
+OPTIONS = ClipOptions.from_settings(SETTINGS)
+BEEP = "if(lt(mod(t\\,1)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0)"
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(
+        [ffmpeg_executable(), "-nostdin", "-y", "-hide_banner", "-loglevel", "error", *args],
+        check=True,
+    )
+
+
+def make_source(folder: Path, name: str, picture: str, size: str) -> Path:
+    path = folder / f"{name}.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", f"{picture}=s={size}:r={FPS}:d={SECONDS}",
+        "-f", "lavfi", "-i", f"aevalsrc={BEEP}:s=48000:d={SECONDS}",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "250", "-keyint_min", "250",
+        "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "96k", str(path),
+    )  # fmt: skip
+    return path
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("reel-sources")
+    mp4 = make_source(folder, "talk", "testsrc2", "320x180")
+    mkv = folder / "talk.mkv"
+    ffmpeg("-i", str(mp4), "-c", "copy", str(mkv))
+    other = make_source(folder, "other", "testsrc", "256x144")
+    return {"mp4": mp4, "mkv": mkv, "other": other}
+
+
+def thumbnails(path: Path) -> list[np.ndarray]:
+    """Every frame of a source, small and grey, in display order."""
+    with av.open(str(path)) as media:
+        return [
+            frame.reformat(width=80, height=45, format="gray").to_ndarray().astype(np.int16)
+            for frame in media.decode(video=0)
+        ]
+
+
+@pytest.fixture(scope="module")
+def source_frames(sources: dict[str, Path]) -> list[np.ndarray]:
+    return thumbnails(sources["mp4"])
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    pts: list[float]  # every video packet's time, sorted
+    frames: list[np.ndarray]  # every decoded frame, small and grey, in display order
+    video_s: float  # the video track's length, as the file states it
+    audio_s: float  # the audio track's length, as the file states it
+    sound_s: float  # the decoded sound's length
+    onsets: list[float]  # when each beep starts
+
+
+def read_back(path: Path) -> ReadBack:
+    with av.open(str(path)) as media:
+        video, audio = media.streams.video[0], media.streams.audio[0]
+        assert video.time_base is not None and audio.time_base is not None
+        video_s = float(video.duration * video.time_base) if video.duration else 0.0
+        audio_s = float(audio.duration * audio.time_base) if audio.duration else 0.0
+        pts = sorted(
+            float(p.pts * video.time_base) for p in media.demux(video) if p.pts is not None
+        )
+    with av.open(str(path)) as media:
+        frames = [
+            f.reformat(width=80, height=45, format="gray").to_ndarray().astype(np.int16)
+            for f in media.decode(video=0)
+        ]
+    with av.open(str(path)) as media:
+        chunks = [f.to_ndarray().mean(axis=0) for f in media.decode(audio=0)]
+        rate = media.streams.audio[0].rate
+    sound = np.concatenate(chunks)
+    window = rate // 200  # 5 ms
+    loud = np.abs(sound[: len(sound) // window * window]).reshape(-1, window).max(axis=1) > 0.2
+    onsets = [i * window / rate for i in range(1, len(loud)) if loud[i] and not loud[i - 1]]
+    if len(loud) and loud[0]:
+        onsets.insert(0, 0.0)
+    return ReadBack(pts, frames, video_s, audio_s, len(sound) / rate, onsets)
+
+
+def frames_in(start: float, end: float) -> range:
+    """The source frames a part of [start, end) shows (frame i is shown at i / FPS)."""
+    return range(math.ceil(start * FPS - 1e-6), math.ceil(end * FPS - 1e-6))
+
+
+def check_reel_reads_back(
+    reel: Path, parts: Sequence[ReelPart], source: list[np.ndarray] | None
+) -> None:
+    shown = [frames_in(p.start, p.end) for p in parts]
+    frames = sum(len(r) for r in shown)
+    length = frames * STEP
+    found = read_back(reel)
+    assert len(found.pts) == frames
+    gaps = np.diff(found.pts)
+    assert gaps.min() > 0.5 * STEP and gaps.max() < 1.5 * STEP, (gaps.min(), gaps.max())
+    assert found.pts[-1] + STEP - found.pts[0] == pytest.approx(length, abs=STEP)
+    assert found.video_s == pytest.approx(length, abs=STEP)
+    assert found.audio_s == pytest.approx(length, abs=STEP)
+    assert found.sound_s == pytest.approx(length, abs=STEP)
+    # Each beep starts within a frame of its second's first frame, in every part.
+    expected, at = [], 0.0
+    for r in shown:
+        expected += [at + (i - r.start) * STEP for i in r if i % FPS == 0 and i + 2 < r.stop]
+        at += len(r) * STEP
+    for t in expected:
+        assert min(abs(o - t) for o in found.onsets) <= STEP, (t, found.onsets)
+    if source is None:
+        return
+    # Each frame is its source frame, not its neighbour (the first, middle and last of a part).
+    assert len(found.frames) == frames
+    n = 0
+    for r in shown:
+        for i in {0, len(r) // 2, len(r) - 1}:
+            frame, want = found.frames[n + i], r.start + i
+            near = [w for w in (want - 1, want + 1) if 0 <= w < len(source)]
+            same = np.abs(frame - source[want]).mean()
+            assert all(same < np.abs(frame - source[w]).mean() for w in near), (n + i, want)
+        n += len(r)
+
+
+def reel_of(
+    sources: dict[str, Path], parts: list[ReelPart], output: Path, *, vertical: bool = False
+) -> Path:
+    def cut(n: int, path: Path) -> Path:
+        part = parts[n]
+        return cut_clip(
+            sources[part.video_id], path, start=part.start, end=part.end, has_video=True,
+            options=OPTIONS,
+        )  # fmt: skip
+
+    return make_reel(parts, output, cut=cut, clips=SETTINGS.clips, vertical=vertical)
+
+
+ONE_FRAME = max(STEP, MIN_CLIP_S)  # a part as short as a clip may be: three frames at 25 fps
+CASES = {
+    # Shorter than a GOP: each part is re-encoded whole.
+    "shorter_than_a_gop": [(12.3, 15.1), (33.0, 37.5), (41.2, 44.0)],
+    # As short as allowed, between longer parts.
+    "one_frame": [(25.0, 25.0 + ONE_FRAME), (3.0, 6.0), (47.0, 47.0 + ONE_FRAME)],
+    # Across keyframes: smart cuts (encoded head, copied GOP, encoded tail) beside whole encodes.
+    "straddling_keyframes": [(8.5, 21.5), (29.0, 31.0), (38.7, 41.3), (18.0, 32.0)],
+    # Whole GOPs from a keyframe on, then a short part, then whole GOPs again.
+    "whole_gops": [(10.0, 30.0), (52.0, 55.0), (30.0, 50.04)],
+}
+
+
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_reel_of_one_video_reads_back_in_sync(
+    sources: dict[str, Path],
+    source_frames: list[np.ndarray],
+    tmp_path: Path,
+    container: str,
+    case: str,
+) -> None:
+    parts = [ReelPart(container, start, end) for start, end in CASES[case]]
+    reel = reel_of(sources, parts, tmp_path / "reel.mp4")
+    check_reel_reads_back(reel, parts, source_frames)
+    assert [p.name for p in tmp_path.iterdir()] == ["reel.mp4"]
+
+
+def test_a_reel_of_two_videos_reads_back_in_sync(sources: dict[str, Path], tmp_path: Path) -> None:
+    parts = [ReelPart("mp4", 8.5, 21.5), ReelPart("other", 3.3, 6.0), ReelPart("mkv", 40.0, 41.0)]
+    check_reel_reads_back(reel_of(sources, parts, tmp_path / "reel.mp4"), parts, None)
+
+
+def test_a_broken_join_is_a_failed_reel_and_writes_nothing(
+    sources: dict[str, Path], tmp_path: Path
+) -> None:
+    """A part whose frames are squeezed into a few milliseconds (as the stream-copy join of
+    parts with different time bases made them) is refused, not reported as a reel."""
+    parts = [ReelPart("mp4", 12.0, 16.0), ReelPart("mp4", 30.0, 34.0)]
+
+    def cut(n: int, path: Path) -> Path:
+        part = parts[n]
+        whole = cut_clip(
+            sources["mp4"], path.with_name(f"whole-{n}.mp4"), start=part.start, end=part.end,
+            has_video=True, options=OPTIONS,
+        )  # fmt: skip
+        if n == 1:  # the second part's frames 100 times too close together
+            ffmpeg("-i", str(whole), "-c", "copy", "-bsf:v", "setts=ts=TS/100", str(path))
+            return path
+        return whole
+
+    with pytest.raises(ClipError) as caught:
+        make_reel(parts, tmp_path / "reel.mp4", cut=cut, clips=SETTINGS.clips)
+    assert caught.value.code == "reel.broken_output"
+    assert list(tmp_path.iterdir()) == []
