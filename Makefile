@@ -202,6 +202,7 @@ fixtures: setup benchdeps
 	$(BIN)/python -m evals.fixtures
 	$(BIN)/python -m evals.slides
 	$(BIN)/python -m evals.languages
+	$(BIN)/python -m evals.eval_talks
 
 clean-library:
 	rm -rf data/library
