@@ -223,3 +223,30 @@ def test_a_broken_join_is_a_failed_reel_and_writes_nothing(
         make_reel(parts, tmp_path / "reel.mp4", cut=cut, clips=SETTINGS.clips)
     assert caught.value.code == "reel.broken_output"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_vertical_reel_fits_the_whole_picture_over_a_blurred_fill(tmp_path: Path) -> None:
+    """A slide's left and right edges (a red and a blue bar) are both on screen in a 9:16
+    reel, and above and below the picture is a blurred copy of it, not black bars."""
+    slide = tmp_path / "slide.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i",
+        f"color=c=gray:s=320x180:r={FPS}:d=4,drawbox=x=0:y=0:w=12:h=180:c=red:t=fill,"
+        "drawbox=x=308:y=0:w=12:h=180:c=blue:t=fill",
+        "-f", "lavfi", "-i", f"aevalsrc={BEEP}:s=48000:d=4",
+        "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+        str(slide),
+    )  # fmt: skip
+    parts = [ReelPart("slide", 0.5, 3.5)]
+    reel = reel_of({"slide": slide}, parts, tmp_path / "vertical.mp4", vertical=True)
+    with av.open(str(reel)) as media:
+        frame = next(media.decode(video=0)).to_ndarray(format="rgb24").astype(np.int16)
+    height, width, _ = frame.shape
+    assert (width, height) == (102, 180)  # 9:16, as tall as the source
+    red, green, blue = frame[height // 2, :, 0], frame[height // 2, :, 1], frame[height // 2, :, 2]
+    assert red[1] - max(green[1], blue[1]) > 80  # the left edge, in the frame
+    assert blue[-2] - max(red[-2], green[-2]) > 80  # the right edge, in the frame
+    above = frame[: height // 5]
+    assert above.mean() > 60  # the fill: the picture blurred, not black
+    assert np.abs(above[:, 1:] - above[:, :-1]).max() < 40  # and soft: no sharp edge in it
+    check_reel_reads_back(reel, [ReelPart("slide", 0.5, 3.5)], None)
