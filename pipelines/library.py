@@ -148,9 +148,9 @@ class Library:
         answers = self.settings.answers
         extractive = ExtractiveGenerator(max_sentences=answers.max_citations)
         if answers.generator == "local":
-            from pipelines.understanding.local_model import LocalGenerator
+            from pipelines.understanding.local_model import local_generator
 
-            return LocalGenerator(answers.local_model, threads=self.settings.threads)
+            return local_generator(answers.local_model, threads=self.settings.threads)
         if answers.generator == "extractive" or answers.llm_base_url is None:
             return extractive
         import pybreaker

@@ -30,6 +30,7 @@ class AnswerService(SearchService):
         from pipelines.retrieval.search import check_query
         from pipelines.understanding.answers import compose_answer
         from pipelines.understanding.evidence import gather_evidence
+        from pipelines.understanding.grounding import embedder
 
         question = check_query(question)
         settings = self.settings.answers
@@ -41,7 +42,12 @@ class AnswerService(SearchService):
             min_similarity=settings.min_similarity,
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
         )
-        return compose_answer(question, evidence, self.generator, on_token=on_token)
+        embed = embedder(
+            self.settings.embedding.model,
+            threads=self.settings.threads,
+            cache_dir=self.settings.model_cache,
+        )
+        return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
 
     def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
         """The answer as every face shows it (CLI --json, the API, the web app); a question

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.records import Source
 from pipelines.storage.catalog.passages import Passage
 
 
@@ -19,6 +20,7 @@ class Evidence:
     end: float
     text: str
     similarity: float  # cosine similarity of the sentence to the question
+    source: Source = "speech"  # spoken, or read on screen (a slide)
 
 
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
@@ -58,6 +60,7 @@ def gather_evidence(
                 end=round(sentence.end, 2),
                 text=sentence.text.strip(),
                 similarity=round(similarity, 4),
+                source=passage.source,
             )
         )
         vectors.append(sentence.vector)

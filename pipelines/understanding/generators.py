@@ -60,8 +60,9 @@ def strip_invented(text: str, available: int) -> str:
 
 
 class ExtractiveGenerator:
-    """The answer is the best supporting sentences themselves, in the order they are spoken
-    (video by video), each followed by its citation. No model; nothing is invented."""
+    """The answer is the best supporting sentences themselves, best first (so the first
+    sentence is the one that answers), each followed by its citation. No model; nothing is
+    invented."""
 
     name = "extractive"
 
@@ -71,10 +72,7 @@ class ExtractiveGenerator:
     def generate(
         self, question: str, evidence: Sequence[Evidence], *, on_token: OnToken | None = None
     ) -> Draft:
-        chosen = sorted(
-            range(min(self.max_sentences, len(evidence))),
-            key=lambda i: (evidence[i].title, evidence[i].video_id, evidence[i].start),
-        )
+        chosen = range(min(self.max_sentences, len(evidence)))  # evidence comes best first
         parts = [f"{_sentence(evidence[i].text)} [{i + 1}]" for i in chosen]
         text = " ".join(parts)
         if on_token is not None:

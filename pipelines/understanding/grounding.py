@@ -95,6 +95,40 @@ def supported(
     ]
 
 
+class EvidenceSupport:
+    """The evidence of one answer or summary, embedded once (with its clauses), against which
+    sentences are checked one at a time as a model writes them."""
+
+    def __init__(
+        self, evidence: Sequence[str], embed: Embed, *, threshold: float = SUPPORT_THRESHOLD
+    ) -> None:
+        self.embed = embed
+        self.threshold = threshold
+        pieces = [clauses(t) for t in evidence]
+        self._owner = np.array([j for j, group in enumerate(pieces) for _ in group], dtype=int)
+        flat = [p for group in pieces for p in group]
+        self._vectors = embed(flat) if flat else np.zeros((0, 0), dtype=np.float32)
+        self._facts = [facts(t) for t in evidence]
+        self.count = len(evidence)
+
+    def scores(self, sentence: str) -> tuple[np.ndarray, np.ndarray]:
+        """(the sentence's unit vector, its support by each evidence text)."""
+        vector = np.asarray(self.embed([sentence])[0], dtype=np.float32)
+        best = np.full(self.count, -1.0, dtype=np.float32)
+        if self.count:
+            np.maximum.at(best, self._owner, self._vectors @ vector)
+        return vector, best
+
+    def supporting(self, sentence: str, scores: np.ndarray) -> list[int]:
+        """The evidence indexes (0-based) that say ``sentence``, best first: those similar
+        enough, if the numbers and named times it names are all in them."""
+        similar = [
+            int(j) for j in np.argsort(-scores, kind="stable") if scores[j] >= self.threshold
+        ]
+        known = set().union(*(self._facts[j] for j in similar))
+        return similar if facts(sentence) <= known else []
+
+
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen".split()
