@@ -19,7 +19,6 @@ from tenacity import (
 )
 
 from pipelines.logs import get_logger
-from pipelines.speech.export import format_timestamp
 from pipelines.understanding.evidence import Evidence
 from pipelines.understanding.generators import (
     Draft,
@@ -28,15 +27,9 @@ from pipelines.understanding.generators import (
     cited_numbers,
     strip_invented,
 )
+from pipelines.understanding.model_answers import SYSTEM, prompt_for
 
 log = get_logger(__name__)
-
-SYSTEM = (
-    "You answer questions about recorded videos using only the numbered excerpts you are "
-    "given. Cite every statement with the number of its excerpt in square brackets, like [2]. "
-    "If the excerpts do not contain the answer, say that they do not. Answer in at most three "
-    "sentences."
-)
 
 
 class ServerFailure(Exception):
@@ -111,12 +104,3 @@ class OpenAIGenerator:
         log.warning("answers.fell_back", generator=self.name, reason=reason)
         draft = self.fallback.generate(question, evidence)
         return Draft(draft.text, draft.cited, draft.generator, reason)
-
-
-def prompt_for(question: str, evidence: Sequence[Evidence]) -> str:
-    """The evidence, numbered as the answer must cite it, and the question."""
-    excerpts = "\n".join(
-        f"[{n}] ({e.title}, {format_timestamp(e.start)}–{format_timestamp(e.end)}) {e.text}"
-        for n, e in enumerate(evidence, start=1)
-    )
-    return f"Excerpts:\n{excerpts}\n\nQuestion: {question}"

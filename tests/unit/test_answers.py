@@ -1,4 +1,5 @@
-"""Answers from evidence: the extractive composition, citations kept only when they name real
+"""Answers from evidence: the extractive composition, model-written sentences kept only where
+the evidence says them (the real MiniLM embedder checks them), citations that name real
 evidence, abstention, and the OpenAI-compatible generator's timeouts, retries and circuit
 breaker against a real HTTP server on loopback."""
 
@@ -12,7 +13,8 @@ import pytest
 
 from pipelines.understanding.answers import ABSTAINED, compose_answer, minutes
 from pipelines.understanding.evidence import Evidence
-from pipelines.understanding.generators import Draft, ExtractiveGenerator, cited_numbers
+from pipelines.understanding.generators import Draft, ExtractiveGenerator, OnToken, cited_numbers
+from pipelines.understanding.grounding import embedder
 from pipelines.understanding.openai_chat import OpenAIGenerator
 from tests.support.llm_server import ChatServer, Reply
 
@@ -21,20 +23,21 @@ EVIDENCE = [
     Evidence("v1", "Planning", 4.0, 9.0, "The solar panels produce forty kilowatts.", 0.51),
     Evidence("v2", "All hands", 61.2, 64.0, "Budgets are set in March.", 0.45),
 ]
+EMBED = embedder("all-MiniLM-L6-v2")
 
 
-def test_the_extractive_answer_is_the_sentences_in_spoken_order_each_cited() -> None:
+def test_the_extractive_answer_is_the_best_sentences_best_first_each_cited() -> None:
     answer = compose_answer("budget?", EVIDENCE, ExtractiveGenerator(max_sentences=3))
     assert answer.answer == (
-        "Budgets are set in March. [1] The solar panels produce forty kilowatts. [2] "
-        "The marketing budget will grow by ten percent. [3]"
+        "The marketing budget will grow by ten percent. [1] The solar panels produce forty "
+        "kilowatts. [2] Budgets are set in March. [3]"
     )
     assert [(c.number, c.video_id, c.start) for c in answer.citations] == [
-        (1, "v2", 61.2),
+        (1, "v1", 15.1),
         (2, "v1", 4.0),
-        (3, "v1", 15.1),
+        (3, "v2", 61.2),
     ]
-    assert answer.citations[0].label == "All hands @ 1:01–1:04"
+    assert answer.citations[2].label == "All hands @ 1:01–1:04"
     assert not answer.abstained and answer.generator == "extractive"
 
 
@@ -44,30 +47,97 @@ def test_no_evidence_abstains_and_cites_nothing() -> None:
 
 
 class Scripted:
+    """A generator that writes what it is given, in pieces as a model would."""
+
     name = "scripted"
 
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def generate(self, question: str, evidence: object) -> Draft:
+    def generate(
+        self, question: str, evidence: object, *, on_token: OnToken | None = None
+    ) -> Draft:
+        for piece in self.text.split(" "):  # a word at a time, like a model's tokens
+            if on_token is not None:
+                on_token(piece + " ")
         return Draft(self.text, cited_numbers(self.text, 3), self.name)
 
 
-def test_an_invented_citation_is_dropped_and_the_rest_renumbered() -> None:
+def test_a_correct_short_answer_is_kept_and_an_invented_sentence_dropped() -> None:
     answer = compose_answer(
-        "q", EVIDENCE, Scripted("It grows by ten percent [3], set in March [9] [1].")
+        "how much will the marketing budget grow?",
+        EVIDENCE,
+        Scripted(
+            "Marketing gets ten percent more money next year [9]. "
+            "The company will also buy a yacht for the sales team [2]."
+        ),
+        embed=EMBED,
     )
-    assert answer.answer == "It grows by ten percent [1], set in March [2]."
-    assert [(c.number, c.video_id, c.start) for c in answer.citations] == [
-        (1, "v2", 61.2),
-        (2, "v1", 15.1),
-    ]
+    # The wrong marker [9] is corrected to the evidence that says it; the yacht is nobody's.
+    assert answer.answer == "Marketing gets ten percent more money next year [1]."
+    assert [(c.number, c.start) for c in answer.citations] == [(1, 15.1)]
+    assert answer.generator == "scripted" and answer.fell_back is None
+    assert answer.unsupported == ("The company will also buy a yacht for the sales team.",)
 
 
-def test_a_draft_that_cites_nothing_real_is_replaced_by_the_extractive_answer() -> None:
-    answer = compose_answer("q", EVIDENCE, Scripted("Ten percent, as said at 12:00 [7]."))
+def test_a_changed_number_is_not_supported() -> None:
+    answer = compose_answer(
+        "q",
+        EVIDENCE,
+        Scripted("The marketing budget will grow by thirty percent [1]."),
+        embed=EMBED,
+    )
+    assert answer.generator == "extractive" and answer.unsupported
+
+
+def test_a_time_the_model_writes_never_reaches_the_answer() -> None:
+    answer = compose_answer(
+        "q",
+        EVIDENCE,
+        Scripted(
+            "At 0:04 the solar panels produce forty kilowatts [2]. "
+            "The budget grows by ten percent (00:00:15–00:00:19) [1]."
+        ),
+        embed=EMBED,
+    )
+    assert answer.answer == (
+        "The solar panels produce forty kilowatts [1]. The budget grows by ten percent [2]."
+    )
+    assert [c.start for c in answer.citations] == [4.0, 15.1]  # times come from citations
+
+
+def test_nothing_supported_falls_back_to_the_extractive_answer_saying_why() -> None:
+    pieces: list[str] = []
+    answer = compose_answer(
+        "q",
+        EVIDENCE,
+        Scripted("Ten percent, as said at 12:00 [7]. The weather was lovely."),
+        embed=EMBED,
+        on_token=pieces.append,
+    )
     assert answer.generator == "extractive" and answer.citations
-    assert answer.fell_back == "the scripted answer cited none of the passages"
+    assert answer.fell_back == "no sentence of the scripted answer was supported by the passages"
+    assert pieces == [answer.answer]
+
+
+def test_kept_sentences_stream_as_they_are_complete_and_join_to_the_answer() -> None:
+    pieces: list[str] = []
+    answer = compose_answer(
+        "q",
+        EVIDENCE,
+        Scripted(
+            "The marketing budget will grow by ten percent [1]. A yacht is bought [2]. "
+            "The solar panels produce forty kilowatts [2]. The solar panels produce forty "
+            "kilowatts [2]."
+        ),
+        embed=EMBED,
+        on_token=pieces.append,
+    )
+    assert pieces == [
+        "The marketing budget will grow by ten percent [1].",
+        " The solar panels produce forty kilowatts [2].",
+    ]  # the invented sentence and the repeat are not shown
+    assert "".join(pieces) == answer.answer
 
 
 def test_minutes_are_a_players_clock() -> None:
@@ -82,7 +152,7 @@ def test_minutes_are_a_players_clock() -> None:
 
 @pytest.fixture
 def chat() -> Iterator[ChatServer]:
-    server = ChatServer(then=Reply(content="It will grow by ten percent [1]."))
+    server = ChatServer(then=Reply(content="The marketing budget will grow by ten percent [1]."))
     yield server
     server.close()
 
@@ -102,27 +172,29 @@ def generator(
 
 
 def test_the_model_answers_with_the_evidence_numbered_in_the_prompt(chat: ChatServer) -> None:
-    chat.then = Reply(content="It will grow by ten percent [1], not [5].")
-    answer = compose_answer("how big is the budget?", EVIDENCE, generator(chat))
+    chat.then = Reply(content="The marketing budget will grow by ten percent [5] [1].")
+    answer = compose_answer("how big is the budget?", EVIDENCE, generator(chat), embed=EMBED)
     assert answer.generator == "openai" and answer.fell_back is None
-    assert answer.answer == "It will grow by ten percent [1], not."
+    assert answer.answer == "The marketing budget will grow by ten percent [1]."
     assert [c.start for c in answer.citations] == [15.1]
     [request] = chat.requests
     assert request["path"] == "/v1/chat/completions" and request["body"]["model"] == "tiny"
     prompt = request["body"]["messages"][1]["content"]
-    assert "[1] (Planning, 00:00:15–00:00:19) The marketing budget" in prompt
+    # Numbered, with no times for the model to copy.
+    assert "[1] The marketing budget will grow by ten percent\n" in prompt
+    assert "00:" not in prompt and "Planning" not in prompt
     assert prompt.endswith("Question: how big is the budget?")
 
 
 def test_a_burst_of_server_errors_is_retried(chat: ChatServer) -> None:
     chat.script.extend([Reply(status=503), Reply(status=500)])
-    answer = compose_answer("q", EVIDENCE, generator(chat, retries=2))
+    answer = compose_answer("q", EVIDENCE, generator(chat, retries=2), embed=EMBED)
     assert answer.generator == "openai" and len(chat.requests) == 3
 
 
 def test_a_server_slower_than_the_timeout_falls_back_to_extractive(chat: ChatServer) -> None:
     chat.then = Reply(content="too late [1]", delay_s=1.5)
-    answer = compose_answer("q", EVIDENCE, generator(chat, timeout_s=0.3, retries=1))
+    answer = compose_answer("q", EVIDENCE, generator(chat, timeout_s=0.3, retries=1), embed=EMBED)
     # The reply would have come (and been used) had the client waited: it timed out, twice.
     assert answer.generator == "extractive" and answer.citations
     assert answer.fell_back is not None and "failed" in answer.fell_back
@@ -133,31 +205,15 @@ def test_the_breaker_opens_then_half_opens_and_closes(chat: ChatServer) -> None:
     llm = generator(chat, retries=0, fail_max=2)
     chat.then = Reply(status=500)
     for _ in range(2):  # two failed questions open the breaker
-        assert compose_answer("q", EVIDENCE, llm).generator == "extractive"
+        assert compose_answer("q", EVIDENCE, llm, embed=EMBED).generator == "extractive"
     assert llm.breaker.current_state == "open" and len(chat.requests) == 2
-    answer = compose_answer("q", EVIDENCE, llm)  # open: the server is not asked at all
+    answer = compose_answer("q", EVIDENCE, llm, embed=EMBED)  # open: the server is not asked at all
     assert len(chat.requests) == 2
     assert answer.fell_back is not None and "not asked again" in answer.fell_back
-    chat.then = Reply(content="It will grow by ten percent [1].")
+    chat.then = Reply(content="The marketing budget will grow by ten percent [1].")
     time.sleep(0.7)  # past reset_timeout: the next question is the half-open trial
-    assert compose_answer("q", EVIDENCE, llm).generator == "openai"
+    assert compose_answer("q", EVIDENCE, llm, embed=EMBED).generator == "openai"
     assert llm.breaker.current_state == "closed" and len(chat.requests) == 3
-
-
-def test_a_local_models_sentences_are_cited_to_the_evidence_they_repeat() -> None:
-    from pipelines.understanding.local_model import attribute
-
-    written = (
-        "The marketing budget will grow by ten percent next year. "
-        "It will be spent wisely on many things [3].\n\nThe solar panels produce forty "
-        "kilowatts [1]. The marketing budget will grow by ten percent next year."
-    )
-    # Unbacked sentences go (even one with a marker), a wrong marker is corrected, and a
-    # repeated sentence is said once.
-    assert attribute(written, EVIDENCE) == (
-        "The marketing budget will grow by ten percent next year. [1] "
-        "The solar panels produce forty kilowatts. [2]"
-    )
 
 
 def test_the_memory_cache_keeps_the_newest_and_counts() -> None:
