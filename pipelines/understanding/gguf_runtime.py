@@ -231,15 +231,18 @@ _loaded: dict[tuple[str, int], GgufLanguageModel] = {}
 _loading = threading.Lock()
 
 
-def load_language_model(
-    name: str, threads: int, *, cache: Path = Path("~/.cache/vidscope")
-) -> LanguageModel:
+def load_language_model(name: str, threads: int, *, cache: Path | None = None) -> LanguageModel:
     """The model ``name`` (``qwen2.5-0.5b``, ``qwen2.5-1.5b``, ``smollm2`` or the path of a
-    ``.gguf`` file), prepared in ``cache`` if needed and loaded once per process: later calls
-    return the same one. ``threads`` 0 means every core. Raises ModelError (``model.*``)."""
+    ``.gguf`` file), prepared in ``cache`` (default: ``VIDSCOPE_MODEL_CACHE``) if needed and
+    loaded once per process: later calls return the same one. ``threads`` 0 means every core.
+    Raises ModelError (``model.*``)."""
     key = (name, threads)
     with _loading:
         if key not in _loaded:
+            if cache is None:
+                from pipelines.config import get_settings
+
+                cache = get_settings().model_cache
             cache = cache.expanduser()
             prepared = prepare_model(name, cache)
             _loaded[key] = GgufLanguageModel(

@@ -208,3 +208,15 @@ def test_a_joined_file_of_another_model_is_refused(
         prepare_model(model.name, tmp_path / "cache")
     assert caught.value.code == "model.unsupported"
     assert "'Tiny Test'" in caught.value.message
+
+
+def test_the_setting_knows_the_bundled_models_and_refuses_others() -> None:
+    from pipelines.config import LANGUAGE_MODELS, load_settings
+    from pipelines.errors import ConfigError
+
+    assert LANGUAGE_MODELS == tuple(BUNDLED)
+    assert load_settings(llm_local_model="qwen2.5-1.5b").answers.local_model == "qwen2.5-1.5b"
+    assert load_settings(llm_local_model="/models/mine.gguf").answers.local_model.endswith("gguf")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(llm_local_model="/models/some-folder")
+    assert "qwen2.5-0.5b, qwen2.5-1.5b, smollm2" in caught.value.message
