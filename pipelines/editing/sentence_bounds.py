@@ -7,8 +7,8 @@ text found in that pause."""
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from pipelines.records import ReelPart
 
@@ -21,6 +21,40 @@ SCREEN_SLACK_S = 0.5
 INSIDE_SHARE = 0.5
 
 Span = tuple[float, float]  # start, end (seconds in the video)
+
+
+@dataclass(frozen=True)
+class TopicBounds:
+    """What bounds a video's parts: its sentences, where its chapters start (none before its
+    summary is made) and when its on-screen text changes (none without screen text)."""
+
+    sentences: Sequence[Span]
+    chapter_starts: Sequence[float] = ()
+    screen_changes: Sequence[float] = ()
+
+
+def snap_parts(
+    parts: Sequence[ReelPart], bounds_of: Callable[[str], TopicBounds]
+) -> list[ReelPart]:
+    """Each of ``parts`` snapped (``snap_part``) to its video's bounds, asked once per video;
+    parts that then overlap are merged."""
+    from pipelines.editing.reels import merge_parts
+
+    bounds: dict[str, TopicBounds] = {}
+    snapped = []
+    for part in parts:
+        if part.video_id not in bounds:
+            bounds[part.video_id] = bounds_of(part.video_id)
+        found = bounds[part.video_id]
+        snapped.append(
+            snap_part(
+                part,
+                found.sentences,
+                chapter_starts=found.chapter_starts,
+                screen_changes=found.screen_changes,
+            )
+        )
+    return merge_parts(snapped)
 
 
 def snap_part(

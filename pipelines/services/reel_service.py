@@ -16,6 +16,7 @@ from pipelines.services.summary_service import SummaryService
 if TYPE_CHECKING:
     from pipelines.editing.clips import ClipPlan
     from pipelines.editing.reels import Progress, ReelPlan
+    from pipelines.editing.sentence_bounds import TopicBounds
 
 
 class ReelService(ClipService, SummaryService):
@@ -38,38 +39,22 @@ class ReelService(ClipService, SummaryService):
         """``parts`` moved to the pauses around the sentences each is about, clear of the next
         chapter and of the next slide (``editing.sentence_bounds``); parts that then overlap
         are merged."""
-        from pipelines.editing.reels import merge_parts
-        from pipelines.editing.sentence_bounds import snap_part
+        from pipelines.editing.sentence_bounds import snap_parts
 
-        bounds: dict[str, tuple[list[tuple[float, float]], list[float], list[float]]] = {}
-        snapped = []
-        for part in parts:
-            if part.video_id not in bounds:
-                bounds[part.video_id] = self._topic_bounds(part.video_id)
-            sentences, chapter_starts, screen_changes = bounds[part.video_id]
-            snapped.append(
-                snap_part(
-                    part,
-                    sentences,
-                    chapter_starts=chapter_starts,
-                    screen_changes=screen_changes,
-                )
-            )
-        return merge_parts(snapped)
+        return snap_parts(parts, self._topic_bounds)
 
-    def _topic_bounds(
-        self, video_id: str
-    ) -> tuple[list[tuple[float, float]], list[float], list[float]]:
+    def _topic_bounds(self, video_id: str) -> TopicBounds:
         """A video's sentences, where its chapters start (none when it has no summary yet)
         and when its on-screen text changes."""
-        sentences = [(s.start, s.end) for s in self._catalog.segments(video_id)]
-        try:
-            chapters = self.summary(video_id).chapters
-        except VidscopeError:  # no summary to be had: the sentences still bound the parts
-            chapters = []
+        from pipelines.editing.sentence_bounds import TopicBounds
+
         passages = self._catalog.passages(self._catalog.chunk_ids(video_id).tolist())
         screen = sorted(p.start for p in passages.values() if p.source == "screen")
-        return sentences, [c.start for c in chapters[1:]], [t for t in screen if t > 0]
+        return TopicBounds(
+            [(s.start, s.end) for s in self._catalog.segments(video_id)],
+            [start for start, _, _ in self._chapter_titles(video_id)[1:]],
+            [t for t in screen if t > 0],
+        )
 
     def reel(
         self,
