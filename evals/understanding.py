@@ -110,7 +110,9 @@ def measure(base: Path, stems: list[str], asked: list[dict[str, Any]]) -> dict[s
             owner.ask("What is this library about?")  # loads the generator's model
             load_s = time.perf_counter() - started
             rows = []
-            for question in asked:
+            for n, question in enumerate(asked):
+                if n % 20 == 0:
+                    log(f"{library.generator.name}: question {n + 1} of {len(asked)}")
                 started = time.perf_counter()
                 answer = owner.ask(question["question"]).model_dump(mode="json")
                 wall = time.perf_counter() - started

@@ -3,8 +3,9 @@ question and talk by talk. Every measure compares with the ground truth ``evals.
 wrote; similarities are the library's sentence embedder (MiniLM), as ``Embed``.
 
 - An answer is **right** when it does not abstain, one of its citations is in the question's
-  video and overlaps a range the question names, and its text holds every fact group (one
-  alternative of each: "twelve|12").
+  video and lies inside a range the question names (at least half of the citation's time,
+  the range widened by ``RANGE_SLACK_S``: a slide cited for a spoken fact covers the sentence
+  but is not it), and its text holds every fact group (one alternative of each: "twelve|12").
 - A sentence of an answer is **unsupported** when its similarity to every evidence sentence it
   cites (its ``[n]`` markers; the answer's citations when it has none) is below
   ``grounding.SUPPORT_THRESHOLD`` — the check the library itself applies, calibrated by
@@ -26,6 +27,7 @@ from pipelines.understanding.grounding import SUPPORT_THRESHOLD, Embed, similari
 
 TITLE_SIMILARITY = 0.6
 ABOUT_SIMILARITY = 0.5
+RANGE_SLACK_S = 0.5
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
@@ -41,8 +43,16 @@ def holds_facts(text: str, facts: Sequence[Sequence[str]]) -> bool:
     return all(any(tokens(alt) <= said for alt in group) for group in facts)
 
 
-def overlaps(start: float, end: float, ranges: Sequence[Sequence[float]]) -> bool:
-    return any(start < r[1] and end > r[0] for r in ranges)
+def inside(start: float, end: float, ranges: Sequence[Sequence[float]]) -> bool:
+    """Whether at least half of [start, end] lies in one of ``ranges`` (each widened by
+    ``RANGE_SLACK_S``: Whisper's sentence times are not the script's)."""
+    half = max(end - start, 0.0) / 2
+    return any(
+        min(end, r[1] + RANGE_SLACK_S) - max(start, r[0] - RANGE_SLACK_S) >= half
+        and start < r[1] + RANGE_SLACK_S
+        and end > r[0] - RANGE_SLACK_S
+        for r in ranges
+    )
 
 
 def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
@@ -71,7 +81,7 @@ def score_answer(
     """Right or not, abstained or not, and how many citations lie in the right range."""
     answerable = question["kind"] in ("spoken", "slide")
     cited_in = [
-        c["video_id"] == video_id and overlaps(c["start"], c["end"], question["ranges"])
+        c["video_id"] == video_id and inside(c["start"], c["end"], question["ranges"])
         for c in answer["citations"]
     ]
     right = (

@@ -15,6 +15,7 @@ from evals.understanding_scores import (
     boundaries_matched,
     cited_sentences,
     holds_facts,
+    inside,
     sentences_of,
     tokens,
 )
@@ -85,6 +86,9 @@ def test_written_sentences_split_without_markers_and_boundaries_match_once() -> 
         ("It runs 12.5 km.", [1, 2]),
         ("It opens in May.", [3, 4]),
     ]
+    assert inside(10.2, 13.0, [[10.0, 12.8]])  # Whisper's times, near the script's
+    assert not inside(0.0, 30.0, [[10.0, 14.0]])  # a slide on screen while it was said
+    assert not inside(14.0, 18.0, [[10.0, 14.0]])  # the next sentence
     assert boundaries_matched([10.0, 11.0, 40.0], [10.5, 30.0], 5.0) == 1
 
 
