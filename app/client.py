@@ -187,8 +187,9 @@ class RemoteLibrary:
         body = {"question": question, "video_id": video_id}
         return AnswerPublic.model_validate(self._call("POST", "/api/v1/ask", json=body).json())
 
-    def summary(self, video_id: str) -> SummaryPublic:
-        response = self._call("GET", f"/api/v1/videos/{video_id}/summary")
+    def summary(self, video_id: str, *, regenerate: bool = False) -> SummaryPublic:
+        method = "POST" if regenerate else "GET"
+        response = self._call(method, f"/api/v1/videos/{video_id}/summary")
         return SummaryPublic.model_validate(response.json())
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str:

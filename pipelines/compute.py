@@ -26,7 +26,6 @@ from pipelines.records import Chunk, MediaInfo, Segment
 from pipelines.retrieval.chunking import ChunkOptions, build_chunks
 from pipelines.retrieval.embed import embed_texts
 from pipelines.speech.transcribe import TranscribeOptions, shift_segment, transcribe_audio
-from pipelines.understanding.chapters import Summary, summarize
 from pipelines.vision.screen_text import ScreenOptions
 
 Progress = Callable[[str, float], None]
@@ -73,9 +72,6 @@ class IngestArtifact:
     chunks: tuple[Chunk, ...]
     chunk_vectors: np.ndarray
     segment_vectors: np.ndarray
-    # Made here, in the job, so a long video's summary is ready when it is: the writer stores
-    # it with the transcript. None from a batch shard (made on first request then).
-    summary: Summary | None = None
 
 
 def process_video(
@@ -122,8 +118,8 @@ def process_video(
         threads=options.threads,
         cache_dir=options.model_cache,
     )
-    progress("summary", 0.0)
-    summary = summarize(segments, vectors[len(chunks) :], info.duration)
+    # The summary is not made here: it is the ingest's own stage, after the video is
+    # searchable (ingest.summarize_ready; the worker's summary stage).
     return IngestArtifact(
         audio_track=track,
         language=language,
@@ -131,7 +127,6 @@ def process_video(
         chunks=tuple(chunks),
         chunk_vectors=vectors[: len(chunks)],
         segment_vectors=vectors[len(chunks) :],
-        summary=summary,
     )
 
 

@@ -166,6 +166,7 @@ def ingest_file(
             purge=not replacing,
         )
         return IngestResult(video_id, title, "failed", error_code=code, message=message)
+    summarize_ready(video, settings=settings, catalog=catalog, progress=progress)
     progress("done", 1.0)
     log.info(
         "ingest.indexed",
@@ -238,9 +239,6 @@ def commit_artifact(
 ) -> tuple[np.ndarray, list[int]]:
     """The catalog half of ``store_artifact``: one transaction. Returns (the chunk ids it
     replaced, the new ones) for the index update, which a batch makes once for many videos."""
-    from pipelines.public import SummaryPublic
-    from pipelines.services.summary_service import METHOD, STORED_AS
-
     old_ids = catalog.chunk_ids(video.id)
     with catalog.transaction():
         new_ids = catalog.replace_transcript(
@@ -253,16 +251,25 @@ def commit_artifact(
             chunk_vectors=artifact.chunk_vectors,
             segment_vectors=artifact.segment_vectors,
         )
-        if artifact.summary is not None:
-            fingerprint, _ = catalog.stored_summary(video.id, method=STORED_AS)
-            summary = SummaryPublic.of(video.id, artifact.summary, METHOD)
-            catalog.store_summary(
-                video.id,
-                method=STORED_AS,
-                fingerprint=fingerprint,
-                payload=summary.model_dump_json(),
-            )
     return old_ids, new_ids
+
+
+def summarize_ready(
+    video: Video, *, settings: Settings, catalog: OwnerCatalog, progress: Progress = no_progress
+) -> None:
+    """The ingest's "summary" stage, once the video is searchable: its chapters, titles and
+    summary, kept in the catalog. A failure is logged and leaves the summary to be made when
+    first asked for; the video stays ready."""
+    from pipelines.understanding.summaries import SummaryOptions, summarize_stored
+
+    progress("summary", 0.0)
+    options = SummaryOptions.from_settings(settings)
+    try:
+        summarize_stored(
+            catalog, video.id, video.duration, options, lambda f: progress("summary", f)
+        )
+    except Exception:
+        log.warning("summary.failed", video_id=video.id, exc_info=True)
 
 
 def update_indexes(

@@ -370,6 +370,16 @@ class ChapterPublic(_Public):
     title: str
 
 
+class SpanPublic(_Public):
+    start: float = Field(description="Seconds")
+    end: float
+
+
+class SummarySentencePublic(_Public):
+    text: str
+    cites: list[SpanPublic] = Field(description="Where the sentences it rests on are said")
+
+
 class SummaryPublic(_Public):
     model_config = ConfigDict(
         frozen=True,
@@ -380,12 +390,23 @@ class SummaryPublic(_Public):
                     "method": "extractive",
                     "summary": "The solar panels on the warehouse roof now produce forty "
                     "kilowatts of power. The marketing budget will grow by ten percent.",
+                    "sentences": [
+                        {
+                            "text": "The solar panels on the warehouse roof now produce forty "
+                            "kilowatts of power.",
+                            "cites": [{"start": 4.0, "end": 9.0}],
+                        },
+                        {
+                            "text": "The marketing budget will grow by ten percent.",
+                            "cites": [{"start": 15.1, "end": 19.4}],
+                        },
+                    ],
                     "key_points": [
                         {"start": 4.0, "end": 9.0, "text": "The solar panels on the …"},
                     ],
                     "chapters": [
-                        {"start": 0.0, "end": 15.1, "title": "The solar panels on the …"},
-                        {"start": 15.1, "end": 35.8, "title": "The marketing budget will …"},
+                        {"start": 0.0, "end": 15.1, "title": "Solar panels"},
+                        {"start": 15.1, "end": 35.8, "title": "Marketing budget"},
                     ],
                 }
             ]
@@ -393,8 +414,14 @@ class SummaryPublic(_Public):
     )
 
     video_id: str
-    method: str = Field(description="How it was made: extractive (the video's own sentences)")
+    method: str = Field(
+        description="Who wrote it: extractive (the video's own sentences) or the language "
+        "model's name (its grounded titles and sentences; the extractive ones where not)"
+    )
     summary: str
+    sentences: list[SummarySentencePublic] = Field(
+        default_factory=list, description="The summary's 2 to 5 sentences, each with citations"
+    )
     key_points: list[KeyPointPublic] = Field(description="3 to 7, in the order they are said")
     chapters: list[ChapterPublic] = Field(
         description="Where the topic changes; the first starts at 0, the last ends at the end"
@@ -406,6 +433,12 @@ class SummaryPublic(_Public):
             video_id=video_id,
             method=method,
             summary=summary.summary,
+            sentences=[
+                SummarySentencePublic(
+                    text=s.text, cites=[SpanPublic(start=a, end=b) for a, b in s.cites]
+                )
+                for s in summary.sentences
+            ],
             key_points=[
                 KeyPointPublic(start=p.start, end=p.end, text=p.text) for p in summary.key_points
             ],

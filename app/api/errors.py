@@ -70,6 +70,7 @@ _BY_AREA = {
     "upload": 400,
     "query": 422,
     "clip": 422,
+    "summary": 409,  # being made, or the video not searchable yet: ask again
     "transcript": 422,
     "request": 422,
     "http": 400,

@@ -199,6 +199,9 @@ def summarize(
             metavar="youtube|vtt",
         ),
     ] = None,
+    regenerate: Annotated[
+        bool, typer.Option("--regenerate", help="Make it again now, replacing the stored one")
+    ] = False,
 ) -> None:
     """A video's short summary, key points and chapters, each with its time."""
     with _library() as library:
@@ -206,19 +209,29 @@ def summarize(
             if chapters is not None:
                 sys.stdout.write(library.chapters(video_id, chapters))  # type: ignore[arg-type]
                 return
-            made = library.summary(video_id)
+            made = library.summary(video_id, regenerate=regenerate)
         except VidscopeError as exc:
             _fail(exc)
     if as_json:
         sys.stdout.write(made.model_dump_json() + "\n")
         return
-    out.print(_plain(made.summary), highlight=False)
+    for sentence in made.sentences or []:
+        cites = ", ".join(_clock(c.start) for c in sentence.cites)
+        out.print(_plain(f"{sentence.text} ({cites})"), highlight=False)
+    if not made.sentences:
+        out.print(_plain(made.summary), highlight=False)
+    if made.method != "extractive":
+        err.print(_plain(f"note: written by {made.method}, checked against the video"))
     out.print("\nKey points", style="bold")
     for point in made.key_points:
         out.print(_plain(f"  {_clock(point.start)}  {point.text}"), highlight=False)
     out.print("\nChapters", style="bold")
     for chapter in made.chapters:
         out.print(_plain(f"  {_clock(chapter.start)}  {chapter.title}"), highlight=False)
+
+
+# ``vidscope summary ID`` is the same command (the API's resource is a video's summary).
+app.command("summary", hidden=True)(summarize)
 
 
 @app.command()

@@ -118,9 +118,19 @@ def render_overview(message: str, summary: dict[str, Any] | None) -> str:
             for row in rows
         )
 
+    # Each sentence of the summary, then the times of what it rests on (they seek the player).
+    cited = "".join(
+        f"{_e(s['text'])} "
+        + "".join(
+            f'<button class="vs-chapter vs-cite" data-start="{_e(c["start"])}">'
+            f'<span class="vs-time">{_e(clock_text(c["start"]))}</span></button>'
+            for c in s["cites"]
+        )
+        for s in summary.get("sentences", [])
+    )
     return (
         '<section class="vs-overview" aria-label="Summary">'
-        f'<p class="vs-summary">{_e(summary["summary"])}</p>'
+        f'<p class="vs-summary">{cited or _e(summary["summary"])}</p>'
         f"<h4>Chapters</h4><div>{items(summary['chapters'], 'title')}</div>"
         f"<h4>Key points</h4><div>{items(summary['key_points'], 'text')}</div></section>"
     )

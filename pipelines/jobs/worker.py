@@ -10,12 +10,13 @@ behind another owner's clips (an owner holds one edits lane at most). All the th
 through the one catalog (a cursor each, one write lock: still one writer process). Within a
 kind owners take turns (``SystemCatalog.claim_job``). Each kind of job
 computes for at most its time limit (VIDSCOPE_JOB_TIMEOUT_*_S): past it the lane's process is
-killed, the job fails with ``job.timed_out``, and its working folder goes with it."""
+killed, the job fails with ``job.timed_out`` naming the stage it was in, and its working
+folder goes with it. An ingest's last stage, its summary, runs once the video is searchable,
+under VIDSCOPE_JOB_TIMEOUT_SUMMARY_S: past it the video stays ready, its summary made later."""
 
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import threading
 import time
@@ -27,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.compute import ComputeOptions, IngestArtifact, process_video
+from pipelines.compute import ComputeOptions, IngestArtifact
 from pipelines.errors import VidscopeError
 from pipelines.ingest import abandon_ingest, describe_failure, store_artifact
-from pipelines.jobs.compute_lane import ComputeLane, report
+from pipelines.jobs.compute_lane import ComputeLane
+from pipelines.jobs.stages import backoff_s, compute_ingest, compute_summary, timed_out
 from pipelines.logs import get_logger
-from pipelines.media.probe import probe
 from pipelines.records import Job
+from pipelines.understanding.summaries import SummaryOptions, keep_summary, summary_inputs
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -53,28 +55,6 @@ EDITS = ("clip", "reel")
 # each holding one owner's job at most: another owner's clip starts at once, even while one
 # owner's long queue of them is being cut (a lone owner's edits still run one at a time).
 LANES = {"ingest": ("ingest",), "edits": EDITS, "edits-2": EDITS}
-
-
-def _compute_ingest(
-    job_id: str, media_path: Path, track: int | None, shown_as: str, options: ComputeOptions
-) -> IngestArtifact:
-    """Runs in the compute process: probe and transcribe one stored file."""
-    allowed = (media_path.suffix.lstrip("."),)  # the first frame decodes under the upload's cap
-    info = probe(media_path, allowed=allowed, max_frame_pixels=options.screen.max_frame_pixels)
-
-    def progress(stage: str, fraction: float) -> None:
-        report(job_id, stage, fraction)
-
-    return process_video(media_path, info, track, options, progress, shown_as=Path(shown_as))
-
-
-def timed_out(job: Job, limit_s: float) -> VidscopeError:
-    return VidscopeError(
-        f"the {job.kind} ran over its time limit of {limit_s:g} s "
-        f"(VIDSCOPE_JOB_TIMEOUT_{job.kind.upper()}_S) and was stopped; nothing of it was kept",
-        code="job.timed_out",
-        limit_s=limit_s,
-    )
 
 
 @dataclass(frozen=True)
@@ -271,10 +251,11 @@ class JobWorker:
                 self.catalog.finish_reel(job.payload["reel_id"], path=None, size_bytes=None)
             self.catalog.finish_job(job.id, error_code=code, error_message=message)
 
-    def _wait(self, job: Job, future: Future[Any]) -> Any:
-        """The future's result, renewing the job's lease while it runs; past the kind's time
-        limit the lane's process is killed and ``job.timed_out`` raised."""
-        limit_s = self.settings.jobs.timeout_s(job.kind)
+    def _wait(self, job: Job, future: Future[Any], stage: str | None = None) -> Any:
+        """The future's result, renewing the job's lease while it runs; past the time limit
+        of the kind (of ``stage``, when it has its own) the lane's process is killed and
+        ``job.timed_out`` raised, naming the stage the job was in."""
+        limit_s = self.settings.jobs.timeout_s(stage or job.kind)
         deadline = time.monotonic() + limit_s
         while True:
             left = deadline - time.monotonic()
@@ -285,7 +266,9 @@ class JobWorker:
                     raise SystemExit(0) from None  # the job resumes at the next start
                 if time.monotonic() >= deadline:
                     self._lane_of(job).stop_processes()
-                    raise timed_out(job, limit_s) from None
+                    setting = f"VIDSCOPE_JOB_TIMEOUT_{stage.upper()}_S" if stage else None
+                    where = stage or self.system.job(job.id).stage
+                    raise timed_out(job, limit_s, stage=where, setting=setting) from None
                 self.catalog.report_progress(
                     job.id,
                     stage=job.stage or "running",
@@ -309,12 +292,12 @@ class JobWorker:
         assert job.video_id is not None
         owner = self.catalog.for_owner(job.owner_id)
         video = owner.get_video(job.video_id)
-        if video.status == "ready":  # stored before a crash; only the job was left
-            self.catalog.finish_job(job.id)
+        if video.status == "ready":  # stored before a crash; its summary may be left
+            self._summarize(job, video.id, video.duration)
             return
         media_path = self.settings.home / video.media_path
         future = self._lane_of(job).submit(
-            _compute_ingest,
+            compute_ingest,
             job.id,
             media_path,
             video.audio_track,
@@ -325,7 +308,29 @@ class JobWorker:
         self.catalog.report_progress(
             job.id, stage="index", progress=0.0, lease_s=self.settings.jobs.lease_s
         )
-        store_artifact(video, artifact, job_id=job.id, catalog=owner, indexes=self.indexes)
+        # Searchable from here on (job_id=None: the commit leaves the job running); the
+        # summary is the job's last stage.
+        store_artifact(video, artifact, job_id=None, catalog=owner, indexes=self.indexes)
+        self._summarize(job, video.id, video.duration)
+
+    def _summarize(self, job: Job, video_id: str, duration: float) -> None:
+        """The ingest's "summary" stage, under its own time limit. The video is ready
+        whatever happens here: a failure is logged, the job succeeds, and the summary is
+        made when first asked for."""
+        owner = self.catalog.for_owner(job.owner_id)
+        options = SummaryOptions.from_settings(self.settings)
+        self._progress(job.id, "summary", 0.0)
+        try:
+            if owner.stored_summary(video_id, method=options.stored_as)[1] is None:
+                inputs = summary_inputs(owner, video_id, duration)
+                future = self._lane_of(job).submit(compute_summary, job.id, inputs, options)
+                made, writer = self._wait(job, future, stage="summary")
+                keep_summary(owner, inputs, made, writer, options)
+        except Exception as exc:
+            if isinstance(exc, BrokenProcessPool):
+                self._lane_of(job).discard()
+            log.warning("summary.failed", job_id=job.id, video_id=video_id, exc_info=exc)
+        self.catalog.finish_job(job.id)
 
     def _run_clip(self, job: Job) -> None:
         from pipelines.jobs.edits import cut_planned_clip
@@ -392,8 +397,3 @@ class JobWorker:
         self.catalog.report_progress(
             job_id, stage=stage, progress=fraction, lease_s=self.settings.jobs.lease_s
         )
-
-
-def backoff_s(attempt: int, *, base_s: float, cap_s: float = 300.0) -> float:
-    """Exponential backoff with full jitter: uniform in [0.5, 1.5] x base x 2^(attempt-1)."""
-    return float(min(cap_s, base_s * 2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.5))  # nosec B311  # retry jitter, not a secret

@@ -19,6 +19,7 @@ from pipelines.understanding.digest import (
     Sentence,
     as_quote,
     diverse,
+    framing,
     quotable,
     representative,
 )
@@ -141,9 +142,20 @@ def outline(
 
 
 def _weighted(sentences: Sequence[Sentence], scores: np.ndarray) -> list[tuple[str, float]]:
-    """The sentences with a weight each: the more central half of a chapter counts twice."""
+    """The sentences with a weight each: the more central half of a chapter counts twice, its
+    opening sentence (where a speaker names the new topic) twice again; a sentence framing
+    the talk ("Welcome to the quarterly meeting") counts half, and never opens."""
     middle = float(np.median(scores)) if len(scores) else 0.0
-    return [(s.text, 2.0 if c >= middle else 1.0) for s, c in zip(sentences, scores, strict=True)]
+    opening = next((n for n, s in enumerate(sentences) if not framing(s.text)), -1)
+    return [
+        (
+            s.text,
+            (2.0 if c >= middle else 1.0)
+            * (2.0 if n == opening else 1.0)
+            * (0.5 if framing(s.text) else 1.0),
+        )
+        for n, (s, c) in enumerate(zip(sentences, scores, strict=True))
+    ]
 
 
 def chapter_titles(found: Outline) -> list[str]:

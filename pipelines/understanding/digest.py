@@ -30,7 +30,8 @@ SIGNPOST = re.compile(
 )
 # Sentences that frame the talk rather than say something in it.
 _FRAMING = re.compile(
-    r"^((that is all|that's all|thank you|thanks|welcome|any questions)\b|"
+    r"^((that is all|that's all|thank you|thanks|welcome|any questions|moving on|turning to|"
+    r"next up|on to|let me turn|let me move)\b|"
     r"((next|now|so|then|first)\s*,?\s*)?(we|i|let me|let's|let us)\s+(will\s+|are going to\s+)?"
     r"(talk|turn|move|look|start|switch|focus|speak|begin)\b)",
     re.IGNORECASE,
@@ -47,6 +48,11 @@ class Sentence:
     end: float
     text: str
     whole: bool  # ends where the speaker ended it
+
+
+def framing(text: str) -> bool:
+    """True for a sentence that frames the talk ("Welcome to…", "That is all for…")."""
+    return bool(_FRAMING.match(SIGNPOST.sub("", text.strip())))
 
 
 def quotable(sentence: Sentence) -> bool:

@@ -117,7 +117,7 @@ def key_phrases(chapters: Sequence[Sequence[tuple[str, float]]]) -> list[list[tu
     ranked = []
     for counter in counts:
         scored = [
-            (p, tf * math.log((len(chapters) + 1) / seen_in[p]) * (1 + 0.6 * p.count(" ")))
+            (p, tf * math.log((len(chapters) + 1) / seen_in[p]) * (1 + 0.3 * p.count(" ")))
             for p, tf in counter.items()
         ]
         ranked.append(sorted(scored, key=lambda item: (-item[1], item[0])))

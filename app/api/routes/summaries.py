@@ -18,10 +18,22 @@ router = APIRouter(prefix="/api/v1/videos", tags=["summaries"])
     "/{video_id}/summary",
     summary="A short summary, 3-7 key points and chapters, each with its seconds",
     response_model=SummaryPublic,
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 409),
 )
 def summary(video_id: str, library: MyLibrary) -> SummaryPublic:
+    """Made by the video's ingest job once it is searchable; 409 ``summary.pending`` while
+    that job is making it, made now when there is none."""
     return library.summary(video_id)
+
+
+@router.post(
+    "/{video_id}/summary",
+    summary="Make the summary, key points and chapters again (e.g. after changing the writer)",
+    response_model=SummaryPublic,
+    responses=error_responses(401, 404, 409),
+)
+def regenerate_summary(video_id: str, library: MyLibrary) -> SummaryPublic:
+    return library.summary(video_id, regenerate=True)
 
 
 CHAPTER_TYPES = {"vtt": "text/vtt; charset=utf-8", "youtube": "text/plain; charset=utf-8"}
