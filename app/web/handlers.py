@@ -224,8 +224,12 @@ class WebApp:
             segments = owner.segments(video_id)
         except VidscopeError as exc:
             raise _fail(exc) from exc
-        summary = owner.summary(video_id).model_dump(mode="json") if segments else None
-        overview = render_overview("No speech was found in this video.", summary)
+        message, summary = "No speech was found in this video.", None
+        try:  # a summary being made is shown as such: the video plays meanwhile
+            summary = owner.summary(video_id).model_dump(mode="json") if segments else None
+        except VidscopeError as exc:
+            message = exc.message[:1].upper() + exc.message[1:] + "."
+        overview = render_overview(message, summary)
         player = render_player(
             src=f"api/v1/videos/{video.id}/media",
             vtt=f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
