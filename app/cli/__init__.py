@@ -20,6 +20,7 @@ from app.cli import tools  # noqa: F401, E402
 from app.cli import batch  # noqa: F401, E402
 from app.cli import backups  # noqa: F401, E402
 from app.cli import doctor  # noqa: F401, E402
+from app.cli import models  # noqa: F401, E402
 
 # isort: on
 

@@ -220,3 +220,13 @@ def test_the_setting_knows_the_bundled_models_and_refuses_others() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(llm_local_model="/models/some-folder")
     assert "qwen2.5-0.5b, qwen2.5-1.5b, smollm2" in caught.value.message
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED))
+def test_each_bundled_models_lock_pins_its_packages_by_hash(name: str) -> None:
+    import re
+
+    model = BUNDLED[name]
+    text = (Path(__file__).resolve().parents[2] / "requirements" / model.lock).read_text()
+    pinned = re.findall(r"^([a-z0-9-]+)==\S+ \\\n    --hash=sha256:[0-9a-f]{64}$", text, re.M)
+    assert tuple(pinned) == model.packages
