@@ -150,7 +150,9 @@ class Library:
         if answers.generator == "local":
             from pipelines.understanding.local_model import local_generator
 
-            return local_generator(answers.local_model, threads=self.settings.threads)
+            return local_generator(
+                answers.local_model, threads=self.settings.threads, cache=self.settings.model_cache
+            )
         if answers.generator == "extractive" or answers.llm_base_url is None:
             return extractive
         import pybreaker

@@ -41,6 +41,7 @@ class AnswerService(SearchService):
             [passages[h.chunk_id] for h in hits if h.chunk_id in passages],
             min_similarity=settings.min_similarity,
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
+            question_text=question,
         )
         embed = embedder(
             self.settings.embedding.model,
