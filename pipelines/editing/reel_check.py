@@ -81,10 +81,11 @@ def measure(path: Path) -> Measured:
     step = step or 0.04
     video_s = shown[-1] + (pictures[-1][1] or step) - shown[0] if shown else 0.0
     audio_s = None
-    if audio is not None and sound:
-        audio_s = max(t + n for t, n in sound) - min(t for t, _ in sound)
-    elif audio is not None:
-        audio_s = 0.0
+    if audio is not None:
+        # The stated length leaves out the encoder's priming and padding (an AAC packet at
+        # each end, which the packets' times include); without one, the packets' span.
+        spanned = max(t + n for t, n in sound) - min(t for t, _ in sound) if sound else 0.0
+        audio_s = header_audio or spanned
     return Measured(
         frames=len(shown),
         video_start=shown[0] if shown else 0.0,

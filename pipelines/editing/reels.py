@@ -1,7 +1,8 @@
 """A highlight reel: several clips joined into one video. Each part is cut frame-accurately
 (``clips``, the smart cut); parts of one video share its codecs and are joined by stream copy,
 as fast as the cuts; parts of different videos are joined by one encode to a common picture
-(the largest part's size, letterboxed) and sound. Written whole or not at all."""
+(the largest part's size, letterboxed) and sound. Every reel is read back against its parts
+(``reel_check``) before it is kept: written whole and in sync, or not at all."""
 
 from __future__ import annotations
 
@@ -142,9 +143,12 @@ def make_reel(
     """Cuts every part (``cut(n, path)`` writes part ``n`` to ``path``: here, or by the server)
     and joins them into ``output`` (.mp4), atomically: by stream copy when they are one video's
     and the picture stays as it is, else by one encode to a common picture and sound.
-    ``vertical``: a 9:16 picture, the middle of each part (phones' stories and shorts).
-    ``texts``: title cards and subtitles (``compose``), composed with moviepy. Every frame
-    decoded is checked against ``clips.max_frame_pixels`` (``media.frame_too_large``)."""
+    ``vertical``: a 9:16 picture, each part whole over a blurred fill (phones' stories and
+    shorts). ``texts``: title cards and subtitles (``compose``), composed with moviepy. Every
+    frame decoded is checked against ``clips.max_frame_pixels`` (``media.frame_too_large``).
+    The reel is read back before it is kept: picture and sound as long as its parts within a
+    frame, every frame there, frame times strictly increasing; else ``reel.broken_output``
+    and nothing is written."""
     report = progress or (lambda stage, fraction: None)
     if not parts:
         raise ClipError("nothing to put in the reel", code="reel.empty")
@@ -234,21 +238,24 @@ def _join_by_copy(
             _remux_picture(part, work / f"picture-{n:03d}.ts", earlier=delay - measured.reorder_s)
             entries.append(f"file 'picture-{n:03d}.ts'\nduration {measured.video_s:.6f}\n")
     listing.write_text("ffconcat version 1.0\n" + "".join(entries))
-    sound = [m.audio_s is not None for m in found]
-    chains = [
-        _sound_chain(n + 1, n, measured) if has else _silence(n, measured.span)
-        for n, (measured, has) in enumerate(zip(found, sound, strict=True))
-    ]
-    inputs = [arg for part in parts for arg in ("-i", str(part))]
-    graph = ";".join(chains) + ";" + "".join(f"[a{n}]" for n in range(len(parts)))
-    graph += f"concat=n={len(parts)}:v=0:a=1[a]"
-    audio = ["-filter_complex", graph, "-map", "[a]", "-c:a", "aac", "-b:a", "128k"]
-    run_ffmpeg(
-        ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), *inputs, "-map", "0:v:0"]
-        + ["-c:v", "copy", *(audio if any(sound) else [])]
-        + ["-movflags", "+faststart", "-f", "mp4", str(output)],
-        timeout_s=timeout_s,
-    )
+    picture = ["-f", "concat", "-safe", "0", "-i", str(listing)] if entries else []
+    args = ["-y", *picture]
+    if any(m.audio_s is not None for m in found):
+        first = 1 if entries else 0  # the parts' inputs come after the pictures'
+        common = any(m.audio_s is None for m in found)
+        chains = [
+            _sound_chain(first + n, n, m, common=common)
+            if m.audio_s is not None
+            else _silence(n, m.span)
+            for n, m in enumerate(found)
+        ]
+        graph = ";".join(chains) + ";" + "".join(f"[a{n}]" for n in range(len(parts)))
+        graph += f"concat=n={len(parts)}:v=0:a=1[a]"
+        args += [arg for part in parts for arg in ("-i", str(part))]
+        args += ["-filter_complex", graph, "-map", "[a]", "-c:a", "aac", "-b:a", "128k"]
+    if entries:
+        args += ["-map", "0:v:0", "-c:v", "copy"]
+    run_ffmpeg([*args, "-movflags", "+faststart", "-f", "mp4", str(output)], timeout_s=timeout_s)
 
 
 def _remux_picture(part: Path, target: Path, *, earlier: float) -> None:
@@ -272,12 +279,15 @@ def _remux_picture(part: Path, target: Path, *, earlier: float) -> None:
             out.mux(packet)
 
 
-def _sound_chain(n: int, label: int, part: Measured) -> str:
-    """Input ``n``'s sound from its first frame's time, exactly as long as its picture."""
+def _sound_chain(n: int, label: int, part: Measured, *, common: bool = True) -> str:
+    """Input ``n``'s sound from its first frame's time, exactly as long as its picture;
+    ``common``: as 48 kHz stereo (parts of different videos, or beside silence), else as it
+    is (a mono talk stays mono: half the encode)."""
     start, span = part.video_start if part.frames else 0.0, part.span
+    convert = "aresample=48000,aformat=channel_layouts=stereo," if common else ""
     return (
         f"[{n}:a:0]atrim=start={start:.6f}:duration={span:.6f},asetpts=PTS-STARTPTS,"
-        f"aresample=48000,aformat=channel_layouts=stereo,apad=whole_dur={span:.6f}[a{label}]"
+        f"{convert}apad=whole_dur={span:.6f}[a{label}]"
     )
 
 

@@ -250,3 +250,27 @@ def test_a_vertical_reel_fits_the_whole_picture_over_a_blurred_fill(tmp_path: Pa
     assert above.mean() > 60  # the fill: the picture blurred, not black
     assert np.abs(above[:, 1:] - above[:, :-1]).max() < 40  # and soft: no sharp edge in it
     check_reel_reads_back(reel, [ReelPart("slide", 0.5, 3.5)], None)
+
+
+def test_a_reel_of_a_recording_without_picture_is_its_sound_in_sync(tmp_path: Path) -> None:
+    recording = tmp_path / "recording.m4a"
+    ffmpeg("-f", "lavfi", "-i", f"aevalsrc={BEEP}:s=48000:d=12", "-c:a", "aac", str(recording))
+    parts = [ReelPart("rec", 1.0, 3.5), ReelPart("rec", 6.0, 8.2), ReelPart("rec", 10.5, 11.0)]
+
+    def cut(n: int, path: Path) -> Path:
+        part = parts[n]
+        return cut_clip(
+            recording, path, start=part.start, end=part.end, has_video=False, options=OPTIONS
+        )
+
+    reel = make_reel(parts, tmp_path / "reel.mp4", cut=cut, clips=SETTINGS.clips)
+    with av.open(str(reel)) as media:
+        assert not media.streams.video
+        chunks = [f.to_ndarray().mean(axis=0) for f in media.decode(audio=0)]
+    sound = np.concatenate(chunks)
+    assert len(sound) / 48000 == pytest.approx(2.5 + 2.2 + 0.5, abs=STEP)
+    # The beeps at 2 s, 3 s, 7 s and 8 s of the recording sound at 1.0, 2.0, 3.5 and 4.5 s.
+    loud = np.abs(sound[: len(sound) // 240 * 240]).reshape(-1, 240).max(axis=1) > 0.2
+    onsets = [i * 240 / 48000 for i in range(1, len(loud)) if loud[i] and not loud[i - 1]]
+    for t in (1.0, 2.0, 3.5, 4.5):
+        assert min(abs(o - t) for o in onsets) <= STEP, (t, onsets)
