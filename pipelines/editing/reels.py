@@ -308,7 +308,8 @@ def _join_by_encoding(
     """Encodes the parts to one picture (the largest part's, each part letterboxed into it)
     at 25 fps, and one sound, each part's sound cut to its picture as in ``_join_by_copy``.
     ``vertical``: 9:16 as tall as the largest part, each part fitted whole over a blurred,
-    enlarged copy of itself (a centre crop cut a slide's text: "aining", ",000 workers")."""
+    enlarged copy of itself (``compose.fit_filter``, as reels with words are drawn; a centre
+    crop cut a slide's text: "aining", ",000 workers")."""
     widest = max(found, key=lambda m: m.width * m.height)
     has_video = widest.width > 0
     width, height = widest.width - widest.width % 2, widest.height - widest.height % 2
@@ -322,24 +323,14 @@ def _join_by_encoding(
         # server): each is decoded under it again, never trusted.
         inputs += [*decoder_cap(max_frame_pixels), "-i", str(part)]
         if has_video:
-            size = f"{width}:{height}"
-            fit = f"scale={size}:force_original_aspect_ratio=decrease:force_divisible_by=2"
-            if not measured.frames:
+            if measured.frames:
+                from pipelines.editing.compose import fit_filter
+
+                start = f"[{n}:v]setpts=PTS-STARTPTS,fps={ENCODE_FPS},"
+                chains.append(fit_filter(start, f"[v{n}]", width, height, vertical=vertical))
+            else:
                 chains.append(f"color=black:s={width}x{height}:r={ENCODE_FPS}"
                               f":d={measured.span:.6f}[v{n}]")  # fmt: skip
-            elif vertical:
-                chains.append(
-                    f"[{n}:v]setpts=PTS-STARTPTS,fps={ENCODE_FPS},split[fg{n}][bg{n}];"
-                    f"[bg{n}]scale={size}:force_original_aspect_ratio=increase,crop={size},"
-                    f"boxblur=lr='min(w,h)/20':lp=2:cr='min(cw,ch)/20':cp=2,setsar=1[fill{n}];"
-                    f"[fg{n}]{fit},setsar=1[fit{n}];"
-                    f"[fill{n}][fit{n}]overlay=(W-w)/2:(H-h)/2,format=yuv420p[v{n}]"
-                )
-            else:
-                chains.append(
-                    f"[{n}:v]setpts=PTS-STARTPTS,fps={ENCODE_FPS},{fit},"
-                    f"pad={size}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p[v{n}]"
-                )
             labels += f"[v{n}]"
         if measured.audio_s is not None:
             chains.append(_sound_chain(n, n, measured))
@@ -349,9 +340,9 @@ def _join_by_encoding(
     video = 1 if has_video else 0
     chains.append(f"{labels}concat=n={len(parts)}:v={video}:a=1" + ("[v][a]" if video else "[a]"))
     maps = (["-map", "[v]"] if video else []) + ["-map", "[a]"]
-    encode = ["-c:v", "libx264", "-preset", preset, "-crf", "20"] if video else []
+    encode = ["-c:v", "libx264", "-preset", preset, "-crf", "20", "-pix_fmt", "yuv420p"]
     run_ffmpeg(
-        ["-y", *inputs, "-filter_complex", ";".join(chains), *maps, *encode]
+        ["-y", *inputs, "-filter_complex", ";".join(chains), *maps, *(encode if video else [])]
         + ["-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", str(output)],
         timeout_s=timeout_s,
     )
