@@ -81,10 +81,57 @@ def _padding(font: ImageFont.FreeTypeFont) -> int:
 
 
 def subtitle_turns(text: str, *, width: int, height: int) -> list[list[str]]:
-    """``text`` wrapped to the safe width, in turns of at most ``MAX_LINES`` lines."""
+    """``text`` wrapped to the safe width, in turns of at most ``MAX_LINES`` lines; a sentence
+    needing several turns is split between words into turns of about equal length (no turn
+    left holding one word)."""
     font = _font(text_px(width, height))
-    lines = wrap(" ".join(text.split()), font, width * SAFE_WIDTH - 2 * _padding(font))
+    line_width = width * SAFE_WIDTH - 2 * _padding(font)
+    words = text.split()
+    lines = wrap(" ".join(words), font, line_width)
+    turns = -(-len(lines) // MAX_LINES)
+    if turns <= 1:
+        return [_even_wrap(" ".join(words), font, line_width)]
+    while turns <= len(words):
+        groups = _balanced(words, turns)
+        wrapped = [_even_wrap(" ".join(group), font, line_width) for group in groups]
+        if all(len(lines) <= MAX_LINES for lines in wrapped):
+            return wrapped
+        turns += 1
+    # A word longer than MAX_LINES lines (broken between letters): the lines in order.
     return [lines[n : n + MAX_LINES] for n in range(0, len(lines), MAX_LINES)]
+
+
+def _even_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+    """``text`` in as few lines as ``wrap`` gives it, made about equally long (the narrowest
+    width that still needs no more lines), so no line is left holding one word."""
+    lines = wrap(text, font, max_width)
+    low, high = 0.0, max_width
+    while len(lines) > 1 and high - low > 1:
+        middle = (low + high) / 2
+        if len(wrap(text, font, middle)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return wrap(text, font, high) if len(lines) > 1 else lines
+
+
+def _balanced(words: list[str], groups: int) -> list[list[str]]:
+    """``words`` in ``groups`` runs (none empty) of about equal length in letters."""
+    total = sum(len(w) + 1 for w in words)
+    runs: list[list[str]] = [[]]
+    done = 0
+    for n, word in enumerate(words):
+        left = len(words) - n  # words not yet placed, this one included
+        due = total * len(runs) / groups
+        if (
+            runs[-1]
+            and len(runs) < groups
+            and (done + len(word) / 2 > due or left <= groups - len(runs))
+        ):
+            runs.append([])
+        runs[-1].append(word)
+        done += len(word) + 1
+    return runs
 
 
 @dataclass(frozen=True)

@@ -134,10 +134,11 @@ def fit_filter(source: str, label: str, width: int, height: int, *, vertical: bo
             f"{source}scale={width}:{height}:force_original_aspect_ratio=decrease,"
             f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1{label}"
         )
-    # The fill is blurred at a quarter of the size: as soft, a sixteenth of the work.
+    # The fill is blurred at a quarter of the size: as soft as a radius of a twentieth of the
+    # frame at full size (the look of editing.reels' encode join), a sixteenth of the work.
     small_w, small_h = max(4, width // 8 * 2), max(4, height // 8 * 2)
-    radius = max(1, min(small_w, small_h) // 6)
-    chroma = max(1, min(radius, min(small_w, small_h) // 4 - 1))
+    radius = max(1, min(small_w, small_h) // 20)
+    chroma = max(1, min(small_w, small_h) // 40)
     name = label.strip("[]")
     return (
         f"{source}split[{name}f][{name}b];"
