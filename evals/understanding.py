@@ -2,13 +2,14 @@
 (``python -m evals.understanding -g extractive -g local:qwen2.5-0.5b``, or ``vidscope eval -g``).
 
 The talks (``evals.eval_talks``) are ingested once into a library kept in ``bench-work`` (made
-again when a talk's file changes; ``--fresh`` forces it, e.g. after a change to ingest). Each generator then
-runs in a process of its own (its peak memory is its own; a model loads once there) on a copy
-of that library, with ``VIDSCOPE_ASK_GENERATOR`` and ``VIDSCOPE_LLM_LOCAL_MODEL`` set as a user
-would set them. It asks every question (140; ``--quick``: 35, see ``selection``), makes
-every talk's summary again, and reports (``evals.understanding_scores`` says how each is
-scored): answers right, citations in range, abstention precision and recall, unsupported
-sentences, chapter titles naming their topic, summary topic coverage, latency p50/p95 and peak
+again when a talk's file changes; ``--fresh`` forces it, e.g. after a change to ingest). Each
+generator then runs in a process of its own (its peak memory is its own; a model loads once
+there) on a copy of that library, with ``VIDSCOPE_ASK_GENERATOR`` and
+``VIDSCOPE_LLM_LOCAL_MODEL`` set as a user would set them. It asks every question (140;
+``--quick``: 35, see ``selection``), makes every talk's summary again, and reports
+(``evals.understanding_scores`` says how each is scored): answers right, citations in range,
+abstention precision and recall, unsupported sentences, chapter titles naming their topic,
+summary topic coverage, latency p50/p95 and peak
 RSS. One MLflow run per generator (experiment ``vidscope-eval``, the same metric names)."""
 
 from __future__ import annotations
