@@ -26,6 +26,7 @@ from app.api.origins import SameOriginWrites
 from app.api.ratelimit import RateLimits
 from app.api.routes import (
     admin,
+    answer_stream,
     answers,
     auth,
     batches,
@@ -173,6 +174,7 @@ def create_app(
         summaries,
         search,
         answers,
+        answer_stream,
         clips,
         reels,
         jobs,

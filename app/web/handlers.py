@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +13,12 @@ import gradio as gr
 
 from app.api.uploads import plain_filename, title_from_filename
 from app.web.access import PageAccess
+from app.web.asking import answer_as_written
 from app.web.ledger import UploadLedger
 from app.web.render import (
     REEL_WORDS,
     clock_text,
     highlight,
-    render_answer,
     render_cards,
     render_clip,
     render_lines,
@@ -174,38 +175,9 @@ class WebApp:
             ],
         )
 
-    def answer_cards(self, question: str, request: gr.Request) -> str:
-        owner = self._owner(request)
-        question = (question or "").strip()
-        if not question:
-            return render_answer("Ask a question about your videos, in your own words.", "", [])
-        if owner.count_videos() == 0:
-            return render_answer(
-                "Your library is empty: upload a video on the Library tab first.", "", []
-            )
-        try:
-            answer = owner.ask(question)
-        except VidscopeError as exc:
-            raise _fail(exc) from exc
-        if answer.abstained:
-            return render_answer(answer.answer, "", [])
-        note = f" (answered from the transcript: {answer.fell_back})" if answer.fell_back else ""
-        return render_answer(
-            "",
-            answer.answer + note,
-            [
-                {
-                    "video_id": c.video_id,
-                    "start": c.start,
-                    "end": c.end,
-                    "clock": f"[{c.number}] {clock_text(c.start)}",
-                    "title": c.title,
-                    "parts": [{"text": c.text, "mark": False}],
-                    "source": c.label,
-                }
-                for c in answer.citations
-            ],
-        )
+    def answer_cards(self, question: str, request: gr.Request) -> Iterator[str]:
+        """The answer as it is written, then with its citations (``app/web/asking.py``)."""
+        yield from answer_as_written(self._owner(request), question)
 
     def open_video(
         self,

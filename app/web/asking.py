@@ -1,0 +1,72 @@
+"""The Ask tab's answer as it is written: the model's words appear as they come (a Gradio
+generator: each yield replaces the answer's HTML), then the whole answer with its citation
+cards. An extractive answer or an abstention comes whole, at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from app.web.render import clock_text, render_answer
+from pipelines.errors import VidscopeError
+from pipelines.library import OwnerLibrary
+from pipelines.public import AnswerPublic
+from pipelines.services.answer_stream import AnswerToken, stream_answer
+
+WRITING = "Looking through your videos…"
+
+
+def answer_as_written(owner: OwnerLibrary, question: str) -> Iterator[str]:
+    """The answer's HTML, again after each piece the model writes; last, the cited answer.
+    Raises gr.Error for a failure the person can act on."""
+    question = (question or "").strip()
+    if not question:
+        yield render_answer("Ask a question about your videos, in your own words.", "", [])
+        return
+    if owner.count_videos() == 0:
+        yield render_answer(
+            "Your library is empty: upload a video on the Library tab first.", "", []
+        )
+        return
+    if owner.settings.answers.generator == "extractive":
+        try:  # whole at once, and from the answer cache when asked before
+            yield answer_html(owner.ask(question))
+        except VidscopeError as exc:
+            raise gr.Error(f"{exc.message} ({exc.code})") from exc
+        return
+    yield render_answer(WRITING, "", [])
+    written = ""
+    events = stream_answer(owner, question)
+    try:
+        for event in events:
+            if isinstance(event, AnswerToken):
+                written += event.text
+                yield render_answer("", written + " …", [])
+            else:
+                yield answer_html(event.answer)
+    except VidscopeError as exc:
+        raise gr.Error(f"{exc.message} ({exc.code})") from exc
+    finally:
+        events.close()  # the page moved on: the model stops writing
+
+
+def answer_html(answer: AnswerPublic) -> str:
+    """The whole answer: its text and a card per citation (each plays its sentence)."""
+    if answer.abstained:
+        return render_answer(answer.answer, "", [])
+    note = f" (answered from the transcript: {answer.fell_back})" if answer.fell_back else ""
+    citations: list[dict[str, Any]] = [
+        {
+            "video_id": c.video_id,
+            "start": c.start,
+            "end": c.end,
+            "clock": f"[{c.number}] {clock_text(c.start)}",
+            "title": c.title,
+            "parts": [{"text": c.text, "mark": False}],
+            "source": c.label,
+        }
+        for c in answer.citations
+    ]
+    return render_answer("", answer.answer + note, citations)
