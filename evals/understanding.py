@@ -10,7 +10,8 @@ there) on a copy of that library, with ``VIDSCOPE_ASK_GENERATOR`` and
 (``evals.understanding_scores`` says how each is scored): answers right, citations in range,
 abstention precision and recall, unsupported sentences, chapter titles naming their topic,
 summary topic coverage, latency p50/p95 and peak
-RSS. One MLflow run per generator (experiment ``vidscope-eval``, the same metric names)."""
+RSS. One MLflow run per generator (experiment ``vidscope-eval``, tag ``eval=talks``, the same
+metric names, each prefixed ``talks_``)."""
 
 from __future__ import annotations
 
@@ -276,7 +277,9 @@ def evaluate_generators(
                 uri=tracking_uri,
                 name=f"talks {spec}{' quick' if quick else ''}",
                 params={"eval": "talks", "generator": spec, "quick": quick, "machine": machine()},
-                metrics=report["metrics"],
+                # Prefixed: the transcript eval's runs share the experiment, and its
+                # answer_right (questions made of a sentence's own words) is another measure.
+                metrics={f"talks_{k}": v for k, v in report["metrics"].items()},
                 report=report,
                 tags={"eval": "talks", "generator": spec},
             )
