@@ -29,7 +29,13 @@ from pipelines.understanding.chapters import (
 from pipelines.understanding.digest import as_quote, quotable
 from pipelines.understanding.grounding import Embed, strip_times, supported
 from pipelines.understanding.language_model import LanguageModel, Message
-from pipelines.understanding.titles import MAX_WORDS, MIN_WORDS, SCREEN_LINE_JOIN, STOPWORDS
+from pipelines.understanding.titles import (
+    MAX_WORDS,
+    MIN_WORDS,
+    SCREEN_LINE_JOIN,
+    STOPWORDS,
+    slide_title,
+)
 from pipelines.understanding.topics import centrality
 
 log = get_logger(__name__)
@@ -37,8 +43,9 @@ log = get_logger(__name__)
 TITLE_SENTENCES = 8  # a chapter's most central sentences shown to the model for its title
 EXCERPTS_PER_CHAPTER = 2
 TITLE_SYSTEM = (
-    "You name the chapters of a recorded talk. Reply with one title of 2 to 7 words that "
-    "names the chapter's topic, in the talk's own words. No quotes, no full stop, nothing else."
+    "You write the title of one chapter of a recorded talk: a short noun phrase of 2 to 5 "
+    "words that names its topic in the talk's own words, like 'Solar panels' or 'Marketing "
+    "budget'. Never a sentence. No quotes, no full stop, nothing else."
 )
 SUMMARY_SYSTEM = (
     "You summarise a recorded talk from numbered excerpts. Write 2 to 5 plain sentences that "
@@ -114,7 +121,8 @@ def choose_titles(
     found: Outline, extractive: Sequence[str], proposed: Sequence[str], embed: Embed
 ) -> list[str]:
     """Each chapter's proposed title where it is grounded in the chapter (see the module's
-    docstring), else its extractive title; no two the same."""
+    docstring), else its extractive title; no two the same. A slide's title stays: the
+    speaker's own title for the chapter is stronger evidence than any model's."""
     centroids = np.vstack([found.vectors[a:b].sum(axis=0) for a, b in found.spans])
     centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
     titled = embed([*proposed, *extractive])
@@ -125,8 +133,10 @@ def choose_titles(
         own = content_words(" ".join(s.text for s in found.sentences[a:b]))
         own |= content_words(" ".join(s.text for s in found.screens[n]))
         words = content_words(title)
+        slide = slide_title(found.screens[n], found.sentences[b - 1].end - found.sentences[a].start)
         grounded = (
-            MIN_WORDS <= len(title.split()) <= MAX_WORDS
+            slide != extractive[n]
+            and MIN_WORDS <= len(title.split()) <= MAX_WORDS
             and bool(words)
             and len(words & own) >= 0.5 * len(words)
             and near[n] >= near_extractive[n] - 0.05
