@@ -17,6 +17,7 @@ def routes(world: World) -> list[tuple[str, str, dict[str, object] | None]]:
         ("GET", f"/api/v1/videos/{v}/media", None),
         ("GET", f"/api/v1/videos/{v}/thumbnail?t=5", None),
         ("GET", f"/api/v1/videos/{v}/summary", None),
+        ("POST", f"/api/v1/videos/{v}/summary", None),
         ("GET", f"/api/v1/videos/{v}/chapters?format=vtt", None),
         ("GET", f"/api/v1/search?q=solar+panels&video_id={v}", None),
         (
