@@ -40,6 +40,7 @@ _LEAD_IN = re.compile(
     re.IGNORECASE,
 )
 _CITATION = re.compile(r"\s*\[\d{1,3}\]")
+_SCREEN_MARK = re.compile(r"\s*\(on screen\)\s*", re.IGNORECASE)  # the prompt's, copied
 # Two written sentences this similar say the same thing: the second is a repeat.
 REPEAT_SIMILARITY = 0.95
 
@@ -143,7 +144,7 @@ class GroundedWriter:
 
     def _take(self, sentence: str) -> None:
         claimed = cited_numbers(sentence, len(self.evidence))
-        plain = _tidy(strip_times(_CITATION.sub("", sentence)))
+        plain = _tidy(strip_times(_CITATION.sub("", _SCREEN_MARK.sub(" ", sentence))))
         if len(plain.split()) < 2 or not any(c.isalnum() for c in plain):
             return
         vector, scores = self.support.scores(plain)

@@ -106,6 +106,16 @@ def test_a_time_the_model_writes_never_reaches_the_answer() -> None:
     assert [c.start for c in answer.citations] == [4.0, 15.1]  # times come from citations
 
 
+def test_the_prompts_screen_mark_is_not_copied_into_the_answer() -> None:
+    answer = compose_answer(
+        "q",
+        EVIDENCE,
+        Scripted("(on screen) The solar panels produce forty kilowatts [2]."),
+        embed=EMBED,
+    )
+    assert answer.answer == "The solar panels produce forty kilowatts [1]."
+
+
 def test_nothing_supported_falls_back_to_the_extractive_answer_saying_why() -> None:
     pieces: list[str] = []
     answer = compose_answer(

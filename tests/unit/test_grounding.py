@@ -26,6 +26,12 @@ def test_a_correct_short_answer_is_supported_and_invented_ones_are_not() -> None
     assert supported(sentences, cited, EMBED) == [True, False, False, False]
 
 
+def test_a_slide_figure_is_supported_by_its_item_of_the_slide() -> None:
+    slide = "Parking fees · Hourly rate: 3.50 euros · Revenue goal: 8 million."
+    sentences = ["The hourly rate for parking is 3.50 euros.", "The hourly rate is 4 euros."]
+    assert supported(sentences, [[slide], [slide]], EMBED) == [True, False]
+
+
 def test_facts_read_numbers_in_words_and_digits() -> None:
     assert facts("forty kilowatts") == facts("40 kW") == {"40"}
     assert facts("thirty-five degrees, two thousand five hundred people") == {"35", "2500"}
