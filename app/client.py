@@ -203,8 +203,25 @@ class RemoteLibrary:
         chapters_of: str | None = None,
     ) -> list[ReelPart]:
         from pipelines.editing.reels import choose_parts
+        from pipelines.editing.sentence_bounds import TopicBounds, snap_parts
 
-        return choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
+        parts = choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
+        if hits_file is not None:  # ranges given are cut as given, as the library does
+            return parts
+        return snap_parts(
+            parts,
+            lambda video_id: TopicBounds(
+                [(s["start"], s["end"]) for s in json.loads(self.transcript(video_id, "json"))],
+                [start for start, _, _ in self._chapter_titles(video_id)[1:]],
+            ),
+        )
+
+    def _chapter_titles(self, video_id: str) -> list[tuple[float, float, str]]:
+        """A video's chapters for reels; none while it has no summary."""
+        try:
+            return [(c.start, c.end, c.title) for c in self.summary(video_id).chapters]
+        except VidscopeError:
+            return []
 
     def reel(
         self,
@@ -237,6 +254,7 @@ class RemoteLibrary:
                 ],
                 subtitles=subtitles,
                 title_cards=title_cards,
+                chapters_of=self._chapter_titles,
             ),
             progress=progress,
         )
