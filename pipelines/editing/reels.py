@@ -13,9 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import av
-
 from pipelines.editing.reel_check import Measured, check_reel, measure_parts
+from pipelines.editing.transport_stream import copy_picture
 from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.records import Hit, ReelPart
@@ -226,16 +225,17 @@ def _join_by_copy(
     sound cut to its picture. FFmpeg's concat demuxer reads every file on the first file's
     clock and holds its parameter sets: a re-encoded part (MP4, 1/12800 s) after a smart cut
     (1/90000 s) had its 126 frames squeezed into 1 ms, and a part encoded with other settings
-    would be decoded with the first one's. So each picture is first remuxed to MPEG-TS: one
-    90 kHz clock for all, and each part's own parameter sets in-band before its keyframes.
-    The sound is re-encoded (0.2 s for a 40 s reel): copied, each part's AAC priming and
-    last packet would add up to a drift part after part."""
+    would be decoded with the first one's. So each picture is first copied to MPEG-TS
+    (``transport_stream``): one 90 kHz clock for all, each part's own parameter sets before
+    its keyframes. The sound is re-encoded (FFmpeg's whole join of a 30 s key-points reel:
+    0.47 CPU-s, docs/benchmarks.md): copied, each part's AAC priming and last packet would
+    add up to a drift part after part."""
     listing = work / "pictures.txt"
     entries = []
     delay = max(m.reorder_s for m in found)
     for n, (part, measured) in enumerate(zip(parts, found, strict=True)):
         if measured.frames:
-            _remux_picture(part, work / f"picture-{n:03d}.ts", earlier=delay - measured.reorder_s)
+            copy_picture(part, work / f"picture-{n:03d}.ts", earlier_s=delay - measured.reorder_s)
             entries.append(f"file 'picture-{n:03d}.ts'\nduration {measured.video_s:.6f}\n")
     listing.write_text("ffconcat version 1.0\n" + "".join(entries))
     picture = ["-f", "concat", "-safe", "0", "-i", str(listing)] if entries else []
@@ -256,27 +256,6 @@ def _join_by_copy(
     if entries:
         args += ["-map", "0:v:0", "-c:v", "copy"]
     run_ffmpeg([*args, "-movflags", "+faststart", "-f", "mp4", str(output)], timeout_s=timeout_s)
-
-
-def _remux_picture(part: Path, target: Path, *, earlier: float) -> None:
-    """Copies ``part``'s picture to MPEG-TS, whose muxer puts the stream's own SPS and PPS
-    before each keyframe (FFmpeg's h264_mp4toannexb, added for it). Each frame is decoded
-    ``earlier`` seconds sooner: every part's frames are then decoded as long before they are
-    shown as the part with the most B-frame delay's are, so decoding times run on across
-    the joins (else FFmpeg nudges them a tick apart and the file states its picture a frame
-    short)."""
-    with av.open(str(part)) as media, av.open(str(target), "w", format="mpegts") as out:
-        stream = media.streams.video[0]
-        copy = out.add_stream_from_template(stream)
-        assert stream.time_base is not None  # measure() read every packet's time
-        shift = round(earlier / stream.time_base)
-        for packet in media.demux(stream):
-            if packet.pts is None:
-                continue
-            if packet.dts is not None:
-                packet.dts -= shift
-            packet.stream = copy
-            out.mux(packet)
 
 
 def _sound_chain(n: int, label: int, part: Measured, *, common: bool = True) -> str:

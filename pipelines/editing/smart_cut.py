@@ -25,6 +25,7 @@ from typing import Any
 import av
 
 from pipelines.editing.parameter_sets import header_parameter_sets, packet_parameter_sets
+from pipelines.editing.transport_stream import copy_picture, decoding_lead
 from pipelines.media.ffmpeg import (
     decoder_cap,
     run_ffmpeg,
@@ -247,6 +248,7 @@ def smart_cut(
             stop_ffmpeg_jobs(processes)
             raise
         wait_ffmpeg_jobs(processes, timeout_s=timeout_s)
+        _decode_ends_earlier(work)
         listing = work / "parts.txt"
         listing.write_text(
             "ffconcat version 1.0\n"
@@ -333,6 +335,16 @@ def _copy_audio(
             packet.stream = copy
             out.mux(packet)
     return True
+
+
+def _decode_ends_earlier(work: Path) -> None:
+    """The copied GOPs may hold B-frames; the encoded ends hold none: their frames are
+    decoded as long before they are shown, so decoding times run on across both joins."""
+    lead = decoding_lead(work / "middle.ts")
+    for end in (work / "head.ts", work / "tail.ts") if lead > 0 else ():
+        if end.exists():
+            copy_picture(end, end.with_name(f"early-{end.name}"), earlier_s=lead)
+            end.with_name(f"early-{end.name}").replace(end)
 
 
 def _encode_job(
