@@ -333,13 +333,13 @@ def reel(
         str | None, typer.Option(help="This video id's key points, one per chapter")
     ] = None,
     vertical: Annotated[
-        bool, typer.Option(help="A 9:16 picture (the middle of each part), for phones")
+        bool, typer.Option(help="A 9:16 picture (each part whole, over a blurred fill), for phones")
     ] = False,
     subtitles: Annotated[
         bool, typer.Option(help="Burn in what is said (composed: slower than a plain join)")
     ] = False,
     title_cards: Annotated[
-        bool, typer.Option(help="Show each part's title and time for 2 s before it")
+        bool, typer.Option(help="Show each part's chapter title and time for 2 s before it")
     ] = False,
 ) -> None:
     """Cut a highlight reel: several moments joined into one video."""

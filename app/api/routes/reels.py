@@ -27,9 +27,13 @@ class ReelRequest(BaseModel):
     query: str | None = Field(None, min_length=1, max_length=1000, examples=["solar panels"])
     hits: list[HitRange] | None = Field(None, min_length=1, max_length=50)
     chapters_of: str | None = Field(None, max_length=64)
-    vertical: bool = Field(False, description="A 9:16 picture (the middle of each part)")
+    vertical: bool = Field(
+        False, description="A 9:16 picture (each part whole, over a blurred fill)"
+    )
     subtitles: bool = Field(False, description="Burn in what is said")
-    title_cards: bool = Field(False, description="Each part's title and time for 2 s first")
+    title_cards: bool = Field(
+        False, description="Each part's chapter title, video title and time for 2 s first"
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ReelRequest:
