@@ -33,7 +33,8 @@ SYSTEM = (
     "question, say so in one sentence."
 )
 # A sentence ends at . ! or ? (citations after it belong to it), or at a line break.
-_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,3}\])*)[ \t]*(?:\n+|[ \t](?=\S))|\n+")
+# (Not before a "[": while a model streams "1815. [1]", the marker is not complete yet.)
+_BOUNDARY = re.compile(r"(?<=[.!?])((?:\s*\[\d{1,3}\])*)[ \t]*(?:\n+|[ \t](?=[^\s\[]))|\n+")
 _LEAD_IN = re.compile(
     r"^(?:[-*•]\s+|\d+[.)]\s+|(?:according to|based on|as (?:stated|said|mentioned) in)\s+"
     r"(?:the\s+)?(?:excerpts?|passages?|evidence|talk)(?:\s*\[\d{1,3}\])*\s*,?\s*)",

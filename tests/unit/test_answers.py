@@ -106,6 +106,25 @@ def test_a_time_the_model_writes_never_reaches_the_answer() -> None:
     assert [c.start for c in answer.citations] == [4.0, 15.1]  # times come from citations
 
 
+def test_a_citation_after_the_full_stop_stays_with_its_sentence_letter_by_letter() -> None:
+    from pipelines.understanding.model_answers import GroundedWriter
+
+    fed: list[str] = []
+    shown_after: list[int] = []
+    writer = GroundedWriter(EVIDENCE, EMBED, on_text=lambda piece: shown_after.append(len(fed)))
+    text = "The solar panels produce forty kilowatts. [2] Budgets are set in March. [3]"
+    for letter in text:  # a model's pieces may end anywhere, inside a marker too
+        fed.append(letter)
+        writer.feed(letter)
+    writer.finish()
+    assert writer.text == (
+        "The solar panels produce forty kilowatts [1]. Budgets are set in March [2]."
+    )
+    assert writer.order == [2, 3]
+    # The first sentence was taken once its marker was complete, not at the "[".
+    assert shown_after[0] > text.index("[2]") + 2
+
+
 def test_the_prompts_screen_mark_is_not_copied_into_the_answer() -> None:
     answer = compose_answer(
         "q",
