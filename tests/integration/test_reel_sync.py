@@ -274,3 +274,36 @@ def test_a_reel_of_a_recording_without_picture_is_its_sound_in_sync(tmp_path: Pa
     onsets = [i * 240 / 48000 for i in range(1, len(loud)) if loud[i] and not loud[i - 1]]
     for t in (1.0, 2.0, 3.5, 4.5):
         assert min(abs(o - t) for o in onsets) <= STEP, (t, onsets)
+
+
+def test_the_read_back_refuses_a_reel_joined_as_before(
+    sources: dict[str, Path], tmp_path: Path
+) -> None:
+    """FFmpeg's concat demuxer straight over a re-encoded part (1/12800 s) and a smart cut
+    (1/90000 s), as reels were joined: the check names what is wrong."""
+    from pipelines.editing.reel_check import check_reel, measure_parts
+
+    ranges = [(29.0, 31.0), (8.5, 21.5)]  # a whole re-encode, then a smart cut
+    files = [
+        cut_clip(
+            sources["mp4"],
+            tmp_path / f"part-{n}.mp4",
+            start=start,
+            end=end,
+            has_video=True,
+            options=OPTIONS,
+        )  # fmt: skip
+        for n, (start, end) in enumerate(ranges)
+    ]
+    listing = tmp_path / "parts.txt"
+    listing.write_text("ffconcat version 1.0\n" + "".join(f"file '{f}'\n" for f in files))
+    joined = tmp_path / "joined.mp4"
+    ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(joined))
+    found = measure_parts(files)
+    with pytest.raises(ClipError) as caught:
+        check_reel(
+            joined, length=sum(m.span for m in found), frames=sum(m.frames for m in found),
+            frame_step=STEP, audio=True,
+        )  # fmt: skip
+    assert caught.value.code == "reel.broken_output"
+    assert "picture" in str(caught.value)
