@@ -16,9 +16,6 @@ import av
 
 from pipelines.errors import ClipError
 
-# An AAC frame is 1024 samples: 46 ms at 22.05 kHz, longer than a 25 fps frame. A sound track
-# is held to a frame or to one of its own packets, whichever is longer.
-_AUDIO_PACKET_S = 1024 / 22050
 # Frames closer than this were squeezed together by a join: nothing records 1,000 a second.
 MIN_FRAME_GAP_S = 0.001
 
@@ -38,6 +35,7 @@ class Measured:
     height: int
     header_video_s: float  # the lengths the file states, which players show
     header_audio_s: float | None
+    audio_packet_s: float  # the longest sound packet (AAC: 1024 samples, 21 ms at 48 kHz)
 
     @property
     def span(self) -> float:
@@ -98,6 +96,7 @@ def measure(path: Path) -> Measured:
         height=height,
         header_video_s=header_video,
         header_audio_s=header_audio,
+        audio_packet_s=max((n for _, n in sound), default=0.0),
     )
 
 
@@ -153,7 +152,8 @@ def check_reel(
         if abs(found.frames - wanted) > frame_slack:
             problems.append(f"{found.frames} frames instead of {wanted}")
     if audio and found.audio_s is not None:
-        leeway = max(tolerance, _AUDIO_PACKET_S + 1e-3)
+        # Sound ends on a whole packet: 46 ms of AAC at 22.05 kHz is longer than a frame.
+        leeway = max(tolerance, found.audio_packet_s + 1e-3)
         for what, sound_s in (("sound", found.audio_s), ("stated sound", found.header_audio_s)):
             if sound_s is not None and abs(sound_s - length) > leeway:
                 problems.append(f"{what} {sound_s:.3f} s")
