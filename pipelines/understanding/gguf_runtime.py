@@ -25,8 +25,12 @@ from pipelines.understanding.language_model import LanguageModel, Message
 log = get_logger(__name__)
 
 CONTEXT_TOKENS = 4096  # prompt and reply together; ~8 evidence passages take ~600
-REPEAT_PENALTY = 1.1  # 1.0 is off; SmolLM2 repeats its first sentence to the cap without it
-REPEAT_LAST_N = 64
+REPEAT_PENALTY = 1.1  # 1.0 is off; small models may repeat a sentence to the cap without it
+# The penalty's window counts the prompt's last tokens too: over 64 it reached back into the
+# evidence, and Qwen2.5 0.5B paraphrased it badly to avoid its words ("Bee dances on comb,
+# which tells them where food is." for "[1] Honey bees tell each other where food is with a
+# waggle dance on the comb."); over 16 it answers as with no penalty (evals/llm_runtime.py).
+REPEAT_LAST_N = 16
 PROMPT_BATCH = 128  # prompt tokens read per step (gpt4all's default of 8 is 3x slower here)
 # End-of-turn markers of the chat templates these models use: never part of a reply.
 END_OF_TURN = ("<|im_end|>", "<|im_start|>", "<|endoftext|>")
