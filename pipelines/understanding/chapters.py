@@ -109,7 +109,8 @@ def outline(
     segments: Sequence[Segment], vectors: np.ndarray, duration: float, screens: Sequence[Chunk]
 ) -> Outline:
     sentences, unit = whole_sentences(segments, vectors)
-    cuts = topic_boundaries(unit, [s.start for s in sentences], duration=duration)
+    slides = [(c.start, c.end) for c in screens if c.source == "screen"]
+    cuts = topic_boundaries(unit, [s.start for s in sentences], duration=duration, slides=slides)
     spans = list(zip([0, *cuts], [*cuts, len(sentences)], strict=True))
     readable = np.array([quotable(s) for s in sentences], dtype=bool)
     ranked = key_phrases([_weighted(sentences[a:b], centrality(unit[a:b])) for a, b in spans])

@@ -31,7 +31,7 @@ SIGNPOST = re.compile(
 # Sentences that frame the talk rather than say something in it.
 _FRAMING = re.compile(
     r"^((that is all|that's all|thank you|thanks|welcome|any questions|moving on|turning to|"
-    r"next up|on to|let me turn|let me move)\b|"
+    r"next up|on to|let me turn|let me move|good (morning|afternoon|evening)|hello|hi)\b|"
     r"((next|now|so|then|first)\s*,?\s*)?(we|i|let me|let's|let us)\s+(will\s+|are going to\s+)?"
     r"(talk|turn|move|look|start|switch|focus|speak|begin)\b)",
     re.IGNORECASE,
@@ -50,9 +50,20 @@ class Sentence:
     whole: bool  # ends where the speaker ended it
 
 
+# A turn from one topic to the next, wherever it falls in a sentence (speech recognition
+# often joins "That is all on the tram line, now let me turn to bicycle lanes" into one).
+_TURNS = re.compile(
+    r"\b(let me turn to|let's turn to|let us turn to|turn(ing)? now to|mov(e|ing) on to|"
+    r"our (first|second|third|next|last|final) (topic|point|item)|next we (talk|look)|"
+    r"that is all (for|on|about)|that's all (for|on|about))\b|,\s*(finally|next|lastly)\s*,",
+    re.IGNORECASE,
+)
+
+
 def framing(text: str) -> bool:
-    """True for a sentence that frames the talk ("Welcome to…", "That is all for…")."""
-    return bool(_FRAMING.match(SIGNPOST.sub("", text.strip())))
+    """True for a sentence that frames the talk rather than says something in it ("Welcome
+    to…", "Our next topic is…", "That is all on X, now let me turn to Y")."""
+    return bool(_FRAMING.match(SIGNPOST.sub("", text.strip())) or _TURNS.search(text))
 
 
 def quotable(sentence: Sentence) -> bool:
@@ -63,7 +74,7 @@ def quotable(sentence: Sentence) -> bool:
         sentence.whole
         and sentence.text.strip()[:1].isupper()
         and not _LEANS.match(text)
-        and not _FRAMING.match(text)
+        and not framing(text)
         and MIN_WORDS <= words <= MAX_WORDS
     )
 

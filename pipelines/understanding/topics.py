@@ -22,6 +22,10 @@ _ENDS_SENTENCE = re.compile(r"[.!?…][\"')\]]*\s*$")
 # runs longer than this, so one sentence never swallows a minute of talk.
 PAUSE_OPENS_S = 1.0
 MAX_SENTENCE_S = 30.0
+# A screen passage shown this long is a slide; a topic change this close to a slide change
+# is the same change (a speaker moves on, then clicks, or the other way round).
+MIN_SLIDE_S = 8.0
+SLIDE_NEAR_S = 4.0
 
 
 def min_chapter_s(duration: float) -> float:
@@ -90,9 +94,43 @@ def depth_scores(gaps: np.ndarray) -> np.ndarray:
     return np.asarray((left - gaps) + (right - gaps), dtype=np.float64)
 
 
-def topic_boundaries(vectors: np.ndarray, starts: Sequence[float], *, duration: float) -> list[int]:
+def slide_weights(
+    cut_starts: np.ndarray, slides: Sequence[tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(near a slide change, inside one slide) for each candidate cut's start time. A slide
+    is a screen passage shown ``MIN_SLIDE_S`` or longer; "near" is within ``SLIDE_NEAR_S``."""
+    shown = sorted((a, b) for a, b in slides if b - a >= MIN_SLIDE_S)
+    changes = np.array([a for a, _ in shown if a >= 1.0])
+    near = np.zeros(len(cut_starts), dtype=bool)
+    if len(changes):
+        place = np.clip(np.searchsorted(changes, cut_starts), 1, len(changes)) - 1
+        after = np.clip(place + 1, 0, len(changes) - 1)
+        gap = np.minimum(abs(changes[place] - cut_starts), abs(changes[after] - cut_starts))
+        near = gap <= SLIDE_NEAR_S
+    inside = np.zeros(len(cut_starts), dtype=bool)
+    if shown:
+        firsts = np.array([a for a, _ in shown])
+        lasts = np.array([b for _, b in shown])
+        place = np.searchsorted(firsts, cut_starts, side="right") - 1
+        valid = place >= 0
+        held = np.where(valid, lasts[np.maximum(place, 0)], -np.inf)
+        opened = np.where(valid, firsts[np.maximum(place, 0)], np.inf)
+        inside = (opened < cut_starts - SLIDE_NEAR_S) & (held > cut_starts + SLIDE_NEAR_S)
+    return near, inside
+
+
+def topic_boundaries(
+    vectors: np.ndarray,
+    starts: Sequence[float],
+    *,
+    duration: float,
+    slides: Sequence[tuple[float, float]] = (),
+) -> list[int]:
     """Indexes of the rows (sentences) that open a new chapter, never the first, in order.
-    ``starts``: each row's start in seconds. No chapter is shorter than ``min_chapter_s``."""
+    ``starts``: each row's start in seconds. No chapter is shorter than ``min_chapter_s``.
+    ``slides``: (start, end) of the screen passages; where slides are shown, a topic change
+    near a slide change counts more, and one in the middle of a slide much less (a speaker
+    changes the slide with the topic)."""
     n = len(vectors)
     if n < 2:
         return []
@@ -101,6 +139,9 @@ def topic_boundaries(vectors: np.ndarray, starts: Sequence[float], *, duration: 
     shortest = min_chapter_s(duration)
     # Deepest valleys first; a valley shallower than the typical one is not a topic change.
     floor = max(float(np.mean(depth)) if len(depth) > 1 else 0.0, 0.0)
+    if slides:
+        near, inside = slide_weights(np.asarray(starts[1:], dtype=np.float64), slides)
+        depth = np.where(near, depth + 0.5 * floor, np.where(inside, 0.25 * depth, depth))
     edges = [0.0, duration]  # the chosen chapters' start times, sorted, with both ends
     chosen: list[int] = []
     for gap in np.argsort(-depth, kind="stable"):

@@ -173,3 +173,28 @@ def test_the_cli_regenerates_a_summary(tmp_path: Path, monkeypatch: pytest.Monke
     made = runner.invoke(app, ["summary", listed["id"], "--regenerate"])
     assert made.exit_code == 0, made.output
     assert "Chapters" in made.output and re.search(r"\(\d\d:\d\d:\d\d", made.output), made.output
+
+
+@pytest.mark.slow
+def test_a_model_written_summary_keeps_only_what_the_talk_says(tmp_path: Path) -> None:
+    """The real Qwen2.5-0.5B writes the titles and the summary; whatever it writes, what is
+    kept names each chapter in 2-7 words of its own, cites the talk for every sentence,
+    covers every chapter and shows no time the model wrote."""
+    settings = make_settings(
+        tmp_path / "library", ask_generator="local", llm_local_model="qwen2.5-0.5b"
+    )
+    with Library(settings) as library:
+        [result] = list(library.local.ingest([TALK]))
+        made = library.local.summary(result.video_id)
+        stored = library.local._catalog.stored_summary(result.video_id, method="qwen2.5-0.5b/3")
+    assert stored[1] == made.model_dump_json()  # made by the ingest, kept under the writer
+    assert made.method in ("qwen2.5-0.5b", "extractive")
+    assert len(made.chapters) == 3
+    assert all(2 <= len(c.title.split()) <= 7 for c in made.chapters), made.chapters
+    assert 2 <= len(made.sentences) <= 5
+    covered = set()
+    for sentence in made.sentences:
+        assert sentence.cites and not re.search(r"\d+:\d\d", sentence.text), sentence
+        for cite in sentence.cites:
+            covered |= {n for n, c in enumerate(made.chapters) if c.start <= cite.start < c.end}
+    assert covered == {0, 1, 2}, made.sentences

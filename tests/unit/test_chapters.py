@@ -205,3 +205,26 @@ def test_youtube_chapters_merge_those_under_ten_seconds_and_start_at_zero() -> N
     merged = merge_short(chapters)
     assert merged[0].start == 0.0 and merged[-1].end == 95.0
     assert all(c.end - c.start >= 10.0 for c in merged)
+
+
+def test_slides_decide_between_valleys_a_topic_changes_with_its_slide() -> None:
+    vectors = topics([6, 2, 3, 7], seed=5)
+    starts = [i * 10.0 for i in range(len(vectors))]
+    assert topic_boundaries(vectors, starts, duration=180.0) == [6, 8, 11]
+    # One slide until 58 s, the next to the end: the change at 60 s is the slide's; the
+    # valleys at 80 s and 110 s fall in the middle of a slide and are no chapters.
+    slides = [(0.0, 58.0), (58.0, 180.0)]
+    assert topic_boundaries(vectors, starts, duration=180.0, slides=slides) == [6]
+
+
+def test_turns_and_greetings_frame_the_talk_and_are_not_quoted() -> None:
+    from pipelines.understanding.digest import framing
+
+    for text in (
+        "Good morning, and welcome to the city transport update.",
+        "That is all on the tram line, now let me turn to bicycle lanes.",
+        "At a mall on tourism limits, finally, climate records.",
+        "Our next topic is tourism limits.",
+    ):
+        assert framing(text), text
+    assert not framing("The cafe next to the train station opened in September.")
