@@ -129,11 +129,9 @@ def fit_filter(source: str, label: str, width: int, height: int, *, vertical: bo
     """A filter chain fitting the picture ``source`` whole into ``width`` x ``height`` as
     ``label``: letterboxed in black, or (``vertical``) over a blurred copy of itself scaled
     up to fill the frame, so a slide's text is never cut at the edges."""
+    fit = f"scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2"
     if not vertical:
-        return (
-            f"{source}scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1{label}"
-        )
+        return f"{source}{fit},pad={width}:{height}:(ow-iw)/2:(oh-ih)/2,setsar=1{label}"
     # The fill is blurred at a quarter of the size: as soft as a radius of a twentieth of the
     # frame at full size (the look of editing.reels' encode join), a sixteenth of the work.
     small_w, small_h = max(4, width // 8 * 2), max(4, height // 8 * 2)
@@ -145,7 +143,7 @@ def fit_filter(source: str, label: str, width: int, height: int, *, vertical: bo
         f"[{name}b]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
         f"crop={small_w}:{small_h},boxblur=lr={radius}:lp=2:cr={chroma}:cp=2,"
         f"scale={width}:{height},setsar=1[{name}fill];"
-        f"[{name}f]scale={width}:{height}:force_original_aspect_ratio=decrease,setsar=1[{name}fit];"
+        f"[{name}f]{fit},setsar=1[{name}fit];"
         f"[{name}fill][{name}fit]overlay=(W-w)/2:(H-h)/2{label}"
     )
 
