@@ -55,8 +55,8 @@ _END = object()
 def stream_answer(
     library: Answers, question: str, *, video_id: str | None = None
 ) -> Generator[AnswerEvent, None, None]:
-    """``AnswerToken`` events as the answer is written (none for an extractive answer or an
-    abstention, which come whole), then one ``AnswerDone``. A VidscopeError (an empty
+    """``AnswerToken`` events as the answer is written (an extractive answer's text comes in
+    one piece), then one ``AnswerDone``. A VidscopeError (an empty
     question, an unknown video, a model that failed) is raised from the iterator, before any
     event when it happens before the first piece. A streamed answer is written anew: the
     answer cache, which holds whole answers, is not asked."""

@@ -34,7 +34,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": (
             'Server-sent events: `token` events (`data: {"text": ...}`, the answer\'s text piece '
-            "by piece as the model writes it; none for an extractive answer or an abstention), "
+            "by piece as the model writes it; an extractive answer's text in one piece), "
             "then one `answer` event whose data is the AnswerPublic JSON of `POST /api/v1/ask` "
             "(its text and citations are final: show them in place of the pieces). A failure "
             "after the stream began is an `error` event whose data is the error envelope. "
