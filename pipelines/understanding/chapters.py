@@ -18,6 +18,7 @@ from pipelines.records import Chunk, Segment
 from pipelines.understanding.digest import (
     Sentence,
     as_quote,
+    closes,
     diverse,
     framing,
     quotable,
@@ -99,10 +100,17 @@ def whole_sentences(
             end=segments[b - 1].end,
             text=" ".join(s.text.strip() for s in segments[a:b]),
             whole=ends_sentence(segments[b - 1].text),
+            confidence=_confidence(segments[a:b]),
         )
         for a, b in spans
     ]
     return sentences, span_vectors(np.asarray(vectors, dtype=np.float32), spans)
+
+
+def _confidence(segments: Sequence[Segment]) -> float:
+    """The mean probability of the segments' recognised words (1.0 when none is known)."""
+    probabilities = [w.probability for s in segments for w in s.words]
+    return float(np.mean(probabilities)) if probabilities else 1.0
 
 
 def outline(
@@ -113,12 +121,17 @@ def outline(
     cuts = topic_boundaries(unit, [s.start for s in sentences], duration=duration, slides=slides)
     spans = list(zip([0, *cuts], [*cuts, len(sentences)], strict=True))
     readable = np.array([quotable(s) for s in sentences], dtype=bool)
+    # A chapter's closing line ("That's all on X.", maybe before the talk's "Thank you") is
+    # no point of it.
+    for first, last in spans:
+        for i in range(max(first, last - 2), last):
+            readable[i] &= not closes(sentences[i].text)
     ranked = key_phrases([_weighted(sentences[a:b], centrality(unit[a:b])) for a, b in spans])
     reps = [
         a
         + representative(
             unit[a:b],
-            [s.text for s in sentences[a:b]],
+            sentences[a:b],
             readable[a:b],
             [p for p, _ in phrases[:3]],
         )

@@ -38,6 +38,9 @@ _FRAMING = re.compile(
 )
 MIN_WORDS, MAX_WORDS = 5, 45
 PHRASE_BONUS = 0.15  # per key phrase said: about what one more like-minded neighbour adds
+# Per unit of mean word probability: on the eval talks a misheard sentence ("Launchy maul cock
+# to hoe around kitchen") scores 0.47, a well heard one 0.8-0.95.
+CONFIDENCE_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Sentence:
     end: float
     text: str
     whole: bool  # ends where the speaker ended it
+    confidence: float = 1.0  # the recogniser's mean word probability (1 when unknown)
 
 
 # A turn from one topic to the next, wherever it falls in a sentence (speech recognition
@@ -60,10 +64,22 @@ _TURNS = re.compile(
 )
 
 
+# A short sentence that only names a topic: "That's all on the homework policy." (which
+# speech recognition may hear as "Many more on the homework policy.").
+_CLOSER = re.compile(r"^(\S+\s+){1,3}(on|for|about)\s+(the\s+)?[\w'-]+(\s+[\w'-]+){0,2}\.$")
+
+
 def framing(text: str) -> bool:
     """True for a sentence that frames the talk rather than says something in it ("Welcome
     to…", "Our next topic is…", "That is all on X, now let me turn to Y")."""
-    return bool(_FRAMING.match(SIGNPOST.sub("", text.strip())) or _TURNS.search(text))
+    text = text.strip()
+    return bool(_FRAMING.match(SIGNPOST.sub("", text)) or _TURNS.search(text))
+
+
+def closes(text: str) -> bool:
+    """True for a short sentence that only names a topic ("That's all on X."): one that ends
+    a chapter so is its closing line, not a point of it."""
+    return bool(_CLOSER.match(text.strip()))
 
 
 def quotable(sentence: Sentence) -> bool:
@@ -88,15 +104,20 @@ def as_quote(text: str) -> str:
 
 
 def representative(
-    vectors: np.ndarray, texts: Sequence[str], readable: np.ndarray, phrases: Sequence[str]
+    vectors: np.ndarray,
+    sentences: Sequence[Sentence],
+    readable: np.ndarray,
+    phrases: Sequence[str],
 ) -> int:
     """The chapter's sentence that stands for it: the most alike to the chapter's other
     sentences (mean similarity, from ``topics.centrality``), with a bonus for each of the
-    chapter's key ``phrases`` it says; a readable one when any is."""
+    chapter's key ``phrases`` it says and for the recogniser's confidence in its words (a
+    misheard sentence reads as nonsense); a readable one when any is."""
     from pipelines.understanding.topics import centrality
 
     scores = centrality(vectors) / max(1, len(vectors) - 1)
-    scores += [PHRASE_BONUS * sum(p in t.lower() for p in phrases) for t in texts]
+    scores += [PHRASE_BONUS * sum(p in s.text.lower() for p in phrases) for s in sentences]
+    scores += [CONFIDENCE_WEIGHT * s.confidence for s in sentences]
     masked = np.where(readable, scores, -np.inf)
     return int(np.argmax(masked if readable.any() else scores))
 
