@@ -143,7 +143,7 @@ def make_reel(
     and joins them into ``output`` (.mp4), atomically: by stream copy when they are one video's
     and the picture stays as it is, else by one encode to a common picture and sound.
     ``vertical``: a 9:16 picture, each part whole over a blurred fill (phones' stories and
-    shorts). ``texts``: title cards and subtitles (``compose``), composed with moviepy. Every
+    shorts). ``texts``: title cards and subtitles (``compose``), laid over by FFmpeg. Every
     frame decoded is checked against ``clips.max_frame_pixels`` (``media.frame_too_large``).
     The reel is read back before it is kept: picture and sound as long as its parts within a
     frame, every frame there, frame times strictly increasing; else ``reel.broken_output``
@@ -179,10 +179,11 @@ def make_reel(
                     vertical=vertical,
                     preset=clips.preset,
                     max_frame_pixels=clips.max_frame_pixels,
+                    timeout_s=timeout_s,
                 )
                 composed.replace(partial)
                 cards = sum(1 for t in texts if t.card)
-                # moviepy draws frames at its own rate: a frame's leeway for each part and card.
+                # Each part and card is rounded to whole frames: a frame's leeway each.
                 check_reel(
                     partial,
                     length=length + CARD_S * cards,

@@ -4,7 +4,7 @@ edits: clips and reels), away from the server's process, and how they are stoppe
 Each lane has its own pool, so a clip never waits for a transcription to leave the pool, and
 stopping a lane's process (a job over its time limit) touches no other lane's job. A compute
 process leads its own process group: stopping it takes the encoders it started with it
-(FFmpeg, moviepy's writer), so nothing goes on writing after its job has failed."""
+(FFmpeg's), so nothing goes on writing after its job has failed."""
 
 from __future__ import annotations
 

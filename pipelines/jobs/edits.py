@@ -1,5 +1,5 @@
 """What the edits lane's compute process runs: a clip cut, a reel cut, joined and composed
-(moviepy included), from plans the worker checked against the catalog. No database here; each
+(words included), from plans the worker checked against the catalog. No database here; each
 writes only inside its job's working folder, which the worker publishes or removes."""
 
 from __future__ import annotations
