@@ -210,6 +210,9 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.answers
 	$(BIN)/python -m evals.screen_cost
 	$(BIN)/python -m evals.summary_cost
+	$(BIN)/python -m evals.reel_sync
+	$(BIN)/python -m evals.reel_words
+	$(BIN)/python -m evals.llm_runtime
 	$(BIN)/python -m evals.whisper_models
 	# The image, a container's start and stop, a backup and a restore (needs Podman).
 	$(MAKE) --no-print-directory containerdeps
