@@ -337,6 +337,8 @@ def main() -> None:
     specs = args.generator or ["extractive"]
     uri = None if args.no_log else load_settings().tracking_uri
     reports = evaluate_generators(specs, quick=args.quick, fresh=args.fresh, tracking_uri=uri)
+    if not reports:
+        sys.exit("talk eval: no generator ran to the end (see above)")
     if args.json:
         args.json.write_text(json.dumps(reports, indent=2))
     stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
