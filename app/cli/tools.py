@@ -118,6 +118,8 @@ def evaluate(
             out.print_json(json.dumps({g: r["metrics"] for g, r in reports.items()}))
             return
         out.print(talk_table(reports), markup=False)
+        runs = ", ".join(f"{g}: {r['run_id']}" for g, r in reports.items())
+        err.print(_plain(f"MLflow runs {runs} ('vidscope mlflow-ui' to compare)"))
         return
     from evals.evaluate import FIXTURES, QUICK, run_eval
 
