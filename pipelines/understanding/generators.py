@@ -81,5 +81,10 @@ class ExtractiveGenerator:
 
 
 def _sentence(text: str) -> str:
+    """A transcript piece shown as a sentence: a capital first letter, and a full stop where
+    the recogniser left a comma, a dash or nothing."""
     text = text.strip()
-    return text if text.endswith((".", "!", "?", "…")) else text + "."
+    text = text[:1].upper() + text[1:]
+    if text.endswith((".", "!", "?", "…")):
+        return text
+    return text.rstrip(",;:-– ") + "."

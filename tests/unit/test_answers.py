@@ -41,6 +41,23 @@ def test_the_extractive_answer_is_the_best_sentences_best_first_each_cited() -> 
     assert not answer.abstained and answer.generator == "extractive"
 
 
+@pytest.mark.parametrize(
+    ("heard", "shown"),
+    [
+        ("it has a surprisingly floral taste,", "It has a surprisingly floral taste."),
+        ("the frames come from Italy;", "The frames come from Italy."),
+        ("so the pile is ready in three months -", "So the pile is ready in three months."),
+        ("Is it ready?", "Is it ready?"),
+        ("42 frames were lost", "42 frames were lost."),
+    ],
+)
+def test_an_extractive_sentence_reads_as_a_sentence(heard: str, shown: str) -> None:
+    # A transcript piece may begin lower case and stop at a comma (a stranger saw "taste,.").
+    evidence = [Evidence("v1", "Talk", 1.0, 2.0, heard, 0.8)]
+    answer = compose_answer("q?", evidence, ExtractiveGenerator())
+    assert answer.answer == f"{shown} [1]"
+
+
 def test_no_evidence_abstains_and_cites_nothing() -> None:
     answer = compose_answer("what is the capital of Peru?", [], ExtractiveGenerator())
     assert answer.abstained and answer.citations == () and answer.answer == ABSTAINED
