@@ -38,7 +38,9 @@ from pipelines.understanding.topics import (
     min_chapter_s,
     sentence_spans,
     span_vectors,
+    split_sentences,
     topic_boundaries,
+    turns,
 )
 
 __all__ = ["Chapter", "KeyPoint", "Summary", "min_chapter_s", "summarize", "topic_boundaries"]
@@ -93,6 +95,7 @@ class Outline:
 def whole_sentences(
     segments: Sequence[Segment], vectors: np.ndarray
 ) -> tuple[list[Sentence], np.ndarray]:
+    segments, vectors = split_sentences(segments, np.asarray(vectors, dtype=np.float32))
     spans = sentence_spans(segments)
     sentences = [
         Sentence(
@@ -118,7 +121,13 @@ def outline(
 ) -> Outline:
     sentences, unit = whole_sentences(segments, vectors)
     slides = [(c.start, c.end) for c in screens if c.source == "screen"]
-    cuts = topic_boundaries(unit, [s.start for s in sentences], duration=duration, slides=slides)
+    cuts = topic_boundaries(
+        unit,
+        [s.start for s in sentences],
+        duration=duration,
+        slides=slides,
+        turned=[turns(s.text) for s in sentences],
+    )
     spans = list(zip([0, *cuts], [*cuts, len(sentences)], strict=True))
     readable = np.array([quotable(s) for s in sentences], dtype=bool)
     # A chapter's closing line ("That's all on X.", maybe before the talk's "Thank you") is

@@ -1,7 +1,9 @@
 """Where a video's topic changes, in time linear in its length.
 
-A transcript's segments may be pieces of sentences, so they are first joined into whole
-sentences (``sentence_spans``); a chapter can only start where a sentence does. The topic
+A transcript's segment may hold pieces of two sentences, so it is first cut at its words where
+a sentence ends or a speaker turns to a new topic (``split_sentences``); the pieces are then
+joined into whole sentences (``sentence_spans``); a chapter can only start where a sentence
+does. The topic
 changes where the sentences before a gap and after it are least alike: TextTiling's depth
 scores on embedding similarity, the windows on either side summed from running totals
 (one pass, O(n·d)), the deepest valleys taken first (O(n log n))."""
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipelines.records import Segment
+from pipelines.records import Segment, Word
 
 # A segment that ends with one of these (maybe inside quotes or brackets) ends its sentence.
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"')\]]*\s*$")
@@ -24,6 +26,15 @@ PAUSE_OPENS_S = 1.0
 MAX_SENTENCE_S = 30.0
 # A screen passage shown this long is a slide; a topic change this close to a slide change
 # is the same change (a speaker moves on, then clicks, or the other way round).
+# A spoken turn to the next topic opens a sentence even unpunctuated, mid-segment.
+_TURNS = re.compile(
+    r"^(?:(?:and|so|ok|okay|right)[,]?\s+)?(?:now[,]?\s+)?(?:"
+    r"(?:let me|let's|let us|i'll|i will|we'll|we will)\s+(?:now\s+)?"
+    r"(?:turn|move on|switch|come|go on)\s+to\b"
+    r"|(?:turning|moving on|switching)\s+(?:now\s+)?to\b|next[,:]|next up\b|moving on\b)",
+    re.IGNORECASE,
+)
+TURN_WORDS = 7  # the longest turn phrase, in words
 MIN_SLIDE_S = 8.0
 SLIDE_NEAR_S = 4.0
 
@@ -38,11 +49,68 @@ def ends_sentence(text: str) -> bool:
     return bool(_ENDS_SENTENCE.search(text))
 
 
+def turns(text: str) -> bool:
+    """Whether ``text`` opens with a spoken turn to a new topic ("now let me turn to")."""
+    return bool(_TURNS.match(text.lstrip()))
+
+
+def _cuts(words: Sequence[Word]) -> list[int]:
+    """Indexes of the words that open a new sentence inside one segment (never the first):
+    the word after one ending a sentence, or the first word of a spoken turn."""
+    cuts: list[int] = []
+    turned = -TURN_WORDS  # where the last turn began: "let me turn to" inside "now let me…"
+    for i in range(len(words)):
+        turn = i - turned >= TURN_WORDS and turns(
+            " ".join(w.text.strip() for w in words[i : i + TURN_WORDS])
+        )
+        if turn:
+            turned = i
+        if i and (turn or ends_sentence(words[i - 1].text)):
+            cuts.append(i)
+    return cuts
+
+
+def split_sentences(
+    segments: Sequence[Segment], vectors: np.ndarray
+) -> tuple[list[Segment], np.ndarray]:
+    """The segments cut at their words where a sentence ends or a speaker turns inside one,
+    each piece starting at its first word's time, with its share of the segment's vector
+    (by words; a sentence's vector is the sum of its pieces'). O(words)."""
+    pieces: list[Segment] = []
+    rows: list[int] = []
+    shares: list[float] = []
+    for n, segment in enumerate(segments):
+        cuts = _cuts(segment.words)
+        if not cuts:
+            pieces.append(segment)
+            rows.append(n)
+            shares.append(1.0)
+            continue
+        edges = [0, *cuts, len(segment.words)]
+        for k, (a, b) in enumerate(zip(edges, edges[1:], strict=False)):
+            words = segment.words[a:b]
+            pieces.append(
+                Segment(
+                    segment.start if k == 0 else words[0].start,
+                    segment.end if b == len(segment.words) else words[-1].end,
+                    " ".join(w.text.strip() for w in words),
+                    words,
+                    segment.speaker,
+                )
+            )
+            rows.append(n)
+            shares.append((b - a) / len(segment.words))
+    if len(pieces) == len(segments):
+        return list(segments), vectors
+    weights = np.asarray(shares, dtype=np.float32)[:, None]
+    return pieces, np.asarray(vectors[np.asarray(rows)] * weights, dtype=np.float32)
+
+
 def sentence_spans(segments: Sequence[Segment]) -> list[tuple[int, int]]:
     """[first, last) segment indexes of each whole sentence, in order, covering every segment.
     A segment opens a sentence when the one before it ended one, or when it starts with a
-    capital after a pause of ``PAUSE_OPENS_S``, or when the open sentence is already
-    ``MAX_SENTENCE_S`` long."""
+    capital after a pause of ``PAUSE_OPENS_S``, or with a spoken turn ("now let me turn to"),
+    or when the open sentence is already ``MAX_SENTENCE_S`` long."""
     spans: list[tuple[int, int]] = []
     first = 0
     for i in range(1, len(segments)):
@@ -53,6 +121,7 @@ def sentence_spans(segments: Sequence[Segment]) -> list[tuple[int, int]]:
             or (text[:1].isupper() and here.start - before.end >= PAUSE_OPENS_S)
             or here.start - segments[first].start >= MAX_SENTENCE_S
             or here.speaker != before.speaker
+            or turns(text)
         )
         if opens:
             spans.append((first, i))
@@ -125,12 +194,14 @@ def topic_boundaries(
     *,
     duration: float,
     slides: Sequence[tuple[float, float]] = (),
+    turned: Sequence[bool] = (),
 ) -> list[int]:
     """Indexes of the rows (sentences) that open a new chapter, never the first, in order.
     ``starts``: each row's start in seconds. No chapter is shorter than ``min_chapter_s``.
     ``slides``: (start, end) of the screen passages; where slides are shown, a topic change
     near a slide change counts more, and one in the middle of a slide much less (a speaker
-    changes the slide with the topic)."""
+    changes the slide with the topic). ``turned``: whether each row opens with a spoken turn
+    ("now let me turn to"), which counts as much as a slide change."""
     n = len(vectors)
     if n < 2:
         return []
@@ -142,6 +213,8 @@ def topic_boundaries(
     if slides:
         near, inside = slide_weights(np.asarray(starts[1:], dtype=np.float64), slides)
         depth = np.where(near, depth + 0.5 * floor, np.where(inside, 0.25 * depth, depth))
+    if len(turned) == n:
+        depth = np.where(np.asarray(turned[1:], dtype=bool), depth + 0.5 * floor, depth)
     edges = [0.0, duration]  # the chosen chapters' start times, sorted, with both ends
     chosen: list[int] = []
     for gap in np.argsort(-depth, kind="stable"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.records import Chunk, Segment
+from pipelines.records import Chunk, Segment, Word
 from pipelines.understanding.chapters import (
     Chapter,
     merge_short,
@@ -228,3 +228,75 @@ def test_turns_and_greetings_frame_the_talk_and_are_not_quoted() -> None:
     ):
         assert framing(text), text
     assert not framing("The cafe next to the train station opened in September.")
+
+
+def _timed(start: float, end: float, text: str) -> Segment:
+    """A segment whose words share its time evenly."""
+    tokens = text.split()
+    step = (end - start) / len(tokens)
+    words = tuple(
+        Word(round(start + i * step, 2), round(start + (i + 1) * step, 2), t)
+        for i, t in enumerate(tokens)
+    )
+    return Segment(start, end, text, words)
+
+
+def test_a_topic_turn_inside_a_segment_starts_a_chapter_at_its_first_word() -> None:
+    # As a recogniser heard a stranger's talk: no full stop for 40 s, and the turn to the
+    # second topic in the middle of the segment from 18.84 s, its first word at 22.58 s; the
+    # slide changes at 22.44 s. The mixed segment's vector lies between the two topics.
+    a, b, c = topics([1, 1, 1], seed=3)
+    mixed = 0.6 * a + 0.4 * b
+    turn_words = [
+        *((t, 18.84 + 0.3 * i) for i, t in enumerate("very high in days during the".split())),
+        ("swarming", 20.52),
+        ("season,", 20.88),
+        *((t, 22.58 + 0.28 * i) for i, t in enumerate("now let me turn to sourdough".split())),
+        ("making,", 24.24),
+    ]
+    turn = Segment(
+        18.84,
+        24.66,
+        " ".join(t for t, _ in turn_words),
+        tuple(Word(s, s + 0.25, t) for t, s in turn_words),
+    )
+    segments = [
+        _timed(0.03, 5.98, "good morning everyone, today I will talk about bees, let me start"),
+        _timed(5.98, 12.07, "with beekeeping in cities, rooftop hives in Paris make honey,"),
+        _timed(12.6, 18.84, "a single colony can hold 40,000 bees, beekeepers must inspect each"),
+        turn,
+        _timed(25.05, 29.23, "a starter is a mix of flour and water that captures wild yeast,"),
+        _timed(29.9, 34.66, "most bakers feed their starter twice a day with flour and water,"),
+        _timed(35.12, 39.22, "the dough should rest in the fridge overnight."),
+        _timed(40.29, 47.49, "Now let me turn to vintage bicycles, steel frames are prized."),
+        _timed(48.45, 56.36, "Collectors look for lugged frames built by small workshops."),
+        _timed(57.17, 63.04, "Replacing old brake pads is the first job when you restore one."),
+    ]
+    vectors = np.vstack([a, a, a, mixed / np.linalg.norm(mixed), b, b, b, c, c, c])
+    slides = [(0.0, 22.44, "Urban Beekeeping"), (22.44, 40.0, "Sourdough Baking")]
+    slides += [(40.0, 64.0, "Vintage Bicycles")]
+    screens = [Chunk(s, e, t, 0, 0, "screen") for s, e, t in slides]
+    made = summarize(segments, vectors, duration=64.0, screens=screens)
+    assert [c.start for c in made.chapters] == [0.0, 22.58, 40.29]
+    assert [c.title for c in made.chapters][1] == "Sourdough Baking"
+
+
+def test_segments_split_into_sentences_at_their_words() -> None:
+    from pipelines.understanding.topics import split_sentences
+
+    segments = [
+        _timed(0.0, 6.0, "Now let me turn to bikes, steel frames are prized. Collectors love them"),
+        _timed(6.0, 9.0, "and so on, next, the budget"),
+        _timed(9.0, 12.0, "Okay. Now let us turn to trams"),
+    ]
+    pieces, vectors = split_sentences(segments, np.ones((3, 4), dtype=np.float32))
+    assert [p.text for p in pieces] == [
+        "Now let me turn to bikes, steel frames are prized.",
+        "Collectors love them",
+        "and so on,",
+        "next, the budget",
+        "Okay.",
+        "Now let us turn to trams",
+    ]
+    assert pieces[1].start == segments[0].words[10].start and pieces[1].end == 6.0
+    assert np.allclose(vectors.sum(axis=1)[:2], [4 * 10 / 13, 4 * 3 / 13])
