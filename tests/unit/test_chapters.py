@@ -300,3 +300,15 @@ def test_segments_split_into_sentences_at_their_words() -> None:
     ]
     assert pieces[1].start == segments[0].words[10].start and pieces[1].end == 6.0
     assert np.allclose(vectors.sum(axis=1)[:2], [4 * 10 / 13, 4 * 3 / 13])
+
+
+def test_a_spoken_turn_counts_like_a_slide_change() -> None:
+    # The first topic is one long sentence and the second's opening sentence half belongs
+    # to it (as an unpunctuated transcript runs on): its valley is too shallow alone.
+    vectors = topics([1, 3, 3, 4], seed=0).copy()
+    vectors[1] = 0.5 * vectors[0] + 0.5 * vectors[2]
+    vectors[1] /= np.linalg.norm(vectors[1])
+    starts = [i * 8.0 for i in range(len(vectors))]
+    assert topic_boundaries(vectors, starts, duration=88.0) == [4, 7]
+    turned = [i in (1, 4, 7) for i in range(len(vectors))]  # "Now let me turn to …"
+    assert topic_boundaries(vectors, starts, duration=88.0, turned=turned) == [1, 4, 7]
