@@ -201,7 +201,8 @@ def topic_boundaries(
     ``slides``: (start, end) of the screen passages; where slides are shown, a topic change
     near a slide change counts more, and one in the middle of a slide much less (a speaker
     changes the slide with the topic). ``turned``: whether each row opens with a spoken turn
-    ("now let me turn to"), which counts as much as a slide change."""
+    ("now let me turn to"), which counts as much as a slide change; both at once make a
+    chapter whatever the similarities say."""
     n = len(vectors)
     if n < 2:
         return []
@@ -210,11 +211,16 @@ def topic_boundaries(
     shortest = min_chapter_s(duration)
     # Deepest valleys first; a valley shallower than the typical one is not a topic change.
     floor = max(float(np.mean(depth)) if len(depth) > 1 else 0.0, 0.0)
+    near = np.zeros(n - 1, dtype=bool)
     if slides:
         near, inside = slide_weights(np.asarray(starts[1:], dtype=np.float64), slides)
         depth = np.where(near, depth + 0.5 * floor, np.where(inside, 0.25 * depth, depth))
     if len(turned) == n:
-        depth = np.where(np.asarray(turned[1:], dtype=bool), depth + 0.5 * floor, depth)
+        turn = np.asarray(turned[1:], dtype=bool)
+        depth = np.where(turn, depth + 0.5 * floor, depth)
+        # A spoken turn at a slide change is a new topic whatever the valley (a few long,
+        # unpunctuated sentences leave none): first of all, deepest first (depth <= 4).
+        depth = np.where(turn & near, depth + 4.0 + floor, depth)
     edges = [0.0, duration]  # the chosen chapters' start times, sorted, with both ends
     chosen: list[int] = []
     for gap in np.argsort(-depth, kind="stable"):
