@@ -172,9 +172,12 @@ def make_reel(
                 from pipelines.editing.compose import CARD_S, FPS, compose_reel
 
                 composed = Path(tmp) / "reel.mp4"
+                # Each part lasts as long as it was cut (what the reel is held to), not as the
+                # times asked for: a cut keeps the source frames its times fall on, and parts
+                # from 34.82-39.52 s on made 592 frames where their times, rounded, made 590.
                 compose_reel(
                     files,
-                    texts,
+                    [replace(t, duration=m.span) for t, m in zip(texts, found, strict=True)],
                     composed,
                     vertical=vertical,
                     preset=clips.preset,

@@ -307,3 +307,54 @@ def test_the_read_back_refuses_a_reel_joined_as_before(
         )  # fmt: skip
     assert caught.value.code == "reel.broken_output"
     assert "picture" in str(caught.value)
+
+
+# Parts asked for between frames, as sentences' pauses bound them: each is cut to the source's
+# frames (587 in all), while the times asked for, rounded part after part, make 590.
+BETWEEN_FRAMES = [(10.81, 18.64), (19.5, 24.6), (26.48, 30.6), (50.93, 57.43)]
+
+
+@pytest.mark.parametrize("words", ["subtitles", "title_cards"])
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+def test_a_reel_with_words_lasts_as_long_as_its_cut_parts(
+    sources: dict[str, Path], tmp_path: Path, container: str, words: str
+) -> None:
+    """A composed reel (subtitles or title cards, one FFmpeg encode) lasts as long as its parts
+    were cut, not as the times asked for: a stranger's Matroska talk cut to 2 frames more than
+    its parts' times rounded, and every composed reel of it was refused as 80 ms short."""
+    from pipelines.editing.compose import CARD_S, PartText
+    from pipelines.editing.reel_check import measure
+
+    parts = [ReelPart(container, start, end) for start, end in BETWEEN_FRAMES]
+    cuts = [
+        cut_clip(
+            sources[container],
+            tmp_path / f"cut-{n}.mp4",
+            start=p.start,
+            end=p.end,
+            has_video=True,
+            options=OPTIONS,
+        )
+        for n, p in enumerate(parts)
+    ]
+    cut_frames = sum(measure(f).frames for f in cuts)
+    cards = words == "title_cards"
+    texts = [
+        PartText(
+            f"Part {n + 1}" if cards else None,
+            () if cards else ((0.2, 1.5, f"words of part {n + 1}"),),
+            duration=p.end - p.start,
+        )
+        for n, p in enumerate(parts)
+    ]
+
+    def cut(n: int, path: Path) -> Path:
+        return cuts[n].replace(path)
+
+    reel = make_reel(parts, tmp_path / "reel.mp4", cut=cut, clips=SETTINGS.clips, texts=texts)
+    found = read_back(reel)
+    length = cut_frames * STEP + (CARD_S * len(parts) if cards else 0.0)
+    assert len(found.pts) == round(length / STEP)
+    assert found.video_s == pytest.approx(length, abs=STEP)
+    assert found.audio_s == pytest.approx(length, abs=STEP)
+    assert found.sound_s == pytest.approx(length, abs=STEP)
