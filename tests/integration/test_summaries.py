@@ -198,3 +198,15 @@ def test_a_model_written_summary_keeps_only_what_the_talk_says(tmp_path: Path) -
         for cite in sentence.cites:
             covered |= {n for n, c in enumerate(made.chapters) if c.start <= cite.start < c.end}
     assert covered == {0, 1, 2}, made.sentences
+
+
+def test_a_topic_turn_heard_mid_segment_starts_its_chapter(library: Library) -> None:
+    # tests/data/turns.json: the recogniser puts "now let me turn to sourdough" in the middle
+    # of a segment starting at 17.7 s (the word at 22.6 s, the slide changing at 22.4 s), and
+    # "now let me turn to vintage bicycles" in the middle of one starting at 36.3 s.
+    [result] = list(library.local.ingest([DATA / "turns.mp4"]))
+    made = library.local.summary(result.video_id)
+    starts = [c.start for c in made.chapters]
+    assert len(starts) == 3, made.chapters
+    assert abs(starts[1] - 22.6) <= 0.5 and abs(starts[2] - 40.4) <= 0.5, starts
+    assert [c.title for c in made.chapters][1] == "Sourdough Baking", made.chapters
