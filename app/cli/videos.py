@@ -207,6 +207,8 @@ def summarize(
     with _library() as library:
         try:
             if chapters is not None:
+                if regenerate:  # made again first, then printed as chapters
+                    library.summary(video_id, regenerate=True)
                 sys.stdout.write(library.chapters(video_id, chapters))  # type: ignore[arg-type]
                 return
             made = library.summary(video_id, regenerate=regenerate)

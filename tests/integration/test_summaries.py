@@ -175,6 +175,32 @@ def test_the_cli_regenerates_a_summary(tmp_path: Path, monkeypatch: pytest.Monke
     assert "Chapters" in made.output and re.search(r"\(\d\d:\d\d:\d\d", made.output), made.output
 
 
+def test_the_cli_regenerates_before_it_prints_chapters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.cli import app
+    from pipelines.config import load_settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("VIDSCOPE_HOME", str(home))
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(TALK)]).exit_code == 0
+    [listed] = json.loads(runner.invoke(app, ["list", "--json"]).stdout)
+    with Library(load_settings(home=home)) as opened:
+        catalog = opened.local._catalog
+        fingerprint, stored = catalog.stored_summary(listed["id"], method=STORED_AS)
+        assert stored is not None
+        stale = re.sub(r'"title":"[^"]*"', '"title":"A stale title"', stored)
+        catalog.store_summary(
+            listed["id"], method=STORED_AS, fingerprint=fingerprint, payload=stale
+        )
+    kept = runner.invoke(app, ["summary", listed["id"], "--chapters", "youtube"])
+    assert "A stale title" in kept.stdout  # without --regenerate the stored one is printed
+    made = runner.invoke(app, ["summary", listed["id"], "--chapters", "youtube", "--regenerate"])
+    assert made.exit_code == 0, made.output
+    assert "A stale title" not in made.stdout and made.stdout.startswith("0:00 "), made.stdout
+
+
 @pytest.mark.slow
 def test_a_model_written_summary_keeps_only_what_the_talk_says(tmp_path: Path) -> None:
     """The real Qwen2.5-0.5B writes the titles and the summary; whatever it writes, what is
