@@ -204,18 +204,32 @@ _TIMES = re.compile(
     rf"(?:\s*mark\b)?",
     re.IGNORECASE,
 )
+_LEADING = r"^(?:(?:at|from|around|about|roughly|near|by|in|after|timestamp|time|the)\s+)+"
 _AT_AMOUNT = re.compile(
     rf"\b(?:at|around|about)\s+(?:the\s+)?{_AMOUNT}(?:\s*mark\b)?", re.IGNORECASE
 )
 
 
-def strip_times(text: str) -> str:
+def strip_times(text: str, *, said: str = "") -> str:
     """``text`` without the times it names (clock times, "at 2 minutes", "minute 3"): a time
     shown to people comes from a citation, never from a model's words. Durations that are not
-    positions in a video ("the run lasts 2 minutes") stay."""
+    positions in a video ("the run lasts 2 minutes") stay, and so does a time that ``said``
+    (the evidence) names itself: "Last departure: 4:30 am" on a slide is a fact to answer with."""
+    named = {m.group(0) for m in re.finditer(_CLOCK, said)}
+    heard = said.lower()
+
+    def unless_said(match: re.Match[str]) -> str:
+        found = match.group(0)
+        clocks = re.findall(_CLOCK, found)
+        if clocks and all(c in named for c in clocks):
+            return found
+        if not clocks and re.sub(_LEADING, "", found.lower()).strip() in heard and heard:
+            return found
+        return ""
+
     original = text.strip()
-    text = _TIMES.sub("", text)
-    text = _AT_AMOUNT.sub("", text)
+    text = _TIMES.sub(unless_said, text)
+    text = _AT_AMOUNT.sub(unless_said, text)
     text = re.sub(r"\(\s*\)|\[\s*\]", "", text)
     text = re.sub(r"\s+([.,;:!?])", r"\1", text)
     text = re.sub(r"([,;:])(?=[.!?])", "", text)

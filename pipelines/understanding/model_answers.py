@@ -145,7 +145,8 @@ class GroundedWriter:
 
     def _take(self, sentence: str) -> None:
         claimed = cited_numbers(sentence, len(self.evidence))
-        plain = _tidy(strip_times(_CITATION.sub("", _SCREEN_MARK.sub(" ", sentence))))
+        bare = _CITATION.sub("", _SCREEN_MARK.sub(" ", sentence))
+        plain = _tidy(strip_times(bare, said=" ".join(e.text for e in self.evidence)))
         if len(plain.split()) < 2 or not any(c.isalnum() for c in plain):
             return
         vector, scores = self.support.scores(plain)

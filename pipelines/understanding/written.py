@@ -189,7 +189,8 @@ def ground_summary(
     written: list[tuple[str, list[int]]] = []
     for piece in _SENTENCE_END.split(reply.strip()):
         cites = sorted({int(c) - 1 for c in _CITE.findall(piece) if 0 < int(c) <= len(numbered)})
-        text = re.sub(r"\s+", " ", strip_times(_CITE.sub("", piece))).strip()
+        said = " ".join(found.sentences[numbered[c][1]].text for c in cites)
+        text = re.sub(r"\s+", " ", strip_times(_CITE.sub("", piece), said=said)).strip()
         text = re.sub(r"\s+([.,;:!?])", r"\1", text)
         if len(text.split()) >= 3:
             written.append((text if text.endswith((".", "!", "?")) else text + ".", cites))

@@ -123,6 +123,19 @@ def test_a_time_the_model_writes_never_reaches_the_answer() -> None:
     assert [c.start for c in answer.citations] == [4.0, 15.1]  # times come from citations
 
 
+def test_a_time_the_evidence_shows_is_an_answer_and_stays() -> None:
+    # A slide's "4:30 am" is the fact asked for, not a position in the video (the talk eval's
+    # "what time is the last night bus" could never be answered while it was stripped).
+    slide = [Evidence("v1", "Night buses", 40.0, 52.0, "Last departure: 4:30 am", 0.6)]
+    answer = compose_answer(
+        "When does the last night bus leave?",
+        slide,
+        Scripted("The last departure is at 4:30 am [1]."),
+        embed=EMBED,
+    )
+    assert answer.answer == "The last departure is at 4:30 am [1].", answer
+
+
 def test_a_citation_after_the_full_stop_stays_with_its_sentence_letter_by_letter() -> None:
     from pipelines.understanding.model_answers import GroundedWriter
 

@@ -57,6 +57,21 @@ def test_times_a_model_writes_are_removed(written: str, shown: str) -> None:
     assert strip_times(written) == shown
 
 
+@pytest.mark.parametrize(
+    ("written", "said", "shown"),
+    [
+        # A time the evidence itself names is a fact, not a position in the video.
+        ("The last bus leaves at 4:30 am [1].", "Last departure: 4:30 am", None),
+        ("The meeting starts at 9:15.", "Doors open at 9:15 for the meeting", None),
+        ("The hive is checked after 2 minutes.", "Open the hive after 2 minutes", None),
+        # One the evidence does not name is still removed.
+        ("Buses are discussed at 1:05 [1].", "Last departure: 4:30 am", "Buses are discussed [1]."),
+    ],
+)
+def test_a_time_the_evidence_names_is_kept(written: str, said: str, shown: str | None) -> None:
+    assert strip_times(written, said=said) == (written if shown is None else shown)
+
+
 def passage(number: int, sentences: list[str], start: float = 0.0) -> Passage:
     vectors = EMBED(sentences)
     return Passage(
