@@ -165,24 +165,24 @@ def facts(text: str) -> frozenset[str]:
             found.add(_number(total + current))
         total, current, open_ = 0.0, 0.0, False
 
-    for token in (t.lower() for t in _TOKEN.findall(text.replace("-", " "))):
-        if token[0].isdigit():
+    for word in (t.lower() for t in _TOKEN.findall(text.replace("-", " "))):
+        if word[0].isdigit():
             close()
-            current, open_ = float(token.replace(",", "")), True
-        elif token in _NUMBER_WORDS and (open_ or token != "one"):  # "one of them" is no fact
-            if open_ and current % 10 == 0 and current % 100 and _NUMBER_WORDS[token] >= 10:
+            current, open_ = float(word.replace(",", "")), True
+        elif word in _NUMBER_WORDS and (open_ or word != "one"):  # "one of them" is no fact
+            if open_ and current % 10 == 0 and current % 100 and _NUMBER_WORDS[word] >= 10:
                 close()  # "twenty thirty" is two numbers
-            current, open_ = current + _NUMBER_WORDS[token], True
-        elif token == "hundred" and open_:
+            current, open_ = current + _NUMBER_WORDS[word], True
+        elif word == "hundred" and open_:
             current *= 100
-        elif token in _SCALES and open_:
-            total, current = total + current * _SCALES[token], 0.0
-        elif token == "and" and open_:
+        elif word in _SCALES and open_:
+            total, current = total + current * _SCALES[word], 0.0
+        elif word == "and" and open_:
             continue
         else:
             close()
-            if token in _WHEN:
-                found.add(token)
+            if word in _WHEN:
+                found.add(word)
     close()
     return frozenset(found)
 
