@@ -3,6 +3,7 @@ pending outside the catalog all count; the room to write a clip or a reel."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,6 @@ from pipelines.quota import (
 from pipelines.records import ReelPart
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import LOCAL_OWNER, Catalog
-from pipelines.storage.faults import free_bytes
 from tests.support.catalog import video
 from tests.support.library import make_settings
 
@@ -78,7 +78,9 @@ def test_a_clip_or_reel_is_refused_before_writing_without_room(tmp_path: Path) -
     assert over_quota.value.code == "quota.exceeded"
     assert over_quota.value.message.startswith("a reel does not fit")
 
-    margin = free_bytes(tmp_path) + 1  # more than the disk can keep free
+    # More than the disk holds: free space that grows meanwhile (another process deleting
+    # files) cannot make room for it.
+    margin = shutil.disk_usage(tmp_path).total + 1
     full = make_settings(tmp_path / "lib", quota_bytes=ROOM, min_free_bytes=margin)
     for check in (
         lambda: ensure_output_room(estimate, output=output, settings=full, catalog=owner),
