@@ -52,6 +52,10 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
             _connect(address, runtime_env)
         else:
             ray.init(
+                # "local": always a Ray of our own. Without it Ray joins whatever cluster
+                # /tmp/ray/ray_current_cluster names, stale after a killed run ("num_cpus
+                # must not be provided" when connecting to an existing cluster).
+                address="local",
                 num_cpus=cpus or os.cpu_count() or 1,
                 include_dashboard=False,
                 runtime_env=runtime_env,
