@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
 from pipelines.records import Chunk, Segment
-from pipelines.understanding.chapters import Summary, summarize
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and the summariser load when a summary is made: a clip needs neither
+    import numpy as np
+
     from pipelines.config import Settings
+    from pipelines.understanding.chapters import Summary
 
 EXTRACTIVE = "extractive"
 # The version of the rules a stored summary was made by: the catalog keeps a summary under
@@ -67,6 +67,8 @@ def make_summary(
     model writes the titles and the summary from the extractive pass's chapters and
     sentences; what it writes is kept only where grounded (``written``), and the extractive
     text stands wherever it is not. Raises ``ModelError`` only when the model cannot load."""
+    from pipelines.understanding.chapters import summarize
+
     extractive = summarize(segments, vectors, duration, screens=screens)
     progress(0.1)
     if options.writer == EXTRACTIVE or not segments:
