@@ -38,6 +38,7 @@ from typing import Any
 import jiwer
 import numpy as np
 
+from evals.understanding_scores import boundaries_matched
 from pipelines.config import Settings
 from pipelines.jobs.tracking import log_run, run_params
 from pipelines.library import Library
@@ -208,7 +209,7 @@ def _measure(
             truth = json.loads(fixture.script.read_text())["topic_starts"][1:]
             cuts = [c.start for c in library.local.summary(ingested.video_id).chapters[1:]]
             found, expected = found + len(cuts), expected + len(truth)
-            matched += _matches(cuts, truth, BOUNDARY_TOLERANCE_S)
+            matched += boundaries_matched(cuts, truth, BOUNDARY_TOLERANCE_S)
     metrics = {
         "wer": errors / words if words else 0.0,
         "recall_at_1": _recall(ranks, 1),
@@ -302,18 +303,6 @@ def _screen_hits(library: Library, fixture: Fixture) -> list[bool]:
                 )
             )
     return found
-
-
-def _matches(found: list[float], truth: list[float], tolerance: float) -> int:
-    """Boundaries found within ``tolerance`` of a true one, each true one matched once."""
-    left = list(truth)
-    matched = 0
-    for cut in sorted(found):
-        near = [t for t in left if abs(t - cut) <= tolerance]
-        if near:
-            left.remove(min(near, key=lambda t: abs(t - cut)))
-            matched += 1
-    return matched
 
 
 def _recall(ranks: list[int | None], k: int) -> float:
