@@ -12,8 +12,9 @@ wrote; similarities are the library's sentence embedder (MiniLM), as ``Embed``.
   ``evals/grounding.py``.
 - A chapter's title **names its topic** when its similarity to the name of the topic the
   chapter overlaps most is at least ``TITLE_SIMILARITY`` (0.6, the issue's bar).
-- A summary **covers** a topic when one of its sentences is most similar to a sentence spoken
-  in that topic, at least ``ABOUT_SIMILARITY``."""
+- A summary **covers** a topic when one of its sentences (or one clause of a sentence fused of
+  two, "A; b.") is most similar to a sentence spoken in that topic, at least
+  ``ABOUT_SIMILARITY``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from pipelines.understanding.grounding import SUPPORT_THRESHOLD, Embed, similari
 
 TITLE_SIMILARITY = 0.6
 ABOUT_SIMILARITY = 0.5
+CLAUSE_WORDS = 5  # digest.MIN_WORDS: the fewest words a quoted sentence has
 RANGE_SLACK_S = 0.5
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 
@@ -157,10 +159,28 @@ def score_chapters(
     return out
 
 
+def clauses(sentence: str) -> list[str]:
+    """The statements of a written sentence: its clauses between semicolons when each is long
+    enough to state a fact on its own (``CLAUSE_WORDS``, the fewest a quotable sentence has),
+    else the sentence whole. A sentence fused of two ("The reef lost its colour; the weather
+    station has kept records since 1912.") is about two topics, and its embedding, an average
+    of the two, is near neither's sentences; a list ("Chapters: Seabird colonies; The coral
+    reef.") is no statement per item, so it is never split."""
+    parts = [part.strip(" .") for part in sentence.split(";")]
+    if (
+        len(parts) > 1
+        and ":" not in parts[0]
+        and all(len(part.split()) >= CLAUSE_WORDS for part in parts)
+    ):
+        return parts
+    return [sentence]
+
+
 def covered_topics(text: str, script: Sequence[dict[str, Any]], embed: Embed) -> set[int]:
-    """The topics (indexes) a summary's sentences are about: each sentence's most similar
-    spoken sentence of the talk, when at least ``ABOUT_SIMILARITY``, names its topic."""
-    written = sentences_of(text)
+    """The topics (indexes) a summary's sentences are about: each sentence's (each of its
+    ``clauses``') most similar spoken sentence of the talk, when at least
+    ``ABOUT_SIMILARITY``, names its topic."""
+    written = [clause for sentence in sentences_of(text) for clause in clauses(sentence)]
     spoken = [s for s in script if s["topic"] >= 0]
     if not written or not spoken:
         return set()

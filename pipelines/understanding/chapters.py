@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -20,9 +21,14 @@ from pipelines.understanding.digest import (
     as_quote,
     closes,
     diverse,
+    echoes,
     framing,
+    fuse,
+    names,
+    neighbour_pairs,
     quotable,
     representative,
+    turns_to_topic,
 )
 from pipelines.understanding.titles import (
     Screen,
@@ -90,6 +96,7 @@ class Outline:
     representatives: list[int]  # each chapter's most central quotable sentence
     screens: list[list[Screen]]  # the screen text shown in each chapter
     phrases: list[list[tuple[str, float]]]  # each chapter's key phrases, best first
+    readable: np.ndarray  # quotable, and neither the talk's introduction nor a closing line
 
 
 def whole_sentences(
@@ -130,11 +137,22 @@ def outline(
     )
     spans = list(zip([0, *cuts], [*cuts, len(sentences)], strict=True))
     readable = np.array([quotable(s) for s in sentences], dtype=bool)
+    # What is said before the speaker turns to the first topic introduces the talk ("Hi
+    # everyone. This is our release planning session. Our first topic is offline mode."):
+    # no point of the first chapter.
+    first, last = spans[0]
+    opens = next(
+        (i for i in range(first, min(first + 3, last)) if turns_to_topic(sentences[i].text)),
+        first,
+    )
+    readable[first:opens] = False
     # A chapter's closing line ("That's all on X.", maybe before the talk's "Thank you") is
-    # no point of it.
-    for first, last in spans:
+    # no point of it, however misheard: it ends on the topic its opening line announced.
+    for n, (first, last) in enumerate(spans):
+        opening = sentences[opens if n == 0 else first].text
         for i in range(max(first, last - 2), last):
-            readable[i] &= not closes(sentences[i].text)
+            text = sentences[i].text
+            readable[i] &= not (closes(text) or echoes(text, opening))
     ranked = key_phrases([_weighted(sentences[a:b], centrality(unit[a:b])) for a, b in spans])
     reps = [
         a
@@ -161,7 +179,7 @@ def outline(
         ]
         for lo, hi in bounds
     ]
-    return Outline(sentences, unit, spans, reps, shown, ranked)
+    return Outline(sentences, unit, spans, reps, shown, ranked, readable)
 
 
 def _weighted(sentences: Sequence[Sentence], scores: np.ndarray) -> list[tuple[str, float]]:
@@ -230,7 +248,7 @@ def key_points(found: Outline) -> tuple[KeyPoint, ...]:
     """One point per chapter (its most central quotable sentence), 3 to 7 in all: the most
     relevant and least alike of them past 7, more of the video's sentences under 3."""
     relevance = centrality(found.vectors)
-    readable = np.array([quotable(s) for s in found.sentences], dtype=bool)
+    readable = found.readable
     reps = found.representatives
     if len(reps) > MAX_POINTS:
         allowed = np.zeros(len(found.sentences), dtype=bool)
@@ -251,20 +269,20 @@ def key_points(found: Outline) -> tuple[KeyPoint, ...]:
 
 def summary_sentences(found: Outline, titles: Sequence[str]) -> list[SummarySentence]:
     """Each chapter's representative sentence, in the order said (a second sentence for a
-    video of one chapter). Past five chapters, a first sentence names them all and the four
-    longest chapters give theirs."""
+    video of one chapter). For six to ten chapters, neighbours' sentences are fused in pairs
+    ("A; b.") into five; past ten, a first sentence names the chapters and the four longest
+    chapters give theirs."""
     reps = list(found.representatives)
     quote = [
         SummarySentence(as_quote(s.text), ((round(s.start, 2), round(s.end, 2)),))
         for s in (found.sentences[i] for i in reps)
     ]
     if len(reps) == 1:
-        readable = np.array([quotable(s) for s in found.sentences], dtype=bool)
         more = diverse(
             found.vectors,
             MIN_SUMMARY - 1,
             relevance=centrality(found.vectors),
-            allowed=readable,
+            allowed=found.readable,
             picked=reps,
         )
         for i in more:
@@ -273,9 +291,10 @@ def summary_sentences(found: Outline, titles: Sequence[str]) -> list[SummarySent
         quote.sort(key=lambda q: q.cites[0][0])
     if len(reps) <= MAX_SUMMARY:
         return quote
-    names = "; ".join(titles)
+    if len(reps) <= 2 * MAX_SUMMARY:
+        return _fused(quote, found)
     overview = SummarySentence(
-        f"The video has {len(titles)} chapters: {names}.",
+        f"The video has {len(titles)} chapters: {'; '.join(titles)}.",
         tuple(
             (round(found.sentences[a].start, 2), round(found.sentences[a].end, 2))
             for a, _ in found.spans
@@ -288,6 +307,24 @@ def summary_sentences(found: Outline, titles: Sequence[str]) -> list[SummarySent
         ),
     )[: MAX_SUMMARY - 1]
     return [overview, *(quote[n] for n in sorted(longest))]
+
+
+def _fused(quotes: Sequence[SummarySentence], found: Outline) -> list[SummarySentence]:
+    """``MAX_SUMMARY`` sentences from 6-10 chapters' quotes: neighbours' quotes fused in pairs
+    ("A; b."), the pairs that make the shortest fused sentences, so that every chapter still
+    says something of its own rather than only its title."""
+    capitalised = names([s.text for s in found.sentences])
+    words = [len(q.text.split()) for q in quotes]
+    starts = set(neighbour_pairs([a + b for a, b in pairwise(words)], len(quotes) - MAX_SUMMARY))
+    out: list[SummarySentence] = []
+    for n, quote in enumerate(quotes):
+        if n - 1 in starts:
+            first = out.pop()
+            quote = SummarySentence(
+                fuse(first.text, quote.text, capitalised), first.cites + quote.cites
+            )
+        out.append(quote)
+    return out
 
 
 def youtube_chapters(chapters: Sequence[Chapter]) -> str:

@@ -29,7 +29,7 @@ SIGNPOST = re.compile(
     re.IGNORECASE,
 )
 # Sentences that frame the talk rather than say something in it.
-_FRAMING = re.compile(
+FRAMING = re.compile(
     r"^((that is all|that's all|thank you|thanks|welcome|any questions|moving on|turning to|"
     r"next up|on to|let me turn|let me move|good (morning|afternoon|evening)|hello|hi)\b|"
     r"((next|now|so|then|first)\s*,?\s*)?(we|i|let me|let's|let us)\s+(will\s+|are going to\s+)?"
@@ -69,17 +69,45 @@ _TURNS = re.compile(
 _CLOSER = re.compile(r"^(\S+\s+){1,3}(on|for|about)\s+(the\s+)?[\w'-]+(\s+[\w'-]+){0,2}\.$")
 
 
+# A greeting frames the talk too, but does not turn to its first topic.
+_GREETING = re.compile(
+    r"^(welcome|hello|hi|good (morning|afternoon|evening)|thank you|thanks)\b", re.IGNORECASE
+)
+CLOSER_WORDS = 8  # "That is all on the new tram line." is eight
+
+
 def framing(text: str) -> bool:
     """True for a sentence that frames the talk rather than says something in it ("Welcome
     to…", "Our next topic is…", "That is all on X, now let me turn to Y")."""
     text = text.strip()
-    return bool(_FRAMING.match(SIGNPOST.sub("", text)) or _TURNS.search(text))
+    return bool(FRAMING.match(SIGNPOST.sub("", text)) or _TURNS.search(text))
 
 
 def closes(text: str) -> bool:
     """True for a short sentence that only names a topic ("That's all on X."): one that ends
     a chapter so is its closing line, not a point of it."""
     return bool(_CLOSER.match(text.strip()))
+
+
+def echoes(text: str, opening: str) -> bool:
+    """True for a short sentence that ends on the word a chapter's ``opening`` announcement
+    ends on: the closing line naming the topic again ("Next, the night buses." ... "That is
+    all on night buses."), whose first words speech recognition may mishear past any pattern
+    ("At a more long night person." after "Next, the night person."). False when the opening
+    announces nothing (it is a point, not "Next, X." or "Let me start with X.")."""
+    words: list[str] = re.findall(r"[a-z0-9']+", text.lower())
+    announced: list[str] = re.findall(r"[a-z0-9']+", SIGNPOST.sub("", opening.strip()).lower())
+    if not words or not announced or len(words) > CLOSER_WORDS:
+        return False
+    if not framing(opening) and len(announced) >= MIN_WORDS:
+        return False
+    return words[-1].removesuffix("s") == announced[-1].removesuffix("s")
+
+
+def turns_to_topic(text: str) -> bool:
+    """True for a sentence that turns to a topic ("Our first topic is X.", "Let me start with
+    X."), not one that greets ("Good morning, and welcome to ...")."""
+    return framing(text) and not _GREETING.match(text.strip())
 
 
 def quotable(sentence: Sentence) -> bool:
@@ -101,6 +129,52 @@ def as_quote(text: str) -> str:
     text = _LEANS.sub("", text).lstrip(" ,")
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?", "…")) else text.rstrip(",;: ") + "."
+
+
+def names(texts: Sequence[str]) -> set[str]:
+    """The words (lower-cased) that the texts capitalise inside a sentence more often than
+    not: names ("Mars", "Ethiopia"), which keep their capital wherever they stand."""
+    balance: dict[str, int] = {}
+    for text in texts:
+        for word in re.findall(r"(?<=\s)[A-Za-z][a-z'-]*\b", text.strip()):
+            key = word.lower()
+            balance[key] = balance.get(key, 0) + (1 if word[0].isupper() else -1)
+    return {word for word, count in balance.items() if count > 0}
+
+
+def fuse(first: str, second: str, capitalised: set[str]) -> str:
+    """Two quotes as one sentence of two clauses, "A; b.": the second's first letter in lower
+    case unless its first word is one of the ``capitalised`` names, "I" ("I'm") or an acronym
+    ("OLED"). A name the transcript only ever says first in a sentence is lower-cased: the
+    recogniser's capitals at a sentence's start tell a name from a word no better."""
+    word = re.match(r"[A-Za-z][a-z'-]*\b", second)
+    if word and word.group().lower() not in capitalised and word.group().split("'")[0] != "I":
+        second = second[:1].lower() + second[1:]
+    return f"{first.rstrip('.!…')}; {second}"
+
+
+def neighbour_pairs(costs: Sequence[float], count: int) -> list[int]:
+    """The first index of each of ``count`` disjoint pairs of neighbours (n, n + 1) of least
+    total cost, ``costs[n]`` the cost of pairing n with n + 1 (dynamic programming, O(n·count);
+    a greedy pick of the cheapest pair first can strand an item that has no neighbour left).
+    Raises ``ValueError`` when ``count`` pairs do not fit in ``len(costs) + 1`` items."""
+    items = len(costs) + 1
+    if count < 0 or 2 * count > items:
+        raise ValueError(f"{count} disjoint pairs do not fit in {items} items")
+    # best[n][k]: the least cost of k pairs among items n.. ; inf where they do not fit
+    best = np.full((items + 2, count + 1), np.inf)
+    best[:, 0] = 0.0
+    for n in range(items - 2, -1, -1):
+        for k in range(1, count + 1):
+            best[n][k] = min(best[n + 1][k], costs[n] + best[n + 2][k - 1])
+    starts, n, k = [], 0, count
+    while k:
+        if best[n][k] == costs[n] + best[n + 2][k - 1]:
+            starts.append(n)
+            n, k = n + 2, k - 1
+        else:
+            n += 1
+    return starts
 
 
 def representative(

@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # numpy and the summariser load when a summary is made: a cli
 EXTRACTIVE = "extractive"
 # The version of the rules a stored summary was made by: the catalog keeps a summary under
 # "<writer>/<version>", so a summary made by older rules (or another writer) is made again
-# rather than served. 3: whole sentences, titles naming the topic, citations.
-RULES_VERSION = 3
+# rather than served. 3: whole sentences, titles naming the topic, citations. 4: six to ten
+# chapters' sentences fused in pairs ("A; b.") rather than a list of titles; no sentence
+# before the first topic's turn or a misheard closing line is quoted.
+RULES_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pipelines.errors import VidscopeError
 from pipelines.library import Library
 from pipelines.services.summary_service import STORED_AS
 from pipelines.storage.files import sha256_file
+from pipelines.understanding.summaries import stored_as
 from tests.support.library import DATA, TALK, make_settings
 
 SLIDES = DATA / "slides.mp4"
@@ -93,7 +94,7 @@ def test_an_older_rules_summary_is_made_again_and_regenerate_replaces_it(
     fingerprint, stored = mine._catalog.stored_summary(result.video_id, method=STORED_AS)
     assert stored is not None
     # One kept by older rules is not served: the current rules' key finds nothing.
-    assert STORED_AS == "extractive/3"
+    assert STORED_AS == "extractive/4"
     mine._catalog.store_summary(
         result.video_id, method="extractive/2", fingerprint=fingerprint, payload="{}"
     )
@@ -212,7 +213,9 @@ def test_a_model_written_summary_keeps_only_what_the_talk_says(tmp_path: Path) -
     with Library(settings) as library:
         [result] = list(library.local.ingest([TALK]))
         made = library.local.summary(result.video_id)
-        stored = library.local._catalog.stored_summary(result.video_id, method="qwen2.5-0.5b/3")
+        stored = library.local._catalog.stored_summary(
+            result.video_id, method=stored_as("qwen2.5-0.5b")
+        )
     assert stored[1] == made.model_dump_json()  # made by the ingest, kept under the writer
     assert made.method in ("qwen2.5-0.5b", "extractive")
     assert len(made.chapters) == 3

@@ -1,10 +1,12 @@
 """Chapters where the topic changes and a sentence starts (on synthetic sentence embeddings),
-titles that name the topic, a summary of whole sentences from every chapter, the linear
-diverse pick against the pairwise loop it replaced, and the two export formats."""
+titles that name the topic, a summary of whole sentences from every chapter (six to ten
+chapters' fused in pairs; never the talk's introduction or a misheard closing line), the
+linear diverse pick against the pairwise loop it replaced, and the two export formats."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pipelines.records import Chunk, Segment, Word
 from pipelines.understanding.chapters import (
@@ -15,7 +17,7 @@ from pipelines.understanding.chapters import (
     webvtt_chapters,
     youtube_chapters,
 )
-from pipelines.understanding.digest import diverse
+from pipelines.understanding.digest import diverse, fuse, names, neighbour_pairs
 
 
 def topics(sizes: list[int], seed: int = 0) -> np.ndarray:
@@ -156,16 +158,63 @@ def test_the_summary_is_whole_sentences_one_from_every_chapter_with_citations() 
     assert all(p.text.rstrip(".").lower() not in titles for p in made.key_points)
 
 
-def test_past_five_chapters_a_first_sentence_names_them_all() -> None:
-    vectors = topics([4] * 7, seed=2)
-    words = ["solar", "budget", "hiring", "security", "office", "support", "travel"]
-    texts = [f"The {w} plan number {i} looks good this year." for w in words for i in range(4)]
+def _plans(count: int) -> tuple[list[Segment], np.ndarray]:
+    words = ["solar", "budget", "hiring", "security", "office", "support", "travel", "fleet"]
+    words += ["canteen", "archive", "garden", "library"]
+    texts = [
+        f"The {w} plan number {i} looks good this year." for w in words[:count] for i in range(4)
+    ]
     segments = [Segment(i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(texts)]
+    return segments, topics([4] * count, seed=2)
+
+
+def test_six_to_ten_chapters_fuse_neighbours_sentences_in_pairs() -> None:
+    segments, vectors = _plans(7)
     made = summarize(segments, vectors, duration=140.0)
     assert len(made.chapters) == 7 and len(made.sentences) == 5
-    assert made.sentences[0].text.startswith("The video has 7 chapters: ")
-    assert len(made.sentences[0].cites) == 7
+    fused = [s for s in made.sentences if len(s.cites) == 2]
+    assert len(fused) == 2
+    for sentence in fused:  # "A; b.": one sentence, the second clause's "The" in lower case
+        assert sentence.text.count("; the ") == 1 and sentence.text.count(".") == 1
+        assert sentence.cites[1][0] - sentence.cites[0][0] < 40.0  # neighbouring chapters
+    cited = {int(start // 20) for s in made.sentences for start, _ in s.cites}
+    assert cited == set(range(7))  # every chapter says something of its own
+    assert not made.summary.startswith("The video has")
     assert len(made.key_points) == 7
+
+
+def test_past_ten_chapters_a_first_sentence_names_them_all() -> None:
+    segments, vectors = _plans(11)
+    made = summarize(segments, vectors, duration=220.0)
+    assert len(made.chapters) == 11 and len(made.sentences) == 5
+    assert made.sentences[0].text.startswith("The video has 11 chapters: ")
+    assert len(made.sentences[0].cites) == 11
+
+
+def test_neighbour_pairs_are_disjoint_and_cheapest_where_greedy_strands_one() -> None:
+    # Pairing the cheapest neighbours first (1 with 2) would leave 0 and 3 without a partner.
+    assert neighbour_pairs([1.0, 0.0, 1.0], 2) == [0, 2]
+    assert neighbour_pairs([5.0, 1.0, 5.0, 5.0], 1) == [1]
+    assert neighbour_pairs([3.0, 2.0], 0) == []
+    with pytest.raises(ValueError, match="3 disjoint pairs do not fit in 5 items"):
+        neighbour_pairs([1.0] * 4, 3)
+
+
+def test_a_fused_clause_starts_lower_case_unless_it_opens_with_a_name_or_i() -> None:
+    capitalised = names(
+        ["We flew to Mars in May.", "The rover left Mars early.", "So the staff met."]
+    )
+    assert capitalised == {"mars", "may"}
+    assert fuse("The reef lost colour.", "The station kept records.", capitalised) == (
+        "The reef lost colour; the station kept records."
+    )
+    for second in (
+        "Mars is far away.",
+        "I checked every screen.",
+        "I'm sure.",
+        "OLED screens help.",
+    ):
+        assert fuse("It works.", second, capitalised) == f"It works; {second}"
 
 
 def test_diverse_picks_as_the_pairwise_loop_did() -> None:
@@ -312,3 +361,29 @@ def test_a_spoken_turn_counts_like_a_slide_change() -> None:
     assert topic_boundaries(vectors, starts, duration=88.0) == [4, 7]
     turned = [i in (1, 4, 7) for i in range(len(vectors))]  # "Now let me turn to …"
     assert topic_boundaries(vectors, starts, duration=88.0, turned=turned) == [1, 4, 7]
+
+
+def test_neither_the_talks_introduction_nor_a_misheard_closing_line_is_quoted() -> None:
+    texts = [
+        "Hi, everyone.",
+        "This is our release planning session.",  # the talk's, before its first topic
+        "Our first topic is offline mode.",
+        "The mobile app will keep working without a network connection.",
+        "Changes are saved on the phone and synced when the signal returns.",
+        "Next, the night person.",  # as the recogniser heard "night buses"
+        "Four night bus routes started running in October.",
+        "The busiest route carries nine hundred passengers every Saturday.",
+        "Drivers on night routes now work shorter shifts for safety.",
+        "At a more long night person.",  # "That is all on night buses."
+    ]
+    vectors = topics([5, 5], seed=3)
+    # Both lines said as the very centre of their chapter: the most central, were they quotable.
+    for row, (a, b) in ((1, (0, 5)), (9, (5, 10))):
+        centre = vectors[a:b].mean(axis=0)
+        vectors[row] = centre / np.linalg.norm(centre)
+    segments = [Segment(i * 5.0, i * 5.0 + 4.0, t) for i, t in enumerate(texts)]
+    made = summarize(segments, vectors, duration=50.0)
+    assert [c.start for c in made.chapters] == [0.0, 25.0]
+    quoted = {s.text for s in made.sentences} | {p.text for p in made.key_points}
+    assert quoted.isdisjoint({texts[1], texts[9]}), quoted
+    assert len(made.sentences) == 2
