@@ -36,17 +36,18 @@ class AnswerService(SearchService):
         settings = self.settings.answers
         hits = self.search(question, k=settings.k, video_id=video_id)
         passages = self._catalog.passages(h.chunk_id for h in hits)
+        embed = embedder(
+            self.settings.embedding.model,
+            threads=self.settings.threads,
+            cache_dir=self.settings.model_cache,
+        )
         evidence = gather_evidence(
             self.embed_query(question),
             [passages[h.chunk_id] for h in hits if h.chunk_id in passages],
             min_similarity=settings.min_similarity,
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
             question_text=question,
-        )
-        embed = embedder(
-            self.settings.embedding.model,
-            threads=self.settings.threads,
-            cache_dir=self.settings.model_cache,
+            embed=embed,
         )
         return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
 

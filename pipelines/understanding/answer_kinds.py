@@ -1,0 +1,96 @@
+"""What kind of answer a question asks for, and whether a sentence holds one.
+
+A sentence similar to a question is not an answer to it: "How many seals live on the island?"
+is close to "Puffins return to the northern cliffs every April" and to a slide reading
+"Seabird colonies · Puffin pairs: 3,200", and neither says how many seals. Questions that name
+the kind of their answer are checked for it: *how many / how much / how long / what share*
+need a number, *when / what year* a time or a date, *what time* a clock time, *who* a person
+(a name, or people named by what they are: "students from the nursing school"). Evidence
+without one cannot answer, so it is not evidence; a question whose evidence all fails
+abstains. On the talk eval (``python -m evals.understanding``) this check is what turns most
+near-topic questions — the talk's own topic words, a fact nobody states — into abstentions
+(docs/evals.md). Questions of other forms (what, which, why, where) are not checked: their
+answers take any shape."""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    "fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundreds?|thousands?|millions?|billions?|half|halved|third|quarter|"
+    "double[sd]?|twice|triple[sd]?|once|dozens?|percent|none|nobody|no one"
+)
+NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.IGNORECASE)
+
+_CALENDAR = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekends?|weekdays?|"
+    "spring|summer|autumn|fall|winter|yesterday|today|tomorrow|tonight|daily|weekly|monthly|"
+    "yearly|annually|week|month|year|morning|afternoon|evening|night|noon|midnight|o'clock|"
+    "ago"
+)
+CLOCK = re.compile(
+    r"\d{1,2}[:.]\d\d|\b\d{1,2}\s?(am|pm|a\.m\.|p\.m\.)|\b(noon|midnight|o'clock)\b", re.I
+)
+TIME = re.compile(
+    rf"\b(1[5-9]\d\d|20\d\d)s?\b|\b\d{{1,2}}(st|nd|rd|th)\b|\b({_CALENDAR})\b|{CLOCK.pattern}",
+    re.IGNORECASE,
+)
+# People named by what they are (a name is found by its capital, below).
+_PEOPLE = re.compile(
+    r"\b(students?|pupils?|children|kids|teams?|staff|volunteers?|engineers?|doctors?|nurses?|"
+    r"scientists?|researchers?|teachers?|members?|workers?|residents?|famil(y|ies)|parents?|"
+    r"council|board|committee|company|university|visitors?|guests?|customers?|divers?|"
+    r"farmers?|bakers?|directors?|managers?|founders?|chairs?|heads?|experts?|authors?|"
+    r"architects?|designers?|developers?|officers?|police|government|mayor|minister|"
+    r"professor|president|people|person|man|woman|men|women|group|partners?|firm)\b",
+    re.IGNORECASE,
+)
+# A capitalised word after a sentence's first: a name ("built by Anna Berg"), not "I".
+_NAME = re.compile(r"(?<=\S\s)(?!I\b)[A-Z][a-z]+")
+
+_ASKS_CLOCK = re.compile(r"^(at\s+)?what time\b", re.IGNORECASE)
+_ASKS_TIME = re.compile(
+    r"^(when|since when|until when|(in\s+)?(what|which) (year|month|day|season|decade)|"
+    r"how long ago)\b",
+    re.IGNORECASE,
+)
+_ASKS_NUMBER = re.compile(
+    r"^(how (many|much|far|long|old|big|large|small|tall|high|often|fast|heavy|deep|wide|"
+    r"hot|cold|warm|quickly|soon)|(what|which) (share|percentage|percent|proportion|fraction|"
+    r"number|amount|price|size|rate|ratio|fee|cost|budget|total|distance|length|weight))\b",
+    re.IGNORECASE,
+)
+_ASKS_PERSON = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
+
+
+def expected(question: str) -> str | None:
+    """The kind of answer ``question`` asks for — ``clock``, ``time``, ``number``, ``person``
+    — or None when its form does not say."""
+    asked = question.strip()
+    for kind, form in (
+        ("clock", _ASKS_CLOCK),
+        ("time", _ASKS_TIME),
+        ("number", _ASKS_NUMBER),
+        ("person", _ASKS_PERSON),
+    ):
+        if form.match(asked):
+            return kind
+    return None
+
+
+def holds(text: str, kind: str | None) -> bool:
+    """Whether ``text`` holds an answer of ``kind`` (always, when the kind is unknown)."""
+    if kind is None:
+        return True
+    if kind == "clock":
+        return CLOCK.search(text) is not None
+    if kind == "time":
+        return TIME.search(text) is not None
+    if kind == "number":
+        return NUMBER.search(text) is not None
+    if kind == "person":
+        return _PEOPLE.search(text) is not None or _NAME.search(text) is not None
+    raise ValueError(f"unknown answer kind {kind!r}")

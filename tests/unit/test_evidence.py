@@ -1,0 +1,132 @@
+"""Which sentences may answer a question: the kind of answer a question asks for, signposts
+that answer nothing, and slides read item by item — with the real MiniLM embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.records import Source
+from pipelines.storage.catalog.passages import Passage, PassageSentence
+from pipelines.understanding import answer_kinds
+from pipelines.understanding.evidence import gather_evidence, signpost
+from pipelines.understanding.grounding import embedder
+
+EMBED = embedder("all-MiniLM-L6-v2")
+
+
+def passage(texts: list[str], source: Source = "speech", video_id: str = "v1") -> Passage:
+    vectors = EMBED(texts)
+    sentences = tuple(
+        PassageSentence(10.0 * i, 10.0 * i + 4.0, text, vectors[i]) for i, text in enumerate(texts)
+    )
+    return Passage(1, video_id, "Talk", 0.0, 10.0 * len(texts), " ".join(texts), sentences, source)
+
+
+def ask(question: str, passages: list[Passage]) -> list[str]:
+    found = gather_evidence(
+        EMBED([question])[0],
+        passages,
+        min_similarity=0.4,
+        limit=6,
+        question_text=question,
+        embed=EMBED,
+    )
+    return [e.text for e in found]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many stops does the new tram line have?", "number"),
+        ("how much did the budget grow", "number"),
+        ("What share of the guests came on school trips?", "number"),
+        ("When do the higher parking charges begin?", "time"),
+        ("In what year was the lighthouse built?", "time"),
+        ("What time does the bakery close on Sundays?", "clock"),
+        ("Who ran the observation checks?", "person"),
+        ("Which date is printed on each bag?", None),  # "the roast date" answers it
+        ("Why was the harvest late?", None),
+        ("What is on the metal plate?", None),
+    ],
+)
+def test_a_question_names_the_kind_of_its_answer(question: str, kind: str | None) -> None:
+    assert answer_kinds.expected(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "holds"),
+    [
+        ("Cycling trips on those streets doubled within six months.", "number", True),
+        ("Stops: 18", "number", True),
+        ("The reef lost much of its colour.", "number", False),
+        ("Parking will cost more from the first of July.", "time", True),
+        ("The weather station has kept records since 1912.", "time", True),
+        ("The museum welcomed more visitors.", "time", False),
+        ("Last departure: 4:30 am", "clock", True),
+        ("Sunday mornings were the busiest time of the week.", "clock", False),
+        ("Students from the nursing school ran the checks.", "person", True),
+        ("It was built by Anna Berg in the old harbour.", "person", True),
+        ("Infection rates on the surgical ward fell.", "person", False),
+        ("Anything at all.", None, True),
+    ],
+)
+def test_a_sentence_holds_an_answer_of_a_kind(text: str, kind: str | None, holds: bool) -> None:
+    assert answer_kinds.holds(text, kind) is holds
+
+
+def test_a_how_many_question_is_not_answered_by_a_sentence_without_a_number() -> None:
+    talk = passage(
+        [
+            "The hospital garden opened on the roof of the children's wing.",
+            "Patients and staff use the hospital garden every day.",
+        ]
+    )
+    assert ask("How many beds does the hospital have?", [talk]) == []  # abstains
+    counted = passage(["The hospital has four hundred beds on six floors."])
+    assert ask("How many beds does the hospital have?", [talk, counted]) == [
+        "The hospital has four hundred beds on six floors."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "moves_on"),
+    [
+        ("That is all on green beans.", True),
+        ("Now let me turn to bicycle lanes.", True),
+        ("Moving on to water quality.", True),
+        ("Moving on to fresh water, the island has only one spring up in the valley.", False),
+        ("The island has only one spring.", False),
+    ],
+)
+def test_a_signpost_is_not_evidence_but_what_follows_its_comma_is(
+    text: str, moves_on: bool
+) -> None:
+    assert signpost(text) is moves_on
+
+
+def test_a_slide_answers_with_the_item_asked_about_and_its_title() -> None:
+    slide = passage(["The new tram line · Stops: 18 · Track length: 12 km"], source="screen")
+    assert ask("How many stops does the new tram line have?", [slide]) == [
+        "The new tram line · Stops: 18"
+    ]
+    # The slide is about trams, and no item on it is what was asked.
+    assert ask("How many electric buses does the city own?", [slide]) == []
+
+
+def test_without_a_question_text_every_similar_sentence_is_evidence() -> None:
+    # The behaviour callers without a question's words (and older callers) rely on.
+    talk = passage(["That is all on the hospital garden.", "The hospital garden is open."])
+    found = gather_evidence(EMBED(["hospital garden"])[0], [talk], min_similarity=0.3, limit=6)
+    assert {e.text for e in found} == {
+        "That is all on the hospital garden.",
+        "The hospital garden is open.",
+    }
+
+
+def test_a_sentence_about_the_very_subject_answers_though_its_number_was_misheard() -> None:
+    # Whisper heard "produce forty kilowatts" as "are produced for the kilowatts": the cited
+    # second is still where a person hears the answer.
+    heard = passage(["The solar panels on the roof are produced for the kilowatts of power."])
+    assert ask("How much power do the solar panels produce?", [heard]) == [
+        "The solar panels on the roof are produced for the kilowatts of power."
+    ]
