@@ -130,3 +130,20 @@ def test_a_sentence_about_the_very_subject_answers_though_its_number_was_mishear
     assert ask("How much power do the solar panels produce?", [heard]) == [
         "The solar panels on the roof are produced for the kilowatts of power."
     ]
+
+
+def test_the_first_hit_answers_a_paraphrase_the_embedding_doubts() -> None:
+    # Search ranked this passage first (it shares "connection" with the question); its
+    # answer, as Whisper heard it, is only 0.34 similar to the question.
+    first = passage(
+        [
+            "Change is saved on the phone and sync when the signal returns.",
+            "The mobile app will keep working without a network connection.",
+            "Dark mode follows the phone's own setting.",
+        ]
+    )
+    found = ask("What happens to edits made while there is no connection?", [first])
+    assert found[0] == "Change is saved on the phone and sync when the signal returns."
+    assert "Dark mode follows the phone's own setting." not in found  # 0.12: not evidence
+    # Nothing of a passage that shares no word with the question is evidence.
+    assert ask("What is the recipe for guacamole?", [first]) == []
