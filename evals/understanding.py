@@ -102,6 +102,7 @@ def measure(base: Path, stems: list[str], asked: list[dict[str, Any]]) -> dict[s
     from evals import understanding_scores as scores
     from pipelines.config import load_settings
     from pipelines.library import Library
+    from pipelines.public import AnswerPublic
     from pipelines.understanding.grounding import embedder
 
     videos: dict[str, str] = json.loads((base / "eval-talks.json").read_text())["videos"]
@@ -122,14 +123,24 @@ def measure(base: Path, stems: list[str], asked: list[dict[str, Any]]) -> dict[s
             for n, question in enumerate(asked):
                 if n % 20 == 0:
                     log(f"{library.generator.name}: question {n + 1} of {len(asked)}")
+                first: list[float] = []
                 started = time.perf_counter()
-                answer = owner.ask(question["question"]).model_dump(mode="json")
+
+                def arrived(
+                    piece: str, first: list[float] = first, started: float = started
+                ) -> None:
+                    if not first:
+                        first.append(time.perf_counter() - started)
+
+                said = owner.answer(question["question"], on_token=arrived)
                 wall = time.perf_counter() - started
+                answer = AnswerPublic.of(said).model_dump(mode="json")
                 video_id = videos.get(question["talk"]) if question["talk"] else None
                 row = scores.score_answer(question, answer, video_id)
                 row["unsupported"], row["sentences"] = scores.unsupported_sentences(answer, embed)
                 rows.append(
                     {**row, "id": question["id"], "kind": question["kind"], "seconds": wall}
+                    | {"first_text_s": first[0] if first else wall}
                     | {"answer": answer["answer"], "fell_back": answer.get("fell_back")}
                     | {"cited": [[c["start"], c["end"], c["text"]] for c in answer["citations"]]}
                 )
@@ -231,6 +242,9 @@ def _metrics(
         ),
         "answer_p50_s": percentile(seconds, 50),
         "answer_p95_s": percentile(seconds, 95),
+        # What a person waits for before the answer's first words (a model's first kept
+        # sentence; the whole text for the extractive answer and an abstention).
+        "first_text_p50_s": percentile([r.get("first_text_s", r["seconds"]) for r in rows], 50),
         "summary_p50_s": percentile([t["summary_s"] for t in talks], 50),
         "load_s": load_s,
         "peak_rss_mb": peak_mb,
@@ -300,6 +314,7 @@ ROWS = (
     ("summary topic coverage", "summary_coverage", "{:.1%}"),
     ("chapter boundaries P / R", ("chapter_precision", "chapter_recall"), "{:.2f}"),
     ("answer latency p50 / p95", ("answer_p50_s", "answer_p95_s"), "{:.2f} s"),
+    ("first words of the answer p50", "first_text_p50_s", "{:.2f} s"),
     ("first answer (model load)", "load_s", "{:.1f} s"),
     ("peak RSS: answers / with summaries", ("answers_rss_mb", "peak_rss_mb"), "{:.0f} MB"),
 )

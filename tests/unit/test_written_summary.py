@@ -86,3 +86,26 @@ def test_a_model_title_is_kept_only_when_grounded_in_its_chapter(
     assert proposed[0] == "Solar power on the warehouse roof"
     titles = choose_titles(found, extractive, proposed, embed)
     assert titles == ["Solar power on the warehouse roof", "Marketing budget", "Hiring process"]
+
+
+def test_a_sentence_without_its_citation_or_joining_two_excerpts_is_cited_where_said(
+    found: Outline, embed: Embed
+) -> None:
+    # Qwen2.5-1.5B wrote every sentence of its summaries without a [n], and joined a
+    # chapter's two excerpts with a comma; each part is checked, and cited where it is said.
+    numbered = excerpts(found)
+    said = [found.sentences[i] for _, i in numbered]  # solar, solar, budget, budget, hiring…
+    joined = f"{said[0].text[:-1]}, {said[1].text[0].lower()}{said[1].text[1:]}"
+    reply = (
+        f"{joined} {said[3].text} "
+        f"{said[4].text[:-1]}, penguins in Antarctica enjoy the cold at the south pole."
+    )
+    kept = ground_summary(reply, found, numbered, embed)
+    by_text = {s.text: s.cites for s in kept}
+    assert set(by_text[joined]) == {
+        (round(s.start, 2), round(s.end, 2)) for s in (said[0], said[1])
+    }
+    assert by_text[said[3].text] == ((round(said[3].start, 2), round(said[3].end, 2)),)
+    # An invented clause sinks its sentence: the hiring chapter gets its own sentence.
+    assert not any("penguins" in t.lower() for t in by_text)
+    assert len(kept) == 3
