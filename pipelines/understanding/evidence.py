@@ -71,6 +71,9 @@ SAME_SUBJECT = 3
 # A greeting frames the talk whatever follows it ("Good evening, parents, and welcome to the
 # school board update.").
 GREETING = re.compile(r"^(good (morning|afternoon|evening)|hello|hi|welcome)\b", re.IGNORECASE)
+# Screen text of fewer words is a heading, not a statement ("Couriers · Fleet"; a slide
+# item "Customers"): shown all through a talk or a section, it answers no question.
+HEADING_WORDS = 4
 # A signpost followed by this many words after a comma goes on to say something.
 SIGNPOST_TAIL_WORDS = 4
 
@@ -128,14 +131,19 @@ class Reading:
         self.vector = vector
         self.asked = content_words(text)
         self.kind = answer_kinds.expected(text)
+        self.named = named(text)
         self.embed = embed
 
     def weigh(self, text: str, similarity: float, source: Source) -> tuple[float, str] | None:
         """(rank, text to cite) for a sentence, or None when it cannot answer."""
-        if source == "screen" and self.embed is not None:
+        if not self.named <= stems(text):
+            return None  # "How many riders work in Seattle?" is not answered without Seattle
+        if source == "screen":
             items = slide_items(text)
-            if len(items) > 1:
+            if len(items) > 1 and self.embed is not None:
                 return self._slide(items)
+            if len(text.split()) < HEADING_WORDS:
+                return None  # a heading ("Couriers · Fleet", "Lighthouse") answers nothing
         if source == "speech" and signpost(text):
             return None
         said = content_words(text)
@@ -146,10 +154,14 @@ class Reading:
 
     def _slide(self, items: list[str]) -> tuple[float, str] | None:
         """A slide's line ("The new tram line · Stops: 18 · Budget: 240 million euros") answers
-        with its item that the question asks about, when one is asked about and holds the
-        kind of answer asked for: its title and that item are cited."""
+        with its item that the question asks about, when one is asked about, says something
+        (a value after its label, or a phrase, not a heading: "Customers") and holds the kind
+        of answer asked for: its title and that item are cited."""
         assert self.embed is not None
-        title, rest = items[0], items[1:]
+        title = items[0]
+        rest = [item for item in items[1:] if _says_something(item)]
+        if not rest:
+            return None
         labels = [item.split(":")[0].strip() for item in rest]
         vectors = self.embed([*(f"{title}: {label}" for label in labels), *labels])
         scores = (vectors @ self.vector).reshape(2, len(rest)).max(axis=0)
@@ -157,6 +169,27 @@ class Reading:
         if scores[best] < ITEM_SIMILARITY or not answer_kinds.holds(rest[best], self.kind):
             return None
         return float(scores[best]), f"{title} \u00b7 {rest[best]}"
+
+
+def _says_something(item: str) -> bool:
+    label, colon, value = item.partition(":")
+    return bool(colon and value.strip()) or len(item.split()) >= HEADING_WORDS
+
+
+_NAMED = re.compile(r"(?<=\S\s)(?!I\b)[A-Z][\w'-]*|\b\d[\d,.]*\b")
+
+
+def named(question: str) -> frozenset[str]:
+    """What a question names that an answer must name too: names after its first word
+    ("Seattle", "Mondays") and numbers ("2016"), as ``stems``."""
+    return frozenset(stems(" ".join(_NAMED.findall(question.strip()))))
+
+
+def stems(text: str) -> frozenset[str]:
+    """Lower-case words and numbers cut to five characters ("Mondays"/"monday" -> "monda";
+    "12,000" -> "12000")."""
+    flat = re.sub(r"(?<=\d)[,.](?=\d)", "", text.lower())
+    return frozenset(w[:5] for w in re.findall(r"[a-z0-9]+", flat))
 
 
 def slide_items(text: str) -> list[str]:

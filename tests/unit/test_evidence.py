@@ -64,9 +64,12 @@ def test_a_question_names_the_kind_of_its_answer(question: str, kind: str | None
         ("The museum welcomed more visitors.", "time", False),
         ("Last departure: 4:30 am", "clock", True),
         ("Sunday mornings were the busiest time of the week.", "clock", False),
+        ("It is open every day from 10 in the morning until 5 in the afternoon.", "clock", True),
+        ("Volunteers meet at half past nine.", "clock", True),
         ("Students from the nursing school ran the checks.", "person", True),
         ("It was built by Anna Berg in the old harbour.", "person", True),
         ("Infection rates on the surgical ward fell.", "person", False),
+        ("The lighthouse opened to visitors again in June 2024.", "person", False),
         ("Anything at all.", None, True),
     ],
 )
@@ -152,3 +155,24 @@ def test_the_first_hit_answers_a_paraphrase_the_embedding_doubts() -> None:
 def test_a_greeting_is_not_evidence_whatever_follows_it() -> None:
     assert signpost("Good evening, parents, and welcome to the school board update.")
     assert signpost("Hello, and welcome to our coffee roastery workshop.")
+
+
+def test_screen_headings_answer_nothing() -> None:
+    # A talk's title on every frame, and a slide's heading items: no question's answer.
+    headings = [
+        passage(["Couriers"], source="screen"),
+        passage(["Couriers · Fleet · Customers"], source="screen"),
+    ]
+    assert ask("In which cities do the couriers ride?", headings) == []
+    figures = passage(["Couriers · Fleet · Electric cargo bikes: 85"], source="screen")
+    assert ask("How many electric cargo bikes do the couriers have?", [figures]) == [
+        "Couriers · Electric cargo bikes: 85"
+    ]
+
+
+def test_a_name_or_number_the_question_gives_must_be_in_its_answer() -> None:
+    riders = passage(["We now have 230 riders working in Portland, Denver and Austin."])
+    assert ask("How many riders work in Seattle?", [riders]) == []
+    assert ask("How many riders work in Denver?", [riders]) == [riders.sentences[0].text]
+    planted = passage(["Sixty apple trees and forty pear trees were planted in 2015."])
+    assert ask("How many pear trees were planted in 2016?", [planted]) == []
