@@ -74,6 +74,11 @@ GREETING = re.compile(r"^(good (morning|afternoon|evening)|hello|hi|welcome)\b",
 # Screen text of fewer words is a heading, not a statement ("Couriers · Fleet"; a slide
 # item "Customers"): shown all through a talk or a section, it answers no question.
 HEADING_WORDS = 4
+# A slide item without a value ("Label: value") says something from this many words on
+# ("Riverside Orchard in numbers" is a subtitle).
+ITEM_PHRASE_WORDS = 5
+# The answers a slide's figure gives.
+FIGURE_KINDS = frozenset({"number", "time", "clock"})
 # A signpost followed by this many words after a comma goes on to say something.
 SIGNPOST_TAIL_WORDS = 4
 
@@ -115,6 +120,8 @@ def gather_evidence(
     there more likely than not). With ``embed`` too, a slide's line is read item by item
     (``slide_items``)."""
     reading = Reading(question, question_text, embed) if question_text else None
+    if reading is not None:  # a name no retrieved passage says may be misheard everywhere
+        reading.named &= stems(" ".join(p.text for p in passages))
     kept = _gather(question, passages, min_similarity, limit, reading)
     if kept or reading is None or not passages:
         return kept
@@ -132,6 +139,9 @@ class Reading:
         self.asked = content_words(text)
         self.kind = answer_kinds.expected(text)
         self.named = named(text)
+        self.numbers = re.compile(
+            "|".join(rf"\b{re.escape(n)}\b" for n in _NUMBER.findall(text)) or r"(?!x)x"
+        )
         self.embed = embed
 
     def weigh(self, text: str, similarity: float, source: Source) -> tuple[float, str] | None:
@@ -141,22 +151,31 @@ class Reading:
         if source == "screen":
             items = slide_items(text)
             if len(items) > 1 and self.embed is not None:
-                return self._slide(items)
+                return self._slide(items, similarity)
             if len(text.split()) < HEADING_WORDS:
                 return None  # a heading ("Couriers · Fleet", "Lighthouse") answers nothing
         if source == "speech" and signpost(text):
             return None
         said = content_words(text)
-        if not answer_kinds.holds(text, self.kind) and len(said & self.asked) < SAME_SUBJECT:
+        holds = answer_kinds.holds(self._unasked(text), self.kind)
+        if not holds and len(said & self.asked) < SAME_SUBJECT:
             return None
         new = said - self.asked
         return similarity - (UNINFORMATIVE_PENALTY if len(new) < NEW_WORDS else 0.0), text
 
-    def _slide(self, items: list[str]) -> tuple[float, str] | None:
+    def _unasked(self, text: str) -> str:
+        """``text`` without the numbers the question gives: "in 2016" does not answer "How
+        many pear trees were planted in 2016?"."""
+        return self.numbers.sub(" ", text)
+
+    def _slide(self, items: list[str], similarity: float) -> tuple[float, str] | None:
         """A slide's line ("The new tram line · Stops: 18 · Budget: 240 million euros") answers
         with its item that the question asks about, when one is asked about, says something
         (a value after its label, or a phrase, not a heading: "Customers") and holds the kind
-        of answer asked for: its title and that item are cited."""
+        of answer asked for: its title and that item are cited. A figure ranks by how close
+        its item is to a question that asks for a figure (how many, when, what time); for
+        any other question ("Why did the company earn more?") by the line's own similarity,
+        so a sentence that explains is not outranked by a figure."""
         assert self.embed is not None
         title = items[0]
         rest = [item for item in items[1:] if _says_something(item)]
@@ -166,16 +185,20 @@ class Reading:
         vectors = self.embed([*(f"{title}: {label}" for label in labels), *labels])
         scores = (vectors @ self.vector).reshape(2, len(rest)).max(axis=0)
         best = int(np.argmax(scores))
-        if scores[best] < ITEM_SIMILARITY or not answer_kinds.holds(rest[best], self.kind):
+        if scores[best] < ITEM_SIMILARITY or not answer_kinds.holds(
+            self._unasked(rest[best]), self.kind
+        ):
             return None
-        return float(scores[best]), f"{title} \u00b7 {rest[best]}"
+        rank = float(scores[best]) if self.kind in FIGURE_KINDS else similarity
+        return rank, f"{title} \u00b7 {rest[best]}"
 
 
 def _says_something(item: str) -> bool:
     label, colon, value = item.partition(":")
-    return bool(colon and value.strip()) or len(item.split()) >= HEADING_WORDS
+    return bool(colon and value.strip()) or len(item.split()) >= ITEM_PHRASE_WORDS
 
 
+_NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 _NAMED = re.compile(r"(?<=\S\s)(?!I\b)[A-Z][\w'-]*|\b\d[\d,.]*\b")
 
 
