@@ -56,6 +56,7 @@ class AnswerService(SearchService):
         asked before of the library as it is now comes from the cache."""
         from pipelines.public import AnswerPublic
         from pipelines.understanding.cache import cache_key
+        from pipelines.understanding.evidence import RULES_VERSION
 
         key = cache_key(
             "answer",
@@ -64,6 +65,7 @@ class AnswerService(SearchService):
             " ".join(question.split()).lower(),
             video_id or "",
             self.generator.name,
+            RULES_VERSION,  # an upgrade that answers otherwise does not serve old answers
         )
         cached = self.cache.get(key)
         if cached is not None:  # the same question, perhaps with other case or spacing

@@ -23,6 +23,7 @@ from pipelines.storage.catalog.passages import Passage
 from pipelines.understanding import answer_kinds
 from pipelines.understanding.digest import FRAMING
 from pipelines.understanding.grounding import Embed
+from pipelines.understanding.line_breaks import whole_sentences
 
 # The items of a slide's line, as screen text is stored: "Stops: 18 · Budget: 240 million".
 _ITEM = re.compile(r"\s*[\u00b7\u2022|]\s*")
@@ -39,6 +40,9 @@ class Evidence:
     source: Source = "speech"  # spoken, or read on screen (a slide)
 
 
+# The rules below, as a number: part of a cached answer's key (answer_service), so answers
+# cached in Redis by an older release are not served after an upgrade that changes them.
+RULES_VERSION = 3
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95
@@ -240,33 +244,43 @@ def _gather(
     limit: int,
     reading: Reading | None,
 ) -> list[Evidence]:
-    scored: list[tuple[float, float, Passage, int, str]] = []
+    scored: list[tuple[float, float, Passage, int, str, float]] = []
     for passage in passages:
         if not passage.sentences:
             continue
         similarities = np.stack([s.vector for s in passage.sentences]) @ question
+        lines = (
+            whole_sentences(passage.sentences)
+            if passage.source == "speech"
+            else [(s.text.strip(), s.end) for s in passage.sentences]
+        )
         for i, similarity in enumerate(similarities):
-            text = passage.sentences[i].text.strip()
+            text, end = lines[i]
             if reading is None:
-                scored.append((float(similarity), float(similarity), passage, i, text))
+                scored.append((float(similarity), float(similarity), passage, i, text, end))
                 continue
             weighed = reading.weigh(text, float(similarity), passage.source)
             if weighed is not None:
                 rank, cited = weighed
                 # A slide item's own similarity may be what makes the line evidence.
                 best = max(float(similarity), rank) if cited != text else float(similarity)
-                scored.append((rank, best, passage, i, cited))
+                scored.append((rank, best, passage, i, cited, end))
     scored.sort(key=lambda item: -item[0])
     kept: list[Evidence] = []
     vectors: list[np.ndarray] = []
-    for _, similarity, passage, index, text in scored:
+    for _, similarity, passage, index, text, end in scored:
         if len(kept) == limit:
             break
         if similarity < min_similarity:
             continue
         sentence = passage.sentences[index]
+        # The same line, or one a mended line already says ("And all of it went to nine food
+        # banks." of "In 2023 we harvested 2.7 tons of fruit, and all of it went to…").
+        said = _words(text)
         seen = any(
-            e.video_id == passage.video_id and abs(e.start - sentence.start) < 0.01 for e in kept
+            e.video_id == passage.video_id
+            and (abs(e.start - sentence.start) < 0.01 or _within(said, _words(e.text)))
+            for e in kept
         )
         if seen or any(float(v @ sentence.vector) >= REPEAT_SIMILARITY for v in vectors):
             continue
@@ -275,7 +289,7 @@ def _gather(
                 video_id=passage.video_id,
                 title=passage.title,
                 start=round(sentence.start, 2),
-                end=round(sentence.end, 2),
+                end=round(end, 2),
                 text=text,
                 similarity=round(similarity, 4),
                 source=passage.source,
@@ -283,3 +297,11 @@ def _gather(
         )
         vectors.append(sentence.vector)
     return kept
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _within(part: str, whole: str) -> bool:
+    return bool(part) and f" {part} " in f" {whole} "

@@ -190,3 +190,23 @@ def test_a_name_no_passage_says_is_not_required() -> None:
     assert ask("By how much did Swiftwheel's revenue go up?", [revenue]) == [
         revenue.sentences[0].text
     ]
+
+
+def test_a_line_cut_mid_sentence_is_cited_whole_and_not_again() -> None:
+    talk = passage(
+        [
+            "In 2023 we harvested 2.7 tons of fruit",
+            "And all of it went to nine food banks across the city.",
+            "The tower was completed in 1874, and it was designed",
+            "By an engineer called Margaret Holloway. It stands 41 meters tall.",
+        ]
+    )
+    # Once, mended: the second line alone says nothing the mended first does not.
+    assert ask("How many food banks receive the fruit?", [talk]) == [
+        "In 2023 we harvested 2.7 tons of fruit and all of it went to nine food banks across "
+        "the city."
+    ]
+    assert ask("Who designed the lighthouse tower?", [talk])[0] == (
+        "The tower was completed in 1874, and it was designed by an engineer called Margaret "
+        "Holloway."
+    )
