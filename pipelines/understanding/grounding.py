@@ -135,6 +135,13 @@ class EvidenceSupport:
         known = set().union(*(self._facts[j] for j in similar))
         return similar if facts(sentence) <= known else []
 
+    def citing(self, sentence: str, scores: np.ndarray, claimed: Sequence[int]) -> list[int]:
+        """The evidence indexes (0-based) ``sentence`` should cite: those of ``claimed`` that
+        say it, else the one that says it best (a model often cites the wrong number, or
+        none); empty when no evidence says it."""
+        backing = self.supporting(sentence, scores)
+        return [n for n in claimed if n in backing] or backing[:1]
+
 
 _ONES = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

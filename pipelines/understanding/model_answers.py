@@ -152,10 +152,7 @@ class GroundedWriter:
         vector, scores = self.support.scores(plain)
         if any(float(v @ vector) >= REPEAT_SIMILARITY for v in self._kept_vectors):
             return
-        backing = self.support.supporting(plain, scores)
-        # The evidence it cites when that says it; else the evidence that says it best (a
-        # small model often cites the wrong number, or none).
-        cited = ([n for n in claimed if n - 1 in backing] or [backing[0] + 1]) if backing else []
+        cited = [n + 1 for n in self.support.citing(plain, scores, [n - 1 for n in claimed])]
         if not cited:
             self.dropped.append(plain)
             log.info("answers.sentence_dropped", sentence=plain[:200])

@@ -197,15 +197,12 @@ def saying(checker: EvidenceSupport, text: str, cites: Sequence[int]) -> list[in
     if len(parts) > 1 and all(len(p.split()) >= MIN_CLAUSE_WORDS for p in parts):
         chosen: list[int] = []
         for part in parts:
-            _, scores = checker.scores(part)
-            found = checker.supporting(part, scores)
+            found = checker.citing(part, checker.scores(part)[1], cites)
             if not found:
                 return []
-            chosen.append(next((c for c in cites if c in found), found[0]))
+            chosen.append(found[0])
         return sorted(set(chosen))
-    _, scores = checker.scores(text)
-    said = checker.supporting(text, scores)
-    return [c for c in cites if c in said] or said[:1]
+    return checker.citing(text, checker.scores(text)[1], cites)
 
 
 def ground_summary(
