@@ -131,9 +131,7 @@ def gather_evidence(
     ``PARAPHRASE_SIMILARITY`` on are the evidence (search ranked it first: the answer is
     there more likely than not). With ``embed`` too, a slide's line is read item by item
     (``slide_items``)."""
-    reading = Reading(question, question_text, embed) if question_text else None
-    if reading is not None:  # a name no retrieved passage says may be misheard everywhere
-        reading.named &= stems(" ".join(p.text for p in passages))
+    reading = Reading(question, question_text, passages, embed) if question_text else None
     kept = _gather(question, passages, min_similarity, limit, reading)
     if kept or reading is None or not passages:
         return kept
@@ -146,15 +144,19 @@ def gather_evidence(
 class Reading:
     """How the sentences of the retrieved passages are weighed against one question."""
 
-    def __init__(self, vector: np.ndarray, text: str, embed: Embed | None) -> None:
+    def __init__(
+        self, vector: np.ndarray, text: str, passages: Sequence[Passage], embed: Embed | None
+    ) -> None:
         self.vector = vector
         self.asked = content_words(text)
         self.kind = answer_kinds.expected(text)
-        self.named = named(text)
+        # Only the names a retrieved passage says: one said nowhere may be misheard everywhere.
+        self.named = named(text) & stems(" ".join(p.text for p in passages))
         self.numbers = re.compile(
             "|".join(rf"\b{re.escape(n)}\b" for n in _NUMBER.findall(text)) or r"(?!x)x"
         )
         self.embed = embed
+        self._item_scores: dict[tuple[str, ...], np.ndarray] = {}
 
     def weigh(self, text: str, similarity: float, source: Source) -> tuple[float, str] | None:
         """(rank, text to cite) for a sentence, or None when it cannot answer."""
@@ -193,9 +195,7 @@ class Reading:
         rest = [item for item in items[1:] if _says_something(item)]
         if not rest:
             return None
-        labels = [item.split(":")[0].strip() for item in rest]
-        vectors = self.embed([*(f"{title}: {label}" for label in labels), *labels])
-        scores = (vectors @ self.vector).reshape(2, len(rest)).max(axis=0)
+        scores = self._scores(title, rest)
         best = int(np.argmax(scores))
         if scores[best] < ITEM_SIMILARITY or not answer_kinds.holds(
             self._unasked(rest[best]), self.kind
@@ -203,6 +203,17 @@ class Reading:
             return None
         rank = float(scores[best]) if self.kind in FIGURE_KINDS else similarity
         return rank, f"{title} \u00b7 {rest[best]}"
+
+    def _scores(self, title: str, items: list[str]) -> np.ndarray:
+        """Each item's similarity to the question, embedded once per question (the first-hit
+        fallback weighs the first passage's slides again)."""
+        key = (title, *items)
+        if key not in self._item_scores:
+            assert self.embed is not None
+            labels = [item.split(":")[0].strip() for item in items]
+            vectors = self.embed([*(f"{title}: {label}" for label in labels), *labels])
+            self._item_scores[key] = (vectors @ self.vector).reshape(2, len(items)).max(axis=0)
+        return self._item_scores[key]
 
 
 def _says_something(item: str) -> bool:
