@@ -374,9 +374,13 @@ def abandon_ingest(
     (log.error if unexpected else log.info)(
         "ingest.failed", video_id=video.id, code=code, reason=message
     )
-    catalog.finish_job(job_id, error_code=code, error_message=message)
-    if purge:
-        purge_video(video, settings=settings, catalog=catalog, indexes=indexes)
+    # The job says "failed" only once the video is gone: a client that sees the failure and
+    # asks for the video must get 404, not the row being purged (a CI run caught the race).
+    try:
+        if purge:
+            purge_video(video, settings=settings, catalog=catalog, indexes=indexes)
+    finally:
+        catalog.finish_job(job_id, error_code=code, error_message=message)
 
 
 def purge_video(
