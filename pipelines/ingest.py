@@ -23,6 +23,7 @@ from pipelines.errors import MediaError, VidscopeError
 from pipelines.logs import get_logger
 from pipelines.media.intake import check_local_file
 from pipelines.media.probe import choose_audio_track, probe, validate
+from pipelines.purge import purge_video
 from pipelines.quota import ensure_quota
 from pipelines.quota import quota_exceeded as quota_exceeded  # the faces import it from here
 from pipelines.records import IngestResult, MediaInfo, Video
@@ -381,24 +382,3 @@ def abandon_ingest(
             purge_video(video, settings=settings, catalog=catalog, indexes=indexes)
     finally:
         catalog.finish_job(job_id, error_code=code, error_message=message)
-
-
-def purge_video(
-    video: Video, *, settings: Settings, catalog: OwnerCatalog, indexes: SearchIndexes
-) -> None:
-    """Removes a video's rows, vectors, clips, the reels that show it and stored media."""
-    old_ids = catalog.chunk_ids(video.id)
-    catalog.begin_delete(video)
-    indexes.replace(catalog, old_ids=old_ids, new_ids=[], vectors=None)
-    for clip in catalog.clips_of_video(video):
-        if clip.path:
-            (settings.home / clip.path).unlink(missing_ok=True)
-    catalog.delete_clips_of_video(video)
-    # A reel shows the deleted video's pictures and words, and counts against the quota that
-    # deleting videos is the way to free: it goes too.
-    for reel in catalog.reels_of_video(video):
-        if reel.path:
-            (settings.home / reel.path).unlink(missing_ok=True)
-        catalog.delete_reel(reel.id)
-    catalog.finish_delete(video)
-    (settings.home / video.media_path).unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pipelines.config import Settings, get_settings
 from pipelines.errors import VidscopeError
 from pipelines.logs import ensure_logging, get_logger
+from pipelines.purge import purge_video
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.services.answer_service import AnswerService
 from pipelines.services.ingest_service import IngestService
@@ -245,8 +246,6 @@ class Library:
         )
         for video in system.videos("processing") + system.videos("deleting"):
             if video.id not in waiting:
-                from pipelines.ingest import purge_video  # rarely needed: a crash was repaired
-
                 purge_video(
                     video,
                     settings=self.settings,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pipelines.logs import get_logger
+from pipelines.purge import purge_video
 from pipelines.records import Segment, User, Video
 from pipelines.services.scope import OwnerScope
 
@@ -86,8 +87,6 @@ class VideoService(OwnerScope):
 
     def delete(self, video_id: str) -> None:
         """Removes a video's rows, vectors, clips and stored media."""
-        from pipelines.ingest import purge_video
-
         video = self.get_video(video_id)
         purge_video(video, settings=self.settings, catalog=self._catalog, indexes=self.indexes)
         log.info("video.deleted", video_id=video_id, owner_id=self.owner_id)
