@@ -22,9 +22,11 @@ from pipelines.media.audio import (
     survey_track,
 )
 from pipelines.media.probe import check_decoded_audio
-from pipelines.records import Chunk, MediaInfo, Segment
+from pipelines.records import Chunk, MediaInfo, Segment, Voice
 from pipelines.retrieval.chunking import ChunkOptions, build_chunks
 from pipelines.retrieval.embed import embed_texts
+from pipelines.speech.diarize import DiarizeOptions, diarize
+from pipelines.speech.speaker_turns import attribute
 from pipelines.speech.transcribe import TranscribeOptions, shift_segment, transcribe_audio
 from pipelines.vision.screen_text import ScreenOptions
 
@@ -43,6 +45,7 @@ class ComputeOptions:
     transcribe: TranscribeOptions
     chunking: ChunkOptions
     screen: ScreenOptions
+    speakers: DiarizeOptions
     embed_model: str
     embed_batch_size: int
     threads: int
@@ -55,6 +58,7 @@ class ComputeOptions:
             transcribe=TranscribeOptions.from_settings(settings),
             chunking=ChunkOptions.from_settings(settings),
             screen=ScreenOptions.from_settings(settings),
+            speakers=DiarizeOptions.from_settings(settings),
             embed_model=settings.embedding.model,
             embed_batch_size=settings.embedding.batch_size,
             threads=settings.threads,
@@ -72,6 +76,7 @@ class IngestArtifact:
     chunks: tuple[Chunk, ...]
     chunk_vectors: np.ndarray
     segment_vectors: np.ndarray
+    voices: tuple[Voice, ...] = ()  # the speakers the segments name, with voice prints
 
 
 def process_video(
@@ -88,12 +93,15 @@ def process_video(
     passages) and embeds passages and sentences. Raises ``VidscopeError`` for undecodable
     media, naming the file ``shown_as`` (the user's name for it) when given."""
     segments: list[Segment] = []
+    voices: tuple[Voice, ...] = ()
     language = None
     if track is not None:
         progress("decode", 0.0)
         try:
+            mono = None
             if info.duration <= options.transcribe.window_s:
                 channels = decode_speech(media_path, info, track, shown_as or media_path)
+                mono = channels[0].samples if len(channels) == 1 else None
                 segments, language = transcribe_channels(
                     channels, options.transcribe, info.duration, progress
                 )
@@ -101,6 +109,9 @@ def process_video(
                 segments, language = transcribe_long_track(
                     media_path, info, track, options.transcribe, progress, shown_as or media_path
                 )
+            segments, voices = tell_speakers(
+                segments, media_path, info, track, mono, options.speakers, progress
+            )
         except VidscopeError as exc:
             if shown_as is not None:  # the stored file's name means nothing to its owner
                 exc.message = exc.message.replace(media_path.name, shown_as.name)
@@ -127,7 +138,38 @@ def process_video(
         chunks=tuple(chunks),
         chunk_vectors=vectors[: len(chunks)],
         segment_vectors=vectors[len(chunks) :],
+        voices=voices,
     )
+
+
+def tell_speakers(
+    segments: list[Segment],
+    media_path: Path,
+    info: MediaInfo,
+    track: int,
+    mono: np.ndarray | None,
+    options: DiarizeOptions,
+    progress: Progress,
+) -> tuple[list[Segment], tuple[Voice, ...]]:
+    """The sentences with their speakers, and the voices. A two-channel call already names
+    a speaker per channel; otherwise diarization tells the voices apart (``mono``: the
+    decoded samples when they are at hand; a long recording is decoded again, as one mix)."""
+    channel_speakers = sorted({s.speaker for s in segments if s.speaker is not None})
+    if channel_speakers:
+        talk = {name: 0.0 for name in channel_speakers}
+        for s in segments:
+            talk[s.speaker or ""] = talk.get(s.speaker or "", 0.0) + s.end - s.start
+        return segments, tuple(Voice(name, round(talk[name], 2)) for name in channel_speakers)
+    if not options.enabled or not segments:
+        return segments, ()
+    progress("speakers", 0.0)
+    if mono is None:
+        mono = decode_audio(
+            media_path, container=info.container, track=track, channels=1, expected_s=info.duration
+        )[0]
+    found = diarize(mono, options)
+    progress("speakers", 1.0)
+    return attribute(segments, found.turns), found.voices
 
 
 def read_screen(

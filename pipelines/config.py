@@ -91,6 +91,10 @@ class OcrSettings(_Group):
     max_side: int
 
 
+class SpeakerSettings(_Group):
+    enabled: bool
+
+
 class SearchSettings(_Group):
     k: int
     rrf_k: int
@@ -221,6 +225,14 @@ class Settings(BaseSettings):
     ocr_min_gap_s: float = Field(5.0, gt=0, description="A moving picture is read this often")
     ocr_min_score: float = Field(0.8, ge=0, le=1, description="Confidence a line of text needs")
     ocr_max_side: int = Field(1280, ge=320, le=4096, description="Pictures are read at this size")
+
+    # Speakers in one-channel recordings (pipelines/speech/diarize.py). VIDSCOPE_SPEAKERS=false
+    # switches it off (a two-channel call keeps one speaker per channel either way).
+    speakers_enabled: bool = Field(
+        True,
+        validation_alias=AliasChoices("vidscope_speakers", "speakers_enabled"),
+        description="Tell the voices of a one-channel recording apart",
+    )
 
     # Search and clips
     search_k: int = Field(10, ge=1, le=200)
@@ -474,6 +486,10 @@ class Settings(BaseSettings):
             min_score=self.ocr_min_score,
             max_side=self.ocr_max_side,
         )
+
+    @cached_property
+    def speakers(self) -> SpeakerSettings:
+        return SpeakerSettings(enabled=self.speakers_enabled)
 
     @cached_property
     def search(self) -> SearchSettings:

