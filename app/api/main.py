@@ -35,6 +35,7 @@ from app.api.routes import (
     jobs,
     reels,
     search,
+    speakers,
     summaries,
     videos,
     web_session,
@@ -93,6 +94,16 @@ def _warm_models(library: Library, ready: threading.Event) -> None:
         library.embed_query("warm up")
         warm_language_model(library.settings)
         ready.set()
+        if library.settings.speakers.enabled:
+            # After ready: only a first start with an empty cache compiles (~50 s), and
+            # only recordings over 20 minutes need it.
+            from pipelines.speech.diarize import (
+                clustering_compiled,
+                compile_long_recording_clustering,
+            )
+
+            if not clustering_compiled():
+                compile_long_recording_clustering()
     except Exception:
         log.error("models.load_failed", exc_info=True)
 
@@ -172,6 +183,7 @@ def create_app(
         auth,
         videos,
         summaries,
+        speakers,
         search,
         answers,
         answer_stream,

@@ -34,3 +34,16 @@ def prepare_model(
     except VidscopeError as exc:
         _fail(exc)
     out.print(_plain(f"{chosen}: {path} ({time.perf_counter() - started:.1f} s)"), highlight=False)
+
+
+@app.command("prepare-speakers")
+def prepare_speakers() -> None:
+    """Compile and cache the speaker clustering used for recordings over 20 minutes (numba,
+    about a minute the first time; later it is already cached). ``make setup`` runs it."""
+    from pipelines.speech.diarize import clustering_compiled, compile_long_recording_clustering
+
+    if clustering_compiled():
+        out.print("speaker clustering: already compiled and cached", highlight=False)
+        return
+    seconds = compile_long_recording_clustering()
+    out.print(f"speaker clustering compiled and cached in {seconds:.1f} s", highlight=False)

