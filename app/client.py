@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -21,6 +22,7 @@ from pipelines.public import (
     AnswerPublic,
     HitPublic,
     JobPublic,
+    SpeakerPublic,
     SummaryPublic,
     UserPublic,
     VideoPublic,
@@ -194,6 +196,14 @@ class RemoteLibrary:
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str:
         return self._call("GET", f"/api/v1/videos/{video_id}/chapters", params={"format": fmt}).text
+
+    def speakers(self, video_id: str) -> list[SpeakerPublic]:
+        found = self._call("GET", f"/api/v1/videos/{video_id}/speakers").json()["items"]
+        return [SpeakerPublic.model_validate(s) for s in found]
+
+    def rename_speaker(self, video_id: str, current: str, name: str | None) -> SpeakerPublic:
+        path = f"/api/v1/videos/{video_id}/speakers/{quote(current, safe='')}"
+        return SpeakerPublic.model_validate(self._call("PATCH", path, json={"name": name}).json())
 
     def reel_parts(
         self,

@@ -251,6 +251,7 @@ def commit_artifact(
             chunks=artifact.chunks,
             chunk_vectors=artifact.chunk_vectors,
             segment_vectors=artifact.segment_vectors,
+            voices=artifact.voices,
         )
     return old_ids, new_ids
 

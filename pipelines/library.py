@@ -24,6 +24,7 @@ from pipelines.services.answer_service import AnswerService
 from pipelines.services.ingest_service import IngestService
 from pipelines.services.job_service import JobService
 from pipelines.services.reel_service import ReelService
+from pipelines.services.speaker_service import SpeakerService
 from pipelines.services.video_service import VideoService
 from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 from pipelines.storage.faults import library_fault
@@ -300,7 +301,9 @@ class Library:
         return sum(self.indexes.rebuild(self.catalog.for_owner(owner)) for owner in sorted(owners))
 
 
-class OwnerLibrary(VideoService, IngestService, ReelService, AnswerService, JobService):
+class OwnerLibrary(
+    VideoService, IngestService, ReelService, AnswerService, JobService, SpeakerService
+):
     """One owner's library: every service, scoped to the owner it was built for
     (``Library.for_owner``). It implements ``pipelines.ports.LibraryPort``, as the HTTP client
     does."""

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
     from pipelines.media.inputs import ExpandedPaths
-    from pipelines.public import AnswerPublic, SummaryPublic, UserPublic, VideoPublic
+    from pipelines.public import (
+        AnswerPublic,
+        SpeakerPublic,
+        SummaryPublic,
+        UserPublic,
+        VideoPublic,
+    )
     from pipelines.records import Hit, IngestResult, ReelPart
 
 
@@ -90,6 +96,10 @@ class LibraryPort(BatchWriterPort, Protocol):
     ) -> Path: ...
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str: ...
+
+    def speakers(self, video_id: str) -> list[SpeakerPublic]: ...
+
+    def rename_speaker(self, video_id: str, current: str, name: str | None) -> SpeakerPublic: ...
 
 
 class AdminPort(Protocol):

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pipelines.records import Clip, Hit, Job, JobStatus, Reel, User, Video
 
 if TYPE_CHECKING:
+    from pipelines.storage.catalog.speakers import SpeakerRow
     from pipelines.understanding.answers import Answer
     from pipelines.understanding.chapters import Summary
 
@@ -445,4 +446,43 @@ class SummaryPublic(_Public):
             chapters=[
                 ChapterPublic(start=c.start, end=c.end, title=c.title) for c in summary.chapters
             ],
+        )
+
+
+class SpeakerPublic(_Public):
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "label": "Speaker 2",
+                    "name": "Dana",
+                    "shown": "Dana",
+                    "seconds": 312.4,
+                    "share": 0.41,
+                }
+            ]
+        },
+    )
+
+    label: str = Field(
+        description="What the ingest called the voice: 'Speaker 1..n' (told apart by voice, "
+        "numbered in the order they first speak) or 'Left'/'Right' (one per channel of a call)"
+    )
+    name: str | None = Field(description="The name a person gave it; null until then")
+    shown: str | None = Field(
+        description="What transcripts and exports show for it: the name, else the label; null "
+        "for the one voice of a recording nobody named (its lines carry no speaker)"
+    )
+    seconds: float = Field(description="Talk time, seconds")
+    share: float = Field(description="Its part of the video's talk time, 0 to 1")
+
+    @classmethod
+    def of(cls, row: SpeakerRow, *, total_s: float) -> SpeakerPublic:
+        return cls(
+            label=row.label,
+            name=row.name,
+            shown=row.shown,
+            seconds=round(row.seconds, 2),
+            share=round(row.seconds / total_s, 4) if total_s > 0 else 0.0,
         )

@@ -63,6 +63,9 @@ _BY_CODE = {
     "auth.reserved_account": 403,
     "request.cross_origin": 403,
     "web.unknown_event": 404,
+    "speaker.unknown": 404,  # like a video that is not yours: nothing there by that name
+    "speaker.bad_name": 422,
+    "speaker.name_taken": 409,
 }
 _BY_AREA = {
     "auth": 401,

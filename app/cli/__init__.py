@@ -1,6 +1,6 @@
-"""The ``vidscope`` command line: thin calls into ``pipelines``. One module per area (``videos``,
-``accounts``, ``batch``, ``tools``), sharing the Typer app, the options and the consoles of
-``core``; importing a module registers its commands."""
+"""The ``vidscope`` command line: thin calls into ``pipelines``. One module per area
+(``videos``, ``speakers``, ``accounts``, ``batch``, ``tools``), sharing the Typer app, the
+options and the consoles of ``core``; importing a module registers its commands."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.cli.core import _clock, _state, app, report_error
 # Importing a module registers its commands; `vidscope --help` lists them in this order.
 # isort: off
 from app.cli import videos  # noqa: F401, E402
+from app.cli import speakers  # noqa: F401, E402
 from app.cli import accounts  # noqa: F401, E402
 from app.cli import tools  # noqa: F401, E402
 from app.cli import batch  # noqa: F401, E402

@@ -3,7 +3,10 @@
 Workers never open the catalog; they write a shard per video and the writer merges it
 (``pipelines.jobs.merge.merge_shards``). Parquet, not pickle: a shard is plain columns that any
 tool can read, and loading one can never run code. A shard is written aside and renamed, so
-a worker killed mid-write leaves no shard the writer could mistake for a whole one."""
+a worker killed mid-write leaves no shard the writer could mistake for a whole one.
+
+Format 2 adds the video's speakers as "voice" rows (label, talk time, voice print); a format 1
+shard, written before speakers were stored, still reads (it has none)."""
 
 from __future__ import annotations
 
@@ -18,10 +21,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.compute import IngestArtifact
-from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Word
+from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Voice, Word
 from pipelines.storage.files import atomic_write
 
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 _META_KEY = b"vidscope"
 _WORD = pa.struct(
     [
@@ -33,12 +37,13 @@ _WORD = pa.struct(
 )
 _SCHEMA = pa.schema(
     [
-        ("kind", pa.string()),  # "segment" | "chunk" (speech) | "screen"
+        ("kind", pa.string()),  # "segment" | "chunk" (speech) | "screen" | "voice"
         ("idx", pa.int32()),
         ("start", pa.float64()),
         ("end", pa.float64()),
         ("text", pa.string()),
-        ("speaker", pa.string()),
+        ("speaker", pa.string()),  # a segment's label; a voice's own
+        ("seconds", pa.float64()),  # a voice's talk time
         ("first_segment", pa.int32()),
         ("last_segment", pa.int32()),
         ("words", pa.list_(_WORD)),
@@ -111,6 +116,17 @@ def write_shard(folder: Path, source: ShardSource, artifact: IngestArtifact) -> 
         }
         for n, chunk in enumerate(artifact.chunks)
     ]
+    rows += [
+        {
+            "kind": "voice",
+            "idx": n,
+            "speaker": voice.label,
+            "seconds": voice.seconds,
+            "words": [],
+            "vector": list(voice.vector) if voice.vector is not None else None,
+        }
+        for n, voice in enumerate(artifact.voices)
+    ]
     vectors = artifact.chunk_vectors
     meta = {
         "format": FORMAT,
@@ -135,15 +151,25 @@ def read_shard(path: Path) -> tuple[ShardSource, IngestArtifact]:
     if raw is None:
         raise ValueError(f"{path.name} is not a Vidscope shard")
     meta = json.loads(raw)
-    if meta.get("format") != FORMAT:
+    if meta.get("format") not in READABLE_FORMATS:
         raise ValueError(f"{path.name} has shard format {meta.get('format')}, expected {FORMAT}")
     columns = table.to_pydict()
     segments: list[Segment] = []
     chunks: list[Chunk] = []
     segment_vectors: list[list[float]] = []
     chunk_vectors: list[list[float]] = []
+    voices: list[Voice] = []
     for i, kind in enumerate(columns["kind"]):
-        if kind == "segment":
+        if kind == "voice":
+            vector = columns["vector"][i]
+            voices.append(
+                Voice(
+                    columns["speaker"][i],
+                    columns["seconds"][i],
+                    tuple(vector) if vector is not None else None,
+                )
+            )
+        elif kind == "segment":
             words = tuple(Word(**w) for w in columns["words"][i])
             segments.append(
                 Segment(
@@ -182,5 +208,6 @@ def read_shard(path: Path) -> tuple[ShardSource, IngestArtifact]:
         chunks=tuple(chunks),
         chunk_vectors=matrix(chunk_vectors),
         segment_vectors=matrix(segment_vectors),
+        voices=tuple(voices),
     )
     return source, artifact

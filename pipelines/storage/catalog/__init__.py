@@ -1,5 +1,5 @@
-"""DuckDB catalog: the source of truth for users, videos, transcripts, jobs, clips, reels and
-the audit trail. This package is the only code that writes SQL; each module keeps one kind
+"""DuckDB catalog: the source of truth for users, videos, transcripts, speakers, jobs, clips,
+reels and the audit trail. This package is the only code that writes SQL; each module keeps one kind
 of row."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pipelines.storage.catalog.owner import OwnerCatalog
 from pipelines.storage.catalog.passages import Passage, PassageSentence, PassageTables
 from pipelines.storage.catalog.reels import ReelTables
 from pipelines.storage.catalog.schema import LOCAL_OWNER, MIGRATIONS, SCHEMA_VERSION
+from pipelines.storage.catalog.speakers import SpeakerRow
 from pipelines.storage.catalog.summaries import SummaryTables
 from pipelines.storage.catalog.system import SystemCatalog
 from pipelines.storage.catalog.users import UserTables
@@ -41,5 +42,6 @@ __all__ = [
     "OwnerCatalog",
     "Passage",
     "PassageSentence",
+    "SpeakerRow",
     "new_video_id",
 ]

@@ -21,6 +21,7 @@ from pipelines.records import (
     User,
     Video,
     VideoStatus,
+    Voice,
 )
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from pipelines.storage.catalog import Catalog
     from pipelines.storage.catalog.db import Transaction
     from pipelines.storage.catalog.passages import Passage
+    from pipelines.storage.catalog.speakers import SpeakerRow
 
 
 class OwnerCatalog:
@@ -91,6 +93,7 @@ class OwnerCatalog:
         chunks: Sequence[Chunk],
         chunk_vectors: np.ndarray,
         segment_vectors: np.ndarray,
+        voices: Sequence[Voice] = (),
     ) -> list[int]:
         self._own(video)
         return self._catalog.replace_transcript(
@@ -102,6 +105,7 @@ class OwnerCatalog:
             chunks=chunks,
             chunk_vectors=chunk_vectors,
             segment_vectors=segment_vectors,
+            voices=voices,
         )
 
     def begin_delete(self, video: Video) -> None:
@@ -117,6 +121,22 @@ class OwnerCatalog:
         """The sentences of one of the owner's videos; another owner's id is not found."""
         self.get_video(video_id)
         return self._catalog.segments(video_id)
+
+    def speakers(self, video_id: str) -> list[SpeakerRow]:
+        """The speakers of one of the owner's videos (none when nobody told them apart)."""
+        self.get_video(video_id)
+        return self._catalog.speakers(video_id)
+
+    def rename_speaker(self, video_id: str, current: str, new_name: str | None) -> SpeakerRow:
+        """Names a speaker of one of the owner's videos (``SpeakerTables.rename_speaker``:
+        ``current`` is its label or name; None or its label clears the name)."""
+        self.get_video(video_id)
+        return self._catalog.rename_speaker(video_id, current, new_name)
+
+    def chunk_ids_spoken_by(self, speaker: str, video_id: str | None = None) -> set[int]:
+        """The owner's speech passages where ``speaker`` (a name or a label, any case) says
+        at least one sentence (``video_id``: in that video only)."""
+        return self._catalog.chunk_ids_spoken_by(speaker, owner_id=self.owner_id, video_id=video_id)
 
     def sentences(self, video_id: str) -> tuple[list[Segment], np.ndarray]:
         """The sentences of one of the owner's videos and their embeddings, in order."""

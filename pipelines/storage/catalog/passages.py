@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipelines.records import Source
-from pipelines.storage.catalog.db import Database
+from pipelines.storage.catalog.speakers import SpeakerTables
 
 if TYPE_CHECKING:  # loaded where vectors are read: opening a library needs none
     import numpy as np
@@ -21,6 +21,7 @@ class PassageSentence:
     end: float
     text: str
     vector: np.ndarray
+    speaker: str | None = None  # as transcripts show it (``SpeakerTables.shown_speakers``)
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Passage:
     source: Source = "speech"
 
 
-class PassageTables(Database):
+class PassageTables(SpeakerTables):
     def passage_counts(self, *, owner_id: str) -> dict[str, int]:
         """Passages (chunks) per video id of one owner (videos with none are absent)."""
         rows = self.con.execute(
@@ -47,8 +48,8 @@ class PassageTables(Database):
 
     def passages(self, chunk_ids: Iterable[int], *, owner_id: str) -> dict[int, Passage]:
         """The owner's chunks with their video title and their sentences (with embeddings),
-        by chunk id; another owner's chunk ids are left out. Three primary-key reads: a join
-        here scans whole tables (9 ms at 10^5 chunks)."""
+        by chunk id; another owner's chunk ids are left out. Primary-key reads: a join here
+        scans whole tables (9 ms at 10^5 chunks)."""
         import numpy as np
 
         id_list = [int(i) for i in chunk_ids]
@@ -69,10 +70,17 @@ class PassageTables(Database):
         )
         chunks = [row for row in chunks if row[1] in titles]  # the owner's videos only
         segment_ids = [sid for row in chunks for sid in row[5]]
+        shown = self.shown_speakers(titles)
         sentences = {
-            sid: PassageSentence(start, end, text, np.frombuffer(blob, dtype=np.float32))
-            for sid, start, end, text, blob in self.con.execute(
-                'SELECT id, start, "end", text, embedding FROM segments '
+            sid: PassageSentence(
+                start,
+                end,
+                text,
+                np.frombuffer(blob, dtype=np.float32),
+                shown.get(vid, {}).get(speaker, speaker),
+            )
+            for sid, vid, start, end, text, blob, speaker in self.con.execute(
+                'SELECT id, video_id, start, "end", text, embedding, speaker FROM segments '
                 "WHERE id IN (SELECT unnest(?))",
                 [segment_ids],
             ).fetchall()

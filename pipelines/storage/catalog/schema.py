@@ -333,5 +333,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
         )""",
     ),
+    (
+        # The speakers of a video, one row per label its sentences carry ('Left'/'Right' for
+        # a two-channel call, 'Speaker 1..n' from diarization): how long each talks, its voice
+        # print (the unit-length mean speaker embedding; NULL for a channel) and the name a
+        # person gave it. Sentences keep the label, so a rename changes every face at once.
+        """CREATE TABLE speakers (
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            label VARCHAR NOT NULL,
+            name VARCHAR,
+            seconds DOUBLE NOT NULL CHECK (seconds >= 0),
+            voice FLOAT[],
+            PRIMARY KEY (video_id, label)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pipelines.errors import NotFoundError
-from pipelines.records import Chunk, Segment, Video, Word
+from pipelines.records import Chunk, Segment, Video, Voice, Word
 from pipelines.storage.catalog.jobs import JobTables
+from pipelines.storage.catalog.speakers import SpeakerTables
 
 if TYPE_CHECKING:  # loaded where vectors are read or written: opening a library needs none
     import numpy as np
@@ -29,8 +30,8 @@ def _blobs(vectors: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.ascontiguousarray(vectors, dtype=np.float32)]
 
 
-class VideoTables(JobTables):
-    """Videos and their transcripts (segments, words, chunks)."""
+class VideoTables(JobTables, SpeakerTables):
+    """Videos and their transcripts (segments, words, chunks, speakers)."""
 
     # -- videos -----------------------------------------------------------------------------
     VIDEO_COLUMNS = (
@@ -153,8 +154,10 @@ class VideoTables(JobTables):
         chunks: Sequence[Chunk],
         chunk_vectors: np.ndarray,
         segment_vectors: np.ndarray,
+        voices: Sequence[Voice] = (),
     ) -> list[int]:
-        """Atomically replaces a video's segments, words and chunks, marks it ready and
+        """Atomically replaces a video's segments, words, chunks and speakers (``voices``:
+        one per label its segments carry; names given to the old ones go), marks it ready and
         finishes its ingest job ``job_id``: after this commit the video is done, whatever
         happens to the derived indexes. Returns the new chunk ids, in chunk order (they are
         the vector ids in the index)."""
@@ -211,6 +214,7 @@ class VideoTables(JobTables):
                         [c.source for c in chunks],
                     ],
                 )
+            self.insert_speakers(video_id, voices)
             self.con.execute(
                 "UPDATE videos SET status = 'ready', language = ?, "
                 "audio_track = coalesce(?, audio_track), error_code = NULL, "
@@ -241,6 +245,7 @@ class VideoTables(JobTables):
         self.con.execute("DELETE FROM words WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM segments WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM chunks WHERE video_id = ?", [video_id])
+        self.con.execute("DELETE FROM speakers WHERE video_id = ?", [video_id])
 
     def _next_ids(self, sequence: str, count: int) -> list[int]:
         if count == 0:
@@ -256,6 +261,8 @@ class VideoTables(JobTables):
 
     # -- transcripts and chunks ------------------------------------------------------------
     def segments(self, video_id: str) -> list[Segment]:
+        """The video's sentences in order, each ``speaker`` as shown (``shown_speakers``: the
+        name a person gave, else the label; None for a lone voice nobody named)."""
         rows = self.con.execute(
             'SELECT idx, start, "end", text, speaker FROM segments WHERE video_id = ? ORDER BY idx',
             [video_id],
@@ -267,8 +274,9 @@ class VideoTables(JobTables):
             [video_id],
         ).fetchall():
             words.setdefault(segment_idx, []).append(Word(start, end, word, prob))
+        shown = self.shown_speakers([video_id]).get(video_id, {})
         return [
-            Segment(start, end, text, tuple(words.get(idx, ())), speaker)
+            Segment(start, end, text, tuple(words.get(idx, ())), shown.get(speaker, speaker))
             for idx, start, end, text, speaker in rows
         ]
 

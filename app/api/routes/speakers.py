@@ -1,0 +1,53 @@
+"""A video's speakers: who talks how long, and naming them once for every face and export."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from app.api.deps import MyLibrary, client_ip
+from app.api.errors import error_responses
+from pipelines.public import SpeakerPublic
+
+router = APIRouter(prefix="/api/v1/videos", tags=["speakers"])
+
+
+class SpeakerList(BaseModel):
+    items: list[SpeakerPublic]
+
+
+class SpeakerName(BaseModel):
+    name: str | None = Field(
+        description="The speaker's name: 1-60 printable characters on one line, without < or "
+        ">; null (or the speaker's label) gives it back its label",
+        examples=["Dana"],
+    )
+
+
+@router.get(
+    "/{video_id}/speakers",
+    summary="The video's speakers, their names and talk time",
+    response_model=SpeakerList,
+    responses=error_responses(401, 404),
+)
+def list_speakers(video_id: str, library: MyLibrary) -> SpeakerList:
+    """Empty when nobody told the speakers apart (speakers switched off at ingest, a video
+    stored before speakers were, or no speech)."""
+    return SpeakerList(items=library.speakers(video_id))
+
+
+@router.patch(
+    "/{video_id}/speakers/{label:path}",
+    summary="Name a speaker; every transcript, export and search shows the name at once",
+    response_model=SpeakerPublic,
+    responses=error_responses(401, 404, 409, 422),
+)
+def rename_speaker(
+    video_id: str, label: str, body: SpeakerName, request: Request, library: MyLibrary
+) -> SpeakerPublic:
+    """``label`` is the speaker's label ('Speaker 2') or its current name, in any case.
+    404 ``speaker.unknown`` names the speakers the video has; 422 ``speaker.bad_name``;
+    409 ``speaker.name_taken`` when another speaker of the video has that name."""
+    return library.rename_speaker(
+        video_id, label, body.name, ip=client_ip(request), request_id=request.state.request_id
+    )

@@ -1,0 +1,184 @@
+"""The speakers of each video: stored with its transcript (``VideoTables.replace_transcript``),
+named by a person, and shown by name wherever sentences are read back. Sentences keep the
+label their ingest gave them ('Left'/'Right', 'Speaker 1..n'); the name is looked up when they
+are read, so a rename shows in every face and export at once, without re-ingesting."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipelines.errors import NotFoundError, VidscopeError
+from pipelines.records import Voice
+from pipelines.storage.catalog.db import Database
+
+MAX_NAME_CHARS = 60
+
+
+@dataclass(frozen=True)
+class SpeakerRow:
+    """A speaker of one video: its label, the name a person gave it (None until then), how
+    long it talks, and what transcripts show for it (``shown``: the name, else the label;
+    None for the one voice of a recording nobody named, whose lines carry no speaker)."""
+
+    label: str
+    name: str | None
+    seconds: float
+    shown: str | None
+
+
+@dataclass(frozen=True)
+class _Stored:
+    label: str
+    name: str | None
+    seconds: float
+    voiced: bool  # has a voice print: told apart by diarization, not by a channel
+
+
+def _shown(rows: Sequence[_Stored]) -> dict[str, str | None]:
+    """What transcripts show for each label. A one-person lecture should not say
+    "Speaker 1:" before every line, so a lone diarized voice shows nothing until it is named;
+    a channel's speaker always shows (the other channel may simply have been silent)."""
+    if len(rows) == 1 and rows[0].voiced and rows[0].name is None:
+        return {rows[0].label: None}
+    return {row.label: row.name or row.label for row in rows}
+
+
+def _valid_name(name: str) -> str:
+    """The name as stored (stripped, NFC); ``speaker.bad_name`` names the rule it breaks."""
+    cleaned = unicodedata.normalize("NFC", name.strip())
+    problem = None
+    if not cleaned:
+        problem = "is empty"
+    elif len(cleaned) > MAX_NAME_CHARS:
+        problem = f"has {len(cleaned)} characters, more than {MAX_NAME_CHARS}"
+    elif not cleaned.isprintable():
+        problem = "holds a line break, tab or other control character"
+    elif "<" in cleaned or ">" in cleaned:
+        # A WebVTT voice span is <v Name>: an angle bracket would end it early.
+        problem = "holds < or >"
+    if problem is not None:
+        raise VidscopeError(
+            f"a speaker's name {problem}; give 1-{MAX_NAME_CHARS} printable characters on one "
+            "line, without < or >",
+            code="speaker.bad_name",
+        )
+    return cleaned
+
+
+class SpeakerTables(Database):
+    """A video's speakers: written whole with its transcript, renamed one at a time."""
+
+    def _stored_speakers(self, video_ids: Iterable[str]) -> dict[str, list[_Stored]]:
+        rows = self.con.execute(
+            "SELECT video_id, label, name, seconds, voice IS NOT NULL FROM speakers "
+            "WHERE video_id IN (SELECT unnest(?)) ORDER BY video_id, length(label), label",
+            [sorted(set(video_ids))],
+        ).fetchall()
+        found: dict[str, list[_Stored]] = {}
+        for video_id, label, name, seconds, voiced in rows:
+            found.setdefault(str(video_id), []).append(
+                _Stored(str(label), name, float(seconds), bool(voiced))
+            )
+        return found
+
+    def shown_speakers(self, video_ids: Iterable[str]) -> dict[str, dict[str, str | None]]:
+        """Per video id, what its sentences show for each label they carry. A label with no
+        row (a video stored before speakers were) is absent: it shows as itself."""
+        return {vid: _shown(rows) for vid, rows in self._stored_speakers(video_ids).items()}
+
+    def speakers(self, video_id: str) -> list[SpeakerRow]:
+        """The video's speakers, in label order ('Speaker 2' before 'Speaker 10')."""
+        rows = self._stored_speakers([video_id]).get(video_id, [])
+        shown = _shown(rows)
+        return [SpeakerRow(r.label, r.name, r.seconds, shown[r.label]) for r in rows]
+
+    def insert_speakers(self, video_id: str, voices: Sequence[Voice]) -> None:
+        """Adds a video's speakers; called inside the transaction that writes its sentences
+        (which first removed any older ones: a new diarization's 'Speaker 2' is not the
+        person the old one was, so names do not carry over)."""
+        if not voices:
+            return
+        self.con.execute(
+            "INSERT INTO speakers (video_id, label, seconds, voice) "
+            "SELECT unnest($1), unnest($2), unnest($3), unnest($4)",
+            [
+                [video_id] * len(voices),
+                [v.label for v in voices],
+                [max(0.0, float(v.seconds)) for v in voices],
+                [list(v.vector) if v.vector is not None else None for v in voices],
+            ],
+        )
+
+    def rename_speaker(self, video_id: str, current: str, new_name: str | None) -> SpeakerRow:
+        """Names the speaker ``current`` (its label or its name, any case). ``new_name`` None,
+        or the speaker's own label, clears the name. Raises ``speaker.bad_name``,
+        ``speaker.unknown`` (naming the speakers the video has) or ``speaker.name_taken``.
+        The caller has checked that the video is the owner's."""
+        name = None if new_name is None else _valid_name(new_name)
+        with self.transaction():  # the check and the write see one state
+            rows = self._stored_speakers([video_id]).get(video_id, [])
+            target = _find(rows, current, video_id)
+            if name is not None and name.casefold() == target.label.casefold():
+                name = None
+            if name is not None:
+                for other in rows:
+                    if other is not target and name.casefold() in (
+                        other.label.casefold(),
+                        (other.name or "").casefold(),
+                    ):
+                        which = f" ({other.label})" if other.name else ""
+                        raise VidscopeError(
+                            f"another speaker of this video is called {name!r} already"
+                            f"{which}; choose a name no other speaker has",
+                            code="speaker.name_taken",
+                            name=name,
+                        )
+            self.con.execute(
+                "UPDATE speakers SET name = ? WHERE video_id = ? AND label = ?",
+                [name, video_id, target.label],
+            )
+        return next(s for s in self.speakers(video_id) if s.label == target.label)
+
+    def chunk_ids_spoken_by(
+        self, speaker: str, *, owner_id: str, video_id: str | None = None
+    ) -> set[int]:
+        """The owner's speech passages in which ``speaker`` says at least one sentence:
+        matched against each sentence's label and its speaker's name, any case."""
+        query = """SELECT DISTINCT c.id FROM chunks c
+            JOIN videos v ON v.id = c.video_id
+            JOIN segments s ON s.video_id = c.video_id
+                AND s.idx BETWEEN c.first_segment AND c.last_segment
+            LEFT JOIN speakers k ON k.video_id = s.video_id AND k.label = s.speaker
+            WHERE v.owner_id = $owner AND c.source = 'speech' AND s.speaker IS NOT NULL
+                AND (lower(s.speaker) = lower($who) OR lower(k.name) = lower($who))"""
+        params: dict[str, str] = {"owner": owner_id, "who": speaker.strip()}
+        if video_id is not None:
+            query += " AND c.video_id = $video"
+            params["video"] = video_id
+        return {int(row[0]) for row in self.con.execute(query, params).fetchall()}
+
+
+def _find(rows: Sequence[_Stored], current: str, video_id: str) -> _Stored:
+    wanted = current.strip().casefold()
+    for row in rows:
+        if row.label.casefold() == wanted:
+            return row
+    for row in rows:
+        if row.name is not None and row.name.casefold() == wanted:
+            return row
+    if not rows:
+        known = (
+            "it has no speakers told apart (one voice, or it was processed with speakers "
+            "switched off)"
+        )
+    else:
+        named = [f"{r.label} ({r.name})" if r.name else r.label for r in rows]
+        known = f"its speakers are {', '.join(named)}"
+    raise NotFoundError(
+        f"video {video_id} has no speaker {current!r}; {known}",
+        code="speaker.unknown",
+        video_id=video_id,
+        speakers=", ".join(r.label for r in rows),
+    )

@@ -1,0 +1,200 @@
+"""Speakers are stored with their video, named once, and shown by name in every face and
+export at once. turns.mp4 (three espeak voices, 57 s, changing at 22.44 s and 40.6 s:
+tests/data/turns.json) is ingested once for the module: diarizing it costs 3-20 s."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipelines.compute import IngestArtifact
+from pipelines.errors import VidscopeError
+from pipelines.ingest import check_file
+from pipelines.library import Library, OwnerLibrary
+from pipelines.records import Chunk, Segment, Voice
+from pipelines.storage.shards import ShardSource, write_shard
+from tests.support.library import DATA, TALK, make_settings
+
+TURNS = DATA / "turns.mp4"
+
+
+@pytest.fixture(scope="module")
+def turns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library, str]]:
+    home = tmp_path_factory.mktemp("speakers") / "library"
+    with Library(make_settings(home)) as library:
+        [result] = list(library.local.ingest([TURNS]))
+        assert result.status == "indexed", result
+        yield library, result.video_id
+
+
+@pytest.fixture
+def owner(turns: tuple[Library, str]) -> Iterator[OwnerLibrary]:
+    """The local owner of the turns library; names given in a test are taken back after it."""
+    library, video_id = turns
+    yield library.local
+    for speaker in library.local.speakers(video_id):
+        if speaker.name is not None:
+            library.local.rename_speaker(video_id, speaker.label, None)
+
+
+def _code(call: object) -> str:
+    assert callable(call)
+    with pytest.raises(VidscopeError) as caught:
+        call()
+    return caught.value.code
+
+
+@pytest.mark.slow
+def test_the_voices_of_a_recording_are_stored_with_it(turns: tuple[Library, str]) -> None:
+    library, video_id = turns
+    speakers = library.local.speakers(video_id)
+    assert len(speakers) >= 2, speakers
+    assert [s.label for s in speakers] == [f"Speaker {n + 1}" for n in range(len(speakers))]
+    assert all(s.name is None and s.shown == s.label and s.seconds > 1 for s in speakers)
+    assert sum(s.share for s in speakers) == pytest.approx(1.0, abs=0.01)
+    prints = library.catalog.con.execute(
+        "SELECT label, voice FROM speakers WHERE video_id = ?", [video_id]
+    ).fetchall()
+    assert len(prints) == len(speakers)
+    for _, voice in prints:  # CAM++ voice prints, unit length
+        assert len(voice) == 192 and np.linalg.norm(voice) == pytest.approx(1.0, abs=1e-3)
+    segments = library.local.segments(video_id)
+    assert {s.speaker for s in segments} <= {s.label for s in speakers}
+    # The first voice talks alone until its turn at 22.44 s; another has the last topic.
+    assert {s.speaker for s in segments if s.end < 22.0} == {"Speaker 1"}
+    last = {s.speaker for s in segments if s.start > 41.0}
+    assert len(last) == 1 and last != {"Speaker 1"}
+
+
+@pytest.mark.slow
+def test_a_name_given_once_shows_in_every_face_and_export_at_once(
+    owner: OwnerLibrary, turns: tuple[Library, str]
+) -> None:
+    library, video_id = turns
+    renamed = owner.rename_speaker(video_id, "speaker 2", "  Dana ")
+    assert (renamed.label, renamed.name, renamed.shown) == ("Speaker 2", "Dana", "Dana")
+    segments = owner.segments(video_id)
+    said = [s for s in segments if s.speaker == "Dana"]
+    assert said and "Speaker 2" not in {s.speaker for s in segments}
+    line = said[0].text
+    assert f"Dana: {line}\n" in owner.transcript(video_id, "txt")
+    assert f"Dana: {line}" in owner.transcript(video_id, "srt")
+    assert f"<v Dana>{html.escape(line, quote=False)}" in owner.transcript(video_id, "vtt")
+    cues = json.loads(owner.transcript(video_id, "json"))
+    assert [c["speaker"] for c in cues] == [s.speaker for s in segments]
+    # Passages, what search and answers read, carry the name too; a speaker filter finds
+    # Dana's passages by name or by label, in any case.
+    spoken = owner.chunk_ids_spoken_by("DANA", video_id)
+    assert spoken and spoken == owner.chunk_ids_spoken_by("speaker 2")
+    passages = library.catalog.for_owner(owner.owner_id).passages(spoken)
+    assert all("Dana" in {s.speaker for s in p.sentences} for p in passages.values())
+    everything = set(owner.chunk_ids_spoken_by("Speaker 1")) | spoken
+    others = library.catalog.for_owner(owner.owner_id).passages(everything - spoken)
+    assert all("Dana" not in {s.speaker for s in p.sentences} for p in others.values())
+    # Renamed again by its name; given back its label by naming it with the label.
+    assert owner.rename_speaker(video_id, "dana", "Dana Scully").name == "Dana Scully"
+    cleared = owner.rename_speaker(video_id, "Dana Scully", "SPEAKER 2")
+    assert (cleared.name, cleared.shown) == (None, "Speaker 2")
+    assert "Dana" not in owner.transcript(video_id, "txt")
+    assert owner.chunk_ids_spoken_by("Dana") == set()
+
+
+@pytest.mark.slow
+def test_renaming_refuses_with_a_code_and_changes_nothing(
+    owner: OwnerLibrary, turns: tuple[Library, str]
+) -> None:
+    _, video_id = turns
+    with pytest.raises(VidscopeError) as unknown:
+        owner.rename_speaker(video_id, "Speaker 9", "Dana")
+    assert unknown.value.code == "speaker.unknown"
+    assert "Speaker 1" in unknown.value.message and "Speaker 2" in unknown.value.message
+    for bad in ("", "   ", "Dana\nScully", "Tab\there", "x" * 61, "<b>Dana</b>"):
+        assert _code(lambda bad=bad: owner.rename_speaker(video_id, "Speaker 1", bad)) == (
+            "speaker.bad_name"
+        ), bad
+    assert owner.rename_speaker(video_id, "Speaker 1", "x" * 60).name == "x" * 60
+    owner.rename_speaker(video_id, "Speaker 1", "Dana")
+    # Transcripts could not tell two Danas apart, nor a Dana from another's label.
+    assert _code(lambda: owner.rename_speaker(video_id, "Speaker 2", "dana")) == (
+        "speaker.name_taken"
+    )
+    assert _code(lambda: owner.rename_speaker(video_id, "Speaker 2", "speaker 1")) == (
+        "speaker.name_taken"
+    )
+    assert _code(lambda: owner.rename_speaker("0" * 16, "Speaker 1", "Sam")) == ("video.not_found")
+    assert [s.name for s in owner.speakers(video_id)][:2] == ["Dana", None]
+
+
+@pytest.mark.slow
+def test_another_owner_can_neither_list_nor_rename(turns: tuple[Library, str]) -> None:
+    library, video_id = turns
+    stranger = library.accounts.register("mallory", "correct horse battery")
+    theirs = library.for_owner(stranger.id)
+    assert _code(lambda: theirs.speakers(video_id)) == "video.not_found"
+    assert _code(lambda: theirs.rename_speaker(video_id, "Speaker 2", "Eve")) == ("video.not_found")
+    assert theirs.chunk_ids_spoken_by("Speaker 2") == set()
+    assert all(s.name is None for s in library.local.speakers(video_id))
+
+
+@pytest.mark.slow
+def test_one_voice_shows_no_speaker_until_named_and_reprocessing_forgets_names(
+    library: Library,
+) -> None:
+    owner = library.local
+    [result] = list(owner.ingest([TALK]))
+    video_id = result.video_id
+    [voice] = owner.speakers(video_id)
+    assert (voice.label, voice.name, voice.shown, voice.share) == ("Speaker 1", None, None, 1.0)
+    # A one-person talk does not say "Speaker 1:" before every line.
+    assert {s.speaker for s in owner.segments(video_id)} == {None}
+    assert "Speaker" not in owner.transcript(video_id, "txt")
+    assert "<v " not in owner.transcript(video_id, "vtt")
+    owner.rename_speaker(video_id, "Speaker 1", "Sam")
+    assert {s.speaker for s in owner.segments(video_id)} == {"Sam"}
+    # A new diarization's "Speaker 1" need not be the person named before: the name goes.
+    [again] = list(owner.ingest([TALK], force=True))
+    assert again.video_id == video_id and again.status == "indexed"
+    [voice] = owner.speakers(video_id)
+    assert (voice.name, voice.shown) == (None, None)
+    owner.delete(video_id)
+    assert library.catalog.con.execute("SELECT count(*) FROM speakers").fetchone() == (0,)
+
+
+def test_a_batch_shard_carries_the_voices_to_the_writer(library: Library) -> None:
+    """The batch path (worker writes a Parquet shard, the one writer merges it) stores the
+    speakers like an ingest: two voices and a channel-less recording's prints."""
+    owner = library.local
+    checked = check_file(TALK, limits=library.settings.limits)
+    source = ShardSource(checked.sha256, "Call", str(TALK), checked.info, checked.track)
+    rng = np.random.default_rng(3)
+    prints = [tuple(float(x) for x in v / np.linalg.norm(v)) for v in rng.normal(size=(2, 192))]
+    artifact = IngestArtifact(
+        checked.track,
+        "en",
+        (
+            Segment(0.5, 2.0, "Shall we start?", (), "Speaker 1"),
+            Segment(2.5, 4.0, "Yes, go ahead.", (), "Speaker 2"),
+        ),
+        (Chunk(0.5, 4.0, "Shall we start? Yes, go ahead.", 0, 1),),
+        rng.random((1, 384), dtype=np.float32),
+        rng.random((2, 384), dtype=np.float32),
+        voices=(Voice("Speaker 1", 1.5, prints[0]), Voice("Speaker 2", 1.5, prints[1])),
+    )
+    write_shard(Path(owner.shards_folder()), source, artifact)
+    [outcome] = owner.merge_shards([checked.sha256], batch_id="speakers").outcomes
+    assert outcome.status == "indexed", outcome
+    assert [(s.label, s.seconds, s.shown) for s in owner.speakers(outcome.video_id)] == [
+        ("Speaker 1", 1.5, "Speaker 1"),
+        ("Speaker 2", 1.5, "Speaker 2"),
+    ]
+    stored = library.catalog.con.execute(
+        "SELECT voice FROM speakers WHERE video_id = ? ORDER BY label", [outcome.video_id]
+    ).fetchall()
+    assert np.allclose([row[0] for row in stored], prints, atol=1e-6)
+    owner.rename_speaker(outcome.video_id, "Speaker 2", "Dana")
+    assert "Dana: Yes, go ahead." in owner.transcript(outcome.video_id, "txt")
