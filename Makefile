@@ -216,6 +216,7 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.reel_words
 	$(BIN)/python -m evals.llm_runtime
 	$(BIN)/python -m evals.whisper_models
+	$(BIN)/python -m evals.diarization
 	# The image, a container's start and stop, a backup and a restore (needs Podman).
 	$(MAKE) --no-print-directory containerdeps
 	$(BIN)/python -m evals.operations

@@ -21,16 +21,22 @@
 - WER per voice: the several-voice talks say which voice spoke each sentence; the sentences
   a voice spoke against the transcript's sentences that fall in their time.
 
+- Diarization (the full set only): DER, voices counted right and seconds per audio minute on
+  generated conversations and a real call (``evals.diarization``), as ``diarization_*``.
+
 The fixtures are generated speech (espeak-ng) in several voices: see evals/fixtures.py."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import shutil
+import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,13 +127,24 @@ def run_eval(
     name: str = "eval",
     log: bool = True,
     chapters: bool = True,
+    diarization: bool | None = None,
 ) -> dict[str, Any]:
     """Ingests ``fixtures`` into a scratch library with ``settings`` (its home is ignored),
     measures, and logs the run to ``settings.tracking_uri``. Returns {metrics, per_video,
-    run_id}."""
+    run_id}. ``diarization`` (None: when ``fixtures`` is the full set) adds the diarization
+    eval's figures."""
     scratch = Path(tempfile.mkdtemp(prefix="vidscope-eval-"))
+    diarization = fixtures == FIXTURES if diarization is None else diarization
     try:
-        return _measure(settings, fixtures, scratch, name=name, log=log, chapters=chapters)
+        return _measure(
+            settings,
+            fixtures,
+            scratch,
+            name=name,
+            log=log,
+            chapters=chapters,
+            diarization=diarization,
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -140,6 +157,7 @@ def _measure(
     name: str,
     log: bool,
     chapters: bool,
+    diarization: bool,
 ) -> dict[str, Any]:
     work = settings.model_copy(update={"home": scratch})
     per_video: dict[str, dict[str, float]] = {}
@@ -237,6 +255,7 @@ def _measure(
         "search_p99_ms": float(np.percentile(latencies, 99)) if latencies else 0.0,
         "audio_s": audio_s,
         "ingest_x_realtime": audio_s / ingest_s if ingest_s else 0.0,
+        **(_diarization_metrics(settings) if diarization else {}),
     }
     result: dict[str, Any] = {"metrics": metrics, "per_video": per_video, "run_id": None}
     if log:
@@ -249,6 +268,22 @@ def _measure(
             report=result,
         )
     return result
+
+
+def _diarization_metrics(settings: Settings) -> dict[str, float]:
+    """The diarization eval's figures, ``diarization_``-prefixed, on the ingest's threads;
+    nothing (and a warning) where espeak-ng, which speaks its conversations, is missing."""
+    if shutil.which("espeak-ng") is None:
+        warnings.warn("no diarization eval: espeak-ng is missing (make benchdeps)", stacklevel=2)
+        return {}
+    from evals.diarization import evaluate_diarization
+    from pipelines.speech.diarize import DiarizeOptions
+
+    threads = DiarizeOptions.from_settings(settings).threads
+    # Its progress lines go to stderr: `vidscope eval --json` prints the result on stdout.
+    with contextlib.redirect_stdout(sys.stderr):
+        measured = evaluate_diarization(threads=threads)["metrics"]
+    return {f"diarization_{k}": v for k, v in measured.items()}
 
 
 def _answered_right(library: Library, question: str, truth: dict[str, Any], video_id: str) -> bool:
