@@ -19,25 +19,30 @@ from app.cli.core import _library, _plain, app, out
     '  vidscope speakers 3f2a9c0d1e4b5a6c rename Dana "Speaker 2"   (gives the label back)'
 )
 def speakers(
-    video_id: Annotated[str, typer.Argument(help="Video id (see 'vidscope list')")],
-    action: Annotated[
-        str | None, typer.Argument(metavar="[rename CURRENT NEW]", show_default=False)
+    video_id: Annotated[
+        str, typer.Argument(metavar="VIDEO_ID", help="Video id (see 'vidscope list')")
+    ],
+    rename: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="rename CURRENT NEW",
+            help="Name a speaker: CURRENT is its label or the name it has",
+            show_default=False,
+        ),
     ] = None,
-    current: Annotated[str | None, typer.Argument(hidden=True)] = None,
-    new_name: Annotated[str | None, typer.Argument(hidden=True)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
 ) -> None:
-    """List a video's speakers (label, name, talk time, share), or name one: 'rename CURRENT
-    NEW', where CURRENT is the label ("Speaker 2") or the name it has. Transcripts, exports
-    and search show the name at once; NEW equal to the label gives the label back."""
-    if action is not None and (action != "rename" or current is None or new_name is None):
+    """List a video's speakers (label, name, talk time, share), or name one. Transcripts,
+    exports and search show the name at once; naming a speaker with its label gives the
+    label back."""
+    if rename is not None and (len(rename) != 3 or rename[0] != "rename"):
         raise typer.BadParameter(
             'to name a speaker: vidscope speakers VIDEO_ID rename "Speaker 2" "Dana"',
             param_hint="rename CURRENT NEW",
         )
     with _library() as library:
-        if action is not None:
-            assert current is not None and new_name is not None  # checked above
+        if rename is not None:
+            _, current, new_name = rename
             renamed = library.rename_speaker(video_id, current, new_name)
             shown = renamed.name or renamed.label
             out.print(_plain(f"{renamed.label} is now called {shown}"), highlight=False)
@@ -49,8 +54,9 @@ def speakers(
         return
     if not found:
         out.print(
-            "no speakers told apart in this video (one voice, or speakers were switched off "
-            "when it was processed)"
+            "no speakers stored for this video: speakers were switched off when it was "
+            "processed, it has no speech, or it was processed before Vidscope kept speakers "
+            "('vidscope ingest --force FILE' processes it again)"
         )
         return
     from pipelines.understanding.answers import minutes
