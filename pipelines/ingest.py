@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pipelines.compute import ComputeOptions, IngestArtifact, Progress, no_progress, process_video
-from pipelines.config import LimitsSettings, Settings
+from pipelines.config import MAX_SPEAKERS, LimitsSettings, Settings
 from pipelines.errors import MediaError, VidscopeError
 from pipelines.logs import get_logger
 from pipelines.media.intake import check_local_file
@@ -101,13 +101,21 @@ def ingest_file(
     indexes: SearchIndexes,
     force: bool = False,
     audio_track: int | None = None,
+    speakers: int | None = None,
     progress: Progress = no_progress,
 ) -> IngestResult:
     """Ingests one file into the catalog owner's library now, transcribing ``audio_track`` (0:a:N;
-    default: the track marked default, else the first). Every failure comes back as a
+    default: the track marked default, else the first); ``speakers`` people speak in it, when
+    the person knows (else diarization counts the voices). Every failure comes back as a
     'failed' result with a code and leaves nothing half-written; an unexpected one is logged
     with its traceback as ``processing.failed``, so one bad file never stops a batch."""
     title = Path(str(path)).stem
+    if speakers is not None and not 1 <= speakers <= MAX_SPEAKERS:
+        raise VidscopeError(
+            f"speakers must be between 1 and {MAX_SPEAKERS}, got {speakers}; leave it out "
+            "to have the voices counted",
+            code="speaker.bad_count",
+        )
     try:
         checked = check_file(
             path, limits=settings.limits, audio_track=audio_track, progress=progress
@@ -148,7 +156,7 @@ def ingest_file(
             media_path,
             checked.info,
             checked.track,
-            ComputeOptions.from_settings(settings),
+            ComputeOptions.from_settings(settings).with_speakers(speakers),
             progress,
             shown_as=checked.path,
         )

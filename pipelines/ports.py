@@ -49,6 +49,7 @@ class LibraryPort(BatchWriterPort, Protocol):
         *,
         force: bool = False,
         audio_track: int | None = None,
+        speakers: int | None = None,
         progress: Progress | None = None,
     ) -> IngestResult: ...
 
@@ -57,7 +58,12 @@ class LibraryPort(BatchWriterPort, Protocol):
     def public_video(self, video_id: str) -> VideoPublic: ...
 
     def search(
-        self, query: str, *, k: int | None = None, video_id: str | None = None
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        video_id: str | None = None,
+        speaker: str | None = None,
     ) -> list[Hit]: ...
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str: ...
@@ -72,7 +78,9 @@ class LibraryPort(BatchWriterPort, Protocol):
 
     def delete(self, video_id: str) -> None: ...
 
-    def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic: ...
+    def ask(
+        self, question: str, *, video_id: str | None = None, speaker: str | None = None
+    ) -> AnswerPublic: ...
 
     def summary(self, video_id: str, *, regenerate: bool = False) -> SummaryPublic: ...
 

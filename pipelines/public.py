@@ -113,6 +113,7 @@ class HitPublic(_Public):
                     "source": "speech",
                     "passage_start": 71.4,
                     "passage_end": 102.0,
+                    "speaker": "Dana",
                 }
             ]
         },
@@ -127,6 +128,11 @@ class HitPublic(_Public):
     source: str
     passage_start: float
     passage_end: float
+    speaker: str | None = Field(
+        None,
+        description="Who says the matching sentence: a name given to the speaker, else "
+        "'Speaker n' or a channel ('Left'); null when the video's voices were not told apart",
+    )
 
     @classmethod
     def of(cls, hit: Hit) -> HitPublic:
@@ -140,6 +146,7 @@ class HitPublic(_Public):
             source=hit.source,
             passage_start=hit.passage_start,
             passage_end=hit.passage_end,
+            speaker=hit.speaker,
         )
 
 
@@ -286,6 +293,9 @@ class CitationPublic(_Public):
     end: float
     text: str = Field(description="The cited sentence")
     label: str = Field(description="title @ mm:ss–mm:ss")
+    speaker: str | None = Field(
+        None, description="Who says it (as transcripts show it); null when not told apart"
+    )
 
 
 class AnswerPublic(_Public):
@@ -353,6 +363,7 @@ class AnswerPublic(_Public):
                     end=c.end,
                     text=c.text,
                     label=c.label,
+                    speaker=c.speaker,
                 )
                 for c in answer.citations
             ],

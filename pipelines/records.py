@@ -148,6 +148,7 @@ class Hit:
     passage_start: float = 0.0
     passage_end: float = 0.0
     chunk_id: int = field(default=0, compare=False)
+    speaker: str | None = None  # who says the matching sentence, as transcripts show it
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,18 @@ def talk_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
         yield lib
 
 
+@pytest.fixture(scope="session")
+def turns_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library, str]]:
+    """A library holding turns.mp4 (three espeak voices, 57 s, changing at 22.44 s and
+    40.6 s: tests/data/turns.json) and its video id, shared by the speaker tests: diarizing
+    it costs 3-20 s. A test that names a speaker gives the label back afterwards."""
+    home = tmp_path_factory.mktemp("turns-library") / "library"
+    with Library(make_settings(home)) as lib:
+        [result] = list(lib.local.ingest([DATA / "turns.mp4"]))
+        assert result.status == "indexed", result
+        yield lib, result.video_id
+
+
 @pytest.fixture
 def talk_copy(tmp_path: Path) -> Path:
     """The talk under another name (ingest must not care about the name)."""

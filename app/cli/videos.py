@@ -1,4 +1,5 @@
-"""Library commands: ingest, list, search, transcript, clip, delete, reindex."""
+"""Library commands: list, search, ask, summarize, transcript, clip, delete, reindex (``ingest``
+is in app/cli/ingest.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Column, Table
 
+from app.cli import ingest as _ingest  # noqa: F401  (registered first: it leads --help)
 from app.cli.core import (
     _clock,
     _connection,
@@ -20,112 +22,12 @@ from app.cli.core import (
     err,
     out,
     progress_bars,
-    use_settings,
 )
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.speech.export import FORMATS, format_timestamp
 
 if TYPE_CHECKING:
-    from rich.progress import TaskID
-
-
-@app.command()
-def ingest(
-    paths: Annotated[
-        list[Path], typer.Argument(help="Video/audio files or folders", metavar="PATH")
-    ],
-    force: Annotated[bool, typer.Option(help="Reprocess files that are already indexed")] = False,
-    audio_track: Annotated[
-        int | None,
-        typer.Option(
-            help="Audio track to transcribe, counting from 0 (default: the track marked "
-            "default, else the first); 'vidscope list' shows each video's tracks",
-            min=0,
-        ),
-    ] = None,
-    language: Annotated[
-        str | None,
-        typer.Option(
-            help="Spoken language: a code (en, es, de...) or 'auto' to detect it in every 30 s "
-            "(needs a multilingual model) [default: VIDSCOPE_WHISPER_LANGUAGE]",
-        ),
-    ] = None,
-    whisper_model: Annotated[
-        str | None,
-        typer.Option(
-            "--whisper-model",
-            help="tiny.en (English, fastest), base (multilingual) or a CTranslate2 Whisper "
-            "folder [default: VIDSCOPE_WHISPER_MODEL]",
-        ),
-    ] = None,
-) -> None:
-    """Add videos to the library: transcribe, read the text they show, chunk, embed and index
-    them."""
-    failed = 0
-    changes = {
-        name: value
-        for name, value in (("whisper_language", language), ("whisper_model", whisper_model))
-        if value is not None
-    }
-    if changes:
-        with _connection() as (_, remote):
-            if remote is not None:
-                _fail(
-                    VidscopeError(
-                        "--language and --whisper-model choose how this process transcribes; "
-                        "the running server transcribes with its own settings: set "
-                        "VIDSCOPE_WHISPER_LANGUAGE / VIDSCOPE_WHISPER_MODEL for it, or stop it",
-                        code="server.running",
-                    )
-                )
-        use_settings(**changes)
-    with _library() as library:
-        expanded = library.expand_paths(paths)
-        for path, reason in expanded.skipped:
-            err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
-        files = expanded.files
-        if not files:
-            err.print(_plain("no video or audio files found in " + ", ".join(map(str, paths))))
-            raise typer.Exit(1)
-        with progress_bars() as bars:
-            for path in files:
-                task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
-
-                def report(
-                    stage: str, fraction: float, task: TaskID = task, name: str = path.name
-                ) -> None:
-                    bars.update(task, description=_plain(f"{name} · {stage}"), completed=fraction)
-
-                result = library.ingest_file(
-                    path, force=force, audio_track=audio_track, progress=report
-                )
-                bars.update(
-                    task, completed=1.0, description=_plain(f"{path.name} · {result.status}")
-                )
-                if result.status == "failed":
-                    failed += 1
-                    bars.console.print(
-                        "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {result.message}"),
-                        highlight=False,
-                    )
-                elif result.status == "already_indexed":
-                    bars.console.print(
-                        "[yellow]=[/] " + _plain(f"{path}: already indexed as {result.video_id}"),
-                        highlight=False,
-                    )
-                else:
-                    detail = (
-                        f"{result.chunks} passage{'s' if result.chunks != 1 else ''}"
-                        if result.chunks
-                        else "no speech found"
-                    )
-                    bars.console.print(
-                        "[green]✓[/] " + _plain(f"{path}: indexed as {result.video_id} ({detail})"),
-                        highlight=False,
-                    )
-    if failed:
-        err.print(f"{failed} of {len(files)} file(s) failed")
-        raise typer.Exit(1)
+    pass
 
 
 @app.command()
@@ -136,11 +38,16 @@ def search(
         typer.Option("--k", "-k", help="Number of hits, 1 to 200 (default: VIDSCOPE_SEARCH_K)"),
     ] = None,
     video: Annotated[str | None, typer.Option(help="Only search this video id")] = None,
+    speaker: Annotated[
+        str | None,
+        typer.Option(help="Only what this speaker says: a name you gave, or 'Speaker 2'"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
 ) -> None:
-    """Search the library by meaning and words; each hit says where to jump."""
+    """Search the library by meaning and words; each hit says where to jump (and who speaks
+    there, when the video's voices were told apart)."""
     with _library() as library:
-        hits = library.search(query, k=k, video_id=video)
+        hits = library.search(query, k=k, video_id=video, speaker=speaker)
     if as_json:
         from pipelines.public import HitPublic
 
@@ -155,6 +62,7 @@ def search(
             _plain(
                 f"{rank:>2}. [{_clock(hit.start)} – {_clock(hit.end)}] {hit.title} "
                 f"({hit.video_id})  score {hit.score:.4f}"
+                + (f"  · {hit.speaker}" if hit.speaker else "")
                 + ("  [on screen]" if hit.source == "screen" else "")
             ),
             highlight=False,
@@ -166,20 +74,30 @@ def search(
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in your own words")],
     video: Annotated[str | None, typer.Option(help="Only ask this video id")] = None,
+    speaker: Annotated[
+        str | None,
+        typer.Option(
+            help="Only from what this speaker says ('what did Dana say about the budget'): "
+            "a name you gave, or 'Speaker 2'"
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print answer, citations and abstained as JSON")
     ] = False,
 ) -> None:
     """Ask your videos a question; the answer cites where each statement is said."""
     with _library() as library:
-        answer = library.ask(question, video_id=video)
+        answer = library.ask(question, video_id=video, speaker=speaker)
     if as_json:
         sys.stdout.write(answer.model_dump_json() + "\n")
         return
     out.print(_plain(answer.answer), highlight=False)
     for citation in answer.citations:
         out.print(
-            _plain(f"  [{citation.number}] {citation.label}  ({citation.video_id})"),
+            _plain(
+                f"  [{citation.number}] {citation.label}  ({citation.video_id})"
+                + (f"  · {citation.speaker}" if citation.speaker else "")
+            ),
             highlight=False,
         )
     if answer.fell_back:

@@ -13,6 +13,7 @@ from pipelines.retrieval.vectors import VectorIndex
 from pipelines.storage.catalog import OwnerCatalog, PassageSentence
 
 MAX_QUERY_CHARS = 1000
+MAX_SPEAKER_CHARS = 60  # a speaker's name (catalog/speakers.MAX_NAME_CHARS) or label
 SNIPPET_CHARS = 280
 MAX_K = 200
 
@@ -93,14 +94,19 @@ def search_library(
     embed_query: Callable[[str], np.ndarray],
     k: int = 10,
     video_id: str | None = None,
+    speaker: str | None = None,
     rrf_k: int = 60,
     min_similarity: float = 0.3,
 ) -> list[Hit]:
+    """The best ``k`` passages for ``query`` (in ``video_id`` only, and only what
+    ``speaker`` — a name or a label — says, when given), each pointing at its best sentence."""
     query = check_query(query)
     if not 1 <= k <= MAX_K:
         raise QueryError(f"k must be between 1 and {MAX_K}, got {k}", code="query.bad_k")
-    allowed = None
-    if video_id is not None:  # the caller checked that the video is the owner's
+    allowed: np.ndarray | None = None
+    if speaker is not None:
+        allowed = np.array(sorted(spoken_by(catalog, speaker, video_id)), dtype=np.int64)
+    elif video_id is not None:  # the caller checked that the video is the owner's
         allowed = catalog.chunk_ids(video_id)
     depth = max(50, 4 * k)
     query_vector = embed_query(query)
@@ -115,6 +121,8 @@ def search_library(
         if row is None or not row.sentences:
             continue  # deleted between index and catalog read: the catalog wins
         inside = row.sentences
+        if speaker is not None:  # the sentences of the speaker asked for
+            inside = tuple(s for s in inside if said_by(s, speaker)) or inside
         best, similarity = best_sentence(inside, query_vector)
         if not relevant(
             similarity, lexical_match=chunk_id in lexical_ids, min_similarity=min_similarity
@@ -132,6 +140,26 @@ def search_library(
                 passage_start=round(row.start, 2),
                 passage_end=round(row.end, 2),
                 chunk_id=chunk_id,
+                speaker=inside[best].speaker,
             )
         )
     return hits
+
+
+def spoken_by(catalog: OwnerCatalog, speaker: str, video_id: str | None) -> set[int]:
+    """The passages where ``speaker`` says a sentence; ``speaker.unknown`` when nobody of
+    that name or label speaks in the library (or the video), rather than no hits."""
+    allowed = catalog.chunk_ids_spoken_by(speaker, video_id)
+    if not allowed:
+        where = "this video" if video_id else "your library"
+        raise QueryError(
+            f"nobody called {speaker.strip()!r} speaks in {where}; `vidscope speakers VIDEO_ID` "
+            "lists a video's speakers (Speaker 1, Speaker 2, ... until you name them)",
+            code="speaker.unknown",
+        )
+    return allowed
+
+
+def said_by(sentence: PassageSentence, speaker: str) -> bool:
+    """Whether the sentence is the speaker's, by the name or label transcripts show."""
+    return (sentence.speaker or "").casefold() == speaker.strip().casefold()

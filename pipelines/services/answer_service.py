@@ -5,9 +5,11 @@ generator (extractive by default) to write the answer."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipelines.services.search_service import SearchService
+from pipelines.storage.catalog import Passage
 
 if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
     from pipelines.public import AnswerPublic
@@ -23,10 +25,12 @@ class AnswerService(SearchService):
         question: str,
         *,
         video_id: str | None = None,
+        speaker: str | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """The answer with its citations; ``on_token`` gets its text piece by piece as it is
-        written (joined, the pieces are ``Answer.answer``)."""
+        written (joined, the pieces are ``Answer.answer``). With ``speaker`` (a name or a
+        label), only what that speaker says is evidence."""
         from pipelines.retrieval.search import check_query
         from pipelines.understanding.answers import compose_answer
         from pipelines.understanding.evidence import gather_evidence
@@ -34,8 +38,10 @@ class AnswerService(SearchService):
 
         question = check_query(question)
         settings = self.settings.answers
-        hits = self.search(question, k=settings.k, video_id=video_id)
+        hits = self.search(question, k=settings.k, video_id=video_id, speaker=speaker)
         passages = self._catalog.passages(h.chunk_id for h in hits)
+        if speaker is not None:
+            passages = {i: only_said_by(p, speaker) for i, p in passages.items()}
         embed = embedder(
             self.settings.embedding.model,
             threads=self.settings.threads,
@@ -51,7 +57,9 @@ class AnswerService(SearchService):
         )
         return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
 
-    def ask(self, question: str, *, video_id: str | None = None) -> AnswerPublic:
+    def ask(
+        self, question: str, *, video_id: str | None = None, speaker: str | None = None
+    ) -> AnswerPublic:
         """The answer as every face shows it (CLI --json, the API, the web app); a question
         asked before of the library as it is now comes from the cache."""
         from pipelines.public import AnswerPublic
@@ -64,6 +72,7 @@ class AnswerService(SearchService):
             self._catalog.fingerprint(),
             " ".join(question.split()).lower(),
             video_id or "",
+            (speaker or "").strip().casefold(),
             self.generator.name,
             RULES_VERSION,  # an upgrade that answers otherwise does not serve old answers
         )
@@ -71,7 +80,16 @@ class AnswerService(SearchService):
         if cached is not None:  # the same question, perhaps with other case or spacing
             found = AnswerPublic.model_validate_json(cached)
             return found.model_copy(update={"question": question.strip()})  # as it was asked
-        answer = AnswerPublic.of(self.answer(question, video_id=video_id))
+        answer = AnswerPublic.of(self.answer(question, video_id=video_id, speaker=speaker))
         if answer.fell_back is None:  # a fallback is worth asking again once the server is back
             self.cache.put(key, answer.model_dump_json())
         return answer
+
+
+def only_said_by(passage: Passage, speaker: str) -> Passage:
+    """The passage with only the sentences ``speaker`` says (all of them when none shows
+    that name: the filter matched the label of a speaker who has since been named)."""
+    from pipelines.retrieval.search import said_by
+
+    kept = tuple(s for s in passage.sentences if said_by(s, speaker))
+    return replace(passage, sentences=kept) if kept else passage

@@ -41,6 +41,7 @@ class Answers(Protocol):
         question: str,
         *,
         video_id: str | None = None,
+        speaker: str | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Answer: ...
 
@@ -53,7 +54,7 @@ _END = object()
 
 
 def stream_answer(
-    library: Answers, question: str, *, video_id: str | None = None
+    library: Answers, question: str, *, video_id: str | None = None, speaker: str | None = None
 ) -> Generator[AnswerEvent, None, None]:
     """``AnswerToken`` events as the answer is written (an extractive answer's text comes in
     one piece), then one ``AnswerDone``. A VidscopeError (an empty
@@ -73,7 +74,11 @@ def stream_answer(
         try:
             events.put(
                 AnswerDone(
-                    AnswerPublic.of(library.answer(question, video_id=video_id, on_token=on_token))
+                    AnswerPublic.of(
+                        library.answer(
+                            question, video_id=video_id, speaker=speaker, on_token=on_token
+                        )
+                    )
                 )
             )
         except _ReaderGone:

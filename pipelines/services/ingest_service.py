@@ -23,6 +23,7 @@ class IngestService(OwnerScope):
         *,
         force: bool = False,
         audio_track: int | None = None,
+        speakers: int | None = None,
         progress: Callable[[Path], Progress] | None = None,
     ) -> Iterator[IngestResult]:
         """Ingests files and folders (folders: files with an allowed extension, recursively;
@@ -33,6 +34,7 @@ class IngestService(OwnerScope):
                 path,
                 force=force,
                 audio_track=audio_track,
+                speakers=speakers,
                 progress=progress(path) if progress else None,
             )
 
@@ -42,8 +44,10 @@ class IngestService(OwnerScope):
         *,
         force: bool = False,
         audio_track: int | None = None,
+        speakers: int | None = None,
         progress: Progress | None = None,
     ) -> IngestResult:
+        """One file now; ``speakers``: how many people speak, when known."""
         from pipelines.ingest import ingest_file
 
         kwargs = {"progress": progress} if progress else {}
@@ -54,6 +58,7 @@ class IngestService(OwnerScope):
             indexes=self.indexes,
             force=force,
             audio_track=audio_track,
+            speakers=speakers,
             **kwargs,
         )
 

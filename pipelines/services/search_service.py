@@ -9,7 +9,14 @@ from pipelines.services.scope import OwnerScope
 
 
 class SearchService(OwnerScope):
-    def search(self, query: str, *, k: int | None = None, video_id: str | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        video_id: str | None = None,
+        speaker: str | None = None,
+    ) -> list[Hit]:
         from pipelines.retrieval.search import search_library
 
         if video_id is not None:
@@ -23,6 +30,7 @@ class SearchService(OwnerScope):
             embed_query=self.embed_query,
             k=self.settings.search.k if k is None else k,
             video_id=video_id,
+            speaker=speaker,
             rrf_k=self.settings.search.rrf_k,
             min_similarity=self.settings.search.min_similarity,
         )

@@ -37,6 +37,7 @@ class Citation:
     end: float
     text: str
     source: Source = "speech"  # spoken, or read on screen (a slide)
+    speaker: str | None = None  # who says it, as transcripts show it
 
     @property
     def label(self) -> str:
@@ -133,6 +134,7 @@ def _citations(evidence: Sequence[Evidence], order: Sequence[int]) -> tuple[Cita
             end=evidence[old - 1].end,
             text=evidence[old - 1].text,
             source=evidence[old - 1].source,
+            speaker=evidence[old - 1].speaker,
         )
         for k, old in enumerate(order, start=1)
     )

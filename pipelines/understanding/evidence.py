@@ -46,6 +46,7 @@ class Evidence:
     text: str
     similarity: float  # cosine similarity of the sentence to the question
     source: Source = "speech"  # spoken, or read on screen (a slide)
+    speaker: str | None = None  # who says it, as transcripts show it
 
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
@@ -312,6 +313,7 @@ def _gather(
                 text=text,
                 similarity=round(similarity, 4),
                 source=passage.source,
+                speaker=sentence.speaker,
             )
         )
         vectors.append(sentence.vector)

@@ -95,3 +95,27 @@ def test_another_owner_can_neither_list_nor_rename_your_speakers(
     mine = client.get(speakers_url, headers=world.alice.headers).json()["items"]
     assert [s["name"] for s in mine] == [None]
     assert client.get(speakers_url).status_code == 401
+
+
+@pytest.mark.slow
+def test_search_and_questions_filtered_by_a_speaker_name(
+    client: TestClient, world: World, speakers_url: str
+) -> None:
+    alice, bob = world.alice.headers, world.bob.headers
+    named = client.patch(f"{speakers_url}/Speaker 1", json={"name": "Dana"}, headers=alice)
+    assert named.status_code == 200, named.text
+    found = client.get("/api/v1/search", params={"q": "budget", "speaker": "dana"}, headers=alice)
+    assert found.status_code == 200, found.text
+    hits = found.json()["hits"]
+    assert hits and {h["speaker"] for h in hits} == {"Dana"}
+    asked = client.post(
+        "/api/v1/ask", json={"question": "What is the budget?", "speaker": "Dana"}, headers=alice
+    )
+    assert asked.status_code == 200, asked.text
+    assert {c["speaker"] for c in asked.json()["citations"]} <= {"Dana"}
+    # Nobody of that name: a coded 404, not an empty list that looks like "never said it".
+    nobody = client.get("/api/v1/search", params={"q": "budget", "speaker": "Zed"}, headers=alice)
+    assert (nobody.status_code, nobody.json()["error"]["code"]) == (404, "speaker.unknown")
+    # Another owner's names are not Bob's to filter by.
+    stranger = client.get("/api/v1/search", params={"q": "budget", "speaker": "Dana"}, headers=bob)
+    assert (stranger.status_code, stranger.json()["error"]["code"]) == (404, "speaker.unknown")

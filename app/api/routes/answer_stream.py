@@ -86,7 +86,7 @@ def _rest(
     responses={**STREAM_DOC, **error_responses(401, 404, 422)},
 )
 async def ask_stream(body: Question, library: MyLibrary, request: Request) -> StreamingResponse:
-    events = stream_answer(library, body.question, video_id=body.video_id)
+    events = stream_answer(library, body.question, video_id=body.video_id, speaker=body.speaker)
     # The first event is awaited here: a question refused before any text (an unknown video,
     # an empty one) is an ordinary error response with its status, not a stream.
     first: AnswerEvent = await run_in_threadpool(next, events)

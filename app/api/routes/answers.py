@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import MyLibrary
 from app.api.errors import error_responses
 from pipelines.public import AnswerPublic
-from pipelines.retrieval.search import MAX_QUERY_CHARS
+from pipelines.retrieval.search import MAX_QUERY_CHARS, MAX_SPEAKER_CHARS
 
 router = APIRouter(prefix="/api/v1", tags=["answers"])
 
@@ -20,6 +20,14 @@ class Question(BaseModel):
         examples=["how big is the marketing budget going to be"],
     )
     video_id: str | None = Field(None, description="Only this video")
+    speaker: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_SPEAKER_CHARS,
+        description="Only from what this speaker says: a name given to a speaker, or its "
+        "label ('Speaker 2'); nobody of that name is 404 speaker.unknown",
+        examples=["Dana"],
+    )
 
 
 @router.post(
@@ -29,4 +37,4 @@ class Question(BaseModel):
     responses=error_responses(401, 404, 422),
 )
 def ask(body: Question, library: MyLibrary) -> AnswerPublic:
-    return library.ask(body.question, video_id=body.video_id)
+    return library.ask(body.question, video_id=body.video_id, speaker=body.speaker)

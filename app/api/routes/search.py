@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from app.api.deps import MyLibrary
 from app.api.errors import error_responses
 from pipelines.public import HitPublic
-from pipelines.retrieval.search import MAX_K, MAX_QUERY_CHARS
+from pipelines.retrieval.search import MAX_K, MAX_QUERY_CHARS, MAX_SPEAKER_CHARS
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -34,8 +34,18 @@ def search(
         int | None, Query(ge=1, le=MAX_K, description="Default: VIDSCOPE_SEARCH_K")
     ] = None,
     video_id: Annotated[str | None, Query(description="Only this video")] = None,
+    speaker: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_SPEAKER_CHARS,
+            description="Only what this speaker says: a name given to a speaker, or its label "
+            "('Speaker 2'); nobody of that name is 404 speaker.unknown",
+            examples=["Dana"],
+        ),
+    ] = None,
 ) -> SearchResults:
     started = time.perf_counter()
-    hits = library.search(q, k=k, video_id=video_id)
+    hits = library.search(q, k=k, video_id=video_id, speaker=speaker)
     request.app.state.metrics.search_latency.observe(time.perf_counter() - started)
     return SearchResults(hits=[HitPublic.of(h) for h in hits])

@@ -1,0 +1,136 @@
+"""`vidscope ingest`: files and folders into the library, with a progress bar per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli.core import _connection, _fail, _library, _plain, app, err, progress_bars, use_settings
+from pipelines.config import MAX_SPEAKERS
+from pipelines.errors import VidscopeError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Video/audio files or folders", metavar="PATH")
+    ],
+    force: Annotated[bool, typer.Option(help="Reprocess files that are already indexed")] = False,
+    audio_track: Annotated[
+        int | None,
+        typer.Option(
+            help="Audio track to transcribe, counting from 0 (default: the track marked "
+            "default, else the first); 'vidscope list' shows each video's tracks",
+            min=0,
+        ),
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            help="Spoken language: a code (en, es, de...) or 'auto' to detect it in every 30 s "
+            "(needs a multilingual model) [default: VIDSCOPE_WHISPER_LANGUAGE]",
+        ),
+    ] = None,
+    whisper_model: Annotated[
+        str | None,
+        typer.Option(
+            "--whisper-model",
+            help="tiny.en (English, fastest), base (multilingual) or a CTranslate2 Whisper "
+            "folder [default: VIDSCOPE_WHISPER_MODEL]",
+        ),
+    ] = None,
+    speakers: Annotated[
+        int | None,
+        typer.Option(
+            "--speakers",
+            help="How many people speak, when you know (found from the voices otherwise); "
+            "each sentence is labelled Speaker 1..N, named later with 'vidscope speakers'",
+            min=1,
+            max=MAX_SPEAKERS,
+        ),
+    ] = None,
+    tell_speakers: Annotated[
+        bool,
+        typer.Option(
+            "--tell-speakers/--no-speakers",
+            help="Tell the voices of a one-channel recording apart (--no-speakers: about 2-3 s "
+            "less per audio minute) [default: VIDSCOPE_SPEAKERS]",
+            show_default=False,
+        ),
+    ] = True,
+) -> None:
+    """Add videos to the library: transcribe, read the text they show, chunk, embed and index
+    them."""
+    failed = 0
+    changes: dict[str, object] = {
+        name: value
+        for name, value in (("whisper_language", language), ("whisper_model", whisper_model))
+        if value is not None
+    }
+    if not tell_speakers:
+        changes["speakers_enabled"] = False
+    if changes:
+        with _connection() as (_, remote):
+            if remote is not None:
+                _fail(
+                    VidscopeError(
+                        "--language, --whisper-model and --no-speakers choose how this process "
+                        "transcribes; the running server transcribes with its own settings: set "
+                        "VIDSCOPE_WHISPER_LANGUAGE / VIDSCOPE_WHISPER_MODEL / VIDSCOPE_SPEAKERS "
+                        "for it, or stop it",
+                        code="server.running",
+                    )
+                )
+        use_settings(**changes)
+    with _library() as library:
+        expanded = library.expand_paths(paths)
+        for path, reason in expanded.skipped:
+            err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
+        files = expanded.files
+        if not files:
+            err.print(_plain("no video or audio files found in " + ", ".join(map(str, paths))))
+            raise typer.Exit(1)
+        with progress_bars() as bars:
+            for path in files:
+                task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
+
+                def report(
+                    stage: str, fraction: float, task: TaskID = task, name: str = path.name
+                ) -> None:
+                    bars.update(task, description=_plain(f"{name} · {stage}"), completed=fraction)
+
+                result = library.ingest_file(
+                    path, force=force, audio_track=audio_track, speakers=speakers, progress=report
+                )
+                bars.update(
+                    task, completed=1.0, description=_plain(f"{path.name} · {result.status}")
+                )
+                if result.status == "failed":
+                    failed += 1
+                    bars.console.print(
+                        "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {result.message}"),
+                        highlight=False,
+                    )
+                elif result.status == "already_indexed":
+                    bars.console.print(
+                        "[yellow]=[/] " + _plain(f"{path}: already indexed as {result.video_id}"),
+                        highlight=False,
+                    )
+                else:
+                    detail = (
+                        f"{result.chunks} passage{'s' if result.chunks != 1 else ''}"
+                        if result.chunks
+                        else "no speech found"
+                    )
+                    bars.console.print(
+                        "[green]✓[/] " + _plain(f"{path}: indexed as {result.video_id} ({detail})"),
+                        highlight=False,
+                    )
+    if failed:
+        err.print(f"{failed} of {len(files)} file(s) failed")
+        raise typer.Exit(1)
