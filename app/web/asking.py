@@ -62,7 +62,10 @@ def answer_html(answer: AnswerPublic) -> str:
             "video_id": c.video_id,
             "start": c.start,
             "end": c.end,
-            "clock": f"[{c.number}] {clock_text(c.start)}",
+            # "[1] Dana · 03:12": the number first, as the answer's text cites it.
+            "clock": f"[{c.number}] "
+            + (f"{c.speaker} · " if c.speaker else "")
+            + clock_text(c.start),
             "title": c.title,
             "parts": [{"text": c.text, "mark": False}],
             "source": c.label,

@@ -21,9 +21,15 @@ from app.web.render import (
     highlight,
     render_cards,
     render_clip,
-    render_lines,
     render_overview,
     render_player,
+)
+from app.web.speakers import (
+    rename,
+    rename_choices,
+    shown_again,
+    speakers_html,
+    watch_speakers,
 )
 from pipelines.accounts import Accounts
 from pipelines.errors import VidscopeError
@@ -170,6 +176,7 @@ class WebApp:
                     "title": h.title,
                     "parts": highlight(h.text, query),
                     "source": "shown on screen" if h.source == "screen" else "spoken",
+                    "speaker": h.speaker,
                 }
                 for h in hits
             ],
@@ -211,16 +218,11 @@ class WebApp:
             play=play,
             opened=time.monotonic_ns(),
         )
-        lines = render_lines(
-            "" if segments else "No speech was found in this video.",
-            [
-                {
-                    "start": s.start,
-                    "clock": clock_text(s.start),
-                    "text": (f"{s.speaker}: " if s.speaker else "") + s.text,
-                }
-                for s in segments
-            ],
+        talks, lines = watch_speakers(
+            owner,
+            video_id,
+            segments,
+            message="" if segments else "No speech was found in this video.",
         )
         downloads = " · ".join(
             f'<a href="api/v1/videos/{html.escape(video.id)}/transcript?format={fmt}" '
@@ -232,6 +234,9 @@ class WebApp:
         clip_end = min(video.duration, end + pad if end is not None else start + 30.0)
         return (
             player,
+            speakers_html(talks, segments, video.duration),
+            rename_choices(talks),
+            gr.update(visible=any(t.renamable for t in talks)),
             overview,
             lines,
             f"Transcript: {downloads}",
@@ -256,6 +261,19 @@ class WebApp:
         if not video_id:
             raise gr.Error("Choose a video")
         return self.open_video(video_id, 0.0, request)
+
+    def rename_speaker(
+        self, video_id: str | None, label: str | None, name: str | None, request: gr.Request
+    ) -> None:
+        """Names a speaker of the open video (app/web/speakers.py). It has no outputs, so a
+        refusal is the error's message alone, not an error mark over the fields to fix."""
+        rename(self._owner(request), video_id, label, name, request)
+
+    def speakers_again(
+        self, video_id: str | None, label: str | None, request: gr.Request
+    ) -> tuple[str, str, Any, str]:
+        """The transcript, strip, chart and picker with the names as they now are."""
+        return shown_again(self._owner(request), video_id, label)
 
     def cut_clip(
         self, video_id: str | None, start: float, end: float, request: gr.Request

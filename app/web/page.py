@@ -31,7 +31,10 @@ from app.web.render import (
     render_lines,
     render_player,
 )
+from app.web.speakers import CSS as SPEAKERS_CSS
 from pipelines.config import Settings
+
+STYLE = CSS + SPEAKERS_CSS  # the transcript and the speakers' strip share the palette
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -94,6 +97,12 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     css_template=CSS,
                     js_on_load=PLAY,
                 )
+                # Who speaks when (each turn seeks the player) and for how long; naming one.
+                speakers_view = gr.HTML(value="", css_template=STYLE, js_on_load=SEEK)
+                with gr.Row(visible=False) as rename_row:
+                    speaker_pick = gr.Dropdown(label="Speaker", choices=[], interactive=True)
+                    speaker_name = gr.Textbox(label="Name", placeholder="Dana", max_lines=1)
+                    rename_button = gr.Button("Save name")
                 overview = gr.HTML(value="", css_template=CSS, js_on_load=SEEK)
                 with gr.Row():
                     chapters_reel_button = gr.Button("Make a reel of the key points")
@@ -103,7 +112,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 downloads = gr.HTML()
                 transcript = gr.HTML(
                     value=render_lines("", []),
-                    css_template=CSS,
+                    css_template=STYLE,
                     js_on_load=SEEK,
                 )
                 with gr.Row():
@@ -115,6 +124,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         current = gr.State("")  # the video on the Watch tab
         opened = [
             player,
+            speakers_view,
+            speaker_pick,
+            rename_row,
             overview,
             transcript,
             downloads,
@@ -150,6 +162,12 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         question.submit(web.answer_cards, inputs=question, outputs=answer)
         answer.click(web.pick_hit, outputs=opened)
         chooser.input(web.choose_video, inputs=chooser, outputs=opened)
+        for named in (rename_button.click, speaker_name.submit):
+            named(web.rename_speaker, inputs=[current, speaker_pick, speaker_name]).success(
+                web.speakers_again,
+                inputs=[current, speaker_pick],
+                outputs=[transcript, speakers_view, speaker_pick, speaker_name],
+            )
         cut_button.click(
             web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]
         )
@@ -202,7 +220,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         allowed_paths=[],
         show_error=False,
         footer_links=[],
-        css=CSS,
+        css=STYLE,
         # The page signs out a session its own origin's sign-in form did not make.
         head='<script src="/static/web/session-guard.js" defer></script>',
     )

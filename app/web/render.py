@@ -59,6 +59,9 @@ def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
     """The search results as cards (each a button carrying the hit's video and times)."""
     cards = []
     for hit in hits:
+        # Who says it, where someone does: "Dana · 03:12".
+        said_by = f"{_e(hit['speaker'])} · " if hit.get("speaker") else ""
+        heard = f" ({_e(hit['speaker'])})" if hit.get("speaker") else ""
         words = "".join(
             f"<mark>{_e(part['text'])}</mark>" if part["mark"] else _e(part["text"])
             for part in hit["parts"]
@@ -66,10 +69,10 @@ def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
         cards.append(
             f'<button class="vs-card" data-video="{_e(hit["video_id"])}" '
             f'data-start="{_e(hit["start"])}" data-end="{_e(hit["end"])}" '
-            f'aria-label="Play {_e(hit["title"])} from {_e(hit["clock"])}">'
+            f'aria-label="Play {_e(hit["title"])} from {_e(hit["clock"])}{heard}">'
             f'<img src="api/v1/videos/{_e(hit["video_id"])}/thumbnail?t={_e(hit["start"])}" '
             'alt="" loading="lazy">'
-            f'<div class="vs-meta"><div class="vs-time">{_e(hit["clock"])}</div>'
+            f'<div class="vs-meta"><div class="vs-time">{said_by}{_e(hit["clock"])}</div>'
             f"<div><strong>{_e(hit['title'])}</strong></div><div>{words}</div>"
             f"<div><small>{_e(hit['source'])}</small></div></div></button>"
         )
@@ -86,14 +89,23 @@ def render_answer(message: str, answer: str, citations: list[dict[str, Any]]) ->
 
 
 def render_lines(message: str, lines: list[dict[str, Any]]) -> str:
-    """The transcript, one button per line, each seeking the player to its start."""
-    rows = "".join(
-        f'<button class="vs-line" data-start="{_e(line["start"])}">'
-        f'<span class="vs-time">{_e(line["clock"])}</span>{_e(line["text"])}</button>'
-        for line in lines
-    )
+    """The transcript, one button per line, each seeking the player to its start; a line
+    with a ``speaker`` begins with it, in its ``tone`` (app/web/speakers.py's palette)."""
+    rows = "".join(_line(line) for line in lines)
     status = f'<p class="vs-empty">{_e(message)}</p>' if message else ""
     return f'{status}<div class="vs-lines">{rows}</div>'
+
+
+def _line(line: dict[str, Any]) -> str:
+    tone = who = ""
+    if line.get("speaker"):
+        who = f'<span class="vs-who">{_e(line["speaker"])}:</span> '
+        if line.get("tone") is not None:
+            tone = f" vs-spoken vs-tone-{int(line['tone'])}"
+    return (
+        f'<button class="vs-line{tone}" data-start="{_e(line["start"])}">'
+        f'<span class="vs-time">{_e(line["clock"])}</span>{who}{_e(line["text"])}</button>'
+    )
 
 
 def render_clip(src: str, label: str = "The clip") -> str:
@@ -196,6 +208,9 @@ const start = () => {
       line.removeAttribute('aria-current');
     });
     if (current) { current.classList.add('vs-now'); current.setAttribute('aria-current', 'true'); }
+    // The speakers' strip (app/web/speakers.py) spans the whole video: its playhead follows.
+    const head = document.querySelector('.vs-playhead');
+    if (head && video.duration) head.style.left = (100 * video.currentTime / video.duration) + '%';
   };
   video.addEventListener('timeupdate', mark);
   video.addEventListener('seeked', mark);
