@@ -18,6 +18,8 @@ from tests.support.server import Server
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "solar-power-update.mp4"
+# 57 s of three espeak-ng voices taking turns (tests/data/turns.json).
+TURNS = Path(__file__).resolve().parents[1] / "data" / "turns.mp4"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 
@@ -438,3 +440,131 @@ def test_a_session_planted_from_another_port_is_signed_out(
     finally:
         context.close()
         httpd.shutdown()
+
+
+def contrast(foreground: str, background: str) -> float:
+    """The WCAG contrast ratio of two colours given as CSS 'rgb(r, g, b)' or '#rrggbb'."""
+
+    def luminance(colour: str) -> float:
+        if colour.startswith("#"):
+            values = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        else:
+            values = [int(float(v)) for v in re.findall(r"[\d.]+", colour)[:3]]
+        srgb = [v / 255 for v in values]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in srgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser) -> None:
+    """Three voices taking turns: the transcript says who speaks each line, in one colour per
+    speaker; the chart their talk time; the strip under the player their turns (a turn seeks
+    the player). Naming 'Speaker 2' shows the name at once, in the same colour, audited."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, server.url, "heidi")
+    sent = page.request.post(
+        f"{server.url}/api/v1/videos",
+        multipart={
+            "file": {"name": "turns.mp4", "mimeType": "video/mp4", "buffer": TURNS.read_bytes()}
+        },
+    )
+    assert sent.status == 202, sent.text()
+    video_id = sent.json()["video_id"]
+    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=300_000)
+    page.reload()  # the Watch tab's list of videos is read when the page opens
+    page.get_by_role("tab", name="Watch").click()
+    page.get_by_role("combobox", name="Video").click()
+    page.get_by_role("option", name="turns", exact=True).click()
+
+    who = page.locator(".vs-line .vs-who")
+    expect(who.first).to_be_visible(timeout=30_000)
+    said = who.all_inner_texts()
+    speakers = page.request.get(f"{server.url}/api/v1/videos/{video_id}/speakers").json()
+    labels = [s["label"] for s in speakers["items"]]
+    assert len(labels) >= 2 and "Speaker 2" in labels, labels
+    assert {text.rstrip(":") for text in said} == set(labels)  # every line says who
+    # One colour per speaker, the same on each of their lines, readable (WCAG AA) on the
+    # line's own background, the hover's and the playing line's.
+    seen: dict[str, set[str]] = {}
+    colours = who.evaluate_all("(all) => all.map((e) => getComputedStyle(e).color)")
+    for text, colour in zip(said, colours, strict=True):
+        seen.setdefault(text.rstrip(":"), set()).add(colour)
+    assert all(len(c) == 1 for c in seen.values()), seen
+    tones = {speaker: min(c) for speaker, c in seen.items()}
+    assert len(set(tones.values())) == len(tones), tones  # told apart by colour
+    for colour in tones.values():
+        for background in ("#ffffff", "#eef1fb", "#dfe6ff"):
+            assert contrast(colour, background) >= 4.5, (colour, background)
+
+    # Talk time, one bar per speaker in label order: name, mm:ss and share.
+    rows = page.locator(".vs-talk").all_inner_texts()
+    assert [r.split("\n")[0] for r in rows] == labels, rows
+    shares = [int(m.group(1)) for r in rows if (m := re.search(r"\d\d:\d\d · (\d+)%$", r))]
+    assert len(shares) == len(labels) and abs(sum(shares) - 100) <= len(labels), rows
+    # The strip under the player: a turn of Speaker 2's seeks the player to its start.
+    turn = page.locator(".vs-turn[aria-label^='Speaker 2,']").first
+    turn_start = float(turn.get_attribute("data-start") or "nan")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#vs-player'); return v && v.readyState >= 1; }",
+        timeout=30_000,
+    )
+    turn.click()
+    page.wait_for_function(
+        f"() => Math.abs(document.querySelector('#vs-player').currentTime - {turn_start}) < 1.0"
+    )
+    page.evaluate("() => document.querySelector('#vs-player').pause()")
+    shot(page, "speakers-1280")
+
+    # Named once: the transcript, the chart and the strip say Dana at once, in the same colour.
+    second = said.count("Speaker 2:")
+    page.get_by_role("combobox", name="Speaker").click()
+    page.get_by_role("option", name="Speaker 2", exact=True).click()
+    page.get_by_role("textbox", name="Name").fill("Dana")
+    page.get_by_role("button", name="Save name").click()
+    dana = page.locator(".vs-line .vs-who", has_text="Dana:")
+    expect(dana).to_have_count(second, timeout=30_000)
+    expect(page.locator(".vs-line .vs-who", has_text="Speaker 2:")).to_have_count(0)
+    assert dana.first.evaluate("(e) => getComputedStyle(e).color") == tones["Speaker 2"]
+    expect(page.locator(".vs-talk").nth(labels.index("Speaker 2"))).to_contain_text("Dana")
+    assert page.locator(".vs-turn[aria-label^='Dana,']").count() >= 1
+    # A refused name says why, with its code; nothing changes.
+    page.get_by_role("combobox", name="Speaker").click()
+    page.get_by_role("option", name="Speaker 1", exact=True).click()
+    page.get_by_role("textbox", name="Name").fill("dana")
+    page.get_by_role("button", name="Save name").click()
+    expect(
+        page.get_by_text(re.compile(r"called 'dana' already.*\(speaker\.name_taken\)"))
+    ).to_be_visible(timeout=30_000)
+    expect(page.locator(".vs-line .vs-who", has_text="Speaker 1:").first).to_be_visible()
+    admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
+    events = httpx.get(f"{server.url}/api/v1/admin/audit", headers=admin).json()
+    renamed = [e for e in events if e["event"] == "speaker.renamed" and e["username"] == "heidi"]
+    assert len(renamed) == 1, events[:3]
+    assert renamed[0]["detail"]["name"] == "Dana" and renamed[0]["ip"] == "127.0.0.1"
+    assert re.fullmatch(r"[0-9a-f]{32}", renamed[0]["request_id"] or ""), renamed[0]
+
+    # Search cards say who said it.
+    page.get_by_role("tab", name="Search").click()
+    page.get_by_label("Search your videos").fill("how often do you feed a sourdough starter")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".vs-card").first).to_be_visible(timeout=30_000)
+    clocks = page.locator(".vs-card .vs-time").all_inner_texts()
+    assert any(re.fullmatch(r"(Dana|Speaker \d) · \d\d:\d\d", c) for c in clocks), clocks
+    # And an answer's citations.
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_label("Ask your videos").fill("how often do bakers feed their starter")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.locator(".vs-answer")).to_contain_text("[1]", timeout=60_000)
+    cited = page.locator(".vs-answer ~ .vs-cards .vs-time").all_inner_texts()
+    assert any(re.fullmatch(r"\[\d+\] (Dana|Speaker \d) · \d\d:\d\d", c) for c in cited), cited
+
+    # On a phone: nothing runs off the side, and the bars keep most of the width.
+    page.get_by_role("tab", name="Watch").click()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    bar = page.locator(".vs-bar").first.bounding_box()
+    assert bar is not None and bar["width"] >= 120, bar
+    shot(page, "speakers-390")
