@@ -196,5 +196,12 @@ def test_a_batch_shard_carries_the_voices_to_the_writer(library: Library) -> Non
         "SELECT voice FROM speakers WHERE video_id = ? ORDER BY label", [outcome.video_id]
     ).fetchall()
     assert np.allclose([row[0] for row in stored], prints, atol=1e-6)
+    # Cached answers are keyed by the library's state: a name changes it (an answer says who
+    # said what it cites), and giving the label back restores it.
+    passages = library.catalog.for_owner(owner.owner_id)
+    before = passages.fingerprint()
     owner.rename_speaker(outcome.video_id, "Speaker 2", "Dana")
     assert "Dana: Yes, go ahead." in owner.transcript(outcome.video_id, "txt")
+    assert passages.fingerprint() != before
+    owner.rename_speaker(outcome.video_id, "Dana", None)
+    assert passages.fingerprint() == before
