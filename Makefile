@@ -216,6 +216,9 @@ bench: setup benchdeps
 	$(BIN)/python -m evals.reel_words
 	$(BIN)/python -m evals.llm_runtime
 	$(BIN)/python -m evals.whisper_models
+	# The real call the diarization eval scores: pyannote-audio's wheel, fetched here (never by
+	# the eval: `vidscope eval` runs offline), pinned by hash; only its two sample files are read.
+	$(BIN)/pip download --quiet --no-deps --require-hashes -r evals/data/real-call.txt -d bench-work/diarization
 	$(BIN)/python -m evals.diarization
 	# The image, a container's start and stop, a backup and a restore (needs Podman).
 	$(MAKE) --no-print-directory containerdeps

@@ -8,8 +8,9 @@
 - One real recording: the 30 s two-person phone call excerpt that pyannote-audio 4.0.7 ships
   in its wheel (MIT) with its reference RTTM. It is one channel, not the two-channel call the
   issue asks for: no package found here ships one (docs/evals.md says what was searched). The
-  wheel is fetched once by pip, pinned by its hash, into ``bench-work/diarization``; only its
-  two sample files are read, nothing of it is installed or imported.
+  wheel is fetched by ``make bench`` (pinned by its hash in evals/data/real-call.txt) into
+  ``bench-work/diarization``; only its two sample files are read, nothing of it is installed
+  or imported, and without it the eval says so and scores the conversations alone.
 
 Reported: DER with md-eval's 0.25 s collar and its parts (``evals.diarization_scores``), per
 conversation, their mean and over all their speech; voices counted right; interjections and
@@ -24,7 +25,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 import zipfile
@@ -95,21 +95,12 @@ def score(
 
 
 def real_call() -> tuple[Path, list[Span]] | None:
-    """pyannote-audio's sample call and its RTTM, or None when pip cannot fetch the wheel."""
+    """pyannote-audio's sample call and its RTTM, or None when its wheel was not fetched
+    (``make bench`` does, pinned by hash in evals/data/real-call.txt: the eval never goes on
+    the network)."""
     wheel = CACHE / REAL_WHEEL
     if not wheel.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        pinned = CACHE / "real-call-requirement.txt"
-        pinned.write_text(f"pyannote-audio==4.0.7 --hash=sha256:{REAL_SHA256}\n")
-        log("fetching pyannote-audio 4.0.7's wheel for its sample call (pinned by hash)")
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes"]
-        subprocess.run(  # its errors on stderr; stdout may carry `vidscope eval --json`
-            [*command, "-q", "-r", str(pinned), "-d", str(CACHE)],
-            check=False,
-            stdout=subprocess.DEVNULL,
-        )
-    if not wheel.exists():
-        log("no real call: pip could not fetch pyannote-audio 4.0.7 (offline?)")
+        log(f"no real call: {wheel} is missing (`make bench` fetches it: evals/data/real-call.txt)")
         return None
     if hashlib.sha256(wheel.read_bytes()).hexdigest() != REAL_SHA256:
         raise RuntimeError(f"{wheel} is not the pinned wheel (sha256 differs): delete it")
