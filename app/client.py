@@ -217,6 +217,10 @@ class RemoteLibrary(RemoteAdministration):
         path = f"/api/v1/videos/{video_id}/speakers/{quote(current, safe='')}"
         return SpeakerPublic.model_validate(self._call("PATCH", path, json={"name": name}).json())
 
+    def reject_speaker_name(self, video_id: str, current: str, name: str) -> SpeakerPublic:
+        path = f"/api/v1/videos/{video_id}/speakers/{quote(current, safe='')}/reject"
+        return SpeakerPublic.model_validate(self._call("POST", path, json={"name": name}).json())
+
     def reel_parts(
         self,
         *,

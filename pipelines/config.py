@@ -96,6 +96,7 @@ class OcrSettings(_Group):
 
 class SpeakerSettings(_Group):
     enabled: bool
+    match: float
 
 
 class SearchSettings(_Group):
@@ -235,6 +236,12 @@ class Settings(BaseSettings):
         True,
         validation_alias=AliasChoices("vidscope_speakers", "speakers_enabled"),
         description="Tell the voices of a one-channel recording apart",
+    )
+    # A name is suggested for an unnamed voice at least this similar (cosine of voice prints)
+    # to a voice the owner named in another video; chosen by `python -m evals.voice_match`
+    # for precision >= 0.95 on generated voices (docs/evals.md). 1 suggests nothing.
+    speakers_match: float = Field(
+        0.95, gt=0.0, le=1.0, description="Voice similarity a suggested name needs"
     )
 
     # Search and clips
@@ -492,7 +499,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def speakers(self) -> SpeakerSettings:
-        return SpeakerSettings(enabled=self.speakers_enabled)
+        return SpeakerSettings(enabled=self.speakers_enabled, match=self.speakers_match)
 
     @cached_property
     def search(self) -> SearchSettings:

@@ -109,6 +109,8 @@ class LibraryPort(BatchWriterPort, Protocol):
 
     def rename_speaker(self, video_id: str, current: str, name: str | None) -> SpeakerPublic: ...
 
+    def reject_speaker_name(self, video_id: str, current: str, name: str) -> SpeakerPublic: ...
+
 
 class AdminPort(Protocol):
     """Accounts, the audit trail and backups, for the local administrator."""

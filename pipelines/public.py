@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pipelines.records import Clip, Hit, Job, JobStatus, Reel, User, Video
 
 if TYPE_CHECKING:
+    from pipelines.speech.voice_match import Suggestion
     from pipelines.storage.catalog.speakers import SpeakerRow
     from pipelines.understanding.answers import Answer
     from pipelines.understanding.chapters import Summary
@@ -460,6 +461,15 @@ class SummaryPublic(_Public):
         )
 
 
+class SuggestionPublic(_Public):
+    name: str = Field(description="A name the owner gave a voice like this one in another video")
+    similarity: float = Field(
+        description="How alike the two voices are: cosine of their voice prints, up to 1; "
+        "suggested from VIDSCOPE_SPEAKERS_MATCH up"
+    )
+    from_video_id: str = Field(description="The video whose named voice is the closest")
+
+
 class SpeakerPublic(_Public):
     model_config = ConfigDict(
         frozen=True,
@@ -467,10 +477,15 @@ class SpeakerPublic(_Public):
             "examples": [
                 {
                     "label": "Speaker 2",
-                    "name": "Dana",
-                    "shown": "Dana",
+                    "name": None,
+                    "shown": "Speaker 2",
                     "seconds": 312.4,
                     "share": 0.41,
+                    "suggestion": {
+                        "name": "Dana",
+                        "similarity": 0.97,
+                        "from_video_id": "8d1e4b5a6c3f2a9c",
+                    },
                 }
             ]
         },
@@ -487,13 +502,28 @@ class SpeakerPublic(_Public):
     )
     seconds: float = Field(description="Talk time, seconds")
     share: float = Field(description="Its part of the video's talk time, 0 to 1")
+    suggestion: SuggestionPublic | None = Field(
+        None,
+        description="Who this unnamed voice may be: the owner's named voice in another video "
+        "that sounds most like it, when alike enough; null otherwise. Confirm it by naming the "
+        "speaker so, or turn it down (POST .../reject)",
+    )
 
     @classmethod
-    def of(cls, row: SpeakerRow, *, total_s: float) -> SpeakerPublic:
+    def of(
+        cls, row: SpeakerRow, *, total_s: float, suggestion: Suggestion | None = None
+    ) -> SpeakerPublic:
         return cls(
             label=row.label,
             name=row.name,
             shown=row.shown,
             seconds=round(row.seconds, 2),
             share=round(row.seconds / total_s, 4) if total_s > 0 else 0.0,
+            suggestion=None
+            if suggestion is None
+            else SuggestionPublic(
+                name=suggestion.name,
+                similarity=suggestion.similarity,
+                from_video_id=suggestion.from_video_id,
+            ),
         )

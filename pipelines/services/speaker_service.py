@@ -1,16 +1,19 @@
-"""The speakers of an owner's videos: who talks how long, and naming them. A name is stored
-once and every face reads it with the sentences, so a rename shows in transcripts, exports and
-search at once."""
+"""The speakers of an owner's videos: who talks how long, naming them, and who an unnamed
+voice may be. A name is stored once and every face reads it with the sentences, so a rename
+shows in transcripts, exports and search at once; a named voice is suggested, by voice print,
+for the owner's voices in other videos (``speech.voice_match``)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipelines.errors import NotFoundError, VidscopeError
 from pipelines.logs import get_logger
 from pipelines.services.scope import OwnerScope
 
 if TYPE_CHECKING:  # the public models load when a face shows one
     from pipelines.public import SpeakerPublic
+    from pipelines.speech.voice_match import Suggestion
 
 log = get_logger(__name__)
 
@@ -23,7 +26,25 @@ class SpeakerService(OwnerScope):
 
         rows = self._catalog.speakers(video_id)
         total = sum(row.seconds for row in rows)
-        return [SpeakerPublic.of(row, total_s=total) for row in rows]
+        suggested = self._suggestions(video_id) if rows else {}
+        return [
+            SpeakerPublic.of(row, total_s=total, suggestion=suggested.get(row.label))
+            for row in rows
+        ]
+
+    def _suggestions(self, video_id: str) -> dict[str, Suggestion]:
+        """Names for the video's unnamed voices, worked out now from the owner's names in
+        their other videos: a name given anywhere is suggested everywhere at once."""
+        from pipelines.speech.voice_match import suggest_names
+
+        book = self._catalog.voice_book(video_id)
+        return suggest_names(
+            book.unnamed,
+            book.named,
+            threshold=self.settings.speakers.match,
+            taken=book.taken,
+            rejected=book.rejected,
+        )
 
     def rename_speaker(
         self,
@@ -50,7 +71,65 @@ class SpeakerService(OwnerScope):
         log.info("speaker.renamed", video_id=video_id, owner_id=self.owner_id, label=row.label)
         return next(s for s in self.speakers(video_id) if s.label == row.label)
 
+    def reject_speaker_name(
+        self,
+        video_id: str,
+        current: str,
+        name: str,
+        *,
+        ip: str | None = None,
+        request_id: str | None = None,
+    ) -> SpeakerPublic:
+        """Turns down ``name`` for the speaker ``current`` (its label or name) of one of the
+        owner's videos: it is never suggested for that speaker again, and a speaker called
+        that loses the name. Returns the speaker with its next suggestion, if any. Raises
+        ``video.not_found``, ``speaker.unknown`` or ``speaker.bad_name``. Audited as
+        ``speaker.rejected``."""
+        row = self._catalog.reject_name(video_id, current, name)
+        self._catalog.audit(
+            "speaker.rejected",
+            ip=ip,
+            request_id=request_id,
+            video_id=video_id,
+            label=row.label,
+            name=name.strip(),
+        )
+        log.info("speaker.rejected", video_id=video_id, owner_id=self.owner_id, label=row.label)
+        return next(s for s in self.speakers(video_id) if s.label == row.label)
+
     def chunk_ids_spoken_by(self, speaker: str, video_id: str | None = None) -> set[int]:
         """The owner's speech passages where ``speaker`` (a name or a label, any case) says a
         sentence: what a search or a question filtered by speaker may draw on."""
         return self._catalog.chunk_ids_spoken_by(speaker, video_id)
+
+
+def suggested(
+    speakers: list[SpeakerPublic], current: str, video_id: str
+) -> tuple[SpeakerPublic, str]:
+    """The speaker ``current`` (its label or name, any case) of a video's ``speakers`` and the
+    name suggested for it: what confirming or turning down a suggestion acts on. Raises
+    ``speaker.unknown`` or ``speaker.no_suggestion``."""
+    wanted = current.strip().casefold()
+    speaker = next((s for s in speakers if s.label.casefold() == wanted), None) or next(
+        (s for s in speakers if (s.name or "").casefold() == wanted), None
+    )
+    if speaker is None:
+        known = ", ".join(s.label for s in speakers) or "none told apart"
+        raise NotFoundError(
+            f"video {video_id} has no speaker {current!r}; its speakers are {known}",
+            code="speaker.unknown",
+            video_id=video_id,
+        )
+    if speaker.suggestion is None:
+        why = (
+            f"it is named {speaker.name!r} already"
+            if speaker.name
+            else "no voice you named in another video sounds enough like it"
+        )
+        raise VidscopeError(
+            f"{speaker.label} of video {video_id} has no suggested name: {why}; name it with "
+            "a rename instead",
+            code="speaker.no_suggestion",
+            video_id=video_id,
+        )
+    return speaker, speaker.suggestion.name

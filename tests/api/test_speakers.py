@@ -38,6 +38,7 @@ def test_naming_the_one_voice_of_a_talk_shows_in_its_transcript(
         "shown": None,
         "seconds": voice["seconds"],
         "share": 1.0,
+        "suggestion": None,
     }
     assert voice["seconds"] > 20
     transcript = f"/api/v1/videos/{world.video_id}/transcript"

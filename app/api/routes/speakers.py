@@ -1,4 +1,5 @@
-"""A video's speakers: who talks how long, and naming them once for every face and export."""
+"""A video's speakers: who talks how long, naming them once for every face and export, and
+the names suggested for unnamed voices (confirmed by naming, turned down by a reject)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ class SpeakerName(BaseModel):
     )
 
 
+class RejectedName(BaseModel):
+    name: str = Field(
+        description="The name this speaker is not (usually its suggestion's): it is not "
+        "suggested for this speaker again",
+        examples=["Dana"],
+    )
+
+
 @router.get(
     "/{video_id}/speakers",
     summary="The video's speakers, their names and talk time",
@@ -32,7 +41,9 @@ class SpeakerName(BaseModel):
 )
 def list_speakers(video_id: str, library: MyLibrary) -> SpeakerList:
     """Empty when nobody told the speakers apart (speakers switched off at ingest, a video
-    stored before speakers were, or no speech)."""
+    stored before speakers were, or no speech). An unnamed voice carries a ``suggestion`` when
+    it sounds like a voice you named in another video (VIDSCOPE_SPEAKERS_MATCH); confirm it
+    with the PATCH below, turn it down with POST .../reject."""
     return SpeakerList(items=library.speakers(video_id))
 
 
@@ -49,5 +60,23 @@ def rename_speaker(
     404 ``speaker.unknown`` names the speakers the video has; 422 ``speaker.bad_name``;
     409 ``speaker.name_taken`` when another speaker of the video has that name."""
     return library.rename_speaker(
+        video_id, label, body.name, ip=client_ip(request), request_id=request.state.request_id
+    )
+
+
+@router.post(
+    "/{video_id}/speakers/{label:path}/reject",
+    summary="Turn down a suggested name: this speaker is not that person",
+    response_model=SpeakerPublic,
+    responses=error_responses(401, 404, 422),
+)
+def reject_speaker_name(
+    video_id: str, label: str, body: RejectedName, request: Request, library: MyLibrary
+) -> SpeakerPublic:
+    """``label`` is the speaker's label or current name, in any case. The name is never
+    suggested for this speaker again (re-processing the video forgets that, with its
+    speakers); a speaker called that loses the name. Answers the speaker with its next
+    suggestion, if any. 404 ``speaker.unknown``; 422 ``speaker.bad_name``."""
+    return library.reject_speaker_name(
         video_id, label, body.name, ip=client_ip(request), request_id=request.state.request_id
     )

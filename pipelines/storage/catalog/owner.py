@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pipelines.storage.catalog import Catalog
     from pipelines.storage.catalog.db import Transaction
     from pipelines.storage.catalog.passages import Passage
-    from pipelines.storage.catalog.speakers import SpeakerRow
+    from pipelines.storage.catalog.speakers import SpeakerRow, VoiceBook
 
 
 class OwnerCatalog:
@@ -132,6 +132,18 @@ class OwnerCatalog:
         ``current`` is its label or name; None or its label clears the name)."""
         self.get_video(video_id)
         return self._catalog.rename_speaker(video_id, current, new_name)
+
+    def voice_book(self, video_id: str) -> VoiceBook:
+        """One of the owner's videos' unnamed voices, and the owner's named voices in their
+        other videos: what name suggestions are made from (no other owner's voice)."""
+        self.get_video(video_id)
+        return self._catalog.voice_book(video_id, owner_id=self.owner_id)
+
+    def reject_name(self, video_id: str, current: str, name: str) -> SpeakerRow:
+        """Records that a speaker of one of the owner's videos is not ``name``
+        (``SpeakerTables.reject_name``)."""
+        self.get_video(video_id)
+        return self._catalog.reject_name(video_id, current, name)
 
     def chunk_ids_spoken_by(self, speaker: str, video_id: str | None = None) -> set[int]:
         """The owner's speech passages where ``speaker`` (a name or a label, any case) says

@@ -347,5 +347,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (video_id, label)
         )""",
     ),
+    (
+        # "This speaker is not <name>": a person turned down a suggested name for one speaker
+        # of one video (pipelines/speech/voice_match.py), so it is not suggested for it again.
+        # Re-processing the video forgets them with its speakers; deleting it removes them.
+        """CREATE TABLE speaker_rejections (
+            video_id VARCHAR NOT NULL REFERENCES videos(id),
+            label VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            PRIMARY KEY (video_id, label, name)
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

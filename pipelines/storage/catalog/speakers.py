@@ -1,7 +1,9 @@
 """The speakers of each video: stored with its transcript (``VideoTables.replace_transcript``),
 named by a person, and shown by name wherever sentences are read back. Sentences keep the
 label their ingest gave them ('Left'/'Right', 'Speaker 1..n'); the name is looked up when they
-are read, so a rename shows in every face and export at once, without re-ingesting."""
+are read, so a rename shows in every face and export at once, without re-ingesting. The voice
+prints and names are also what names are suggested from (``voice_book``), and a name a person
+turned down for a speaker is kept (``reject_name``) so it is not suggested for it again."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from pipelines.errors import NotFoundError, VidscopeError
 from pipelines.records import Voice
+from pipelines.speech.voice_match import NamedVoice
 from pipelines.storage.catalog.db import Database
 
 MAX_NAME_CHARS = 60
@@ -26,6 +29,18 @@ class SpeakerRow:
     name: str | None
     seconds: float
     shown: str | None
+
+
+@dataclass(frozen=True)
+class VoiceBook:
+    """What suggesting names for one video's voices takes (``voice_match.suggest_names``):
+    its voices nobody named (label -> print), the names its speakers have, the names turned
+    down for each label, and the owner's named voices in their other ready videos."""
+
+    unnamed: dict[str, list[float]]
+    taken: set[str]
+    rejected: dict[str, set[str]]
+    named: list[NamedVoice]
 
 
 @dataclass(frozen=True)
@@ -96,8 +111,9 @@ class SpeakerTables(Database):
 
     def insert_speakers(self, video_id: str, voices: Sequence[Voice]) -> None:
         """Adds a video's speakers; called inside the transaction that writes its sentences
-        (which first removed any older ones: a new diarization's 'Speaker 2' is not the
-        person the old one was, so names do not carry over)."""
+        (which first removed any older ones and the names turned down for them: a new
+        diarization's 'Speaker 2' is not the person the old one was, so names do not carry
+        over)."""
         if not voices:
             return
         self.con.execute(
@@ -139,6 +155,60 @@ class SpeakerTables(Database):
                 "UPDATE speakers SET name = ? WHERE video_id = ? AND label = ?",
                 [name, video_id, target.label],
             )
+        return next(s for s in self.speakers(video_id) if s.label == target.label)
+
+    def voice_book(self, video_id: str, *, owner_id: str) -> VoiceBook:
+        """The prints and names suggestions for ``video_id`` are made from. Only ``owner_id``'s
+        videos are read: another owner's names are never compared, let alone suggested."""
+        unnamed: dict[str, list[float]] = {}
+        taken: set[str] = set()
+        for label, name, voice in self.con.execute(
+            "SELECT label, name, voice FROM speakers WHERE video_id = ?", [video_id]
+        ).fetchall():
+            if name is not None:
+                taken.add(str(name))
+            elif voice is not None:
+                unnamed[str(label)] = list(voice)
+        rejected: dict[str, set[str]] = {}
+        for label, name in self.con.execute(
+            "SELECT label, name FROM speaker_rejections WHERE video_id = ?", [video_id]
+        ).fetchall():
+            rejected.setdefault(str(label), set()).add(str(name))
+        named = [
+            NamedVoice(str(name), str(vid), list(voice))
+            for name, vid, voice in self.con.execute(
+                """SELECT k.name, k.video_id, k.voice FROM speakers k
+                JOIN videos v ON v.id = k.video_id
+                WHERE v.owner_id = ? AND v.status = 'ready' AND k.video_id <> ?
+                    AND k.name IS NOT NULL AND k.voice IS NOT NULL
+                ORDER BY k.video_id, k.label""",
+                [owner_id, video_id],
+            ).fetchall()
+        ]
+        return VoiceBook(unnamed, taken, rejected, named)
+
+    def reject_name(self, video_id: str, current: str, name: str) -> SpeakerRow:
+        """Records that the speaker ``current`` (its label or name, any case) is not ``name``,
+        so that name is not suggested for it again; if it is called that now, it loses the
+        name (a suggestion confirmed by mistake). Raises ``speaker.bad_name`` or
+        ``speaker.unknown``. The caller has checked that the video is the owner's."""
+        cleaned = _valid_name(name)
+        with self.transaction():
+            target = _find(self._stored_speakers([video_id]).get(video_id, []), current, video_id)
+            if (target.name or "").casefold() == cleaned.casefold():
+                self.con.execute(
+                    "UPDATE speakers SET name = NULL WHERE video_id = ? AND label = ?",
+                    [video_id, target.label],
+                )
+            known = self.con.execute(
+                "SELECT name FROM speaker_rejections WHERE video_id = ? AND label = ?",
+                [video_id, target.label],
+            ).fetchall()
+            if cleaned.casefold() not in {str(row[0]).casefold() for row in known}:
+                self.con.execute(
+                    "INSERT INTO speaker_rejections (video_id, label, name) VALUES (?, ?, ?)",
+                    [video_id, target.label, cleaned],
+                )
         return next(s for s in self.speakers(video_id) if s.label == target.label)
 
     def chunk_ids_spoken_by(

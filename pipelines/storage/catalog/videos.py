@@ -246,6 +246,7 @@ class VideoTables(JobTables, SpeakerTables):
         self.con.execute("DELETE FROM segments WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM chunks WHERE video_id = ?", [video_id])
         self.con.execute("DELETE FROM speakers WHERE video_id = ?", [video_id])
+        self.con.execute("DELETE FROM speaker_rejections WHERE video_id = ?", [video_id])
 
     def _next_ids(self, sequence: str, count: int) -> list[int]:
         if count == 0:
