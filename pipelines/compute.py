@@ -171,7 +171,7 @@ def tell_speakers(
         mono = decode_audio(
             media_path, container=info.container, track=track, channels=1, expected_s=info.duration
         )[0]
-    found = diarize(mono, options)
+    found = diarize(mono, options, lambda fraction: progress("speakers", fraction))
     progress("speakers", 1.0)
     return attribute(segments, found.turns), found.voices
 

