@@ -25,6 +25,7 @@ from app.web.render import (
     render_player,
 )
 from app.web.speakers import (
+    answer,
     rename,
     rename_choices,
     shown_again,
@@ -269,10 +270,22 @@ class WebApp:
         refusal is the error's message alone, not an error mark over the fields to fix."""
         rename(self._owner(request), video_id, label, name, request)
 
+    def answer_suggestion(
+        self, video_id: str | None, evt: gr.EventData, request: gr.Request
+    ) -> None:
+        """Yes or no to a name suggested for a speaker of the open video (a button under the
+        speaker's row sent it; app/web/speakers.py). No outputs, as for a rename."""
+        answer(self._owner(request), video_id, getattr(evt, "_data", None), request)
+
+    def open_named_in(self, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
+        """The video a suggested name was given in, opened on the Watch tab."""
+        data = getattr(evt, "_data", None) or {}
+        return self.open_video(str(data.get("video_id", "")), 0.0, request)
+
     def speakers_again(
         self, video_id: str | None, label: str | None, request: gr.Request
-    ) -> tuple[str, str, Any, str]:
-        """The transcript, strip, chart and picker with the names as they now are."""
+    ) -> tuple[str, str, Any, Any, str]:
+        """The transcript, strip, chart, suggestions and picker as the names now are."""
         return shown_again(self._owner(request), video_id, label)
 
     def cut_clip(

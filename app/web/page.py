@@ -32,9 +32,12 @@ from app.web.render import (
     render_player,
 )
 from app.web.speakers import CSS as SPEAKERS_CSS
+from app.web.suggestions import CSS as SUGGESTIONS_CSS
+from app.web.suggestions import SCRIPT as SPEAKERS_SCRIPT
 from pipelines.config import Settings
 
-STYLE = CSS + SPEAKERS_CSS  # the transcript and the speakers' strip share the palette
+# The transcript, the speakers' strip and the suggestions share the palette.
+STYLE = CSS + SPEAKERS_CSS + SUGGESTIONS_CSS
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -90,15 +93,16 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 )
                 ask_button = gr.Button("Ask", variant="primary")
                 answer = gr.HTML(value=render_answer("", "", []), css_template=CSS, js_on_load=PICK)
-            with gr.Tab("Watch", id="watch"):
+            with gr.Tab("Watch", id="watch") as watch_tab:
                 chooser = gr.Dropdown(label="Video", choices=[], interactive=True)
                 player = gr.HTML(
                     value=render_player(message="Pick a video, or a search result."),
                     css_template=CSS,
                     js_on_load=PLAY,
                 )
-                # Who speaks when (each turn seeks the player) and for how long; naming one.
-                speakers_view = gr.HTML(value="", css_template=STYLE, js_on_load=SEEK)
+                # Who speaks when (each turn seeks the player) and for how long, and who an
+                # unnamed one may be (yes / no, and the video the name comes from); naming one.
+                speakers_view = gr.HTML(value="", css_template=STYLE, js_on_load=SPEAKERS_SCRIPT)
                 with gr.Row(visible=False) as rename_row:
                     speaker_pick = gr.Dropdown(label="Speaker", choices=[], interactive=True)
                     speaker_name = gr.Textbox(label="Name", placeholder="Dana", max_lines=1)
@@ -141,6 +145,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         demo.load(web.videos_table, outputs=table)
         demo.load(web.jobs_table, outputs=status)
         demo.load(web.video_choices, outputs=chooser)
+        # The Watch tab lists the videos ready now: one that finished while the page was open
+        # (or was uploaded elsewhere) is there without reloading the page.
+        watch_tab.select(web.video_choices, outputs=chooser)
         timer.tick(web.jobs_table, outputs=status).then(web.videos_table, outputs=table)
         files.upload(lambda: gr.update(interactive=True), outputs=upload_button)
         files.clear(lambda: gr.update(interactive=False), outputs=upload_button)
@@ -162,12 +169,17 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         question.submit(web.answer_cards, inputs=question, outputs=answer)
         answer.click(web.pick_hit, outputs=opened)
         chooser.input(web.choose_video, inputs=chooser, outputs=opened)
+        named_again = [transcript, speakers_view, speaker_pick, rename_row, speaker_name]
         for named in (rename_button.click, speaker_name.submit):
             named(web.rename_speaker, inputs=[current, speaker_pick, speaker_name]).success(
-                web.speakers_again,
-                inputs=[current, speaker_pick],
-                outputs=[transcript, speakers_view, speaker_pick, speaker_name],
+                web.speakers_again, inputs=[current, speaker_pick], outputs=named_again
             )
+        # A suggested name answered (the page's script sends it as the block's submit): no
+        # outputs, so a refusal marks no field; then the speakers as they now are.
+        speakers_view.submit(web.answer_suggestion, inputs=current).success(
+            web.speakers_again, inputs=[current, speaker_pick], outputs=named_again
+        )
+        speakers_view.click(web.open_named_in, outputs=opened)
         cut_button.click(
             web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]
         )

@@ -1,21 +1,24 @@
 """The Watch tab's speakers: who says each transcript line, in a colour of their own; talk time
 per speaker (a bar chart); each speaker's turns on a strip under the player (a turn seeks the
-player there, as a transcript line does); and naming a speaker, once, for every face.
+player there, as a transcript line does); naming a speaker, once, for every face; and the names
+suggested for unnamed speakers, each answered yes or no (app/web/suggestions.py).
 
 A speaker's colour is its place in the video's label order ('Speaker 1', 'Speaker 2', ...), so
 'Speaker 2' keeps its colour when it is named 'Dana'. A video nobody told speakers apart in
-(one voice, or speakers switched off) shows none of this: its page is as it always was."""
+(one voice, or speakers switched off) shows none of this, its page as it always was, unless
+its one voice sounds like someone the owner named: then that voice and the suggestion show."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
 from app.web.render import clock_text, render_lines
+from app.web.suggestions import Offer, answer_of, offer_html, offers_of
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 from pipelines.public import SpeakerPublic
@@ -82,16 +85,28 @@ class Talk:
     seconds: float
     share: float
     renamable: bool  # a speaker the catalog knows (a video stored before speakers were: no)
+    offer: Offer | None = None  # the name suggested for it, shown apart until confirmed
 
 
-def voices_of(speakers: Sequence[SpeakerPublic], segments: Sequence[Segment]) -> list[Talk]:
-    """The video's speakers in label order, each with its colour. Empty when its lines carry
-    no speaker. A video stored before speakers were has no speaker rows while its lines name
-    their channel ('Left'/'Right'): its talk time is then counted from the lines."""
+def voices_of(
+    speakers: Sequence[SpeakerPublic],
+    segments: Sequence[Segment],
+    offers: Mapping[str, Offer] | None = None,
+) -> list[Talk]:
+    """The video's speakers in label order, each with its colour and the name suggested for
+    it (``offers``, by label). Empty when its lines carry no speaker, unless the one voice
+    has a suggestion: then that voice, by its label. A video stored before speakers were has
+    no speaker rows while its lines name their channel ('Left'/'Right'): its talk time is
+    then counted from the lines."""
+    offers = offers or {}
     if not any(s.speaker for s in segments):
-        return []
+        return [
+            Talk(s.label, s.label, n % len(PALETTE), s.seconds, s.share, True, offers[s.label])
+            for n, s in enumerate(speakers)
+            if s.label in offers
+        ]
     talks = [
-        Talk(s.shown, s.label, n % len(PALETTE), s.seconds, s.share, renamable=True)
+        Talk(s.shown, s.label, n % len(PALETTE), s.seconds, s.share, True, offers.get(s.label))
         for n, s in enumerate(speakers)
         if s.shown
     ]
@@ -143,7 +158,8 @@ def turns_of(segments: Sequence[Segment]) -> list[tuple[str, float, float]]:
 
 def speakers_html(talks: Sequence[Talk], segments: Sequence[Segment], duration: float) -> str:
     """The strip of turns (under the player; each turn seeks the player to its start) and
-    the talk-time chart; nothing for a video without speakers."""
+    the talk-time chart, each suggested name under its speaker's row; nothing for a video
+    without speakers. A suggested name shows only there, never as the speaker's."""
     if not talks:
         return ""
     tones = {t.shown: t.tone for t in talks}
@@ -160,15 +176,20 @@ def speakers_html(talks: Sequence[Talk], segments: Sequence[Segment], duration: 
         f'<span class="vs-bar" aria-hidden="true"><span class="vs-fill" '
         f'style="width:{100 * t.share:.1f}%"></span></span>'
         f'<span class="vs-amount">{_e(clock_text(t.seconds))} · {round(100 * t.share)}%'
-        "</span></div>"
+        "</span></div>" + (offer_html(t.offer, shown=t.shown, tone=t.tone) if t.offer else "")
         for t in talks
     )
-    return (
-        '<section class="vs-speakers" aria-label="Speakers">'
+    # A lone voice shown for its suggestion has no turns: no empty strip for it.
+    strip = (
         f'<div class="vs-strip" role="group" aria-label="Who speaks when">{turns}'
         '<span class="vs-playhead" style="left:0%"></span></div>'
         f'<div class="vs-strip-ends" aria-hidden="true"><span>{_e(clock_text(0))}</span>'
         f"<span>{_e(clock_text(span))}</span></div>"
+        if turns
+        else ""
+    )
+    return (
+        f'<section class="vs-speakers" aria-label="Speakers">{strip}'
         f'<h4>Talk time</h4><div class="vs-chart">{rows}</div></section>'
     )
 
@@ -189,9 +210,11 @@ def rename_choices(talks: Sequence[Talk], keep: str | None = None) -> Any:
 def watch_speakers(
     owner: OwnerLibrary, video_id: str, segments: Sequence[Segment], *, message: str
 ) -> tuple[list[Talk], str]:
-    """The video's speakers and its transcript's HTML."""
+    """The video's speakers, the names suggested for them (read now: a name given or turned
+    down anywhere shows at once), and its transcript's HTML."""
     try:
-        talks = voices_of(owner.speakers(video_id), segments)
+        speakers = owner.speakers(video_id)
+        talks = voices_of(speakers, segments, offers_of(owner, speakers))
     except VidscopeError as exc:
         raise gr.Error(f"{exc.message} ({exc.code})") from exc
     return talks, transcript_html(message, segments, talks)
@@ -230,11 +253,35 @@ def rename(
         raise gr.Error(f"{exc.message} ({exc.code})") from exc
 
 
+def answer(
+    owner: OwnerLibrary, video_id: str | None, data: Mapping[str, Any] | None, request: gr.Request
+) -> None:
+    """A person's answer to a suggested name (``data``: what the Yes or Not button sent):
+    yes names the speaker so, as a rename does; no turns the name down for that speaker for
+    good. Both audited with the request's address and id. Raises gr.Error with the library's
+    message and code (``speaker.name_taken``, ``speaker.unknown``, ...)."""
+    if not video_id:
+        raise gr.Error("Open a video first")
+    ip = request.client.host if request.client else None
+    try:
+        yes, label, name = answer_of(data)
+        if yes:
+            owner.rename_speaker(video_id, label, name, ip=ip, request_id=request_id_of(request))
+        else:
+            owner.reject_speaker_name(
+                video_id, label, name, ip=ip, request_id=request_id_of(request)
+            )
+    except VidscopeError as exc:
+        raise gr.Error(f"{exc.message} ({exc.code})") from exc
+
+
 def shown_again(
     owner: OwnerLibrary, video_id: str | None, label: str | None
-) -> tuple[str, str, Any, str]:
-    """After a rename: the transcript, the speakers' strip and chart, the picker (``label``
-    still picked) and an emptied name box."""
+) -> tuple[str, str, Any, Any, str]:
+    """After a rename or an answer to a suggestion: the transcript, the speakers' strip and
+    chart (with the suggestions as they now are: turning one down may bring the next), the
+    picker (``label`` still picked), the picker's row (shown while any speaker can be named)
+    and an emptied name box."""
     if not video_id:
         raise gr.Error("Open a video first")
     try:
@@ -243,4 +290,10 @@ def shown_again(
     except VidscopeError as exc:
         raise gr.Error(f"{exc.message} ({exc.code})") from exc
     talks, lines = watch_speakers(owner, video_id, segments, message="")
-    return lines, speakers_html(talks, segments, duration), rename_choices(talks, label), ""
+    return (
+        lines,
+        speakers_html(talks, segments, duration),
+        rename_choices(talks, label),
+        gr.update(visible=any(t.renamable for t in talks)),
+        "",
+    )

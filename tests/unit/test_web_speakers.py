@@ -1,11 +1,16 @@
 """The Watch tab's speakers (app/web/speakers.py): colours that follow the label, not the name;
-turns on the strip; a video without speakers shown as before; a name is text, never markup."""
+turns on the strip; a video without speakers shown as before; a name is text, never markup; a
+suggested name asked under its speaker, never shown as the speaker's until confirmed."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.web.speakers import PALETTE, speakers_html, transcript_html, turns_of, voices_of
+from app.web.suggestions import Offer, answer_of
+from pipelines.errors import VidscopeError
 from pipelines.public import SpeakerPublic
 from pipelines.records import Segment
 
@@ -80,3 +85,84 @@ def test_the_strip_and_chart_place_each_turn_and_escape_names() -> None:
     assert "&quot;Dana&quot; &amp; co" in html and '"Dana"' not in html
     assert re.findall(r"\d\d:\d\d · \d+%", html) == ["00:30 · 75%", "00:10 · 25%"]
     assert len(PALETTE) == len(set(PALETTE))
+
+
+def offer(label: str, name: str, title: str | None = "turns") -> Offer:
+    return Offer(label, name, 0.9671, "8d1e4b5a6c3f2a9c", title)
+
+
+def test_a_suggested_name_is_asked_under_its_speaker_and_shown_nowhere_else() -> None:
+    speakers = [
+        speaker("Speaker 1", None, 20, 0.5),
+        speaker("Speaker 2", None, 12, 0.3),
+        speaker("Speaker 3", "Sam", 8, 0.2),
+    ]
+    lines = [line(0, 5, "Speaker 1"), line(5, 9, "Speaker 2"), line(9, 12, "Sam")]
+    talks = voices_of(speakers, lines, {"Speaker 2": offer("Speaker 2", "Dana")})
+    assert [(t.shown, t.tone, t.offer and t.offer.name) for t in talks] == [
+        ("Speaker 1", 0, None),
+        ("Speaker 2", 1, "Dana"),
+        ("Sam", 2, None),
+    ]
+    html = speakers_html(talks, lines, 12.0)
+    # Under Speaker 2's row (before Sam's), in Speaker 2's colour: the question, how alike,
+    # the video's title (a button that opens it), and the two answers with label and name.
+    rows = re.findall(r'class="vs-(talk|suggest) vs-tone-(\d)"', html)
+    assert rows == [("talk", "0"), ("talk", "1"), ("suggest", "1"), ("talk", "2")]
+    before, asked = html.split('<div class="vs-suggest', 1)
+    asked = asked.split('<div class="vs-talk', 1)[0]
+    assert [t for t in re.split(r"<[^>]+>", "<" + asked) if t] == [
+        "Dana?",
+        " 0.97 alike, from ",
+        "turns",
+        "Yes, Dana",
+        "Not Dana",
+    ]
+    assert '<button type="button" class="vs-from" data-video="8d1e4b5a6c3f2a9c"' in asked
+    assert 'data-answer="yes" data-label="Speaker 2" data-name="Dana">Yes, Dana<' in asked
+    assert 'data-answer="no" data-label="Speaker 2" data-name="Dana">Not Dana<' in asked
+    # Until confirmed, the strip, the chart's names and the transcript keep the label.
+    assert "Dana" not in before and "Dana" not in html.split(asked, 1)[1]
+    assert "Dana" not in transcript_html("", lines, talks)
+
+
+def test_a_suggestion_is_text_and_says_when_its_video_is_gone() -> None:
+    name = '${alert(1)} "Dana" <b>'
+    speakers = [speaker("Speaker 1", None, 9, 1.0), speaker("Speaker 2", None, 1, 0.1)]
+    lines = [line(0, 9, "Speaker 1"), line(9, 10, "Speaker 2")]
+    html = speakers_html(
+        voices_of(speakers, lines, {"Speaker 1": offer("Speaker 1", name, title=None)}),
+        lines,
+        10.0,
+    )
+    assert "<b>" not in html and "&quot;Dana&quot; &lt;b&gt;?</strong>" in html
+    assert "alike, from another of your videos" in html and "vs-from" not in html
+
+
+def test_a_lone_voice_shows_only_when_it_has_a_suggestion() -> None:
+    lone = [SpeakerPublic(label="Speaker 1", name=None, shown=None, seconds=9, share=1.0)]
+    lines = [line(0, 4, None, "hello"), line(4, 9, None, "there")]
+    talks = voices_of(lone, lines, {"Speaker 1": offer("Speaker 1", "Dana")})
+    assert [(t.shown, t.label, t.renamable) for t in talks] == [("Speaker 1", "Speaker 1", True)]
+    html = speakers_html(talks, lines, 9.0)
+    assert "vs-strip" not in html and "Yes, Dana" in html  # no turns to draw, the question
+    assert "vs-who" not in transcript_html("", lines, talks)  # the lines stay unlabelled
+    assert voices_of(lone, lines, {}) == []
+
+
+def test_only_a_yes_or_a_no_with_its_speaker_and_name_is_an_answer() -> None:
+    assert answer_of({"answer": "yes", "label": "Speaker 2", "name": "Dana"}) == (
+        True,
+        "Speaker 2",
+        "Dana",
+    )
+    assert answer_of({"answer": "no", "label": "Speaker 2", "name": "Dana"})[0] is False
+    for sent in (
+        None,
+        {},
+        {"answer": "maybe", "label": "Speaker 2", "name": "Dana"},
+        {"answer": "yes", "label": "Speaker 2"},
+    ):
+        with pytest.raises(VidscopeError) as caught:
+            answer_of(sent)
+        assert caught.value.code == "web.unknown_event"
