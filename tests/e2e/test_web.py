@@ -5,8 +5,11 @@ land on that second, cut and download a clip, sign out; a second person sees non
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import av
 import httpx
@@ -20,6 +23,8 @@ pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "samples" / "solar-power-update.mp4"
 # 57 s of three espeak-ng voices taking turns (tests/data/turns.json).
 TURNS = Path(__file__).resolve().parents[1] / "data" / "turns.mp4"
+# 35 s: turns.mp4's second voice (en-gb), then a voice turns.mp4 lacks (turns-reply.json).
+REPLY = TURNS.with_name("turns-reply.m4a")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "correct horse battery"
 
@@ -458,25 +463,35 @@ def contrast(foreground: str, background: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+def choose(page: Page, title: str) -> None:
+    """Opens the video called ``title`` on the Watch tab."""
+    page.get_by_role("combobox", name="Video").click()
+    page.get_by_role("option", name=title, exact=True).click()
+
+
+def send(page: Page, base: str, path: Path, kind: str) -> str:
+    """Uploads ``path`` through the API on the page's session; its video's id."""
+    sent = page.request.post(
+        f"{base}/api/v1/videos",
+        multipart={"file": {"name": path.name, "mimeType": kind, "buffer": path.read_bytes()}},
+    )
+    assert sent.status == 202, sent.text()
+    return str(sent.json()["video_id"])
+
+
 def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser) -> None:
     """Three voices taking turns: the transcript says who speaks each line, in one colour per
     speaker; the chart their talk time; the strip under the player their turns (a turn seeks
-    the player). Naming 'Speaker 2' shows the name at once, in the same colour, audited."""
+    the player). Naming 'Speaker 2' shows the name at once, in the same colour, audited. Then
+    a second recording with that voice suggests the name (suggested_and_answered)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_up(page, server.url, "heidi")
-    sent = page.request.post(
-        f"{server.url}/api/v1/videos",
-        multipart={
-            "file": {"name": "turns.mp4", "mimeType": "video/mp4", "buffer": TURNS.read_bytes()}
-        },
-    )
-    assert sent.status == 202, sent.text()
-    video_id = sent.json()["video_id"]
+    video_id = send(page, server.url, TURNS, "video/mp4")
     expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=300_000)
-    page.reload()  # the Watch tab's list of videos is read when the page opens
-    page.get_by_role("tab", name="Watch").click()
-    page.get_by_role("combobox", name="Video").click()
-    page.get_by_role("option", name="turns", exact=True).click()
+    # Processed while this test goes on with turns.mp4 (one ingest each).
+    reply_id = send(page, server.url, REPLY, "audio/mp4")
+    page.get_by_role("tab", name="Watch").click()  # lists the videos ready now
+    choose(page, "turns")
 
     who = page.locator(".vs-line .vs-who")
     expect(who.first).to_be_visible(timeout=30_000)
@@ -568,3 +583,117 @@ def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser
     bar = page.locator(".vs-bar").first.bounding_box()
     assert bar is not None and bar["width"] >= 120, bar
     shot(page, "speakers-390")
+    suggested_and_answered(page, server, video_id, reply_id)
+
+
+def audited(server: Server, event: str) -> list[dict[str, Any]]:
+    """heidi's audit events of kind ``event``, newest first."""
+    admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
+    events = httpx.get(f"{server.url}/api/v1/admin/audit", headers=admin).json()
+    return [e for e in events if e["event"] == event and e["username"] == "heidi"]
+
+
+# An element's text colour and the first background colour behind it that is not transparent.
+COLOUR_AND_BACKGROUND = """(e) => {
+  let back = e;
+  while (getComputedStyle(back).backgroundColor === 'rgba(0, 0, 0, 0)') back = back.parentElement;
+  return [getComputedStyle(e).color, getComputedStyle(back).backgroundColor];
+}"""
+
+
+def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: str) -> None:
+    """turns-reply.m4a opens with 'Dana? 0.97 alike, from turns' under the voice turns.mp4's
+    Dana has, and nowhere else; 'Not Dana' takes it away for good. Dana renamed 'Dana Scully'
+    in turns is a name never turned down: opening the reply again suggests it; its title
+    opens turns; a yes the library refuses says why; 'Yes, Dana Scully' names the speaker in
+    every line. Each answer audited with the page's address and request id."""
+    video = f"{server.url}/api/v1/videos/{reply_id}"
+    api = f"{video}/speakers"
+    deadline = time.monotonic() + 300
+    while (status := page.request.get(video).json()["status"]) != "ready":
+        assert status != "failed" and time.monotonic() < deadline, status
+        page.wait_for_timeout(500)
+    speakers = page.request.get(api).json()["items"]
+    [(label, offered)] = [(s["label"], s["suggestion"]) for s in speakers if s["suggestion"]]
+    assert (offered["name"], offered["from_video_id"]) == ("Dana", turns_id), speakers
+    [other] = [s["label"] for s in speakers if s["label"] != label]
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_role("tab", name="Watch").click()  # lists turns-reply, ready since it opened
+    choose(page, "turns-reply")
+    asked = page.locator(".vs-suggest")
+    expect(asked).to_have_count(1, timeout=30_000)
+    expect(asked.locator(".vs-guess")).to_have_text(
+        f"Dana? {offered['similarity']:.2f} alike, from turns"
+    )
+    expect(asked.get_by_role("button")).to_have_text(["turns", "Yes, Dana", "Not Dana"])
+    # Under its speaker's row, and nowhere else until confirmed: the lines, the chart's
+    # names and the strip keep the label.
+    assert asked.evaluate("(e) => e.previousElementSibling.firstChild.textContent") == label
+    assert "Dana" not in "".join(page.locator(".vs-line .vs-who, .vs-talk").all_inner_texts())
+    assert page.locator(".vs-turn[aria-label*='Dana']").count() == 0
+    lines = page.locator(".vs-line .vs-who", has_text=f"{label}:").count()
+    assert lines >= 1
+    # Readable (WCAG AA): the words, the link and both buttons on what is behind them.
+    for part in (".vs-guess", ".vs-guess strong", ".vs-from", ".vs-yes", ".vs-no"):
+        colour, behind = asked.locator(part).evaluate(COLOUR_AND_BACKGROUND)
+        assert contrast(colour, behind) >= 4.5, (part, colour, behind)
+    shot(page, "suggestion-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    yes = page.get_by_role("button", name="Yes, Dana").bounding_box()
+    assert yes is not None and yes["height"] >= 24 and yes["x"] + yes["width"] <= 390, yes
+    shot(page, "suggestion-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # Not Dana: gone, and not suggested for that speaker again.
+    page.get_by_role("button", name="Not Dana").click()
+    expect(asked).to_have_count(0, timeout=30_000)
+    expect(page.locator(".vs-talk .vs-who", has_text=label)).to_have_count(1)
+    [rejected] = audited(server, "speaker.rejected")
+    assert rejected["detail"] == {"video_id": reply_id, "label": label, "name": "Dana"}
+    assert rejected["ip"] == "127.0.0.1" and re.fullmatch(r"[0-9a-f]{32}", rejected["request_id"])
+
+    # A name never turned down: Dana is Dana Scully now, named on turns' own page.
+    choose(page, "turns")
+    page.get_by_role("combobox", name="Speaker").click()
+    page.get_by_role("option", name="Dana (Speaker 2)", exact=True).click()
+    page.get_by_role("textbox", name="Name").fill("Dana Scully")
+    page.get_by_role("button", name="Save name").click()
+    expect(page.locator(".vs-line .vs-who", has_text="Dana Scully:").first).to_be_visible(
+        timeout=30_000
+    )
+    choose(page, "turns-reply")  # read again on opening
+    expect(asked).to_contain_text("Dana Scully? ", timeout=30_000)
+    # The title opens the video the name was given in.
+    page.get_by_role("button", name="Open turns").click()
+    expect(page.locator(".vs-talk .vs-who", has_text="Dana Scully")).to_have_count(
+        1, timeout=30_000
+    )
+    expect(page.locator("#vs-player")).to_have_attribute("aria-label", "turns")
+    choose(page, "turns-reply")
+    expect(asked).to_contain_text("Dana Scully? ", timeout=30_000)
+    # A yes the library refuses (the other voice took the name meanwhile) says why.
+    taken = page.request.patch(f"{api}/{quote(other)}", data={"name": "Dana Scully"})
+    assert taken.ok, taken.text()
+    page.get_by_role("button", name="Yes, Dana Scully").click()
+    expect(page.get_by_text(re.compile(r"Dana Scully.*\(speaker\.name_taken\)"))).to_be_visible(
+        timeout=30_000
+    )
+    assert page.request.patch(f"{api}/{quote(other)}", data={"name": other}).ok
+    page.get_by_role("button", name="Yes, Dana Scully").click()
+    expect(page.locator(".vs-line .vs-who", has_text="Dana Scully:")).to_have_count(
+        lines, timeout=30_000
+    )
+    expect(page.locator(".vs-line .vs-who", has_text=f"{label}:")).to_have_count(0)
+    expect(asked).to_have_count(0)
+    assert page.locator(".vs-talk .vs-who", has_text="Dana Scully").count() == 1
+    [confirmed] = [
+        e
+        for e in audited(server, "speaker.renamed")
+        if (e["detail"]["video_id"], e["detail"]["label"]) == (reply_id, label)
+    ]
+    assert confirmed["detail"]["name"] == "Dana Scully", confirmed
+    assert confirmed["ip"] == "127.0.0.1" and re.fullmatch(r"[0-9a-f]{32}", confirmed["request_id"])
