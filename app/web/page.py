@@ -233,8 +233,10 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         show_error=False,
         footer_links=[],
         css=STYLE,
-        # The page signs out a session its own origin's sign-in form did not make.
-        head='<script src="/static/web/session-guard.js" defer></script>',
+        # The page signs out a session its own origin's sign-in form did not make. Not
+        # deferred: it must wrap fetch before Gradio's module scripts run, or the page's first
+        # events go out without the session record and are refused (seen after a reload).
+        head='<script src="/static/web/session-guard.js"></script>',
     )
     mounted = app.routes[-1]
     assert isinstance(mounted, Mount)
