@@ -115,19 +115,25 @@ def search_library(
     fused = fuse_rankings([[i for i, _ in dense], [i for i, _ in sparse]], rrf_k)[:k]
     passages = catalog.passages(i for i, _ in fused)
     lexical_ids = {i for i, _ in sparse}
-    hits = []
+    hits: list[Hit] = []
+    pointed: set[tuple[str, float]] = set()  # overlapping passages share their best sentence
     for chunk_id, score in fused:
         row = passages.get(chunk_id)
         if row is None or not row.sentences:
             continue  # deleted between index and catalog read: the catalog wins
         inside = row.sentences
         if speaker is not None:  # the sentences of the speaker asked for
-            inside = tuple(s for s in inside if said_by(s, speaker)) or inside
+            inside = tuple(s for s in inside if said_by(s, speaker))
+            if not inside:
+                continue
         best, similarity = best_sentence(inside, query_vector)
         if not relevant(
             similarity, lexical_match=chunk_id in lexical_ids, min_similarity=min_similarity
         ):
             continue
+        if (row.video_id, inside[best].start) in pointed:
+            continue
+        pointed.add((row.video_id, inside[best].start))
         hits.append(
             Hit(
                 video_id=row.video_id,
@@ -161,5 +167,7 @@ def spoken_by(catalog: OwnerCatalog, speaker: str, video_id: str | None) -> set[
 
 
 def said_by(sentence: PassageSentence, speaker: str) -> bool:
-    """Whether the sentence is the speaker's, by the name or label transcripts show."""
-    return (sentence.speaker or "").casefold() == speaker.strip().casefold()
+    """Whether the sentence is the speaker's: by the name it is shown with, or by its label
+    ("Speaker 3" is Beth's sentences once Beth is its name), as ``chunk_ids_spoken_by``."""
+    wanted = speaker.strip().casefold()
+    return wanted in ((sentence.speaker or "").casefold(), (sentence.label or "").casefold())

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.services.search_service import SearchService
 from pipelines.storage.catalog import Passage
+from pipelines.understanding.speaker_questions import speaker_in_question, without_speaker
 
 if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
     from pipelines.public import AnswerPublic
@@ -38,7 +39,10 @@ class AnswerService(SearchService):
 
         question = check_query(question)
         settings = self.settings.answers
-        hits = self.search(question, k=settings.k, video_id=video_id, speaker=speaker)
+        if speaker is None:  # "what did Dana say about…" asks for Dana's sentences
+            speaker = speaker_in_question(question, self._catalog.speaker_names())
+        asked = without_speaker(question, speaker) if speaker else question
+        hits = self.search(asked, k=settings.k, video_id=video_id, speaker=speaker)
         passages = self._catalog.passages(h.chunk_id for h in hits)
         if speaker is not None:
             passages = {i: only_said_by(p, speaker) for i, p in passages.items()}
@@ -48,11 +52,11 @@ class AnswerService(SearchService):
             cache_dir=self.settings.model_cache,
         )
         evidence = gather_evidence(
-            self.embed_query(question),
+            self.embed_query(asked),
             [passages[h.chunk_id] for h in hits if h.chunk_id in passages],
             min_similarity=settings.min_similarity,
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
-            question_text=question,
+            question_text=asked,
             embed=embed,
         )
         return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
@@ -87,9 +91,7 @@ class AnswerService(SearchService):
 
 
 def only_said_by(passage: Passage, speaker: str) -> Passage:
-    """The passage with only the sentences ``speaker`` says (all of them when none shows
-    that name: the filter matched the label of a speaker who has since been named)."""
+    """The passage with only the sentences ``speaker`` (a name or a label) says."""
     from pipelines.retrieval.search import said_by
 
-    kept = tuple(s for s in passage.sentences if said_by(s, speaker))
-    return replace(passage, sentences=kept) if kept else passage
+    return replace(passage, sentences=tuple(s for s in passage.sentences if said_by(s, speaker)))

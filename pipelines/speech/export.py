@@ -46,7 +46,8 @@ def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
         if fmt == "vtt":
             # WebVTT cue text is markup: escape it, and name the speaker with a voice span.
             text = html.escape(s.text, quote=False)
-            text = f"<v {s.speaker}>{text}" if s.speaker else text
+            voice = html.escape(s.speaker, quote=False) if s.speaker else None  # "Tom & Jerry"
+            text = f"<v {voice}>{text}" if voice else text
         else:
             text = _spoken_by(s) + s.text  # SRT has no speaker field: the usual "Name: " prefix
         subs.append(

@@ -51,7 +51,7 @@ class Evidence:
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
 # cached in Redis by an older release are not served after an upgrade that changes them.
-RULES_VERSION = 3
+RULES_VERSION = 4  # 4: a question about what a named speaker said is asked of their sentences
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95

@@ -58,6 +58,13 @@ def test_a_named_speaker_is_found_by_name_and_hits_and_citations_say_it(
     answer = owner.ask("What do collectors look for in bicycle frames?", speaker="Dana")
     assert not answer.abstained, answer
     assert answer.citations and {c.speaker for c in answer.citations} == {"Dana"}
+    # Her label still finds her sentences, and only hers, once she has a name.
+    by_label = owner.search("old bicycles", k=5, speaker="Speaker 3")
+    assert by_label and {h.speaker for h in by_label} == {"Dana"}
+    # "What did Dana say…" is Dana's sentences asked without her name (no passage says it).
+    said = owner.ask("What did Dana say about bicycle frames?")
+    assert not said.abstained, said
+    assert said.citations and {c.speaker for c in said.citations} == {"Dana"}
     # What Dana did not say is not evidence: the bees are Speaker 1's.
     bees = owner.ask("How many bees can a colony hold in summer?", speaker="Dana")
     assert all(c.speaker == "Dana" for c in bees.citations)

@@ -145,6 +145,10 @@ class OwnerCatalog:
         self.get_video(video_id)
         return self._catalog.reject_name(video_id, current, name)
 
+    def speaker_names(self) -> set[str]:
+        """The names the owner gave speakers."""
+        return self._catalog.speaker_names(owner_id=self.owner_id)
+
     def chunk_ids_spoken_by(self, speaker: str, video_id: str | None = None) -> set[int]:
         """The owner's speech passages where ``speaker`` (a name or a label, any case) says
         at least one sentence (``video_id``: in that video only)."""

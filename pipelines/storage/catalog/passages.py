@@ -22,6 +22,7 @@ class PassageSentence:
     text: str
     vector: np.ndarray
     speaker: str | None = None  # as transcripts show it (``SpeakerTables.shown_speakers``)
+    label: str | None = None  # as the ingest labelled it ("Speaker 2"), whatever its name
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class PassageTables(SpeakerTables):
                 text,
                 np.frombuffer(blob, dtype=np.float32),
                 shown.get(vid, {}).get(speaker, speaker),
+                speaker,
             )
             for sid, vid, start, end, text, blob, speaker in self.con.execute(
                 'SELECT id, video_id, start, "end", text, embedding, speaker FROM segments '

@@ -229,6 +229,15 @@ class SpeakerTables(Database):
             params["video"] = video_id
         return {int(row[0]) for row in self.con.execute(query, params).fetchall()}
 
+    def speaker_names(self, *, owner_id: str) -> set[str]:
+        """The names the owner gave speakers, in any of their videos."""
+        rows = self.con.execute(
+            "SELECT DISTINCT k.name FROM speakers k JOIN videos v ON v.id = k.video_id "
+            "WHERE v.owner_id = ? AND k.name IS NOT NULL",
+            [owner_id],
+        ).fetchall()
+        return {str(row[0]) for row in rows}
+
 
 def _find(rows: Sequence[_Stored], current: str, video_id: str) -> _Stored:
     wanted = current.strip().casefold()
