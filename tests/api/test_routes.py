@@ -89,6 +89,7 @@ def test_search_hits_have_the_cli_fields(client: TestClient, world: World) -> No
         "source",
         "passage_start",
         "passage_end",
+        "speaker",
     }
     assert set(hits[0]) == cli_fields
     too_many = client.get(
