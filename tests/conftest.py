@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from pipelines.config import Settings
-from pipelines.library import Library
+from pipelines.library import Library, OwnerLibrary
 from tests.support.library import DATA, TALK, OddMedia, make_settings
 
 # Ray's token authentication is on by default and stays on everywhere else (README, "Running
@@ -55,6 +55,17 @@ def turns_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Li
         [result] = list(lib.local.ingest([DATA / "turns.mp4"]))
         assert result.status == "indexed", result
         yield lib, result.video_id
+
+
+@pytest.fixture
+def turns_owner(turns_library: tuple[Library, str]) -> Iterator[OwnerLibrary]:
+    """The local owner of the shared turns library; names given in a test are taken back
+    after it, so every test starts from Speaker 1..3."""
+    library, video_id = turns_library
+    yield library.local
+    for speaker in library.local.speakers(video_id):
+        if speaker.name is not None:
+            library.local.rename_speaker(video_id, speaker.label, None)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@ and citations that say who speaks. Uses the shared turns.mp4 library (three voic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from pipelines.errors import VidscopeError
@@ -14,12 +12,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def owner(turns_library: tuple[Library, str]) -> Iterator[OwnerLibrary]:
-    library, video_id = turns_library
-    yield library.local
-    for speaker in library.local.speakers(video_id):
-        if speaker.name is not None:
-            library.local.rename_speaker(video_id, speaker.label, None)
+def owner(turns_owner: OwnerLibrary) -> OwnerLibrary:
+    return turns_owner
 
 
 def _spans(owner: OwnerLibrary, video_id: str) -> dict[str, list[tuple[float, float]]]:

@@ -1,12 +1,12 @@
 """Speakers are stored with their video, named once, and shown by name in every face and
 export at once. turns.mp4 (three espeak voices, 57 s, changing at 22.44 s and 40.6 s:
-tests/data/turns.json) is ingested once for the module: diarizing it costs 3-20 s."""
+tests/data/turns.json) is the session's shared library (``turns_library``): diarizing it costs
+3-20 s."""
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,28 +18,19 @@ from pipelines.ingest import check_file
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import Chunk, Segment, Voice
 from pipelines.storage.shards import ShardSource, write_shard
-from tests.support.library import DATA, TALK, make_settings
+from tests.support.library import DATA, TALK
 
 TURNS = DATA / "turns.mp4"
 
 
-@pytest.fixture(scope="module")
-def turns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library, str]]:
-    home = tmp_path_factory.mktemp("speakers") / "library"
-    with Library(make_settings(home)) as library:
-        [result] = list(library.local.ingest([TURNS]))
-        assert result.status == "indexed", result
-        yield library, result.video_id
+@pytest.fixture
+def turns(turns_library: tuple[Library, str]) -> tuple[Library, str]:
+    return turns_library
 
 
 @pytest.fixture
-def owner(turns: tuple[Library, str]) -> Iterator[OwnerLibrary]:
-    """The local owner of the turns library; names given in a test are taken back after it."""
-    library, video_id = turns
-    yield library.local
-    for speaker in library.local.speakers(video_id):
-        if speaker.name is not None:
-            library.local.rename_speaker(video_id, speaker.label, None)
+def owner(turns_owner: OwnerLibrary) -> OwnerLibrary:
+    return turns_owner
 
 
 def _code(call: object) -> str:
