@@ -233,9 +233,7 @@ def _relabelled(
             turns[-1] = Turn(turns[-1].start, max(end, turns[-1].end), label)
         elif end > start:
             turns.append(Turn(round(start, 3), round(end, 3), label))
-    talk: dict[str, float] = {}
-    for turn in turns:
-        talk[turn.speaker] = talk.get(turn.speaker, 0.0) + turn.end - turn.start
+    talk = _talk([(t.start, t.end, t.speaker) for t in turns])
     voices = tuple(
         Voice(
             label=label,
