@@ -51,7 +51,7 @@ class Evidence:
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
 # cached in Redis by an older release are not served after an upgrade that changes them.
-RULES_VERSION = 4  # 4: a question about what a named speaker said is asked of their sentences
+RULES_VERSION = 5  # 5: a line that speaks to the room ("…, everyone, …") is a greeting
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95
@@ -82,8 +82,15 @@ ITEM_SIMILARITY = 0.55
 # cites is where a person hears the answer.
 SAME_SUBJECT = 3
 # A greeting frames the talk whatever follows it ("Good evening, parents, and welcome to the
-# school board update.").
-GREETING = re.compile(r"^(good (morning|afternoon|evening)|hello|hi|welcome)\b", re.IGNORECASE)
+# school board update."), and so does a line that speaks to the room, however its first words
+# were heard: "Hello, everyone, this is the museum review…" came out of Whisper as "The Lord,
+# everyone, this is…", whose "Lord" passed for the name that "Who is the director of the
+# museum?" asks for.
+GREETING = re.compile(
+    r"^((good (morning|afternoon|evening)|hello|hi|welcome)\b|"
+    r"[\w' ]{0,20},\s*(everyone|everybody|folks)\b)",
+    re.IGNORECASE,
+)
 # Screen text of fewer words is a heading, not a statement ("Couriers · Fleet"; a slide
 # item "Customers"): shown all through a talk or a section, it answers no question.
 HEADING_WORDS = 4

@@ -1,0 +1,59 @@
+"""Near-topic questions that abstain and typed questions that find their answer (issue 25,
+item 4; measured on the talk eval, docs/evals.md) — with the real MiniLM embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.records import Source
+from pipelines.storage.catalog.passages import Passage, PassageSentence
+from pipelines.understanding.evidence import gather_evidence, signpost
+from pipelines.understanding.grounding import embedder
+
+EMBED = embedder("all-MiniLM-L6-v2")
+
+
+def passage(texts: list[str], source: Source = "speech") -> Passage:
+    vectors = EMBED(texts)
+    sentences = tuple(
+        PassageSentence(10.0 * i, 10.0 * i + 4.0, text, vectors[i]) for i, text in enumerate(texts)
+    )
+    return Passage(1, "v1", "Talk", 0.0, 10.0 * len(texts), " ".join(texts), sentences, source)
+
+
+def ask(question: str, passages: list[Passage]) -> list[str]:
+    found = gather_evidence(
+        EMBED([question])[0],
+        passages,
+        min_similarity=0.4,
+        limit=6,
+        question_text=question,
+        embed=EMBED,
+    )
+    return [e.text for e in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "greets"),
+    [
+        ("The Lord, everyone, this is the museum renewal of the year.", True),  # as heard
+        ("Hi all, everyone, welcome.", True),
+        ("Good news, everybody, the museum reopens.", True),
+        ("The museum thanks everyone who volunteered this year.", False),
+        ("Everyone on the board, from the chair to the clerk, signed it.", False),
+    ],
+)
+def test_a_line_that_speaks_to_the_room_is_a_greeting(text: str, greets: bool) -> None:
+    assert signpost(text) is greets
+
+
+def test_a_misheard_greeting_does_not_name_the_person_asked_for() -> None:
+    talk = passage(
+        [
+            "The Lord, everyone, this is the museum renewal of the year.",
+            "The museum welcomed more visitors this year than in any year since it opened.",
+        ]
+    )
+    assert ask("Who is the director of the museum?", [talk]) == []
+    named = passage(["The museum is run by its director, Helen Marsh, since 2019."])
+    assert ask("Who is the director of the museum?", [talk, named]) == [named.sentences[0].text]
