@@ -60,7 +60,12 @@ _NAME = re.compile(r"(?<=\S\s)(?!I\b)[A-Z][a-z]+")
 # Capitalised, but not a person's name.
 _NOT_NAMES = frozenset(_CALENDAR.split("|")) | {"mr", "mrs", "ms", "dr"}
 
-_ASKS_CLOCK = re.compile(r"^(at\s+)?what time\b", re.IGNORECASE)
+# "What are the museum's opening hours?" asks for clock times as "what time" does: "Sunday
+# mornings were the busiest time of the week" is not when it opens.
+_ASKS_CLOCK = re.compile(
+    r"^((at\s+)?what time|(during\s+)?what hours|what (are|were) the ([\w']+\s+){0,3}hours)\b",
+    re.IGNORECASE,
+)
 _ASKS_TIME = re.compile(
     r"^(when|since when|until when|(in\s+)?(what|which) (year|month|day|season|decade)|"
     r"how long ago)\b",

@@ -7,6 +7,7 @@ import pytest
 
 from pipelines.records import Source
 from pipelines.storage.catalog.passages import Passage, PassageSentence
+from pipelines.understanding import answer_kinds
 from pipelines.understanding.evidence import gather_evidence, signpost
 from pipelines.understanding.grounding import embedder
 
@@ -57,3 +58,28 @@ def test_a_misheard_greeting_does_not_name_the_person_asked_for() -> None:
     assert ask("Who is the director of the museum?", [talk]) == []
     named = passage(["The museum is run by its director, Helen Marsh, since 2019."])
     assert ask("Who is the director of the museum?", [talk, named]) == [named.sentences[0].text]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What are the museum's opening hours on Mondays?",
+        "What are the opening hours?",
+        "During what hours is the pool open?",
+    ],
+)
+def test_a_question_for_hours_asks_for_clock_times(question: str) -> None:
+    assert answer_kinds.expected(question) == "clock"
+
+
+def test_opening_hours_are_not_answered_by_a_busy_morning() -> None:
+    talk = passage(
+        [
+            "Sunday mornings were the busiest time of the week.",
+            "The museum welcomed more visitors this year than in any year since it opened.",
+        ]
+    )
+    question = "What are the museum's opening hours on Mondays?"
+    assert ask(question, [talk]) == []
+    hours = passage(["On Mondays the museum opens from 10 am to 4 pm."])
+    assert ask(question, [talk, hours]) == [hours.sentences[0].text]
