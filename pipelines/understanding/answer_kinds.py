@@ -4,7 +4,8 @@ A sentence similar to a question is not an answer to it: "How many seals live on
 is close to "Puffins return to the northern cliffs every April" and to a slide reading
 "Seabird colonies · Puffin pairs: 3,200", and neither says how many seals. Questions that name
 the kind of their answer are checked for it: *how many / how much / how long / what share*
-need a number, *when / what year* a time or a date, *what time* a clock time, *who* a person
+need a number, *how much does it cost / what price* a sum of money, *when / what year* a
+time or a date, *what time / what are the opening hours* a clock time, *who* a person
 (a name, or people named by what they are: "students from the nursing school"). Evidence
 without one cannot answer, so it is not evidence; a question whose evidence all fails
 abstains. On the talk eval (``python -m evals.understanding``) this check is what turns most
@@ -78,14 +79,27 @@ _ASKS_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _ASKS_PERSON = re.compile(r"^(who|whom|whose)\b", re.IGNORECASE)
+# What something costs: "How much does a croissant cost?" is not answered by "The tram line
+# will run 12 kilometers", though it holds a number; it needs a price.
+_ASKS_MONEY = re.compile(
+    r"^(how much (does|do|did|will|would|is|are|was|were|can|could)\b.*\b(cost|costs|charge|"
+    r"charged|pay|paid|spend|spent|earn|earned|sell for|sold for)\b|how much money\b|"
+    r"(what|which) (price|fee|fare|cost|charge|wage|salary|rent)s?\b)",
+    re.IGNORECASE,
+)
+MONEY = re.compile(
+    r"[$\u20ac\u00a3\u00a5]|\b(euros?|dollars?|pounds?|cents?|pence|francs?|yen|free)\b",
+    re.IGNORECASE,
+)
 
 
 def expected(question: str) -> str | None:
-    """The kind of answer ``question`` asks for — ``clock``, ``time``, ``number``, ``person``
-    — or None when its form does not say."""
+    """The kind of answer ``question`` asks for — ``clock``, ``money``, ``time``, ``number``,
+    ``person`` — or None when its form does not say."""
     asked = question.strip()
     for kind, form in (
         ("clock", _ASKS_CLOCK),
+        ("money", _ASKS_MONEY),
         ("time", _ASKS_TIME),
         ("number", _ASKS_NUMBER),
         ("person", _ASKS_PERSON),
@@ -103,6 +117,8 @@ def holds(text: str, kind: str | None) -> bool:
         return CLOCK.search(text) is not None
     if kind == "time":
         return TIME.search(text) is not None
+    if kind == "money":
+        return MONEY.search(text) is not None
     if kind == "number":
         return NUMBER.search(text) is not None
     if kind == "person":

@@ -51,7 +51,7 @@ class Evidence:
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
 # cached in Redis by an older release are not served after an upgrade that changes them.
-RULES_VERSION = 6  # 6: "what are the opening hours" asks for clock times
+RULES_VERSION = 7  # 7: a price asked for; a slide item's label alone names what is asked
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95
@@ -76,6 +76,12 @@ PARAPHRASE_SIMILARITY = 0.25
 # question score 0.55 or more; of the items on slides retrieved for questions nothing answers,
 # 5 %; at 0.6 those are 92 % and 2 %.
 ITEM_SIMILARITY = 0.55
+# ... and its label alone from this similarity: the slide's title gives the topic, which a
+# question the slide does not answer shares ("How much does a monthly tram pass cost?" is
+# 0.73 like "The new tram line: Budget", 0.37 like "Budget"). On talks 1-5 of the talk eval
+# the items that answer reach 0.42 ("Stops" for "How many stops does the new tram line
+# have?") to 0.90 alone; 0.4 is between.
+ITEM_LABEL_SIMILARITY = 0.4
 # A sentence that shares this many content words with the question is about what it asks
 # even without the kind of answer asked for: speech recognition drops numbers ("the panels
 # produce forty kilowatts" heard as "…are produced for the kilowatts"), and the second it
@@ -98,7 +104,7 @@ HEADING_WORDS = 4
 # ("Riverside Orchard in numbers" is a subtitle).
 ITEM_PHRASE_WORDS = 5
 # The answers a slide's figure gives.
-FIGURE_KINDS = frozenset({"number", "time", "clock"})
+FIGURE_KINDS = frozenset({"number", "money", "time", "clock"})
 # A signpost followed by this many words after a comma goes on to say something.
 SIGNPOST_TAIL_WORDS = 4
 
@@ -192,7 +198,8 @@ class Reading:
 
     def _slide(self, items: list[str], similarity: float) -> tuple[float, str] | None:
         """A slide's line ("The new tram line · Stops: 18 · Budget: 240 million euros") answers
-        with its item that the question asks about, when one is asked about, says something
+        with its item that the question asks about (by its label, not only the slide's
+        title), when one is asked about, says something
         (a value after its label, or a phrase, not a heading: "Customers") and holds the kind
         of answer asked for: its title and that item are cited. A figure ranks by how close
         its item is to a question that asks for a figure (how many, when, what time); for
@@ -203,7 +210,8 @@ class Reading:
         rest = [item for item in items[1:] if _says_something(item)]
         if not rest:
             return None
-        scores = self._scores(title, rest)
+        scores, labels = self._scores(title, rest)
+        scores = np.where(labels >= ITEM_LABEL_SIMILARITY, scores, -1.0)
         best = int(np.argmax(scores))
         if scores[best] < ITEM_SIMILARITY or not answer_kinds.holds(
             self._unasked(rest[best]), self.kind
@@ -212,16 +220,18 @@ class Reading:
         rank = float(scores[best]) if self.kind in FIGURE_KINDS else similarity
         return rank, f"{title} \u00b7 {rest[best]}"
 
-    def _scores(self, title: str, items: list[str]) -> np.ndarray:
-        """Each item's similarity to the question, embedded once per question (the first-hit
+    def _scores(self, title: str, items: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Each item's similarity to the question (its label after the slide's title, or
+        alone: the better) and its label's alone; embedded once per question (the first-hit
         fallback weighs the first passage's slides again)."""
         key = (title, *items)
         if key not in self._item_scores:
             assert self.embed is not None
             labels = [item.split(":")[0].strip() for item in items]
             vectors = self.embed([*(f"{title}: {label}" for label in labels), *labels])
-            self._item_scores[key] = (vectors @ self.vector).reshape(2, len(items)).max(axis=0)
-        return self._item_scores[key]
+            self._item_scores[key] = (vectors @ self.vector).reshape(2, len(items))
+        titled, alone = self._item_scores[key]
+        return np.maximum(titled, alone), alone
 
 
 def _says_something(item: str) -> bool:

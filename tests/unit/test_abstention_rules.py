@@ -83,3 +83,28 @@ def test_opening_hours_are_not_answered_by_a_busy_morning() -> None:
     assert ask(question, [talk]) == []
     hours = passage(["On Mondays the museum opens from 10 am to 4 pm."])
     assert ask(question, [talk, hours]) == [hours.sentences[0].text]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much does a monthly tram pass cost?", "money"),
+        ("How much did the council spend on the new lanes?", "money"),
+        ("What price did the cooperative get for its milk?", "money"),
+        ("What fee do visitors pay when they land?", "money"),
+        ("How much rainfall did the island get this year?", "number"),  # an amount, not a price
+    ],
+)
+def test_a_question_for_a_price_asks_for_money(question: str, kind: str) -> None:
+    assert answer_kinds.expected(question) == kind
+
+
+def test_a_price_is_not_answered_by_another_figure_on_the_topic() -> None:
+    question = "How much does a monthly tram pass cost?"
+    talk = passage(["The tram line will run 12 kilometers from the harbor to the university."])
+    # The title shares the topic with the question; the item's label does not: the budget of
+    # the line is not the price of a pass.
+    slide = passage(["The new tram line · Stops: 18 · Budget: 240 million euros"], source="screen")
+    assert ask(question, [slide, talk]) == []
+    fares = passage(["Fares · Monthly pass: 49 euros · Single ticket: 2 euros"], source="screen")
+    assert ask(question, [slide, talk, fares]) == ["Fares · Monthly pass: 49 euros"]
