@@ -5,13 +5,17 @@ is close to "Puffins return to the northern cliffs every April" and to a slide r
 "Seabird colonies · Puffin pairs: 3,200", and neither says how many seals. Questions that name
 the kind of their answer are checked for it: *how many / how much / how long / what share*
 need a number, *how much does it cost / what price* a sum of money, *when / what year* a
-time or a date, *what time / what are the opening hours* a clock time, *who* a person
+time or a date, *what time / what are the opening hours* a clock time, *in which country /
+city* a name, *who* a person
 (a name, or people named by what they are: "students from the nursing school"). Evidence
 without one cannot answer, so it is not evidence; a question whose evidence all fails
 abstains. On the talk eval (``python -m evals.understanding``) this check is what turns most
 near-topic questions — the talk's own topic words, a fact nobody states — into abstentions
 (docs/evals.md). Questions of other forms (what, which, why, where) are not checked: their
-answers take any shape."""
+answers take any shape.
+
+The narrow kinds (a clock time, a place's name) are rarely held by chance, so a sentence that
+holds one is evidence from a lower similarity (``evidence.TYPED_SIMILARITY``)."""
 
 from __future__ import annotations
 
@@ -87,6 +91,12 @@ _ASKS_MONEY = re.compile(
     r"(what|which) (price|fee|fare|cost|charge|wage|salary|rent)s?\b)",
     re.IGNORECASE,
 )
+# Where, by a country's or a city's name: "In which country was the skeleton dug up?".
+_ASKS_PLACE = re.compile(
+    r"^((in|from|to|at) )?(which|what) (country|countries|city|cities|town|towns|state|region|"
+    r"continent|nation)\b",
+    re.IGNORECASE,
+)
 MONEY = re.compile(
     r"[$\u20ac\u00a3\u00a5]|\b(euros?|dollars?|pounds?|cents?|pence|francs?|yen|free)\b",
     re.IGNORECASE,
@@ -94,12 +104,13 @@ MONEY = re.compile(
 
 
 def expected(question: str) -> str | None:
-    """The kind of answer ``question`` asks for — ``clock``, ``money``, ``time``, ``number``,
-    ``person`` — or None when its form does not say."""
+    """The kind of answer ``question`` asks for — ``clock``, ``money``, ``place``, ``time``,
+    ``number``, ``person`` — or None when its form does not say."""
     asked = question.strip()
     for kind, form in (
         ("clock", _ASKS_CLOCK),
         ("money", _ASKS_MONEY),
+        ("place", _ASKS_PLACE),
         ("time", _ASKS_TIME),
         ("number", _ASKS_NUMBER),
         ("person", _ASKS_PERSON),
@@ -117,12 +128,17 @@ def holds(text: str, kind: str | None) -> bool:
         return CLOCK.search(text) is not None
     if kind == "time":
         return TIME.search(text) is not None
+    if kind == "place":
+        return _named(text)
     if kind == "money":
         return MONEY.search(text) is not None
     if kind == "number":
         return NUMBER.search(text) is not None
     if kind == "person":
-        return _PEOPLE.search(text) is not None or any(
-            name.lower() not in _NOT_NAMES for name in _NAME.findall(text)
-        )
+        return _PEOPLE.search(text) is not None or _named(text)
     raise ValueError(f"unknown answer kind {kind!r}")
+
+
+def _named(text: str) -> bool:
+    """Whether ``text`` names someone or somewhere (a capitalised word past its first)."""
+    return any(name.lower() not in _NOT_NAMES for name in _NAME.findall(text))

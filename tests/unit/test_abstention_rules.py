@@ -108,3 +108,29 @@ def test_a_price_is_not_answered_by_another_figure_on_the_topic() -> None:
     assert ask(question, [slide, talk]) == []
     fares = passage(["Fares · Monthly pass: 49 euros · Single ticket: 2 euros"], source="screen")
     assert ask(question, [slide, talk, fares]) == ["Fares · Monthly pass: 49 euros"]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("In which country was the giant skeleton dug up?", "place"),
+        ("Which countries do the raw beans come from?", "place"),
+        ("What city will host the final?", "place"),
+        ("Where does the island's fresh water rise?", None),  # "high up in the valley"
+    ],
+)
+def test_a_question_for_a_country_or_city_asks_for_a_name(question: str, kind: str) -> None:
+    assert answer_kinds.expected(question) == kind
+
+
+def test_a_place_asked_for_is_found_below_the_floor_and_a_figure_is_not_one() -> None:
+    question = "In which country was the giant skeleton dug up?"
+    slide = passage(["The dinosaur hall · Skeleton length: 26 m"], source="screen")
+    # As Whisper heard it: 0.37 like the question, under the 0.4 floor, and it names a place.
+    heard = passage(
+        ["It sent the pieces as candidate of a long neck to study upon founding Argentina."]
+    )
+    assert ask(question, [slide, heard]) == [heard.sentences[0].text]
+    # A sentence as similar that names no place is not evidence below the floor.
+    unnamed = passage(["It sent the pieces as candidate of a long neck to study upon founding."])
+    assert ask(question, [slide, unnamed]) == []
