@@ -51,7 +51,7 @@ class Evidence:
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
 # cached in Redis by an older release are not served after an upgrade that changes them.
-RULES_VERSION = 8  # 8: a place asked for; a clock time or a place's name from 0.35
+RULES_VERSION = 9  # 9: "Next, the coral reef." is a signpost
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95
@@ -113,6 +113,10 @@ HEADING_WORDS = 4
 ITEM_PHRASE_WORDS = 5
 # The answers a slide's figure gives.
 FIGURE_KINDS = frozenset({"number", "money", "time", "clock"})
+# "Next, the coral reef." / "Finally, soil health.": a topic announced, nothing said about it
+# (with fewer than SIGNPOST_TAIL_WORDS words after the comma). Cited after an answer's first
+# sentence when more passages are read (VIDSCOPE_ASK_K=24 on the talk eval: four answers).
+ANNOUNCEMENT = re.compile(r"^(and )?(next|finally|lastly|first|firstly|then|now)\s*,", re.I)
 # A signpost followed by this many words after a comma goes on to say something.
 SIGNPOST_TAIL_WORDS = 4
 
@@ -286,7 +290,7 @@ def signpost(text: str) -> bool:
     _, comma, rest = text.partition(",")
     if comma and len(rest.split()) >= SIGNPOST_TAIL_WORDS:
         return False
-    return bool(FRAMING.match(text))
+    return bool(FRAMING.match(text) or ANNOUNCEMENT.match(text))
 
 
 def _gather(

@@ -42,9 +42,14 @@ def ask(question: str, passages: list[Passage]) -> list[str]:
         ("Good news, everybody, the museum reopens.", True),
         ("The museum thanks everyone who volunteered this year.", False),
         ("Everyone on the board, from the chair to the clerk, signed it.", False),
+        ("Next, the coral reef.", True),
+        ("Finally, soil hills.", True),  # as heard
+        ("And finally, tasting sessions.", True),
+        ("Finally, the probe carries a small metal plate.", False),
+        ("Next year the line reaches the university.", False),
     ],
 )
-def test_a_line_that_speaks_to_the_room_is_a_greeting(text: str, greets: bool) -> None:
+def test_a_greeting_or_a_topic_announced_is_a_signpost(text: str, greets: bool) -> None:
     assert signpost(text) is greets
 
 
