@@ -206,3 +206,29 @@ def boundaries_matched(found: Sequence[float], truth: Sequence[float], tolerance
 
 def percentile(values: Sequence[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else 0.0
+
+
+def half(question: dict[str, Any], asked: Sequence[dict[str, Any]], chosen_talks: int) -> str:
+    """``chosen`` for a question of the first ``chosen_talks`` talks (in the order ``asked``
+    names them) or of the first half of the off-topic questions, which answer rules were
+    chosen on; ``held_out`` for the rest, reported apart so that a rule fitted to the first
+    half shows what it does to questions it was not fitted to."""
+    if question["talk"] is not None:
+        talks = list(dict.fromkeys(q["talk"] for q in asked if q["talk"] is not None))
+        return "chosen" if talks.index(question["talk"]) < chosen_talks else "held_out"
+    off_topic = [q["id"] for q in asked if q["talk"] is None]
+    return "chosen" if off_topic.index(question["id"]) < len(off_topic) / 2 else "held_out"
+
+
+def halves(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Answers right and abstention errors on each ``half`` of the questions (rows as the
+    talk eval keeps them: ``half``, ``answerable``, ``abstained``, ``right``)."""
+    out: dict[str, float] = {}
+    for name in ("chosen", "held_out"):
+        mine = [r for r in rows if r.get("half") == name]
+        answerable = [r for r in mine if r["answerable"]]
+        wrong = sum(r["abstained"] == r["answerable"] for r in mine)
+        right = sum(r["right"] for r in answerable)
+        out[f"answer_right_{name}"] = right / len(answerable) if answerable else 0.0
+        out[f"abstain_errors_{name}"] = wrong / len(mine) if mine else 0.0
+    return out
