@@ -11,6 +11,7 @@ from pipelines.records import Hit
 from pipelines.retrieval.lexical import LexicalIndex
 from pipelines.retrieval.vectors import VectorIndex
 from pipelines.storage.catalog import OwnerCatalog, PassageSentence
+from pipelines.storage.catalog.speakers import speaker_key
 
 MAX_QUERY_CHARS = 1000
 MAX_SPEAKER_CHARS = 60  # a speaker's name (catalog/speakers.MAX_NAME_CHARS) or label
@@ -123,7 +124,7 @@ def search_library(
             continue  # deleted between index and catalog read: the catalog wins
         inside = row.sentences
         if speaker is not None:  # the sentences of the speaker asked for
-            inside = tuple(s for s in inside if said_by(s, speaker))
+            inside = sentences_said_by(inside, speaker)
             if not inside:
                 continue
         best, similarity = best_sentence(inside, query_vector)
@@ -166,8 +167,14 @@ def spoken_by(catalog: OwnerCatalog, speaker: str, video_id: str | None) -> set[
     return allowed
 
 
-def said_by(sentence: PassageSentence, speaker: str) -> bool:
-    """Whether the sentence is the speaker's: by the name it is shown with, or by its label
-    ("Speaker 3" is Beth's sentences once Beth is its name), as ``chunk_ids_spoken_by``."""
-    wanted = speaker.strip().casefold()
-    return wanted in ((sentence.speaker or "").casefold(), (sentence.label or "").casefold())
+def sentences_said_by(
+    sentences: Sequence[PassageSentence], speaker: str
+) -> tuple[PassageSentence, ...]:
+    """The sentences ``speaker`` says, by the name they are shown with or by their label
+    ("Speaker 3" is Beth's sentences once Beth is its name), compared as ``speaker_key``
+    spells them, as ``chunk_ids_spoken_by`` does: what a search hit may point at and what an
+    answer filtered by speaker may cite (a passage two voices share holds both)."""
+    wanted = speaker_key(speaker)
+    return tuple(
+        s for s in sentences if wanted in (speaker_key(s.speaker or ""), speaker_key(s.label or ""))
+    )

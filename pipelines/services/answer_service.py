@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipelines.services.search_service import SearchService
-from pipelines.storage.catalog import Passage
+from pipelines.storage.catalog.speakers import speaker_key
 from pipelines.understanding.speaker_questions import speaker_in_question, without_speaker
 
 if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
@@ -32,7 +32,7 @@ class AnswerService(SearchService):
         """The answer with its citations; ``on_token`` gets its text piece by piece as it is
         written (joined, the pieces are ``Answer.answer``). With ``speaker`` (a name or a
         label), only what that speaker says is evidence."""
-        from pipelines.retrieval.search import check_query
+        from pipelines.retrieval.search import check_query, sentences_said_by
         from pipelines.understanding.answers import compose_answer
         from pipelines.understanding.evidence import gather_evidence
         from pipelines.understanding.grounding import embedder
@@ -44,8 +44,11 @@ class AnswerService(SearchService):
         asked = without_speaker(question, speaker) if speaker else question
         hits = self.search(asked, k=settings.k, video_id=video_id, speaker=speaker)
         passages = self._catalog.passages(h.chunk_id for h in hits)
-        if speaker is not None:
-            passages = {i: only_said_by(p, speaker) for i, p in passages.items()}
+        if speaker is not None:  # the speaker's sentences only, as search points at them
+            passages = {
+                i: replace(p, sentences=sentences_said_by(p.sentences, speaker))
+                for i, p in passages.items()
+            }
         embed = embedder(
             self.settings.embedding.model,
             threads=self.settings.threads,
@@ -76,7 +79,7 @@ class AnswerService(SearchService):
             self._catalog.fingerprint(),
             " ".join(question.split()).lower(),
             video_id or "",
-            (speaker or "").strip().casefold(),
+            speaker_key(speaker or ""),  # 'Ｄａｎａ' asks what 'dana' asked
             self.generator.name,
             RULES_VERSION,  # an upgrade that answers otherwise does not serve old answers
         )
@@ -88,10 +91,3 @@ class AnswerService(SearchService):
         if answer.fell_back is None:  # a fallback is worth asking again once the server is back
             self.cache.put(key, answer.model_dump_json())
         return answer
-
-
-def only_said_by(passage: Passage, speaker: str) -> Passage:
-    """The passage with only the sentences ``speaker`` (a name or a label) says."""
-    from pipelines.retrieval.search import said_by
-
-    return replace(passage, sentences=tuple(s for s in passage.sentences if said_by(s, speaker)))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pipelines.errors import NotFoundError, VidscopeError
 from pipelines.logs import get_logger
 from pipelines.services.scope import OwnerScope
+from pipelines.storage.catalog.speakers import SpeakerRow, plain_name, speaker_key
 
 if TYPE_CHECKING:  # the public models load when a face shows one
     from pipelines.public import SpeakerPublic
@@ -57,19 +58,13 @@ class SpeakerService(OwnerScope):
     ) -> SpeakerPublic:
         """Names the speaker ``current`` (its label, or the name it has) of one of the owner's
         videos; ``name`` None, or the speaker's label, gives it back its label. Raises
-        ``video.not_found``, ``speaker.unknown``, ``speaker.bad_name`` or
-        ``speaker.name_taken``. Audited as ``speaker.renamed``."""
+        ``video.not_found``, ``speaker.unknown``, ``speaker.bad_name``,
+        ``speaker.name_taken`` or ``speaker.name_like_label``. Audited as
+        ``speaker.renamed``."""
         row = self._catalog.rename_speaker(video_id, current, name)
-        self._catalog.audit(
-            "speaker.renamed",
-            ip=ip,
-            request_id=request_id,
-            video_id=video_id,
-            label=row.label,
-            name=row.name,
+        return self._changed(
+            "speaker.renamed", video_id, row, name=row.name, ip=ip, request_id=request_id
         )
-        log.info("speaker.renamed", video_id=video_id, owner_id=self.owner_id, label=row.label)
-        return next(s for s in self.speakers(video_id) if s.label == row.label)
 
     def reject_speaker_name(
         self,
@@ -86,16 +81,34 @@ class SpeakerService(OwnerScope):
         ``video.not_found``, ``speaker.unknown`` or ``speaker.bad_name``. Audited as
         ``speaker.rejected``."""
         row = self._catalog.reject_name(video_id, current, name)
-        self._catalog.audit(
-            "speaker.rejected",
-            ip=ip,
-            request_id=request_id,
-            video_id=video_id,
-            label=row.label,
-            name=name.strip(),
+        return self._changed(
+            "speaker.rejected", video_id, row, name=plain_name(name), ip=ip, request_id=request_id
         )
-        log.info("speaker.rejected", video_id=video_id, owner_id=self.owner_id, label=row.label)
+
+    def _changed(
+        self,
+        event: str,
+        video_id: str,
+        row: SpeakerRow,
+        *,
+        name: str | None,
+        ip: str | None,
+        request_id: str | None,
+    ) -> SpeakerPublic:
+        """After a rename or a rejection: the audit event (who, from where, which speaker, the
+        name), the log line, and the speaker as every face now shows it, read again with its
+        next suggestion (a name given or turned down changes what is suggested)."""
+        self._catalog.audit(
+            event, ip=ip, request_id=request_id, video_id=video_id, label=row.label, name=name
+        )
+        log.info(event, video_id=video_id, owner_id=self.owner_id, label=row.label)
         return next(s for s in self.speakers(video_id) if s.label == row.label)
+
+    def speaker_names(self) -> list[str]:
+        """The names the owner gave speakers in any of their videos, in alphabetical order
+        (any case): whom a search or a question may be narrowed to across the library (a
+        label such as 'Speaker 1' is a different voice in each video, so none is listed)."""
+        return sorted(self._catalog.speaker_names(), key=lambda name: (speaker_key(name), name))
 
     def chunk_ids_spoken_by(self, speaker: str, video_id: str | None = None) -> set[int]:
         """The owner's speech passages where ``speaker`` (a name or a label, any case) says a
@@ -109,9 +122,9 @@ def suggested(
     """The speaker ``current`` (its label or name, any case) of a video's ``speakers`` and the
     name suggested for it: what confirming or turning down a suggestion acts on. Raises
     ``speaker.unknown`` or ``speaker.no_suggestion``."""
-    wanted = current.strip().casefold()
-    speaker = next((s for s in speakers if s.label.casefold() == wanted), None) or next(
-        (s for s in speakers if (s.name or "").casefold() == wanted), None
+    wanted = speaker_key(current)
+    speaker = next((s for s in speakers if speaker_key(s.label) == wanted), None) or next(
+        (s for s in speakers if s.name and speaker_key(s.name) == wanted), None
     )
     if speaker is None:
         known = ", ".join(s.label for s in speakers) or "none told apart"

@@ -7,6 +7,7 @@ turned down for a speaker is kept (``reject_name``) so it is not suggested for i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,21 @@ from pipelines.speech.voice_match import NamedVoice
 from pipelines.storage.catalog.db import Database
 
 MAX_NAME_CHARS = 60
+# What the ingest labels speakers ('Speaker 1..n' by voice, 'Left'/'Right' by channel), as
+# ``speaker_key`` spells it: a name like these would pass for another speaker's label.
+_LABEL_LIKE = re.compile(r"speaker\s*\d+|left|right")
+
+
+def plain_name(text: str) -> str:
+    """A name or label as it is stored and matched: NFKC, so the full-width 'Ｄａｎａ' or a
+    name pasted with a ligature is the 'Dana' typed on another keyboard, and trimmed."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def speaker_key(text: str) -> str:
+    """What two spellings of one speaker's name or label share (``plain_name``, any case):
+    every comparison of speakers goes through it, so they all agree who is who."""
+    return plain_name(text).casefold()
 
 
 @dataclass(frozen=True)
@@ -61,8 +77,8 @@ def _shown(rows: Sequence[_Stored]) -> dict[str, str | None]:
 
 
 def _valid_name(name: str) -> str:
-    """The name as stored (stripped, NFC); ``speaker.bad_name`` names the rule it breaks."""
-    cleaned = unicodedata.normalize("NFC", name.strip())
+    """The name as stored (``plain_name``); ``speaker.bad_name`` names the rule it breaks."""
+    cleaned = plain_name(name)
     problem = None
     if not cleaned:
         problem = "is empty"
@@ -130,27 +146,16 @@ class SpeakerTables(Database):
     def rename_speaker(self, video_id: str, current: str, new_name: str | None) -> SpeakerRow:
         """Names the speaker ``current`` (its label or its name, any case). ``new_name`` None,
         or the speaker's own label, clears the name. Raises ``speaker.bad_name``,
-        ``speaker.unknown`` (naming the speakers the video has) or ``speaker.name_taken``.
-        The caller has checked that the video is the owner's."""
+        ``speaker.unknown`` (naming the speakers the video has), ``speaker.name_taken`` or
+        ``speaker.name_like_label``. The caller has checked that the video is the owner's."""
         name = None if new_name is None else _valid_name(new_name)
         with self.transaction():  # the check and the write see one state
             rows = self._stored_speakers([video_id]).get(video_id, [])
             target = _find(rows, current, video_id)
-            if name is not None and name.casefold() == target.label.casefold():
+            if name is not None and speaker_key(name) == speaker_key(target.label):
                 name = None
             if name is not None:
-                for other in rows:
-                    if other is not target and name.casefold() in (
-                        other.label.casefold(),
-                        (other.name or "").casefold(),
-                    ):
-                        which = f" ({other.label})" if other.name else ""
-                        raise VidscopeError(
-                            f"another speaker of this video is called {name!r} already"
-                            f"{which}; choose a name no other speaker has",
-                            code="speaker.name_taken",
-                            name=name,
-                        )
+                _check_free(name, target, rows, video_id)
             self.con.execute(
                 "UPDATE speakers SET name = ? WHERE video_id = ? AND label = ?",
                 [name, video_id, target.label],
@@ -195,7 +200,7 @@ class SpeakerTables(Database):
         cleaned = _valid_name(name)
         with self.transaction():
             target = _find(self._stored_speakers([video_id]).get(video_id, []), current, video_id)
-            if (target.name or "").casefold() == cleaned.casefold():
+            if speaker_key(target.name or "") == speaker_key(cleaned):
                 self.con.execute(
                     "UPDATE speakers SET name = NULL WHERE video_id = ? AND label = ?",
                     [video_id, target.label],
@@ -204,7 +209,7 @@ class SpeakerTables(Database):
                 "SELECT name FROM speaker_rejections WHERE video_id = ? AND label = ?",
                 [video_id, target.label],
             ).fetchall()
-            if cleaned.casefold() not in {str(row[0]).casefold() for row in known}:
+            if speaker_key(cleaned) not in {speaker_key(str(row[0])) for row in known}:
                 self.con.execute(
                     "INSERT INTO speaker_rejections (video_id, label, name) VALUES (?, ?, ?)",
                     [video_id, target.label, cleaned],
@@ -215,7 +220,8 @@ class SpeakerTables(Database):
         self, speaker: str, *, owner_id: str, video_id: str | None = None
     ) -> set[int]:
         """The owner's speech passages in which ``speaker`` says at least one sentence:
-        matched against each sentence's label and its speaker's name, any case."""
+        matched against each sentence's label and its speaker's name, any case (names are
+        stored as ``plain_name`` spells them: so is the one asked for)."""
         query = """SELECT DISTINCT c.id FROM chunks c
             JOIN videos v ON v.id = c.video_id
             JOIN segments s ON s.video_id = c.video_id
@@ -223,7 +229,7 @@ class SpeakerTables(Database):
             LEFT JOIN speakers k ON k.video_id = s.video_id AND k.label = s.speaker
             WHERE v.owner_id = $owner AND c.source = 'speech' AND s.speaker IS NOT NULL
                 AND (lower(s.speaker) = lower($who) OR lower(k.name) = lower($who))"""
-        params: dict[str, str] = {"owner": owner_id, "who": speaker.strip()}
+        params: dict[str, str] = {"owner": owner_id, "who": plain_name(speaker)}
         if video_id is not None:
             query += " AND c.video_id = $video"
             params["video"] = video_id
@@ -239,13 +245,39 @@ class SpeakerTables(Database):
         return {str(row[0]) for row in rows}
 
 
+def _check_free(name: str, target: _Stored, rows: Sequence[_Stored], video_id: str) -> None:
+    """Refuses ``name`` for ``target`` when transcripts could not tell it from another
+    speaker: ``speaker.name_taken`` when another speaker of the video has it as name or
+    label, ``speaker.name_like_label`` when it reads as a label the ingest gives ('Speaker 9',
+    'Left') and is not the target's own (naming a speaker with its label gives it back)."""
+    key = speaker_key(name)
+    for other in rows:
+        if other is not target and key in (speaker_key(other.label), speaker_key(other.name or "")):
+            which = f" ({other.label})" if other.name else ""
+            raise VidscopeError(
+                f"another speaker of this video is called {name!r} already{which}; choose a "
+                "name no other speaker has",
+                code="speaker.name_taken",
+                name=name,
+            )
+    if _LABEL_LIKE.fullmatch(key):
+        raise VidscopeError(
+            f"{name!r} reads as a speaker's label, not a name: searches and questions by "
+            f"speaker would take it for that label in your other videos; give a person's "
+            f"name, or name it {target.label!r} to give {target.label} its label back",
+            code="speaker.name_like_label",
+            name=name,
+            video_id=video_id,
+        )
+
+
 def _find(rows: Sequence[_Stored], current: str, video_id: str) -> _Stored:
-    wanted = current.strip().casefold()
+    wanted = speaker_key(current)
     for row in rows:
-        if row.label.casefold() == wanted:
+        if speaker_key(row.label) == wanted:
             return row
     for row in rows:
-        if row.name is not None and row.name.casefold() == wanted:
+        if row.name is not None and speaker_key(row.name) == wanted:
             return row
     if not rows:
         known = (
