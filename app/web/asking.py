@@ -1,6 +1,7 @@
 """The Ask tab's answer as it is written: the model's words appear as they come (a Gradio
 generator: each yield replaces the answer's HTML), then the whole answer with its citation
-cards. An extractive answer or an abstention comes whole, at once."""
+cards. An extractive answer or an abstention comes whole, at once. With a speaker chosen
+(app/web/searching.py's filter), only what that speaker says is evidence."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from app.web.render import clock_text, render_answer
+from app.web.searching import pictures_of
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 from pipelines.public import AnswerPublic
@@ -18,9 +20,12 @@ from pipelines.services.answer_stream import AnswerToken, stream_answer
 WRITING = "Looking through your videos…"
 
 
-def answer_as_written(owner: OwnerLibrary, question: str) -> Iterator[str]:
-    """The answer's HTML, again after each piece the model writes; last, the cited answer.
-    Raises gr.Error for a failure the person can act on."""
+def answer_as_written(
+    owner: OwnerLibrary, question: str, speaker: str | None = None
+) -> Iterator[str]:
+    """The answer's HTML, again after each piece the model writes; last, the cited answer
+    (from what ``speaker`` says, when given). Raises gr.Error for a failure the person can
+    act on."""
     question = (question or "").strip()
     if not question:
         yield render_answer("Ask a question about your videos, in your own words.", "", [])
@@ -32,30 +37,32 @@ def answer_as_written(owner: OwnerLibrary, question: str) -> Iterator[str]:
         return
     if owner.settings.answers.generator == "extractive":
         try:  # whole at once, and from the answer cache when asked before
-            yield answer_html(owner.ask(question))
+            yield answer_html(owner, owner.ask(question, speaker=speaker))
         except VidscopeError as exc:
             raise gr.Error(f"{exc.message} ({exc.code})") from exc
         return
     yield render_answer(WRITING, "", [])
     written = ""
-    events = stream_answer(owner, question)
+    events = stream_answer(owner, question, speaker=speaker)
     try:
         for event in events:
             if isinstance(event, AnswerToken):
                 written += event.text
                 yield render_answer("", written + " …", [])
             else:
-                yield answer_html(event.answer)
+                yield answer_html(owner, event.answer)
     except VidscopeError as exc:
         raise gr.Error(f"{exc.message} ({exc.code})") from exc
     finally:
         events.close()  # the page moved on: the model stops writing
 
 
-def answer_html(answer: AnswerPublic) -> str:
-    """The whole answer: its text and a card per citation (each plays its sentence)."""
+def answer_html(owner: OwnerLibrary, answer: AnswerPublic) -> str:
+    """The whole answer: its text and a card per citation (each plays its sentence; a
+    recording without pictures shows the audio tile, not a still)."""
     if answer.abstained:
         return render_answer(answer.answer, "", [])
+    pictures = pictures_of(owner, (c.video_id for c in answer.citations))
     note = f" (answered from the transcript: {answer.fell_back})" if answer.fell_back else ""
     citations: list[dict[str, Any]] = [
         {
@@ -69,6 +76,7 @@ def answer_html(answer: AnswerPublic) -> str:
             "title": c.title,
             "parts": [{"text": c.text, "mark": False}],
             "source": c.label,
+            "picture": pictures[c.video_id],
         }
         for c in answer.citations
     ]

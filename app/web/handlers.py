@@ -18,12 +18,11 @@ from app.web.ledger import UploadLedger
 from app.web.render import (
     REEL_WORDS,
     clock_text,
-    highlight,
-    render_cards,
     render_clip,
     render_overview,
     render_player,
 )
+from app.web.searching import chosen_speaker, search_html, speaker_choices
 from app.web.speakers import (
     answer,
     rename,
@@ -151,41 +150,21 @@ class WebApp:
         progress(1.0, desc="Done")
         return "\n".join(report)
 
-    def search_cards(self, query: str, request: gr.Request) -> str:
-        owner = self._owner(request)
-        query = (query or "").strip()
-        if not query:
-            return render_cards("Type what you are looking for, in your own words.", [])
-        if owner.count_videos() == 0:
-            return render_cards(
-                "Your library is empty: upload a video on the Library tab first.", []
-            )
-        try:
-            hits = owner.search(query)
-        except VidscopeError as exc:
-            raise _fail(exc) from exc
-        if not hits:
-            return render_cards(f"Nothing in your videos matches “{query}”. Try other words.", [])
-        return render_cards(
-            "",
-            [
-                {
-                    "video_id": h.video_id,
-                    "start": h.start,
-                    "end": h.end,
-                    "clock": clock_text(h.start),
-                    "title": h.title,
-                    "parts": highlight(h.text, query),
-                    "source": "shown on screen" if h.source == "screen" else "spoken",
-                    "speaker": h.speaker,
-                }
-                for h in hits
-            ],
-        )
+    def search_cards(self, query: str, speaker: str | None, request: gr.Request) -> str:
+        """The hits for ``query`` as cards; ``speaker``: the filter's choice ("" is anyone)."""
+        return search_html(self._owner(request), query, chosen_speaker(speaker))
 
-    def answer_cards(self, question: str, request: gr.Request) -> Iterator[str]:
-        """The answer as it is written, then with its citations (``app/web/asking.py``)."""
-        yield from answer_as_written(self._owner(request), question)
+    def answer_cards(
+        self, question: str, speaker: str | None, request: gr.Request
+    ) -> Iterator[str]:
+        """The answer as it is written, then with its citations (``app/web/asking.py``);
+        ``speaker``: the filter's choice ("" is anyone)."""
+        yield from answer_as_written(self._owner(request), question, chosen_speaker(speaker))
+
+    def speaker_filter(self, chosen: str | None, request: gr.Request) -> Any:
+        """The speaker filter's choices as the owner's names now are (a tab opened after a
+        rename lists the new name); ``chosen`` stays chosen while someone has that name."""
+        return speaker_choices(self._owner(request), chosen)
 
     def open_video(
         self,

@@ -31,6 +31,7 @@ from app.web.render import (
     render_lines,
     render_player,
 )
+from app.web.searching import ANYONE
 from app.web.speakers import CSS as SPEAKERS_CSS
 from app.web.suggestions import CSS as SUGGESTIONS_CSS
 from app.web.suggestions import SCRIPT as SPEAKERS_SCRIPT
@@ -38,6 +39,18 @@ from pipelines.config import Settings
 
 # The transcript, the speakers' strip and the suggestions share the palette.
 STYLE = CSS + SPEAKERS_CSS + SUGGESTIONS_CSS
+
+
+def _speaker_filter() -> gr.Dropdown:
+    """A Search or Ask tab's speaker filter; its names come when the tab is opened."""
+    return gr.Dropdown(
+        label="Who says it",
+        choices=[("Anyone", ANYONE)],
+        value=ANYONE,
+        interactive=True,
+        scale=1,
+        min_width=160,
+    )
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -71,10 +84,15 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 selected = gr.Textbox(visible=False)
                 delete_button = gr.Button("Delete", variant="stop", visible=False)
                 confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
-            with gr.Tab("Search", id="search"):
-                query = gr.Textbox(
-                    label="Search your videos", placeholder="how do we pay for the batteries"
-                )
+            with gr.Tab("Search", id="search") as search_tab:
+                with gr.Row():
+                    query = gr.Textbox(
+                        label="Search your videos",
+                        placeholder="how do we pay for the batteries",
+                        scale=4,
+                    )
+                    # The names the owner gave speakers (app/web/searching.py); Anyone: all.
+                    search_speaker = _speaker_filter()
                 with gr.Row():
                     search_button = gr.Button("Search", variant="primary")
                     results_reel_button = gr.Button("Make a reel of the best hits")
@@ -86,11 +104,14 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     css_template=CSS,
                     js_on_load=PICK,
                 )
-            with gr.Tab("Ask", id="ask"):
-                question = gr.Textbox(
-                    label="Ask your videos",
-                    placeholder="how big is the marketing budget going to be",
-                )
+            with gr.Tab("Ask", id="ask") as ask_tab:
+                with gr.Row():
+                    question = gr.Textbox(
+                        label="Ask your videos",
+                        placeholder="how big is the marketing budget going to be",
+                        scale=4,
+                    )
+                    ask_speaker = _speaker_filter()
                 ask_button = gr.Button("Ask", variant="primary")
                 answer = gr.HTML(value=render_answer("", "", []), css_template=CSS, js_on_load=PICK)
             with gr.Tab("Watch", id="watch") as watch_tab:
@@ -162,11 +183,16 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             lambda: (gr.update(visible=False), gr.update(visible=False)),
             outputs=[delete_button, confirm],
         ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
-        search_button.click(web.search_cards, inputs=query, outputs=cards)
-        query.submit(web.search_cards, inputs=query, outputs=cards)
+        # Each tab lists the speakers' names as they are when it is opened (named meanwhile on
+        # the Watch tab, or elsewhere), keeping the one chosen while someone still has it. The
+        # page opens on the Library tab: nothing to list before one of these is opened.
+        for tab, chosen in ((search_tab, search_speaker), (ask_tab, ask_speaker)):
+            tab.select(web.speaker_filter, inputs=chosen, outputs=chosen)
+        search_button.click(web.search_cards, inputs=[query, search_speaker], outputs=cards)
+        query.submit(web.search_cards, inputs=[query, search_speaker], outputs=cards)
         cards.click(web.pick_hit, outputs=opened)
-        ask_button.click(web.answer_cards, inputs=question, outputs=answer)
-        question.submit(web.answer_cards, inputs=question, outputs=answer)
+        ask_button.click(web.answer_cards, inputs=[question, ask_speaker], outputs=answer)
+        question.submit(web.answer_cards, inputs=[question, ask_speaker], outputs=answer)
         answer.click(web.pick_hit, outputs=opened)
         chooser.input(web.choose_video, inputs=chooser, outputs=opened)
         named_again = [transcript, speakers_view, speaker_pick, rename_row, speaker_name]

@@ -18,6 +18,11 @@ CSS = """
 .vs-card:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
 /* contain, not cover: a slide's text must not be cropped off the still */
 .vs-card img { width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #1d2330; }
+/* A recording without pictures (or a still that failed to load): a tile of the still's size. */
+.vs-no-still { display: flex; flex-direction: column; align-items: center; justify-content: center;
+               gap: .35rem; width: 100%; aspect-ratio: 16 / 9; background: #1d2330;
+               color: #e3e7f0; font-size: .85rem; }
+.vs-no-still svg { width: 2.5rem; height: 2.5rem; }
 .vs-user { display: flex; justify-content: flex-end; align-items: center; gap: .5rem;
            width: 100%; }
 .vs-card .vs-meta { padding: .5rem .75rem .75rem; }
@@ -55,8 +60,17 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+# What a card shows in place of a still: a sound wave, and words for those who cannot see it.
+AUDIO_TILE = (
+    '<span class="vs-no-still"><svg viewBox="0 0 24 24" aria-hidden="true" fill="none" '
+    'stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M3 10v4M7 6v12'
+    'M11 3v18M15 7v10M19 10v4"/></svg>Audio only</span>'
+)
+
+
 def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
-    """The search results as cards (each a button carrying the hit's video and times)."""
+    """The search results as cards (each a button carrying the hit's video and times); a
+    hit's ``picture`` says whether its video has a still to show, else the audio tile."""
     cards = []
     for hit in hits:
         # Who says it, where someone does: "Dana · 03:12".
@@ -66,12 +80,17 @@ def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
             f"<mark>{_e(part['text'])}</mark>" if part["mark"] else _e(part["text"])
             for part in hit["parts"]
         )
+        # A recording without pictures has no still (its thumbnail answers 422): a tile.
+        still = (
+            f'<img src="api/v1/videos/{_e(hit["video_id"])}/thumbnail?t={_e(hit["start"])}" '
+            'alt="" loading="lazy">'
+            if hit["picture"]
+            else AUDIO_TILE
+        )
         cards.append(
             f'<button class="vs-card" data-video="{_e(hit["video_id"])}" '
             f'data-start="{_e(hit["start"])}" data-end="{_e(hit["end"])}" '
-            f'aria-label="Play {_e(hit["title"])} from {_e(hit["clock"])}{heard}">'
-            f'<img src="api/v1/videos/{_e(hit["video_id"])}/thumbnail?t={_e(hit["start"])}" '
-            'alt="" loading="lazy">'
+            f'aria-label="Play {_e(hit["title"])} from {_e(hit["clock"])}{heard}">{still}'
             f'<div class="vs-meta"><div class="vs-time">{said_by}{_e(hit["clock"])}</div>'
             f"<div><strong>{_e(hit['title'])}</strong></div><div>{words}</div>"
             f"<div><small>{_e(hit['source'])}</small></div></div></button>"
@@ -186,6 +205,15 @@ element.addEventListener('click', (event) => {
   if (card) trigger('click', {video_id: card.dataset.video, start: Number(card.dataset.start),
                               end: Number(card.dataset.end)});
 });
+// A still that cannot be had (the media gone, too many asked at once) shows as the tile, never
+// as a broken image. An image's error does not bubble: caught on its way down.
+element.addEventListener('error', (event) => {
+  if (event.target.tagName !== 'IMG' || !event.target.closest('.vs-card')) return;
+  const tile = document.createElement('span');
+  tile.className = 'vs-no-still';
+  tile.textContent = 'No picture';
+  event.target.replaceWith(tile);
+}, true);
 """
 # The browser fetches the media itself, with its session cookie, from the owner-checked API
 # route: Gradio neither downloads nor caches it, so no Gradio file URL can ever hand one user

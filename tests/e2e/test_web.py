@@ -483,7 +483,8 @@ def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser
     """Three voices taking turns: the transcript says who speaks each line, in one colour per
     speaker; the chart their talk time; the strip under the player their turns (a turn seeks
     the player). Naming 'Speaker 2' shows the name at once, in the same colour, audited. Then
-    a second recording with that voice suggests the name (suggested_and_answered)."""
+    a second recording with that voice suggests the name (suggested_and_answered), and Search
+    and Ask are narrowed to that name (narrowed_to_a_speaker)."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_up(page, server.url, "heidi")
     video_id = send(page, server.url, TURNS, "video/mp4")
@@ -584,6 +585,7 @@ def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser
     assert bar is not None and bar["width"] >= 120, bar
     shot(page, "speakers-390")
     suggested_and_answered(page, server, video_id, reply_id)
+    narrowed_to_a_speaker(page, reply_id)
 
 
 def audited(server: Server, event: str) -> list[dict[str, Any]]:
@@ -697,3 +699,58 @@ def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: 
     ]
     assert confirmed["detail"]["name"] == "Dana Scully", confirmed
     assert confirmed["ip"] == "127.0.0.1" and re.fullmatch(r"[0-9a-f]{32}", confirmed["request_id"])
+
+
+def narrowed_to_a_speaker(page: Page, reply_id: str) -> None:
+    """With 'Dana Scully' the name of a voice in turns and in turns-reply (an audio file), the
+    Search and Ask tabs' "Who says it" offers it beside "Anyone": chosen, every card and
+    citation is hers; an audio file's card shows a tile, and no card a broken image. (The
+    tabs not shown keep their cards: only the visible ones are read.)"""
+    page.get_by_role("tab", name="Search").click()  # lists the names as they are now
+    page.get_by_role("combobox", name="Who says it").click()
+    # (Gradio puts a tick, shown on the chosen one only, before each option.)
+    expect(page.get_by_role("option")).to_have_text(
+        [re.compile(r"Anyone$"), re.compile(r"Dana Scully$")]
+    )
+    page.get_by_role("option", name="Dana Scully", exact=True).click()
+    page.get_by_label("Search your videos").fill("canal boats carrying timber")
+    page.get_by_role("button", name="Search", exact=True).click()
+    heard = page.locator(f".vs-card[data-video='{reply_id}']")
+    expect(heard.first).to_be_visible(timeout=30_000)
+    clocks = page.locator(".vs-card .vs-time:visible").all_inner_texts()
+    assert all(re.fullmatch(r"Dana Scully · \d\d:\d\d", c) for c in clocks), clocks
+    # The audio file's card: the tile, never a thumbnail the API refuses (422).
+    expect(heard.first.locator(".vs-no-still")).to_have_text("Audio only")
+    assert heard.locator("img").count() == 0
+    page.wait_for_timeout(500)  # the results' fade-in, for the screenshot
+    shot(page, "speaker-filter-1280")
+    # Anyone again: the bees, turns' first voice's, are found.
+    page.get_by_role("combobox", name="Who says it").click()
+    page.get_by_role("option", name="Anyone", exact=True).click()
+    page.get_by_label("Search your videos").fill("how many bees live in a colony")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(".vs-card .vs-time:visible", has_text="Speaker 1 · ").first).to_be_visible(
+        timeout=30_000
+    )
+    # Every still the cards show has loaded: none is a broken image.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.vs-card img')].every((i) => i.complete)",
+        timeout=30_000,
+    )
+    broken = page.locator(".vs-card img").evaluate_all(
+        "(all) => all.filter((i) => i.naturalWidth === 0).length"
+    )
+    assert broken == 0
+
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_role("combobox", name="Who says it").click()
+    page.get_by_role("option", name="Dana Scully", exact=True).click()
+    page.get_by_label("Ask your videos").fill("How fast does a narrow boat move?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    # The answer (it replaces the one asked earlier) cites the audio file, with its tile.
+    boat = page.locator(f".vs-answer ~ .vs-cards [data-video='{reply_id}']")
+    expect(boat.first).to_be_visible(timeout=60_000)
+    expect(page.locator(".vs-answer")).to_contain_text("[1]")
+    cited = page.locator(".vs-answer ~ .vs-cards .vs-time").all_inner_texts()
+    assert cited and all(re.fullmatch(r"\[\d+\] Dana Scully · \d\d:\d\d", c) for c in cited)
+    assert boat.locator("img").count() == 0 and boat.locator(".vs-no-still").count() >= 1

@@ -1,6 +1,8 @@
 """The Watch tab's speakers (app/web/speakers.py): colours that follow the label, not the name;
 turns on the strip; a video without speakers shown as before; a name is text, never markup; a
-suggested name asked under its speaker, never shown as the speaker's until confirmed."""
+suggested name asked under its speaker, never shown as the speaker's until confirmed. And the
+Search and Ask cards (app/web/render.py, app/web/searching.py): an audio hit's tile, the speaker
+filter's "Anyone"."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import re
 
 import pytest
 
+from app.web.page import build_demo
+from app.web.render import PICK, render_answer, render_cards
+from app.web.searching import ANYONE, chosen_speaker
 from app.web.speakers import PALETTE, speakers_html, transcript_html, turns_of, voices_of
 from app.web.suggestions import Offer, answer_of
 from pipelines.errors import VidscopeError
@@ -166,3 +171,63 @@ def test_only_a_yes_or_a_no_with_its_speaker_and_name_is_an_answer() -> None:
         with pytest.raises(VidscopeError) as caught:
             answer_of(sent)
         assert caught.value.code == "web.unknown_event"
+
+
+def card(picture: bool, video_id: str = "8d1e4b5a6c3f2a9c") -> dict[str, object]:
+    return {
+        "video_id": video_id,
+        "start": 12.5,
+        "end": 15.0,
+        "clock": "00:12",
+        "title": "turns-reply",
+        "parts": [{"text": "canal boats", "mark": False}],
+        "source": "spoken",
+        "speaker": "Dana",
+        "picture": picture,
+    }
+
+
+def test_a_hit_without_pictures_shows_the_audio_tile_never_a_thumbnail() -> None:
+    # The thumbnail route refuses a recording without pictures (422, media.no_video): asked
+    # for, it was a broken image on every audio hit.
+    heard = render_cards("", [card(picture=False)])
+    assert "<img" not in heard and "/thumbnail" not in heard
+    assert '<span class="vs-no-still">' in heard and "Audio only</span>" in heard
+    assert 'aria-hidden="true"' in heard  # the icon is decoration; the words say it
+    seen = render_cards("", [card(picture=True)])
+    assert '<img src="api/v1/videos/8d1e4b5a6c3f2a9c/thumbnail?t=12.5"' in seen
+    assert "vs-no-still" not in seen
+    # A citation card of an answer is the same card.
+    answered = render_answer("", "Boats move at four miles an hour [1].", [card(picture=False)])
+    assert "<img" not in answered and "Audio only" in answered
+    # A still that fails to load all the same turns into a tile in the page (not a broken
+    # image): the cards' script listens for its error.
+    assert "addEventListener('error'" in PICK and "vs-no-still" in PICK
+
+
+def test_the_speaker_filter_reads_anyone_as_no_filter() -> None:
+    assert chosen_speaker(ANYONE) is None and chosen_speaker(None) is None
+    assert chosen_speaker("  ") is None
+    assert chosen_speaker(" Dana ") == "Dana"
+
+
+def test_the_page_sends_the_chosen_speaker_with_each_search_and_question() -> None:
+    demo = build_demo()
+    config = demo.get_config_file()
+    labels = {c["id"]: c.get("props", {}).get("label") for c in config["components"]}
+    sent = {
+        dep["api_name"]: [labels[i] for i in dep["inputs"]]
+        for dep in config["dependencies"]
+        if str(dep.get("api_name", "")).startswith(("search_cards", "answer_cards"))
+    }
+    assert sent == {
+        "search_cards": ["Search your videos", "Who says it"],  # the button
+        "search_cards_1": ["Search your videos", "Who says it"],  # Enter in the box
+        "answer_cards": ["Ask your videos", "Who says it"],
+        "answer_cards_1": ["Ask your videos", "Who says it"],
+    }
+    filters = [c for c in config["components"] if c.get("props", {}).get("label") == "Who says it"]
+    assert [(f["props"]["value"], f["props"]["choices"]) for f in filters] == [
+        ("", [("Anyone", "")]),
+        ("", [("Anyone", "")]),
+    ]
