@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,49 @@ OFF_TOPIC = (
     "what is the best way to learn the violin",
     "how many moons does jupiter have",
 )
+
+
+# The plain table `vidscope eval` prints (``metrics_table``), in this order: quality first,
+# then the counts and costs, then diarization's headline figures and the rest of its own.
+TABLE_FIRST = (
+    "wer",
+    "recall_at_1",
+    "recall_at_5",
+    "mrr",
+    "answer_right",
+    "abstain_off_topic",
+    "chapter_precision",
+    "chapter_recall",
+    "screen_hit_rate",
+)
+TABLE_COSTS = ("queries", "search_p50_ms", "search_p99_ms", "audio_s", "ingest_x_realtime")
+DIARIZATION_FIRST = tuple(
+    f"diarization_{name}"
+    for name in (
+        "der_pooled",
+        "der_mean",
+        "count_right",
+        "real_der",
+        "real_count_right",
+        "s_per_audio_min",
+        "cpu_s_per_audio_min",
+    )
+)
+
+
+def metrics_table(metrics: Mapping[str, float]) -> list[tuple[str, str]]:
+    """(metric, value to 4 significant figures) rows of the plain table, in ``TABLE_FIRST``
+    order, each voice's WER, the costs, then every ``diarization_*`` figure (the headline
+    ones first). A metric the run did not measure (``--quick`` measures no chapters, screens,
+    voices or diarization) has no row."""
+    voices = sorted(name for name in metrics if name.startswith("wer_"))
+    diarization = sorted(
+        name
+        for name in metrics
+        if name.startswith("diarization_") and name not in DIARIZATION_FIRST
+    )
+    order = [*TABLE_FIRST, *voices, *TABLE_COSTS, *DIARIZATION_FIRST, *diarization]
+    return [(name, f"{metrics[name]:.4g}") for name in order if name in metrics]
 
 
 def normalise(text: str) -> str:

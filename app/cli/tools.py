@@ -121,33 +121,16 @@ def evaluate(
         runs = ", ".join(f"{g}: {r['run_id']}" for g, r in reports.items())
         err.print(_plain(f"MLflow runs {runs} ('vidscope mlflow-ui' to compare)"))
         return
-    from evals.evaluate import FIXTURES, QUICK, run_eval
+    from evals.evaluate import FIXTURES, QUICK, metrics_table, run_eval
 
     with err.status("transcribing the fixture videos and running the queries..."):
         result = run_eval(settings, QUICK if quick else FIXTURES)
     if as_json:
         out.print_json(json.dumps(result))
         return
-    metrics = result["metrics"]
     table = Table("metric", "value")
-    for name in (
-        "wer",
-        "recall_at_1",
-        "recall_at_5",
-        "mrr",
-        "answer_right",
-        "abstain_off_topic",
-        "chapter_precision",
-        "chapter_recall",
-        "screen_hit_rate",
-        *sorted(name for name in metrics if name.startswith("wer_")),
-        "queries",
-        "search_p50_ms",
-        "search_p99_ms",
-        "audio_s",
-    ):
-        if name in metrics:  # --quick measures no chapters, screens or voices
-            table.add_row(name, f"{metrics[name]:.4g}")
+    for name, value in metrics_table(result["metrics"]):  # diarization's figures too
+        table.add_row(name, value)
     out.print(table)
     err.print(_plain(f"MLflow run {result['run_id']} ('vidscope mlflow-ui' to compare)"))
 
