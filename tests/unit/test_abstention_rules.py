@@ -39,7 +39,9 @@ def ask(question: str, passages: list[Passage]) -> list[str]:
     [
         ("The Lord, everyone, this is the museum renewal of the year.", True),  # as heard
         ("Hi all, everyone, welcome.", True),
-        ("Good news, everybody, the museum reopens.", True),
+        ("Right, everyone.", True),
+        ("Good news, everybody, the museum reopens in May.", False),  # says something
+        ("Well, everyone, the results are in: revenue rose 18 percent.", False),
         ("The museum thanks everyone who volunteered this year.", False),
         ("Everyone on the board, from the chair to the clerk, signed it.", False),
         ("Next, the coral reef.", True),
