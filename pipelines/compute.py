@@ -25,7 +25,8 @@ from pipelines.media.probe import check_decoded_audio
 from pipelines.records import Chunk, MediaInfo, Segment, Voice
 from pipelines.retrieval.chunking import ChunkOptions, build_chunks
 from pipelines.retrieval.embed import embed_texts
-from pipelines.speech.diarize import DiarizeOptions, diarize
+from pipelines.speech.diarize import DiarizeOptions
+from pipelines.speech.diarize_alongside import DiarizeAlongside, diarizing_alongside
 from pipelines.speech.speaker_turns import attribute
 from pipelines.speech.transcribe import TranscribeOptions, shift_segment, transcribe_audio
 from pipelines.vision.screen_text import ScreenOptions
@@ -92,38 +93,34 @@ def process_video(
     *,
     shown_as: Path | None = None,
 ) -> IngestArtifact:
-    """Transcribes audio track ``track`` (None: the file has no sound), chunks the sentences,
-    reads the text the pictures show (unless switched off: screen passages follow the speech
-    passages) and embeds passages and sentences. Raises ``VidscopeError`` for undecodable
-    media, naming the file ``shown_as`` (the user's name for it) when given."""
+    """Transcribes audio track ``track`` (None: the file has no sound), tells its speakers
+    apart, chunks the sentences, reads the text the pictures show (unless switched off: screen
+    passages follow the speech passages) and embeds passages and sentences. Raises
+    ``VidscopeError`` for undecodable media, naming the file ``shown_as`` (the user's name
+    for it) when given."""
+
+    def screen() -> list[Chunk]:
+        if options.screen.enabled and info.has_video:
+            return read_screen(media_path, info, options.screen, progress)
+        return []
+
     segments: list[Segment] = []
     voices: tuple[Voice, ...] = ()
     language = None
-    if track is not None:
+    if track is None:
+        screen_chunks = screen()
+    else:
         progress("decode", 0.0)
         try:
-            mono = None
-            if info.duration <= options.transcribe.window_s:
-                channels = decode_speech(media_path, info, track, shown_as or media_path)
-                mono = channels[0].samples if len(channels) == 1 else None
-                segments, language = transcribe_channels(
-                    channels, options.transcribe, info.duration, progress
-                )
-            else:
-                segments, language = transcribe_long_track(
-                    media_path, info, track, options.transcribe, progress, shown_as or media_path
-                )
-            segments, voices = tell_speakers(
-                segments, media_path, info, track, mono, options.speakers, progress
+            segments, language, voices, screen_chunks = hear(
+                media_path, info, track, options, progress, shown_as or media_path, screen
             )
         except VidscopeError as exc:
             if shown_as is not None:  # the stored file's name means nothing to its owner
                 exc.message = exc.message.replace(media_path.name, shown_as.name)
                 exc.args = (exc.message,)
             raise
-    chunks = build_chunks(segments, options.chunking)
-    if options.screen.enabled and info.has_video:
-        chunks += read_screen(media_path, info, options.screen, progress)
+    chunks = build_chunks(segments, options.chunking) + screen_chunks
     progress("embed", 0.0)
     # Sentences are embedded too, so a hit can point at the sentence that matches.
     vectors = embed_texts(
@@ -146,32 +143,65 @@ def process_video(
     )
 
 
-def tell_speakers(
-    segments: list[Segment],
+def hear(
     media_path: Path,
     info: MediaInfo,
     track: int,
-    mono: np.ndarray | None,
-    options: DiarizeOptions,
+    options: ComputeOptions,
     progress: Progress,
+    shown_as: Path,
+    meanwhile: Callable[[], list[Chunk]],
+) -> tuple[list[Segment], str | None, tuple[Voice, ...], list[Chunk]]:
+    """The sentences (with their speakers), their language and the voices of track
+    ``track``, and what ``meanwhile`` returns: the pictures are read after transcription
+    while the speakers are still being told apart. A one-channel recording is diarized on a
+    thread of its own from the moment its samples can be had (``diarize_alongside``)."""
+    if info.duration <= options.transcribe.window_s:
+        channels = decode_speech(media_path, info, track, shown_as)
+        mono = channels[0].samples if len(channels) == 1 else None
+        load = None if mono is None else (lambda: mono)
+        with diarizing_alongside(load, options.speakers) as speakers:
+            segments, language = transcribe_channels(
+                channels, options.transcribe, info.duration, progress
+            )
+            read = meanwhile()
+            segments, voices = tell_speakers(segments, speakers, progress)
+        return segments, language, voices, read
+    picks = survey_picks(media_path, info, track, shown_as)
+
+    def load_mix() -> np.ndarray:  # a long recording is decoded again, as one mix
+        mix: np.ndarray = decode_audio(
+            media_path, container=info.container, track=track, channels=1, expected_s=info.duration
+        )[0]
+        return mix
+
+    with diarizing_alongside(
+        load_mix if picks == [(None, None)] else None, options.speakers
+    ) as speakers:
+        segments, language = transcribe_long_track(
+            media_path, info, track, picks, options.transcribe, progress
+        )
+        read = meanwhile()
+        segments, voices = tell_speakers(segments, speakers, progress)
+    return segments, language, voices, read
+
+
+def tell_speakers(
+    segments: list[Segment], speakers: DiarizeAlongside | None, progress: Progress
 ) -> tuple[list[Segment], tuple[Voice, ...]]:
     """The sentences with their speakers, and the voices. A two-channel call already names
-    a speaker per channel; otherwise diarization tells the voices apart (``mono``: the
-    decoded samples when they are at hand; a long recording is decoded again, as one mix)."""
+    a speaker per channel; otherwise the diarization running alongside (None: switched off)
+    tells the voices apart once it is done."""
     channel_speakers = sorted({s.speaker for s in segments if s.speaker is not None})
     if channel_speakers:
         talk = {name: 0.0 for name in channel_speakers}
         for s in segments:
             talk[s.speaker or ""] = talk.get(s.speaker or "", 0.0) + s.end - s.start
         return segments, tuple(Voice(name, round(talk[name], 2)) for name in channel_speakers)
-    if not options.enabled or not segments:
+    if speakers is None or not segments:
         return segments, ()
     progress("speakers", 0.0)
-    if mono is None:
-        mono = decode_audio(
-            media_path, container=info.container, track=track, channels=1, expected_s=info.duration
-        )[0]
-    found = diarize(mono, options, lambda fraction: progress("speakers", fraction))
+    found = speakers.result(lambda fraction: progress("speakers", fraction))
     progress("speakers", 1.0)
     return attribute(segments, found.turns), found.voices
 
@@ -209,27 +239,33 @@ def decode_speech(
     return speech_channels(audio)
 
 
-def transcribe_long_track(
-    media_path: Path,
-    info: MediaInfo,
-    track: int,
-    options: TranscribeOptions,
-    progress: Progress,
-    shown_as: Path,
-) -> tuple[list[Segment], str | None]:
-    """A recording longer than a window, transcribed a window at a time (audio.speech_windows):
-    first a streamed pass checks that the track decodes to its end and whether its two
-    channels carry one speaker each; then each channel (or the mix) window by window. The
-    language found in the first window holds for the rest."""
+def survey_picks(
+    media_path: Path, info: MediaInfo, track: int, shown_as: Path
+) -> list[tuple[int | None, str | None]]:
+    """For a recording longer than a window: a streamed pass checks that the track decodes
+    to its end and whether its two channels carry one speaker each. Returns what to
+    transcribe: (channel, its speaker) for each, or [(None, None)], the mix."""
     spec = info.audio_tracks[track]
     channels = 2 if spec.channels == 2 else 1
     survey = survey_track(media_path, container=info.container, track=track, channels=channels)
     check_decoded_audio(spec, survey.decoded_s, shown_as)
-    picks: list[tuple[int | None, str | None]] = (
-        [(0, "Left"), (1, "Right")] if survey.separate_speakers else [(None, None)]
-    )
-    if channels == 1:
-        picks = [(0, None)]
+    if survey.separate_speakers:
+        return [(0, "Left"), (1, "Right")]
+    return [(None, None)]
+
+
+def transcribe_long_track(
+    media_path: Path,
+    info: MediaInfo,
+    track: int,
+    picks: list[tuple[int | None, str | None]],
+    options: TranscribeOptions,
+    progress: Progress,
+) -> tuple[list[Segment], str | None]:
+    """A recording longer than a window, transcribed a window at a time (audio.speech_windows):
+    each of ``picks`` (a channel and its speaker, or None: the mix), window by window. The
+    language found in the first window holds for the rest."""
+    channels = 2 if info.audio_tracks[track].channels == 2 else 1
     segments: list[Segment] = []
     language = options.language
     detected = None
@@ -239,7 +275,7 @@ def transcribe_long_track(
             container=info.container,
             track=track,
             channels=channels,
-            pick=pick,
+            pick=pick if channels == 2 else 0,
             window_s=options.window_s,
         )
         for start_s, samples in windows:

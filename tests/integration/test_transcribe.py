@@ -76,13 +76,15 @@ def test_a_long_recording_is_transcribed_window_by_window(
     two-speaker stereo call keeps one speaker per channel."""
     from dataclasses import replace
 
-    from pipelines.compute import transcribe_long_track
+    from pipelines.compute import survey_picks, transcribe_long_track
     from pipelines.media.probe import probe
 
     options = replace(TranscribeOptions.from_settings(load_settings()), window_s=12.0)
     info = probe(TALK, allowed=("mp4",))
+    picks = survey_picks(TALK, info, 0, TALK)
+    assert picks == [(None, None)]
     segments, language = transcribe_long_track(
-        TALK, info, 0, options, lambda stage, done: None, TALK
+        TALK, info, 0, picks, options, lambda stage, done: None
     )
     assert language == "en"
     text = " ".join(s.text for s in segments).lower()
@@ -101,5 +103,7 @@ def test_a_long_recording_is_transcribed_window_by_window(
 
     call = odd_media["stereo_two_speakers"]
     info = probe(call, allowed=(call.suffix.lstrip("."),))
-    segments, _ = transcribe_long_track(call, info, 0, options, lambda stage, done: None, call)
+    picks = survey_picks(call, info, 0, call)
+    assert picks == [(0, "Left"), (1, "Right")]
+    segments, _ = transcribe_long_track(call, info, 0, picks, options, lambda stage, done: None)
     assert {s.speaker for s in segments} == {"Left", "Right"}

