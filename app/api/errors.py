@@ -65,6 +65,7 @@ _BY_CODE = {
     "web.unknown_event": 404,
     "speaker.unknown": 404,  # like a video that is not yours: nothing there by that name
     "speaker.bad_name": 422,
+    "speaker.name_like_label": 422,  # a name, like bad_name, that cannot be given
     "speaker.name_taken": 409,
 }
 _BY_AREA = {

@@ -70,6 +70,7 @@ def test_a_rename_that_breaks_a_rule_says_which(
         ("Speaker 1", {"name": "Dana\nScully"}, 422, "speaker.bad_name"),
         ("Speaker 1", {"name": " "}, 422, "speaker.bad_name"),
         ("Speaker 1", {"name": "x" * 61}, 422, "speaker.bad_name"),
+        ("Speaker 1", {"name": "Speaker 9"}, 422, "speaker.name_like_label"),
         ("Speaker 1", {}, 422, "request.invalid"),
     ]
     for label, body, status, code in cases:

@@ -57,7 +57,8 @@ def rename_speaker(
     video_id: str, label: str, body: SpeakerName, request: Request, library: MyLibrary
 ) -> SpeakerPublic:
     """``label`` is the speaker's label ('Speaker 2') or its current name, in any case.
-    404 ``speaker.unknown`` names the speakers the video has; 422 ``speaker.bad_name``;
+    404 ``speaker.unknown`` names the speakers the video has; 422 ``speaker.bad_name`` or
+    ``speaker.name_like_label`` (a name that reads as another label: "Speaker 9");
     409 ``speaker.name_taken`` when another speaker of the video has that name."""
     return library.rename_speaker(
         video_id, label, body.name, ip=client_ip(request), request_id=request.state.request_id
