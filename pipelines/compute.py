@@ -156,34 +156,40 @@ def hear(
     ``track``, and what ``meanwhile`` returns: the pictures are read after transcription
     while the speakers are still being told apart. A one-channel recording is diarized on a
     thread of its own from the moment its samples can be had (``diarize_alongside``)."""
+    transcribe: Callable[[], tuple[list[Segment], str | None]]
+    load: Callable[[], np.ndarray] | None = None
     if info.duration <= options.transcribe.window_s:
         channels = decode_speech(media_path, info, track, shown_as)
-        mono = channels[0].samples if len(channels) == 1 else None
-        load = None if mono is None else (lambda: mono)
-        with diarizing_alongside(load, options.speakers) as speakers:
-            segments, language = transcribe_channels(
-                channels, options.transcribe, info.duration, progress
+        if len(channels) == 1:
+            mono = channels[0].samples
+            load = lambda: mono  # noqa: E731
+
+        def transcribe() -> tuple[list[Segment], str | None]:
+            return transcribe_channels(channels, options.transcribe, info.duration, progress)
+
+    else:
+        picks = survey_picks(media_path, info, track, shown_as)
+        if picks == [(None, None)]:
+            load = lambda: decode_mix(media_path, info, track)  # noqa: E731
+
+        def transcribe() -> tuple[list[Segment], str | None]:
+            return transcribe_long_track(
+                media_path, info, track, picks, options.transcribe, progress
             )
-            read = meanwhile()
-            segments, voices = tell_speakers(segments, speakers, progress)
-        return segments, language, voices, read
-    picks = survey_picks(media_path, info, track, shown_as)
 
-    def load_mix() -> np.ndarray:  # a long recording is decoded again, as one mix
-        mix: np.ndarray = decode_audio(
-            media_path, container=info.container, track=track, channels=1, expected_s=info.duration
-        )[0]
-        return mix
-
-    with diarizing_alongside(
-        load_mix if picks == [(None, None)] else None, options.speakers
-    ) as speakers:
-        segments, language = transcribe_long_track(
-            media_path, info, track, picks, options.transcribe, progress
-        )
+    with diarizing_alongside(load, options.speakers) as speakers:
+        segments, language = transcribe()
         read = meanwhile()
         segments, voices = tell_speakers(segments, speakers, progress)
     return segments, language, voices, read
+
+
+def decode_mix(media_path: Path, info: MediaInfo, track: int) -> np.ndarray:
+    """The whole track as one mono mix (a long recording's diarization decodes it again)."""
+    mix: np.ndarray = decode_audio(
+        media_path, container=info.container, track=track, channels=1, expected_s=info.duration
+    )[0]
+    return mix
 
 
 def tell_speakers(

