@@ -7,6 +7,7 @@ filter, and the question is asked without it ("what about the budget?")."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 # What a question asks a person to have said.
@@ -31,7 +32,9 @@ def _asks_about(question: str, name: str) -> bool:
 def speaker_in_question(question: str, names: Iterable[str]) -> str | None:
     """The speaker a question asks about by name ("what did Dana say…", "according to
     Speaker 2…"), among ``names`` (the owner's speakers' names) and speaker labels; None
-    when it asks about no one's words."""
+    when it asks about no one's words. Read as Unicode NFKC, as names are stored: a
+    full-width "Ｄａｎａ" asks about Dana."""
+    question = unicodedata.normalize("NFKC", question)
     candidates = sorted({*names, *(m.group() for m in _LABEL.finditer(question))}, key=len)
     for name in reversed(candidates):  # the longest first: "Dana Scully" before "Dana"
         if _asks_about(question, name):
@@ -41,7 +44,8 @@ def speaker_in_question(question: str, names: Iterable[str]) -> str | None:
 
 def without_speaker(question: str, speaker: str) -> str:
     """The question with the speaker taken out: "What did Dana say about the budget?" ->
-    "What about the budget?"; unchanged when nothing would be left."""
+    "What about the budget?"; unchanged when nothing would be left (NFKC, as above)."""
+    question = unicodedata.normalize("NFKC", question)
     who = re.escape(speaker.strip())
 
     def tidy(text: str) -> str:

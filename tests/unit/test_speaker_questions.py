@@ -42,3 +42,10 @@ def test_other_questions_keep_every_speaker(question: str) -> None:
 
 def test_nothing_left_keeps_the_question() -> None:
     assert without_speaker("Dana?", "Dana") == "Dana?"
+
+
+def test_a_name_typed_in_full_width_letters_is_the_stored_name() -> None:
+    """Names are stored as NFKC spells them ("Ｄａｎａ" is "Dana"); questions are read so too."""
+    question = "What did Ｄａｎａ say about the budget?"
+    assert speaker_in_question(question, ["Dana"]) == "Dana"
+    assert without_speaker(question, "Dana") == "What about the budget?"
