@@ -1,0 +1,19 @@
+"""The ingest command's speaker flags, as a person types them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.faults import run_cli
+from tests.support.library import TALK
+
+
+def test_a_count_of_speakers_and_no_speakers_together_is_refused(tmp_path: Path) -> None:
+    """``--speakers 2 --no-speakers`` asked for two voices and for none: it ingested with no
+    speakers, silently. Now a coded error names both flags, and nothing is ingested."""
+    done = run_cli(tmp_path / "lib", "ingest", str(TALK), "--speakers", "2", "--no-speakers")
+    assert done.code == 1, (done.out, done.err)
+    said = done.out + done.err
+    assert "speaker.bad_count" in said and "--no-speakers" in said, said
+    listed = run_cli(tmp_path / "lib", "list")
+    assert TALK.name not in listed.out + listed.err
