@@ -14,29 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.speech.senko_runtime import cut_windows
+
 # senko cuts speech into 1.5 s windows every 0.6 s on the CPU (Diarizer._generate_subsegments);
 # the option doubles the step, halving the CAM++ embeddings and the points UMAP clusters.
-WINDOW_S = 1.5
 WIDER_SHIFT_S = 1.2
 # senko's own Silero call (Diarizer._perform_vad), so only the model build differs.
 SENKO_VAD = {"threshold": 0.55, "min_speech_duration_ms": 250, "min_silence_duration_ms": 100}
-
-
-def windows(
-    regions: list[tuple[float, float]], shift: float, length: float = WINDOW_S
-) -> list[tuple[float, float]]:
-    """senko's embedding windows over speech ``regions`` (its _generate_subsegments, with
-    ``shift`` instead of its 0.6 s): ``length`` seconds every ``shift``, and one more window
-    ending where each region ends."""
-    cut = []
-    for start, end in regions:
-        at = start
-        while at + length < end:
-            cut.append((at, at + length))
-            at += shift
-        if at < end:
-            cut.append((min(end - length, at), end))
-    return cut
 
 
 def whisper_regions(samples: np.ndarray) -> list[tuple[float, float]]:
@@ -76,7 +60,7 @@ def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, 
     stock = diarizer._generate_subsegments
 
     def counted(regions: list[tuple[float, float]], accurate: bool | None) -> Any:
-        cut = windows(regions, WIDER_SHIFT_S) if variant == 1 else stock(regions, accurate)
+        cut = cut_windows(regions, WIDER_SHIFT_S) if variant == 1 else stock(regions, accurate)
         count.append(len(cut))
         return cut
 

@@ -131,6 +131,23 @@ class FastSpeechRegions:
         return [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
 
 
+def cut_windows(
+    regions: list[tuple[float, float]], shift: float, length: float = WINDOW_S
+) -> list[tuple[float, float]]:
+    """senko's embedding windows over speech ``regions`` (its _generate_subsegments) with
+    step ``shift``: ``length`` seconds every ``shift``, and one more ending where each
+    region ends."""
+    windows = []
+    for start, end in regions:
+        at = start
+        while at + length < end:
+            windows.append((at, at + length))
+            at += shift
+        if at < end:
+            windows.append((min(end - length, at), end))
+    return windows
+
+
 class FastWindows:
     """Stands in for senko's ``Diarizer._generate_subsegments``: its windows over the speech
     regions, every ``WIDE_SHIFT_S`` when ``wide``."""
@@ -147,15 +164,7 @@ class FastWindows:
                 self.diarizer, regions, accurate
             )
             return stock
-        windows = []
-        for start, end in regions:  # as senko cuts them, with the wider step
-            at = start
-            while at + WINDOW_S < end:
-                windows.append((at, at + WINDOW_S))
-                at += WIDE_SHIFT_S
-            if at < end:
-                windows.append((min(end - WINDOW_S, at), end))
-        return windows
+        return cut_windows(regions, WIDE_SHIFT_S)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from evals.diarization_conversations import (
     meeting_script,
     script,
 )
-from evals.diarization_meeting_child import windows
+from pipelines.speech.senko_runtime import cut_windows as windows
 
 
 def test_the_meeting_is_an_hour_of_four_voices_taking_turns_as_the_conversations_do() -> None:
