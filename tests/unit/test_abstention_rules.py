@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.understanding import answer_kinds
 from pipelines.understanding.evidence import signpost
-from tests.unit.test_evidence import ask, passage
+from tests.support.evidence import ask, passage
 
 
 @pytest.mark.parametrize(
