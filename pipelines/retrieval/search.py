@@ -65,6 +65,21 @@ def make_snippet(
     sentences: Sequence[PassageSentence], best: int, max_chars: int = SNIPPET_CHARS
 ) -> str:
     """The best sentence with as much of its neighbours as fits, ellipses where cut."""
+    return snippet_of(sentences, best, max_chars)[2]
+
+
+def snippet_of(
+    sentences: Sequence[PassageSentence],
+    best: int,
+    max_chars: int = SNIPPET_CHARS,
+    *,
+    more_before: bool = False,
+    more_after: bool = False,
+) -> tuple[int, int, str]:
+    """(first, last, text): the sentences ``first..last`` shown around ``best`` (as many
+    neighbours as fit) and the snippet, with an ellipsis where it is cut or where the
+    passage goes on (``more_before``/``more_after``: ``sentences`` is one speaker's turn
+    inside it)."""
     first = last = best
     length = len(sentences[best].text)
     grew = True
@@ -78,12 +93,13 @@ def make_snippet(
                     length += extra
                     grew = True
     text = " ".join(s.text for s in sentences[first : last + 1])
+    cut = False
     if len(text) > max_chars:
         text = text[: max_chars - 1].rsplit(" ", 1)[0]
-        last = -1  # force the trailing ellipsis
-    prefix = "…" if first > 0 else ""
-    suffix = "…" if last != len(sentences) - 1 else ""
-    return prefix + text + suffix
+        cut = True  # the trailing ellipsis
+    prefix = "…" if first > 0 or more_before else ""
+    suffix = "…" if cut or last != len(sentences) - 1 or more_after else ""
+    return first, last, prefix + text + suffix
 
 
 def search_library(
@@ -99,12 +115,15 @@ def search_library(
     rrf_k: int = 60,
     min_similarity: float = 0.3,
 ) -> list[Hit]:
-    """The best ``k`` passages for ``query`` (in ``video_id`` only, and only what
-    ``speaker`` — a name or a label — says, when given), each pointing at its best sentence."""
+    """The best ``k`` passages for ``query`` (in ``video_id`` only), each pointing at its
+    best sentence. With ``speaker`` (a name or a label), only what that speaker says: a hit
+    shows the speaker's turn around their best sentence (``turn_around``) and its start and
+    end are that turn's shown sentences'."""
     query = check_query(query)
     if not 1 <= k <= MAX_K:
         raise QueryError(f"k must be between 1 and {MAX_K}, got {k}", code="query.bad_k")
     allowed: np.ndarray | None = None
+    wanted = speaker_key(speaker or "")
     if speaker is not None:
         allowed = np.array(sorted(spoken_by(catalog, speaker, video_id)), dtype=np.int64)
     elif video_id is not None:  # the caller checked that the video is the owner's
@@ -122,12 +141,17 @@ def search_library(
         row = passages.get(chunk_id)
         if row is None or not row.sentences:
             continue  # deleted between index and catalog read: the catalog wins
-        inside = row.sentences
-        if speaker is not None:  # the sentences of the speaker asked for
-            inside = sentences_said_by(inside, speaker)
-            if not inside:
+        inside, before, after = row.sentences, False, False
+        if speaker is None:
+            best, similarity = best_sentence(inside, query_vector)
+        else:  # the turn of the speaker asked for that holds their best sentence
+            said = [i for i, s in enumerate(inside) if said_by(s, wanted)]
+            if not said:
                 continue
-        best, similarity = best_sentence(inside, query_vector)
+            mine, similarity = best_sentence([inside[i] for i in said], query_vector)
+            first, last = turn_around(inside, said[mine], wanted)
+            inside, best = inside[first : last + 1], said[mine] - first
+            before, after = first > 0, last < len(row.sentences) - 1
         if not relevant(
             similarity, lexical_match=chunk_id in lexical_ids, min_similarity=min_similarity
         ):
@@ -135,13 +159,17 @@ def search_library(
         if (row.video_id, inside[best].start) in pointed:
             continue
         pointed.add((row.video_id, inside[best].start))
+        first, last, text = snippet_of(inside, best, more_before=before, more_after=after)
+        # A speaker's hit runs over what it shows (their turn, never another's words);
+        # otherwise the best sentence is where to jump and its neighbours are context.
+        shown = (inside[first], inside[last]) if speaker else (inside[best], inside[best])
         hits.append(
             Hit(
                 video_id=row.video_id,
                 title=row.title,
-                start=round(inside[best].start, 2),
-                end=round(inside[best].end, 2),
-                text=make_snippet(inside, best),
+                start=round(shown[0].start, 2),
+                end=round(shown[1].end, 2),
+                text=text,
                 score=round(score, 5),
                 source=row.source,
                 passage_start=round(row.start, 2),
@@ -167,14 +195,32 @@ def spoken_by(catalog: OwnerCatalog, speaker: str, video_id: str | None) -> set[
     return allowed
 
 
+def said_by(sentence: PassageSentence, wanted: str) -> bool:
+    """Whether ``sentence`` is said by the speaker whose ``speaker_key`` is ``wanted``: by
+    the name it is shown with or by its label ("Speaker 3" is Beth's sentences once Beth is
+    its name), as ``chunk_ids_spoken_by`` compares them."""
+    return wanted in (speaker_key(sentence.speaker or ""), speaker_key(sentence.label or ""))
+
+
 def sentences_said_by(
     sentences: Sequence[PassageSentence], speaker: str
 ) -> tuple[PassageSentence, ...]:
-    """The sentences ``speaker`` says, by the name they are shown with or by their label
-    ("Speaker 3" is Beth's sentences once Beth is its name), compared as ``speaker_key``
-    spells them, as ``chunk_ids_spoken_by`` does: what a search hit may point at and what an
-    answer filtered by speaker may cite (a passage two voices share holds both)."""
+    """The sentences ``speaker`` (a name or a label) says: what a search hit may point at
+    and what an answer filtered by speaker may cite (a passage two voices share holds
+    both)."""
     wanted = speaker_key(speaker)
-    return tuple(
-        s for s in sentences if wanted in (speaker_key(s.speaker or ""), speaker_key(s.label or ""))
-    )
+    return tuple(s for s in sentences if said_by(s, wanted))
+
+
+def turn_around(sentences: Sequence[PassageSentence], index: int, wanted: str) -> tuple[int, int]:
+    """(first, last): the sentences around ``index`` that its speaker (``wanted``, as
+    ``speaker_key`` spells them) says one after another, up to another voice's sentence or
+    the passage's ends. A speaker's snippet stays inside it: their sentences on either side
+    of someone else's are different moments ("Good morning, everyone." is not what they
+    said twenty seconds later)."""
+    first = last = index
+    while first > 0 and said_by(sentences[first - 1], wanted):
+        first -= 1
+    while last + 1 < len(sentences) and said_by(sentences[last + 1], wanted):
+        last += 1
+    return first, last

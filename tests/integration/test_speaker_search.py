@@ -33,9 +33,12 @@ def test_a_search_for_one_speaker_finds_only_what_that_speaker_says(
     assert everyone and all(h.speaker for h in everyone if h.source == "speech")
     for speaker, said in spans.items():
         hits = owner.search("what a starter is made of", k=10, speaker=speaker)
+        others = [span for who, spans_ in spans.items() if who != speaker for span in spans_]
         for hit in hits:
             assert hit.speaker == speaker
-            assert any(a - 0.01 <= hit.start and hit.end <= b + 0.01 for a, b in said), hit
+            # The hit runs over the speaker's turn it shows: their lines, nobody else's.
+            assert any(a - 0.01 <= hit.start < b for a, b in said), hit
+            assert not any(b > hit.start + 0.01 and a < hit.end - 0.01 for a, b in others), hit
     # The filter is the speaker's, not the passage's: a passage two voices share is found
     # for each, pointing at that voice's sentence.
     first = owner.search("beekeeping", k=5, speaker="speaker 1")  # any case

@@ -1,0 +1,43 @@
+"""One speaker's sentences in a passage several voices share: the turn a search hit shows
+(real MiniLM sentence vectors)."""
+
+from __future__ import annotations
+
+from pipelines.retrieval.search import said_by, snippet_of, turn_around
+from pipelines.storage.catalog import PassageSentence
+from pipelines.storage.catalog.passages import Passage
+from pipelines.storage.catalog.speakers import speaker_key
+from tests.support.evidence import EMBED
+
+MEETING = [  # (start, speaker, text): the second voice finishes what the first begins
+    (0.0, "Beth", "Good morning, everyone."),
+    (2.0, "Dana", "The city council approved four million dollars last week."),
+    (6.0, "Beth", "The river road is"),
+    (7.5, "Dana", "closed for the marathon in October."),
+    (10.0, "Beth", "I will email the traffic office this afternoon."),
+    (13.0, "Beth", "I will report back on Thursday."),
+]
+
+
+def _passage() -> Passage:
+    vectors = EMBED([text for _, _, text in MEETING])
+    sentences = tuple(
+        PassageSentence(start, start + 1.5, text, vectors[i], speaker=who, label=f"Speaker {i}")
+        for i, (start, who, text) in enumerate(MEETING)
+    )
+    text = " ".join(s.text for s in sentences)
+    return Passage(7, "v1", "Meeting", 0.0, 14.5, text, sentences)
+
+
+def test_a_turn_ends_where_another_voice_speaks() -> None:
+    sentences = _passage().sentences
+    beth = speaker_key("beth")
+    assert turn_around(sentences, 4, beth) == (4, 5)
+    assert turn_around(sentences, 2, beth) == (2, 2)
+    assert turn_around(sentences, 0, beth) == (0, 0)
+    first, last, text = snippet_of(sentences[4:6], 0, more_before=True)
+    assert (first, last) == (0, 1)
+    assert (
+        text == "…I will email the traffic office this afternoon. I will report back on Thursday."
+    )
+    assert said_by(sentences[3], speaker_key("ＤＡＮＡ"))  # as names are compared everywhere
