@@ -14,6 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pipelines.records import Clip, Hit, Job, JobStatus, Reel, User, Video
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pipelines.speech.voice_match import Suggestion
     from pipelines.storage.catalog.speakers import SpeakerRow
     from pipelines.understanding.answers import Answer
@@ -486,6 +488,8 @@ class SpeakerPublic(_Public):
                         "similarity": 0.97,
                         "from_video_id": "8d1e4b5a6c3f2a9c",
                     },
+                    "rejected": [],
+                    "joined": None,
                 }
             ]
         },
@@ -508,10 +512,27 @@ class SpeakerPublic(_Public):
         "that sounds most like it, when alike enough; null otherwise. Confirm it by naming the "
         "speaker so, or turn it down (POST .../reject)",
     )
+    rejected: list[str] = Field(
+        default_factory=list,
+        description="The names turned down for this speaker (POST .../reject): never "
+        "suggested for it again",
+    )
+    joined: str | None = Field(
+        default=None,
+        description="Only in the answer to a rename that merged two speakers: the one (its "
+        "name, else its label) that was given the name this one has, and joined it (one voice "
+        "diarization had split in two). Its sentences, talk time and voice print are this "
+        "one's now, and the video has a speaker fewer; null otherwise",
+    )
 
     @classmethod
     def of(
-        cls, row: SpeakerRow, *, total_s: float, suggestion: Suggestion | None = None
+        cls,
+        row: SpeakerRow,
+        *,
+        total_s: float,
+        suggestion: Suggestion | None = None,
+        rejected: Sequence[str] = (),
     ) -> SpeakerPublic:
         return cls(
             label=row.label,
@@ -519,6 +540,7 @@ class SpeakerPublic(_Public):
             shown=row.shown,
             seconds=round(row.seconds, 2),
             share=round(row.seconds / total_s, 4) if total_s > 0 else 0.0,
+            rejected=list(rejected),
             suggestion=None
             if suggestion is None
             else SuggestionPublic(

@@ -14,6 +14,7 @@ from app.cli.core import _library, _plain, app, out
 
 if TYPE_CHECKING:
     from pipelines.ports import LibraryPort
+    from pipelines.public import SpeakerPublic
 
 USAGE = (
     'vidscope speakers VIDEO_ID rename "Speaker 2" "Dana", or confirm "Speaker 2", '
@@ -26,6 +27,8 @@ WORDS = {"rename": 3, "confirm": 2, "reject": 2}  # each action and how many wor
     epilog="Examples:\n\n"
     "  vidscope speakers 3f2a9c0d1e4b5a6c\n\n"
     '  vidscope speakers 3f2a9c0d1e4b5a6c rename "Speaker 2" "Dana"\n\n'
+    '  vidscope speakers 3f2a9c0d1e4b5a6c rename "Speaker 5" "Dana"   (Dana\'s voice split in '
+    "two: Speaker 5 joins Dana)\n\n"
     '  vidscope speakers 3f2a9c0d1e4b5a6c rename Dana "Speaker 2"   (gives the label back)\n\n'
     '  vidscope speakers 3f2a9c0d1e4b5a6c confirm "Speaker 3"   (takes the suggested name)\n\n'
     '  vidscope speakers 3f2a9c0d1e4b5a6c reject "Speaker 3"   (not that person: never again)'
@@ -47,8 +50,9 @@ def speakers(
 ) -> None:
     """List a video's speakers (label, name, talk time, share, suggested name), or name one.
     Transcripts, exports and search show a name at once; naming a speaker with its label gives
-    the label back. An unnamed voice that sounds like one you named in another video carries
-    a suggested name: confirm takes it, reject turns it down for good."""
+    the label back, and with the name another speaker of the video has merges the two (one
+    voice told apart as two). An unnamed voice that sounds like one you named in another video
+    carries a suggested name: confirm takes it, reject turns it down for good."""
     if action is not None and WORDS.get(action[0]) != len(action):
         raise typer.BadParameter(f"to name a speaker: {USAGE}", param_hint="ACTION")
     with _library() as library:
@@ -95,21 +99,37 @@ def speakers(
 
 
 def _act(library: LibraryPort, video_id: str, action: list[str]) -> None:
-    """Renames, or takes or turns down the suggested name (read first: a suggestion is
-    worked out whenever speakers are read, so this acts on the one the person saw)."""
-    from pipelines.services.speaker_service import suggested
+    """Renames (a name another speaker has merges the two), or takes or turns down the
+    suggested name. The speakers are read first: a suggestion is worked out whenever speakers
+    are read, so this acts on the one the person saw, and a rename that would change nothing
+    says so instead of writing."""
+    from pipelines.services.speaker_service import called_so_already, speaker_in, suggested
 
     verb, current = action[0], action[1]
+    before = library.speakers(video_id)
     if verb == "rename":
-        renamed = library.rename_speaker(video_id, current, action[2])
-        shown = renamed.name or renamed.label
-        out.print(_plain(f"{renamed.label} is now called {shown}"), highlight=False)
+        speaker = speaker_in(before, current)
+        if speaker is not None and called_so_already(speaker, action[2]):
+            shown = speaker.name or speaker.label
+            out.print(_plain(f"{speaker.label} is called {shown} already: nothing changed"))
+            return
+        _said(library.rename_speaker(video_id, current, action[2]), len(before))
         return
-    speaker, name = suggested(library.speakers(video_id), current, video_id)
+    speaker, name = suggested(before, current, video_id)
     if verb == "confirm":
-        library.rename_speaker(video_id, speaker.label, name)
-        out.print(_plain(f"{speaker.label} is now called {name}"), highlight=False)
+        _said(library.rename_speaker(video_id, speaker.label, name), len(before))
         return
     after = library.reject_speaker_name(video_id, speaker.label, name)
     then = f"; now suggested: {after.suggestion.name}" if after.suggestion else ""
     out.print(_plain(f"{speaker.label} is not {name}: not suggested again{then}"), highlight=False)
+
+
+def _said(renamed: SpeakerPublic, speakers_before: int) -> None:
+    """What a rename did: a new name, the label given back, or a speaker merged into this
+    one (named alike: one voice), with how many speakers the video has now."""
+    if renamed.joined is not None:
+        left = speakers_before - 1
+        line = f"{renamed.joined} joined {renamed.shown} (now {left} speaker{'s' * (left != 1)})"
+    else:
+        line = f"{renamed.label} is now called {renamed.name or renamed.label}"
+    out.print(_plain(line), highlight=False)

@@ -23,6 +23,7 @@ from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 from pipelines.public import SpeakerPublic
 from pipelines.records import Segment
+from pipelines.services.speaker_service import called_so_already, speaker_in
 
 # Text colours, each at least 4.5:1 (WCAG AA) on white and on the transcript's hover (#eef1fb)
 # and playing (#dfe6ff) backgrounds, and told apart by hue; the bars and turns use them too.
@@ -236,13 +237,20 @@ def rename(
     request: gr.Request,
 ) -> None:
     """Names the speaker ``label`` of the open video, audited with the request's address and
-    id. Raises gr.Error with the library's message and code (``speaker.bad_name``, ...)."""
+    id; the name another speaker has merges the two, and a note says so ("Speaker 5 joined
+    Dana (now 3 speakers)"), as it says when the speaker has that name already. Raises
+    gr.Error with the library's message and code (``speaker.bad_name``, ...)."""
     if not video_id:
         raise gr.Error("Open a video first")
     if not label:
         raise gr.Error("Choose the speaker to name")
     try:
-        owner.rename_speaker(
+        before = owner.speakers(video_id)
+        speaker = speaker_in(before, label)
+        if speaker is not None and called_so_already(speaker, name or ""):
+            gr.Info(f"{speaker.label} is called {speaker.name or speaker.label} already")
+            return
+        renamed = owner.rename_speaker(
             video_id,
             label,
             name or "",
@@ -251,6 +259,9 @@ def rename(
         )
     except VidscopeError as exc:
         raise gr.Error(f"{exc.message} ({exc.code})") from exc
+    if renamed.joined is not None:
+        left = len(before) - 1
+        gr.Info(f"{renamed.joined} joined {renamed.shown} (now {left} speaker{'s' * (left != 1)})")
 
 
 def answer(
@@ -258,15 +269,21 @@ def answer(
 ) -> None:
     """A person's answer to a suggested name (``data``: what the Yes or Not button sent):
     yes names the speaker so, as a rename does; no turns the name down for that speaker for
-    good. Both audited with the request's address and id. Raises gr.Error with the library's
-    message and code (``speaker.name_taken``, ``speaker.unknown``, ...)."""
+    good. Both audited with the request's address and id. A yes given while another speaker
+    of the video took the name meanwhile merges the two (the person said both are that
+    voice), and a note says so. Raises gr.Error with the library's message and code
+    (``speaker.unknown``, ...)."""
     if not video_id:
         raise gr.Error("Open a video first")
     ip = request.client.host if request.client else None
     try:
         yes, label, name = answer_of(data)
         if yes:
-            owner.rename_speaker(video_id, label, name, ip=ip, request_id=request_id_of(request))
+            renamed = owner.rename_speaker(
+                video_id, label, name, ip=ip, request_id=request_id_of(request)
+            )
+            if renamed.joined is not None:
+                gr.Info(f"{renamed.joined} joined {renamed.shown}")
         else:
             owner.reject_speaker_name(
                 video_id, label, name, ip=ip, request_id=request_id_of(request)

@@ -92,3 +92,26 @@ def test_a_voice_named_in_one_upload_is_suggested_confirmed_and_turned_down(
         assert answer.status_code == status, (url, body, answer.text)
         assert answer.json()["error"]["code"] == code
     assert client.post(f"{speaker_url}/reject", json={"name": "Dana"}).status_code == 401
+
+    # The name turned down is listed with the speaker (why it has no suggestion now).
+    assert _speakers(client, nadia, reply)[shared]["rejected"] == ["Dana"]
+    # Naming a second voice of a video as the first is called merges them (one voice that
+    # diarization split): the answer is the speaker they became, saying who joined it.
+    before = _speakers(client, nadia, reply)
+    first, second = sorted(before, key=lambda label: (len(label), label))[:2]
+    client.patch(
+        f"/api/v1/videos/{reply}/speakers/{first}", json={"name": "Ann"}, headers=nadia.headers
+    )
+    merged = client.patch(
+        f"/api/v1/videos/{reply}/speakers/{second}", json={"name": "ann"}, headers=nadia.headers
+    )
+    assert merged.status_code == 200, merged.text
+    body = merged.json()
+    assert (body["label"], body["name"], body["joined"]) == (first, "Ann", second)
+    assert body["seconds"] == pytest.approx(before[first]["seconds"] + before[second]["seconds"])
+    after = _speakers(client, nadia, reply)
+    assert len(after) == len(before) - 1 and second not in after
+    cues = client.get(
+        f"/api/v1/videos/{reply}/transcript", params={"format": "json"}, headers=nadia.headers
+    ).json()
+    assert second not in {c["speaker"] for c in cues} and "Ann" in {c["speaker"] for c in cues}

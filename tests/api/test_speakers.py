@@ -39,6 +39,8 @@ def test_naming_the_one_voice_of_a_talk_shows_in_its_transcript(
         "seconds": voice["seconds"],
         "share": 1.0,
         "suggestion": None,
+        "rejected": [],
+        "joined": None,
     }
     assert voice["seconds"] > 20
     transcript = f"/api/v1/videos/{world.video_id}/transcript"

@@ -224,6 +224,11 @@ def test_the_cli_lists_confirms_and_rejects_suggestions(
         library.local.rename_speaker(named, "Speaker 1", "Dana")
         first = _store(library.local, DATA / "slides.mp4", {"Speaker 1": _at(limit / 2)})
         second = _store(library.local, DATA / "languages.m4a", {"Speaker 1": _at(-limit / 2)})
+        split = _store(
+            library.local,
+            DATA / "turns-reply.m4a",
+            {"Speaker 1": _at(90), "Speaker 2": _at(120), "Speaker 3": _at(100)},
+        )
     monkeypatch.setenv("VIDSCOPE_HOME", str(home))
     runner = CliRunner()
 
@@ -240,5 +245,19 @@ def test_the_cli_lists_confirms_and_rejects_suggestions(
     assert "Speaker 1 is not Dana" in rejected.stdout
     shown = runner.invoke(app, ["speakers", second, "--json"])
     assert '"suggestion": null' in shown.stdout and '"name": null' in shown.stdout
+    # Confirming what was just turned down says so (it said no voice sounded like it).
+    turned = runner.invoke(app, ["speakers", second, "confirm", "Speaker 1"])
+    assert turned.exit_code == 1 and "speaker.no_suggestion" in turned.stderr
+    assert "you turned down 'Dana' for it" in " ".join(turned.stderr.split())
     wrong = runner.invoke(app, ["speakers", second, "confirm"])
     assert wrong.exit_code == 2 and "rename" in wrong.output
+
+    # A name another speaker has merges the two, and says so; a name it has changes nothing.
+    runner.invoke(app, ["speakers", split, "rename", "Speaker 1", "Ann"])
+    merged = runner.invoke(app, ["speakers", split, "rename", "Speaker 3", "ann"])
+    assert merged.exit_code == 0, merged.output
+    assert "Speaker 3 joined Ann (now 2 speakers)" in merged.stdout
+    same = runner.invoke(app, ["speakers", split, "rename", "ann", "Ann"])
+    assert "Speaker 1 is called Ann already: nothing changed" in same.stdout
+    same = runner.invoke(app, ["speakers", split, "rename", "Speaker 2", "speaker 2"])
+    assert "Speaker 2 is called Speaker 2 already: nothing changed" in same.stdout

@@ -19,8 +19,9 @@ class SpeakerList(BaseModel):
 
 class SpeakerName(BaseModel):
     name: str | None = Field(
-        description="The speaker's name: 1-60 printable characters on one line, without < or "
-        ">; null (or the speaker's label) gives it back its label",
+        description="The speaker's name: 1-60 printable characters on one line, without "
+        "< > or : ; null (or the speaker's label) gives it back its label; the name another "
+        "speaker of the video has merges this one into it",
         examples=["Dana"],
     )
 
@@ -49,17 +50,23 @@ def list_speakers(video_id: str, library: MyLibrary) -> SpeakerList:
 
 @router.patch(
     "/{video_id}/speakers/{label:path}",
-    summary="Name a speaker; every transcript, export and search shows the name at once",
+    summary="Name a speaker, or merge it into the speaker that has the name; every "
+    "transcript, export and search shows it at once",
     response_model=SpeakerPublic,
-    responses=error_responses(401, 404, 409, 422),
+    responses=error_responses(401, 404, 422),
 )
 def rename_speaker(
     video_id: str, label: str, body: SpeakerName, request: Request, library: MyLibrary
 ) -> SpeakerPublic:
-    """``label`` is the speaker's label ('Speaker 2') or its current name, in any case.
-    404 ``speaker.unknown`` names the speakers the video has; 422 ``speaker.bad_name`` or
-    ``speaker.name_like_label`` (a name that reads as another label: "Speaker 9");
-    409 ``speaker.name_taken`` when another speaker of the video has that name."""
+    """``label`` is the speaker's label ('Speaker 5') or its current name, in any case.
+    The name another speaker of the video has (any case) says they are one voice that
+    diarization split: this speaker *joins* that one. Its sentences, talk time and voice
+    print become the other's, in one transaction, and the answer is the speaker they became,
+    with ``joined`` naming the one that joined it ("Speaker 5") and the talk time of both;
+    the video lists one speaker fewer. Otherwise the answer is this speaker with its new name
+    (``joined`` null). 404 ``speaker.unknown`` names the speakers the video has; 422
+    ``speaker.bad_name`` (the rule it breaks) or ``speaker.name_like_label`` (a name that
+    reads as a label: "Speaker 9", or another speaker's label: name that speaker first)."""
     return library.rename_speaker(
         video_id, label, body.name, ip=client_ip(request), request_id=request.state.request_id
     )

@@ -130,12 +130,13 @@ class PassageTables(SpeakerTables):
     def fingerprint(self, *, owner_id: str) -> str:
         """The owner's passages as they are now, in a few characters: chunk ids come from a
         sequence and are never reused, so any ingest, re-ingest or delete changes it; so does
-        naming a speaker, since answers say who said what they cite."""
+        naming a speaker, since answers say who said what they cite, and merging two (every
+        speaker counts: one that joined a named one took no name of its own with it)."""
         row = self.con.execute(
             "SELECT count(*), coalesce(max(id), 0), coalesce(sum(id), 0), "
-            "(SELECT coalesce(hash(string_agg(video_id || '/' || label || '/' || name, '|' "
-            "ORDER BY video_id, label)), 0) FROM speakers WHERE name IS NOT NULL "
-            "AND video_id IN (SELECT id FROM videos WHERE owner_id = $owner)) "
+            "(SELECT coalesce(hash(string_agg(video_id || '/' || label || '/' || "
+            "coalesce(name, ''), '|' ORDER BY video_id, label)), 0) FROM speakers "
+            "WHERE video_id IN (SELECT id FROM videos WHERE owner_id = $owner)) "
             "FROM chunks WHERE video_id IN (SELECT id FROM videos WHERE owner_id = $owner)",
             {"owner": owner_id},
         ).fetchone()

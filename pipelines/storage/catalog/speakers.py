@@ -7,32 +7,22 @@ turned down for a speaker is kept (``reject_name``) so it is not suggested for i
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipelines.errors import NotFoundError, VidscopeError
+from pipelines.errors import NotFoundError
 from pipelines.records import Voice
 from pipelines.speech.voice_match import NamedVoice
 from pipelines.storage.catalog.db import Database
+from pipelines.storage.catalog.speaker_rules import (
+    merged_voice,
+    named_alike,
+    plain_name,
+    speaker_key,
+    valid_name,
+)
 
-MAX_NAME_CHARS = 60
-# What the ingest labels speakers ('Speaker 1..n' by voice, 'Left'/'Right' by channel), as
-# ``speaker_key`` spells it: a name like these would pass for another speaker's label.
-_LABEL_LIKE = re.compile(r"speaker\s*\d+|left|right")
-
-
-def plain_name(text: str) -> str:
-    """A name or label as it is stored and matched: NFKC, so the full-width 'Ｄａｎａ' or a
-    name pasted with a ligature is the 'Dana' typed on another keyboard, and trimmed."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def speaker_key(text: str) -> str:
-    """What two spellings of one speaker's name or label share (``plain_name``, any case):
-    every comparison of speakers goes through it, so they all agree who is who."""
-    return plain_name(text).casefold()
+__all__ = ["Renamed", "SpeakerRow", "SpeakerTables", "VoiceBook", "plain_name", "speaker_key"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +35,16 @@ class SpeakerRow:
     name: str | None
     seconds: float
     shown: str | None
+
+
+@dataclass(frozen=True)
+class Renamed(SpeakerRow):
+    """A speaker as a rename left it: ``joined`` is the speaker (its name, else its label)
+    that the rename merged into it, None when none; ``changed`` is False when it had that
+    name already, and nothing was written."""
+
+    joined: str | None = None
+    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -74,28 +74,6 @@ def _shown(rows: Sequence[_Stored]) -> dict[str, str | None]:
     if len(rows) == 1 and rows[0].voiced and rows[0].name is None:
         return {rows[0].label: None}
     return {row.label: row.name or row.label for row in rows}
-
-
-def _valid_name(name: str) -> str:
-    """The name as stored (``plain_name``); ``speaker.bad_name`` names the rule it breaks."""
-    cleaned = plain_name(name)
-    problem = None
-    if not cleaned:
-        problem = "is empty"
-    elif len(cleaned) > MAX_NAME_CHARS:
-        problem = f"has {len(cleaned)} characters, more than {MAX_NAME_CHARS}"
-    elif not cleaned.isprintable():
-        problem = "holds a line break, tab or other control character"
-    elif "<" in cleaned or ">" in cleaned:
-        # A WebVTT voice span is <v Name>: an angle bracket would end it early.
-        problem = "holds < or >"
-    if problem is not None:
-        raise VidscopeError(
-            f"a speaker's name {problem}; give 1-{MAX_NAME_CHARS} printable characters on one "
-            "line, without < or >",
-            code="speaker.bad_name",
-        )
-    return cleaned
 
 
 class SpeakerTables(Database):
@@ -143,24 +121,75 @@ class SpeakerTables(Database):
             ],
         )
 
-    def rename_speaker(self, video_id: str, current: str, new_name: str | None) -> SpeakerRow:
+    def rename_speaker(self, video_id: str, current: str, new_name: str | None) -> Renamed:
         """Names the speaker ``current`` (its label or its name, any case). ``new_name`` None,
-        or the speaker's own label, clears the name. Raises ``speaker.bad_name``,
-        ``speaker.unknown`` (naming the speakers the video has), ``speaker.name_taken`` or
+        or the speaker's own label, clears the name. The name another speaker of the video
+        has says they are one voice: ``current`` is merged into that speaker (``merge``) and
+        the answer is the speaker they became, its ``joined`` saying who joined. Raises
+        ``speaker.bad_name``, ``speaker.unknown`` (naming the speakers the video has) or
         ``speaker.name_like_label``. The caller has checked that the video is the owner's."""
-        name = None if new_name is None else _valid_name(new_name)
+        name = None if new_name is None else valid_name(new_name)
         with self.transaction():  # the check and the write see one state
             rows = self._stored_speakers([video_id]).get(video_id, [])
             target = _find(rows, current, video_id)
             if name is not None and speaker_key(name) == speaker_key(target.label):
                 name = None
-            if name is not None:
-                _check_free(name, target, rows, video_id)
+            into = None if name is None else named_alike(name, target, rows, video_id)
+            if into is not None:
+                self._merge(video_id, target, into)
+                kept, joined = into.label, target.name or target.label
+            else:
+                kept, joined = target.label, None
+                if name != target.name:
+                    self.con.execute(
+                        "UPDATE speakers SET name = ? WHERE video_id = ? AND label = ?",
+                        [name, video_id, target.label],
+                    )
+        row = next(s for s in self.speakers(video_id) if s.label == kept)
+        return Renamed(**vars(row), joined=joined, changed=into is not None or name != target.name)
+
+    def _merge(self, video_id: str, source: _Stored, into: _Stored) -> None:
+        """``source``'s sentences (so its words and turns, which are read through them), talk
+        time, voice print and turned-down names become ``into``'s, and ``source`` is gone.
+        Called inside the rename's transaction: a failure leaves both as they were."""
+        self.con.execute(
+            "UPDATE segments SET speaker = ? WHERE video_id = ? AND speaker = ?",
+            [into.label, video_id, source.label],
+        )
+        prints = dict(
             self.con.execute(
-                "UPDATE speakers SET name = ? WHERE video_id = ? AND label = ?",
-                [name, video_id, target.label],
-            )
-        return next(s for s in self.speakers(video_id) if s.label == target.label)
+                "SELECT label, voice FROM speakers WHERE video_id = ? AND label IN (?, ?)",
+                [video_id, source.label, into.label],
+            ).fetchall()
+        )
+        voice = merged_voice(
+            (prints.get(into.label), into.seconds), (prints.get(source.label), source.seconds)
+        )
+        self.con.execute(
+            "UPDATE speakers SET seconds = ?, voice = ? WHERE video_id = ? AND label = ?",
+            [into.seconds + source.seconds, voice, video_id, into.label],
+        )
+        self.con.execute(
+            "DELETE FROM speakers WHERE video_id = ? AND label = ?", [video_id, source.label]
+        )
+        # A name turned down for either half is not the person's: it stays turned down.
+        turned_down = self.con.execute(
+            "SELECT label, name FROM speaker_rejections WHERE video_id = ? AND label IN (?, ?)",
+            [video_id, source.label, into.label],
+        ).fetchall()
+        self.con.execute(
+            "DELETE FROM speaker_rejections WHERE video_id = ? AND label = ?",
+            [video_id, source.label],
+        )
+        have = {speaker_key(str(n)) for label, n in turned_down if label == into.label}
+        have.add(speaker_key(into.name or ""))
+        for label, turned in turned_down:
+            if label == source.label and speaker_key(str(turned)) not in have:
+                have.add(speaker_key(str(turned)))
+                self.con.execute(
+                    "INSERT INTO speaker_rejections (video_id, label, name) VALUES (?, ?, ?)",
+                    [video_id, into.label, turned],
+                )
 
     def voice_book(self, video_id: str, *, owner_id: str) -> VoiceBook:
         """The prints and names suggestions for ``video_id`` are made from. Only ``owner_id``'s
@@ -197,7 +226,7 @@ class SpeakerTables(Database):
         so that name is not suggested for it again; if it is called that now, it loses the
         name (a suggestion confirmed by mistake). Raises ``speaker.bad_name`` or
         ``speaker.unknown``. The caller has checked that the video is the owner's."""
-        cleaned = _valid_name(name)
+        cleaned = valid_name(name)
         with self.transaction():
             target = _find(self._stored_speakers([video_id]).get(video_id, []), current, video_id)
             if speaker_key(target.name or "") == speaker_key(cleaned):
@@ -243,32 +272,6 @@ class SpeakerTables(Database):
             [owner_id],
         ).fetchall()
         return {str(row[0]) for row in rows}
-
-
-def _check_free(name: str, target: _Stored, rows: Sequence[_Stored], video_id: str) -> None:
-    """Refuses ``name`` for ``target`` when transcripts could not tell it from another
-    speaker: ``speaker.name_taken`` when another speaker of the video has it as name or
-    label, ``speaker.name_like_label`` when it reads as a label the ingest gives ('Speaker 9',
-    'Left') and is not the target's own (naming a speaker with its label gives it back)."""
-    key = speaker_key(name)
-    for other in rows:
-        if other is not target and key in (speaker_key(other.label), speaker_key(other.name or "")):
-            which = f" ({other.label})" if other.name else ""
-            raise VidscopeError(
-                f"another speaker of this video is called {name!r} already{which}; choose a "
-                "name no other speaker has",
-                code="speaker.name_taken",
-                name=name,
-            )
-    if _LABEL_LIKE.fullmatch(key):
-        raise VidscopeError(
-            f"{name!r} reads as a speaker's label, not a name: searches and questions by "
-            f"speaker would take it for that label in your other videos; give a person's "
-            f"name, or name it {target.label!r} to give {target.label} its label back",
-            code="speaker.name_like_label",
-            name=name,
-            video_id=video_id,
-        )
 
 
 def _find(rows: Sequence[_Stored], current: str, video_id: str) -> _Stored:
