@@ -5,7 +5,6 @@ generator (extractive by default) to write the answer."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pipelines.services.search_service import SearchService
@@ -32,7 +31,7 @@ class AnswerService(SearchService):
         """The answer with its citations; ``on_token`` gets its text piece by piece as it is
         written (joined, the pieces are ``Answer.answer``). With ``speaker`` (a name or a
         label), only what that speaker says is evidence."""
-        from pipelines.retrieval.search import check_query, sentences_said_by
+        from pipelines.retrieval.search import check_query, said_by
         from pipelines.understanding.answers import compose_answer
         from pipelines.understanding.evidence import gather_evidence
         from pipelines.understanding.grounding import embedder
@@ -44,11 +43,7 @@ class AnswerService(SearchService):
         asked = without_speaker(question, speaker) if speaker else question
         hits = self.search(asked, k=settings.k, video_id=video_id, speaker=speaker)
         passages = self._catalog.passages(h.chunk_id for h in hits)
-        if speaker is not None:  # the speaker's sentences only, as search points at them
-            passages = {
-                i: replace(p, sentences=sentences_said_by(p.sentences, speaker))
-                for i, p in passages.items()
-            }
+        wanted = speaker_key(speaker or "")
         embed = embedder(
             self.settings.embedding.model,
             threads=self.settings.threads,
@@ -61,6 +56,8 @@ class AnswerService(SearchService):
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
             question_text=asked,
             embed=embed,
+            # The speaker's sentences only, as search points at them, turn by turn.
+            said=None if speaker is None else lambda s: said_by(s, wanted),
         )
         return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
 

@@ -22,13 +22,13 @@ docs/evals.md)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pipelines.records import Source
-from pipelines.storage.catalog.passages import Passage
+from pipelines.storage.catalog.passages import Passage, PassageSentence
 from pipelines.understanding import answer_kinds
 from pipelines.understanding.digest import FRAMING
 from pipelines.understanding.grounding import Embed
@@ -52,7 +52,7 @@ class Evidence:
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
 # cached in Redis by an older release are not served after an upgrade that changes them.
-RULES_VERSION = 10  # 10: "Well, everyone, revenue rose…" is not a greeting
+RULES_VERSION = 11  # 11: a speaker's evidence is mended within their turn
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95
@@ -149,6 +149,7 @@ def gather_evidence(
     limit: int,
     question_text: str = "",
     embed: Embed | None = None,
+    said: Callable[[PassageSentence], bool] | None = None,
 ) -> list[Evidence]:
     """Up to ``limit`` sentences of ``passages`` (in search order) at least ``min_similarity``
     similar to the question (unit vectors), best first; a sentence that repeats a better one
@@ -159,15 +160,43 @@ def gather_evidence(
     passage shares ``SHARED_WORDS`` content words with the question, its sentences from
     ``PARAPHRASE_SIMILARITY`` on are the evidence (search ranked it first: the answer is
     there more likely than not). With ``embed`` too, a slide's line is read item by item
-    (``slide_items``)."""
+    (``slide_items``). With ``said`` (one speaker's sentences: a question filtered by
+    speaker), only those are evidence, each mended only within its turn (``turns_said``);
+    the rules still read the passages (the names they say, the first one's words), as
+    without a filter: the question a reply answers is often another voice's."""
+    turns = passages if said is None else [t for p in passages for t in turns_said(p, said)]
     reading = Reading(question, question_text, passages, embed) if question_text else None
-    kept = _gather(question, passages, min_similarity, limit, reading)
+    kept = _gather(question, turns, min_similarity, limit, reading)
     if kept or reading is None or not passages:
         return kept
     first = passages[0]
     if len(reading.asked & content_words(first.text)) < SHARED_WORDS:
         return kept
-    return _gather(question, passages[:1], PARAPHRASE_SIMILARITY, limit, reading)
+    mine = [t for t in turns if t.id == first.id]  # what may be evidence in it
+    return _gather(question, mine, PARAPHRASE_SIMILARITY, limit, reading)
+
+
+def turns_said(passage: Passage, said: Callable[[PassageSentence], bool]) -> list[Passage]:
+    """``passage`` as the turns of the speaker ``said`` tells in it: a passage (same id) for
+    each run of their sentences that nobody else's interrupts, so a line is mended within its
+    turn only ("The river road is" + their next turn's "I will email…" was never said)."""
+    turns: list[list[PassageSentence]] = [[]]
+    for sentence in passage.sentences:
+        if said(sentence):
+            turns[-1].append(sentence)
+        elif turns[-1]:
+            turns.append([])
+    return [
+        replace(
+            passage,
+            start=turn[0].start,
+            end=turn[-1].end,
+            text=" ".join(s.text for s in turn),
+            sentences=tuple(turn),
+        )
+        for turn in turns
+        if turn
+    ]
 
 
 class Reading:

@@ -85,3 +85,27 @@ def test_a_speakers_hit_shows_one_turn_of_theirs_and_runs_over_it(
             assert " ".join(_words(hit.text)) in said, (hit.text, said)
     [email] = owner.search("email the traffic office", k=1, speaker=third, video_id=video_id)
     assert "river road" not in email.text and "email the traffic office" in email.text
+
+
+def test_an_answer_for_one_speaker_cites_only_their_turns(
+    meeting: tuple[OwnerLibrary, str],
+) -> None:
+    owner, video_id = meeting
+    segments = owner.segments(video_id)
+    third = _voice_of(segments, "email the traffic office")
+    first = _voice_of(segments, "bridge repair will take")
+    asked = 0
+    for question, speaker in (
+        ("Why is the river road closed?", third),  # they begin it; the other voice ends it
+        ("Who will email the traffic office?", third),
+        ("What does the old bridge need?", first),
+        ("How long will the bridge repair take?", first),
+    ):
+        answer = owner.ask(question, video_id=video_id, speaker=speaker)
+        for citation in answer.citations:
+            asked += 1
+            lines = _inside(segments, citation.start, citation.end)
+            assert lines and {s.speaker for s in lines} == {speaker}, (question, citation)
+            heard = set(_words(" ".join(s.text for s in lines)))
+            assert set(_words(citation.text)) <= heard, (question, citation.text, lines)
+    assert asked >= 3  # the questions each speaker answers are answered

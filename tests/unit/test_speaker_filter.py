@@ -1,5 +1,5 @@
-"""One speaker's sentences in a passage several voices share: the turn a search hit shows
-(real MiniLM sentence vectors)."""
+"""One speaker's sentences in a passage several voices share: the turn a search hit shows and
+the sentences an answer filtered by speaker may cite (real MiniLM sentence vectors)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pipelines.retrieval.search import said_by, snippet_of, turn_around
 from pipelines.storage.catalog import PassageSentence
 from pipelines.storage.catalog.passages import Passage
 from pipelines.storage.catalog.speakers import speaker_key
+from pipelines.understanding.evidence import gather_evidence, turns_said
 from tests.support.evidence import EMBED
 
 MEETING = [  # (start, speaker, text): the second voice finishes what the first begins
@@ -41,3 +42,39 @@ def test_a_turn_ends_where_another_voice_speaks() -> None:
         text == "…I will email the traffic office this afternoon. I will report back on Thursday."
     )
     assert said_by(sentences[3], speaker_key("ＤＡＮＡ"))  # as names are compared everywhere
+
+
+def test_a_speakers_evidence_is_mended_within_their_turn_only() -> None:
+    passage = _passage()
+    beth = speaker_key("Beth")
+    turns = turns_said(passage, lambda s: said_by(s, beth))
+    assert [(t.id, t.start, t.end) for t in turns] == [
+        (7, 0.0, 1.5),
+        (7, 6.0, 7.5),
+        (7, 10.0, 14.5),
+    ]
+    assert (
+        turns[2].text
+        == "I will email the traffic office this afternoon. I will report back on Thursday."
+    )
+    found = gather_evidence(
+        EMBED(["Why is the river road closed?"])[0],
+        [passage],
+        min_similarity=0.3,
+        limit=6,
+        question_text="Why is the river road closed?",
+        embed=EMBED,
+        said=lambda s: said_by(s, beth),
+    )
+    # Beth's unfinished line is not finished with her next turn (nor with Dana's words).
+    assert all(e.speaker == "Beth" for e in found)
+    assert not any("email" in e.text or "marathon" in e.text for e in found), found
+    everyone = gather_evidence(
+        EMBED(["Why is the river road closed?"])[0],
+        [passage],
+        min_similarity=0.3,
+        limit=6,
+        question_text="Why is the river road closed?",
+        embed=EMBED,
+    )
+    assert everyone[0].text == "The river road is closed for the marathon in October."
