@@ -10,6 +10,15 @@ from typing import Any
 from pipelines.speech.export import format_timestamp
 
 CSS = """
+/* Gradio's theme gives Source Sans Pro's weight 600 a file holding 55 glyphs (capital A and B
+   among them, hardly any other letter): a bold name or time drew an A or B from it and every
+   other letter from the system's fallback (DejaVu Sans Bold), so "Ann" began in another
+   typeface. Its complete Bold file (1615 glyphs) is served beside it; the last rule declared
+   for a weight is the one used. */
+@font-face { font-family: 'Source Sans Pro'; font-style: normal; font-weight: 600;
+             src: url('static/fonts/SourceSansPro/SourceSansPro-Bold.woff2') format('woff2'); }
+@font-face { font-family: 'Source Sans Pro'; font-style: normal; font-weight: 700;
+             src: url('static/fonts/SourceSansPro/SourceSansPro-Bold.woff2') format('woff2'); }
 .vs-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
             gap: .75rem; }
 .vs-card { display: block; width: 100%; text-align: left; padding: 0; overflow: hidden;

@@ -3,8 +3,9 @@ per speaker (a bar chart); each speaker's turns on a strip under the player (a t
 player there, as a transcript line does); naming a speaker, once, for every face; and the names
 suggested for unnamed speakers, each answered yes or no (app/web/suggestions.py).
 
-A speaker's colour is its place in the video's label order ('Speaker 1', 'Speaker 2', ...), so
-'Speaker 2' keeps its colour when it is named 'Dana'. A video nobody told speakers apart in
+A speaker's colour follows the person (app/web/colours.py): a named speaker's comes from its
+name, so Dana is one colour in every video, and an unnamed voice takes the first colour free in
+its video. A video nobody told speakers apart in
 (one voice, or speakers switched off) shows none of this, its page as it always was, unless
 its one voice sounds like someone the owner named: then that voice and the suggestion show."""
 
@@ -17,6 +18,8 @@ from typing import Any
 
 import gradio as gr
 
+from app.web.colours import CSS as TONES_CSS
+from app.web.colours import tones_of
 from app.web.render import clock_text, render_lines
 from app.web.suggestions import Offer, answer_of, offer_html, offers_of
 from pipelines.errors import VidscopeError
@@ -25,24 +28,11 @@ from pipelines.public import SpeakerPublic
 from pipelines.records import Segment
 from pipelines.services.speaker_service import called_so_already, speaker_in
 
-# Text colours, each at least 4.5:1 (WCAG AA) on white and on the transcript's hover (#eef1fb)
-# and playing (#dfe6ff) backgrounds, and told apart by hue; the bars and turns use them too.
-# tests/e2e/test_web.py measures the contrast the browser renders.
-PALETTE = (
-    "#1a5fb4",  # blue
-    "#b3261e",  # red
-    "#17692c",  # green
-    "#7b3fb0",  # purple
-    "#9a4a00",  # brown
-    "#00707a",  # teal
-    "#a8146a",  # magenta
-    "#545b69",  # slate
-)
 # A pause longer than this between two lines of one speaker shows as two turns on the strip.
 TURN_GAP_S = 1.5
 
 CSS = (
-    "".join(f".vs-tone-{n} {{ --vs-tone: {colour}; }}\n" for n, colour in enumerate(PALETTE))
+    TONES_CSS
     + """
 .vs-who { color: var(--vs-tone, #1d2330); font-weight: 700; margin-right: .35rem; }
 .vs-line.vs-spoken { border-left: 4px solid var(--vs-tone); border-radius: 0 6px 6px 0; }
@@ -101,26 +91,37 @@ def voices_of(
     then counted from the lines."""
     offers = offers or {}
     if not any(s.speaker for s in segments):
+        tones = tones_of([(s.label, s.name) for s in speakers])
         return [
-            Talk(s.label, s.label, n % len(PALETTE), s.seconds, s.share, True, offers[s.label])
-            for n, s in enumerate(speakers)
+            Talk(s.label, s.label, tones[s.label], s.seconds, s.share, True, offers[s.label])
+            for s in speakers
             if s.label in offers
         ]
-    talks = [
-        Talk(s.shown, s.label, n % len(PALETTE), s.seconds, s.share, True, offers.get(s.label))
-        for n, s in enumerate(speakers)
-        if s.shown
-    ]
-    known = {t.shown for t in talks}
+    shown = [s for s in speakers if s.shown]
+    known = {s.shown for s in shown}
     spoken: dict[str, float] = {}
     for segment in segments:
         if segment.speaker and segment.speaker not in known:
             spoken[segment.speaker] = spoken.get(segment.speaker, 0.0) + segment.end - segment.start
+    unstored = sorted(spoken, key=lambda n: (len(n), n))  # the catalog's label order
+    tones = tones_of([(s.label, s.name) for s in shown] + [(name, None) for name in unstored])
+    talks = [
+        Talk(
+            s.shown or s.label,
+            s.label,
+            tones[s.label],
+            s.seconds,
+            s.share,
+            True,
+            offers.get(s.label),
+        )
+        for s in shown
+    ]
     total = sum(t.seconds for t in talks) + sum(spoken.values())
-    for name in sorted(spoken, key=lambda n: (len(n), n)):  # the catalog's label order
+    for name in unstored:
         seconds = spoken[name]
         share = seconds / total if total > 0 else 0.0
-        talks.append(Talk(name, name, len(talks) % len(PALETTE), seconds, share, renamable=False))
+        talks.append(Talk(name, name, tones[name], seconds, share, renamable=False))
     return talks
 
 

@@ -446,6 +446,23 @@ def test_a_session_planted_from_another_port_is_signed_out(
         httpd.shutdown()
 
 
+def typefaces(page: Page, selector: str) -> list[str]:
+    """The typefaces the browser draws the text of ``selector``'s elements with (Chromium's
+    own account of the fonts it used, through the DevTools protocol), in order of glyphs."""
+    session = page.context.new_cdp_session(page)
+    session.send("DOM.enable")
+    session.send("CSS.enable")
+    root = session.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    found: dict[str, int] = {}
+    for node in session.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})[
+        "nodeIds"
+    ]:
+        for font in session.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]:
+            found[font["familyName"]] = found.get(font["familyName"], 0) + font["glyphCount"]
+    session.detach()
+    return sorted(found, key=lambda name: -found[name])
+
+
 def contrast(foreground: str, background: str) -> float:
     """The WCAG contrast ratio of two colours given as CSS 'rgb(r, g, b)' or '#rrggbb'."""
 
@@ -541,7 +558,14 @@ def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser
     dana = page.locator(".vs-line .vs-who", has_text="Dana:")
     expect(dana).to_have_count(second, timeout=30_000)
     expect(page.locator(".vs-line .vs-who", has_text="Speaker 2:")).to_have_count(0)
-    assert dana.first.evaluate("(e) => getComputedStyle(e).color") == tones["Speaker 2"]
+    # In Dana's colour (her name's, the same in every video: suggested_and_answered checks
+    # turns-reply), every line alike, and no other speaker's.
+    named = set(dana.evaluate_all("(all) => all.map((e) => getComputedStyle(e).color)"))
+    assert len(named) == 1 and named.isdisjoint(
+        c for who, c in tones.items() if who != "Speaker 2"
+    ), (named, tones)
+    # A bold name is drawn from one typeface (its capital once came from another font).
+    assert typefaces(page, ".vs-talk .vs-who") == ["Source Sans 3"]
     expect(page.locator(".vs-talk").nth(labels.index("Speaker 2"))).to_contain_text("Dana")
     assert page.locator(".vs-turn[aria-label^='Dana,']").count() >= 1
     # A refused name says why, with its code; nothing changes.
@@ -691,6 +715,13 @@ def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: 
     expect(page.locator(".vs-line .vs-who", has_text=f"{label}:")).to_have_count(0)
     expect(asked).to_have_count(0)
     assert page.locator(".vs-talk .vs-who", has_text="Dana Scully").count() == 1
+    here = page.locator(".vs-line .vs-who", has_text="Dana Scully:").first
+    colour = here.evaluate("(e) => getComputedStyle(e).color")
+    choose(page, "turns")
+    there = page.locator(".vs-line .vs-who", has_text="Dana Scully:").first
+    expect(there).to_be_visible(timeout=30_000)
+    assert there.evaluate("(e) => getComputedStyle(e).color") == colour  # one person, one colour
+    choose(page, "turns-reply")
     [confirmed] = [
         e
         for e in audited(server, "speaker.renamed")
