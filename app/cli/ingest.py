@@ -48,10 +48,10 @@ def ingest(
         int | None,
         typer.Option(
             "--speakers",
-            help="How many people speak, when you know (found from the voices otherwise); "
-            "each sentence is labelled Speaker 1..N, named later with 'vidscope speakers'",
-            min=1,
-            max=MAX_SPEAKERS,
+            help=f"How many people speak, 1-{MAX_SPEAKERS}, when you know (found from the "
+            "voices otherwise); each sentence is labelled Speaker 1..N, named later with "
+            "'vidscope speakers'",
+            show_default=False,
         ),
     ] = None,
     tell_speakers: Annotated[
@@ -67,6 +67,16 @@ def ingest(
     """Add videos to the library: transcribe, tell the speakers apart, read the text they show,
     chunk, embed and index them."""
     failed = 0
+    # Checked here, not by Typer's min/max: its range error is a usage box, not the coded
+    # line every other failure prints.
+    if speakers is not None and not 1 <= speakers <= MAX_SPEAKERS:
+        _fail(
+            VidscopeError(
+                f"--speakers must be between 1 and {MAX_SPEAKERS}, got {speakers}; give the "
+                "number of people who speak, or leave it out to have the voices counted",
+                code="speaker.bad_count",
+            )
+        )
     if speakers is not None and not tell_speakers:
         _fail(
             VidscopeError(
