@@ -282,12 +282,15 @@ class WebApp:
         return self._made(owner, job_id, f"api/v1/clips/{clip_id}/file", f"clip-{clip_id}.mp4")
 
     def reel_of_results(
-        self, query: str, words: list[str] | None, request: gr.Request
+        self, query: str, speaker: str | None, words: list[str] | None, request: gr.Request
     ) -> tuple[Any, str]:
-        """A reel of the query's best hits (what the Search tab shows)."""
+        """A reel of the query's best hits (what the Search tab shows: what the speaker its
+        filter names says, when one is chosen)."""
         if not query.strip():
             raise gr.Error("Search for something first; the reel shows its best hits")
-        return self._reel(request, words or [], query=query.strip())
+        return self._reel(
+            request, words or [], query=query.strip(), speaker=chosen_speaker(speaker)
+        )
 
     def reel_of_chapters(
         self, video_id: str | None, words: list[str] | None, request: gr.Request
@@ -297,12 +300,14 @@ class WebApp:
             raise gr.Error("Open a video first")
         return self._reel(request, words or [], chapters_of=video_id)
 
-    def _reel(self, request: gr.Request, words: list[str], **source: str) -> tuple[Any, str]:
-        """``source``: query or chapters_of; ``words``: the REEL_WORDS ticked (others ignored)."""
+    def _reel(self, request: gr.Request, words: list[str], **source: str | None) -> tuple[Any, str]:
+        """``source``: query (and speaker) or chapters_of; ``words``: the REEL_WORDS ticked
+        (others ignored)."""
         owner = self._owner(request)
         try:
             reel_id, job_id = owner.queue_reel(
                 query=source.get("query"),
+                speaker=source.get("speaker"),
                 chapters_of=source.get("chapters_of"),
                 subtitles=REEL_WORDS[0] in words,
                 title_cards=REEL_WORDS[1] in words,

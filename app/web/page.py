@@ -211,7 +211,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         )
         results_reel_button.click(
             web.reel_of_results,
-            inputs=[query, results_reel_words],
+            inputs=[query, search_speaker, results_reel_words],  # the cards' filter too
             outputs=[results_reel, results_reel_link],
         )
         chapters_reel_button.click(

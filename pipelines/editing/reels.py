@@ -54,7 +54,12 @@ class ReelSource(Protocol):
     settings: Settings
 
     def search(
-        self, query: str, *, k: int | None = None, video_id: str | None = None
+        self,
+        query: str,
+        *,
+        k: int | None = None,
+        video_id: str | None = None,
+        speaker: str | None = None,
     ) -> list[Hit]: ...
 
     def summary(self, video_id: str) -> SummaryPublic: ...
@@ -66,14 +71,16 @@ def choose_parts(
     query: str | None,
     hits_file: Path | None,
     chapters_of: str | None,
+    speaker: str | None = None,
 ) -> list[ReelPart]:
     """What a reel shows, from exactly one source: a query's best hits (each sentence, padded
-    a little), a JSON file of hits, or a video's key points (one per chapter)."""
+    a little; only what ``speaker`` says, when given, as the search shows them), a JSON file
+    of hits, or a video's key points (one per chapter)."""
     if sum(x is not None for x in (query, hits_file, chapters_of)) != 1:
         raise ClipError("give one of --query, --hits or --chapters", code="reel.missing_source")
     pad_s = library.settings.clips.padding_s
     if query is not None:
-        hits = library.search(query, k=QUERY_HITS)
+        hits = library.search(query, k=QUERY_HITS, speaker=speaker)
         if not hits:
             raise ClipError(f"nothing in the library matches {query!r}", code="query.no_match")
         parts = [ReelPart(h.video_id, max(0.0, h.start - pad_s), h.end + pad_s) for h in hits]

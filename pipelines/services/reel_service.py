@@ -190,11 +190,12 @@ class ReelService(ClipService, SummaryService):
         vertical: bool = False,
         subtitles: bool = False,
         title_cards: bool = False,
+        speaker: str | None = None,
     ) -> tuple[str, str]:
-        """Chooses a reel's parts now (from a query, given ranges, or a video's key points),
-        checks them (the limits of ``reel``) and records the reel with the job that makes it,
-        atomically; ``job.queue_full`` when the owner's queue is at its cap. Returns
-        (reel id, job id)."""
+        """Chooses a reel's parts now (from a query, narrowed to what ``speaker`` says when
+        given; given ranges; or a video's key points), checks them (the limits of ``reel``)
+        and records the reel with the job that makes it, atomically; ``job.queue_full`` when
+        the owner's queue is at its cap. Returns (reel id, job id)."""
         from pipelines.editing.reels import choose_parts, merge_parts
         from pipelines.quota import ensure_quota
 
@@ -206,7 +207,9 @@ class ReelService(ClipService, SummaryService):
             chosen = merge_parts(parts)
         else:
             chosen = self.at_sentences(
-                choose_parts(self, query=query, hits_file=None, chapters_of=chapters_of)
+                choose_parts(
+                    self, query=query, hits_file=None, chapters_of=chapters_of, speaker=speaker
+                )
             )
         if not chosen:
             raise ClipError("nothing to put in the reel", code="reel.empty")

@@ -9,8 +9,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import gradio as gr
 import pytest
 
+from app.web.handlers import WebApp
+from app.web.ledger import UploadLedger
+from pipelines.jobs.worker import JobWorker
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import Segment
 from tests.support.library import DATA, make_settings
@@ -29,12 +33,18 @@ DEFAULT_CHUNKS = {
 
 
 @pytest.fixture(scope="module")
-def meeting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[OwnerLibrary, str]]:
+def meeting_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Library, str]]:
     home: Path = tmp_path_factory.mktemp("meeting-library") / "library"
     with Library(make_settings(home, **DEFAULT_CHUNKS)) as lib:
         [result] = list(lib.local.ingest([MEETING]))
         assert result.status == "indexed", result
-        yield lib.local, result.video_id
+        yield lib, result.video_id
+
+
+@pytest.fixture
+def meeting(meeting_library: tuple[Library, str]) -> tuple[OwnerLibrary, str]:
+    library, video_id = meeting_library
+    return library.local, video_id
 
 
 def _words(text: str) -> list[str]:
@@ -109,3 +119,39 @@ def test_an_answer_for_one_speaker_cites_only_their_turns(
             heard = set(_words(" ".join(s.text for s in lines)))
             assert set(_words(citation.text)) <= heard, (question, citation.text, lines)
     assert asked >= 3  # the questions each speaker answers are answered
+
+
+def test_a_reel_of_a_search_narrowed_to_a_speaker_is_made_of_their_hits(
+    meeting_library: tuple[Library, str], tmp_path: Path
+) -> None:
+    """The web's "Make a reel of the best hits" with the Search tab's "Who says it" chosen:
+    the reel's parts are that speaker's hits (before, the filter was not sent: anyone's)."""
+    library, video_id = meeting_library
+    owner = library.local
+    segments = owner.segments(video_id)
+    third = _voice_of(segments, "email the traffic office")
+    query = "the bridge repair and the traffic office"
+    everyone = {s.speaker for h in owner.search(query) for s in _inside(segments, h.start, h.end)}
+    assert everyone - {third}  # unfiltered, the reel holds another voice
+    web = WebApp(UploadLedger(tmp_path / "uploads"))
+    worker = JobWorker(
+        settings=library.settings,
+        catalog=library.catalog,
+        indexes=library.indexes,
+        owner=library.for_owner,
+    )
+    web.attach(library, library.accounts, worker)
+    worker.start()
+    try:
+        request = gr.Request(username=owner.owner_id)
+        _, link = web.reel_of_results(query, third, [], request)
+    finally:
+        worker.stop()
+    [reel_id] = re.findall(r"api/v1/reels/(\w+)/file", link)
+    reel = owner.get_reel(reel_id)
+    hits = owner.search(query, speaker=third)
+    assert reel.parts and len(reel.parts) <= len(hits)
+    for part in reel.parts:
+        heard = [s for s in segments if s.end > part.start + 0.05 and s.start < part.end - 0.05]
+        assert heard and {s.speaker for s in heard} == {third}, (part, heard)
+        assert any(part.start <= h.start and h.end <= part.end for h in hits), part

@@ -78,3 +78,12 @@ def test_a_speakers_evidence_is_mended_within_their_turn_only() -> None:
         embed=EMBED,
     )
     assert everyone[0].text == "The river road is closed for the marathon in October."
+
+
+def test_the_reel_of_the_best_hits_is_sent_the_search_tabs_speaker_filter() -> None:
+    from app.web.page import build_demo
+
+    config = build_demo().get_config_file()
+    inputs = {dep.get("api_name"): dep["inputs"] for dep in config["dependencies"]}
+    query, speaker = inputs["search_cards"]  # what the cards were searched with
+    assert inputs["reel_of_results"][:2] == [query, speaker]
