@@ -151,6 +151,11 @@ def test_a_rename_says_what_it_cannot_do_and_why(library: Library) -> None:
     found, message = code("Speaker 3", "speaker 1")
     assert found == "speaker.name_like_label"
     assert "name Speaker 1 (say 'Dana'), then name Speaker 3 the same" in message
+    owner.rename_speaker(video_id, "Speaker 1", "Dana")
+    found, message = code("Speaker 3", "Speaker 1")
+    assert found == "speaker.name_like_label"
+    assert "if the two are one voice, name Speaker 3 'Dana': it joins Speaker 1" in message
+    owner.rename_speaker(video_id, "Dana", None)
     # Characters that break an export are refused by name: 'a:b' would read 'a:b: ...' in a
     # txt line, '<' or '>' would end WebVTT's <v Name> early.
     for name, shown in (("a:b", "':'"), ("Tom <3", "'<'"), ("x>y:z", "':' and '>'")):

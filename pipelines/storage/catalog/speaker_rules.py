@@ -89,11 +89,16 @@ def named_alike(name: str, target: S, rows: Sequence[S], video_id: str) -> S | N
             return other
     labelled = next((r for r in rows if r is not target and speaker_key(r.label) == key), None)
     if labelled is not None:
+        # The way to say "one voice" is a name both have: the other's, if it has one.
+        how = (
+            f"name {target.label} {labelled.name!r}"
+            if labelled.name is not None
+            else f"name {labelled.label} (say 'Dana'), then name {target.label} the same"
+        )
         raise VidscopeError(
             f"{name!r} is the label of another speaker of this video, not a name; if the two "
-            f"are one voice, name {labelled.label} (say 'Dana'), then name {target.label} the "
-            f"same: it joins {labelled.label}. To give {target.label} its label back, name it "
-            f"{target.label!r}",
+            f"are one voice, {how}: it joins {labelled.label}. To give {target.label} its "
+            f"label back, name it {target.label!r}",
             code="speaker.name_like_label",
             name=name,
             video_id=video_id,
