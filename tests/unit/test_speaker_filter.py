@@ -80,6 +80,45 @@ def test_a_speakers_evidence_is_mended_within_their_turn_only() -> None:
     assert everyone[0].text == "The river road is closed for the marathon in October."
 
 
+CALL = [  # diarization splits a line where the voice changes, as in meeting.m4a
+    (0.0, "Beth", "Good morning, everyone, and welcome to"),
+    (2.0, "Dana", "the cycling club's planning call. How long is the new river route?"),
+    (6.0, "Beth", "About forty kilometres. It follows the river to the coast."),
+    (10.0, "Dana", "Great, thank you."),
+]
+
+
+def test_a_speakers_answer_is_not_lost_to_their_earlier_turn() -> None:
+    """Beth answers; asked of Beth alone the question abstained: her turns were read as one
+    talk, so her greeting was 'finished' with 'About forty kilometres.' (and dropped as a
+    greeting) and her answer lost that sentence as the greeting's tail."""
+    vectors = EMBED([text for _, _, text in CALL])
+    sentences = tuple(
+        PassageSentence(start, start + 1.5, text, vectors[i], speaker=who)
+        for i, (start, who, text) in enumerate(CALL)
+    )
+    call = Passage(3, "v2", "Call", 0.0, 11.5, " ".join(t for _, _, t in CALL), sentences)
+    beth = speaker_key("Beth")
+    for question in ("How long is the new river route?", "How long is the river route?"):
+        vector = EMBED([question])[0]
+        everyone = gather_evidence(
+            vector, [call], min_similarity=0.4, limit=6, question_text=question, embed=EMBED
+        )
+        assert everyone[0].speaker == "Beth" and "forty kilometres" in everyone[0].text
+        hers = gather_evidence(
+            vector,
+            [call],
+            min_similarity=0.4,
+            limit=6,
+            question_text=question,
+            embed=EMBED,
+            said=lambda s: said_by(s, beth),
+        )
+        assert [e.text for e in hers] == [
+            "About forty kilometres. It follows the river to the coast."
+        ], question
+
+
 def test_the_reel_of_the_best_hits_is_sent_the_search_tabs_speaker_filter() -> None:
     from app.web.page import build_demo
 
