@@ -136,7 +136,8 @@ class Video:
 @dataclass(frozen=True)
 class Hit:
     """A search result. ``start``/``end`` bound the sentence that best matches the query (where
-    to jump); ``passage_start``/``passage_end`` bound the whole retrieved passage."""
+    to jump) or, for a search narrowed to a speaker, the sentences of their turn it shows;
+    ``passage_start``/``passage_end`` bound the whole retrieved passage."""
 
     video_id: str
     title: str
