@@ -25,6 +25,7 @@ from pipelines.logs import get_logger
 from pipelines.media.audio import SAMPLE_RATE
 from pipelines.records import Turn, Voice
 from pipelines.speech import senko_runtime
+from pipelines.speech.senko_runtime import unit_vector
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
@@ -210,7 +211,9 @@ def _join_minor_voices(
         if len(centroids) < 2 or seconds.get(name, 0.0) >= MINOR_VOICE_S:
             continue
         others = [n for n in centroids if n != name]
-        similar = {n: float(_unit(centroids[name]) @ _unit(centroids[n])) for n in others}
+        similar = {
+            n: float(unit_vector(centroids[name]) @ unit_vector(centroids[n])) for n in others
+        }
         nearest = max(similar, key=lambda n: similar[n])
         if similar[nearest] >= MINOR_VOICE_SIMILARITY and name in seconds:
             raw = _join(raw, centroids, seconds, nearest, name)
@@ -223,7 +226,7 @@ def _join_closest(
     seconds = {name: 0.0 for name in centroids} | _talk(raw)
     while len(centroids) > max(1, wanted):
         names = sorted(centroids)
-        unit = np.stack([_unit(centroids[n]) for n in names])
+        unit = np.stack([unit_vector(centroids[n]) for n in names])
         similar = unit @ unit.T
         np.fill_diagonal(similar, -np.inf)
         a, b = np.unravel_index(int(np.argmax(similar)), similar.shape)
@@ -249,16 +252,13 @@ def _relabelled(
         Voice(
             label=label,
             seconds=round(talk.get(label, 0.0), 2),
-            vector=tuple(float(x) for x in _unit(centroids[name])) if name in centroids else None,
+            vector=tuple(float(x) for x in unit_vector(centroids[name]))
+            if name in centroids
+            else None,
         )
         for name, label in order.items()
     )
     return Diarization(tuple(turns), voices)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else vector
 
 
 def clustering_compiled() -> bool:

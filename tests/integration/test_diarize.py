@@ -35,6 +35,24 @@ def test_three_voices_are_told_apart_where_they_change() -> None:
     assert said and said == sorted(said) and 0 < said[0] and said[-1] <= 0.95
 
 
+def test_an_opening_greeting_and_a_one_word_reply_are_their_own_speakers() -> None:
+    """greeting-reply.m4a (tests/data/greeting-reply.json) opens with "Hi, everyone." (1.3 s,
+    under senko's 1.5 s window) and has A's "Yes." between two of B's turns. senko's window
+    for the greeting started before 0 s: it was heard as B, B as "Speaker 1", every label
+    swapped. Each short region is now heard by its own samples."""
+    samples = decode_audio(DATA / "greeting-reply.m4a", container="mp4")[0]
+    found = diarize(samples, DiarizeOptions())
+
+    def speaker_at(second: float) -> str:
+        [turn] = [t for t in found.turns if t.start <= second <= t.end]
+        return turn.speaker
+
+    assert [v.label for v in found.voices] == ["Speaker 1", "Speaker 2"]
+    # The greeting, A's first turn, A's "Yes." and A's last turn are one voice, the first.
+    assert [speaker_at(s) for s in (0.6, 5.0, 18.6, 30.0)] == ["Speaker 1"] * 4
+    assert [speaker_at(s) for s in (13.0, 22.5)] == ["Speaker 2"] * 2
+
+
 def test_the_count_a_person_gives_is_the_count_found() -> None:
     samples = decode_audio(DATA / "turns.mp4", container="mp4")[0]
     found = diarize(samples, DiarizeOptions(speakers=2))
@@ -84,13 +102,11 @@ def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> No
     assert diarizer.embeddings_model.mode in ("stock", "traced")
     assert diarizer._perform_vad.onnx is False
     assert diarizer._generate_subsegments.wide is False
-    # senko's own windows, every 0.6 s, for a recording under 20 minutes.
-    assert [round(a, 1) for a, _ in diarizer._generate_subsegments([(0.0, 3.0)], None)] == [
-        0.0,
-        0.6,
-        1.2,
-        1.5,
-    ]
+    # senko's windows, every 0.6 s, for a recording under 20 minutes; none before 0 s.
+    assert [
+        round(a, 1) for a, _ in diarizer._generate_subsegments([(0.0, 3.0), (3.5, 4.0)], None)
+    ] == [0.0, 0.6, 1.2, 1.5, 2.5]
+    assert diarizer._generate_subsegments([(0.0, 1.0)], None) == [(0.0, 1.0)]
 
 
 def test_a_diarization_alongside_stops_with_its_job_and_frees_the_model() -> None:
