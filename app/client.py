@@ -116,9 +116,9 @@ class RemoteLibrary(RemoteAdministration):
     ) -> IngestResult:
         """Uploads the file and follows its job to the end."""
         title = Path(str(path)).stem
-        if force or audio_track is not None or speakers is not None:
+        if force or audio_track is not None:
             raise VidscopeError(
-                "--force, --audio-track and --speakers need the library to yourself: stop "
+                "--force and --audio-track need the library to yourself: stop "
                 "'vidscope serve', or leave the option out",
                 code="server.unsupported",
             )
@@ -130,6 +130,8 @@ class RemoteLibrary(RemoteAdministration):
                     "POST",
                     "/api/v1/videos",
                     files={"file": (Path(path).name, handle)},
+                    # How many people speak goes with the upload, to its job's diarization.
+                    data={"speakers": str(speakers)} if speakers is not None else None,
                     timeout=None,
                 ).json()
         except OSError as exc:

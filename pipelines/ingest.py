@@ -93,6 +93,16 @@ def new_video(
     )
 
 
+def check_speakers(speakers: int | None) -> None:
+    """Raises ``speaker.bad_count`` for a count of speakers outside 1-``MAX_SPEAKERS``."""
+    if speakers is not None and not 1 <= speakers <= MAX_SPEAKERS:
+        raise VidscopeError(
+            f"speakers must be between 1 and {MAX_SPEAKERS}, got {speakers}; leave it out "
+            "to have the voices counted",
+            code="speaker.bad_count",
+        )
+
+
 def ingest_file(
     path: str | Path,
     *,
@@ -110,12 +120,7 @@ def ingest_file(
     'failed' result with a code and leaves nothing half-written; an unexpected one is logged
     with its traceback as ``processing.failed``, so one bad file never stops a batch."""
     title = Path(str(path)).stem
-    if speakers is not None and not 1 <= speakers <= MAX_SPEAKERS:
-        raise VidscopeError(
-            f"speakers must be between 1 and {MAX_SPEAKERS}, got {speakers}; leave it out "
-            "to have the voices counted",
-            code="speaker.bad_count",
-        )
+    check_speakers(speakers)
     try:
         checked = check_file(
             path, limits=settings.limits, audio_track=audio_track, progress=progress
@@ -310,13 +315,15 @@ def accept_upload(
     catalog: OwnerCatalog,
     max_attempts: int,
     shown_as: str = "upload",
+    speakers: int | None = None,
 ) -> tuple[Video, str | None]:
     """Checks a staged upload and, when it is new to the owner, moves it into the library and
     queues its ingest job, atomically with the video row. Returns (video, job id), with no job
     when the owner already has these bytes. The staged file is gone afterwards either way;
     a rejected one raises ``VidscopeError`` (naming the file ``shown_as``, never the server's
-    staging path) and leaves nothing."""
+    staging path) and leaves nothing. ``speakers`` (how many speak, if known) goes with the job."""
     try:
+        check_speakers(speakers)
         # Moved, not copied, into the library; its ingest then needs the margin to work in
         # (every face's uploads come here: the API's and the web page's).
         ensure_free_space(settings.layout.media_dir, 0, settings.limits.min_free_bytes)
@@ -349,7 +356,7 @@ def accept_upload(
                     video,
                     job={
                         "status": "queued",
-                        "payload": {"resumable": True, "title": title},
+                        "payload": {"resumable": True, "title": title, "speakers": speakers},
                         "max_attempts": max_attempts,
                         # job.queue_full past the owner's cap, counted with the insert
                         "max_active": settings.jobs.max_active_per_owner,

@@ -67,6 +67,7 @@ _BY_CODE = {
     "speaker.bad_name": 422,
     "speaker.name_like_label": 422,  # a name, like bad_name, that cannot be given
     "speaker.name_taken": 409,
+    "speaker.bad_count": 422,  # an upload's 'speakers' outside 1-20
 }
 _BY_AREA = {
     "auth": 401,

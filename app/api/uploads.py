@@ -13,6 +13,7 @@ import anyio
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from pipelines.config import MAX_SPEAKERS
 from pipelines.errors import MediaError, VidscopeError
 from pipelines.ingest import quota_exceeded
 
@@ -26,6 +27,7 @@ class StagedUpload:
     title: str
     sha256: str
     size_bytes: int
+    speakers: int | None = None  # the form's 'speakers': how many people speak, when known
 
 
 def plain_filename(filename: str) -> str:
@@ -42,8 +44,13 @@ def title_from_filename(filename: str) -> str:
     return _CONTROL.sub("", stem).strip()[:200] or "untitled"
 
 
+# The form's small fields besides the file, and how many bytes each may have.
+FIELDS = {b"speakers": 16}
+
+
 class _FilePart:
-    """Collects the ``file`` field's bytes from the parser's callbacks."""
+    """Collects the ``file`` field's bytes from the parser's callbacks, and the small
+    ``FIELDS`` (up to their size; more is ``request.invalid``)."""
 
     def __init__(self) -> None:
         self.header_field = b""
@@ -53,10 +60,13 @@ class _FilePart:
         self.seen_file = False
         self.filename = ""
         self.pending: list[bytes] = []
+        self.field: bytes | None = None
+        self.fields: dict[bytes, bytes] = {}
 
     def on_part_begin(self) -> None:
         self.disposition = b""
         self.in_file = False
+        self.field = None
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self.header_field += data[start:end]
@@ -71,13 +81,26 @@ class _FilePart:
 
     def on_headers_finished(self) -> None:
         _, options = parse_options_header(self.disposition)
-        if options.get(b"name") == b"file" and not self.seen_file:
+        name = options.get(b"name")
+        if name == b"file" and not self.seen_file:
             self.in_file = self.seen_file = True
             self.filename = options.get(b"filename", b"").decode("utf-8", "replace")
+        elif name in FIELDS:
+            self.field = name
+            self.fields[name] = b""
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.in_file:
             self.pending.append(bytes(data[start:end]))
+        elif self.field is not None:
+            value = self.fields[self.field] + bytes(data[start:end])
+            if len(value) > FIELDS[self.field]:
+                raise VidscopeError(
+                    f"the form field {self.field.decode()!r} is longer than "
+                    f"{FIELDS[self.field]} bytes",
+                    code="request.invalid",
+                )
+            self.fields[self.field] = value
 
     def on_part_end(self) -> None:
         self.in_file = False
@@ -86,7 +109,8 @@ class _FilePart:
 async def stream_upload(
     request: Request, *, staging_dir: Path, max_bytes: int, quota_left: int
 ) -> StagedUpload:
-    """Reads a multipart body whose field ``file`` is the upload into ``staging_dir``.
+    """Reads a multipart body whose field ``file`` is the upload into ``staging_dir`` (and
+    its field ``speakers``, if any, checked to be a whole number: ``speaker.bad_count``).
     Raises ``media.too_large`` or ``quota.exceeded`` (and removes the partial file) as soon
     as the bytes pass the limit, ``request.invalid`` when there is no ``file`` field."""
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
@@ -145,7 +169,23 @@ async def stream_upload(
         title_from_filename(part.filename),
         digest.hexdigest(),
         size,
+        speakers_field(part.fields.get(b"speakers")),
     )
+
+
+def speakers_field(value: bytes | None) -> int | None:
+    """The form's ``speakers``: a whole number, or None when absent or empty (a web form
+    sends its empty box). The range is the library's to check (``speaker.bad_count``)."""
+    text = (value or b"").decode("utf-8", "replace").strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise VidscopeError(
+            f"speakers must be a whole number between 1 and {MAX_SPEAKERS}, got {text!r}; "
+            "leave it out to have the voices counted",
+            code="speaker.bad_count",
+        )
+    return int(text)
 
 
 def _over_limit(max_bytes: int, quota_left: int) -> VidscopeError:

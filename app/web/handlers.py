@@ -102,13 +102,17 @@ class WebApp:
     def upload_files(
         self,
         files: list[str] | None,
+        speakers: int | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
     ) -> str:
         """Moves the files this user sent to Gradio's upload route into their library and
-        queues each one. A path that is not the user's own pending upload (the guard already
-        refused it; checked again here, where the file is opened) is reported, never read."""
+        queues each one, ``speakers`` people speaking in each when the list says (0 or None:
+        the voices are counted; outside 1-20 each file is refused with ``speaker.bad_count``). A
+        path that is not the user's own pending upload (the guard already refused it; checked
+        again here, where the file is opened) is reported, never read."""
         owner = self._owner(request)
+        count = speakers or None  # 0 is the list's "Not known"
         if not files:
             raise gr.Error(
                 "Choose one or more video files, and wait until they have reached the server "
@@ -129,6 +133,7 @@ class WebApp:
                     title=title_from_filename(name),
                     sha256=sha256_file(claimed),
                     shown_as=name,
+                    speakers=count,
                 )
             except VidscopeError as exc:
                 report.append(f"✗ {name}: {exc.message} ({exc.code})")

@@ -35,7 +35,7 @@ from app.web.searching import ANYONE
 from app.web.speakers import CSS as SPEAKERS_CSS
 from app.web.suggestions import CSS as SUGGESTIONS_CSS
 from app.web.suggestions import SCRIPT as SPEAKERS_SCRIPT
-from pipelines.config import Settings
+from pipelines.config import MAX_SPEAKERS, Settings
 
 # The transcript, the speakers' strip and the suggestions share the palette.
 STYLE = CSS + SPEAKERS_CSS + SUGGESTIONS_CSS
@@ -67,7 +67,18 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 files = gr.File(label="Upload videos", file_count="multiple")
                 # Enabled once the chosen files have reached the server (Gradio shows each
                 # file's progress while it goes); pressed before, it would have nothing.
-                upload_button = gr.Button("Upload", variant="primary", interactive=False)
+                with gr.Row():
+                    # Diarization counts the voices unless told. A list, not a number box:
+                    # Gradio's number box shows an empty value as 0, which it then refuses.
+                    speakers_box = gr.Dropdown(
+                        label="Speakers (if known)",
+                        choices=[("Not known", 0)]
+                        + [(str(n), n) for n in range(1, MAX_SPEAKERS + 1)],
+                        value=0,
+                        scale=0,
+                        min_width=160,
+                    )
+                    upload_button = gr.Button("Upload", variant="primary", interactive=False)
                 upload_report = gr.Textbox(label="Upload", interactive=False, lines=2)
                 status = gr.Dataframe(
                     headers=["file", "status"],
@@ -172,11 +183,11 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         timer.tick(web.jobs_table, outputs=status).then(web.videos_table, outputs=table)
         files.upload(lambda: gr.update(interactive=True), outputs=upload_button)
         files.clear(lambda: gr.update(interactive=False), outputs=upload_button)
-        upload_button.click(web.upload_files, inputs=files, outputs=upload_report).then(
-            lambda: (None, gr.update(interactive=False)), outputs=[files, upload_button]
-        ).then(web.jobs_table, outputs=status).then(web.videos_table, outputs=table).then(
-            web.video_choices, outputs=chooser
-        )
+        upload_button.click(
+            web.upload_files, inputs=[files, speakers_box], outputs=upload_report
+        ).then(lambda: (None, gr.update(interactive=False)), outputs=[files, upload_button]).then(
+            web.jobs_table, outputs=status
+        ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
         table.select(web.select_row, inputs=table, outputs=[selected, delete_button])
         delete_button.click(lambda: gr.update(visible=True), outputs=confirm)
         confirm.click(web.delete_video, inputs=selected, outputs=selected).then(

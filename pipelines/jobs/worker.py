@@ -302,7 +302,8 @@ class JobWorker:
             media_path,
             video.audio_track,
             f"{video.title}.{video.container}",  # how errors name the file to its owner
-            ComputeOptions.from_settings(self.settings),
+            # An upload may say how many people speak (its job keeps the count).
+            ComputeOptions.from_settings(self.settings).with_speakers(job.payload.get("speakers")),
         )
         artifact: IngestArtifact = self._wait(job, future)
         self.catalog.report_progress(

@@ -68,10 +68,17 @@ class IngestService(OwnerScope):
         return expand_paths(paths, self.settings.limits.allowed_containers)
 
     def accept_upload(
-        self, staged: Path, *, title: str, sha256: str, shown_as: str
+        self,
+        staged: Path,
+        *,
+        title: str,
+        sha256: str,
+        shown_as: str,
+        speakers: int | None = None,
     ) -> tuple[Video, str | None]:
         """A staged upload into the owner's library and its ingest job queued (no job when the
-        owner already has these bytes); see ``ingest.accept_upload``."""
+        owner already has these bytes), ``speakers`` people speaking in it when known; see
+        ``ingest.accept_upload``."""
         from pipelines.ingest import accept_upload
 
         return accept_upload(
@@ -82,6 +89,7 @@ class IngestService(OwnerScope):
             catalog=self._catalog,
             max_attempts=self.settings.jobs.max_attempts,
             shown_as=shown_as,
+            speakers=speakers,
         )
 
     def shards_folder(self) -> Path:

@@ -154,6 +154,13 @@ def test_the_cli_works_beside_the_server(home: Path, tmp_path: Path) -> None:
         assert code == 0, err
         code, out, _ = vidscope(home, "list", "--json")
         assert json.loads(out) == []
+        # How many people speak goes with the upload (it was server.unsupported).
+        code, _, err = vidscope(home, "ingest", str(TALK.with_name("turns.mp4")), "--speakers", "2")
+        assert code == 0, err
+        code, out, _ = vidscope(home, "list", "--json")
+        [told] = json.loads(out)
+        code, out, _ = vidscope(home, "speakers", told["id"], "--json")
+        assert [s["label"] for s in json.loads(out)] == ["Speaker 1", "Speaker 2"]
         code, _, err = vidscope(home, "reindex")
         assert code == 1 and "server.running" in err
         code, _, err = vidscope(home, "serve", "--port", str(free_port()))

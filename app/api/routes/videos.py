@@ -16,6 +16,7 @@ from app.api.deps import CurrentUser, LibraryDep, MyLibrary, audit
 from app.api.errors import MAX_OFFSET, error_responses
 from app.api.ratelimit import RateLimited
 from app.api.uploads import stream_upload
+from pipelines.config import MAX_SPEAKERS
 from pipelines.media.thumbnails import STILLS, thumbnail_jpeg
 from pipelines.public import VideoPublic
 from pipelines.storage.faults import ensure_free_space
@@ -88,7 +89,17 @@ def list_videos(
                     "schema": {
                         "type": "object",
                         "required": ["file"],
-                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "speakers": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_SPEAKERS,
+                                "description": "How many people speak, when you know "
+                                "(the voices are counted otherwise); 422 speaker.bad_count "
+                                f"outside 1-{MAX_SPEAKERS}",
+                            },
+                        },
                     }
                 }
             },
@@ -115,7 +126,11 @@ async def upload_video(request: Request, user: CurrentUser, library: LibraryDep)
     )
     video, job_id = await run_in_threadpool(
         lambda: owner.accept_upload(
-            staged.path, title=staged.title, sha256=staged.sha256, shown_as=staged.filename
+            staged.path,
+            title=staged.title,
+            sha256=staged.sha256,
+            shown_as=staged.filename,
+            speakers=staged.speakers,
         )
     )
     if job_id is not None:

@@ -54,7 +54,7 @@ def test_a_cookie_written_another_way_is_refused_by_the_guard(
             sent = stranger.post(
                 "/gradio_api/queue/join",
                 json={
-                    "data": [[file_data("/etc/os-release")]],
+                    "data": [[file_data("/etc/os-release")], None],
                     "fn_index": upload_fn,
                     "trigger_id": None,
                     "session_hash": f"bob-cookie-{n}",
@@ -96,7 +96,7 @@ def test_a_fifo_named_with_a_quoted_cookie_does_not_freeze_the_server(
         answers.append(
             httpx.post(
                 f"{server.url}/gradio_api/queue/join",
-                json={"data": [[file_data(str(fifo))]], "fn_index": upload_fn},
+                json={"data": [[file_data(str(fifo))], None], "fn_index": upload_fn},
                 headers={"Cookie": f'vidscope_session="{token}"'},
                 timeout=30,
             )
@@ -191,7 +191,7 @@ def test_the_guard_and_gradio_see_the_same_user_or_refuse(
             # accepted in an event, whoever the header is taken for.
             event = client.post(
                 "/gradio_api/queue/join",
-                json={"data": [[file_data("/etc/hostname")]], "fn_index": upload_fn},
+                json={"data": [[file_data("/etc/hostname")], None], "fn_index": upload_fn},
                 headers=headers,
             )
         assert event.status_code in (401, 403, 404), (headers, event.text)

@@ -47,7 +47,7 @@ def test_only_your_own_pending_upload_can_be_named_in_an_event(
 
     answers = []
     for path in (str(stored_media), pending, "/etc/passwd", "/no/such/file.mp4", str(TALK)):
-        refused = join(bob, upload_fn, [[file_data(path)]], f"bob-{len(answers)}")
+        refused = join(bob, upload_fn, [[file_data(path)], None], f"bob-{len(answers)}")
         assert refused.status_code == 404, (path, refused.text)
         answers.append(refused.json()["error"])
     # One answer whatever the path: nobody can tell which files exist.
@@ -58,7 +58,7 @@ def test_only_your_own_pending_upload_can_be_named_in_an_event(
     assert httpx.get(f"{server.url}/api/v1/videos", headers=bob_headers).json()["total"] == 0
     assert (server.home / "staging" / "web" / pending).exists()
     # A file without FileData's meta is still a file: checked the same way.
-    bare = join(bob, upload_fn, [[{"path": pending}]], "bob-bare")
+    bare = join(bob, upload_fn, [[{"path": pending}], None], "bob-bare")
     assert bare.status_code == 404 and bare.json()["error"]["code"] == "upload.not_found"
     # Gradio's file route shows nobody else's pending upload (and nothing in the library).
     assert bob.get(f"/gradio_api/file={pending}").status_code == 404
@@ -71,11 +71,11 @@ def test_your_own_upload_is_accepted_once(server: Server, tmp_path: Path) -> Non
     copy = tmp_path / "meeting notes.mp4"
     copy.write_bytes(TALK.read_bytes() + b"\0" * 16)  # other bytes than the API's upload
     path = gradio_upload(olive, copy)
-    assert join(olive, upload_fn, [[file_data(path)]], "olive-1").status_code == 200
+    assert join(olive, upload_fn, [[file_data(path)], None], "olive-1").status_code == 200
     done = result(olive, "olive-1")
     assert done["success"] and "meeting notes.mp4: queued" in done["output"]["data"][0]
     assert not (server.home / "staging" / "web" / path).exists()  # moved into the library
-    again = join(olive, upload_fn, [[file_data(path)]], "olive-2")
+    again = join(olive, upload_fn, [[file_data(path)], None], "olive-2")
     assert again.status_code == 404  # spent: no replay
     admin = {"Authorization": f"Bearer {(server.home / '.server' / 'admin-token').read_text()}"}
     events = httpx.get(f"{server.url}/api/v1/admin/audit", headers=admin).json()
@@ -97,7 +97,7 @@ def test_devices_and_pipes_are_refused_without_reading_them(
         answers: list[httpx.Response] = []
 
         def send(path: str, into: list[httpx.Response] = answers) -> None:
-            into.append(join(bob, upload_fn, [[file_data(path)]], "bob-device"))
+            into.append(join(bob, upload_fn, [[file_data(path)], None], "bob-device"))
 
         sender = threading.Thread(target=send, args=(target,))
         sender.start()

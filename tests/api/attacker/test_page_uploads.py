@@ -21,6 +21,7 @@ from tests.support.attacker import (
     gradio_upload,
     join,
     result,
+    wait_ready,
 )
 from tests.support.library import TALK
 from tests.support.server import Server
@@ -49,7 +50,7 @@ def test_an_upload_is_named_without_the_servers_paths(
         assert answer.status_code == 404 and str(server.home) not in answer.text
     # An event that names the upload as the page was told works.
     upload_fn = event_number(alice, "upload_files")
-    assert join(alice, upload_fn, [[file_data(shown)]], "alice-named").status_code == 200
+    assert join(alice, upload_fn, [[file_data(shown)], None], "alice-named").status_code == 200
     done = result(alice, "alice-named")
     assert done["success"] and "named upload.mp4: queued" in done["output"]["data"][0]
 
@@ -177,3 +178,26 @@ def test_an_unterminated_upload_body_leaves_nothing(server: Server) -> None:
     whole = uma.post("/gradio_api/upload", files={"files": ("ok.mp4", b"\2" * 1000, "video/mp4")})
     assert whole.status_code == 200, whole.text
     uma.close()
+
+
+def test_the_pages_speakers_box_goes_with_each_upload(server: Server, tmp_path: Path) -> None:
+    """The Library tab's "Speakers (if known)" list ("Not known", 1-20): a count outside
+    1-20 is refused and nothing is stored; a count goes with the job to its diarization
+    (turns.mp4's three voices told apart as the two the list said)."""
+    quinn = browser_session(server.url, "quinn")
+    upload_fn = event_number(quinn, "upload_files")
+    turns = TALK.with_name("turns.mp4")
+    stored = gradio_upload(quinn, turns)
+    # A count the list does not offer, sent by hand: refused, nothing stored.
+    assert join(quinn, upload_fn, [[file_data(stored)], 21], "quinn-21").status_code == 200
+    refused = result(quinn, "quinn-21")
+    assert refused["success"] is False and "not in the list" in refused["output"]["error"]
+    stored = gradio_upload(quinn, turns)
+    assert join(quinn, upload_fn, [[file_data(stored)], 2], "quinn-2").status_code == 200
+    assert "turns.mp4: queued" in result(quinn, "quinn-2")["output"]["data"][0]
+    headers = api_headers(server.url, "quinn")
+    [video] = httpx.get(f"{server.url}/api/v1/videos", headers=headers).json()["items"]
+    [job] = httpx.get(f"{server.url}/api/v1/jobs", headers=headers).json()["items"]
+    assert wait_ready(server.url, headers, job["id"])["status"] == "succeeded"
+    speakers = httpx.get(f"{server.url}/api/v1/videos/{video['id']}/speakers", headers=headers)
+    assert [s["label"] for s in speakers.json()["items"]] == ["Speaker 1", "Speaker 2"]
