@@ -138,8 +138,22 @@ async def _vidscope_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# FastAPI answers a JSON body it cannot read as text (bytes that are not UTF-8) with this
+# 400, while a body that is text but not JSON is its 422 'json_invalid': one malformed body,
+# two answers. Both are the documented validation error here.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        return error_response(
+            request,
+            code="request.invalid",
+            message="the request is not valid: body: not JSON (send UTF-8 JSON, "
+            "Content-Type: application/json)",
+            details={"problems": [{"where": "body", "problem": "not JSON"}]},
+        )
     code = code_for_status(exc.status_code)
     message = {
         404: f"no route {request.url.path}; the API is under /api/v1 (see /docs)",
@@ -226,20 +240,22 @@ async def send_envelope(
     details: dict[str, Any] | None = None,
     close: bool = False,
     retry_after_s: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """The error envelope written straight to ASGI, for the layers that answer before any
     route runs (the body limit, the origin check, the web app's guard)."""
     body = envelope_bytes(code, message, correlation_id, details)
-    headers = [
+    raw_headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"cache-control", b"no-store"),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()),
     ]
     if retry_after_s is not None:
-        headers.append((b"retry-after", str(retry_after_s).encode()))
+        raw_headers.append((b"retry-after", str(retry_after_s).encode()))
     if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+        raw_headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from starlette.concurrency import run_in_threadpool
 
 from app.api.errors import install_error_handlers
+from app.api.methods import MethodsOfKnownPaths
 from app.api.metrics import Metrics
 from app.api.middleware import RequestContext
 from app.api.origins import SameOriginWrites
@@ -202,6 +203,8 @@ def create_app(
         from app.web import mount_web  # Gradio loads only when the web app is served
 
         web_app = mount_web(app, settings)
+    # Innermost: a CORS preflight is answered before it, and the envelope has its request id.
+    app.add_middleware(MethodsOfKnownPaths, routes=app.router.routes)
     origins = settings.server.cors_origins
     app.add_middleware(SameOriginWrites, allowed_origins=origins)
     # Always installed, even with no origin listed: one policy for every path (Gradio backs
