@@ -207,27 +207,75 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-# What each route may answer besides success, for the OpenAPI document.
+# What each route may answer besides success, for the OpenAPI document: each status with its
+# codes and an example envelope of one of them.
+_DOCUMENTED: dict[int, tuple[str, str, str]] = {
+    400: (
+        "Bad request (`http.bad_request`, `upload.*`)",
+        "http.bad_request",
+        "bytes=x-y is not a range",
+    ),
+    401: (
+        "Missing, expired or invalid token (`auth.*`)",
+        "auth.missing_token",
+        "send Authorization: Bearer <access_token>",
+    ),
+    403: (
+        "Forbidden (`auth.disabled`, `auth.forbidden`, `request.cross_origin`)",
+        "auth.forbidden",
+        "administrators only",
+    ),
+    404: (
+        "Not found, or not yours (`*.not_found`)",
+        "video.not_found",
+        "no video 3f2a9c0d1e4b5a6c",
+    ),
+    409: (
+        "Conflict (`media.busy`, `clip.not_ready`, `job.not_retryable`, `*_taken`)",
+        "clip.not_ready",
+        "the clip is not ready yet; follow its job",
+    ),
+    413: (
+        "Too large (`request.too_large`, `upload.too_large`, `quota.exceeded`)",
+        "request.too_large",
+        "the request body is over the 1048576-byte limit (VIDSCOPE_REQUEST_MAX_BYTES)",
+    ),
+    415: ("Unsupported media (`media.unsupported`)", "media.unsupported", "not audio or video"),
+    422: (
+        "Invalid input (`request.invalid`, a body that is not JSON included; `media.*`, "
+        "`clip.*`, `query.*`, `auth.bad_username`, `auth.weak_password`)",
+        "request.invalid",
+        "the request is not valid: body: not JSON",
+    ),
+    429: (
+        "Rate limited (`rate.limited`, `job.queue_full`); see Retry-After",
+        "rate.limited",
+        "too many requests; retry in 12 s",
+    ),
+    500: ("Server error (`internal.error`)", "internal.error", "something went wrong"),
+    503: (
+        "The library cannot serve this now (`library.damaged`, `library.read_only`, …)",
+        "library.locked",
+        "another process holds the library",
+    ),
+    507: ("The library's disk is full (`storage.full`)", "storage.full", "the disk is full"),
+}
+
+
+def documented_error(status: int) -> dict[str, Any]:
+    description, code, message = _DOCUMENTED.get(status, ("Error", code_for_status(status), ""))
+    example = {
+        "error": {"code": code, "message": message, "correlation_id": "5c777ea0", "details": {}}
+    }
+    return {
+        "model": ErrorEnvelope,
+        "description": description,
+        "content": {"application/json": {"example": example}},
+    }
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        400: "Bad request",
-        401: "Missing, expired or invalid token (`auth.*`)",
-        403: "Forbidden (`auth.disabled`)",
-        404: "Not found, or not yours (`*.not_found`)",
-        409: "Conflict",
-        413: "Too large (`upload.too_large`, `quota.exceeded`)",
-        415: "Unsupported media (`media.unsupported`)",
-        422: "Invalid input (`request.invalid`, `media.*`, `clip.*`, `query.*`)",
-        429: "Rate limited (`rate.limited`); see Retry-After",
-        503: "The library cannot serve this now (`library.damaged`, `library.read_only`, …)",
-        507: "The library's disk is full (`storage.full`)",
-    }
-    documented: dict[int | str, dict[str, Any]] = {
-        status: {"model": ErrorEnvelope, "description": descriptions.get(status, "Error")}
-        for status in (*statuses, 429)
-    }
-    documented[500] = {"model": ErrorEnvelope, "description": "Server error (`internal.error`)"}
-    return documented
+    return {status: documented_error(status) for status in (*statuses, 429, 500)}
 
 
 async def send_envelope(

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from opentelemetry.sdk.trace import SpanProcessor
 from starlette.concurrency import run_in_threadpool
 
+from app.api.contract import install_contract
 from app.api.errors import install_error_handlers
 from app.api.methods import MethodsOfKnownPaths
 from app.api.metrics import Metrics
@@ -197,6 +198,7 @@ def create_app(
         web_session,
     ):
         app.include_router(module.router)
+    install_contract(app)
     _offline_docs(app)
     web_app = None
     if web:

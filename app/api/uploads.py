@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 from fastapi import Request
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from pipelines.config import MAX_SPEAKERS
@@ -142,7 +143,7 @@ async def stream_upload(
     handle = await anyio.open_file(path, "wb")
     try:
         async for chunk in request.stream():
-            parser.write(chunk)
+            _parse(parser, chunk)
             if not part.pending:
                 continue
             data = b"".join(part.pending)
@@ -152,7 +153,7 @@ async def stream_upload(
                 raise _over_limit(max_bytes, quota_left)
             digest.update(data)
             await handle.write(data)
-        parser.finalize()
+        _parse(parser, None)
         await handle.aclose()
         if not part.seen_file:
             raise VidscopeError(
@@ -197,3 +198,19 @@ def _over_limit(max_bytes: int, quota_left: int) -> VidscopeError:
         code="media.too_large",
         limit_bytes=max_bytes,
     )
+
+
+def _parse(parser: MultipartParser, chunk: bytes | None) -> None:
+    """Feeds the parser (None: the end); a body that is not multipart as it claims (a CR in a
+    part's header, a missing boundary) is the client's mistake, request.invalid, not a 500."""
+    try:
+        if chunk is None:
+            parser.finalize()
+        else:
+            parser.write(chunk)
+    except MultipartParseError as exc:
+        raise VidscopeError(
+            f"the upload is not a valid multipart/form-data body ({exc}); send the video as "
+            "-F file=@talk.mp4",
+            code="request.invalid",
+        ) from exc

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
 from app.api.main import create_app
-from tests.support.api import api_settings
+from tests.support.api import Account, api_settings, sign_up
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +74,89 @@ def test_an_unknown_api_path_is_404_and_the_web_app_keeps_its_own(served: TestCl
     # A declared method still reaches its route (the token is refused by the route itself).
     assert served.get("/api/v1/videos").json()["error"]["code"] != "http.method_not_allowed"
     assert served.get("/").status_code != 405
+
+
+def _schema_accepts(served: TestClient, path: str, body: object) -> bool:
+    document = served.get("/openapi.json").json()
+    ref = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = {**ref, "components": document["components"]}
+    return jsonschema.Draft202012Validator(schema).is_valid(body)
+
+
+@pytest.fixture(scope="module")
+def carol(served: TestClient) -> Account:
+    return sign_up(served, "carol")
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/v1/reels", {}),
+        ("/api/v1/reels", {"query": "solar panels", "chapters_of": "3f2a9c0d1e4b5a6c"}),
+        ("/api/v1/reels", {"query": None, "hits": None}),
+        ("/api/v1/reels", {"query": "solar panels", "hits": None}),
+        ("/api/v1/reels", {"query": "solar panels", "title_cards": 0}),
+        ("/api/v1/reels", {"hits": [{"video_id": "v", "start": "1", "end": 2}]}),
+        ("/api/v1/clips", {}),
+        ("/api/v1/clips", {"video_id": "3f2a9c0d1e4b5a6c", "start": 1}),
+        ("/api/v1/clips", {"query": "solar panels"}),
+        ("/api/v1/clips", {"video_id": "3f2a9c0d1e4b5a6c", "start": 1, "end": 2}),
+        ("/api/v1/clips", {"video_id": "3f2a9c0d1e4b5a6c", "start": "1", "end": 2}),
+        ("/api/v1/auth/register", {"username": "Al", "password": "correct horse battery"}),
+        ("/api/v1/auth/register", {"username": "\u212aelly", "password": "correct horse"}),
+        ("/api/v1/auth/register", {"username": "d" * 33, "password": "correct horse battery"}),
+        ("/api/v1/auth/register", {"username": "Dave.B", "password": "correct horse battery"}),
+    ],
+)
+def test_the_schema_and_the_server_agree_on_what_a_body_may_be(
+    served: TestClient, carol: Account, path: str, body: dict[str, object]
+) -> None:
+    answer = served.post(path, json=body, headers=carol.headers)
+    # Any 422 counts as refusing the body: before, the server refused usernames the schema
+    # allowed with auth.bad_username.
+    refused = answer.status_code == 422
+    assert refused == (not _schema_accepts(served, path, body)), answer.text
+    assert answer.status_code != 500, answer.text
+
+
+def test_every_answer_is_documented_with_its_code_and_an_example(served: TestClient) -> None:
+    document = served.get("/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert {"413", "422"} <= set(operation["responses"]), (method, path)
+            for status, response in operation["responses"].items():
+                if int(status) >= 400 and path.startswith("/api/"):
+                    example = response["content"]["application/json"]["example"]
+                    assert "." in example["error"]["code"], (method, path, status)
+    upload = document["paths"]["/api/v1/videos"]["post"]["responses"]
+    assert upload["415"]["content"]["application/json"]["example"]["error"]["code"] == (
+        "media.unsupported"
+    )
+
+
+def test_an_upload_that_is_not_the_multipart_it_claims_is_request_invalid(
+    served: TestClient, carol: Account
+) -> None:
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n'
+        b"X-Bad\rHeader: 1\r\n\r\nbytes\r\n--b--\r\n"
+    )
+    answer = served.post(
+        "/api/v1/videos",
+        content=body,
+        headers={**carol.headers, "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert answer.status_code == 422, answer.text  # was 500 internal.error
+    assert answer.json()["error"]["code"] == "request.invalid"
+
+
+def test_a_speaker_path_ending_in_reject_takes_only_post(
+    served: TestClient, carol: Account
+) -> None:
+    base = "/api/v1/videos/3f2a9c0d1e4b5a6c/speakers"
+    patch = served.patch(f"{base}/Speaker 1/reject", json={"name": "Dana"}, headers=carol.headers)
+    assert patch.status_code == 405 and patch.headers["allow"] == "POST", patch.text
+    # A name with '/' still reaches the rename (the video is not carol's: 404, not 405).
+    named = served.patch(f"{base}/AC/DC", json={"name": "Dana"}, headers=carol.headers)
+    assert named.json()["error"]["code"] == "video.not_found", named.text

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import CurrentUser, LibraryDep, client_ip
 from app.api.errors import error_responses
+from app.api.routes.auth import NewCredentials
 from pipelines.accounts import AuthError
 from pipelines.public import UserPublic
 from pipelines.records import User
@@ -26,13 +27,17 @@ def admin(user: CurrentUser) -> User:
 Admin = Annotated[User, Depends(admin)]
 
 
-class NewUser(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+class NewUser(NewCredentials):
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True)
+
     admin: bool = False
 
 
 class UserChange(BaseModel):
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True)
+
     disabled: bool | None = None
     password: str | None = Field(None, min_length=1, max_length=256)
 

@@ -42,7 +42,15 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
         ),
         "content": {
             "text/event-stream": {
-                "schema": {"type": "string", "format": "event-stream"},
+                # One event's schema (as OpenAPI 3.2's itemSchema): its name and its JSON data.
+                "schema": {
+                    "type": "object",
+                    "required": ["event", "data"],
+                    "properties": {
+                        "event": {"enum": ["token", "answer", "error"]},
+                        "data": {"type": "string", "contentMediaType": "application/json"},
+                    },
+                },
                 "example": EXAMPLE,
             }
         },

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import (
@@ -20,7 +21,14 @@ from app.api.deps import (
     sign_up,
 )
 from app.api.errors import error_responses
-from pipelines.accounts import AuthError, TokenPair
+from pipelines.accounts import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    AuthError,
+    TokenPair,
+    check_password,
+    check_username,
+)
 from pipelines.errors import VidscopeError
 from pipelines.public import UserPublic
 
@@ -30,6 +38,49 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 class Credentials(BaseModel):
     username: str = Field(min_length=1, max_length=64, examples=["alice"])
     password: str = Field(min_length=1, max_length=256, examples=["correct horse battery"])
+
+
+# The username rule of pipelines.accounts.check_username (which lowercases first), in the
+# schema, so a client learns it from the document rather than from auth.bad_username.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+
+
+class NewCredentials(BaseModel):
+    """A new account's name and password; what breaks the rules the schema states is refused
+    with the rule's own code (auth.bad_username, auth.weak_password), as before the schema
+    stated them."""
+
+    username: str = Field(
+        min_length=3,
+        max_length=32,
+        pattern=USERNAME_PATTERN,
+        description="3 to 32 letters, digits, '.', '_' and '-', starting with a letter or "
+        "digit; stored lowercased. 'admin', 'root' and 'system' are reserved",
+        examples=["alice"],
+    )
+    password: str = Field(
+        min_length=MIN_PASSWORD,
+        max_length=MAX_PASSWORD,
+        description=f"{MIN_PASSWORD} to {MAX_PASSWORD} characters; not a common password, "
+        "a run of one or two characters, only digits, or the username (auth.weak_password)",
+        examples=["correct horse battery"],
+    )
+
+    # Before the field's own constraints, so these break with the rule's code rather than
+    # request.invalid. check_* of an empty value raises the rule's error and message.
+    @field_validator("username", mode="before")
+    @classmethod
+    def _username_rule(cls, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(USERNAME_PATTERN, value):
+            check_username("")
+        return value
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _password_rule(cls, value: object) -> object:
+        if isinstance(value, str) and not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
+            check_password("")
+        return value
 
 
 class TokenResponse(BaseModel):
@@ -74,7 +125,7 @@ async def _credentials(request: Request) -> Credentials:
     responses=error_responses(403, 409, 422),
 )
 async def register(
-    body: Credentials, request: Request, accounts: AccountsDep, limits: LimitsDep
+    body: NewCredentials, request: Request, accounts: AccountsDep, limits: LimitsDep
 ) -> UserPublic:
     user = await sign_up(request, accounts, limits, body.username, body.password)
     return UserPublic.of(user)

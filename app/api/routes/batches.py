@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import CurrentUser, LibraryDep
 from app.api.errors import error_responses
@@ -33,6 +33,9 @@ LocalAdmin = Annotated[User, Depends(local_admin)]
 
 
 class ForUser(BaseModel):
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True)
+
     user: str | None = Field(None, description="The account the batch is for; none: local")
 
 
@@ -57,6 +60,9 @@ class MergeResult(BaseModel):
 
 
 class ClipRequest(BaseModel):
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True)
+
     video_id: str = Field(max_length=64)
     start: float = Field(ge=0)
     end: float = Field(gt=0)

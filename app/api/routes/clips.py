@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from app.api.deps import CurrentUser, MyLibrary, audit
 from app.api.errors import error_responses
@@ -13,9 +13,23 @@ from pipelines.public import ClipPublic
 router = APIRouter(prefix="/api/v1/clips", tags=["clips"])
 
 
+# The two shapes in the schema, as _range_or_query checks them: a query (not null), or all
+# three of video_id, start and end (not null).
+_RANGE_OR_QUERY: list[JsonValue] = [
+    {"required": ["query"], "properties": {"query": {"not": {"type": "null"}}}},
+    {
+        "required": ["video_id", "start", "end"],
+        "properties": {name: {"not": {"type": "null"}} for name in ("video_id", "start", "end")},
+    },
+]
+
+
 class ClipRequest(BaseModel):
     """Either ``video_id`` with ``start`` and ``end``, or ``query`` (optionally within
     ``video_id``): the best hit, padded a little."""
+
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True, json_schema_extra={"anyOf": _RANGE_OR_QUERY})
 
     video_id: str | None = Field(None, max_length=64, examples=["3f2a9c0d1e4b5a6c"])
     start: float | None = Field(None, ge=0, examples=[12.5])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from app.api.deps import CurrentUser, MyLibrary, audit
 from app.api.errors import error_responses
@@ -15,14 +15,29 @@ router = APIRouter(prefix="/api/v1/reels", tags=["reels"])
 
 
 class HitRange(BaseModel):
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True)
+
     video_id: str = Field(max_length=64, examples=["3f2a9c0d1e4b5a6c"])
     start: float = Field(ge=0, examples=[83.2])
     end: float = Field(gt=0, examples=[88.9])
 
 
+# "Exactly one source" in the schema: each alternative requires its field, not null, so a
+# body with none or two of them matches no alternative or two (oneOf refuses both), as
+# _one_source does. Null for the others stays allowed, as the model allows it.
+_ONE_SOURCE: list[JsonValue] = [
+    {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+    for name in ("query", "hits", "chapters_of")
+]
+
+
 class ReelRequest(BaseModel):
     """Exactly one source: ``query`` (its best hits), ``hits`` (ranges, e.g. search results)
     or ``chapters_of`` (a video id: one key point per chapter)."""
+
+    # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
+    model_config = ConfigDict(strict=True, json_schema_extra={"oneOf": _ONE_SOURCE})
 
     query: str | None = Field(None, min_length=1, max_length=1000, examples=["solar panels"])
     hits: list[HitRange] | None = Field(None, min_length=1, max_length=50)

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from app.api.deps import MyLibrary, client_ip
 from app.api.errors import error_responses
 from pipelines.public import SpeakerPublic
 
 router = APIRouter(prefix="/api/v1/videos", tags=["speakers"])
+
+
+class SpeakerLabel(PathConvertor):
+    """A label or name (which may hold '/') that does not end in '/reject': that path is
+    the reject route's, so PATCH is not allowed on it (405 with Allow: POST) rather than
+    renaming a speaker called '…/reject'. A speaker of that name is renamed by its label."""
+
+    regex = r"(?!.*/reject$).+"
+
+
+register_url_convertor("speaker_label", SpeakerLabel())
 
 
 class SpeakerList(BaseModel):
@@ -49,7 +61,7 @@ def list_speakers(video_id: str, library: MyLibrary) -> SpeakerList:
 
 
 @router.patch(
-    "/{video_id}/speakers/{label:path}",
+    "/{video_id}/speakers/{label:speaker_label}",
     summary="Name a speaker, or merge it into the speaker that has the name; every "
     "transcript, export and search shows it at once",
     response_model=SpeakerPublic,

@@ -1,0 +1,91 @@
+"""What the OpenAPI document says beyond what each route declares: the answers every route with
+a body can give, and the links between operations (an id one answer gives is the path of
+another), so a client, and Schemathesis's stateful phase, can follow them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api.errors import documented_error
+
+# (operation, status, link name, target operation, {target parameter: where in the answer}).
+_LINKS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
+    ("list_videos", "200", "GetVideo", "get_video", {"video_id": "$response.body#/items/0/id"}),
+    ("get_video", "200", "GetChapters", "chapters", {"video_id": "$response.body#/id"}),
+    ("get_video", "200", "GetTranscript", "get_transcript", {"video_id": "$response.body#/id"}),
+    ("get_video", "200", "GetSpeakers", "list_speakers", {"video_id": "$response.body#/id"}),
+    ("get_video", "200", "GetSummary", "summary", {"video_id": "$response.body#/id"}),
+    ("get_video", "200", "GetThumbnail", "get_thumbnail", {"video_id": "$response.body#/id"}),
+    ("get_video", "200", "GetMedia", "get_media", {"video_id": "$response.body#/id"}),
+    ("upload_video", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
+    ("list_jobs", "200", "GetJob", "get_job", {"job_id": "$response.body#/items/0/id"}),
+    ("get_job", "200", "GetVideo", "get_video", {"video_id": "$response.body#/video_id"}),
+    ("get_job", "200", "GetClip", "get_clip", {"clip_id": "$response.body#/clip_id"}),
+    ("create_clip", "202", "GetClip", "get_clip", {"clip_id": "$response.body#/clip_id"}),
+    ("create_clip", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
+    ("get_clip", "200", "GetClipFile", "get_clip_file", {"clip_id": "$response.body#/id"}),
+    ("get_clip", "200", "GetVideo", "get_video", {"video_id": "$response.body#/video_id"}),
+    ("create_reel", "202", "GetReel", "get_reel", {"reel_id": "$response.body#/reel_id"}),
+    ("create_reel", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
+    ("get_reel", "200", "GetReelFile", "get_reel_file", {"reel_id": "$response.body#/id"}),
+    ("search", "200", "GetVideo", "get_video", {"video_id": "$response.body#/hits/0/video_id"}),
+)
+
+
+def _operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each operation by its function's name (FastAPI's operationId starts with it)."""
+    found: dict[str, dict[str, Any]] = {}
+    for path, methods in document.get("paths", {}).items():
+        for operation in methods.values():
+            suffix = "_" + "_".join(filter(None, path.replace("-", "_").split("/")))
+            name = operation["operationId"].split(suffix.replace("{", "_").replace("}", "_"))[0]
+            found[name] = operation
+    return found
+
+
+def _complete(document: dict[str, Any]) -> dict[str, Any]:
+    operations = _operations(document)
+    for operation in operations.values():
+        responses = operation["responses"]
+        if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+            # FastAPI's own shape ({"detail": [...]}), which no answer of ours has: a 422
+            # is the envelope with request.invalid.
+            responses["422"] = _error_object(422)
+        if "requestBody" in operation:
+            # The body limit (request.too_large) and a body that is not JSON (request.invalid)
+            # are answered before any route runs.
+            for code in (413, 422):
+                operation["responses"].setdefault(str(code), _error_object(code))
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    for source, status, name, target, parameters in _LINKS:
+        response = operations[source]["responses"][status]
+        response.setdefault("links", {})[name] = {
+            "operationId": operations[target]["operationId"],
+            "parameters": parameters,
+        }
+    return document
+
+
+def _error_object(status: int) -> dict[str, Any]:
+    error = documented_error(status)
+    content = error["content"]["application/json"]
+    content["schema"] = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    return {"description": error["description"], "content": error["content"]}
+
+
+def install_contract(app: FastAPI) -> None:
+    """FastAPI's document, completed once when it is first asked for (it caches it)."""
+    made = app.openapi
+    completed: list[dict[str, Any]] = []
+
+    def openapi() -> dict[str, Any]:
+        if not completed:
+            completed.append(_complete(made()))
+        return completed[0]
+
+    app.openapi = openapi  # type: ignore[method-assign]
