@@ -1,5 +1,5 @@
 """The API's own answer for a path it has but a method it does not (405 with ``Allow``), and
-for a path under ``/api/`` it does not have (404), in the error envelope.
+for a path under ``/api/v1/`` it does not have (404), in the error envelope.
 
 Starlette's router would give both, but the web app is mounted at ``/`` and matches every
 path fully, so without this layer ``TRACE /api/v1/videos`` reached the web app and was
@@ -12,6 +12,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.errors import send_envelope
 
+# The API's own paths: an unknown one is 404 here. Other paths stay the web app's (Gradio
+# still serves its legacy /api/{name} there).
+API_PREFIX = "/api/v1/"
 # The methods an Allow header can name; each is tried against the path to find which it takes.
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -63,7 +66,7 @@ class MethodsOfKnownPaths:
                 details={"allow": methods},
                 headers={"Allow": methods},
             )
-        elif path.startswith("/api/"):
+        elif path.startswith(API_PREFIX):
             await send_envelope(
                 send,
                 status=404,
