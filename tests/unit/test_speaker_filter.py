@@ -3,6 +3,8 @@ the sentences an answer filtered by speaker may cite (real MiniLM sentence vecto
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipelines.retrieval.search import said_by, snippet_of, turn_around
 from pipelines.storage.catalog import PassageSentence
 from pipelines.storage.catalog.passages import Passage
@@ -57,26 +59,24 @@ def test_a_speakers_evidence_is_mended_within_their_turn_only() -> None:
         turns[2].text
         == "I will email the traffic office this afternoon. I will report back on Thursday."
     )
-    found = gather_evidence(
-        EMBED(["Why is the river road closed?"])[0],
-        [passage],
-        min_similarity=0.3,
-        limit=6,
-        question_text="Why is the river road closed?",
-        embed=EMBED,
-        said=lambda s: said_by(s, beth),
-    )
+    question = "Why is the river road closed?"
+
+    def evidence(**said: Any) -> list[Any]:
+        return gather_evidence(
+            EMBED([question])[0],
+            [passage],
+            min_similarity=0.3,
+            limit=6,
+            question_text=question,
+            embed=EMBED,
+            **said,
+        )
+
+    found = evidence(said=lambda s: said_by(s, beth))
     # Beth's unfinished line is not finished with her next turn (nor with Dana's words).
     assert all(e.speaker == "Beth" for e in found)
     assert not any("email" in e.text or "marathon" in e.text for e in found), found
-    everyone = gather_evidence(
-        EMBED(["Why is the river road closed?"])[0],
-        [passage],
-        min_similarity=0.3,
-        limit=6,
-        question_text="Why is the river road closed?",
-        embed=EMBED,
-    )
+    everyone = evidence()
     assert everyone[0].text == "The river road is closed for the marathon in October."
 
 
