@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,6 +18,33 @@ from pipelines.errors import VidscopeError
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from pipelines.config import Settings
 from app.cli.core import _fail, _plain, _state, app, err, out
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is opened or printed: a port another program
+    holds is one coded line and exit 1. Left to uvicorn, the bind failed after the banner and
+    the app's start-up, and the threads that start-up began aborted the process (exit 134)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    # As uvicorn binds: a port whose last server just stopped (TIME_WAIT) can be taken again.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise VidscopeError(
+                f"port {port} on {host} is already in use by another program; stop it, or "
+                "give another --port",
+                code="server.port_in_use",
+            ) from exc
+        raise VidscopeError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; give an address of this "
+            "machine (--host) and a port you may use (--port; below 1024 needs privileges)",
+            code="server.cannot_listen",
+        ) from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 @app.command()
@@ -49,6 +78,10 @@ def serve(
         from pipelines.logs import configure_logging
 
         configure_logging(settings.log_level, settings.log_format)  # a server reports its work
+    try:
+        sock = _listen(host, port)
+    except VidscopeError as exc:
+        _fail(exc)
     from pipelines.library import Library
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # nosec B104  # only compared, to show 127.0.0.1
@@ -64,7 +97,7 @@ def serve(
         library.close()
         _fail(read_only_library(settings.home, "serving it (sign-ins, sessions and jobs write)"))
     err.print(_plain(f"Vidscope on {url} (API docs: {url}/docs); Ctrl-C stops it"))
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, public_url=url, library=library, web=not api_only),
         host=host,
         port=port,
@@ -77,6 +110,13 @@ def serve(
         forwarded_allow_ips=",".join(settings.server.trusted_proxies) or None,
         timeout_graceful_shutdown=10,
     )
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])  # the socket bound above, before the banner
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        raise typer.Exit(1)  # the start-up failed; its log line says why
 
 
 @app.command("eval")
