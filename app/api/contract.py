@@ -11,6 +11,9 @@ from fastapi import FastAPI
 
 from app.api.errors import documented_error
 
+_SAME_VIDEO = {"video_id": "$request.path.video_id"}
+# The first speaker a video's list names (a video with speech has at least one).
+_SPEAKER = {**_SAME_VIDEO, "label": "$response.body#/items/0/label"}
 # (operation, status, link name, target operation, {target parameter: where in the answer}).
 _LINKS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("list_videos", "200", "GetVideo", "get_video", {"video_id": "$response.body#/items/0/id"}),
@@ -20,10 +23,20 @@ _LINKS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("get_video", "200", "GetSummary", "summary", {"video_id": "$response.body#/id"}),
     ("get_video", "200", "GetThumbnail", "get_thumbnail", {"video_id": "$response.body#/id"}),
     ("get_video", "200", "GetMedia", "get_media", {"video_id": "$response.body#/id"}),
+    (
+        "get_video",
+        "200",
+        "RegenerateSummary",
+        "regenerate_summary",
+        {"video_id": "$response.body#/id"},
+    ),
     ("upload_video", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
+    # 200 is a file this owner has already: its video.
+    ("upload_video", "200", "GetVideo", "get_video", {"video_id": "$response.body#/video_id"}),
     ("list_jobs", "200", "GetJob", "get_job", {"job_id": "$response.body#/items/0/id"}),
     ("get_job", "200", "GetVideo", "get_video", {"video_id": "$response.body#/video_id"}),
     ("get_job", "200", "GetClip", "get_clip", {"clip_id": "$response.body#/clip_id"}),
+    ("get_job", "200", "RetryJob", "retry_job", {"job_id": "$response.body#/id"}),
     ("create_clip", "202", "GetClip", "get_clip", {"clip_id": "$response.body#/clip_id"}),
     ("create_clip", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
     ("get_clip", "200", "GetClipFile", "get_clip_file", {"clip_id": "$response.body#/id"}),
@@ -32,6 +45,10 @@ _LINKS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("create_reel", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
     ("get_reel", "200", "GetReelFile", "get_reel_file", {"reel_id": "$response.body#/id"}),
     ("search", "200", "GetVideo", "get_video", {"video_id": "$response.body#/hits/0/video_id"}),
+    ("list_speakers", "200", "RenameSpeaker", "rename_speaker", _SPEAKER),
+    ("list_speakers", "200", "RejectSpeakerName", "reject_speaker_name", _SPEAKER),
+    ("rename_speaker", "200", "GetSpeakers", "list_speakers", _SAME_VIDEO),
+    ("reject_speaker_name", "200", "GetSpeakers", "list_speakers", _SAME_VIDEO),
 )
 
 

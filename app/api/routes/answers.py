@@ -18,6 +18,9 @@ class Question(BaseModel):
         min_length=1,
         max_length=MAX_QUERY_CHARS,
         examples=["how big is the marketing budget going to be"],
+        description="Blank (only spaces) is 422 query.empty",
+        # In the schema only: the server answers a blank question with its own code.
+        json_schema_extra={"pattern": r"\S"},
     )
     video_id: str | None = Field(None, description="Only this video")
     speaker: str | None = Field(

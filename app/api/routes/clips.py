@@ -34,7 +34,14 @@ class ClipRequest(BaseModel):
     video_id: str | None = Field(None, max_length=64, examples=["3f2a9c0d1e4b5a6c"])
     start: float | None = Field(None, ge=0, examples=[12.5])
     end: float | None = Field(None, gt=0, examples=[31.0])
-    query: str | None = Field(None, min_length=1, max_length=1000)
+    query: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        description="Blank (only spaces) is 422 query.empty",
+        # In the schema only: the server answers a blank query with its own code.
+        json_schema_extra={"pattern": r"\S"},
+    )
 
     @model_validator(mode="after")
     def _range_or_query(self) -> ClipRequest:

@@ -39,7 +39,15 @@ class ReelRequest(BaseModel):
     # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
     model_config = ConfigDict(strict=True, json_schema_extra={"oneOf": _ONE_SOURCE})
 
-    query: str | None = Field(None, min_length=1, max_length=1000, examples=["solar panels"])
+    query: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1000,
+        examples=["solar panels"],
+        description="Blank (only spaces) is 422 query.empty",
+        # In the schema only: the server answers a blank query with its own code.
+        json_schema_extra={"pattern": r"\S"},
+    )
     hits: list[HitRange] | None = Field(None, min_length=1, max_length=50)
     chapters_of: str | None = Field(None, max_length=64)
     vertical: bool = Field(

@@ -29,7 +29,18 @@ class SearchResults(BaseModel):
 def search(
     request: Request,
     library: MyLibrary,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, examples=["solar power"])],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            examples=["solar power"],
+            description="What to look for; blank (only spaces) is 422 query.empty",
+            # In the schema only, so the server keeps answering with its own code
+            # (query.empty) rather than request.invalid: a query of spaces finds nothing.
+            json_schema_extra={"pattern": r"\S"},
+        ),
+    ],
     k: Annotated[
         int | None, Query(ge=1, le=MAX_K, description="Default: VIDSCOPE_SEARCH_K")
     ] = None,
