@@ -15,10 +15,18 @@ from app.api.uploads import plain_filename, title_from_filename
 from app.web.access import PageAccess
 from app.web.asking import answer_as_written
 from app.web.ledger import UploadLedger
+from app.web.making import download_name, queue_clip, queue_reel, wait_for
+from app.web.processing import (
+    processing_rows,
+    ready_choices,
+    report_text,
+    sent_line,
+)
 from app.web.render import (
     REEL_WORDS,
     clock_text,
     render_clip,
+    render_lines,
     render_overview,
     render_player,
 )
@@ -60,9 +68,18 @@ class WebApp:
             raise gr.Error("Your session has ended: sign in again (auth.missing_token)")
         return self.library.for_owner(str(user_id))
 
-    def videos_table(self, request: gr.Request) -> list[list[Any]]:
+    def library_now(
+        self, seen: list[Any] | None, sent: list[dict[str, Any]] | None, request: gr.Request
+    ) -> tuple[Any, ...]:
+        """The Library tab and the Watch tab's list as they are now, for the page's timer and
+        after each change: (Processing rows, the videos' rows, the empty library's hint, the
+        Watch list and the ready videos it was made of, the upload report). The Watch list is
+        sent only when the ready videos changed (``seen``: those it was last sent), so a list
+        being opened is not redrawn under the pointer; the report only while it has lines."""
         owner = self._owner(request)
-        return [
+        videos = owner.public_videos()
+        ids = {v.id for v in videos}
+        rows = [
             [
                 v.title,
                 clock_text(v.duration),
@@ -71,33 +88,21 @@ class WebApp:
                 f"{v.created_at:%Y-%m-%d %H:%M}" if v.created_at else "",
                 v.id,
             ]
-            for v in owner.public_videos()
+            for v in videos
         ]
+        ready = [[v.title, v.id] for v in videos if v.status == "ready"]
+        changed = ready != (seen or [])
+        return (
+            processing_rows(owner, ids),
+            rows,
+            gr.update(visible=not videos),
+            gr.update(choices=[tuple(r) for r in ready]) if changed else gr.skip(),
+            ready if changed else gr.skip(),
+            report_text(owner, sent, ids) if sent else gr.skip(),
+        )
 
     def video_choices(self, request: gr.Request) -> Any:
-        return gr.update(choices=self._ready_videos(self._owner(request)))
-
-    @staticmethod
-    def _ready_videos(owner: OwnerLibrary) -> list[tuple[str, str]]:
-        return [(v.title, v.id) for v in owner.public_videos() if v.status == "ready"]
-
-    def jobs_table(self, request: gr.Request) -> list[list[Any]]:
-        owner = self._owner(request)
-        rows = []
-        for job in owner.jobs(limit=20):
-            if job.kind != "ingest":
-                continue
-            title = job.payload.get("title") or job.video_id or ""
-            if job.status == "running":
-                state = f"{job.stage or 'running'} {round(job.progress * 100)}%"
-            elif job.status == "succeeded":
-                state = "indexed"
-            elif job.status == "failed":
-                state = f"failed: {job.error_message} ({job.error_code})"
-            else:
-                state = "queued"
-            rows.append([title, state])
-        return rows
+        return gr.update(choices=ready_choices(self._owner(request)))
 
     def upload_files(
         self,
@@ -105,12 +110,13 @@ class WebApp:
         speakers: int | None,
         request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects it)
-    ) -> str:
+    ) -> tuple[str, list[dict[str, Any]]]:
         """Moves the files this user sent to Gradio's upload route into their library and
         queues each one, ``speakers`` people speaking in each when the list says (0 or None:
         the voices are counted; outside 1-20 each file is refused with ``speaker.bad_count``). A
         path that is not the user's own pending upload (the guard already refused it; checked
-        again here, where the file is opened) is reported, never read."""
+        again here, where the file is opened) is reported, never read. Returns the report and
+        its lines for the page's state, where each queued file's line follows its job."""
         owner = self._owner(request)
         count = speakers or None  # 0 is the list's "Not known"
         if not files:
@@ -118,14 +124,14 @@ class WebApp:
                 "Choose one or more video files, and wait until they have reached the server "
                 "(upload.empty)"
             )
-        report = []
+        report: list[dict[str, Any]] = []
         for index, path in enumerate(files):
             name = plain_filename(Path(str(path)).name)
             progress(index / len(files), desc=f"Checking {name}")
             try:
                 claimed = self.ledger.claim(owner.owner_id, str(path))
             except VidscopeError as exc:
-                report.append(f"✗ {name}: {exc.message} ({exc.code})")
+                report.append(sent_line(name, None, "", f"✗ {name}: {exc.message} ({exc.code})"))
                 continue
             try:
                 video, job_id = owner.accept_upload(
@@ -136,14 +142,14 @@ class WebApp:
                     speakers=count,
                 )
             except VidscopeError as exc:
-                report.append(f"✗ {name}: {exc.message} ({exc.code})")
+                report.append(sent_line(name, None, "", f"✗ {name}: {exc.message} ({exc.code})"))
                 continue
             finally:
                 self.ledger.discard(claimed)
             if job_id is None:
-                report.append(f"= {name}: already in your library")
+                report.append(sent_line(name, None, video.id, f"= {name}: already in your library"))
             else:
-                report.append(f"✓ {name}: queued")
+                report.append(sent_line(name, job_id, video.id, f"✓ {name}: queued"))
                 owner.audit(
                     "video.uploaded",
                     ip=request.client.host if request.client else None,
@@ -153,7 +159,7 @@ class WebApp:
                 if self.worker is not None:
                     self.worker.wake()
         progress(1.0, desc="Done")
-        return "\n".join(report)
+        return "\n".join(str(line["text"]) for line in report), report
 
     def search_cards(self, query: str, speaker: str | None, request: gr.Request) -> str:
         """The hits for ``query`` as cards; ``speaker``: the filter's choice ("" is anyone)."""
@@ -209,9 +215,10 @@ class WebApp:
             segments,
             message="" if segments else "No speech was found in this video.",
         )
+        # Saved under the video's title, as a person looks for it, not its id.
         downloads = " · ".join(
             f'<a href="api/v1/videos/{html.escape(video.id)}/transcript?format={fmt}" '
-            f'download="{html.escape(video.id)}.{fmt}">{fmt.upper()}</a>'
+            f'download="{html.escape(download_name(video.title, "", fmt))}">{fmt.upper()}</a>'
             for fmt in ("srt", "vtt", "txt")
         )
         pad = owner.settings.clips.padding_s
@@ -225,11 +232,13 @@ class WebApp:
             overview,
             lines,
             f"Transcript: {downloads}",
-            gr.update(choices=self._ready_videos(owner), value=video.id),
+            gr.update(choices=ready_choices(owner), value=video.id),
             video.id,
             round(clip_start, 2),
             round(clip_end, 2),
             gr.Tabs(selected="watch"),
+            gr.update(interactive=True),  # Cut clip: there is a video to cut
+            gr.update(interactive=True),  # Make a reel of the key points
         )
 
     def pick_hit(self, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
@@ -274,72 +283,56 @@ class WebApp:
 
     def cut_clip(
         self, video_id: str | None, start: float, end: float, request: gr.Request
-    ) -> tuple[Any, str]:
+    ) -> dict[str, Any]:
+        """Queues the clip (app/web/making.py: a refusal is its toast alone)."""
         owner = self._owner(request)
         if not video_id:
             raise gr.Error("Open a video first")
-        try:
-            clip_id, job_id = owner.queue_clip(
-                video_id=video_id, start=float(start), end=float(end)
-            )
-        except VidscopeError as exc:
-            raise _fail(exc) from exc
-        return self._made(owner, job_id, f"api/v1/clips/{clip_id}/file", f"clip-{clip_id}.mp4")
+        return queue_clip(owner, video_id, float(start), float(end))
 
     def reel_of_results(
         self, query: str, speaker: str | None, words: list[str] | None, request: gr.Request
-    ) -> tuple[Any, str]:
-        """A reel of the query's best hits (what the Search tab shows: what the speaker its
-        filter names says, when one is chosen)."""
+    ) -> dict[str, Any]:
+        """Queues a reel of the query's best hits (what the Search tab shows: what the speaker
+        its filter names says, when one is chosen)."""
         if not query.strip():
             raise gr.Error("Search for something first; the reel shows its best hits")
-        return self._reel(
-            request, words or [], query=query.strip(), speaker=chosen_speaker(speaker)
+        return queue_reel(
+            self._owner(request),
+            query.strip(),
+            query=query.strip(),
+            speaker=chosen_speaker(speaker),
+            **self._reel_words(words),
         )
 
     def reel_of_chapters(
         self, video_id: str | None, words: list[str] | None, request: gr.Request
-    ) -> tuple[Any, str]:
-        """A reel of the open video's key points, one per chapter."""
+    ) -> dict[str, Any]:
+        """Queues a reel of the open video's key points, one per chapter."""
         if not video_id:
             raise gr.Error("Open a video first")
-        return self._reel(request, words or [], chapters_of=video_id)
-
-    def _reel(self, request: gr.Request, words: list[str], **source: str | None) -> tuple[Any, str]:
-        """``source``: query (and speaker) or chapters_of; ``words``: the REEL_WORDS ticked
-        (others ignored)."""
         owner = self._owner(request)
         try:
-            reel_id, job_id = owner.queue_reel(
-                query=source.get("query"),
-                speaker=source.get("speaker"),
-                chapters_of=source.get("chapters_of"),
-                subtitles=REEL_WORDS[0] in words,
-                title_cards=REEL_WORDS[1] in words,
-            )
+            title = owner.get_video(video_id).title
         except VidscopeError as exc:
             raise _fail(exc) from exc
-        return self._made(owner, job_id, f"api/v1/reels/{reel_id}/file", f"reel-{reel_id}.mp4")
+        named = f"{title} key points"
+        return queue_reel(owner, named, chapters_of=video_id, **self._reel_words(words))
 
-    def _made(self, owner: OwnerLibrary, job_id: str, url: str, name: str) -> tuple[Any, str]:
-        """Waits for the worker's job, then the player and a download link for its file
-        (``name``: clip-….mp4 or reel-….mp4)."""
-        if self.worker is not None:
-            self.worker.wake()
-        deadline = time.monotonic() + owner.settings.clips.ffmpeg_timeout_s
-        while time.monotonic() < deadline:
-            job = owner.job(job_id)
-            if job.status == "succeeded":
-                what = name.split("-", 1)[0]
-                return render_clip(url, f"The {what}"), (
-                    f'<a href="{url}" download="{name}">Download the {what}</a>'
-                )
-            if job.status == "failed":
-                raise gr.Error(f"{job.error_message} ({job.error_code})")
-            time.sleep(0.3)
-        raise gr.Error("It took too long (clip.timeout)")
+    @staticmethod
+    def _reel_words(words: list[str] | None) -> dict[str, bool]:
+        """The REEL_WORDS ticked (others ignored), as queue_reel's keywords."""
+        return {
+            "subtitles": REEL_WORDS[0] in (words or []),
+            "title_cards": REEL_WORDS[1] in (words or []),
+        }
 
-    def delete_video(self, video_id: str | None, request: gr.Request) -> str:
+    def show_made(self, queued: dict[str, Any] | None, request: gr.Request) -> tuple[str, str]:
+        """The clip or reel once the worker has made it: its player and download link."""
+        return wait_for(self._owner(request), self.worker, queued)
+
+    def delete_video(self, video_id: str | None, request: gr.Request) -> tuple[str, str]:
+        """Deletes the video selected in the table; ("" for the selection, the id deleted)."""
         owner = self._owner(request)
         if not video_id:
             raise gr.Error("Select a video in the table first")
@@ -347,16 +340,45 @@ class WebApp:
             owner.delete(video_id)
         except VidscopeError as exc:
             raise _fail(exc) from exc
-        return ""
+        return "", video_id
 
-    def select_row(self, table: Any, evt: gr.SelectData) -> tuple[str, Any]:
+    def close_if_deleted(self, deleted: str, current: str, request: gr.Request) -> tuple[Any, ...]:
+        """The Watch tab emptied when the video it shows was just deleted: no player, summary,
+        speakers or transcript of a video that is gone, and nothing to cut (``closed`` in
+        app/web/page.py); else as it is, with the list of ready videos."""
+        choices = gr.update(choices=ready_choices(self._owner(request)))
+        if not deleted or deleted != current:
+            return (choices, *[gr.skip()] * 14)
+        off = gr.update(interactive=False)
+        return (
+            gr.update(choices=choices["choices"], value=None),
+            render_player(message="That video was deleted. Pick another, or a search result."),
+            "",  # speakers
+            gr.update(choices=[], value=None),
+            gr.update(visible=False),  # the rename row
+            "",  # summary
+            render_lines("", []),
+            "",  # downloads
+            "",  # the open video
+            off,  # Cut clip
+            off,  # Make a reel of the key points
+            render_clip(""),
+            "",
+            render_clip(""),
+            "",
+        )
+
+    def select_row(self, table: Any, evt: gr.SelectData) -> tuple[str, Any, Any]:
+        """The row's video, its Delete button; a confirmation still open for another row is
+        closed."""
         row = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        closed = gr.update(visible=False)
         try:
             video_id = str(table.iloc[row, 5])
             title = str(table.iloc[row, 0])
         except (AttributeError, IndexError, KeyError):
-            return "", gr.update(visible=False)
-        return video_id, gr.update(value=f"Delete “{title}”", visible=True)
+            return "", gr.update(visible=False), closed
+        return video_id, gr.update(value=f"Delete “{title}”", visible=True), closed
 
     def whoami(self, request: gr.Request) -> str:
         owner = self._owner(request)

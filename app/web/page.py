@@ -19,6 +19,7 @@ from app.api.ratelimit import RateLimits
 from app.web.guard import GradioGuard
 from app.web.handlers import WebApp
 from app.web.ledger import UploadLedger
+from app.web.processing import EMPTY_HINT
 from app.web.render import (
     CSS,
     PICK,
@@ -35,6 +36,7 @@ from app.web.searching import ANYONE
 from app.web.speakers import CSS as SPEAKERS_CSS
 from app.web.suggestions import CSS as SUGGESTIONS_CSS
 from app.web.suggestions import SCRIPT as SPEAKERS_SCRIPT
+from app.web.theme import THEME, UPLOAD_WORDS
 from pipelines.config import MAX_SPEAKERS, Settings
 
 # The transcript, the speakers' strip and the suggestions share the palette.
@@ -80,6 +82,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     )
                     upload_button = gr.Button("Upload", variant="primary", interactive=False)
                 upload_report = gr.Textbox(label="Upload", interactive=False, lines=2)
+                # A new account's tables are empty: say what to do first.
+                empty_hint = gr.Markdown(EMPTY_HINT, visible=False, elem_classes="vs-hint")
                 status = gr.Dataframe(
                     headers=["file", "status"],
                     label="Processing",
@@ -94,7 +98,16 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 )
                 selected = gr.Textbox(visible=False)
                 delete_button = gr.Button("Delete", variant="stop", visible=False)
-                confirm = gr.Button("Yes, delete it for good", variant="stop", visible=False)
+                # Asked first, with a way back: nothing of a deleted video can be had again.
+                with gr.Group(visible=False) as confirm_box:
+                    gr.Markdown(
+                        "Delete this video with its transcript, summary, clips and reels? "
+                        "This cannot be undone.",
+                        elem_classes="vs-confirm",
+                    )
+                    with gr.Row():
+                        confirm = gr.Button("Yes, delete it for good", variant="stop")
+                        cancel = gr.Button("Cancel")
             with gr.Tab("Search", id="search") as search_tab:
                 with gr.Row():
                     query = gr.Textbox(
@@ -141,7 +154,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     rename_button = gr.Button("Save name")
                 overview = gr.HTML(value="", css_template=CSS, js_on_load=SEEK)
                 with gr.Row():
-                    chapters_reel_button = gr.Button("Make a reel of the key points")
+                    chapters_reel_button = gr.Button(
+                        "Make a reel of the key points", interactive=False
+                    )
                     chapters_reel_words = gr.CheckboxGroup(REEL_WORDS, label="On the reel")
                 chapters_reel = gr.HTML(value=render_clip(""), css_template=CSS)
                 chapters_reel_link = gr.HTML()
@@ -154,10 +169,16 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 with gr.Row():
                     clip_start = gr.Number(label="Clip start (s)", value=0.0, minimum=0)
                     clip_end = gr.Number(label="Clip end (s)", value=30.0, minimum=0)
-                    cut_button = gr.Button("Cut clip", variant="primary")
+                    # Nothing to cut until a video is open (open_video enables it).
+                    cut_button = gr.Button("Cut clip", variant="primary", interactive=False)
                 clip_player = gr.HTML(value=render_clip(""), css_template=CSS)
                 clip_link = gr.HTML()
         current = gr.State("")  # the video on the Watch tab
+        deleted = gr.State("")  # the video just deleted
+        ready_seen = gr.State([])  # the ready videos the Watch list was last given
+        sent = gr.State([])  # the upload report's lines, each following its job
+        # A clip or reel queued, for the step that waits for it (app/web/making.py).
+        clip_queued, results_queued, chapters_queued = gr.State(), gr.State(), gr.State()
         opened = [
             player,
             speakers_view,
@@ -171,29 +192,55 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             clip_start,
             clip_end,
             tabs,
+            cut_button,
+            chapters_reel_button,
         ]
+        # What the Watch tab shows of an open video, emptied when that video is deleted.
+        closed = [
+            chooser,
+            player,
+            speakers_view,
+            speaker_pick,
+            rename_row,
+            overview,
+            transcript,
+            downloads,
+            current,
+            cut_button,
+            chapters_reel_button,
+            clip_player,
+            clip_link,
+            chapters_reel,
+            chapters_reel_link,
+        ]
+        library_now = [status, table, empty_hint, chooser, ready_seen, upload_report]
         timer = gr.Timer(1.5)
         demo.load(web.whoami, outputs=user_box)
-        demo.load(web.videos_table, outputs=table)
-        demo.load(web.jobs_table, outputs=status)
-        demo.load(web.video_choices, outputs=chooser)
-        # The Watch tab lists the videos ready now: one that finished while the page was open
-        # (or was uploaded elsewhere) is there without reloading the page.
-        watch_tab.select(web.video_choices, outputs=chooser)
-        timer.tick(web.jobs_table, outputs=status).then(web.videos_table, outputs=table)
+        demo.load(web.library_now, inputs=[ready_seen, sent], outputs=library_now)
+        # The tables, the upload report and the Watch tab's list follow the jobs: a video
+        # that became ready while the page was open (or was uploaded elsewhere) is listed
+        # without a reload, even with the Watch tab open. Quietly: a progress overlay on the
+        # tables every 1.5 s flickered, its text fading in at 1.1 : 1 contrast.
+        watch_tab.select(web.video_choices, outputs=chooser)  # at once, not at the next tick
+        timer.tick(
+            web.library_now, inputs=[ready_seen, sent], outputs=library_now, show_progress="hidden"
+        )
         files.upload(lambda: gr.update(interactive=True), outputs=upload_button)
         files.clear(lambda: gr.update(interactive=False), outputs=upload_button)
         upload_button.click(
-            web.upload_files, inputs=[files, speakers_box], outputs=upload_report
+            web.upload_files, inputs=[files, speakers_box], outputs=[upload_report, sent]
         ).then(lambda: (None, gr.update(interactive=False)), outputs=[files, upload_button]).then(
-            web.jobs_table, outputs=status
-        ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
-        table.select(web.select_row, inputs=table, outputs=[selected, delete_button])
-        delete_button.click(lambda: gr.update(visible=True), outputs=confirm)
-        confirm.click(web.delete_video, inputs=selected, outputs=selected).then(
+            web.library_now, inputs=[ready_seen, sent], outputs=library_now
+        )
+        table.select(web.select_row, inputs=table, outputs=[selected, delete_button, confirm_box])
+        delete_button.click(lambda: gr.update(visible=True), outputs=confirm_box)
+        cancel.click(lambda: gr.update(visible=False), outputs=confirm_box)
+        confirm.click(web.delete_video, inputs=selected, outputs=[selected, deleted]).then(
             lambda: (gr.update(visible=False), gr.update(visible=False)),
-            outputs=[delete_button, confirm],
-        ).then(web.videos_table, outputs=table).then(web.video_choices, outputs=chooser)
+            outputs=[delete_button, confirm_box],
+        ).then(web.close_if_deleted, inputs=[deleted, current], outputs=closed).then(
+            web.library_now, inputs=[ready_seen, sent], outputs=library_now
+        )
         # Each tab lists the speakers' names as they are when it is opened (named meanwhile on
         # the Watch tab, or elsewhere), keeping the one chosen while someone still has it. The
         # page opens on the Library tab: nothing to list before one of these is opened.
@@ -217,18 +264,19 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             web.speakers_again, inputs=[current, speaker_pick], outputs=named_again
         )
         speakers_view.click(web.open_named_in, outputs=opened)
+        # Queued, then waited for (app/web/making.py): a refusal is one toast, no error marks.
         cut_button.click(
-            web.cut_clip, inputs=[current, clip_start, clip_end], outputs=[clip_player, clip_link]
-        )
+            web.cut_clip, inputs=[current, clip_start, clip_end], outputs=clip_queued
+        ).success(web.show_made, inputs=clip_queued, outputs=[clip_player, clip_link])
         results_reel_button.click(
             web.reel_of_results,
             inputs=[query, search_speaker, results_reel_words],  # the cards' filter too
-            outputs=[results_reel, results_reel_link],
-        )
+            outputs=results_queued,
+        ).success(web.show_made, inputs=results_queued, outputs=[results_reel, results_reel_link])
         chapters_reel_button.click(
-            web.reel_of_chapters,
-            inputs=[current, chapters_reel_words],
-            outputs=[chapters_reel, chapters_reel_link],
+            web.reel_of_chapters, inputs=[current, chapters_reel_words], outputs=chapters_queued
+        ).success(
+            web.show_made, inputs=chapters_queued, outputs=[chapters_reel, chapters_reel_link]
         )
     blocks: gr.Blocks = demo
     return blocks
@@ -246,6 +294,8 @@ class _SignInFirst(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+# Served as /favicon.ico by Gradio, to the page and to the sign-in forms alike.
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "web" / "favicon.svg"
 IDLE_POLL_S = 0.02
 PROGRESS_POLL_S = 0.1
 
@@ -270,10 +320,14 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         show_error=False,
         footer_links=[],
         css=STYLE,
+        theme=THEME,
+        i18n=UPLOAD_WORDS,
+        favicon_path=str(FAVICON),
         # The page signs out a session its own origin's sign-in form did not make. Not
         # deferred: it must wrap fetch before Gradio's module scripts run, or the page's first
         # events go out without the session record and are refused (seen after a reload).
-        head='<script src="/static/web/session-guard.js"></script>',
+        head='<script src="/static/web/session-guard.js"></script>'
+        '<link rel="icon" href="/favicon.ico" type="image/svg+xml">',
     )
     mounted = app.routes[-1]
     assert isinstance(mounted, Mount)
