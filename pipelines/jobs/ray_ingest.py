@@ -7,6 +7,11 @@ actors × threads never exceeds the CPUs Ray was given. Probe tasks reserve no C
 that takes every CPU can never starve the tasks it waits on; a file goes to the pool as soon
 as its probe says it is new, so probing overlaps model loading and transcription.
 
+A rerun skips what the writer already has before Ray starts: the driver hashes each file
+(SHA-256, ~330 MB/s here on a loaded machine; the three sample talks in 3 ms) and asks the
+writer once, where Ray's start and a probe per file took 14.7 s + 14.6 s for the same answer.
+Ray starts only when some file is new, unreadable here, or not a file the writer knows.
+
 Failures: a worker process that dies is restarted by Ray and its task retried by Ray
 (``max_restarts``/``max_task_retries``); an error raised by our code is retried here up to
 ``max_attempts`` unless it is the media's fault (``media.*``), which no retry fixes.
@@ -16,10 +21,12 @@ and results come back as Parquet files and plain dicts (``results``)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +42,7 @@ from pipelines.jobs.ray_actors import ActorPool, as_failure
 from pipelines.jobs.ray_session import RAY_TASK_RETRIES, plan_workers, ray_session
 from pipelines.jobs.results import Computed, Probed, TaskFailed, from_wire, to_wire
 from pipelines.logs import get_logger
+from pipelines.storage.files import sha256_file
 from pipelines.storage.shards import ShardSource, shard_path
 
 log = get_logger(__name__)
@@ -92,6 +100,7 @@ class BatchReport:
     threads: int
     cpus: float
     outcomes: list[ItemOutcome] = field(default_factory=list)
+    hash_s: float = 0.0
     ray_start_s: float = 0.0
     probe_s: float = 0.0
     compute_s: float = 0.0
@@ -118,6 +127,7 @@ class BatchReport:
             "duplicate": self.count("duplicate"),
             "failed": self.count("failed"),
             "audio_s": round(self.audio_s, 2),
+            "hash_s": round(self.hash_s, 3),
             "ray_start_s": round(self.ray_start_s, 3),
             "probe_s": round(self.probe_s, 3),
             "compute_s": round(self.compute_s, 3),
@@ -136,15 +146,25 @@ def new_batch_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def _probe(path: str, title: str, limits: LimitsSettings) -> dict[str, Any]:
-    """Runs on a Ray worker: the content checks and the hash, as plain values."""
+def _probe(path: str, title: str, limits: LimitsSettings, sha256: str | None) -> dict[str, Any]:
+    """Runs on a Ray worker: the content checks and the hash (``sha256`` when the driver read
+    the same file already), as plain values."""
     try:
-        checked = check_file(path, limits=limits)
+        checked = check_file(path, limits=limits, sha256=sha256)
     except VidscopeError as exc:
         return to_wire(TaskFailed.of(exc))
     return to_wire(
         Probed(ShardSource(checked.sha256, title, str(checked.path), checked.info, checked.track))
     )
+
+
+def _hash_if_readable(path: Path) -> str | None:
+    """A regular file's SHA-256, or None for what the probe must judge: reading a FIFO or a
+    device named in a manifest would block or never end, a missing file has its code there."""
+    try:
+        return sha256_file(path) if path.is_file() else None
+    except OSError:
+        return None
 
 
 class IngestBatch:
@@ -176,6 +196,7 @@ class IngestBatch:
         self.pending: list[str] = []  # sha256s whose shards wait for the next merge
         self.compute_times: dict[str, tuple[float, int]] = {}
         self.counted: set[int] = set()  # files computed or finished: what progress counts
+        self.hashes: dict[int, str] = {}  # the driver's hash of each file it could read
         self.last_merge = 0.0
 
     @property
@@ -185,11 +206,14 @@ class IngestBatch:
     def run(self) -> BatchReport:
         started = self.last_merge = time.perf_counter()
         report = self.report
-        with ray_session(self.options.address, cpus=self.options.cpus) as available:
-            actors, threads = plan_workers(available, self.options.workers)
-            report.workers, report.threads, report.cpus = actors, threads, available
-            report.ray_start_s = time.perf_counter() - started
-            self._compute_all(available, actors, threads)
+        unknown = self._skip_known()
+        if unknown:
+            ray_started = time.perf_counter()
+            with ray_session(self.options.address, cpus=self.options.cpus) as available:
+                actors, threads = plan_workers(available, self.options.workers)
+                report.workers, report.threads, report.cpus = actors, threads, available
+                report.ray_start_s = time.perf_counter() - ray_started
+                self._compute_all(unknown, available, actors, threads)
         if self.pending:
             self._merge_pending()
         report.outcomes = [self.done[i] for i in sorted(self.done)]
@@ -197,7 +221,39 @@ class IngestBatch:
         log.info("batch.finished", **{k: v for k, v in report.to_json().items() if k != "outcomes"})
         return report
 
-    def _compute_all(self, available: float, actors: int, threads: int) -> None:
+    def _skip_known(self) -> list[int]:
+        """Reports the files whose bytes the writer already has (already_indexed, or duplicate
+        of an earlier one) from their hash, without Ray; returns the indexes left to probe. A
+        file this process cannot read is left to the probe, which names the fault (on a
+        cluster the workers may see files the driver does not)."""
+        phase = time.perf_counter()
+        # hashlib lets go of the GIL while it reads: a few threads hash as the probes did, in
+        # parallel. A local Ray's probes take this hash instead of reading each file again.
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+            read = pool.map(_hash_if_readable, [item.path for item in self.items])
+            hashes = {index: sha for index, sha in enumerate(read) if sha is not None}
+        self.hashes = hashes
+        known = self.writer.ready_sha256s(sorted(set(hashes.values()))) if hashes else set()
+        unknown = []
+        for index in range(len(self.items)):
+            sha = hashes.get(index)
+            if sha is None or sha not in known:
+                unknown.append(index)
+            elif sha in self.first_of:
+                self._finish(index, self._duplicate(index, sha))
+            else:
+                self.first_of[sha] = index
+                self._finish(index, self._outcome(index, "already_indexed", sha256=sha))
+        self.report.hash_s = time.perf_counter() - phase
+        return unknown
+
+    def _duplicate(self, index: int, sha: str) -> ItemOutcome:
+        original = self.items[self.first_of[sha]].path
+        return self._outcome(index, "duplicate", sha256=sha, message=f"same file as {original}")
+
+    def _compute_all(
+        self, indexes: Sequence[int], available: float, actors: int, threads: int
+    ) -> None:
         """Probing, checking and computing overlap: a file goes to the pool as soon as it is
         known to be new, so no phase waits for the slowest file of the one before."""
         import ray
@@ -208,7 +264,7 @@ class IngestBatch:
                 compute, threads=threads, transcribe=replace(compute.transcribe, threads=threads)
             ),
             self.shards,
-            actors=min(actors, len(self.items)),
+            actors=min(actors, len(indexes)),
             threads=threads,
             max_attempts=self.options.max_attempts,
         )  # the actors start now and load their models while the first files are probed
@@ -216,13 +272,14 @@ class IngestBatch:
         # that holds every CPU and can never starve behind it; one per CPU is in flight.
         probe = ray.remote(num_cpus=0, max_retries=RAY_TASK_RETRIES)(_probe)
         window = max(1, int(available))
-        to_probe = deque(enumerate(self.items))
+        to_probe = deque((index, self.items[index]) for index in indexes)
         probing: dict[Any, int] = {}
         phase = time.perf_counter()
         while to_probe or probing or pool.busy():
             while to_probe and len(probing) < window:
                 index, item = to_probe.popleft()
-                probing[probe.remote(str(item.path), item.title, self.options.limits)] = index
+                sha = self.hashes.get(index) if self.options.address is None else None
+                probing[probe.remote(str(item.path), item.title, self.options.limits, sha)] = index
             pool.dispatch()
             [ready], _ = ray.wait([*probing, *pool.running], num_returns=1)
             if ready in probing:
@@ -252,11 +309,7 @@ class IngestBatch:
         source = result.source
         sha = source.sha256
         if sha in self.first_of:
-            original = self.items[self.first_of[sha]].path
-            self._finish(
-                index,
-                self._outcome(index, "duplicate", sha256=sha, message=f"same file as {original}"),
-            )
+            self._finish(index, self._duplicate(index, sha))
             return
         self.first_of[sha] = index
         if self.writer.ready_sha256s([sha]):
