@@ -5,12 +5,16 @@
   voices, turns of 1-20 s, interjections under a second, silences, no overlap), decoded as the
   ingest decodes them and diarized by ``pipelines.speech.diarize.diarize`` with the ingest's
   options (the count of voices found, not given; ``--given-count`` gives it).
-- One real recording: the 30 s two-person phone call excerpt that pyannote-audio 4.0.7 ships
-  in its wheel (MIT) with its reference RTTM. It is one channel, not the two-channel call the
-  issue asks for: no package found here ships one (docs/evals.md says what was searched). The
-  wheel is fetched by ``make bench`` (pinned by its hash in evals/data/real-call.txt) into
+- A real two-channel call, as the issue asks: the two test calls of AWS's Live Call Analytics
+  (Apache-2.0; two people role-playing a garage's customer call, 4 min each, 8 kHz, the agent
+  and the caller each on their own track), mixed down to one channel for diarize(), the truth
+  from each track's own voice activity (``evals.two_channel_truth``). The tracks are read from
+  ``bench-work/diarization``, pinned by sha256; evals/data/real-call.txt says where they come
+  from and how to put them there. Without them the eval says so and goes on.
+- pyannote-audio 4.0.7's 30 s one-channel phone call excerpt (MIT) with its reference RTTM,
+  fetched by ``make bench`` (the wheel pinned by its hash in evals/data/real-call.txt) into
   ``bench-work/diarization``; only its two sample files are read, nothing of it is installed
-  or imported, and without it the eval says so and scores the conversations alone.
+  or imported, and without it the eval says so.
 
 Reported: DER with md-eval's 0.25 s collar and its parts (``evals.diarization_scores``), per
 conversation, their mean and over all their speech; voices counted right; interjections and
@@ -27,18 +31,35 @@ import json
 import os
 import sys
 import time
+import wave
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from evals.common import log, machine
 from evals.diarization_conversations import CACHE, CONVERSATIONS, Conversation, conversations
 from evals.diarization_scores import Span, diarization_error, turns_heard_right
+from evals.two_channel_truth import mix_down, truth_from_channels
 
 COMMAND = "python -m evals.diarization"
 REAL_WHEEL = "pyannote_audio-4.0.7-py3-none-any.whl"
 REAL_SHA256 = "852ea15c4d85bc34773e618267603ffca6a521669a74d33742692cc67fc700d6"
 REAL_FILES = ("pyannote/audio/sample/sample.wav", "pyannote/audio/sample/sample.rttm")
+# The two-channel calls: each a pair of time-aligned 8 kHz tracks, agent then caller, read from
+# CACHE under their own names (evals/data/real-call.txt: the repository, commit and paths).
+TWO_CHANNEL_CALLS = {
+    "Auto_Repairs_40_UTC": (
+        "b541cebf5ed3fbc0596c107eb29a931d5a762b2370592d0bc1d0ad432f8ce114",
+        "c8bc4607ceaec27668d95e3d567231febfa5851a2f539d2b5f4bf701454f7fb2",
+    ),
+    "Auto_Repairs_49_UTC": (
+        "fe9bf300c9e9e721863aee6fa049d8c85ca3aa9d9b97015d9c02ccb78e990dfa",
+        "7ee5ebc08a626e958997fa459d6f5e18e70b988ba60d5bfc9989c7ef990bd3fd",
+    ),
+}
+TRACKS = ("agent", "caller")
 
 
 def diarized(wav: Path, *, threads: int, speakers: int | None) -> tuple[list[Span], float, float]:
@@ -117,6 +138,50 @@ def real_call() -> tuple[Path, list[Span]] | None:
     return wav, truth
 
 
+def _read_track(path: Path) -> tuple[np.ndarray, int]:
+    """A 16-bit mono WAV's samples in [-1, 1] and its rate."""
+    with wave.open(str(path)) as track:
+        if track.getnchannels() != 1 or track.getsampwidth() != 2:
+            raise RuntimeError(f"{path} is not 16-bit mono: not the pinned track")
+        raw = track.readframes(track.getnframes())
+        return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768, track.getframerate()
+
+
+def two_channel_calls() -> list[tuple[str, Path, list[Span], float]]:
+    """(name, mixed-down WAV, truth from the tracks, seconds) for each two-channel call whose
+    tracks are in CACHE (checked against their pinned sha256; the mix is written beside them
+    once). A call whose tracks are missing is said and left out: the eval never goes on the
+    network."""
+    calls = []
+    for name, digests in TWO_CHANNEL_CALLS.items():
+        paths = [CACHE / f"{name}_{who}.wav" for who in TRACKS]
+        if not all(p.exists() for p in paths):
+            log(
+                f"no two-channel call {name}: {paths[0].name} and {paths[1].name} belong in "
+                f"{CACHE} (evals/data/real-call.txt says where they come from)"
+            )
+            continue
+        for path, digest in zip(paths, digests, strict=True):
+            if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                raise RuntimeError(f"{path} is not the pinned track (sha256 differs): delete it")
+        (agent, rate), (caller, caller_rate) = (_read_track(p) for p in paths)
+        if rate != caller_rate:
+            raise RuntimeError(f"{name}: its tracks differ in sample rate ({rate}, {caller_rate})")
+        length = min(len(agent), len(caller))
+        channels = np.stack([agent[:length], caller[:length]])
+        mixed = CACHE / f"{name}-mixed.wav"
+        if not mixed.exists():
+            pcm = np.round(mix_down(channels) * 32767).astype("<i2")
+            with wave.open(str(mixed), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(rate)
+                out.writeframes(pcm.tobytes())
+        truth = truth_from_channels(channels, rate, TRACKS)
+        calls.append((name, mixed, truth, length / rate))
+    return calls
+
+
 def evaluate_diarization(
     *,
     count: int = CONVERSATIONS,
@@ -153,6 +218,14 @@ def evaluate_diarization(
             f"{talk.name}: DER {row['der']:.1%}, voices {row['found']}/{row['speakers']}, "
             f"{row['diarize_s']:.1f} s"
         )
+    two_channel = []
+    for name, wav, truth, seconds in two_channel_calls() if real else []:
+        voices = len({who for _, _, who in truth}) if given_count else None
+        label = f"{name} (two channels mixed)"
+        two_channel.append(score(label, wav, truth, seconds, threads=threads, speakers=voices))
+        row = two_channel[-1]
+        row["speakers_given"] = given_count
+        log(f"two-channel call {name}: DER {row['der']:.1%}, voices {row['found']}/2")
     call = real_call() if real else None
     real_row = None
     if call is not None:
@@ -162,6 +235,7 @@ def evaluate_diarization(
         log(f"real call: DER {real_row['der']:.1%}, voices {real_row['found']}/2")
     report: dict[str, Any] = {
         "metrics": _metrics(rows, real_row)
+        | _two_channel_metrics(two_channel)
         | {
             "load_s": load_s,
             "peak_rss_mb": peak_rss_mb(),
@@ -171,6 +245,7 @@ def evaluate_diarization(
         },
         "conversations": rows,
         "real": real_row,
+        "two_channel": two_channel,
         "run_id": None,
     }
     if tracking_uri:
@@ -222,6 +297,22 @@ def _metrics(rows: list[dict[str, Any]], real: dict[str, Any] | None) -> dict[st
     return metrics
 
 
+def _two_channel_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """The two-channel calls pooled: each error part over all their scored speech."""
+    scored = sum(r["scored_s"] for r in rows)
+    if not scored:
+        return {}
+    metrics = {
+        f"two_channel_{part}": sum(r[part] * r["scored_s"] for r in rows) / scored
+        for part in ("der", "missed", "false_alarm", "confusion")
+    }
+    return metrics | {
+        "two_channel_count_right": sum(r["count_right"] for r in rows) / len(rows),
+        "two_channel_audio_min": sum(r["audio_s"] for r in rows) / 60,
+        "two_channel_calls": float(len(rows)),
+    }
+
+
 def table(report: dict[str, Any]) -> str:
     """The report as markdown: a row per recording and the totals."""
     lines = [
@@ -229,7 +320,8 @@ def table(report: dict[str, Any]) -> str:
         "| turns right | interjections right | diarize s |",
         "| --- |" + " ---: |" * 9,
     ]
-    rows = report["conversations"] + ([report["real"]] if report["real"] else [])
+    real = report.get("two_channel", []) + ([report["real"]] if report["real"] else [])
+    rows = report["conversations"] + real
     for r in rows:
         lines.append(
             f"| {r['name']} | {r['audio_s'] / 60:.1f} | {r['speakers']} ({r['found']}) "
@@ -245,6 +337,14 @@ def table(report: dict[str, Any]) -> str:
         f"| {m['false_alarm']:.1%} | {m['confusion']:.1%} | {m['turns_right']:.0%} "
         f"| {m['interjections_right']:.0%} | {m['s_per_audio_min']:.2f} s/audio min |"
     )
+    if "two_channel_der" in m:
+        calls = int(m["two_channel_calls"])
+        lines.append(
+            f"| **{calls} two-channel calls** | {m['two_channel_audio_min']:.1f} "
+            f"| right {round(m['two_channel_count_right'] * calls)}/{calls} "
+            f"| **{m['two_channel_der']:.1%}** pooled | {m['two_channel_missed']:.1%} "
+            f"| {m['two_channel_false_alarm']:.1%} | {m['two_channel_confusion']:.1%} | | | |"
+        )
     return "\n".join(lines)
 
 
@@ -253,7 +353,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=CONVERSATIONS, help="conversations")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (ingest: 1)")
     parser.add_argument("--given-count", action="store_true", help="tell diarize the voices")
-    parser.add_argument("--no-real", action="store_true", help="skip the real call")
+    parser.add_argument("--no-real", action="store_true", help="skip the real calls")
     parser.add_argument("--no-log", action="store_true", help="no MLflow run")
     parser.add_argument("--json", type=Path, help="write the report here")
     args = parser.parse_args()
