@@ -11,13 +11,19 @@ from typing import Any
 import structlog
 
 
-def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
+def configure_logging(level: str = "INFO", fmt: str = "auto", *, readable: bool = False) -> None:
     """Configures structlog and routes the standard library's logging (uvicorn, libraries)
     through the same processors, so every line has one format and the request's context.
-    Called by the entry points (CLI, server), never at import."""
+    ``readable``: on a terminal, in ``auto`` format, each record is one plain sentence
+    (``readable_line``) — for a command whose person asked for no logs; JSON lines still go
+    to a file or a pipe. Called by the entry points (CLI, server), never at import."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     renderer: Any = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer()
+        structlog.processors.JSONRenderer()
+        if as_json
+        else readable_line
+        if readable and fmt == "auto"
+        else structlog.dev.ConsoleRenderer()
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -51,6 +57,29 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
         logger_factory=lambda *args: structlog.PrintLogger(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+# Context every record carries for machines; a sentence for a person leaves it out.
+_MACHINE_KEYS = {"timestamp", "run_id", "level", "logger", "request_id", "exception", "event"}
+
+
+def readable_line(logger: Any, method: str, record: dict[str, Any]) -> str:
+    """A record as a person reads it: ``warning: library repaired (indexes rebuilt: 1)`` for
+    ``library.repaired indexes_rebuilt=1 files_removed=0 ...`` — words, not keys, and the
+    counts that are zero left out. A traceback follows on its own lines."""
+    level = str(record.get("level", method))
+    details = [
+        f"{key.replace('_', ' ')}: {value}"
+        for key, value in record.items()
+        if key not in _MACHINE_KEYS and value not in (0, "", None, [], {})
+    ]
+    event = str(record.get("event", ""))
+    # An event name (library.repaired) reads as words; a sentence from a library stays as it is.
+    if " " not in event:
+        event = event.replace(".", " ").replace("_", " ")
+    line = f"{level}: {event}" + (f" ({', '.join(details)})" if details else "")
+    exception = record.get("exception")
+    return f"{line}\n{exception}" if exception else line
 
 
 def bind_run_id(run_id: str | None = None) -> str:

@@ -5,10 +5,13 @@ options and the consoles of ``core``; importing a module registers its commands.
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import signal
 from collections.abc import Callable
 from typing import Any
+
+import typer
 
 from app.cli.core import _clock, _state, app, report_error
 
@@ -24,6 +27,29 @@ from app.cli import doctor  # noqa: F401, E402
 from app.cli import models  # noqa: F401, E402
 
 # isort: on
+
+
+def _reflow(text: str | None) -> str | None:
+    """A docstring's paragraphs each on one line: Typer's command list keeps a docstring's
+    line breaks, so a summary broke mid-sentence wherever the source wrapped it."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        command.help = _reflow(command.help or inspect.getdoc(command.callback))
+    for group in typer_app.registered_groups:
+        group.help = _reflow(group.help)
+        if group.typer_instance is not None:
+            info = group.typer_instance.info
+            info.help = _reflow(info.help if isinstance(info.help, str) else None)
+            _reflow_help(group.typer_instance)
+
+
+_reflow_help(app)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

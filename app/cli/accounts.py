@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Column, Table
 
-from app.cli.core import _administration, _plain, _state, app, err, out
+from app.cli.core import _administration, _plain, _state, app, err, print_table
 
 if TYPE_CHECKING:
     from pipelines.ports import AdminPort
@@ -66,7 +66,7 @@ def users_list(
     for u in users:
         status = "disabled" if u.disabled else "active"
         table.add_row(u.id, _plain(u.username), u.role, status, f"{u.created_at:%Y-%m-%d %H:%M}")
-    out.print(table)
+    print_table(table)
 
 
 @users_app.command("disable")
@@ -104,21 +104,29 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array only")] = False,
     limit: Annotated[int, typer.Option(help="How many events, newest first", min=1)] = 50,
 ) -> None:
-    """Show the security events: sign-ups, logins, token reuse, uploads, deletes, clips."""
+    """Show the security events: sign-ups, logins, token reuse, uploads, deletes, clips and
+    reels, through the server or by the command line on its own (detail "via": "cli")."""
     with _accounts() as accounts:
         events = accounts.audit(limit)
     if as_json:
         sys.stdout.write(json.dumps(events, ensure_ascii=False) + "\n")
         return
-    table = Table("when", "event", "user", "address", Column("detail", overflow="fold"))
+    # The time and the event are never wrapped: a column of them is read down the page.
+    table = Table(
+        Column("when (UTC)", no_wrap=True),
+        Column("event", no_wrap=True),
+        "user",
+        "address",
+        Column("detail", overflow="fold"),
+    )
     for e in events:
         user = e.get("username") or e.get("user_id") or ""
         detail = json.dumps(e["detail"], ensure_ascii=False) if e["detail"] else ""
         table.add_row(
-            str(e["occurred_at"])[:19],
+            str(e["occurred_at"])[:19].replace("T", " "),
             e["event"],
             _plain(user),
             e.get("ip") or "",
             _plain(detail),
         )
-    out.print(table)
+    print_table(table)

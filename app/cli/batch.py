@@ -16,7 +16,18 @@ if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` nee
     from pipelines.config import Settings
     from pipelines.jobs.merge import ItemOutcome
     from pipelines.jobs.results import Cut, TaskFailed
-from app.cli.core import _fail, _library, _plain, _state, app, err, out, progress_bars
+from app.cli.core import (
+    USER_UMASK,
+    _fail,
+    _library,
+    _plain,
+    _state,
+    app,
+    err,
+    failure_reason,
+    out,
+    progress_bars,
+)
 
 batch_app = typer.Typer(
     help="Batch work on Ray: many videos, or many clips, at once.", no_args_is_help=True
@@ -45,10 +56,12 @@ def _outcome_line(outcome: ItemOutcome) -> str:
         passages = f"{outcome.chunks} passage{'s' if outcome.chunks != 1 else ''}"
         return f"[green]✓[/] {name}: indexed as {outcome.video_id} ({passages})"
     if outcome.status in ("already_indexed", "duplicate"):
-        reason = outcome.message or f"already indexed as {outcome.video_id or outcome.sha256[:12]}"
-        return f"[yellow]=[/] {name}: {_plain(reason)}"
+        # A content hash is not an id: with no id known, the line says no more than it knows.
+        known = f"already indexed as {outcome.video_id}" if outcome.video_id else "already indexed"
+        return f"[yellow]=[/] {name}: {_plain(outcome.message or known)}"
     tries = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
-    return f"[red]✗[/] {name}: {_plain(f'[{outcome.error_code}] {outcome.message}')}{tries}"
+    why = failure_reason(outcome.message, outcome.path)
+    return f"[red]✗[/] {name}: {_plain(f'[{outcome.error_code}] {why}')}{tries}"
 
 
 @batch_app.command("ingest")
@@ -113,11 +126,17 @@ def batch_ingest(
         out.print_json(json.dumps({**summary, "report": str(report_path), "mlflow_run": run_id}))
     else:
         speed = f" ({result.audio_s / result.wall_s:.1f}x real time)" if result.audio_s else ""
+        # No workers: every file was known by its hash and Ray was not started.
+        ran = (
+            f" · {result.audio_s / 60:.1f} min of audio in {result.wall_s:.0f} s{speed}"
+            f" on {result.workers} worker(s) × {result.threads} thread(s)"
+            if result.workers
+            else f" · nothing new, answered in {result.wall_s:.1f} s without Ray"
+        )
         err.print(
             f"{result.count('indexed')} indexed, {result.count('already_indexed')} already "
             f"indexed, {result.count('duplicate')} duplicate, {result.count('failed')} failed"
-            f" · {result.audio_s / 60:.1f} min of audio in {result.wall_s:.0f} s{speed}"
-            f" on {result.workers} worker(s) × {result.threads} thread(s)",
+            + ran,
             highlight=False,
         )
         err.print(_plain(f"report: {report_path} · MLflow run {run_id} ('vidscope mlflow-ui')"))
@@ -171,6 +190,8 @@ def batch_clips(
             _fail(exc)
     for plan, result in zip(runnable, results, strict=True):
         if isinstance(result, Cut):
+            # Ray's workers write under the library's private umask; the clips are the person's.
+            Path(result.path).chmod(0o666 & ~USER_UMASK)
             out.print(_plain(result.path), highlight=False)
         else:
             failed += 1

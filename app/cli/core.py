@@ -3,6 +3,7 @@ library (local, or the running server's) each command acts on, and safe printing
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pipelines.speech.export import format_timestamp
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from rich.progress import Progress
+    from rich.table import Table
 
     from app.client import RemoteLibrary
     from pipelines.config import Settings
@@ -46,6 +48,17 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 _state: dict[str, Any] = {}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+# The person's umask, read before a library makes this process's new files private (077):
+# what they ask to have written (-o) is theirs, not the library's.
+USER_UMASK = _read_umask()
 
 
 def _plain(text: object) -> str:
@@ -82,9 +95,12 @@ def _global(
     except VidscopeError as exc:
         _fail(exc)
     # The CLI reports each file itself; INFO logs would only repeat it between the progress
-    # bars, so they appear when VIDSCOPE_LOG_LEVEL asks for them.
-    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
-    configure_logging(level, settings.log_format)
+    # bars, so they appear when VIDSCOPE_LOG_LEVEL asks for them. Until then a warning on a
+    # terminal is one sentence (a library repaired at start), not a structured record.
+    chosen = "log_level" in settings.model_fields_set
+    configure_logging(
+        settings.log_level if chosen else "WARNING", settings.log_format, readable=not chosen
+    )
     bind_run_id()
     _state["settings"] = settings
     _state["user"] = user
@@ -100,6 +116,53 @@ def use_settings(**changes: object) -> None:
         _state["settings"] = load_settings(home=settings.home, **changes)
     except VidscopeError as exc:
         _fail(exc)
+
+
+def status_words(status: str) -> str:
+    """A status as a person reads it: "already indexed", not ``already_indexed``."""
+    return status.replace("_", " ")
+
+
+def failure_reason(message: str | None, path: object) -> str:
+    """A failure's message without the file name the line already starts with: the library's
+    messages name the file for faces that show them alone ("fake.mp4: not an allowed...")."""
+    text = message or ""
+    for name in (str(path), Path(str(path)).name):
+        if text.startswith(f"{name}: "):
+            return text[len(name) + 2 :]
+    return text
+
+
+@contextmanager
+def users_umask() -> Iterator[None]:
+    """Files created inside follow the person's umask (an export, a clip, a reel they named
+    with -o); the library's own files stay private, its folder being theirs alone (0700)."""
+    private = os.umask(USER_UMASK)
+    try:
+        yield
+    finally:
+        os.umask(private)
+
+
+def print_table(table: Table) -> None:
+    """A table on stdout: as wide as the terminal, or — into a file or a pipe — as wide as its
+    longest row, so no title, time or event is cut at an assumed 80 columns."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    from rich.measure import Measurement
+
+    natural = Measurement.get(out, out.options.update(width=100_000), table).maximum
+    # Console.print(width=) is capped at the console's width; a console of this width is not.
+    Console(width=natural, soft_wrap=True).print(table)
+
+
+def audit_local(event: str, **detail: object) -> None:
+    """Records in the audit trail what this command did to a library it opened itself; beside
+    a running server, the server records what it was asked to do."""
+    owner = _state.get("local_owner")
+    if owner is not None:
+        owner.audit(event, via="cli", **detail)
 
 
 def report_error(exc: VidscopeError) -> None:
@@ -154,7 +217,11 @@ def _library() -> Iterator[LibraryPort]:
             else:
                 assert local is not None
                 owner = local.accounts.user_named(username).id if username else LOCAL_OWNER
-                yield local.for_owner(owner)
+                _state["local_owner"] = local.for_owner(owner)
+                try:
+                    yield _state["local_owner"]
+                finally:
+                    _state["local_owner"] = None
         except VidscopeError as exc:
             _fail(exc)
 

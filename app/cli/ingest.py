@@ -7,12 +7,29 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.cli.core import _connection, _fail, _library, _plain, app, err, progress_bars, use_settings
+from app.cli.core import (
+    _connection,
+    _fail,
+    _library,
+    _plain,
+    app,
+    audit_local,
+    err,
+    failure_reason,
+    progress_bars,
+    status_words,
+    use_settings,
+)
 from pipelines.config import MAX_SPEAKERS
 from pipelines.errors import VidscopeError
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
+
+
+def _bar_name(name: str, limit: int = 40) -> str:
+    """A file name short enough to leave its bar room on an 80-column terminal."""
+    return name if len(name) <= limit else name[: limit - 11] + "…" + name[-10:]
 
 
 @app.command()
@@ -107,39 +124,45 @@ def ingest(
         use_settings(**changes)
     with _library() as library:
         expanded = library.expand_paths(paths)
-        for path, reason in expanded.skipped:
-            err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {reason}')}", highlight=False)
+        for path, skipped in expanded.skipped:
+            err.print(f"[yellow]-[/] {_plain(f'{path}: skipped, {skipped}')}", highlight=False)
         files = expanded.files
         if not files:
             err.print(_plain("no video or audio files found in " + ", ".join(map(str, paths))))
             raise typer.Exit(1)
         with progress_bars() as bars:
             for path in files:
-                task = bars.add_task(_plain(f"{path.name} · probe"), total=1.0)
+                name = _bar_name(path.name)
+                task = bars.add_task(_plain(f"{name} · probe"), total=1.0)
 
                 def report(
-                    stage: str, fraction: float, task: TaskID = task, name: str = path.name
+                    stage: str, fraction: float, task: TaskID = task, name: str = name
                 ) -> None:
                     bars.update(task, description=_plain(f"{name} · {stage}"), completed=fraction)
 
                 result = library.ingest_file(
                     path, force=force, audio_track=audio_track, speakers=speakers, progress=report
                 )
-                bars.update(
-                    task, completed=1.0, description=_plain(f"{path.name} · {result.status}")
-                )
                 if result.status == "failed":
+                    # The bar stays where the file stopped, its clock too: a full bar said done.
+                    bars.update(task, description=f"{_plain(name)} · [red]✗ failed[/]")
+                    bars.stop_task(task)
                     failed += 1
+                    why = failure_reason(result.message, path)
                     bars.console.print(
-                        "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {result.message}"),
+                        "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {why}"),
                         highlight=False,
                     )
-                elif result.status == "already_indexed":
+                    continue
+                words = status_words(result.status)
+                bars.update(task, completed=1.0, description=_plain(f"{name} · {words}"))
+                if result.status == "already_indexed":
                     bars.console.print(
                         "[yellow]=[/] " + _plain(f"{path}: already indexed as {result.video_id}"),
                         highlight=False,
                     )
                 else:
+                    audit_local("video.uploaded", video_id=result.video_id, file=path.name)
                     detail = (
                         f"{result.chunks} passage{'s' if result.chunks != 1 else ''}"
                         if result.chunks

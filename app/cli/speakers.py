@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from app.cli.core import _library, _plain, app, out
+from app.cli.core import _library, _plain, app, out, print_table
 
 if TYPE_CHECKING:
     from pipelines.ports import LibraryPort
@@ -86,7 +86,7 @@ def speakers(
             f"{s.share:.0%}",
             _plain(hint),
         )
-    out.print(table)
+    print_table(table)
     first = next((s for s in found if s.suggestion is not None), None)
     if first is not None:
         out.print(

@@ -19,9 +19,12 @@ from app.cli.core import (
     _library,
     _plain,
     app,
+    audit_local,
     err,
     out,
+    print_table,
     progress_bars,
+    users_umask,
 )
 from pipelines.errors import ClipError, VidscopeError
 from pipelines.speech.export import FORMATS, format_timestamp
@@ -169,7 +172,8 @@ def transcript(
         from pipelines.storage.files import write_text_file
 
         try:
-            write_text_file(output, text, example="transcript.srt")
+            with users_umask():
+                write_text_file(output, text, example="transcript.srt")
         except VidscopeError as exc:
             _fail(exc)
         err.print(_plain(f"wrote {output}"), highlight=False)
@@ -188,12 +192,20 @@ def clip(
     """Cut a frame-accurate clip by time range, or the best hit for a query."""
     with _library() as library:
         if query is not None:
-            hit, path = library.clip_query(query, output=output, video_id=video_id)
+            with users_umask():
+                hit, path = library.clip_query(query, output=output, video_id=video_id)
             err.print(
-                f"best hit: {hit.title} ({hit.video_id}) {_clock(hit.start)} – {_clock(hit.end)}"
+                _plain(
+                    f"best hit: {hit.title} ({hit.video_id}) "
+                    f"{_clock(hit.start)} – {_clock(hit.end)}"
+                ),
+                highlight=False,
             )
+            audit_local("clip.requested", video_id=hit.video_id, start=hit.start, end=hit.end)
         elif video_id is not None and start is not None and end is not None:
-            path = library.clip(video_id, start=start, end=end, output=output)
+            with users_umask():
+                path = library.clip(video_id, start=start, end=end, output=output)
+            audit_local("clip.requested", video_id=video_id, start=start, end=end)
         else:
             missing = "VIDEO_ID" if video_id is None else "--start" if start is None else "--end"
             _fail(
@@ -238,7 +250,7 @@ def list_videos(
             speech,
             v.language or "—",
         )
-    out.print(table)
+    print_table(table)
 
 
 @app.command()
@@ -275,16 +287,18 @@ def reel(
                 bars.update(task, description=f"{len(parts)} parts · {stage}", completed=fraction)
 
             try:
-                written = library.reel(
-                    parts,
-                    output=output,
-                    vertical=vertical,
-                    subtitles=subtitles,
-                    title_cards=title_cards,
-                    progress=report,
-                )
+                with users_umask():
+                    written = library.reel(
+                        parts,
+                        output=output,
+                        vertical=vertical,
+                        subtitles=subtitles,
+                        title_cards=title_cards,
+                        progress=report,
+                    )
             except VidscopeError as exc:
                 _fail(exc)
+        audit_local("reel.requested", parts=len(parts), videos=sorted({p.video_id for p in parts}))
     for part in parts:
         err.print(
             _plain(f"  {part.video_id} [{_clock(part.start)} – {_clock(part.end)}]"),
@@ -298,7 +312,8 @@ def delete(video_id: Annotated[str, typer.Argument(help="Video id")]) -> None:
     """Delete a video: its rows, vectors and stored media."""
     with _library() as library:
         library.delete(video_id)
-    err.print(f"deleted {video_id}")
+        audit_local("video.deleted", video_id=video_id)
+    err.print(_plain(f"deleted {video_id}"))
 
 
 @app.command()
