@@ -327,6 +327,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         # deferred: it must wrap fetch before Gradio's module scripts run, or the page's first
         # events go out without the session record and are refused (seen after a reload).
         head='<script src="/static/web/session-guard.js"></script>'
+        '<script src="/static/web/gradio-a11y.js" defer></script>'
         '<link rel="icon" href="/favicon.ico" type="image/svg+xml">',
     )
     mounted = app.routes[-1]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-# The sign-in pages' blue (app/static/web/sign-in.css), in shades. White on 600 is 7.0 : 1 and
-# on 700 9.3 : 1; Gradio's orange gave 2.8 : 1 (500) and 3.55 : 1 (600, hovered).
+# The sign-in pages' blue (app/static/web/sign-in.css), in shades. White on 600 is 7.1 : 1 and
+# on 700 9.4 : 1; Gradio's orange gave 2.8 : 1 (500) and 3.55 : 1 (600, hovered).
 VIDSCOPE_BLUE = gr.themes.Color(
     c50="#eef1fb",
     c100="#dfe6ff",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ TURNS = Path(__file__).resolve().parents[1] / "data" / "turns.mp4"
 # 35 s: turns.mp4's second voice (en-gb), then a voice turns.mp4 lacks (turns-reply.json).
 REPLY = TURNS.with_name("turns-reply.m4a")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+FAVICON = Path(__file__).resolve().parents[2] / "app" / "static" / "web" / "favicon.svg"
+Accessible = Callable[[Page, str], None]  # tests/e2e/conftest.py's axe-core check
 PASSWORD = "correct horse battery"
 
 
@@ -86,10 +88,19 @@ def upload(page: Page, path: Path) -> None:
 
 
 def test_the_whole_story(
-    server: Server, browser: Browser, large_talk: Path, tmp_path: Path
+    server: Server, browser: Browser, large_talk: Path, tmp_path: Path, accessible: Accessible
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # Every page and tab on the way is checked by axe-core (WCAG 2 A/AA): no serious or
+    # critical violation.
+    page.goto(f"{server.url}/login")
+    accessible(page, "the sign-in form")
+    page.goto(f"{server.url}/signup")
+    accessible(page, "the sign-up form")
     sign_up(page, server.url, "alice")
+    # The page's icon, not Gradio's logo: for the page and the sign-in forms alike.
+    assert page.request.get(f"{server.url}/favicon.ico").body() == FAVICON.read_bytes()
+    assert page.locator("link[rel=icon]").get_attribute("href") == "/favicon.ico"
     # At 8 MB/s (a good office uplink) the 30 MB take a few seconds: long enough to see the
     # progress, with Upload held back until the file has arrived.
     network = page.context.new_cdp_session(page)
@@ -117,7 +128,13 @@ def test_the_whole_story(
         re.compile("solar-power-update.mp4: queued"), timeout=60_000
     )
     expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=180_000)
+    # The report follows the job: no "queued" left standing once it is indexed.
+    expect(page.get_by_label("Upload", exact=True)).to_have_value(
+        "✓ solar-power-update.mp4: indexed", timeout=30_000
+    )
+    expect(page.locator(".block.vs-hint")).to_be_hidden()
     shot(page, "library-1280")
+    accessible(page, "the Library tab")
 
     page.get_by_role("tab", name="Search").click()
     page.get_by_label("Search your videos").fill("how much electricity do the panels produce")
@@ -132,6 +149,7 @@ def test_the_whole_story(
         timeout=30_000,
     )
     shot(page, "search-1280")
+    accessible(page, "the Search tab with results")
     card.click()
     page.wait_for_function(
         "() => { const v = document.querySelector('video'); return v && v.readyState >= 1; }",
@@ -143,6 +161,10 @@ def test_the_whole_story(
     assert hit_start - 0.5 <= clip_start <= hit_start  # pre-filled from the hit
     assert "/api/v1/videos/" in page.evaluate("() => document.querySelector('video').currentSrc")
     shot(page, "watch-1280")
+    accessible(page, "the Watch tab with a video open")
+    # The transcript's downloads are named by the video's title, not its id.
+    names = page.locator("a[download]:visible").evaluate_all("(all) => all.map((a) => a.download)")
+    assert names == [f"solar-power-update.{fmt}" for fmt in ("srt", "vtt", "txt")], names
     # A transcript line seeks the player, and the line being played is marked.
     line = page.locator(".vs-line").nth(3)
     line_start = float(line.get_attribute("data-start") or "nan")
@@ -185,6 +207,7 @@ def test_the_whole_story(
     cited = page.locator(".vs-card").filter(has_text="[1]").first
     cited_start = float(cited.get_attribute("data-start") or "nan")
     shot(page, "ask-1280")
+    accessible(page, "the Ask tab with an answer")
     cited.click()
     page.wait_for_function(
         f"() => Math.abs(document.querySelector('video').currentTime - {cited_start}) < 1.0",
@@ -224,11 +247,17 @@ def test_the_whole_story(
     # A second person: an empty library, no results for alice's words, 404 for her media.
     other = browser.new_page(viewport={"width": 390, "height": 844})
     sign_up(other, server.url, "bob")
+    # A new account is told what to do first, not shown empty tables alone.
+    expect(other.locator(".block.vs-hint")).to_contain_text("Your library is empty", timeout=30_000)
     shot(other, "library-390")
+    accessible(other, "an empty Library tab at 390 px")
     other.get_by_role("tab", name="Search").click()
     other.get_by_label("Search your videos").fill("solar panels on the warehouse roof")
     other.get_by_role("button", name="Search", exact=True).click()
-    expect(other.get_by_text("Your library is empty")).to_be_visible(timeout=30_000)
+    # (The Library tab's hint says it too: the Search tab's own message is awaited.)
+    expect(other.locator(".vs-empty", has_text="Your library is empty")).to_be_visible(
+        timeout=30_000
+    )
     status = other.evaluate(f"async () => (await fetch({media_url!r})).status")
     assert status == 404
     assert httpx.get(media_url).status_code == 401  # and nobody without a session at all
@@ -276,27 +305,74 @@ def test_a_title_that_looks_like_html_stays_text(server: Server, browser: Browse
     assert dialogs == []  # no script ran
 
 
-def test_delete_asks_first(server: Server, browser: Browser) -> None:
+def test_the_watch_tab_and_delete_follow_the_library(
+    server: Server, browser: Browser, accessible: Accessible
+) -> None:
+    """The Watch tab, open before the video is ready, lists it once it is (no reload, no other
+    tab); nothing to cut until a video is open; a bad range is one message, an end past the
+    video's end is said; delete asks, with a Cancel; the deleted video leaves the Watch tab,
+    its list and Processing."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_up(page, server.url, "erin")
-    sent = page.request.post(
-        f"{server.url}/api/v1/videos",
-        multipart={
-            "file": {"name": "to-go.mp4", "mimeType": "video/mp4", "buffer": SAMPLE.read_bytes()}
-        },
+    page.get_by_role("tab", name="Watch").click()
+    cut = page.get_by_role("button", name="Cut clip")
+    reel = page.get_by_role("button", name="Make a reel of the key points")
+    expect(cut).to_be_disabled()
+    expect(reel).to_be_disabled()
+    accessible(page, "the Watch tab with nothing open")
+    video_id = send(page, server.url, SAMPLE, "video/mp4")
+    deadline = time.monotonic() + 180
+    while page.request.get(f"{server.url}/api/v1/videos/{video_id}").json()["status"] != "ready":
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(2_000)  # a tick of the page's timer (1.5 s)
+    choose(page, "solar-power-update")  # listed while the tab stayed open
+    expect(cut).to_be_enabled(timeout=30_000)
+    expect(reel).to_be_enabled()
+
+    # A bad range: the reason, once (no red "Error" over the player and the link as well).
+    page.get_by_label("Clip start (s)").fill("9")
+    page.get_by_label("Clip end (s)").fill("4")
+    cut.click()
+    expect(page.get_by_text(re.compile(r"\(clip\.bad_range\)"))).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)
+    expect(page.get_by_text("Error", exact=True)).to_have_count(1)  # the toast's own title
+    # An end past the video's end (26 s) is cut there, and the page says so.
+    page.get_by_label("Clip start (s)").fill("20")
+    page.get_by_label("Clip end (s)").fill("90")
+    cut.click()
+    link = page.get_by_role("link", name="Download the clip")
+    expect(link).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("status").filter(has_text="The video ends at 00:26")).to_have_text(
+        "The video ends at 00:26, so the clip ends there (00:20 to 00:26)."
     )
-    assert sent.status == 202, sent.text()
-    video_id = sent.json()["video_id"]
-    cell = page.get_by_text("to-go", exact=True).last
-    expect(cell).to_be_visible(timeout=180_000)
-    expect(page.get_by_text("indexed", exact=True).last).to_be_visible(timeout=180_000)
-    cell.click()
-    page.get_by_role("button", name="Delete “to-go”").click()
+    assert link.get_attribute("download") == "solar-power-update 00.20-00.26.mp4"
+
+    # Delete asks first, and Cancel keeps the video.
+    page.get_by_role("tab", name="Library").click()
+    page.get_by_text("solar-power-update", exact=True).last.click()
+    page.get_by_role("button", name="Delete “solar-power-update”").click()
+    expect(page.get_by_text("This cannot be undone")).to_be_visible()
+    accessible(page, "the Library tab asking before a delete")
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("button", name="Yes, delete it for good")).to_be_hidden()
+    assert page.request.get(f"{server.url}/api/v1/videos/{video_id}").status == 200
+    page.get_by_role("button", name="Delete “solar-power-update”").click()
     page.get_by_role("button", name="Yes, delete it for good").click()
     expect(page.get_by_role("button", name="Yes, delete it for good")).to_be_hidden(timeout=30_000)
     gone = page.request.get(f"{server.url}/api/v1/videos/{video_id}")
     assert gone.status == 404
     assert page.request.get(f"{server.url}/api/v1/videos").json()["items"] == []
+    # Gone from Processing, the hint back; and the Watch tab shows nothing of it.
+    expect(page.locator(".block.vs-hint")).to_contain_text("Your library is empty", timeout=30_000)
+    expect(page.get_by_role("grid", name="Processing")).not_to_contain_text("solar-power-update")
+    page.get_by_role("tab", name="Watch").click()
+    expect(page.get_by_text("That video was deleted")).to_be_visible()
+    assert page.locator("#vs-player, .vs-line, .vs-chapter").count() == 0
+    expect(cut).to_be_disabled()
+    expect(reel).to_be_disabled()
+    page.get_by_role("combobox", name="Video").click()
+    expect(page.get_by_role("option")).to_have_count(0)
 
 
 @pytest.fixture
