@@ -51,6 +51,15 @@ _LINKS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("reject_speaker_name", "200", "GetSpeakers", "list_speakers", _SAME_VIDEO),
 )
 
+# Links whose target takes a body: (operation, status, link name, target, the body). The
+# body is the whole request ("x-schemathesis": merge_body false), not fields to mix into
+# another: a reel's body with a second source would be refused (exactly one of three).
+_WHOLE_VIDEO = {"video_id": "$response.body#/id", "start": 0, "end": "$response.body#/duration"}
+_BODY_LINKS: tuple[tuple[str, str, str, str, dict[str, Any]], ...] = (
+    ("get_video", "200", "ClipVideo", "create_clip", _WHOLE_VIDEO),
+    ("get_video", "200", "ReelOfVideo", "create_reel", {"hits": [_WHOLE_VIDEO]}),
+)
+
 
 def _operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each operation by its function's name (FastAPI's operationId starts with it)."""
@@ -84,6 +93,13 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
         response.setdefault("links", {})[name] = {
             "operationId": operations[target]["operationId"],
             "parameters": parameters,
+        }
+    for source, status, name, target, body in _BODY_LINKS:
+        response = operations[source]["responses"][status]
+        response.setdefault("links", {})[name] = {
+            "operationId": operations[target]["operationId"],
+            "requestBody": body,
+            "x-schemathesis": {"merge_body": False},
         }
     return document
 

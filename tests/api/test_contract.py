@@ -160,3 +160,36 @@ def test_a_speaker_path_ending_in_reject_takes_only_post(
     # A name with '/' still reaches the rename (the video is not carol's: 404, not 405).
     named = served.patch(f"{base}/AC/DC", json={"name": "Dana"}, headers=carol.headers)
     assert named.json()["error"]["code"] == "video.not_found", named.text
+
+
+def test_links_lead_to_every_object_and_name_real_parameters(served: TestClient) -> None:
+    # The stateful phase of tests/api/test_schemathesis.py follows these links only: a link
+    # to a parameter the target does not take, or a path nothing links to, is never tested.
+    document = served.get("/openapi.json").json()
+    by_id = {
+        operation["operationId"]: (path, operation)
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+    }
+    reached = set()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                for link in response.get("links", {}).values():
+                    path, target = by_id[link["operationId"]]
+                    names = {p["name"] for p in target.get("parameters", [])}
+                    assert set(link.get("parameters", {})) <= names, link
+                    assert "parameters" in link or "requestBody" in target, link
+                    reached.add(path)
+    assert {
+        "/api/v1/videos/{video_id}",
+        "/api/v1/clips/{clip_id}",
+        "/api/v1/clips",
+        "/api/v1/reels/{reel_id}",
+        "/api/v1/reels",
+        "/api/v1/jobs/{job_id}",
+        "/api/v1/jobs/{job_id}/retry",
+        "/api/v1/videos/{video_id}/speakers",
+        "/api/v1/videos/{video_id}/speakers/{label}",
+        "/api/v1/videos/{video_id}/speakers/{label}/reject",
+    } <= reached, reached
