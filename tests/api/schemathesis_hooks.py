@@ -9,11 +9,14 @@ codes are in the operations' responses and the fields' descriptions)."""
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from pathlib import Path
 
+import httpx
 import schemathesis
-from schemathesis import Case, HookContext
+from schemathesis import Case, CheckContext, HookContext, Response
 from schemathesis.generation import GenerationMode
 
 from pipelines.accounts import check_password, check_username
@@ -25,6 +28,15 @@ from pipelines.storage.catalog.speaker_rules import valid_name
 # of the video the paths name (a clip past its end is clip.out_of_range).
 MEDIA = Path(os.environ.get("VIDSCOPE_ST_MEDIA", "tests/data/talk.mp4"))
 DURATION = float(os.environ.get("VIDSCOPE_ST_DURATION", "0") or 0)
+# The other user's token, alice's ids, and where each of his probes is written (one JSON line
+# each, so the test can tell that they ran).
+PEER_TOKEN = os.environ.get("VIDSCOPE_ST_PEER_TOKEN", "")
+OWNED_IDS = frozenset(os.environ.get("VIDSCOPE_ST_OWNED_IDS", "").split())
+PROBES = Path(os.environ.get("VIDSCOPE_ST_PROBES", "probes.jsonl"))
+# One line per request Schemathesis sends, naming its phase (the closing note's counts).
+PHASES = Path(os.environ.get("VIDSCOPE_ST_PHASES", "phases.txt"))
+_probed: set[str] = set()
+_lock = threading.Lock()
 
 
 def _positive(case: Case) -> bool:
@@ -73,3 +85,45 @@ def map_case(context: HookContext, case: Case) -> Case:
             # apply (speaker.bad_name): no pattern matches what NFKC makes of a string.
             body["name"] = "Dana"
     return case
+
+
+@schemathesis.check
+def owners_apart(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Each read alice makes of her own object, asked once by bob: he gets the 404 the
+    operation documents, with a *.not_found code, never her object nor a 500.
+    Schemathesis's object_level_authorization asks too, but fails only when he is shown an
+    equal body; this asks for the exact answer."""
+    path_values = {str(v) for v in (case.path_parameters or {}).values()}
+    if (
+        not PEER_TOKEN
+        or case.method.upper() != "GET"
+        or not 200 <= response.status_code < 300
+        or not path_values & OWNED_IDS
+    ):
+        return None
+    with _lock:
+        if case.operation.label in _probed:
+            return None
+        _probed.add(case.operation.label)
+    request = response.request
+    headers = {"Authorization": f"Bearer {PEER_TOKEN}"}
+    answer = httpx.get(str(request.url), headers=headers, timeout=60)
+    code = answer.json().get("error", {}).get("code", "") if answer.status_code == 404 else ""
+    with _lock, PROBES.open("a") as probes:
+        probes.write(json.dumps({"operation": case.operation.label, "status": answer.status_code}))
+        probes.write("\n")
+    documented = "404" in case.operation.definition.raw.get("responses", {})
+    if answer.status_code != 404 or not code.endswith("not_found") or not documented:
+        raise AssertionError(
+            f"bob asked for alice's {case.operation.path} ({request.url}) and got "
+            f"{answer.status_code} {answer.text[:300]}; another owner's object is the "
+            "documented 404 *.not_found"
+        )
+    return None
+
+
+@schemathesis.hook
+def after_call(context: HookContext, case: Case, response: Response) -> None:
+    phase = case.meta.phase.name.value if case.meta is not None else "unknown"
+    with _lock, PHASES.open("a") as phases:
+        phases.write(f"{phase}\n")

@@ -2,13 +2,16 @@
 coverage, fuzzing and stateful phases, as a signed-in user who has a video and a clip, whose
 ids the paths take (so the routes behind /videos/{id} and /clips/{id} answer, not 404). The
 rate limits and the JSON body limit are raised for this server only. Bob is alice's peer:
-Schemathesis replays her reads as him (object_level_authorization). Every check keeps its
+Schemathesis replays her reads as him (object_level_authorization: he is never shown her
+object) and the hooks' owners_apart check asks for the exact answer (the documented 404, a
+*.not_found code, never a 500). Every check keeps its
 default expected statuses; tests/api/schemathesis_hooks.py keeps out of the positive cases
 what no schema can state. On failure the assertion shows Schemathesis's report: fix the
 server or the schema."""
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import subprocess
@@ -123,6 +126,7 @@ def test_schemathesis_finds_nothing_with_every_check(tmp_path: Path) -> None:
             )
         )
         config = _config(tmp_path / "schemathesis.toml", auth, ids)
+        probes = tmp_path / "probes.jsonl"  # bob's reads of alice's objects (the hooks' check)
         run = subprocess.run(
             [
                 *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(config)),
@@ -144,11 +148,21 @@ def test_schemathesis_finds_nothing_with_every_check(tmp_path: Path) -> None:
                 "SCHEMATHESIS_HOOKS": "tests.api.schemathesis_hooks",
                 "VIDSCOPE_ST_MEDIA": str(TALK),
                 "VIDSCOPE_ST_DURATION": str(duration),
+                "VIDSCOPE_ST_PEER_TOKEN": tokens["bob"],
+                "VIDSCOPE_ST_OWNED_IDS": " ".join(ids.values()),
+                "VIDSCOPE_ST_PROBES": str(probes),
+                "VIDSCOPE_ST_PHASES": str(tmp_path / "phases.txt"),
             },
         )
     finally:
         server.stop()
-    (tmp_path / "schemathesis.out").write_text(run.stdout + run.stderr)  # the whole report
+    # The whole report, and the requests each phase sent (for an issue's closing note).
+    sent = tmp_path / "phases.txt"
+    phases = collections.Counter(sent.read_text().split() if sent.exists() else [])
+    (tmp_path / "schemathesis.out").write_text(f"{run.stdout}{run.stderr}\n{dict(phases)}\n")
     report = run.stdout[-20000:]
     assert run.returncode == 0, report
     assert "Stateful" in report and "Test cases:" in report, report
+    # The check that asks as bob ran where it matters (each of his answers was the 404).
+    asked = {json.loads(line)["operation"] for line in probes.read_text().splitlines()}
+    assert {"GET /api/v1/videos/{video_id}", "GET /api/v1/clips/{clip_id}"} <= asked, asked
