@@ -217,9 +217,11 @@ def _library() -> Iterator[LibraryPort]:
             else:
                 assert local is not None
                 owner = local.accounts.user_named(username).id if username else LOCAL_OWNER
-                _state["local_owner"] = local.for_owner(owner)
+                mine = local.for_owner(owner)
+                # A read-only library is read and exported from, never written: not audited.
+                _state["local_owner"] = None if local.read_only else mine
                 try:
-                    yield _state["local_owner"]
+                    yield mine
                 finally:
                     _state["local_owner"] = None
         except VidscopeError as exc:
