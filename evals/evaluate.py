@@ -122,6 +122,8 @@ DIARIZATION_FIRST = tuple(
         "count_right",
         "real_der",
         "real_count_right",
+        "two_channel_der",
+        "two_channel_count_right",
         "s_per_audio_min",
         "cpu_s_per_audio_min",
     )
