@@ -46,7 +46,7 @@ LEVEL = 32  # grey levels a signature pixel must move by to count as changed
 MOVED = 2  # pixels of a tile that must move for the tile to count as changed
 MOTION_S = 1.0  # a tile changing in every look for this long is moving, not in transition
 HOLD_S = 1.5  # ...until it has held still this long (a clock's digits change every second)
-KEY_GAP_S = 10.0  # keyframes further apart than this: the stretch is decoded whole
+KEY_GAP_S = 12.0  # keyframes further apart than this: the stretch is decoded whole (x264: 10 s)
 # Rows to read covering this share of the picture: read all of it (a new slide, whose
 # footnote may differ by one small digit, is read whole).
 WHOLE = 0.4
@@ -169,8 +169,11 @@ class _Watch:
 
     def fresh(self, before: np.ndarray, after: np.ndarray) -> bool:
         """Whether two signatures differ other than where the picture moves."""
+        motion = self.motion()
+        if _grown(motion).mean() >= WHOLE:
+            return False  # a camera: read whole at keyframes, a GOP decoded changes nothing
         moved = _moved(before, after)
-        moved[self.motion()] = 0
+        moved[motion] = 0
         return bool(moved[moved >= MOVED].sum() >= min(self.change_pixels, TEXT_MOVED))
 
     def look(self, t: float, signature: np.ndarray) -> tuple[float, np.ndarray, np.ndarray] | None:
