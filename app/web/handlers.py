@@ -25,7 +25,6 @@ from app.web.processing import (
 from app.web.render import (
     REEL_WORDS,
     clock_text,
-    render_clip,
     render_lines,
     render_overview,
     render_player,
@@ -327,9 +326,11 @@ class WebApp:
             "title_cards": REEL_WORDS[1] in (words or []),
         }
 
-    def show_made(self, queued: dict[str, Any] | None, request: gr.Request) -> tuple[str, str]:
-        """The clip or reel once the worker has made it: its player and download link."""
-        return wait_for(self._owner(request), self.worker, queued)
+    def show_made(self, queued: dict[str, Any] | None, request: gr.Request) -> tuple[Any, Any]:
+        """The clip or reel once the worker has made it: its player and download link (each
+        shown only with something in it)."""
+        player, link = wait_for(self._owner(request), self.worker, queued)
+        return gr.update(value=player, visible=bool(player)), gr.update(value=link, visible=True)
 
     def delete_video(self, video_id: str | None, request: gr.Request) -> tuple[str, str]:
         """Deletes the video selected in the table; ("" for the selection, the id deleted)."""
@@ -362,10 +363,7 @@ class WebApp:
             "",  # the open video
             off,  # Cut clip
             off,  # Make a reel of the key points
-            render_clip(""),
-            "",
-            render_clip(""),
-            "",
+            *[gr.update(value="", visible=False)] * 4,  # the clip and the reel, with their links
         )
 
     def select_row(self, table: Any, evt: gr.SelectData) -> tuple[str, Any, Any]:

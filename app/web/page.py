@@ -28,7 +28,6 @@ from app.web.render import (
     SEEK,
     render_answer,
     render_cards,
-    render_clip,
     render_lines,
     render_player,
 )
@@ -61,7 +60,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
     web = web or WebApp(UploadLedger(Path(tempfile.gettempdir()) / "vidscope-web"))
     # Vidscope runs offline: Gradio's usage reports stay off.
     with gr.Blocks(title="Vidscope", analytics_enabled=False) as demo:
-        with gr.Row():
+        # vs-header: at 390 px the name and "Signed in as … Sign out" take a line each.
+        with gr.Row(elem_id="vs-header"):
             gr.Markdown("# Vidscope")
             user_box = gr.HTML()
         with gr.Tabs() as tabs:
@@ -94,7 +94,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     headers=["title", "duration", "status", "language", "added", "id"],
                     label="Your videos",
                     interactive=False,
-                    wrap=True,
+                    wrap=False,
                 )
                 selected = gr.Textbox(visible=False)
                 delete_button = gr.Button("Delete", variant="stop", visible=False)
@@ -114,6 +114,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                         label="Search your videos",
                         placeholder="how do we pay for the batteries",
                         scale=4,
+                        # Below the speaker filter at 390 px, not squeezed beside it.
+                        min_width=240,
                     )
                     # The names the owner gave speakers (app/web/searching.py); Anyone: all.
                     search_speaker = _speaker_filter()
@@ -121,8 +123,9 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     search_button = gr.Button("Search", variant="primary")
                     results_reel_button = gr.Button("Make a reel of the best hits")
                     results_reel_words = gr.CheckboxGroup(REEL_WORDS, label="On the reel")
-                results_reel = gr.HTML(value=render_clip(""), css_template=CSS)
-                results_reel_link = gr.HTML()
+                # Hidden until made (show_made): empty, they left ~140 px above the cards.
+                results_reel = gr.HTML(value="", css_template=CSS, visible=False)
+                results_reel_link = gr.HTML(visible=False)
                 cards = gr.HTML(
                     value=render_cards("", []),
                     css_template=CSS,
@@ -134,6 +137,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                         label="Ask your videos",
                         placeholder="how big is the marketing budget going to be",
                         scale=4,
+                        # Below the speaker filter at 390 px, not squeezed beside it.
+                        min_width=240,
                     )
                     ask_speaker = _speaker_filter()
                 ask_button = gr.Button("Ask", variant="primary")
@@ -158,8 +163,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                         "Make a reel of the key points", interactive=False
                     )
                     chapters_reel_words = gr.CheckboxGroup(REEL_WORDS, label="On the reel")
-                chapters_reel = gr.HTML(value=render_clip(""), css_template=CSS)
-                chapters_reel_link = gr.HTML()
+                chapters_reel = gr.HTML(value="", css_template=CSS, visible=False)
+                chapters_reel_link = gr.HTML(visible=False)
                 downloads = gr.HTML()
                 transcript = gr.HTML(
                     value=render_lines("", []),
@@ -171,8 +176,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     clip_end = gr.Number(label="Clip end (s)", value=30.0, minimum=0)
                     # Nothing to cut until a video is open (open_video enables it).
                     cut_button = gr.Button("Cut clip", variant="primary", interactive=False)
-                clip_player = gr.HTML(value=render_clip(""), css_template=CSS)
-                clip_link = gr.HTML()
+                clip_player = gr.HTML(value="", css_template=CSS, visible=False)
+                clip_link = gr.HTML(visible=False)
         current = gr.State("")  # the video on the Watch tab
         deleted = gr.State("")  # the video just deleted
         ready_seen = gr.State([])  # the ready videos the Watch list was last given

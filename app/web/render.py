@@ -21,19 +21,30 @@ CSS = """
              src: url('static/fonts/SourceSansPro/SourceSansPro-Bold.woff2') format('woff2'); }
 .vs-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr));
             gap: .75rem; }
-.vs-card { display: block; width: 100%; text-align: left; padding: 0; overflow: hidden;
+/* A column from the top: a button centres its content, so a card shorter than its row's
+   tallest showed its still and time lower than its neighbours'. */
+.vs-card { display: flex; flex-direction: column; justify-content: flex-start; width: 100%;
+           text-align: left; padding: 0; overflow: hidden;
            border: 1px solid #c5cad6; border-radius: 10px; background: #fff; cursor: pointer;
            color: #1d2330; font: inherit; }
 .vs-card:focus { outline: 3px solid #f0b400; outline-offset: 2px; }
-/* contain, not cover: a slide's text must not be cropped off the still */
-.vs-card img { width: 100%; aspect-ratio: 16 / 9; object-fit: contain; background: #1d2330; }
+/* contain, not cover: a slide's text must not be cropped off the still. Every still (or tile)
+   a block of one size, whatever the picture's own shape or whether it has loaded, so the times
+   and titles of the cards in a row line up. */
+.vs-card img { display: block; width: 100%; height: auto; aspect-ratio: 16 / 9; margin: 0;
+               object-fit: contain; background: #1d2330; }
 /* A recording without pictures (or a still that failed to load): a tile of the still's size. */
 .vs-no-still { display: flex; flex-direction: column; align-items: center; justify-content: center;
                gap: .35rem; width: 100%; aspect-ratio: 16 / 9; background: #1d2330;
                color: #e3e7f0; font-size: .85rem; }
 .vs-no-still svg { width: 2.5rem; height: 2.5rem; }
 .vs-user { display: flex; justify-content: flex-end; align-items: center; gap: .5rem;
-           width: 100%; }
+           width: 100%; white-space: nowrap; }
+/* The page's name and the signed-in line share a row while they fit, else take one each
+   (Gradio gives each half the row: at 390 px "Signed in as" and "Sign out" broke in two). */
+#vs-header { flex-wrap: wrap; align-items: center; }
+#vs-header > * { flex: 1 1 0% !important; min-width: min-content !important; }
+#vs-header h1 { white-space: nowrap; }  /* Gradio's prose breaks a word anywhere */
 .vs-card .vs-meta { padding: .5rem .75rem .75rem; }
 /* Read by a screen reader, not shown. */
 .vs-unseen { position: absolute; width: 1px; height: 1px; overflow: hidden;

@@ -150,6 +150,10 @@ def test_the_whole_story(
     )
     shot(page, "search-1280")
     accessible(page, "the Search tab with results")
+    # The cards follow the controls above them: no empty blocks in between (once ~140 px).
+    reel_words = page.locator(".block", has=page.get_by_text("On the reel")).last.bounding_box()
+    top = card.bounding_box()
+    assert reel_words and top and top["y"] - (reel_words["y"] + reel_words["height"]) <= 40
     card.click()
     page.wait_for_function(
         "() => { const v = document.querySelector('video'); return v && v.readyState >= 1; }",
@@ -251,8 +255,27 @@ def test_the_whole_story(
     expect(other.locator(".block.vs-hint")).to_contain_text("Your library is empty", timeout=30_000)
     shot(other, "library-390")
     accessible(other, "an empty Library tab at 390 px")
+    # At 390 px: no column heading broken inside a word ("durati / on"), the table scrolls
+    # sideways instead; "Signed in as bob" and "Sign out" on one line each.
+    lines = other.locator("th .header").evaluate_all(
+        "(all) => all.map((h) => h.getBoundingClientRect().height"
+        " / parseFloat(getComputedStyle(h).lineHeight))"
+    )
+    assert len(lines) == 8 and max(lines) < 1.5, lines
+    name = other.get_by_role("heading", name="Vidscope")
+    assert name.evaluate("(h) => h.getClientRects().length") == 1
+    assert name.evaluate(
+        "(h) => h.getBoundingClientRect().height < 1.5 * parseFloat(getComputedStyle(h).lineHeight)"
+    )
+    for part in (other.get_by_text("Signed in as"), other.get_by_role("button", name="Sign out")):
+        assert part.evaluate("(e) => e.getClientRects().length") == 1
+        box = part.bounding_box()
+        assert box is not None and box["height"] < 48 and box["x"] + box["width"] <= 390, box
+    assert other.evaluate("() => document.documentElement.scrollWidth") <= 390
     other.get_by_role("tab", name="Search").click()
     other.get_by_label("Search your videos").fill("solar panels on the warehouse roof")
+    box = other.get_by_label("Search your videos").bounding_box()
+    assert box is not None and box["width"] >= 240, box  # the query is not clipped to a word
     other.get_by_role("button", name="Search", exact=True).click()
     # (The Library tab's hint says it too: the Search tab's own message is awaited.)
     expect(other.locator(".vs-empty", has_text="Your library is empty")).to_be_visible(
@@ -571,7 +594,9 @@ def send(page: Page, base: str, path: Path, kind: str) -> str:
     return str(sent.json()["video_id"])
 
 
-def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser) -> None:
+def test_speakers_are_told_apart_and_named_once(
+    server: Server, browser: Browser, accessible: Accessible
+) -> None:
     """Three voices taking turns: the transcript says who speaks each line, in one colour per
     speaker; the chart their talk time; the strip under the player their turns (a turn seeks
     the player). Naming 'Speaker 2' shows the name at once, in the same colour, audited. Then
@@ -624,6 +649,7 @@ def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser
     )
     page.evaluate("() => document.querySelector('#vs-player').pause()")
     shot(page, "speakers-1280")
+    accessible(page, "the Watch tab with its speakers")
 
     # Named once: the transcript, the chart and the strip say Dana at once, in the same colour.
     second = said.count("Speaker 2:")
@@ -683,8 +709,8 @@ def test_speakers_are_told_apart_and_named_once(server: Server, browser: Browser
     bar = page.locator(".vs-bar").first.bounding_box()
     assert bar is not None and bar["width"] >= 120, bar
     shot(page, "speakers-390")
-    suggested_and_answered(page, server, video_id, reply_id)
-    narrowed_to_a_speaker(page, reply_id)
+    suggested_and_answered(page, server, video_id, reply_id, accessible)
+    narrowed_to_a_speaker(page, reply_id, accessible)
 
 
 def audited(server: Server, event: str) -> list[dict[str, Any]]:
@@ -702,7 +728,9 @@ COLOUR_AND_BACKGROUND = """(e) => {
 }"""
 
 
-def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: str) -> None:
+def suggested_and_answered(
+    page: Page, server: Server, turns_id: str, reply_id: str, accessible: Accessible
+) -> None:
     """turns-reply.m4a opens with 'Dana? 0.97 alike, from turns' under the voice turns.mp4's
     Dana has, and nowhere else; 'Not Dana' takes it away for good. Dana renamed 'Dana Scully'
     in turns is a name never turned down: opening the reply again suggests it; its title
@@ -741,6 +769,7 @@ def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: 
         colour, behind = asked.locator(part).evaluate(COLOUR_AND_BACKGROUND)
         assert contrast(colour, behind) >= 4.5, (part, colour, behind)
     shot(page, "suggestion-1280")
+    accessible(page, "a suggested name")
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(500)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
@@ -811,7 +840,7 @@ def suggested_and_answered(page: Page, server: Server, turns_id: str, reply_id: 
     assert confirmed["ip"] == "127.0.0.1" and re.fullmatch(r"[0-9a-f]{32}", confirmed["request_id"])
 
 
-def narrowed_to_a_speaker(page: Page, reply_id: str) -> None:
+def narrowed_to_a_speaker(page: Page, reply_id: str, accessible: Accessible) -> None:
     """With 'Dana Scully' the name of a voice in turns and in turns-reply (an audio file), the
     Search and Ask tabs' "Who says it" offers it beside "Anyone": chosen, every card and
     citation is hers; an audio file's card shows a tile, and no card a broken image. (The
@@ -834,6 +863,7 @@ def narrowed_to_a_speaker(page: Page, reply_id: str) -> None:
     assert heard.locator("img").count() == 0
     page.wait_for_timeout(500)  # the results' fade-in, for the screenshot
     shot(page, "speaker-filter-1280")
+    accessible(page, "the Search tab narrowed to a speaker")
     # Anyone again: the bees, turns' first voice's, are found.
     page.get_by_role("combobox", name="Who says it").click()
     page.get_by_role("option", name="Anyone", exact=True).click()
@@ -851,6 +881,19 @@ def narrowed_to_a_speaker(page: Page, reply_id: str) -> None:
         "(all) => all.filter((i) => i.naturalWidth === 0).length"
     )
     assert broken == 0
+    # A still and an audio file's tile are one size: the times of a row's cards line up.
+    tops = page.locator(".vs-card:visible").evaluate_all(
+        "(all) => all.map((c) => [Math.round(c.getBoundingClientRect().top),"
+        " c.querySelector('.vs-time').getBoundingClientRect().top])"
+    )
+    rows: dict[int, list[float]] = {}
+    for top, time_top in tops:
+        rows.setdefault(top, []).append(time_top)
+    detail = page.locator(".vs-card:visible").evaluate_all(
+        "(all) => all.map((c) => [...c.children].map((k) => [k.tagName, k.className,"
+        " Math.round(k.getBoundingClientRect().height), getComputedStyle(k).aspectRatio]))"
+    )
+    assert all(max(t) - min(t) < 1 for t in rows.values()), (tops, detail)
 
     page.get_by_role("tab", name="Ask").click()
     page.get_by_role("combobox", name="Who says it").click()
