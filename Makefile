@@ -206,6 +206,7 @@ test-image: image redis-image
 bench: setup benchdeps
 	$(BIN)/python -m evals.bench
 	$(BIN)/python -m evals.scale
+	$(BIN)/python -m evals.search_scale
 	$(BIN)/python -m evals.resources
 	$(BIN)/python -m evals.startup
 	$(BIN)/python -m evals.fairness

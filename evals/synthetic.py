@@ -26,59 +26,73 @@ QUERIES = (
 )
 
 
-def synthetic_library(size: int, rng: np.random.Generator) -> Path:
-    """A real catalog and real indexes holding `size` chunks with random unit vectors and
-    Zipf-distributed pseudo-word text (3 sentences each), in 100 videos."""
-    home = WORK / f"search-{size}"
-    shutil.rmtree(home, ignore_errors=True)
-    vocabulary = np.array(
+def vocabulary_of(rng: np.random.Generator) -> np.ndarray:
+    """20,000 pseudo-words of 3 to 9 letters."""
+    return np.array(
         [
             "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), size=int(rng.integers(3, 10))))
             for _ in range(20_000)
         ]
     )
+
+
+def store_video(
+    catalog: Catalog, number: int, passages: int, rng: np.random.Generator, vocabulary: np.ndarray
+) -> np.ndarray:
+    """Stores synthetic video ``number`` with ``passages`` chunks (3 sentences each, Zipf
+    pseudo-word text, random unit vectors); returns the chunks' vectors."""
+    video_id = f"{number:016x}"
+    catalog.upsert_processing_video(
+        Video(
+            id=video_id,
+            sha256=f"{number:064x}",
+            title=f"synthetic {number}",
+            status="processing",
+            duration=passages * 30.0,
+            container="mp4",
+            media_path=f"media/{video_id}.mp4",
+            has_audio=True,
+            has_video=True,
+            size_bytes=1,
+            owner_id=LOCAL_OWNER,
+        )
+    )
+    ranks = np.minimum(rng.zipf(1.2, size=(passages * 3, 12)) - 1, len(vocabulary) - 1)
+    segments = [
+        Segment(i * 10.0, i * 10.0 + 9.0, " ".join(vocabulary[r])) for i, r in enumerate(ranks)
+    ]
+    chunks = [
+        Chunk(
+            i * 30.0,
+            i * 30.0 + 29.0,
+            " ".join(s.text for s in segments[3 * i : 3 * i + 3]),
+            3 * i,
+            3 * i + 2,
+        )
+        for i in range(passages)
+    ]
+    vectors = rng.normal(size=(passages * 4, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    catalog.replace_transcript(
+        video_id=video_id,
+        language="en",
+        segments=segments,
+        chunks=chunks,
+        chunk_vectors=vectors[:passages],
+        segment_vectors=vectors[passages:],
+    )
+    return vectors[:passages]
+
+
+def synthetic_library(size: int, rng: np.random.Generator) -> Path:
+    """A real catalog and real indexes holding `size` chunks with random unit vectors and
+    Zipf-distributed pseudo-word text (3 sentences each), in 100 videos."""
+    home = WORK / f"search-{size}"
+    shutil.rmtree(home, ignore_errors=True)
+    vocabulary = vocabulary_of(rng)
     catalog = Catalog(home / "catalog.duckdb")
     per_video = size // 100
     for v in range(100):
-        video_id = f"{v:016x}"
-        catalog.upsert_processing_video(
-            Video(
-                id=video_id,
-                sha256=f"{v:064x}",
-                title=f"synthetic {v}",
-                status="processing",
-                duration=per_video * 30.0,
-                container="mp4",
-                media_path=f"media/{video_id}.mp4",
-                has_audio=True,
-                has_video=True,
-                size_bytes=1,
-                owner_id=LOCAL_OWNER,
-            )
-        )
-        ranks = np.minimum(rng.zipf(1.2, size=(per_video * 3, 12)) - 1, len(vocabulary) - 1)
-        segments = [
-            Segment(i * 10.0, i * 10.0 + 9.0, " ".join(vocabulary[r])) for i, r in enumerate(ranks)
-        ]
-        chunks = [
-            Chunk(
-                i * 30.0,
-                i * 30.0 + 29.0,
-                " ".join(s.text for s in segments[3 * i : 3 * i + 3]),
-                3 * i,
-                3 * i + 2,
-            )
-            for i in range(per_video)
-        ]
-        vectors = rng.normal(size=(per_video * 4, 384)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        catalog.replace_transcript(
-            video_id=video_id,
-            language="en",
-            segments=segments,
-            chunks=chunks,
-            chunk_vectors=vectors[:per_video],
-            segment_vectors=vectors[per_video:],
-        )
+        store_video(catalog, v, per_video, rng, vocabulary)
     catalog.close()
     return home

@@ -215,6 +215,9 @@ class Library:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
+        # A compaction reads the catalog and publishes index files: let it finish (it is
+        # bounded: one rebuild) rather than cut it off with the catalog closed under it.
+        self.indexes.wait()
         self.catalog.close()
 
     def __enter__(self) -> Library:

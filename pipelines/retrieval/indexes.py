@@ -1,6 +1,10 @@
 """Each owner's two derived search indexes (FAISS vectors, BM25 words), kept in step with the
 catalog. A change is built aside and swapped in: a search holds one snapshot from start to end
-and never sees a half-updated index, and no owner's search can reach another's passages."""
+and never sees a half-updated index, and no owner's search can reach another's passages.
+
+A small library's indexes are rebuilt whole on every change (under a second). A large one's
+are layered (pipelines/retrieval/layered.py): a change rebuilds only the delta, and the whole
+is rebuilt in the background once the delta outgrows ``COMPACT_SHARE`` of the base."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import json
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +26,20 @@ from pipelines.storage.files import atomic_write, sha256_file
 if TYPE_CHECKING:
     import numpy as np
 
-    from pipelines.retrieval.lexical import LexicalIndex
-    from pipelines.retrieval.vectors import VectorIndex
+    from pipelines.retrieval.layered import LayeredVectors, LayeredWords
 
 log = get_logger(__name__)
 _OWNER_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 IDS_DIGESTS = "ids.json"  # digests of the ids in each index (``ids_digest``), for checks at start
+# Below this many passages a change rebuilds the indexes whole (BM25 over 50,000 passages
+# builds in about a second); from it, a change rebuilds the delta only.
+LAYERED_FROM = 50_000
+# The delta (its passages plus the base's hidden ids) is folded into a new base once it is
+# this share of the base: searches ask a small second index, and BM25's mean passage length
+# and the base's own document frequencies stay close to the library's.
+COMPACT_SHARE = 0.1
+DELTA = "delta"  # the folder of the delta layer, beside the base's files
+HIDDEN = "hidden.npy"  # in DELTA: ids removed since the base was built
 LEGACY_VECTOR_IDS = "vectors.ids.npy"  # what an older release kept for those checks
 CHECKSUMS = "checksums.json"  # each index file's size and SHA-256, written after the files
 
@@ -46,10 +59,18 @@ class IndexDamaged(Exception):
 
 
 def _index_files(folder: Path) -> list[Path]:
+    """The index files a checksum record covers: the base's (in ``folder``) without the
+    delta's, or the delta's (``folder`` the delta's own), each layer recording its own, so a
+    change of the delta never reads the base's gigabyte again. Not the id digests: every
+    change rewrites them, and they are checked against the catalog itself (an older
+    release's record lists them: skipped when checked)."""
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and p.name != CHECKSUMS and not p.name.endswith(".part")
+        if p.is_file()
+        and p.name not in (CHECKSUMS, IDS_DIGESTS)
+        and not p.name.endswith(".part")
+        and DELTA not in p.relative_to(folder).parts
     )
 
 
@@ -74,6 +95,8 @@ def verify_checksums(folder: Path) -> None:
     except ValueError as exc:
         raise IndexDamaged(f"{record} is not readable") from exc
     for name, (size, digest) in sums.items():
+        if name == IDS_DIGESTS:
+            continue  # rewritten by every change; what it says is checked against the catalog
         path = folder / name
         if not path.is_file() or path.stat().st_size != size or sha256_file(path) != digest:
             raise IndexDamaged(f"{path} is not the file that was written")
@@ -89,6 +112,7 @@ def _sizes_as_recorded(folder: Path) -> bool:
     return all(
         (folder / name).is_file() and (folder / name).stat().st_size == size
         for name, (size, _) in sums.items()
+        if name != IDS_DIGESTS
     )
 
 
@@ -96,8 +120,8 @@ def _sizes_as_recorded(folder: Path) -> bool:
 class IndexSnapshot:
     """One owner's indexes at one moment. Never changed after it is published."""
 
-    vectors: VectorIndex
-    lexical: LexicalIndex
+    vectors: LayeredVectors
+    lexical: LayeredWords
 
     def digests(self) -> tuple[str, str]:
         """``ids_digest`` of the ids in the (vector, word) index."""
@@ -108,10 +132,24 @@ class SearchIndexes:
     """Per-owner snapshots under ``directory/owners/<owner_id>``. Reads take no lock; updates
     are serialised by one lock and publish a new snapshot with a single assignment."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        layered_from: int = LAYERED_FROM,
+        compact_share: float = COMPACT_SHARE,
+        compact_in_background: bool = True,
+    ) -> None:
         self.directory = directory
+        self._layered_from = layered_from
+        self._compact_share = compact_share
         self._snapshots: dict[str, IndexSnapshot] = {}
         self._update = threading.RLock()
+        self._background = compact_in_background
+        self._compactions: dict[str, threading.Thread] = {}
+        # Bumped by each whole rebuild: a compaction that began before one is dropped (the
+        # rebuild's base is newer than the catalog the compaction read).
+        self._generation: dict[str, int] = {}
 
     def _folder(self, owner_id: str) -> Path:
         if not _OWNER_ID.match(owner_id):
@@ -120,9 +158,6 @@ class SearchIndexes:
 
     def snapshot(self, owner_id: str) -> IndexSnapshot:
         """The owner's current indexes (loaded from disk on first use)."""
-        from pipelines.retrieval.lexical import LexicalIndex
-        from pipelines.retrieval.vectors import VectorIndex
-
         found = self._snapshots.get(owner_id)
         if found is None:
             with self._update:
@@ -130,10 +165,10 @@ class SearchIndexes:
                 if found is None:
                     folder = self._folder(owner_id)
                     verify_checksums(folder)
-                    found = IndexSnapshot(
-                        VectorIndex.load(folder / "vectors.faiss"),
-                        LexicalIndex.load(folder / "lexical"),
-                    )
+                    verify_checksums(folder / DELTA)
+                    from pipelines.retrieval.layered import load_layers
+
+                    found = IndexSnapshot(*load_layers(folder))
                     self._snapshots[owner_id] = found
         return found
 
@@ -178,22 +213,24 @@ class SearchIndexes:
         if not record.exists() or not _sizes_as_recorded(folder):
             return "", ""
         digests = json.loads(record.read_text())
+        if "delta" in digests:  # layered: the delta's files must be whole too
+            if not _sizes_as_recorded(folder / DELTA):
+                return "", ""
+            digests = digests["delta"]
         return str(digests["vectors"]), str(digests["words"])
 
     def rebuild(self, catalog: OwnerCatalog) -> int:
-        """Rebuilds the catalog owner's indexes from the catalog (the source of truth);
-        returns the number of passages."""
-        from pipelines.retrieval.lexical import LexicalIndex
-        from pipelines.retrieval.vectors import VectorIndex
+        """Rebuilds the catalog owner's indexes from the catalog (the source of truth), whole,
+        with no delta; returns the number of passages."""
+        from pipelines.retrieval.layered import built_whole
 
         owner_id = catalog.owner_id
         with self._update:
-            ids, texts, vectors = catalog.all_chunks()
-            fresh = VectorIndex()
-            fresh.add(ids, vectors)
-            self._publish(owner_id, IndexSnapshot(fresh, LexicalIndex.build(ids, texts)))
-        log.info("index.rebuilt", owner_id=owner_id, chunks=len(ids))
-        return len(ids)
+            self._generation[owner_id] = self._generation.get(owner_id, 0) + 1
+            snapshot = IndexSnapshot(*built_whole(*catalog.all_chunks()))
+            self._publish(owner_id, snapshot, base=True)
+        log.info("index.rebuilt", owner_id=owner_id, chunks=len(snapshot.vectors))
+        return len(snapshot.vectors)
 
     def replace(
         self,
@@ -203,32 +240,130 @@ class SearchIndexes:
         new_ids: Sequence[int],
         vectors: np.ndarray | None,
     ) -> None:
-        """Swaps one video's vectors in a copy of the owner's vector index; BM25 is not
-        incremental, so it is rebuilt from the catalog. Then the copy is published."""
+        """Takes a change of the catalog into the owner's indexes: ``old_ids`` are gone (a
+        video deleted or re-ingested), ``new_ids`` with their ``vectors`` are new. A small
+        library is rebuilt whole; a large one's delta only, and compacted once it is large."""
         import numpy as np
 
-        from pipelines.retrieval.lexical import LexicalIndex
+        from pipelines.retrieval.layered import (
+            LayeredVectors,
+            LayeredWords,
+            delta_size,
+            delta_words,
+        )
 
         owner_id = catalog.owner_id
         with self._update:
             current = self.usable_snapshot(catalog)
-            fresh = current.vectors.copy()
-            fresh.remove(np.asarray(old_ids, dtype=np.int64))
+            base = current.vectors.base
+            if len(base) + len(current.vectors.delta) + len(new_ids) < self._layered_from:
+                self.rebuild(catalog)
+                return
+            gone = np.asarray(old_ids, dtype=np.int64)
+            delta = current.vectors.delta.copy()
+            delta.remove(gone)
             if vectors is not None and len(new_ids):
-                fresh.add(np.asarray(new_ids, dtype=np.int64), vectors)
-            ids, texts = catalog.chunk_texts()
-            self._publish(owner_id, IndexSnapshot(fresh, LexicalIndex.build(ids, texts)))
+                delta.add(np.asarray(new_ids, dtype=np.int64), vectors)
+            # Every removed id, not only the base's: a compaction running now read the catalog
+            # before some of these went, and hides them in its new base by this list.
+            hidden = np.union1d(current.vectors.hidden, gone)
+            words = delta_words(catalog, delta, current.lexical.base)
+            layered = IndexSnapshot(
+                LayeredVectors(base, delta, hidden),
+                LayeredWords(current.lexical.base, words, hidden),
+            )
+            self._publish(owner_id, layered, base=False)
+            if delta_size(layered.vectors) > self._compact_share * len(base):
+                self._compact(catalog)
 
-    def _publish(self, owner_id: str, snapshot: IndexSnapshot) -> None:
+    def _compact(self, catalog: OwnerCatalog) -> None:
+        """Folds the delta into a new base: built from the catalog aside (in the background
+        unless told otherwise), then reconciled with what changed meanwhile, and published."""
+        owner_id = catalog.owner_id
+        running = self._compactions.get(owner_id)
+        if running is not None and running.is_alive():
+            return
+        generation = self._generation.get(owner_id, 0)
+        from pipelines.retrieval.layered import built_whole
+
+        def compact() -> None:
+            try:
+                started = time.perf_counter()
+                whole = IndexSnapshot(*built_whole(*catalog.all_chunks()))
+                self._fold(catalog, whole, generation)
+                log.info(
+                    "index.compacted",
+                    owner_id=owner_id,
+                    chunks=len(whole.vectors),
+                    seconds=round(time.perf_counter() - started, 2),
+                )
+            except Exception as exc:  # the next change tries again; the delta still serves
+                log.warning("index.compaction_failed", owner_id=owner_id, error=f"{exc}"[:300])
+
+        if not self._background:
+            compact()
+            return
+        thread = threading.Thread(target=compact, name=f"compact-{owner_id}", daemon=True)
+        self._compactions[owner_id] = thread
+        thread.start()
+
+    def _fold(self, catalog: OwnerCatalog, whole: IndexSnapshot, generation: int) -> None:
+        """Publishes ``whole`` (built from the catalog as it was when the compaction began) as
+        the new base, keeping what changed since: passages added since stay in the delta,
+        those removed since stay hidden."""
+        import numpy as np
+
+        from pipelines.retrieval.layered import LayeredVectors, LayeredWords, delta_words
+
+        owner_id = catalog.owner_id
+        with self._update:
+            if self._generation.get(owner_id, 0) != generation:
+                return  # rebuilt whole meanwhile, from a newer catalog
+            current = self._snapshots[owner_id]
+            base_ids = whole.vectors.base.ids()
+            delta = current.vectors.delta.copy()
+            delta.remove(base_ids)  # in the new base already
+            hidden = np.intersect1d(current.vectors.hidden, base_ids)
+            words = delta_words(catalog, delta, whole.lexical.base)
+            folded = IndexSnapshot(
+                LayeredVectors(whole.vectors.base, delta, hidden),
+                LayeredWords(whole.lexical.base, words, hidden),
+            )
+            self._publish(owner_id, folded, base=True)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Waits for the compactions running now (a closing library, a benchmark)."""
+        for thread in list(self._compactions.values()):
+            thread.join(timeout)
+
+    def _publish(self, owner_id: str, snapshot: IndexSnapshot, *, base: bool) -> None:
         # Files first (each written aside and renamed), then the one assignment searches see.
+        # The base's files only when it is new: a delta's change writes the delta's.
+        import numpy as np
+
         folder = self._folder(owner_id)
-        snapshot.vectors.save(folder / "vectors.faiss")
-        snapshot.lexical.save(folder / "lexical")
+        layers = snapshot.vectors
+        if base:
+            layers.base.save(folder / "vectors.faiss")
+            snapshot.lexical.base.save(folder / "lexical")
+            write_checksums(folder)
+        delta = folder / DELTA
         vectors, words = snapshot.digests()
+        record: dict[str, object] = {"vectors": vectors, "words": words}
+        if len(layers.delta) or len(layers.hidden):
+            layers.delta.save(delta / "vectors.faiss")
+            snapshot.lexical.delta.save(delta / "lexical")
+            with atomic_write(delta / HIDDEN) as partial, partial.open("wb") as handle:
+                np.save(handle, layers.hidden)
+            write_checksums(delta)
+            # Digests a release without layers cannot match (it would read the base alone
+            # as the whole): it rebuilds instead of serving a library without its delta.
+            record = {"vectors": "layered", "words": "layered", "delta": record}
+        else:
+            shutil.rmtree(delta, ignore_errors=True)
         with atomic_write(folder / IDS_DIGESTS) as partial:
-            partial.write_text(json.dumps({"vectors": vectors, "words": words}))
+            partial.write_text(json.dumps(record))
         (folder / LEGACY_VECTOR_IDS).unlink(missing_ok=True)
-        write_checksums(folder)
         self._snapshots[owner_id] = snapshot
 
     def remove_legacy_files(self) -> bool:

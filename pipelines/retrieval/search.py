@@ -8,8 +8,7 @@ import numpy as np
 
 from pipelines.errors import QueryError
 from pipelines.records import Hit
-from pipelines.retrieval.lexical import LexicalIndex
-from pipelines.retrieval.vectors import VectorIndex
+from pipelines.retrieval.layered import LayeredVectors, LayeredWords
 from pipelines.storage.catalog import OwnerCatalog, PassageSentence
 from pipelines.storage.catalog.speakers import speaker_key
 
@@ -106,8 +105,8 @@ def search_library(
     query: str,
     *,
     catalog: OwnerCatalog,
-    vectors: VectorIndex,
-    lexical: LexicalIndex,
+    vectors: LayeredVectors,
+    lexical: LayeredWords,
     embed_query: Callable[[str], np.ndarray],
     k: int = 10,
     video_id: str | None = None,

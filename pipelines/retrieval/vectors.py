@@ -77,16 +77,31 @@ class VectorIndex:
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
     def search(
-        self, vector: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+        self,
+        vector: np.ndarray,
+        k: int,
+        allowed_ids: np.ndarray | None = None,
+        *,
+        hidden_ids: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
+        """The ``k`` nearest passages (of ``allowed_ids`` only; never one of ``hidden_ids``:
+        removed since this index was built)."""
         if len(self) == 0 or k <= 0:
             return []
         self._check_dim(int(vector.shape[-1]))
-        params = None
+        selector: Any = None
         if allowed_ids is not None:
+            if hidden_ids is not None and len(hidden_ids):
+                allowed_ids = np.setdiff1d(allowed_ids, hidden_ids)
             if len(allowed_ids) == 0:
                 return []
             selector = faiss.IDSelectorBatch(np.asarray(allowed_ids, dtype=np.int64))
+        elif hidden_ids is not None and len(hidden_ids):
+            hidden = faiss.IDSelectorBatch(np.asarray(hidden_ids, dtype=np.int64))
+            selector = faiss.IDSelectorNot(hidden)
+            selector.referenced = hidden  # the C++ object holds a pointer: keep it alive
+        params = None
+        if selector is not None:
             params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
         scores, ids = self._index.search(query, min(k, len(self)), params=params)

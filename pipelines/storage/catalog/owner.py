@@ -193,8 +193,8 @@ class OwnerCatalog:
         """Changes whenever the owner's passages do (what cached answers are keyed by)."""
         return self._catalog.fingerprint(owner_id=self.owner_id)
 
-    def chunk_texts(self) -> tuple[np.ndarray, list[str]]:
-        return self._catalog.chunk_texts(owner_id=self.owner_id)
+    def chunk_texts(self, *, among: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+        return self._catalog.chunk_texts(owner_id=self.owner_id, among=among)
 
     def all_chunks(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         return self._catalog.all_chunks(owner_id=self.owner_id)

@@ -142,14 +142,25 @@ class PassageTables(SpeakerTables):
         ).fetchone()
         return "-".join(str(v) for v in row) if row else "0-0-0-0"
 
-    def chunk_texts(self, *, owner_id: str) -> tuple[np.ndarray, list[str]]:
+    def chunk_texts(
+        self, *, owner_id: str, among: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[str]]:
+        """(ids, texts) of the owner's chunks by id; ``among``: of those ids only (a search
+        index's delta layer: the batch, not the library)."""
         import numpy as np
 
-        rows = self.con.execute(
-            "SELECT id, text FROM chunks WHERE video_id IN "
-            "(SELECT id FROM videos WHERE owner_id = ?) ORDER BY id",
-            [owner_id],
-        ).fetchnumpy()
+        if among is not None:
+            rows = self.con.execute(
+                "SELECT id, text FROM chunks WHERE id IN (SELECT unnest($ids)) AND video_id IN "
+                "(SELECT id FROM videos WHERE owner_id = $owner) ORDER BY id",
+                {"ids": [int(i) for i in among], "owner": owner_id},
+            ).fetchnumpy()
+        else:
+            rows = self.con.execute(
+                "SELECT id, text FROM chunks WHERE video_id IN "
+                "(SELECT id FROM videos WHERE owner_id = ?) ORDER BY id",
+                [owner_id],
+            ).fetchnumpy()
         return np.asarray(rows["id"], dtype=np.int64), [str(t) for t in rows["text"]]
 
     def all_chunks(self, *, owner_id: str) -> tuple[np.ndarray, list[str], np.ndarray]:
