@@ -48,7 +48,7 @@ def test_the_library_tab_follows_the_jobs_and_a_deletion(library: Library, tmp_p
     staged.parent.mkdir(parents=True)
     shutil.copyfile(TALK, staged)
     web.ledger.add(owner.owner_id, str(staged))
-    shown, sent = web.upload_files([str(staged)], 0, request, progress=lambda *args, **kwargs: None)
+    shown, sent = web.upload_files([str(staged)], 0, request)
     assert shown == "✓ talk.mp4: queued"
     library.worker.start()
     try:
