@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup dist lock lock-check sysdeps benchdeps containerdeps image redis-image sbom test-image demo tour serve test lint typecheck unit bench fixtures clean-library
+.PHONY: setup dist lock lock-check sysdeps benchdeps containerdeps image redis-image sbom scan test-image demo tour serve test lint typecheck unit bench fixtures clean-library
 
 setup: $(STAMP)
 
@@ -198,6 +198,23 @@ dist: setup
 SBOM := build/sbom/vidscope-image.cdx.json
 sbom: setup
 	$(BIN)/python deploy/sbom.py $(IMAGE) $(SBOM)
+
+# Known vulnerabilities in the image (its Debian and Python packages and files) and in every
+# lock, with Trivy (installed by the release job; it downloads its vulnerability database, so
+# this runs where the network reaches it, after `make image`). A HIGH or CRITICAL finding that
+# has a fixed version fails the target (exit 1): upgrade, or record why not in .trivyignore.
+# The reports (JSON) go beside the SBOM, into the release.
+SCAN := build/scan
+TRIVY_GATE := --scanners vuln --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1
+scan:
+	rm -rf $(SCAN) && mkdir -p $(SCAN)
+	$(PODMAN) save --format oci-archive -o $(SCAN)/image.tar $(IMAGE)
+	trivy image --input $(SCAN)/image.tar --format json --output $(SCAN)/image-vulnerabilities.json \
+	  $(TRIVY_GATE) || { trivy convert --format table $(SCAN)/image-vulnerabilities.json; exit 1; }
+	trivy fs --file-patterns 'pip:requirements/.*\.lock' --format json \
+	  --output $(SCAN)/locks-vulnerabilities.json $(TRIVY_GATE) requirements \
+	  || { trivy convert --format table $(SCAN)/locks-vulnerabilities.json; exit 1; }
+	rm -f $(SCAN)/image.tar
 
 # The image's tests alone (make test runs them too).
 test-image: image redis-image
