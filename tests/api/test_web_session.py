@@ -151,3 +151,17 @@ def test_over_https_the_cookie_is_host_only_and_secure(client: TestClient, world
     assert plain.status_code == 401
     assert plain.json()["error"]["code"] == "auth.ambiguous_session"
     client.cookies.clear()
+
+
+def test_sign_up_states_the_password_rules_before_they_are_broken(client: TestClient) -> None:
+    """The sign-up form says what a password must be (and the browser checks the length);
+    the sign-in form does not: a person signing in has a password already."""
+    from pipelines.accounts import MAX_PASSWORD, MIN_PASSWORD
+
+    signup = client.get("/signup").text
+    assert f'minlength="{MIN_PASSWORD}" aria-describedby="password-rules"' in signup
+    rules = signup.split('id="password-rules">')[1].split("</p>")[0]
+    assert f"{MIN_PASSWORD} to {MAX_PASSWORD} characters" in rules and "username" in rules
+    signin = client.get("/login").text
+    assert "<form" in signin
+    assert "password-rules" not in signin and "minlength" not in signin

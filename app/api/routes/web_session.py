@@ -28,10 +28,19 @@ from app.api.session_cookie import (
     session_fingerprint,
     set_session_cookie,
 )
-from pipelines.accounts import AuthError
+from pipelines.accounts import MAX_PASSWORD, MIN_PASSWORD, AuthError
 from pipelines.errors import VidscopeError
 
 router = APIRouter(tags=["web"], include_in_schema=False)
+
+# Said before a new password is typed, not only after one is refused (pipelines/accounts.py's
+# check_password is the rule; this is its plain statement).
+_RULES_ATTRIBUTES = f' minlength="{MIN_PASSWORD}" aria-describedby="password-rules"'
+_RULES = (
+    f'<p class="hint" id="password-rules">{MIN_PASSWORD} to {MAX_PASSWORD} characters; not a '
+    "common password, digits only, one character repeated or your username. Three unrelated "
+    "words make a good one.</p>"
+)
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -49,7 +58,8 @@ _PAGE = """<!doctype html>
  value="{username}" autofocus>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" required maxlength="256"
- autocomplete="{password_kind}">
+ autocomplete="{password_kind}"{password_attributes}>
+{password_rules}
 <input type="hidden" name="next" value="{next}">
 <button type="submit">{title}</button>
 </form>
@@ -113,6 +123,8 @@ def _page(
         username=html.escape(username),
         next=html.escape(_safe_next(next_path)),
         password_kind="new-password" if action == "/signup" else "current-password",
+        password_attributes=_RULES_ATTRIBUTES if action == "/signup" else "",
+        password_rules=_RULES if action == "/signup" else "",
     )
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
