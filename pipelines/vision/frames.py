@@ -13,8 +13,11 @@ same background differ in 1–3 % of their pixels). Tiles decide on their own:
   them (a figure changed on a slide: reading the rows it is in costs little);
 - a tile that keeps changing for ``MOTION_S`` (a webcam inset, a camera, a pointer being
   moved, a clock), with no pause of ``HOLD_S``, is motion: it never delays the rest, and it
-  is read on its own at most once per ``min_gap_s``. A webcam inset therefore never makes
-  an unchanged slide new.
+  is read on its own at most once per ``min_gap_s``, and the tiles around it never start a
+  read (an inset's edge tiles are partly covered). A webcam inset therefore never makes an
+  unchanged slide new;
+- a picture mostly in motion (a camera) is one moving picture: read whole at most once per
+  ``min_gap_s``, whatever part of it holds still for a moment.
 
 Each still says where to read (``regions``): the rows of changed tiles across the whole width
 (a line of text is never cut at its sides), the boxes of moving tiles, or the whole picture.
