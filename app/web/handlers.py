@@ -15,7 +15,7 @@ from app.api.uploads import plain_filename, title_from_filename
 from app.web.access import PageAccess
 from app.web.asking import answer_as_written
 from app.web.ledger import UploadLedger
-from app.web.making import download_name, queue_clip, queue_reel, wait_for
+from app.web.making import queue_clip, queue_reel, wait_for
 from app.web.processing import (
     processing_rows,
     ready_choices,
@@ -39,6 +39,7 @@ from app.web.speakers import (
     watch_speakers,
 )
 from pipelines.accounts import Accounts
+from pipelines.editing.names import download_name
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
 from pipelines.storage.files import sha256_file

@@ -7,27 +7,15 @@ and a download link named after the video, or the job's failure in one line."""
 from __future__ import annotations
 
 import html
-import re
 import time
 from typing import Any
 
 import gradio as gr
 
 from app.web.render import clock_text, render_clip
+from pipelines.editing.names import clip_name, download_name
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
-
-# Characters a file name cannot hold on one system or another, and control characters.
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-NAME_CHARS = 120
-
-
-def download_name(title: str, detail: str, suffix: str) -> str:
-    """A file name a person recognises: the video's title (or the reel's query), a detail
-    (the times of a clip), then ``suffix``; ``video.mp4`` when the title holds nothing else."""
-    stem = _UNSAFE.sub(" ", f"{title} {detail}".strip())
-    stem = re.sub(r"\s+", " ", stem).strip(" .")[:NAME_CHARS].strip(" .")
-    return f"{stem or 'video'}.{suffix}"
 
 
 def made(url: str, name: str, what: str, note: str = "") -> dict[str, Any]:
@@ -51,9 +39,7 @@ def queue_clip(owner: OwnerLibrary, video_id: str, start: float, end: float) -> 
             f"The video ends at {clock_text(video.duration)}, so the clip ends there "
             f"({clock_text(start)} to {clock_text(end)})."
         )
-    # 00.04-00.09: a colon is refused in file names on Windows and macOS's Finder.
-    times = f"{clock_text(start)}-{clock_text(end)}".replace(":", ".")
-    name = download_name(video.title, times, "mp4")
+    name = clip_name(video.title, start, end)
     return {"job_id": job_id, **made(f"api/v1/clips/{clip_id}/file", name, "clip", note)}
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from pipelines.speech.export import format_timestamp
+from pipelines.speech.export import short_timestamp
 
 CSS = """
 /* Gradio's theme gives Source Sans Pro's weight 600 a file holding 55 glyphs (capital A and B
@@ -283,8 +283,7 @@ element.addEventListener('click', (event) => {
 
 
 def clock_text(seconds: float) -> str:
-    whole = int(seconds)
-    return format_timestamp(whole) if whole >= 3600 else f"{whole // 60:02d}:{whole % 60:02d}"
+    return short_timestamp(seconds)
 
 
 _STOPWORDS = frozenset(

@@ -19,6 +19,12 @@ def format_timestamp(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+def short_timestamp(seconds: float) -> str:
+    """MM:SS under an hour, HH:MM:SS from it: how a person reads a time in a talk."""
+    whole = int(seconds)
+    return format_timestamp(whole) if whole >= 3600 else f"{whole // 60:02d}:{whole % 60:02d}"
+
+
 def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
     if fmt not in FORMATS:
         raise QueryError(

@@ -4,10 +4,12 @@ parts are fixed when asked for and each is the owner's own (isolation: test_isol
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
+from pipelines.editing.names import download_name
 from pipelines.media.probe import probe
 from tests.support.api import World, wait_for_job
 
@@ -27,6 +29,10 @@ def test_a_reel_of_a_query_is_made_by_a_job_and_downloaded(
     shown = sum(p["end"] - p["start"] for p in reel["parts"])
     file = client.get(f"/api/v1/reels/{reel['id']}/file", headers=alice)
     assert file.status_code == 200 and file.headers["content-type"] == "video/mp4"
+    # Saved under the video's title (made safe for a file system), not the reel's id.
+    title = client.get(f"/api/v1/videos/{world.video_id}", headers=alice).json()["title"]
+    named = file.headers["content-disposition"]
+    assert quote(download_name(title, "reel", "mp4")) in named and reel["id"] not in named
     (tmp_path / "reel.mp4").write_bytes(file.content)
     info = probe(tmp_path / "reel.mp4", allowed=("mp4",))
     assert info.has_video and info.has_audio

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from app.api.deps import CurrentUser, MyLibrary, audit
 from app.api.errors import error_responses
+from pipelines.editing.names import clip_name
 from pipelines.public import ClipPublic
 
 router = APIRouter(prefix="/api/v1/clips", tags=["clips"])
@@ -89,6 +90,9 @@ def get_clip(clip_id: str, library: MyLibrary) -> ClipPublic:
     responses={200: {"content": {"video/mp4": {}}}, **error_responses(401, 404, 409)},
 )
 def get_clip_file(clip_id: str, library: MyLibrary) -> FileResponse:
+    path = library.clip_file(clip_id)
+    clip = library.get_clip(clip_id)
+    title = library.get_video(clip.video_id).title
     return FileResponse(
-        library.clip_file(clip_id), media_type="video/mp4", filename=f"clip-{clip_id}.mp4"
+        path, media_type="video/mp4", filename=clip_name(title, clip.start, clip.end)
     )

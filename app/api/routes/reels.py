@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
 from app.api.deps import CurrentUser, MyLibrary, audit
 from app.api.errors import error_responses
+from pipelines.editing.names import download_name
 from pipelines.public import ReelPublic
 
 router = APIRouter(prefix="/api/v1/reels", tags=["reels"])
@@ -111,6 +112,13 @@ def get_reel(reel_id: str, library: MyLibrary) -> ReelPublic:
     responses={200: {"content": {"video/mp4": {}}}, **error_responses(401, 404, 409)},
 )
 def get_reel_file(reel_id: str, library: MyLibrary) -> FileResponse:
+    path = library.reel_file(reel_id)
+    parts = library.get_reel(reel_id).parts
+    # Named after the video of a one-video reel; a reel across videos after the first's.
+    title = library.get_video(parts[0].video_id).title if parts else "reel"
+    more = len({p.video_id for p in parts}) > 1
     return FileResponse(
-        library.reel_file(reel_id), media_type="video/mp4", filename=f"reel-{reel_id}.mp4"
+        path,
+        media_type="video/mp4",
+        filename=download_name(title, "and more reel" if more else "reel", "mp4"),
     )
