@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from tests.integration.test_cli_server import run_cli
 from tests.support.library import TALK
+from tests.support.server import run_command as run_cli
 
 
 def test_a_batch_of_known_files_is_answered_from_their_hashes_without_ray(

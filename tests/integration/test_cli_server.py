@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.support.server import free_port
-
-
-def run_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VIDSCOPE_HOME": str(home), "VIDSCOPE_PROFILE": "test"}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.support.server import run_command as run_cli
 
 
 def test_serve_on_a_port_in_use_is_one_coded_line_before_any_banner(tmp_path: Path) -> None:

@@ -71,3 +71,16 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()
+
+
+def run_command(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``vidscope ARGS`` run as a person runs it (a process of its own) on the library at
+    ``home``, with the test profile."""
+    env = {**os.environ, "VIDSCOPE_HOME": str(home), "VIDSCOPE_PROFILE": "test"}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
