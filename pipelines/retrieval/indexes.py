@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.logs import get_logger
+from pipelines.retrieval.index_files import DELTA, HIDDEN
 from pipelines.storage.catalog import OwnerCatalog
 from pipelines.storage.files import atomic_write, sha256_file
 
@@ -38,8 +39,6 @@ LAYERED_FROM = 50_000
 # this share of the base: searches ask a small second index, and BM25's mean passage length
 # and the base's own document frequencies stay close to the library's.
 COMPACT_SHARE = 0.1
-DELTA = "delta"  # the folder of the delta layer, beside the base's files
-HIDDEN = "hidden.npy"  # in DELTA: ids removed since the base was built
 LEGACY_VECTOR_IDS = "vectors.ids.npy"  # what an older release kept for those checks
 CHECKSUMS = "checksums.json"  # each index file's size and SHA-256, written after the files
 

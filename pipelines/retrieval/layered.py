@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipelines.retrieval.indexes import DELTA, HIDDEN
+from pipelines.retrieval.index_files import DELTA, HIDDEN
 from pipelines.retrieval.lexical import LexicalIndex
 from pipelines.retrieval.vectors import VectorIndex
 

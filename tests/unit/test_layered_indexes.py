@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from pipelines.records import Chunk, Segment, Video
-from pipelines.retrieval.indexes import DELTA, IDS_DIGESTS, SearchIndexes
+from pipelines.retrieval.index_files import DELTA
+from pipelines.retrieval.indexes import IDS_DIGESTS, SearchIndexes
 from pipelines.retrieval.layered import NO_IDS, LayeredVectors, LayeredWords, built_whole
 from pipelines.storage.catalog import LOCAL_OWNER, Catalog, OwnerCatalog
 
