@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from importlib import metadata
 from pathlib import Path
 from types import TracebackType
 
@@ -13,6 +14,21 @@ import duckdb
 from pipelines.errors import VidscopeError
 from pipelines.storage import faults
 from pipelines.storage.catalog import schema
+
+# For each schema version, the oldest version a release must know to run on the catalog, and
+# the release that migrated it (named when an older one must refuse). Made outside the numbered
+# migrations: a new numbered table would itself be a version the release before refuses.
+READERS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_readers (version INTEGER PRIMARY KEY, "
+    "oldest_reader INTEGER NOT NULL, release VARCHAR NOT NULL)"
+)
+
+
+def _release() -> str:
+    try:
+        return metadata.version("vidscope")
+    except metadata.PackageNotFoundError:  # a source tree run without installing it
+        return "unknown"
 
 
 def _quoted(path: Path) -> str:
@@ -56,6 +72,9 @@ class Database:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._closed = False
+        # The schema version of a newer catalog this older release runs on (additive
+        # migrations only); None when the catalog is this release's own.
+        self.newer_schema: int | None = None
         try:
             # Timestamps are UTC whatever the machine's zone (the API adds the offset).
             self._root.execute("SET GLOBAL TimeZone = 'UTC'")
@@ -103,30 +122,76 @@ class Database:
         return int(row[0]) if row else 0
 
     def migrate(self) -> int:
-        """Applies missing migrations, each in its own transaction; returns the new version."""
+        """Applies missing migrations, each in its own transaction; returns the catalog's
+        version. A newer catalog is opened as it is when its newer migrations are all additive
+        (``schema.ADDITIVE``); otherwise ``library.too_new`` names the schema and release
+        it needs."""
         current = self.schema_version()
         latest = len(schema.MIGRATIONS)
         if current > latest:
-            raise VidscopeError(
-                f"library schema v{current} is newer than this Vidscope (v{latest}); "
-                "upgrade Vidscope",
-                code="library.too_new",
-            )
+            self._check_readable(current, latest)
+            self.newer_schema = current
+            return current
         if self.read_only and current < latest:
             raise faults.read_only_library(
                 self.path.parent, f"upgrading its catalog (v{current} to v{latest})"
             )
+        if not self.read_only:
+            self.con.execute(READERS_TABLE)
         for version in range(current + 1, latest + 1):
             with self.transaction():
                 for statement in schema.MIGRATIONS[version - 1]:
                     self.con.execute(statement)
                 self.con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+                self._record_reader(version)
         if current < latest:
             # Write the new schema into the database file now: DuckDB 1.5 cannot replay an
             # ALTER TABLE ... DEFAULT from the write-ahead log, so a process killed before the
             # next automatic checkpoint would leave a library that no longer opens.
             self.con.execute("CHECKPOINT")
+        elif not self.read_only:
+            self._record_missing_readers(current)
         return latest
+
+    def _record_reader(self, version: int) -> None:
+        self.con.execute(
+            "INSERT OR IGNORE INTO schema_readers VALUES (?, ?, ?)",
+            [version, schema.oldest_reader(version), _release()],
+        )
+
+    def _record_missing_readers(self, current: int) -> None:
+        """Rows a release before the rule did not write (its catalogs have none)."""
+        rows = self.con.execute("SELECT version FROM schema_readers").fetchall()
+        known = {int(row[0]) for row in rows}
+        missing = [version for version in range(1, current + 1) if version not in known]
+        if missing:
+            with self.transaction():
+                for version in missing:
+                    self._record_reader(version)
+
+    def _check_readable(self, current: int, latest: int) -> None:
+        has_readers = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_readers'"
+        ).fetchone()
+        row = None
+        if has_readers and has_readers[0]:
+            row = self.con.execute(
+                "SELECT oldest_reader, release FROM schema_readers WHERE version = ?", [current]
+            ).fetchone()
+        # No row: the catalog's newest migrations say nothing of who may read them.
+        floor, release = (int(row[0]), str(row[1])) if row else (current, None)
+        if floor <= latest:
+            return
+        made_by = f" (release {release} migrated it)" if release else ""
+        raise VidscopeError(
+            f"library schema v{current} is newer than this Vidscope (v{latest}) and needs one "
+            f"that knows schema v{floor} or later{made_by}; run that release or a newer one, "
+            "or restore the backup taken before the upgrade",
+            code="library.too_new",
+            schema=current,
+            needs_schema=floor,
+            release=release,
+        )
 
     def copy_to(self, target: Path) -> None:
         """A consistent copy of the whole catalog in the new file ``target``: DuckDB copies

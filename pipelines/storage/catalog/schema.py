@@ -1,5 +1,10 @@
 """The catalog's schema as numbered migrations. Never edit a released migration: append one.
-Opening an older library file applies the missing ones in order, each in one transaction."""
+Opening an older library file applies the missing ones in order, each in one transaction.
+
+Rollback: a migration listed in ``ADDITIVE`` only adds, so the release before it runs on the
+catalog it leaves; a catalog records, for each version, the oldest schema a release must know to
+run on it (``oldest_reader``), and an older release opens a newer catalog only at or above that
+(db.py; docs/operating.md, "Upgrades and rollback")."""
 
 from __future__ import annotations
 
@@ -360,3 +365,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+# The migrations the release before each one may run on: they add a table, a column with a
+# default or NULL, or an index, and nothing the older release does (insert without the new
+# columns, delete a video, re-ingest) fails or goes wrong on what they write. Expand in one
+# release; contract (drop, rename, tighten a CHECK, a table with a foreign key onto videos, which
+# the older release's delete would trip on) only in a later one, never in an additive migration.
+# 3, 6, 7 remake or change tables; 4 would let a rolled-back release honour signed-out tokens; 8
+# and 9 reference videos(id), so the release before each could not delete a video that has rows.
+ADDITIVE: frozenset[int] = frozenset({2, 5})
+
+
+def oldest_reader(version: int) -> int:
+    """The oldest schema version a release must know to run on a catalog at ``version``: one
+    below each additive migration in a row that ends at ``version``."""
+    if not 1 <= version <= len(MIGRATIONS):
+        raise ValueError(f"schema version {version} is not one of 1..{len(MIGRATIONS)}")
+    floor = version
+    while floor in ADDITIVE:
+        floor -= 1
+    return floor
