@@ -29,10 +29,10 @@ import numpy as np
 # "text" in textures (scored up to 0.84 on the test pattern), and a real label that short
 # says little a search could use.
 MIN_CHARS = 3
-# The detector sees a still shrunk to this longer side (a 1280×720 still at half size): on the
-# benchmark decks every word is still found at 640, and 18 px footnotes at 720p at 480
-# (docs/benchmarks.md, `python -m evals.screen_cost`); text smaller than ~14 px at 720p
-# needs VIDSCOPE_OCR_MAX_SIDE raised, as before.
+# The detector sees a still scaled to this longer side (a 1280×720 still at half size).
+# `python -m evals.screen_cost --sides` (docs/benchmarks.md): on the benchmark decks every
+# word the recogniser can read is found from 480 up, 320 loses 18 px footnotes at 720p; 640
+# keeps text down to about ¾ of that size.
 DETECT_SIDE = 640
 GAP = 16  # rows between two regions stacked for the detector (copies of their edge rows)
 REMEMBERED = 512  # recognised lines kept for reuse (a deck's worth)
