@@ -1,5 +1,8 @@
 """Typed failures. Every failure a user can cause has a stable code and a message that names
-the rule that failed or the fix. Interfaces print ``code: message``; the API maps codes to HTTP."""
+the rule that failed or the fix, in the library's words (a query, hits, a video's chapters),
+never an interface's (a CLI flag, a JSON field): the CLI, the API and the web page all show
+it. Interfaces print ``code: message`` and may add their own names where they catch; the API
+gives each code its HTTP status in one table (``app/api/errors.py``)."""
 
 from __future__ import annotations
 
@@ -57,3 +60,14 @@ class ClipError(VidscopeError):
 
 class QueryError(VidscopeError):
     code = "query.invalid"
+
+
+class NoMatchError(QueryError):
+    """Nothing in the library matches ``query`` (``query.no_match``): a clip or a reel of a
+    query has nothing to show. One class, so every path that searches on a person's behalf
+    (the best range of a clip, the hits of a reel) says it alike."""
+
+    code = "query.no_match"
+
+    def __init__(self, query: str) -> None:
+        super().__init__(f"nothing in the library matches {query!r}", query=query)

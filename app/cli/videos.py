@@ -279,6 +279,8 @@ def reel(
         try:
             parts = library.reel_parts(query=query, hits_file=hits, chapters_of=chapters)
         except VidscopeError as exc:
+            if exc.code == "reel.missing_source":  # the library names the sources, we the flags
+                exc = ClipError(f"{exc.message} (--query, --hits or --chapters)", code=exc.code)
             _fail(exc)
         with progress_bars() as bars:
             task = bars.add_task(f"{len(parts)} parts · cut", total=1.0)

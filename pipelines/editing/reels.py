@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pipelines.editing.reel_check import Measured, check_reel, measure_parts
 from pipelines.editing.transport_stream import copy_picture
-from pipelines.errors import ClipError
+from pipelines.errors import ClipError, NoMatchError
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.records import Hit, ReelPart
 from pipelines.storage.files import atomic_write
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from pipelines.editing.compose import PartText
     from pipelines.public import SummaryPublic
 
-MAX_PARTS = 50
 QUERY_HITS = 5  # parts of a reel made from a query: its best hits
 ENCODE_FPS = 25  # a reel joined by encoding is drawn at this rate
 Progress = Callable[[str, float], None]
@@ -68,33 +67,75 @@ class ReelSource(Protocol):
 def choose_parts(
     library: ReelSource,
     *,
-    query: str | None,
-    hits_file: Path | None,
-    chapters_of: str | None,
+    query: str | None = None,
+    hits_file: Path | None = None,
+    parts: Sequence[ReelPart] | None = None,
+    chapters_of: str | None = None,
     speaker: str | None = None,
 ) -> list[ReelPart]:
     """What a reel shows, from exactly one source: a query's best hits (each sentence, padded
     a little; only what ``speaker`` says, when given, as the search shows them), a JSON file
-    of hits, or a video's key points (one per chapter)."""
-    if sum(x is not None for x in (query, hits_file, chapters_of)) != 1:
-        raise ClipError("give one of --query, --hits or --chapters", code="reel.missing_source")
+    of hits, given ranges (``parts``), or a video's key points (one per chapter). None or two
+    is ``reel.missing_source``; a query nothing matches is ``query.no_match``. The parts may
+    be none (a video without key points): ``check_limits`` names that."""
+    given = (query, hits_file, parts, chapters_of)
+    if sum(x is not None for x in given) != 1:
+        raise ClipError(
+            "a reel is made from exactly one source: a query, hits or a video's chapters",
+            code="reel.missing_source",
+        )
     pad_s = library.settings.clips.padding_s
     if query is not None:
         hits = library.search(query, k=QUERY_HITS, speaker=speaker)
         if not hits:
-            raise ClipError(f"nothing in the library matches {query!r}", code="query.no_match")
-        parts = [ReelPart(h.video_id, max(0.0, h.start - pad_s), h.end + pad_s) for h in hits]
+            raise NoMatchError(query)
+        chosen = [ReelPart(h.video_id, max(0.0, h.start - pad_s), h.end + pad_s) for h in hits]
     elif hits_file is not None:
-        parts = read_parts(hits_file)
+        chosen = read_parts(hits_file)
+    elif parts is not None:
+        chosen = list(parts)
     else:
         assert chapters_of is not None
-        parts = [
+        chosen = [
             ReelPart(chapters_of, max(0.0, p.start - pad_s), p.end + pad_s)
             for p in library.summary(chapters_of).key_points
         ]
+    return merge_parts(chosen)
+
+
+def check_limits(parts: Sequence[ReelPart], limits: ClipSettings) -> None:
+    """The rules of what one reel may hold, wherever it is checked (when it is asked for, and
+    again when it is made, here or by a client): at least one part (``reel.empty``), at most
+    VIDSCOPE_REEL_MAX_PARTS (``reel.too_many_parts``), each part within
+    VIDSCOPE_REEL_MAX_PART_S and all within VIDSCOPE_REEL_MAX_TOTAL_S (``reel.too_long``)."""
     if not parts:
-        raise ClipError("nothing to put in the reel", code="reel.empty")
-    return merge_parts(parts)
+        raise ClipError(
+            "nothing to put in the reel: the query, hits or chapters gave no part",
+            code="reel.empty",
+        )
+    if len(parts) > limits.reel_max_parts:
+        raise ClipError(
+            f"a reel holds at most {limits.reel_max_parts} parts "
+            f"(VIDSCOPE_REEL_MAX_PARTS); this one has {len(parts)}",
+            code="reel.too_many_parts",
+            limit=limits.reel_max_parts,
+        )
+    longest = max(p.end - p.start for p in parts)
+    if longest > limits.reel_max_part_s:
+        raise ClipError(
+            f"a part of a reel is at most {limits.reel_max_part_s:g} s long "
+            f"(VIDSCOPE_REEL_MAX_PART_S); one part is {longest:.1f} s",
+            code="reel.too_long",
+            limit_s=limits.reel_max_part_s,
+        )
+    total = sum(p.end - p.start for p in parts)
+    if total > limits.reel_max_total_s:
+        raise ClipError(
+            f"a reel is at most {limits.reel_max_total_s:g} s long in all "
+            f"(VIDSCOPE_REEL_MAX_TOTAL_S); its parts add up to {total:.1f} s",
+            code="reel.too_long",
+            limit_s=limits.reel_max_total_s,
+        )
 
 
 def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
@@ -147,7 +188,8 @@ def make_reel(
     progress: Progress | None = None,
 ) -> Path:
     """Cuts every part (``cut(n, path)`` writes part ``n`` to ``path``: here, or by the server)
-    and joins them into ``output`` (.mp4), atomically: by stream copy when they are one video's
+    and joins them into ``output`` (.mp4), atomically (parts outside a reel's limits are
+    refused first, ``check_limits``): by stream copy when they are one video's
     and the picture stays as it is, else by one encode to a common picture and sound.
     ``vertical``: a 9:16 picture, each part whole over a blurred fill (phones' stories and
     shorts). ``texts``: title cards and subtitles (``compose``), laid over by FFmpeg. Every
@@ -156,10 +198,7 @@ def make_reel(
     frame, every frame there, frame times strictly increasing; else ``reel.broken_output``
     and nothing is written."""
     report = progress or (lambda stage, fraction: None)
-    if not parts:
-        raise ClipError("nothing to put in the reel", code="reel.empty")
-    if len(parts) > MAX_PARTS:
-        raise ClipError(f"a reel holds at most {MAX_PARTS} parts", code="reel.too_many_parts")
+    check_limits(parts, clips)
     if output.suffix.lower() != ".mp4":
         raise ClipError("a reel is an MP4 file: name the output .mp4", code="clip.bad_output")
     output.parent.mkdir(parents=True, exist_ok=True)

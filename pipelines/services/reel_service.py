@@ -132,32 +132,13 @@ class ReelService(ClipService, SummaryService):
         """The parts with their ends as the cut will use them (clamped to each video's length)
         and their clip plans; every video the owner's and ready, every range good, the reel
         within VIDSCOPE_REEL_MAX_PARTS, VIDSCOPE_REEL_MAX_PART_S and VIDSCOPE_REEL_MAX_TOTAL_S."""
-        limits = self.settings.clips
-        if len(parts) > limits.reel_max_parts:
-            raise ClipError(
-                f"a reel holds at most {limits.reel_max_parts} parts "
-                f"(VIDSCOPE_REEL_MAX_PARTS); this one has {len(parts)}",
-                code="reel.too_many_parts",
-                limit=limits.reel_max_parts,
-            )
+        from pipelines.editing.reels import check_limits
+
         plans = self._reel_plans(parts, output=output)
         parts = [replace(p, end=plan.end) for p, plan in zip(parts, plans, strict=True)]
-        longest = max((p.end - p.start for p in parts), default=0.0)
-        if longest > limits.reel_max_part_s:
-            raise ClipError(
-                f"a part of a reel is at most {limits.reel_max_part_s:g} s long "
-                f"(VIDSCOPE_REEL_MAX_PART_S); one part is {longest:.1f} s",
-                code="reel.too_long",
-                limit_s=limits.reel_max_part_s,
-            )
-        total = sum(p.end - p.start for p in parts)
-        if total > limits.reel_max_total_s:
-            raise ClipError(
-                f"a reel is at most {limits.reel_max_total_s:g} s long in all "
-                f"(VIDSCOPE_REEL_MAX_TOTAL_S); its parts add up to {total:.1f} s",
-                code="reel.too_long",
-                limit_s=limits.reel_max_total_s,
-            )
+        # With the ends as the cut uses them (clamped to each video's length): a hits file's
+        # range past a video's end counts for what is cut, not for what was asked.
+        check_limits(parts, self.settings.clips)
         return parts, plans
 
     def _reel_bytes(self, parts: list[ReelPart]) -> int:
@@ -196,23 +177,14 @@ class ReelService(ClipService, SummaryService):
         given; given ranges; or a video's key points), checks them (the limits of ``reel``)
         and records the reel with the job that makes it, atomically; ``job.queue_full`` when
         the owner's queue is at its cap. Returns (reel id, job id)."""
-        from pipelines.editing.reels import choose_parts, merge_parts
+        from pipelines.editing.reels import choose_parts
         from pipelines.quota import ensure_quota
 
-        if parts is not None:
-            if query is not None or chapters_of is not None:
-                raise ClipError(
-                    "give one of a query, hits or a video's chapters", code="reel.missing_source"
-                )
-            chosen = merge_parts(parts)
-        else:
-            chosen = self.at_sentences(
-                choose_parts(
-                    self, query=query, hits_file=None, chapters_of=chapters_of, speaker=speaker
-                )
-            )
-        if not chosen:
-            raise ClipError("nothing to put in the reel", code="reel.empty")
+        chosen = choose_parts(
+            self, query=query, parts=parts, chapters_of=chapters_of, speaker=speaker
+        )
+        if parts is None:  # given ranges are kept as given, as a hits file's are
+            chosen = self.at_sentences(chosen)
         chosen, _ = self._checked_parts(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
         # quota.exceeded now rather than as a failed job (the job checks again, disk too).
         ensure_quota(

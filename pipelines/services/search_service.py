@@ -3,7 +3,7 @@ answers and reels, start from)."""
 
 from __future__ import annotations
 
-from pipelines.errors import QueryError
+from pipelines.errors import NoMatchError
 from pipelines.records import Hit
 from pipelines.services.scope import OwnerScope
 
@@ -39,7 +39,7 @@ class SearchService(OwnerScope):
         """The best hit for ``query`` and its bounds (word timestamps, padded a little)."""
         hits = self.search(query, k=1, video_id=video_id)
         if not hits:
-            raise QueryError(f"nothing in the library matches {query!r}", code="query.no_match")
+            raise NoMatchError(query)
         hit = hits[0]
         pad = self.settings.clips.padding_s
         video = self.get_video(hit.video_id)
