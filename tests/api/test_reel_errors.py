@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.web.making import queue_reel
+from pipelines.editing.reels import make_reel
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 from pipelines.records import ReelPart
@@ -89,3 +90,25 @@ def test_the_cli_adds_its_flags_to_the_librarys_words(tmp_path: Path) -> None:
     assert "reel.missing_source" in done.stderr and SOURCES in done.stderr
     assert "--query, --hits or --chapters" in done.stderr
     assert not (tmp_path / "reel.mp4").exists()
+
+
+def test_a_reels_limits_are_one_rule_for_the_server_and_a_clients_reel(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
+    owner = _owner(client, world.alice)
+    with pytest.raises(VidscopeError) as empty:
+        owner.queue_reel(parts=[])
+    assert empty.value.code == "reel.empty"
+    # What the CLI makes through a server (app/client.py) is held to the same settings.
+    many = [ReelPart(world.video_id, n * 0.1, n * 0.1 + 0.05) for n in range(51)]
+    clips = client.app.state.library.settings.clips  # type: ignore[attr-defined]
+    for parts, code in (([], "reel.empty"), (many, "reel.too_many_parts")):
+        with pytest.raises(VidscopeError) as refused:
+            make_reel(parts, tmp_path / "reel.mp4", cut=_never_cut, clips=clips)
+        assert refused.value.code == code
+    assert "VIDSCOPE_REEL_MAX_PARTS" in refused.value.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def _never_cut(n: int, path: Path) -> Path:
+    raise AssertionError(f"part {n} was cut before the reel's limits were checked")
