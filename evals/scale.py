@@ -25,10 +25,10 @@ from evals.common import BIN, ROOT, WORK, log, machine
 from evals.fixtures import VOICES, bench_sentences, make_talk
 from pipelines.compute import IngestArtifact
 from pipelines.config import load_settings
+from pipelines.jobs.shards import ShardSource, write_shard
 from pipelines.jobs.tracking import log_run
 from pipelines.library import Library
 from pipelines.records import Chunk, MediaInfo, Segment
-from pipelines.storage.shards import ShardSource, write_shard
 
 COMMAND = "python -m evals.scale"
 VIDEOS = 20

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
     from pipelines.accounts import Accounts
     from pipelines.administration import Administration
-    from pipelines.jobs.worker import JobWorker
     from pipelines.understanding.cache import Cache
     from pipelines.understanding.generators import Generator
 
@@ -185,18 +184,6 @@ class Library:
         if self.settings.server.redis_url:
             return RedisCache(self.settings.server.redis_url, answers.cache_ttl_s)
         return MemoryCache(answers.cache_entries)
-
-    @cached_property
-    def worker(self) -> JobWorker:
-        """The job worker (started by the server: ``worker.start()``)."""
-        from pipelines.jobs.worker import JobWorker
-
-        return JobWorker(
-            settings=self.settings,
-            catalog=self.catalog,
-            indexes=self.indexes,
-            owner=self.for_owner,
-        )
 
     def audit(
         self,

@@ -132,7 +132,9 @@ def create_app(
         if library is None:
             library = await run_in_threadpool(Library.open, settings)
         accounts = library.accounts
-        worker = library.worker
+        from pipelines.jobs.startup import library_worker
+
+        worker = library_worker(library)
         worker.tracer = get_tracer(provider)
         worker.on_job_done = _job_metrics(metrics, library)
         metrics.watch_jobs(library.system.jobs_by_status)

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 def _examine(fix: bool) -> Report:
     """Through the server when one holds the library (it examines what it has open), else
     here: read-only without --fix."""
-    from pipelines.doctor import Finding, Report, check_library
+    from pipelines.checkup import check_library
+    from pipelines.doctor import Finding, Report
 
     settings = _state["settings"]
     if settings.layout.server_info_path.exists():

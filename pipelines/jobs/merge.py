@@ -17,11 +17,11 @@ import numpy as np
 
 from pipelines.config import Settings
 from pipelines.ingest import CheckedFile, commit_artifact, new_video, update_indexes
+from pipelines.jobs.shards import ShardSource, read_shard, shard_path
 from pipelines.logs import get_logger
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import OwnerCatalog, new_video_id
 from pipelines.storage.files import store_media
-from pipelines.storage.shards import ShardSource, read_shard, shard_path
 
 log = get_logger(__name__)
 

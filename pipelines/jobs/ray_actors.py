@@ -14,8 +14,8 @@ from pipelines.compute import ComputeOptions, process_video
 from pipelines.errors import VidscopeError
 from pipelines.jobs.ray_session import RAY_TASK_RETRIES
 from pipelines.jobs.results import Computed, TaskFailed, from_wire, to_wire
+from pipelines.jobs.shards import ShardSource, write_shard
 from pipelines.logs import get_logger
-from pipelines.storage.shards import ShardSource, write_shard
 
 log = get_logger(__name__)
 

@@ -41,9 +41,9 @@ from pipelines.jobs.merge import ItemOutcome, MergeReport
 from pipelines.jobs.ray_actors import ActorPool, as_failure
 from pipelines.jobs.ray_session import RAY_TASK_RETRIES, plan_workers, ray_session
 from pipelines.jobs.results import Computed, Probed, TaskFailed, from_wire, to_wire
+from pipelines.jobs.shards import ShardSource, shard_path
 from pipelines.logs import get_logger
 from pipelines.storage.files import sha256_file
-from pipelines.storage.shards import ShardSource, shard_path
 
 log = get_logger(__name__)
 

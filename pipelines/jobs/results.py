@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.errors import VidscopeError
-from pipelines.storage.shards import ShardSource
+from pipelines.jobs.shards import ShardSource
 
 
 @dataclass(frozen=True)

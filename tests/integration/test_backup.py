@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from pipelines.errors import VidscopeError
+from pipelines.jobs.startup import library_worker
 from pipelines.library import Library
 from pipelines.storage.backup import check_backup, make_backup, restore_backup
 from tests.support.library import TALK, make_settings
@@ -32,7 +33,7 @@ def backed_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Librar
         [video] = [v for v in library.local.list_videos() if v.title == "talk"]
         library.local.clip(video.id, start=2, end=5, output=folder / "mine.mp4")
         clip_id, _ = library.local.queue_clip(video_id=video.id, start=4.0, end=8.0)
-        library.worker.run(library.system.claim_job(lease_s=60))  # type: ignore[arg-type]
+        library_worker(library).run(library.system.claim_job(lease_s=60))  # type: ignore[arg-type]
         report = make_backup(library.catalog, library.settings.layout, folder / "backup")
         assert report.videos == 2 and report.files >= 5
         yield library, report.path
@@ -147,10 +148,11 @@ def test_a_backup_through_the_server_while_it_ingests(tmp_path: Path) -> None:
     # The job was running when the backup was taken: the restored library takes it up again
     # (its lease has run out) and finishes it once.
     with Library(make_settings(restored)) as library:
-        library.worker.start()
+        worker = library_worker(library)
+        worker.start()
         deadline = time.monotonic() + 120
         while library.local.list_videos()[0].status != "ready":
             assert time.monotonic() < deadline, library.local.list_videos()
             time.sleep(0.5)
-        library.worker.stop()
+        worker.stop()
         assert library.local.search("quarterly roadmap")

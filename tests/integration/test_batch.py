@@ -285,8 +285,8 @@ def test_shard_round_trip_keeps_every_field(tmp_path: Path) -> None:
     import numpy as np
 
     from pipelines.compute import IngestArtifact
+    from pipelines.jobs.shards import ShardSource, read_shard, write_shard
     from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Word
-    from pipelines.storage.shards import ShardSource, read_shard, write_shard
 
     info = MediaInfo(
         "mp4",

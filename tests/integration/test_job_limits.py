@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from pipelines.errors import VidscopeError
+from pipelines.jobs.startup import library_worker
 from pipelines.jobs.worker import JobWorker
 from pipelines.library import Library
 from pipelines.records import ReelPart
@@ -50,7 +51,7 @@ def test_a_clip_over_its_time_limit_is_stopped_and_leaves_nothing(
     library, video_id = limited
     clips_dir = library.settings.layout.clips_dir
     clip_id, job_id = library.local.queue_clip(video_id=video_id, start=1.0, end=30.0)
-    worker = library.worker
+    worker = library_worker(library)
     try:
         # The compute process is up already, so the 0.05 s limit falls in the cut itself.
         edits = worker.lanes["edits"]

@@ -13,10 +13,10 @@ import pytest
 from pipelines.compute import IngestArtifact
 from pipelines.errors import VidscopeError
 from pipelines.ingest import check_file
+from pipelines.jobs.shards import ShardSource, write_shard
 from pipelines.library import Library
 from pipelines.records import Chunk, Segment, Voice
 from pipelines.retrieval.embed import embed_texts
-from pipelines.storage.shards import ShardSource, write_shard
 from tests.support.library import TALK
 
 # (speaker, sentence): four voices, the third being the first one heard again.

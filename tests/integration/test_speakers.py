@@ -15,9 +15,9 @@ import pytest
 from pipelines.compute import IngestArtifact
 from pipelines.errors import VidscopeError
 from pipelines.ingest import check_file
+from pipelines.jobs.shards import ShardSource, write_shard
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import Chunk, Segment, Voice
-from pipelines.storage.shards import ShardSource, write_shard
 from tests.support.library import DATA, TALK
 
 TURNS = DATA / "turns.mp4"

@@ -18,9 +18,9 @@ from app.cli import app
 from pipelines.compute import IngestArtifact
 from pipelines.errors import VidscopeError
 from pipelines.ingest import check_file
+from pipelines.jobs.shards import ShardSource, write_shard
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import Chunk, Segment, Voice
-from pipelines.storage.shards import ShardSource, write_shard
 from tests.support.library import DATA, TALK, make_settings
 
 REPLY = DATA / "turns-reply.m4a"  # en-gb (turns.mp4's voice from 22.44 to 40.6 s), then another

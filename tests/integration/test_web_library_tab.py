@@ -17,6 +17,7 @@ import pytest
 
 from app.web.handlers import WebApp
 from app.web.ledger import UploadLedger
+from pipelines.jobs.startup import library_worker
 from pipelines.library import Library
 from tests.support.library import TALK
 
@@ -34,7 +35,8 @@ def _now(web: WebApp, seen: list[Any], sent: list[dict[str, Any]], request: gr.R
 
 def test_the_library_tab_follows_the_jobs_and_a_deletion(library: Library, tmp_path: Path) -> None:
     web = WebApp(UploadLedger(tmp_path / "uploads"))
-    web.attach(library, library.accounts, library.worker)
+    worker = library_worker(library)
+    web.attach(library, library.accounts, worker)
     owner = library.local
     # As Gradio hands it to a handler: the user the guard verified, the browser's address.
     request = gr.Request(username=owner.owner_id, client=SimpleNamespace(host="127.0.0.1"))
@@ -50,14 +52,14 @@ def test_the_library_tab_follows_the_jobs_and_a_deletion(library: Library, tmp_p
     web.ledger.add(owner.owner_id, str(staged))
     shown, sent = web.upload_files([str(staged)], 0, request)
     assert shown == "✓ talk.mp4: queued"
-    library.worker.start()
+    worker.start()
     try:
         deadline = time.monotonic() + 180
         while (report := _now(web, [], sent, request)[5]) != "✓ talk.mp4: indexed":
             assert time.monotonic() < deadline and "failed" not in report, report
             time.sleep(0.3)
     finally:
-        library.worker.stop()
+        worker.stop()
     [video] = owner.public_videos()
     status, rows, hinted, choices, seen, report = _now(web, [], sent, request)
     assert status == [["talk", "indexed"]] and rows[0][5] == video.id and not hinted
