@@ -202,19 +202,17 @@ def clip(
                 highlight=False,
             )
             audit_local("clip.requested", video_id=hit.video_id, start=hit.start, end=hit.end)
-        elif video_id is not None and start is not None and end is not None:
+        else:
+            from pipelines.services.clip_service import clip_range
+
+            try:
+                video_id, start, end = clip_range(video_id, start, end)
+            except ClipError as exc:  # the library names what is missing, we the flags
+                flags = "VIDEO_ID with --start and --end, or --query"
+                _fail(ClipError(f"{exc.message} ({flags})", code=exc.code))
             with users_umask():
                 path = library.clip(video_id, start=start, end=end, output=output)
             audit_local("clip.requested", video_id=video_id, start=start, end=end)
-        else:
-            missing = "VIDEO_ID" if video_id is None else "--start" if start is None else "--end"
-            _fail(
-                ClipError(
-                    f"missing {missing}: give a VIDEO_ID with --start and --end (seconds), "
-                    "or --query",
-                    code="clip.missing_range",
-                )
-            )
     print(path)
 
 

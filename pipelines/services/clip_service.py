@@ -15,6 +15,22 @@ if TYPE_CHECKING:
     from pipelines.jobs.manifest import ClipRequest
 
 
+def clip_range(
+    video_id: str | None, start: float | None, end: float | None
+) -> tuple[str, float, float]:
+    """The video and the times of a clip asked for by time; ``clip.missing_range`` names
+    what is missing (the one place this rule is raised: the API's and the CLI's asks)."""
+    given = {"a video": video_id, "a start": start, "an end": end}
+    missing = [name for name, value in given.items() if value is None]
+    if video_id is None or start is None or end is None:
+        raise ClipError(
+            f"a clip is a video with its start and end (seconds), or a query; "
+            f"{' and '.join(missing)} missing",
+            code="clip.missing_range",
+        )
+    return video_id, start, end
+
+
 class ClipService(SearchService):
     def clip(self, video_id: str, *, start: float, end: float, output: str | Path) -> Path:
         """Cuts [start, end) seconds of a video to ``output``; end is clamped to the duration.
@@ -97,11 +113,7 @@ class ClipService(SearchService):
         if query is not None:
             hit, start, end = self.best_range(query, video_id=video_id)
             video_id = hit.video_id
-        if video_id is None or start is None or end is None:
-            raise ClipError(
-                "give video_id with start and end (seconds), or a query",
-                code="clip.missing_range",
-            )
+        video_id, start, end = clip_range(video_id, start, end)
         video = self.get_video(video_id)
         if video.status != "ready":
             raise ClipError(

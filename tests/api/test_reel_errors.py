@@ -112,3 +112,17 @@ def test_a_reels_limits_are_one_rule_for_the_server_and_a_clients_reel(
 
 def _never_cut(n: int, path: Path) -> Path:
     raise AssertionError(f"part {n} was cut before the reel's limits were checked")
+
+
+def test_a_clip_without_its_range_is_named_once_and_the_cli_adds_its_flags(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
+    with pytest.raises(VidscopeError) as refused:
+        _owner(client, world.alice).queue_clip(video_id=world.video_id, start=1.0)
+    assert refused.value.code == "clip.missing_range"
+    assert "an end missing" in refused.value.message and "--" not in refused.value.message
+    done = run_command(tmp_path / "library", "clip", "-o", str(tmp_path / "clip.mp4"))
+    assert done.returncode == 1, done.stderr
+    assert "clip.missing_range" in done.stderr
+    assert "a video and a start and an end missing" in done.stderr
+    assert "VIDEO_ID with --start and --end, or --query" in done.stderr
