@@ -125,7 +125,19 @@ class Smoke:
 
     def search(self) -> str:
         params = {"q": QUERY, "video_id": self.video_id}
-        hits = _expect(self.client.get(f"{API}/search", params=params), 200)["hits"]
+        hits: list[dict[str, Any]] = []
+
+        def found() -> bool:
+            nonlocal hits
+            hits = _expect(self.client.get(f"{API}/search", params=params), 200)["hits"]
+            return bool(hits)
+
+        # The video is ready when its transaction commits; its passages reach the search
+        # indexes just after, so a search at once may find nothing for a moment.
+        try:
+            _wait(found, timeout=15, what="a search of the sample")
+        except StepFailed:
+            pass  # the check below says what was found
         if not hits or "solar" not in hits[0]["text"].lower():
             raise StepFailed(f"the sample's own words were not found first: {hits[:1]}")
         self.hit = hits[0]

@@ -71,7 +71,9 @@ def newer_tree(dest: Path, statements: tuple[str, ...], *, additive: bool) -> Pa
         )
     nxt = f"MIGRATIONS = (*MIGRATIONS, {statements!r})\nSCHEMA_VERSION = len(MIGRATIONS)\n"
     if additive:
-        nxt += "ADDITIVE = ADDITIVE | {SCHEMA_VERSION}\n"
+        # globals(): a release before the rule has no ADDITIVE (it still migrates, and the
+        # release it stands next to refuses its catalog).
+        nxt += "ADDITIVE = globals().get('ADDITIVE', frozenset()) | {SCHEMA_VERSION}\n"
     with (dest / SCHEMA).open("a") as file:
         file.write("\n" + nxt)
     return dest
