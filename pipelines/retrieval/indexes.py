@@ -241,7 +241,8 @@ class SearchIndexes:
     ) -> None:
         """Takes a change of the catalog into the owner's indexes: ``old_ids`` are gone (a
         video deleted or re-ingested), ``new_ids`` with their ``vectors`` are new. A small
-        library is rebuilt whole; a large one's delta only, and compacted once it is large."""
+        library's vectors change in place and its BM25 is rebuilt whole (under a second); a
+        large one's delta only, compacted once it is large."""
         import numpy as np
 
         from pipelines.retrieval.layered import (
@@ -250,15 +251,26 @@ class SearchIndexes:
             delta_size,
             delta_words,
         )
+        from pipelines.retrieval.lexical import LexicalIndex
 
         owner_id = catalog.owner_id
         with self._update:
             current = self.usable_snapshot(catalog)
             base = current.vectors.base
-            if len(base) + len(current.vectors.delta) + len(new_ids) < self._layered_from:
-                self.rebuild(catalog)
-                return
             gone = np.asarray(old_ids, dtype=np.int64)
+            if len(base) + len(current.vectors.delta) + len(new_ids) < self._layered_from:
+                if len(current.vectors.delta) or len(current.vectors.hidden):
+                    self.rebuild(catalog)  # shrunk below the layers' size: made whole again
+                    return
+                whole = base.copy()  # the vectors changed in place; BM25 rebuilt whole
+                whole.remove(gone)
+                if vectors is not None and len(new_ids):
+                    whole.add(np.asarray(new_ids, dtype=np.int64), vectors)
+                words = LexicalIndex.build(*catalog.chunk_texts())
+                self._publish(
+                    owner_id, IndexSnapshot(LayeredVectors(whole), LayeredWords(words)), base=True
+                )
+                return
             delta = current.vectors.delta.copy()
             delta.remove(gone)
             if vectors is not None and len(new_ids):
