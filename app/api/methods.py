@@ -1,5 +1,6 @@
 """The API's own answer for a path it has but a method it does not (405 with ``Allow``), and
-for a path under ``/api/v1/`` it does not have (404), in the error envelope.
+for a path under ``/api/v1/`` it does not have (404), in the error envelope; HEAD on a GET
+route is the GET's headers without its body (HTTP requires it; media players send it).
 
 Starlette's router would give both, but the web app is mounted at ``/`` and matches every
 path fully, so without this layer ``TRACE /api/v1/videos`` reached the web app and was
@@ -8,7 +9,7 @@ answered as a page that needs a sign-in (401), and ``/api/v1/nothing`` likewise.
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Host, Match, Mount
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import send_envelope
 
@@ -50,9 +51,14 @@ class MethodsOfKnownPaths:
         if match == Match.FULL:
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD" and _match(routes, {**scope, "method": "GET"}) == Match.FULL:
+            await _head_as_get(self.app, scope, receive, send)
+            return
         allowed = set()
         if match == Match.PARTIAL:
             allowed = {m for m in _METHODS if _match(routes, {**scope, "method": m}) == Match.FULL}
+            if "GET" in allowed:
+                allowed.add("HEAD")  # answered as GET without its body (_head_as_get)
         path = scope["path"]
         correlation_id = scope.get("state", {}).get("request_id")
         if allowed:
@@ -76,3 +82,25 @@ class MethodsOfKnownPaths:
             )
         else:
             await self.app(scope, receive, send)
+
+
+class _HeadAnswered(Exception):
+    """Raised through the app once a HEAD's headers are sent: the body is not wanted."""
+
+
+async def _head_as_get(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """HEAD on a GET route (a media player or a download tool asking a file's size and type):
+    the GET's status and headers, Content-Length included, and no body. The app is stopped
+    at its first body chunk, so a video's bytes are not read for nothing."""
+
+    async def headers_only(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await send(message)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        raise _HeadAnswered
+
+    try:
+        await app({**scope, "method": "GET"}, receive, headers_only)
+    except _HeadAnswered:
+        pass

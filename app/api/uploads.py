@@ -18,7 +18,9 @@ from pipelines.config import MAX_SPEAKERS
 from pipelines.errors import MediaError, VidscopeError
 from pipelines.ingest import quota_exceeded
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters, and the invisible ones that reorder or hide text (a right-to-left
+# override made "invoice\u202e4pm.exe" show as "invoiceexe.mp4"-like names): never in a title.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 @dataclass(frozen=True)

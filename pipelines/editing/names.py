@@ -8,8 +8,11 @@ import re
 
 from pipelines.speech.export import short_timestamp
 
-# Characters a file name cannot hold on one system or another, and control characters.
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+# Characters a file name cannot hold on one system or another, control characters, and the
+# invisible ones that reorder or hide text (a right-to-left override spoofs an extension).
+_UNSAFE = re.compile(
+    r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+'
+)
 NAME_CHARS = 120
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from app.api.main import create_app
 from tests.support.api import Account, api_settings, sign_up
+from tests.support.library import TALK
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +194,27 @@ def test_links_lead_to_every_object_and_name_real_parameters(served: TestClient)
         "/api/v1/videos/{video_id}/speakers/{label}",
         "/api/v1/videos/{video_id}/speakers/{label}/reject",
     } <= reached, reached
+
+
+def test_head_on_a_get_route_is_its_headers_without_a_body(served: TestClient) -> None:
+    """A media player asks HEAD for a video's size and type: the GET's status and headers
+    (Content-Length, Accept-Ranges), no body; a route without GET still answers 405."""
+    me = sign_up(served, "henry")
+    video = served.post(
+        "/api/v1/videos",
+        files={"file": ("talk.mp4", TALK.read_bytes(), "video/mp4")},
+        headers=me.headers,
+    ).json()["video_id"]
+    got = served.get(f"/api/v1/videos/{video}/media", headers=me.headers)
+    head = served.head(f"/api/v1/videos/{video}/media", headers=me.headers)
+    assert head.status_code == got.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] == str(len(got.content))
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert served.head("/healthz").status_code == 200
+    assert served.head("/api/v1/videos", headers=me.headers).status_code == 200
+    refused = served.head("/api/v1/auth/login")  # POST only
+    assert refused.status_code == 405 and "HEAD" not in refused.headers["allow"]
+    # Another owner's HEAD is the GET's 404, not the file's size.
+    other = sign_up(served, "irene")
+    assert served.head(f"/api/v1/videos/{video}/media", headers=other.headers).status_code == 404

@@ -114,5 +114,9 @@ def test_a_file_name_is_only_a_title() -> None:
     assert title_from_filename("C:\\Users\\me\\Talk.final.mp4") == "Talk.final"
     assert title_from_filename("<img src=x onerror=alert(1)>.mp4") == "<img src=x onerror=alert(1)>"
     assert title_from_filename("bell\x07\x1b[31m.mp4") == "bell[31m"
+    # A right-to-left override (and other invisible reordering) would show a title, and the
+    # name of its clips, as ending in '.exe'.
+    assert title_from_filename("invoice\u202e4pm.exe.mp4") == "invoice4pm.exe"
+    assert title_from_filename("a\u200fb\u2066c\ufeff.mp4") == "abc"
     assert title_from_filename(".mp4") == ".mp4"
     assert title_from_filename("") == "untitled"

@@ -20,3 +20,9 @@ def test_characters_a_file_system_refuses_are_left_out() -> None:
 def test_a_long_title_is_cut_before_the_suffix() -> None:
     name = download_name("word " * 100, "", "vtt")
     assert len(name) <= NAME_CHARS + len(".vtt") and name.endswith("word.vtt")
+
+
+def test_invisible_characters_that_reorder_text_are_left_out() -> None:
+    """A right-to-left override would show 'invoice\u202e4pm.exe' as if it ended in 'exe'."""
+    assert download_name("invoice\u202e4pm", "", "mp4") == "invoice 4pm.mp4"
+    assert clip_name("a\u200bb\u2066c\ufeff", 0, 1) == "a b c 00.00-00.01.mp4"
