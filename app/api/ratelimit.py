@@ -35,12 +35,15 @@ class RateLimits:
     def hit(self, rate: RateLimitItem, *keys: str, what: str) -> None:
         """Counts one event for each key; raises ``rate.limited`` (with the seconds to wait)
         when any key is over its rate."""
+        # The setting an operator raises for this limit (a refusal names it, as a body over
+        # its limit names VIDSCOPE_REQUEST_MAX_BYTES).
+        setting = "VIDSCOPE_RATE_LIMIT" if rate is self.requests else "VIDSCOPE_LOGIN_RATE_LIMIT"
         for key in keys:
             if not self.limiter.hit(rate, "vidscope", key):
                 reset = self.limiter.get_window_stats(rate, "vidscope", key).reset_time
                 wait = max(1, math.ceil(reset - time.time()))
                 raise RateLimited(
-                    f"too many {what} (limit {rate}); try again in {wait} s",
+                    f"too many {what} (limit {rate}, {setting}); try again in {wait} s",
                     retry_after=wait,
                     limit=str(rate),
                 )

@@ -146,9 +146,12 @@ def test_login_throttling_and_rate_limits(tmp_path: object) -> None:
         blocked = client.post("/api/v1/auth/login", json={"username": "kim", "password": "x" * 9})
         assert blocked.status_code == 429
         assert blocked.json()["error"]["code"] == "rate.limited"
+        assert "VIDSCOPE_LOGIN_RATE_LIMIT" in blocked.json()["error"]["message"]  # what to raise
         assert 1 <= int(blocked.headers["retry-after"]) <= 60
         codes = [
             client.get("/api/v1/videos", headers={"Authorization": "Bearer x"}).status_code
             for _ in range(6)
         ]
         assert codes[:5] == [401] * 5 and codes[5] == 429  # per address, before the token
+        refused = client.get("/api/v1/videos", headers={"Authorization": "Bearer x"})
+        assert "VIDSCOPE_RATE_LIMIT" in refused.json()["error"]["message"]
