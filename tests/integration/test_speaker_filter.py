@@ -14,6 +14,7 @@ import pytest
 
 from app.web.handlers import WebApp
 from app.web.ledger import UploadLedger
+from app.web.making import wait_for
 from pipelines.jobs.worker import JobWorker
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import Segment
@@ -144,7 +145,8 @@ def test_a_reel_of_a_search_narrowed_to_a_speaker_is_made_of_their_hits(
     worker.start()
     try:
         request = gr.Request(username=owner.owner_id)
-        _, link = web.reel_of_results(query, third, [], request)
+        queued = web.reel_of_results(query, third, [], request)
+        _, link = wait_for(owner, worker, queued)
     finally:
         worker.stop()
     [reel_id] = re.findall(r"api/v1/reels/(\w+)/file", link)

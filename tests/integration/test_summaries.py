@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.errors import VidscopeError
+from pipelines.jobs.startup import library_worker
 from pipelines.library import Library
 from pipelines.services.summary_service import STORED_AS
 from pipelines.storage.files import sha256_file
@@ -130,10 +131,11 @@ def test_the_video_is_searchable_before_its_summary_and_a_slow_summary_fails_not
         assert refused.value.code == "summary.not_ready"
         job = library.system.claim_job(lease_s=60, kinds=("ingest",))
         assert job is not None and job.id == job_id
+        worker = library_worker(library)
         try:
-            library.worker.run(job)
+            worker.run(job)
         finally:
-            library.worker.stop()
+            worker.stop()
         done = library.system.job(job_id)
         assert (done.status, done.stage) == ("succeeded", "done")
         assert mine.get_video(video.id).status == "ready"
@@ -152,10 +154,11 @@ def test_an_ingest_over_its_limit_names_the_stage_it_stopped_in(
         _, job_id = library.local.accept_upload(staged, title="t", sha256=sha256, shown_as="t")
         job = library.system.claim_job(lease_s=60, kinds=("ingest",))
         assert job is not None and job.id == job_id
+        worker = library_worker(library)
         try:
-            library.worker.run(job)
+            worker.run(job)
         finally:
-            library.worker.stop()
+            worker.stop()
         failed = library.system.job(job_id)
     assert (failed.status, failed.error_code) == ("failed", "job.timed_out")
     assert failed.error_message is not None
