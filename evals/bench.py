@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import numpy as np
 from evals.common import BIN, ROOT, WORK, log, machine
 from evals.search_load import PASSAGES as LOAD_PASSAGES
 from evals.search_load import bench_search_load, report_lines
-from evals.synthetic import QUERIES, synthetic_library
+from evals.synthetic import QUERIES, search_latencies, synthetic_library
 from evals.talk_videos import DATA, TALKS, slide_video, talk_video
 from pipelines.config import load_settings
 from pipelines.editing.clips import ClipOptions, cut_clip
@@ -163,16 +162,8 @@ def bench_search(rng: np.random.Generator) -> dict[str, float]:
         started = time.perf_counter()
         with Library(load_settings(home=home)) as library:  # start-up builds the indexes
             results[f"index_build_s_{size}"] = time.perf_counter() - started
-            for query in QUERIES:  # warm-up
-                library.local.search(query)
-            timings = []
-            for _ in range(20):
-                for query in QUERIES:
-                    t0 = time.perf_counter()
-                    library.local.search(query, k=10)
-                    timings.append((time.perf_counter() - t0) * 1000)
-        results[f"search_p50_ms_{size}"] = statistics.median(timings)
-        results[f"search_p99_ms_{size}"] = float(np.percentile(timings, 99))
+            p50, p99 = search_latencies(library)
+        results[f"search_p50_ms_{size}"], results[f"search_p99_ms_{size}"] = p50, p99
         shutil.rmtree(home, ignore_errors=True)
     return results
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import shutil
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from evals.common import ROOT, WORK, log, machine
-from evals.synthetic import QUERIES, store_video, synthetic_library, vocabulary_of
+from evals.synthetic import search_latencies, store_video, synthetic_library, vocabulary_of
 from pipelines.config import load_settings
 from pipelines.jobs.tracking import log_run
 from pipelines.library import Library
@@ -85,16 +84,7 @@ def measure(passages: int) -> dict[str, float]:
         fresh = SearchIndexes(library.settings.layout.index_dir)
         fresh.snapshot(LOCAL_OWNER)
         results["load_indexes_s"] = time.perf_counter() - started
-        for query in QUERIES:  # warm-up: the embedding model, the pages of the indexes
-            library.local.search(query, k=10)
-        timings = []
-        for _ in range(20):
-            for query in QUERIES:
-                started = time.perf_counter()
-                library.local.search(query, k=10)
-                timings.append((time.perf_counter() - started) * 1000)
-        results["search_p50_ms"] = statistics.median(timings)
-        results["search_p99_ms"] = float(np.percentile(timings, 99))
+        results["search_p50_ms"], results["search_p99_ms"] = search_latencies(library)
         results["rss_steady_gb"] = memory_gb("VmRSS")
         # A 20-video batch into the library: the delta (now) against a whole rebuild (before
         # this layering), one after the other on the same library and catalog.

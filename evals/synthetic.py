@@ -4,11 +4,14 @@ random unit vectors and Zipf pseudo-word text, with the queries the benchmarks a
 from __future__ import annotations
 
 import shutil
+import statistics
+import time
 from pathlib import Path
 
 import numpy as np
 
 from evals.common import WORK
+from pipelines.library import Library
 from pipelines.records import Chunk, Segment, Video
 from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 
@@ -96,3 +99,17 @@ def synthetic_library(size: int, rng: np.random.Generator) -> Path:
         store_video(catalog, v, per_video, rng, vocabulary)
     catalog.close()
     return home
+
+
+def search_latencies(library: Library, rounds: int = 20) -> tuple[float, float]:
+    """(p50, p99) in ms of ``library``'s local searches for QUERIES (k = 10), ``rounds``
+    times each, after one warm-up round (the embedding model, the indexes' pages)."""
+    for query in QUERIES:
+        library.local.search(query, k=10)
+    timings = []
+    for _ in range(rounds):
+        for query in QUERIES:
+            started = time.perf_counter()
+            library.local.search(query, k=10)
+            timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings), float(np.percentile(timings, 99))
