@@ -9,16 +9,24 @@
 # by `make image`), so the build works offline, and installs exactly the lock, hashes checked.
 ARG BASE=docker.io/library/python:3.11-slim-bookworm
 
-# The dependencies alone (`make image` tags this stage, so a change of code reuses it).
+# The dependencies alone (`make image` tags this stage, so a change of code reuses it). The
+# wheels are bind-mounted from the build context rather than copied: a copy would stay in a
+# layer, and every layer costs the builder's disk (a CI run once ran out of it here).
 FROM ${BASE} AS deps
-COPY build/wheelhouse /wheels
-RUN python3 -m venv /opt/vidscope \
+RUN groupadd --system --gid 10001 vidscope \
+ && useradd --system --uid 10001 --gid vidscope --home-dir /data --no-create-home \
+        --shell /usr/sbin/nologin vidscope \
+ && mkdir -p /data && chown vidscope:vidscope /data && chmod 0700 /data
+RUN --mount=type=bind,source=build/wheelhouse,target=/wheels \
+    python3 -m venv /opt/vidscope \
  && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels \
         --require-hashes -r /wheels/image.lock
 
-FROM deps AS build
-COPY build/app /app
-RUN /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /app/vidscope-*.whl
+# The server builds on the dependencies' stage itself: copying their ~4 GB into a fresh stage
+# would store them twice on the builder and add nothing to the image.
+FROM deps
+RUN --mount=type=bind,source=build/app,target=/app \
+    /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /app/vidscope-*.whl
 # The models are made ready now, inside the image: the multilingual Whisper base joined from
 # its two halves, the embedding model's one-time ONNX export. Nothing is fetched at start.
 # They are made as root: readable by the server's user, not writable.
@@ -29,13 +37,6 @@ from pipelines.retrieval.embed import embed_texts; \
 cache = Path('/opt/vidscope/models'); whisper_base_dir(cache); \
 embed_texts(['warm up'], model='all-MiniLM-L6-v2', cache_dir=cache)" \
  && chmod -R a+rX /opt/vidscope/models
-
-FROM ${BASE}
-RUN groupadd --system --gid 10001 vidscope \
- && useradd --system --uid 10001 --gid vidscope --home-dir /data --no-create-home \
-        --shell /usr/sbin/nologin vidscope \
- && mkdir -p /data && chown vidscope:vidscope /data && chmod 0700 /data
-COPY --from=build /opt/vidscope /opt/vidscope
 # Configuration only through VIDSCOPE_* variables; the secret key is given at run time
 # (`-e VIDSCOPE_SECRET_KEY=...`), never baked in.
 ENV PATH=/opt/vidscope/bin:$PATH \

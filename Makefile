@@ -171,8 +171,8 @@ image: setup containerdeps
 	&& $(PODMAN) build --format docker --network=none $(CONTAINER_LIMITS) \
 	  --build-arg BASE=$$base -t $(IMAGE) .
 	$(PODMAN) image inspect --format 'image size: {{.Size}} bytes' $(IMAGE)
-	# Each build leaves its build stage (and the image it replaced) untagged: drop them, or a
-	# few builds fill the disk. The tagged dependencies' stage stays, for the next build.
+	# Each build leaves the image it replaced untagged: drop it, or a few builds fill the disk.
+	# The tagged dependencies' stage stays: the server's image is built on it.
 	$(PODMAN) image prune -f >/dev/null
 
 # Redis for compose.yaml: the public image when a registry answers, else one made from
