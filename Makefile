@@ -254,3 +254,26 @@ fixtures: setup benchdeps
 
 clean-library:
 	rm -rf data/library
+
+# The proxy in front of the blue and the green server (deploy/proxy/haproxy.cfg): HAProxy from
+# Debian's package, made as Redis' image above (localhost/vidscope-proxy).
+PROXY_IMAGE := localhost/vidscope-proxy
+.PHONY: proxy-image stage deploy rollback
+proxy-image: containerdeps
+	@if $(PODMAN) image exists $(PROXY_IMAGE); then :; else \
+	  echo "proxy: HAProxy from Debian's packages ($(PROXY_IMAGE))"; \
+	  mkdir -p build && mmdebstrap --quiet --variant=minbase --include=haproxy bookworm build/proxy.tar \
+	    && $(PODMAN) import -q --change 'CMD ["haproxy", "-W", "-db", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' \
+	      build/proxy.tar $(PROXY_IMAGE) \
+	    && rm -f build/proxy.tar; \
+	fi
+
+# Upgrades without a stop (docs/operating.md "Blue-green deploys"): IMAGE on a copy of
+# production's library, smoke-tested and recorded for its digest; then the handover to it
+# (refused unless staging passed for that digest); `make rollback` hands back.
+stage: proxy-image redis-image
+	deploy/deploy.sh stage $(IMAGE)
+deploy: proxy-image
+	deploy/deploy.sh deploy $(IMAGE)
+rollback:
+	deploy/deploy.sh rollback
