@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
 
+from app.api.batch_limits import CLIPS_PER_CALL, SHA256S_PER_CALL
 from app.client_admin import RemoteAdministration
 from pipelines.config import Settings
 from pipelines.errors import VidscopeError
@@ -346,27 +347,44 @@ class RemoteLibrary(RemoteAdministration):
         return Path(self._check([])["shards"])
 
     def ready_sha256s(self, sha256s: list[str]) -> set[str]:
-        return set(self._check(sha256s)["ready"])
+        ready: set[str] = set()
+        for part in _parts(sha256s, SHA256S_PER_CALL):
+            ready.update(self._check(part)["ready"])
+        return ready
 
     def merge_shards(self, sha256s: list[str], *, batch_id: str) -> MergeReport:
         from pipelines.jobs.merge import ItemOutcome, MergeReport
 
-        body = {"batch_id": batch_id, "sha256s": sha256s}
-        merged = self._as_admin("/api/v1/admin/batches/merge", body)
-        return MergeReport(
-            outcomes=[ItemOutcome(**o) for o in merged["outcomes"]],
-            catalog_s=merged["catalog_s"],
-            index_s=merged["index_s"],
-        )
+        report = MergeReport(outcomes=[], catalog_s=0.0, index_s=0.0)
+        for part in _parts(sha256s, SHA256S_PER_CALL) or [[]]:
+            body = {"batch_id": batch_id, "sha256s": part}
+            merged = self._as_admin("/api/v1/admin/batches/merge", body)
+            report.outcomes.extend(ItemOutcome(**o) for o in merged["outcomes"])
+            report.catalog_s += merged["catalog_s"]
+            report.index_s += merged["index_s"]
+        return report
 
     def clip_plans(self, clips: list[ClipRequest]) -> list[ClipPlan | VidscopeError]:
         from pipelines.editing.clips import ClipOptions, ClipPlan
 
-        body = {"clips": [asdict(clip) for clip in clips]}
-        answers = self._as_admin("/api/v1/admin/batches/clip-plans", body)
+        answers = [
+            answer
+            for part in _parts(clips, CLIPS_PER_CALL)
+            for answer in self._as_admin(
+                "/api/v1/admin/batches/clip-plans", {"clips": [asdict(clip) for clip in part]}
+            )
+        ]
         return [
             ClipPlan(**{**a["plan"], "options": ClipOptions(**a["plan"]["options"])})
             if a["ok"]
             else VidscopeError(a["message"], code=a["code"])
             for a in answers
         ]
+
+
+T = TypeVar("T")
+
+
+def _parts(items: list[T], size: int) -> list[list[T]]:
+    """The list in parts of at most ``size`` (the batch routes' limits per call)."""
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -284,8 +284,10 @@ class Accounts:
             raise AuthError("the account is disabled", code="auth.disabled")
         return user, self.issue(user, family=family)
 
-    def logout(self, user: User, refresh_token: str) -> None:
-        """Ends the user's login that the refresh token belongs to (its whole family)."""
+    def logout(self, user: User, refresh_token: str) -> bool:
+        """Ends the user's login that the refresh token belongs to (its whole family); False
+        when the token names no login of this user (nothing ended)."""
         family = self.catalog.refresh_family(_token_hash(refresh_token), user_id=user.id)
         if family is not None:
             self.catalog.revoke_family(family)
+        return family is not None

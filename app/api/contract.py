@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.api.errors import documented_error
+from app.api.session_cookie import SECURE_SESSION_COOKIE, SESSION_COOKIE
 
 _SAME_VIDEO = {"video_id": "$request.path.video_id"}
 # The first speaker a video's list names (a video with speech has at least one).
@@ -44,7 +45,7 @@ _LINKS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("create_reel", "202", "GetReel", "get_reel", {"reel_id": "$response.body#/reel_id"}),
     ("create_reel", "202", "GetJob", "get_job", {"job_id": "$response.body#/job_id"}),
     ("get_reel", "200", "GetReelFile", "get_reel_file", {"reel_id": "$response.body#/id"}),
-    ("search", "200", "GetVideo", "get_video", {"video_id": "$response.body#/hits/0/video_id"}),
+    # No link from /search: a search with no hit has no video to follow (the link broke).
     ("list_speakers", "200", "RenameSpeaker", "rename_speaker", _SPEAKER),
     ("list_speakers", "200", "RejectSpeakerName", "reject_speaker_name", _SPEAKER),
     ("rename_speaker", "200", "GetSpeakers", "list_speakers", _SAME_VIDEO),
@@ -85,6 +86,14 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
             # are answered before any route runs.
             for code in (413, 422):
                 operation["responses"].setdefault(str(code), _error_object(code))
+    for name, operation in operations.items():
+        if "422" in operation["responses"]:
+            operation["responses"]["422"]["description"] = _invalid(name, operation)
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes[COOKIE_SCHEME] = COOKIE_AUTH
+    for operation in operations.values():
+        if any(BEARER_SCHEME in need for need in operation.get("security", [])):
+            operation["security"] = [{BEARER_SCHEME: []}, {COOKIE_SCHEME: []}]
     schemas = document.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
@@ -102,6 +111,55 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
             "x-schemathesis": {"merge_body": False},
         }
     return document
+
+
+# The web app's session cookie is the other way in (app/api/session_cookie.py): what a
+# signed-in page's requests carry. Over HTTPS it is named __Host-vidscope_session.
+BEARER_SCHEME = "OAuth2PasswordBearer"
+COOKIE_SCHEME = "SessionCookie"
+COOKIE_AUTH = {
+    "type": "apiKey",
+    "in": "cookie",
+    "name": SESSION_COOKIE,
+    "description": "The web app's session (HttpOnly, SameSite=Strict; over HTTPS "
+    f"{SECURE_SESSION_COOKIE}), set by its sign-in form: a JWT for the web app only, not a "
+    "bearer token (nor a bearer token a cookie). A write it carries must come from this "
+    "server's own origin (403 request.cross_origin)",
+}
+
+# What each operation's 422 can say besides request.invalid (a parameter or body the schema
+# refuses, or a body that is not JSON): the library's own codes, by operation.
+_INVALID_CODES: dict[str, str] = {
+    "register": "`auth.bad_username`, `auth.weak_password`",
+    "create_user": "`auth.bad_username`, `auth.weak_password`",
+    "upload_video": "`media.*` (a file that is not a readable recording), `speaker.bad_count`",
+    "search": "`query.empty`, `query.too_long`, `query.bad_k`",
+    "ask": "`query.empty`, `query.too_long`",
+    "ask_stream": "`query.empty`, `query.too_long`",
+    "create_clip": "`clip.too_short`, `clip.out_of_range`, `clip.bad_range`, "
+    "`clip.missing_range`, `clip.video_not_ready`, `query.empty`",
+    "create_reel": "`reel.missing_source`, `reel.bad_hits`, `reel.empty`, "
+    "`reel.too_many_parts`, `reel.too_long`, `query.empty`",
+    "rename_speaker": "`speaker.bad_name`, `speaker.name_like_label`",
+    "reject_speaker_name": "`speaker.bad_name`",
+    "get_thumbnail": "`media.*` (a picture that cannot be decoded)",
+}
+
+
+def _invalid(name: str, operation: dict[str, Any]) -> str:
+    where = [
+        place
+        for place, present in (
+            ("a parameter", operation.get("parameters")),
+            ("the body", operation.get("requestBody")),
+        )
+        if present
+    ]
+    what = " or ".join(where) or "the request"
+    codes = _INVALID_CODES.get(name)
+    more = f"; {codes}" if codes else ""
+    body = ", a body that is not JSON included" if operation.get("requestBody") else ""
+    return f"Invalid input: `request.invalid` ({what} the schema refuses{body}){more}"
 
 
 def _error_object(status: int) -> dict[str, Any]:

@@ -137,10 +137,19 @@ async def _vidscope_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.code == "rate.limited":
         headers["Retry-After"] = str(exc.context.get("retry_after", 1))
     if status_for(exc.code) == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        headers["WWW-Authenticate"] = _challenge(exc.code)
     return error_response(
         request, code=exc.code, message=exc.message, details=_public_details(exc), headers=headers
     )
+
+
+def _challenge(code: str) -> str:
+    """RFC 6750's challenge: invalid_token (expired, ended, tampered, reused, an account
+    disabled since) with our code as its description; no error when no token came (or the
+    401 is a wrong password at login)."""
+    if code in ("auth.missing_token", "auth.failed"):
+        return 'Bearer realm="vidscope"'
+    return f'Bearer realm="vidscope", error="invalid_token", error_description="{code}"'
 
 
 # FastAPI answers a JSON body it cannot read as text (bytes that are not UTF-8) with this
@@ -245,6 +254,12 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "Too large (`request.too_large`, `upload.too_large`, `quota.exceeded`)",
         "request.too_large",
         "the request body is over the 1048576-byte limit (VIDSCOPE_REQUEST_MAX_BYTES)",
+    ),
+    416: (
+        "Range not satisfiable (`http.range_not_satisfiable`): the range starts past the "
+        "file's end; Content-Range gives its size",
+        "http.range_not_satisfiable",
+        "Range Not Satisfiable",
     ),
     415: ("Unsupported media (`media.unsupported`)", "media.unsupported", "not audio or video"),
     422: (

@@ -64,7 +64,12 @@ def test_bad_tokens_are_refused(
     assert me(client, f"{header}.{b64(forged)}.{signature}") == (401, "auth.invalid_token")
     assert me(client, "not-a-token") == (401, "auth.invalid_token")
     refused = client.get("/api/v1/auth/me", headers={"Authorization": "Bearer x"})
-    assert refused.headers["www-authenticate"] == "Bearer"
+    # RFC 6750: a token that came and is not valid is invalid_token; none came, no error.
+    assert refused.headers["www-authenticate"] == (
+        'Bearer realm="vidscope", error="invalid_token", error_description="auth.invalid_token"'
+    )
+    missing = client.get("/api/v1/auth/me")
+    assert missing.headers["www-authenticate"] == 'Bearer realm="vidscope"'
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(client: TestClient) -> None:
@@ -75,6 +80,8 @@ def test_refresh_rotates_and_reuse_revokes_the_family(client: TestClient) -> Non
     assert rotated != dave.refresh
     reused = client.post("/api/v1/auth/refresh", json={"refresh_token": dave.refresh})
     assert reused.status_code == 401 and reused.json()["error"]["code"] == "auth.token_reused"
+    # Whoever presents the spent token learns nothing of the account (the audit log does).
+    assert reused.json()["error"]["details"] == {}, reused.text
     # The thief's use revoked the whole family, the newest token included.
     after = client.post("/api/v1/auth/refresh", json={"refresh_token": rotated})
     assert after.status_code == 401
@@ -90,6 +97,22 @@ def test_logout_ends_the_login(client: TestClient) -> None:
     assert out.status_code == 204
     again = client.post("/api/v1/auth/refresh", json={"refresh_token": erin.refresh})
     assert again.status_code == 401
+    ended = client.get("/api/v1/auth/me", headers=erin.headers)
+    assert ended.json()["error"]["code"] == "auth.session_ended", ended.text
+
+
+def test_logout_with_a_token_of_no_login_ends_nothing(client: TestClient) -> None:
+    """A made-up refresh token (Schemathesis sends them) names no login: 204 as RFC 7009
+    answers a token it does not know, and the access token sent keeps working."""
+    gwen = sign_up(client, "gwen")
+    for token in ("made-up", sign_up(client, "hugo").refresh):  # none, another account's
+        out = client.post(
+            "/api/v1/auth/logout", json={"refresh_token": token}, headers=gwen.headers
+        )
+        assert out.status_code == 204, out.text
+    assert client.get("/api/v1/auth/me", headers=gwen.headers).status_code == 200
+    fresh = client.post("/api/v1/auth/refresh", json={"refresh_token": gwen.refresh})
+    assert fresh.status_code == 200, fresh.text
 
 
 def test_sign_up_rules(client: TestClient) -> None:

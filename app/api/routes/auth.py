@@ -170,9 +170,12 @@ def refresh(
     try:
         user, tokens = accounts.refresh(body.refresh_token)
     except AuthError as exc:
-        if exc.code == "auth.token_reused":
-            audit(request, "token.reused", user_id=exc.context.get("user_id"))
-        raise
+        if exc.code != "auth.token_reused":
+            raise
+        # The account is the audit log's, not the answer's: whoever presents a stolen token
+        # learns nothing of whose it was.
+        audit(request, "token.reused", user_id=exc.context.get("user_id"))
+        raise AuthError(exc.message, code=exc.code) from None
     audit(request, "token.refreshed", user=user)
     return TokenResponse.of(tokens)
 
@@ -180,15 +183,24 @@ def refresh(
 @router.post(
     "/logout",
     status_code=204,
-    summary="End this login: its refresh tokens and the access token sent stop working",
-    responses=error_responses(401, 422),
+    summary="End the login the refresh token names: its refresh tokens and the access "
+    "token sent stop working",
+    description="Ends only what the refresh token names: when it is one of a live login of "
+    "yours, that login's refresh tokens and the access token this request carries stop "
+    "working (later calls with it answer 401 `auth.session_ended`). A refresh token that "
+    "names no live login of yours (spent, expired, another account's, made up) ends "
+    "nothing, and the answer is 204 all the same, as RFC 7009 answers a token it does not "
+    "know: the access token sent keeps working until it expires.",
+    responses={
+        204: {"description": "The login is ended, or there was none by that token"},
+        **error_responses(401, 422),
+    },
 )
 def logout(
     body: RefreshRequest, request: Request, user: CurrentUser, accounts: AccountsDep
 ) -> Response:
-    accounts.logout(user, body.refresh_token)
     sent = request.headers.get("authorization", "")
-    if sent.lower().startswith("bearer "):
+    if accounts.logout(user, body.refresh_token) and sent.lower().startswith("bearer "):
         accounts.end_session(sent[7:].strip())
     return Response(status_code=204)
 

@@ -11,6 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.batch_limits import (
+    CLIPS_PER_CALL,
+    OUTPUT_CHARS,
+    SHA256S_PER_CALL,
+    USER_CHARS,
+    VIDEO_ID_CHARS,
+)
 from app.api.deps import CurrentUser, LibraryDep
 from app.api.errors import error_responses
 from pipelines.accounts import AuthError
@@ -36,11 +43,13 @@ class ForUser(BaseModel):
     # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
     model_config = ConfigDict(strict=True)
 
-    user: str | None = Field(None, description="The account the batch is for; none: local")
+    user: str | None = Field(
+        None, max_length=USER_CHARS, description="The account the batch is for; none: local"
+    )
 
 
 class CheckRequest(ForUser):
-    sha256s: list[Sha256] = Field(max_length=100_000)
+    sha256s: list[Sha256] = Field(max_length=SHA256S_PER_CALL)
 
 
 class CheckResult(BaseModel):
@@ -50,7 +59,7 @@ class CheckResult(BaseModel):
 
 class MergeRequest(ForUser):
     batch_id: str = Field(pattern=r"^[0-9A-Za-z-]{1,64}$")
-    sha256s: list[Sha256] = Field(max_length=100_000)
+    sha256s: list[Sha256] = Field(max_length=SHA256S_PER_CALL)
 
 
 class MergeResult(BaseModel):
@@ -63,14 +72,18 @@ class ClipRequest(BaseModel):
     # Strict: JSON's 0 is not false, nor "1.5" a number, as the schema says.
     model_config = ConfigDict(strict=True)
 
-    video_id: str = Field(max_length=64)
+    video_id: str = Field(max_length=VIDEO_ID_CHARS)
     start: float = Field(ge=0)
     end: float = Field(gt=0)
-    output: str = Field(min_length=1, max_length=4096)
+    output: str = Field(min_length=1, max_length=OUTPUT_CHARS)
 
 
 class ClipPlansRequest(ForUser):
-    clips: list[ClipRequest] = Field(max_length=10_000)
+    clips: list[ClipRequest] = Field(
+        max_length=CLIPS_PER_CALL,
+        description=f"At most {CLIPS_PER_CALL} a call (any body the schema allows fits under "
+        "the default 1 MiB body limit); the CLI sends more in parts",
+    )
 
 
 def _owner(library: Library, body: ForUser) -> OwnerLibrary:

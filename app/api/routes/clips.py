@@ -87,7 +87,14 @@ def get_clip(clip_id: str, library: MyLibrary) -> ClipPublic:
 @router.get(
     "/{clip_id}/file",
     summary="Download a ready clip (MP4)",
-    responses={200: {"content": {"video/mp4": {}}}, **error_responses(401, 404, 409)},
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The clip's MP4",
+            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **error_responses(401, 404, 409),
+    },
 )
 def get_clip_file(clip_id: str, library: MyLibrary) -> FileResponse:
     path = library.clip_file(clip_id)

@@ -89,7 +89,13 @@ def _disk(library: Any) -> Check:
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
-    responses={200: {"content": {"text/plain": {}}}},
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The Prometheus text format",
+            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+        }
+    },
 )
 def metrics(request: Request) -> Response:
     """Only with ``Authorization: Bearer <VIDSCOPE_METRICS_TOKEN>`` (as Prometheus's

@@ -109,7 +109,14 @@ def get_reel(reel_id: str, library: MyLibrary) -> ReelPublic:
 @router.get(
     "/{reel_id}/file",
     summary="Download a ready reel (MP4)",
-    responses={200: {"content": {"video/mp4": {}}}, **error_responses(401, 404, 409)},
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The reel's MP4",
+            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **error_responses(401, 404, 409),
+    },
 )
 def get_reel_file(reel_id: str, library: MyLibrary) -> FileResponse:
     path = library.reel_file(reel_id)

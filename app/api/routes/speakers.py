@@ -4,11 +4,12 @@ the names suggested for unnamed voices (confirmed by naming, turned down by a re
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.convertors import PathConvertor, register_url_convertor
 
 from app.api.deps import MyLibrary, client_ip
 from app.api.errors import error_responses
+from app.api.speaker_names import NAME_RULE, check_name, name_schema
 from pipelines.public import SpeakerPublic
 
 router = APIRouter(prefix="/api/v1/videos", tags=["speakers"])
@@ -31,19 +32,26 @@ class SpeakerList(BaseModel):
 
 class SpeakerName(BaseModel):
     name: str | None = Field(
-        description="The speaker's name: 1-60 printable characters on one line, without "
-        "< > or : ; null (or the speaker's label) gives it back its label; the name another "
-        "speaker of the video has merges this one into it",
+        description=f"The speaker's name: {NAME_RULE} (else 422 speaker.bad_name); null (or "
+        "the speaker's label) gives it back its label; the name another speaker of the video "
+        "has merges this one into it; a name that reads as a label ('Speaker 9', 'Left', "
+        "'Right') is 422 speaker.name_like_label",
         examples=["Dana"],
+        json_schema_extra={"anyOf": [{"type": "string", **name_schema()}, {"type": "null"}]},
     )
+
+    _rule = field_validator("name", mode="before")(check_name)
 
 
 class RejectedName(BaseModel):
     name: str = Field(
         description="The name this speaker is not (usually its suggestion's): it is not "
-        "suggested for this speaker again",
+        f"suggested for this speaker again. {NAME_RULE} (else 422 speaker.bad_name)",
         examples=["Dana"],
+        json_schema_extra=name_schema(),
     )
+
+    _rule = field_validator("name", mode="before")(check_name)
 
 
 @router.get(

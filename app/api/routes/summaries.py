@@ -42,9 +42,13 @@ CHAPTER_TYPES = {"vtt": "text/vtt; charset=utf-8", "youtube": "text/plain; chars
 @router.get(
     "/{video_id}/chapters",
     summary="The chapters as a WebVTT chapters track or as YouTube's 'm:ss Title' lines",
+    response_class=Response,
     responses={
-        200: {"content": {t: {} for t in CHAPTER_TYPES.values()}},
-        **error_responses(401, 404),
+        200: {
+            "description": "The chapters in the format asked for",
+            "content": {t: {"schema": {"type": "string"}} for t in CHAPTER_TYPES.values()},
+        },
+        **error_responses(401, 404, 422),
     },
 )
 def chapters(

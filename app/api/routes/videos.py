@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated, Literal
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +35,10 @@ MEDIA_TYPES = {
     "flac": "audio/flac",
     "ogg": "audio/ogg",
 }
+# A file's bytes, in the OpenAPI document: the type it is sent as, and no JSON.
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+# The seeks every stored file can serve (it is never empty): its start, or its last N bytes.
+SEEK_PATTERN = r"^bytes=(0-[0-9]{0,15}|-[1-9][0-9]{0,15})$"
 TRANSCRIPT_TYPES = {
     "txt": "text/plain; charset=utf-8",
     "json": "application/json",
@@ -183,9 +187,13 @@ def delete_video(
 @router.get(
     "/{video_id}/transcript",
     summary="The transcript as text, JSON (with word times), SRT or WebVTT",
+    response_class=Response,
     responses={
-        200: {"content": {t: {} for t in TRANSCRIPT_TYPES.values()}},
-        **error_responses(401, 404),
+        200: {
+            "description": "The transcript in the format asked for",
+            "content": {t: {"schema": {"type": "string"}} for t in TRANSCRIPT_TYPES.values()},
+        },
+        **error_responses(401, 404, 422),
     },
 )
 def get_transcript(
@@ -197,16 +205,42 @@ def get_transcript(
     return Response(text, media_type=TRANSCRIPT_TYPES[format])
 
 
+_MEDIA_CONTENT = {kind: BINARY for kind in (*MEDIA_TYPES.values(), "application/octet-stream")}
+
+
 @router.get(
     "/{video_id}/media",
     summary="The stored media; supports HTTP Range, so a player can seek",
+    response_class=FileResponse,
     responses={
-        200: {"content": {"video/mp4": {}}, "description": "The whole file"},
-        206: {"description": "The requested byte range"},
-        **error_responses(401, 404),
+        200: {"content": _MEDIA_CONTENT, "description": "The whole file, as its container's type"},
+        206: {
+            "content": {**_MEDIA_CONTENT, "multipart/byteranges": BINARY},
+            "description": "The requested byte range (Content-Range); several ranges come as "
+            "multipart/byteranges",
+        },
+        **error_responses(400, 401, 404, 416, 422),
     },
 )
-def get_media(video_id: str, library: MyLibrary) -> FileResponse:
+def get_media(
+    video_id: str,
+    library: MyLibrary,
+    seek: Annotated[
+        str | None,
+        Header(
+            alias="range",
+            description="A byte range (RFC 9110). The schema states the seeks every file "
+            "serves (206): `bytes=0-`, `bytes=0-N`, `bytes=-N`. Any other byte range is served "
+            "too (206), a start past the end is 416 `http.range_not_satisfiable` with "
+            "`Content-Range: bytes */size`, and a header that is no byte range is 400 "
+            "`http.bad_request`",
+            # In the schema only: a player seeks to any byte, which FileResponse serves.
+            json_schema_extra={"pattern": SEEK_PATTERN},
+            examples=["bytes=0-1023"],
+        ),
+    ] = None,
+) -> FileResponse:
+    # FileResponse reads Range from the request itself; the parameter is the document's.
     video = library.get_video(video_id)
     return FileResponse(
         library.media_file(video_id),
@@ -236,7 +270,11 @@ def _thumbnail_limiter() -> anyio.CapacityLimiter:
 @router.get(
     "/{video_id}/thumbnail",
     summary="A JPEG of the picture at second t",
-    responses={200: {"content": {"image/jpeg": {}}}, **error_responses(401, 404, 422)},
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": BINARY}, "description": "The picture"},
+        **error_responses(401, 404, 422),
+    },
 )
 async def get_thumbnail(
     video_id: str,
