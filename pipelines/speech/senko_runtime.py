@@ -24,7 +24,9 @@ the one-hour meeting). Stand-ins on the one ``senko.Diarizer`` a process holds:
   42 -> 73 of 97, voices counted and DER unchanged (23/24, 0.7 %); a stranger's recordings
   that open with a greeting gave it to a later voice in 4 of 5.
 - A **stop** event checked before the voice-activity pass and at every batch of embeddings,
-  since senko has no way to stop a diarization once it started."""
+  since senko has no way to stop a diarization once it started.
+- **Features in NumPy** (``pipelines.speech.fbank``): senko's Linux wheel computes them in a
+  library built for AVX-512, which killed the process on any CPU without it."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.media.audio import SAMPLE_RATE
+from pipelines.speech import fbank
 
 # senko's Silero call (Diarizer._perform_vad): silero-vad pads 30 ms by default.
 SPEECH_REGIONS = {
@@ -297,6 +300,7 @@ def adapt(diarizer: Any) -> StandIns:
         diarizer._perform_vad = found.regions
         diarizer._generate_subsegments = found.windows
         diarizer._perform_clustering = found.clustering
+        diarizer._extract_fbank_features = fbank.extract
         diarizer.vidscope_stand_ins = found
     return found
 
