@@ -98,7 +98,7 @@ tour: setup
 # espeak-ng speaks the generated talks of the benchmarks and fixtures. Each package's command
 # has the package's name; a missing one is installed as root, or named with the command to run.
 SYSDEPS := redis-server chromium prometheus
-BENCHDEPS := espeak-ng
+BENCHDEPS := espeak-ng flite
 # The container image and its test: Podman with runc (crun cannot run in these machines'
 # hybrid cgroups), mmdebstrap for a base when no registry answers, podman-compose for
 # compose.yaml, iptables for the compose network (netavark sets its rules with it).
