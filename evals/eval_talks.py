@@ -1,10 +1,10 @@
 """Generates the eval talks (``python -m evals.eval_talks``; ``make fixtures`` runs it): the ten
-talks of ``evals.talk_bank`` spoken by espeak-ng in three voices each over Pillow-drawn slides,
+talks of ``evals.talk_bank`` spoken by flite in three voices each over Pillow-drawn slides,
 as small MP4s (640x360, 10 fps, mono AAC) in ``evals/data/eval-talks/``, each with a JSON
 manifest, and ``evals/data/eval-questions.json``: every question with its kind, the time
 range(s) an answer must cite and the fact words it must hold.
 
-Deterministic: the voices of a talk are drawn with a seed from its position, and espeak-ng and
+Deterministic: the voices of a talk are drawn with a seed from its position, and flite and
 the drawing take no randomness. The voice changes inside topics (after a topic's second
 sentence), never exactly at a topic's start, so a chapter cannot be found by the voice alone."""
 
@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from evals.fixtures import VOICES, speak_script
+from evals.fixtures import speak_script
 from evals.slides import LEAD_S, draw_slide
 from evals.talk_bank import Talk
 from evals.talk_bank_more import OFF_TOPIC, TALKS
@@ -29,18 +30,27 @@ TALK_DIR = ROOT / "evals" / "data" / "eval-talks"
 QUESTIONS = ROOT / "evals" / "data" / "eval-questions.json"
 SIZE = (640, 360)
 VOICES_PER_TALK = 3
-# espeak-ng's speeds slowed to this share: a little slower than the benchmark talks, nearer a
-# speaker presenting slides, and every talk between 1.5 and 3 minutes long.
-PACE = 0.85
+# The voices' speeds slowed to this share: nearer a speaker presenting slides, and every talk
+# between 1.5 and 3 minutes long.
+PACE = 0.8
+# Who speaks the talks: flite's four English voices (US female slt, US male rms, Scottish male
+# awb, the US diphone voice kal16). Whisper tiny.en hears them with 7.9 % WER (6.6-11 % per
+# voice), near its ~7 % on a real talk; the espeak-ng voices that spoke them before, 19.8 %
+# (9.6-31 %), so the eval measured mishearings more than answers (``python -m
+# evals.voice_wer``, docs/evals.md). The espeak-ng voices stay in the benchmark talks.
+TALK_VOICES = (("flite:slt", 100), ("flite:rms", 100), ("flite:awb", 100), ("flite:kal16", 100))
 
 
-def talk_voices(index: int) -> list[tuple[str, int]]:
+def talk_voices(
+    index: int, voices: Sequence[tuple[str, int]] = TALK_VOICES
+) -> list[tuple[str, int]]:
+    """Talk ``index``'s ``VOICES_PER_TALK`` voices, drawn from ``voices`` with its own seed."""
     rng = np.random.default_rng(100 + index)
-    return [VOICES[int(i)] for i in rng.choice(len(VOICES), size=VOICES_PER_TALK, replace=False)]
+    return [voices[int(i)] for i in rng.choice(len(voices), size=VOICES_PER_TALK, replace=False)]
 
 
 def script_lines(
-    talk: Talk, voices: list[tuple[str, int]]
+    talk: Talk, voices: list[tuple[str, int]], pace: float = PACE
 ) -> list[tuple[str, str, int, dict[str, object]]]:
     """(text, voice, speed, manifest extras) for the intro, each topic's signpost and
     sentences and closing line, and the outro; extras name the voice and the topic (-1: intro
@@ -48,7 +58,7 @@ def script_lines(
 
     def line(text: str, n: int, topic: int) -> tuple[str, str, int, dict[str, object]]:
         voice, speed = voices[n % len(voices)]
-        speed = round(speed * PACE)
+        speed = round(speed * pace)
         return text, voice, speed, {"voice": voice, "speed": speed, "topic": topic}
 
     lines = [line(talk.intro, 0, -1)]

@@ -65,6 +65,12 @@ VOICES = (
 
 
 def speak(text: str, out: Path, voice: str = "en-us", speed: int = 150) -> np.ndarray:
+    """``text`` spoken into the WAV ``out``: an espeak-ng voice at ``speed`` words a minute, or
+    another engine's ("flite:slt", speed in % of its pace; ``evals.tts``)."""
+    if ":" in voice:
+        from evals.tts import speak_other
+
+        return speak_other(text, out, voice, speed)
     subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(out), text], check=True)
     with wave.open(str(out)) as handle:
         assert handle.getframerate() == RATE, handle.getframerate()
