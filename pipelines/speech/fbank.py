@@ -26,13 +26,15 @@ PRE_EMPHASIS = 0.97
 
 
 def _mel(hz: np.ndarray | float) -> np.ndarray:
-    return np.float32(1127.0) * np.log(np.float32(1.0) + np.float32(hz) / np.float32(700.0))
+    ratio = np.asarray(hz, dtype=np.float32) / np.float32(700.0)
+    return np.asarray(np.float32(1127.0) * np.log1p(ratio), dtype=np.float32)
 
 
 @cache
 def _povey_window() -> np.ndarray:
     a = 2 * np.pi / (FRAME - 1)
-    return ((0.5 - 0.5 * np.cos(a * np.arange(FRAME))) ** 0.85).astype(np.float32)
+    window: np.ndarray = (0.5 - 0.5 * np.cos(a * np.arange(FRAME))) ** 0.85
+    return window.astype(np.float32)
 
 
 @cache
@@ -67,7 +69,9 @@ def _log_mel(frames: np.ndarray) -> np.ndarray:
     emphasised[:, 0] = frames[:, 0] * (1 - PRE_EMPHASIS)
     spectrum = np.fft.rfft(emphasised * _povey_window(), n=FFT)[:, : FFT // 2]
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-    return np.log(np.maximum(power @ _mel_weights(), np.finfo(np.float32).eps))
+    energies: np.ndarray = np.maximum(power @ _mel_weights(), np.finfo(np.float32).eps)
+    log_energies: np.ndarray = np.log(energies)
+    return log_energies
 
 
 def extract(
