@@ -105,6 +105,31 @@ def test_the_image_lock_is_the_servers_part_of_the_developers_lock() -> None:
     assert "torch" in IMAGE_LOCK and IMAGE_LOCK["torch"].version.endswith("+cpu")
 
 
+# The faces the server never runs (pyproject's extras; pipelines/extras.py names them).
+FACES = ("batch", "tracking", "dashboard", "eval")
+
+
+def test_the_image_lock_holds_no_face_the_server_never_runs() -> None:
+    # A face's package may reach the image only as another's dependency (gradio needs
+    # pandas), never as the project's own: the image lock is compiled without these extras.
+    shipped = {
+        name: IMAGE_LOCK[name].via
+        for face in FACES
+        for name in _pins(EXTRAS[face])
+        if name in IMAGE_LOCK and PROJECT_SOURCE in IMAGE_LOCK[name].via
+    }
+    assert shipped == {}
+    assert {"ray", "pyarrow", "mlflow", "streamlit", "jiwer", "moviepy"} & set(IMAGE_LOCK) == set()
+
+
+def test_the_developers_extra_repeats_every_face_at_its_pins() -> None:
+    # dev lists the faces' pins again (a self-reference, vidscope[batch], would be locked as an
+    # unhashed line); a pin changed in one place and not the other fails here.
+    dev = _pins(EXTRAS["dev"])
+    for face in FACES:
+        assert {n: v for n, v in _pins(EXTRAS[face]).items() if dev.get(n) != v} == {}, face
+
+
 def _image_inputs() -> list[str]:
     text = (REQUIREMENTS / "image.in").read_text()
     return [line for line in text.splitlines() if line and not line.startswith("#")]
