@@ -218,3 +218,55 @@ def test_head_on_a_get_route_is_its_headers_without_a_body(served: TestClient) -
     # Another owner's HEAD is the GET's 404, not the file's size.
     other = sign_up(served, "irene")
     assert served.head(f"/api/v1/videos/{video}/media", headers=other.headers).status_code == 404
+
+
+def test_binary_answers_document_their_own_media_types(served: TestClient) -> None:
+    paths = served.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/videos/{video_id}/media",
+        "/api/v1/videos/{video_id}/thumbnail",
+        "/api/v1/clips/{clip_id}/file",
+        "/api/v1/reels/{reel_id}/file",
+    ):
+        types = set(paths[path]["get"]["responses"]["200"]["content"])
+        assert types and "application/json" not in types, (path, types)
+    media = paths["/api/v1/videos/{video_id}/media"]["get"]
+    assert {"400", "206", "416"} <= set(media["responses"])
+    assert [p["name"] for p in media["parameters"] if p["in"] == "header"] == ["range"]
+
+
+@pytest.fixture(scope="module")
+def namer(served: TestClient) -> Account:
+    return sign_up(served, "namer")
+
+
+@pytest.mark.parametrize(
+    ("name", "taken"),
+    [
+        ("Dana", True),
+        ("Ｄａｎａ", True),  # full-width: NFKC reads it as 'Dana'
+        ("Zoë Ünal", True),
+        (" Dana", False),
+        ("Dana\u00a0", False),  # NFKC makes it a space at the end
+        ("a:b", False),
+        ("a\uff1ab", False),  # the full-width colon NFKC makes ':'
+        ("a\u200bb", False),  # a zero-width space: not printable
+        ("", False),
+        ("x" * 61, False),
+    ],
+)
+def test_a_speaker_name_the_schema_takes_is_one_the_server_takes(
+    served: TestClient, namer: Account, name: str, taken: bool
+) -> None:
+    document = served.get("/openapi.json").json()
+    rule = document["components"]["schemas"]["RejectedName"]["properties"]["name"]
+    assert jsonschema.Draft202012Validator(rule).is_valid(name) is taken
+    answer = served.post(
+        "/api/v1/videos/nope/speakers/Speaker%201/reject",
+        json={"name": name},
+        headers=namer.headers,
+    )
+    # A name the schema takes reaches the library (no such video here: 404); any other is
+    # speaker.bad_name.
+    code = answer.json()["error"]["code"]
+    assert code == ("video.not_found" if taken else "speaker.bad_name"), answer.text

@@ -291,8 +291,14 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
                 assert "422" in op["responses"] or "401" in op["responses"], (method, path)
                 assert "500" in op["responses"], (method, path)
     # Swagger's Authorize logs in with the password form against the login route.
-    [scheme] = spec["components"]["securitySchemes"].values()
-    assert scheme["flows"]["password"]["tokenUrl"] == "api/v1/auth/login"
+    schemes = spec["components"]["securitySchemes"]
+    assert set(schemes) == {"OAuth2PasswordBearer", "SessionCookie"}, schemes
+    assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "api/v1/auth/login"
+    # The web app's session cookie is the other way in, and the document says so.
+    assert (schemes["SessionCookie"]["in"], schemes["SessionCookie"]["name"]) == (
+        "cookie",
+        "vidscope_session",
+    )
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in docs.text
     assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
