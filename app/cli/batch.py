@@ -20,6 +20,7 @@ from app.cli.core import (
     USER_UMASK,
     _fail,
     _library,
+    _need_extras,
     _plain,
     _state,
     app,
@@ -86,6 +87,7 @@ def batch_ingest(
 ) -> None:
     """Ingest many videos in parallel on Ray; safe to run again after a crash (what is done
     is skipped, nothing is stored twice)."""
+    _need_extras("batch", "tracking")
     from pipelines.jobs.manifest import collect_items
     from pipelines.jobs.ray_ingest import BatchOptions, ingest_batch
     from pipelines.jobs.reports import BatchRecorder
@@ -158,6 +160,7 @@ def batch_clips(
 ) -> None:
     """Cut many clips in parallel on Ray. Relative outputs are taken from the manifest's
     folder; a clip that fails is reported and the others go on."""
+    _need_extras("batch")
     from pipelines.jobs.manifest import read_clip_manifest
     from pipelines.jobs.ray_clips import clip_batch
     from pipelines.jobs.results import Cut

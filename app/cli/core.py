@@ -175,6 +175,18 @@ def _fail(exc: VidscopeError) -> NoReturn:
     raise typer.Exit(1)
 
 
+def _need_extras(*extras: str) -> None:
+    """Fails with extra.missing when a command's extra is not installed (the server image has
+    none of batch, tracking, dashboard and eval), before it starts any work."""
+    from pipelines.extras import require_extra
+
+    try:
+        for extra in extras:
+            require_extra(extra)
+    except VidscopeError as exc:
+        _fail(exc)
+
+
 @contextmanager
 def _connection() -> Iterator[tuple[Library | None, RemoteLibrary | None]]:
     """(the library opened here, None) — this process is the one writer — or (None, the

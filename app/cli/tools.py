@@ -17,7 +17,7 @@ from pipelines.errors import VidscopeError
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from pipelines.config import Settings
-from app.cli.core import _fail, _plain, _state, app, err, out
+from app.cli.core import _fail, _need_extras, _plain, _state, app, err, out
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -140,6 +140,7 @@ def evaluate(
     abstention on off-topic questions, chapter boundaries on generated multi-topic talks, figures
     shown only on slides found by search, and WER per voice; logged to MLflow. With -g: the
     talk eval (docs/evals.md), one MLflow run per generator."""
+    _need_extras("eval", "tracking")
     settings: Settings = _state["settings"]
     if generator:
         from evals.understanding import evaluate_generators, parse_generator
@@ -182,6 +183,7 @@ def mlflow_ui(
     """Open MLflow's tracking UI (batch, eval and benchmark runs) on 127.0.0.1."""
     import subprocess
 
+    _need_extras("tracking")
     settings: Settings = _state["settings"]
     err.print(_plain(f"MLflow UI on http://127.0.0.1:{port} for {settings.tracking_uri}"))
     command = [
@@ -211,6 +213,7 @@ def dashboard(
     reads through the server's REST API, so start 'vidscope serve' first."""
     import subprocess
 
+    _need_extras("dashboard", "tracking")
     from app.client import find_server
 
     settings: Settings = _state["settings"]

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pipelines.errors import VidscopeError
+from pipelines.extras import require_extra
 from pipelines.logs import get_logger
 
 log = get_logger(__name__)
@@ -40,6 +41,7 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
         # it times out after 30 s, saying nothing of why. A cluster without authentication
         # must be named so: RAY_AUTH_MODE=disabled.
         os.environ.setdefault("RAY_AUTH_MODE", "token")
+    require_extra("batch")
     import ray
     from ray.exceptions import RayError
 

@@ -10,46 +10,58 @@ shard, written before speakers were stored, still reads (it has none)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipelines.compute import IngestArtifact
+from pipelines.extras import require_extra
 from pipelines.records import AudioTrack, Chunk, MediaInfo, Segment, Voice, Word
 from pipelines.storage.files import atomic_write
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
 _META_KEY = b"vidscope"
-_WORD = pa.struct(
-    [
-        ("start", pa.float64()),
-        ("end", pa.float64()),
-        ("text", pa.string()),
-        ("probability", pa.float64()),
-    ]
-)
-_SCHEMA = pa.schema(
-    [
-        ("kind", pa.string()),  # "segment" | "chunk" (speech) | "screen" | "voice"
-        ("idx", pa.int32()),
-        ("start", pa.float64()),
-        ("end", pa.float64()),
-        ("text", pa.string()),
-        ("speaker", pa.string()),  # a segment's label; a voice's own
-        ("seconds", pa.float64()),  # a voice's talk time
-        ("first_segment", pa.int32()),
-        ("last_segment", pa.int32()),
-        ("words", pa.list_(_WORD)),
-        ("vector", pa.list_(pa.float32())),
-    ]
-)
+
+
+@functools.cache
+def _schema() -> pa.Schema:
+    """The shard's columns. pyarrow is the batch extra's (the server image has none): it is
+    imported when a shard is written or read, never when the server starts."""
+    require_extra("batch", "pyarrow")
+    import pyarrow as pa
+
+    word = pa.struct(
+        [
+            ("start", pa.float64()),
+            ("end", pa.float64()),
+            ("text", pa.string()),
+            ("probability", pa.float64()),
+        ]
+    )
+    return pa.schema(
+        [
+            ("kind", pa.string()),  # "segment" | "chunk" (speech) | "screen" | "voice"
+            ("idx", pa.int32()),
+            ("start", pa.float64()),
+            ("end", pa.float64()),
+            ("text", pa.string()),
+            ("speaker", pa.string()),  # a segment's label; a voice's own
+            ("seconds", pa.float64()),  # a voice's talk time
+            ("first_segment", pa.int32()),
+            ("last_segment", pa.int32()),
+            ("words", pa.list_(word)),
+            ("vector", pa.list_(pa.float32())),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -134,7 +146,10 @@ def write_shard(folder: Path, source: ShardSource, artifact: IngestArtifact) -> 
         "language": artifact.language,
         "dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
     }
-    schema = _SCHEMA.with_metadata({_META_KEY: json.dumps(meta)})
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schema().with_metadata({_META_KEY: json.dumps(meta)})
     table = pa.Table.from_pylist(rows, schema=schema)
     final = shard_path(folder, source.sha256)
     # Hidden and per process: readers list only finished shards, and two workers writing the
@@ -146,6 +161,9 @@ def write_shard(folder: Path, source: ShardSource, artifact: IngestArtifact) -> 
 
 def read_shard(path: Path) -> tuple[ShardSource, IngestArtifact]:
     """The source and artifact a worker wrote; ``ValueError`` when it is not a shard."""
+    _schema()  # the batch extra, or extra.missing
+    import pyarrow.parquet as pq
+
     table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(_META_KEY)
     if raw is None:
