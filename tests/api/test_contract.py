@@ -270,3 +270,28 @@ def test_a_speaker_name_the_schema_takes_is_one_the_server_takes(
     # speaker.bad_name.
     code = answer.json()["error"]["code"]
     assert code == ("video.not_found" if taken else "speaker.bad_name"), answer.text
+
+
+@pytest.mark.parametrize(
+    ("password", "taken"),
+    [
+        ("correct horse battery", True),
+        ("ab ab ab ab", True),  # three characters, the space one of them
+        ("00000000", False),
+        ("１２３４５６７８", False),  # digits all the same, full-width
+        ("  PassWord1 ", False),  # a common password, any case, spaces around
+        ("abababab", False),
+        ("a\na\na\na\n", False),
+    ],
+)
+def test_a_password_the_schema_takes_is_one_the_server_takes(
+    served: TestClient, password: str, taken: bool
+) -> None:
+    document = served.get("/openapi.json").json()
+    rule = document["components"]["schemas"]["NewCredentials"]["properties"]["password"]
+    assert jsonschema.Draft202012Validator(rule).is_valid(password) is taken
+    username = f"pw{abs(hash(password)) % 10**8}"
+    answer = served.post("/api/v1/auth/register", json={"username": username, "password": password})
+    assert (answer.status_code == 201) is taken, answer.text
+    if not taken:
+        assert answer.json()["error"]["code"] == "auth.weak_password"

@@ -21,6 +21,7 @@ from app.api.deps import (
     sign_up,
 )
 from app.api.errors import error_responses
+from app.api.password_rule import weak_schema
 from pipelines.accounts import (
     MAX_PASSWORD,
     MIN_PASSWORD,
@@ -62,8 +63,10 @@ class NewCredentials(BaseModel):
         min_length=MIN_PASSWORD,
         max_length=MAX_PASSWORD,
         description=f"{MIN_PASSWORD} to {MAX_PASSWORD} characters; not a common password, "
-        "a run of one or two characters, only digits, or the username (auth.weak_password)",
+        "a run of one or two characters, only digits (the schema's 'not' states these), or "
+        "the username's letters (auth.weak_password)",
         examples=["correct horse battery"],
+        json_schema_extra=weak_schema(),
     )
 
     # Before the field's own constraints, so these break with the rule's code rather than

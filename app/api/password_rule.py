@@ -1,0 +1,52 @@
+"""The guessable passwords ``pipelines.accounts.check_password`` refuses, as patterns the schema
+can state (issue 30): a common password in any case, only digits, or at most two distinct
+characters, each with spaces around it (the check trims first). A password one of these
+matches is refused (422 auth.weak_password); what they leave out and the server still refuses
+is the rule no schema can state, one field against another (the username's letters), and two
+characters that differ only in case ('aAaAaAaA': a pattern's back-reference is exact). BMP
+characters only (the patterns are ECMA's \\uXXXX as well as Python's)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from pydantic import JsonValue
+
+from pipelines.accounts import COMMON_PASSWORDS
+
+
+def _char_class(test: str) -> str:
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x10000):
+        if not getattr(chr(code), test)():
+            continue
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    spans = (
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
+    )
+    return "[" + "".join(spans) + "]"
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+@cache
+def weak_patterns() -> tuple[str, ...]:
+    space, digit = _char_class("isspace"), _char_class("isdigit")
+    common = "|".join(_any_case(word) for word in sorted(COMMON_PASSWORDS))
+    return (
+        f"^{space}*(?:{common}){space}*$",
+        f"^{space}*{digit}+{space}*$",
+        # One character, or two, repeated in any order ([\s\S]: any, line breaks too).
+        f"^{space}*([\\s\\S])\\1*(?:([\\s\\S])(?:\\1|\\2)*)?{space}*$",
+    )
+
+
+def weak_schema() -> dict[str, JsonValue]:
+    """``not`` any of the patterns: the schema keyword of a password that is not guessable."""
+    return {"not": {"anyOf": [{"pattern": pattern} for pattern in weak_patterns()]}}
