@@ -22,14 +22,37 @@ EMPTY_HINT = (
 
 def job_state(job: Job) -> str:
     """What a person is told of an ingest job: queued, its stage and share, indexed, or
-    failed with the reason and its code."""
+    failed with the reason and its code. The share is rounded down, so 100% means the stage
+    is done; a job on its second try says so, as its share starts again from the beginning
+    (a server restarted mid-job, or a retry)."""
     if job.status == "running":
-        return f"{job.stage or 'running'} {round(job.progress * 100)}%"
+        percent = int(job.progress * 100 + 1e-6)  # down, but 0.29 * 100 is 28.999…
+        state = f"{job.stage or 'running'} {percent}%"
+        if job.attempts > 1:
+            state += f" (try {job.attempts} of {job.max_attempts})"
+        return state
     if job.status == "succeeded":
         return "indexed"
     if job.status == "failed":
         return f"failed: {job.error_message} ({job.error_code})"
     return "queued"
+
+
+def making_progress(job: Job, parts: int | None = None) -> tuple[float | None, str]:
+    """What the page's progress bar shows while a clip or reel of ``parts`` parts is made,
+    as ``gr.Progress`` takes it: (share done, or None where none is known, and what is
+    being done), in place of Gradio's estimate from earlier runs ("5.6/2.1 s" for a reel
+    with cards that took 59 s). The cut reports each part as it starts; the join (and the
+    cards and words laid over) reports no share."""
+    if job.status == "queued":
+        return None, "queued: waiting for the worker"
+    if job.stage == "cut" and parts:
+        part = min(parts, int(job.progress * parts + 1e-6) + 1)
+        return job.progress, f"cutting part {part} of {parts}"
+    if job.stage == "join":
+        return None, "joining the parts"  # with the cards and words, when asked for
+    stage = job.stage or "starting"
+    return (None if stage == "starting" else job.progress), stage
 
 
 def processing_rows(owner: OwnerLibrary, video_ids: set[str]) -> list[list[str]]:

@@ -13,18 +13,18 @@ import os
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from pipelines.jobs.progress_gate import ProgressGate, ProgressSink
 from pipelines.logs import get_logger
 from pipelines.media.ffmpeg import die_with_parent
 
 log = get_logger(__name__)
 
 _progress: Any = None  # the compute process's end of its lane's progress queue
-
-ProgressSink = Callable[[str, str, float], None]  # job id, stage, fraction
 
 
 def _start_compute_process(progress: Any, parent: int) -> None:
@@ -35,7 +35,8 @@ def _start_compute_process(progress: Any, parent: int) -> None:
 
 
 def report(job_id: str, stage: str, fraction: float) -> None:
-    """Runs in a compute process: a job's stage and progress, for the worker to record."""
+    """Runs in a compute process: a job's stage and progress, for the worker to record (as
+    often as ``ProgressGate`` lets it: report as often as is natural)."""
     if _progress is not None:
         _progress.put((job_id, stage, fraction))
 
@@ -105,17 +106,23 @@ class ComputeLane:
         self.stop_processes()
 
     def _forward(self, progress: Any, retired: threading.Event) -> None:
+        gate = ProgressGate(self._record)
         while True:
             try:
-                item = progress.get(timeout=1.0)
+                item = progress.get(timeout=gate.wait_s(time.monotonic()))
             except queue.Empty:
                 if retired.is_set():
                     return
+                gate.flush(time.monotonic())
                 continue
             except (EOFError, OSError):
                 return
             job_id, stage, fraction = item
-            try:
-                self.on_progress(job_id, stage, fraction)
-            except Exception:
-                log.warning("jobs.progress_lost", job_id=job_id, exc_info=True)
+            gate.offer(job_id, stage, fraction, time.monotonic())
+            gate.flush(time.monotonic())
+
+    def _record(self, job_id: str, stage: str, fraction: float) -> None:
+        try:
+            self.on_progress(job_id, stage, fraction)
+        except Exception:
+            log.warning("jobs.progress_lost", job_id=job_id, exc_info=True)

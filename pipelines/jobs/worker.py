@@ -269,12 +269,8 @@ class JobWorker:
                     setting = f"VIDSCOPE_JOB_TIMEOUT_{stage.upper()}_S" if stage else None
                     where = stage or self.system.job(job.id).stage
                     raise timed_out(job, limit_s, stage=where, setting=setting) from None
-                self.catalog.report_progress(
-                    job.id,
-                    stage=job.stage or "running",
-                    progress=job.progress,
-                    lease_s=self.settings.jobs.lease_s,
-                )
+                # The lease only: the stage and progress are the compute's to report.
+                self.catalog.renew_lease(job.id, lease_s=self.settings.jobs.lease_s)
 
     @contextmanager
     def _workdir(self, job: Job) -> Iterator[Path]:

@@ -100,6 +100,15 @@ class JobTables(Database):
                 [stage, min(1.0, max(0.0, progress)), lease_s, job_id],
             )
 
+    def renew_lease(self, job_id: str, *, lease_s: float) -> None:
+        """Renews a running job's lease, leaving its stage and progress as last reported."""
+        with self.transaction():
+            self.con.execute(
+                "UPDATE jobs SET lease_until = now() + to_seconds(?), updated_at = now() "
+                "WHERE id = ? AND status = 'running'",
+                [lease_s, job_id],
+            )
+
     def finish_job(
         self, job_id: str, *, error_code: str | None = None, error_message: str | None = None
     ) -> None:
