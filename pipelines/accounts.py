@@ -26,6 +26,10 @@ from pipelines.storage.catalog import LOCAL_OWNER, Catalog
 ALGORITHM = "HS256"  # pinned: a token naming any other algorithm (or "none") is refused
 ISSUER = "vidscope"
 AUDIENCE = "vidscope-api"
+# The web app's session cookie carries a token for this audience only: a cookie's token is no
+# bearer token, nor a bearer token a cookie (one stolen from a page's storage or a log cannot
+# be replayed the other way).
+WEB_AUDIENCE = "vidscope-web"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 RESERVED_USERNAMES = frozenset({LOCAL_OWNER, "admin", "root", "system"})
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
@@ -198,11 +202,11 @@ class Accounts:
         ttl = self.settings.auth.access_token_ttl_s
         return TokenPair(self.access_token(user, ttl_s=ttl), refresh, ttl)
 
-    def access_token(self, user: User, *, ttl_s: int) -> str:
+    def access_token(self, user: User, *, ttl_s: int, audience: str = AUDIENCE) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,
-            "aud": AUDIENCE,
+            "aud": audience,
             "sub": user.id,
             "iat": now,
             "iat_ms": int(time.time() * 1000),  # a revocation at this millisecond counts
@@ -212,7 +216,7 @@ class Accounts:
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
-    def verify(self, token: str) -> User:
+    def verify(self, token: str, *, audience: str = AUDIENCE) -> User:
         """The enabled user an access token names; ``auth.invalid_token`` for anything else
         (expired, tampered, another audience or issuer, another algorithm, missing claims)."""
         try:
@@ -220,7 +224,7 @@ class Accounts:
                 token,
                 self._key,
                 algorithms=[ALGORITHM],
-                audience=AUDIENCE,
+                audience=audience,
                 issuer=ISSUER,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]},
             )
@@ -244,12 +248,12 @@ class Accounts:
             )
         return user
 
-    def end_session(self, token: str) -> None:
+    def end_session(self, token: str, *, audience: str = AUDIENCE) -> None:
         """Signs one access token out before it expires; a token that is not valid anyway
         is ignored."""
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER
+                token, self._key, algorithms=[ALGORITHM], audience=audience, issuer=ISSUER
             )
         except jwt.PyJWTError:
             return

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.ratelimit import RateLimits
 from app.api.session_cookie import AMBIGUOUS, scope_session_token
-from pipelines.accounts import Accounts, AuthError
+from pipelines.accounts import AUDIENCE, WEB_AUDIENCE, Accounts, AuthError
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
 from pipelines.records import User
@@ -113,18 +113,20 @@ def current_user(
     The local administrator (the CLI beside a running server) may act for another user by
     naming them in ``X-Vidscope-User``."""
     limits.hit(limits.requests, f"ip:{client_ip(request)}", what="requests from this address")
+    audience = AUDIENCE
     if not token:
         cookie = scope_session_token(request.scope)
         if cookie == AMBIGUOUS:
             raise ambiguous_session()
-        token = cookie
+        token, audience = cookie, WEB_AUDIENCE
     if not token:
         raise AuthError(
             "this route needs an access token: 'Authorization: Bearer <token>' from "
             "POST /api/v1/auth/login",
             code="auth.missing_token",
         )
-    user = accounts.verify(token)
+    # A bearer token is the API's, a cookie's the web app's: neither passes for the other.
+    user = accounts.verify(token, audience=audience)
     acting_for = request.headers.get(ACT_AS_HEADER)
     if acting_for and user.id == LOCAL_OWNER:
         user = accounts.user_named(acting_for)
@@ -158,7 +160,7 @@ def session_user(request: Request) -> str | None:
     if token is None or token == AMBIGUOUS:
         return None
     try:
-        user = get_accounts(request).verify(token)
+        user = get_accounts(request).verify(token, audience=WEB_AUDIENCE)
     except AuthError:
         return None
     request.state.user_id = user.id

@@ -8,7 +8,7 @@ from fastapi import Request
 
 from app.web.guard import VERIFIED_USER
 from app.web.ledger import UploadLedger
-from pipelines.accounts import Accounts
+from pipelines.accounts import WEB_AUDIENCE, Accounts
 from pipelines.errors import VidscopeError
 from pipelines.library import Library
 from pipelines.quota import count_pending
@@ -35,7 +35,7 @@ class PageAccess:
         if self.accounts is None:
             return None
         try:
-            return self.accounts.verify(token).id
+            return self.accounts.verify(token, audience=WEB_AUDIENCE).id
         except VidscopeError:
             return None
 

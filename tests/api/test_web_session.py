@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.support.api import PASSWORD, World
+from tests.support.api import PASSWORD, World, sign_up
 
 
 def test_sign_in_sets_a_strict_http_only_cookie_that_the_api_accepts(
@@ -165,3 +165,20 @@ def test_sign_up_states_the_password_rules_before_they_are_broken(client: TestCl
     signin = client.get("/login").text
     assert "<form" in signin
     assert "password-rules" not in signin and "minlength" not in signin
+
+
+def test_a_cookie_is_no_bearer_token_nor_a_bearer_token_a_cookie(client: TestClient) -> None:
+    """Two audiences: a session cookie's token replayed as a bearer token, or an API token
+    planted as the cookie, is refused (each works only where it was issued for)."""
+    cora = sign_up(client, "cora")
+    session = _session(client, "cora")
+    assert client.get("/api/v1/auth/me", cookies={"vidscope_session": session}).status_code == 200
+    as_bearer = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {session}"})
+    assert as_bearer.status_code == 401, as_bearer.text
+    assert as_bearer.json()["error"]["code"] == "auth.invalid_token"
+    assert client.get("/api/v1/auth/me", headers=cora.headers).status_code == 200
+    as_cookie = client.get("/api/v1/auth/me", cookies={"vidscope_session": cora.token})
+    assert as_cookie.status_code == 401, as_cookie.text
+    planted = client.get("/web/session", cookies={"vidscope_session": cora.token})
+    assert planted.status_code == 401, planted.text
+    client.cookies.clear()

@@ -28,7 +28,7 @@ from app.api.session_cookie import (
     session_fingerprint,
     set_session_cookie,
 )
-from pipelines.accounts import MAX_PASSWORD, MIN_PASSWORD, AuthError
+from pipelines.accounts import MAX_PASSWORD, MIN_PASSWORD, WEB_AUDIENCE, AuthError
 from pipelines.errors import VidscopeError
 
 router = APIRouter(tags=["web"], include_in_schema=False)
@@ -156,7 +156,7 @@ def web_session(request: Request, accounts: AccountsDep) -> Response:
     token = scope_session_token(request.scope)
     if token is None or token == AMBIGUOUS:
         raise ambiguous_session() if token == AMBIGUOUS else _no_session()
-    accounts.verify(token)
+    accounts.verify(token, audience=WEB_AUDIENCE)
     return JSONResponse(
         {"session": session_fingerprint(token)}, headers={"Cache-Control": "no-store"}
     )
@@ -190,7 +190,8 @@ async def login_form(
         )
     await run_in_threadpool(lambda: audit(request, "login.ok", user=user, via="web"))
     ttl = library.settings.auth.session_ttl_s
-    return _signed_in(request, accounts.access_token(user, ttl_s=ttl), ttl, next)
+    token = accounts.access_token(user, ttl_s=ttl, audience=WEB_AUDIENCE)
+    return _signed_in(request, token, ttl, next)
 
 
 @router.api_route("/signup", methods=["GET", "HEAD"])
@@ -223,7 +224,8 @@ async def signup_form(
             switch='Have an account? <a href="/login">Sign in</a>',
         )
     ttl = library.settings.auth.session_ttl_s
-    return _signed_in(request, accounts.access_token(user, ttl_s=ttl), ttl, "/")
+    token = accounts.access_token(user, ttl_s=ttl, audience=WEB_AUDIENCE)
+    return _signed_in(request, token, ttl, "/")
 
 
 @router.post("/logout")
@@ -232,7 +234,7 @@ def logout_form(request: Request, accounts: AccountsDep, reason: str = "") -> Re
     where a copy of it survives the browser's deleting it."""
     token = scope_session_token(request.scope)
     if token is not None and token != AMBIGUOUS:
-        accounts.end_session(token)
+        accounts.end_session(token, audience=WEB_AUDIENCE)
     target = f"/login?reason={reason}" if reason in _REASONS else "/login"
     response = RedirectResponse(target, status_code=303)
     clear_session_cookie(response, secure=is_secure(request.scope))
