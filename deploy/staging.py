@@ -1,0 +1,137 @@
+"""Staging: a release candidate on a copy of production's library, smoke-tested, its result
+recorded for the image's exact digest (deploy.sh deploy refuses a digest that did not pass).
+
+    deploy/deploy.sh stage IMAGE
+
+The serving colour backs the library up (`vidscope backup`, into VIDSCOPE_DEPLOY_BACKUPS: the
+backup is kept, and its path is in the result: it is also the backup taken before the upgrade);
+the candidate restores it into a new volume and runs there as a second compose project of
+compose.yaml (<name>-staging, beside Redis, on VIDSCOPE_STAGING_PORT), where its migrations run
+on production's catalog; deploy/smoke.py signs in (VIDSCOPE_SMOKE_USER and
+VIDSCOPE_SMOKE_PASSWORD, else a new account in the copy), uploads, searches, asks, cuts a clip
+and streams. The project and its volume are removed afterwards, passed or not."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from bluegreen import live_colour
+from deployment import (
+    LIMITS,
+    PODMAN,
+    ROOT,
+    DeployError,
+    Deployment,
+    Records,
+    digest,
+    keep,
+    podman,
+    wait_http,
+)
+
+REDIS_IMAGES = ("docker.io/library/redis:7-bookworm", "localhost/vidscope-redis:latest")
+SMOKE_TIMEOUT_S = 600
+
+
+def redis_image() -> str:
+    exists = [subprocess.run([*PODMAN, "image", "exists", i]).returncode == 0 for i in REDIS_IMAGES]
+    present = [i for i, there in zip(REDIS_IMAGES, exists, strict=True) if there]
+    if not present:
+        raise DeployError("no Redis image for compose.yaml: run `make redis-image`")
+    return present[0]
+
+
+def _compose(
+    deployment: Deployment, project: str, image: str, *args: str, check: bool = True
+) -> None:
+    environment = {
+        **os.environ,
+        "VIDSCOPE_IMAGE": image,
+        "VIDSCOPE_PORT": str(deployment.staging_port),
+        "VIDSCOPE_SECRET_KEY_PATH": str(deployment.secret_key),
+        "REDIS_IMAGE": os.environ.get("REDIS_IMAGE") or REDIS_IMAGES[-1],
+    }
+    done = subprocess.run(
+        ["podman-compose", "-p", project, "--podman-run-args=--runtime runc", *args],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    if check and done.returncode != 0:
+        raise DeployError(f"podman-compose {args[0]} failed: {done.stderr[-1500:]}")
+
+
+def backup(deployment: Deployment, label: str) -> str:
+    """Backs production's library up through its serving colour; the folder inside
+    VIDSCOPE_DEPLOY_BACKUPS."""
+    colour = live_colour(deployment)
+    if colour is None:
+        raise DeployError("no colour serves: there is no production library to copy")
+    podman("exec", deployment.container(colour), "vidscope", "backup", f"/backups/{label}")
+    return str(deployment.backups / label)
+
+
+def _smoke(url: str) -> dict[str, Any]:
+    """deploy/smoke.py's JSON report of ``url``; ``passed`` only with its exit status 0."""
+    user = os.environ.get("VIDSCOPE_SMOKE_USER") or f"smoke-{secrets.token_hex(4)}"
+    password = os.environ.get("VIDSCOPE_SMOKE_PASSWORD") or secrets.token_urlsafe(16)
+    smoke = subprocess.run(
+        [sys.executable, str(ROOT / "deploy/smoke.py"), url,
+         "--user", user, "--password", password, "--json"],
+        capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S,
+    )  # fmt: skip
+    try:
+        report: dict[str, Any] = json.loads(smoke.stdout)
+    except ValueError:
+        return {"passed": False, "steps": [], "error": smoke.stderr[-1500:]}
+    report["passed"] = bool(report.get("passed")) and smoke.returncode == 0
+    return report
+
+
+def stage(deployment: Deployment, image: str) -> dict[str, Any]:
+    image_digest = digest(image)
+    os.environ["REDIS_IMAGE"] = redis_image()  # compose.yaml's variable
+    pinned = keep(image_digest)
+    at = datetime.now(UTC)
+    label = f"staging-{at:%Y%m%dT%H%M%SZ}-{image_digest.removeprefix('sha256:')[:12]}"
+    backup_path = backup(deployment, label)
+    project = f"{deployment.name}-staging"
+    volume = f"{project}_vidscope-data"
+    podman("volume", "rm", "-f", volume, check=False)
+    podman("volume", "create", volume)
+    try:
+        # `vidscope restore` makes its folder beside the target and renames it: the volume's
+        # root cannot be the target, so the library is restored inside it, then moved up.
+        podman(
+            "run", "--rm", "--network=none", *LIMITS, "-v", f"{volume}:/data",
+            "-v", f"{deployment.backups}:/backups:ro", "--entrypoint", "sh", pinned, "-c",
+            'vidscope --home /data/restored restore "$1" && cd /data/restored'
+            ' && for f in * .[!.]*; do if [ -e "$f" ]; then mv "$f" /data/; fi; done'
+            " && cd / && rmdir /data/restored",
+            "sh", f"/backups/{label}",
+        )  # fmt: skip
+        _compose(deployment, project, pinned, "up", "-d")
+        url = f"http://127.0.0.1:{deployment.staging_port}"
+        wait_http(f"{url}/readyz", timeout_s=300, container=f"{project}_vidscope_1")
+        report = _smoke(url)
+    except DeployError as exc:
+        report = {"passed": False, "steps": [], "error": str(exc)}
+    finally:
+        _compose(deployment, project, pinned, "down", check=False)
+        podman("volume", "rm", "-f", volume, check=False)
+        podman("network", "rm", "-f", f"{project}_default", check=False)
+    result = {
+        "image": image,
+        "digest": image_digest,
+        "passed": bool(report.get("passed")),
+        "at": at.isoformat(timespec="seconds"),
+        "backup": backup_path,
+        "steps": report.get("steps", []),
+        **({"error": report["error"]} if "error" in report else {}),
+    }
+    Records(deployment.state).record_staging(image_digest, result)
+    return result
