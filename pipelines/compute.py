@@ -165,7 +165,7 @@ def hear(
             load = lambda: mono  # noqa: E731
 
         def transcribe() -> tuple[list[Segment], str | None]:
-            return transcribe_channels(channels, options.transcribe, info.duration, progress)
+            return transcribe_channels(channels, options.transcribe, progress)
 
     else:
         picks = survey_picks(media_path, info, track, shown_as)
@@ -275,7 +275,18 @@ def transcribe_long_track(
     segments: list[Segment] = []
     language = options.language
     detected = None
-    for number, (pick, speaker) in enumerate(picks):
+
+    def heard_from(picked: int, start_s: float, length_s: float) -> Callable[[float], None]:
+        """The transcribed share of a window, as a share of all the picks' audio."""
+
+        def heard(share: float) -> None:
+            done = min(1.0, (start_s + share * length_s) / max(info.duration, 1e-6))
+            progress("transcribe", (picked + done) / len(picks))
+
+        return heard
+
+    progress("transcribe", 0.0)
+    for picked, (pick, speaker) in enumerate(picks):
         windows = speech_windows(
             media_path,
             container=info.container,
@@ -285,13 +296,13 @@ def transcribe_long_track(
             window_s=options.window_s,
         )
         for start_s, samples in windows:
-            stream, found = transcribe_audio(samples, replace(options, language=language))
+            heard = heard_from(picked, start_s, len(samples) / SAMPLE_RATE)
+            stream, found = transcribe_audio(samples, replace(options, language=language), heard)
             detected = detected or found
             language = language or found
             for segment in stream:
                 segments.append(replace(shift_segment(segment, start_s), speaker=speaker))
-            done = min(1.0, (start_s + len(samples) / SAMPLE_RATE) / max(info.duration, 1e-6))
-            progress("transcribe", (number + done) / len(picks))
+    progress("transcribe", 1.0)
     segments.sort(key=lambda s: (s.start, s.end))
     return segments, detected
 
@@ -299,7 +310,6 @@ def transcribe_long_track(
 def transcribe_channels(
     channels: list[SpeechChannel],
     options: TranscribeOptions,
-    duration: float,
     progress: Progress = no_progress,
 ) -> tuple[list[Segment], str | None]:
     """Transcribes each channel on its own and merges the sentences in time order, each
@@ -308,11 +318,12 @@ def transcribe_channels(
     language = None
     for number, channel in enumerate(channels):
         progress("transcribe", number / len(channels))
-        stream, detected = transcribe_audio(channel.samples, options)
+
+        def heard(share: float, number: int = number) -> None:
+            progress("transcribe", (number + share) / len(channels))
+
+        stream, detected = transcribe_audio(channel.samples, options, heard)
         language = language or detected
-        for segment in stream:
-            segments.append(replace(segment, speaker=channel.speaker))
-            done = (number + min(1.0, segment.end / max(duration, 1e-6))) / len(channels)
-            progress("transcribe", done)
+        segments += [replace(segment, speaker=channel.speaker) for segment in stream]
     segments.sort(key=lambda s: (s.start, s.end))
     return segments, language

@@ -11,13 +11,18 @@ accuracy (docs/benchmarks.md).
 With a multilingual model and no language set (``VIDSCOPE_WHISPER_LANGUAGE=auto``), the
 language is detected in every 30 s window of speech; runs of windows in one language are
 transcribed in it, so a recording that switches language mid-way is written in both, and
-the languages heard are reported, most first ("en,de")."""
+the languages heard are reported, most first ("en,de").
+
+While it runs, ``transcribe_audio`` tells a caller how much of the audio is behind it: as
+each piece's decoder yields a sentence, the share of the samples up to that sentence's end
+(the pieces' shares added up, so it only ever grows), and 1.0 once every piece is done."""
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -133,10 +138,12 @@ def quiet_cuts(audio: np.ndarray, pieces: int) -> list[int]:
 
 
 def transcribe_audio(
-    audio: np.ndarray, options: TranscribeOptions
+    audio: np.ndarray, options: TranscribeOptions, progress: Callable[[float], None] | None = None
 ) -> tuple[Iterator[Segment], str | None]:
     """Segments with word timestamps, in time order; returns (segments, detected language).
-    Long audio is decoded in pieces at once (see the module docstring)."""
+    Long audio is decoded in pieces at once (see the module docstring). ``progress`` is called
+    with the share transcribed as sentences come out of the decoders (growing, ending at 1.0),
+    from the decoders' threads, one call at a time."""
     model = load_whisper(
         options.model, options.compute_type, options.threads, options.decoders, options.model_cache
     )
@@ -160,6 +167,7 @@ def transcribe_audio(
         pieces = max(1, min(workers, int(length // MIN_PIECE_S)))
         cuts = [first + cut for cut in quiet_cuts(audio[first:last], pieces)]
         spans += [(a, b, run_language) for a, b in zip(cuts, cuts[1:], strict=False)]
+    tally = HeardTally(len(audio), progress)
 
     def decode(first: int, last: int, language: str | None) -> tuple[list[Segment], str | None]:
         raw_segments, info = model.transcribe(  # type: ignore[attr-defined]
@@ -171,7 +179,12 @@ def transcribe_audio(
             language=language,
         )
         offset = first / SAMPLE_RATE
-        return [shift_segment(s, offset) for s in _clean(raw_segments)], info.language
+        piece = []
+        for segment in _clean(raw_segments):  # faster-whisper decodes as they are asked for
+            piece.append(shift_segment(segment, offset))
+            tally.reach(first, min(last, first + int(segment.end * SAMPLE_RATE)))
+        tally.reach(first, last)
+        return piece, info.language
 
     if len(spans) == 1:
         decoded = [decode(*spans[0])]
@@ -185,6 +198,30 @@ def transcribe_audio(
             heard[language] = heard.get(language, 0.0) + sum(s.end - s.start for s in piece)
     languages = ",".join(sorted(heard, key=lambda name: -heard[name])) or decoded[0][1]
     return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), languages
+
+
+class HeardTally:
+    """How much of ``total`` samples the decoders have transcribed: each piece (by its first
+    sample) counts up to the end of its latest sentence. ``progress`` is told the share
+    whenever it grows; pieces decoded on several threads report through one lock, so the
+    calls come one at a time and never go back."""
+
+    def __init__(self, total: int, progress: Callable[[float], None] | None) -> None:
+        self.total = max(1, total)
+        self.progress = progress
+        self.upto: dict[int, int] = {}  # a piece's first sample: the last sample heard
+        self.share = 0.0
+        self.lock = threading.Lock()
+
+    def reach(self, first: int, upto: int) -> None:
+        if self.progress is None:
+            return
+        with self.lock:
+            self.upto[first] = max(self.upto.get(first, first), upto)
+            share = min(1.0, sum(end - start for start, end in self.upto.items()) / self.total)
+            if share > self.share:
+                self.share = share
+                self.progress(share)
 
 
 DETECT_WINDOW_S = 30.0  # Whisper hears 30 s at a time; a language is told per window
