@@ -158,8 +158,19 @@ def _challenge(code: str) -> str:
 _UNPARSABLE_BODY = "There was an error parsing the body"
 
 
+def _http_leaf(error: BaseException | None) -> StarletteHTTPException | None:
+    """The HTTP error inside a middleware's task group's ExceptionGroup (the body limit's
+    413 met while a body was read), which FastAPI reports as its 400 'error parsing the
+    body', and a route reading its own body as an unexpected error."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error if isinstance(error, StarletteHTTPException) else None
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
+        exc = _http_leaf(exc.__cause__) or exc
     if exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY:
         return error_response(
             request,
@@ -198,6 +209,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, BaseExceptionGroup) and (leaf := _http_leaf(exc)) is not None:
+        return await _http_error(request, leaf)
     # A library fault met mid-request (a damaged catalog, a full disk, a read-only library)
     # is named with its code and the way back, not reported as a bug.
     library = getattr(request.app.state, "library", None)

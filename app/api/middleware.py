@@ -12,8 +12,8 @@ import uuid
 from typing import Any
 
 import structlog
+from fastapi import HTTPException
 from opentelemetry.trace import Tracer
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import code_for_status, envelope_bytes, send_envelope
@@ -35,11 +35,18 @@ DOCS_CSP = (
 
 
 class _TooLarge(HTTPException):
-    """Raised while the body is read: FastAPI passes HTTP exceptions on to the handlers, which
-    answer ``request.too_large``."""
+    """Raised while the body is read. FastAPI's own HTTPException, which FastAPI passes on to
+    the handlers (``request.too_large``) where it turns any other error met while reading a
+    body into its 400 'error parsing the body' (which was answered 422 ``request.invalid``:
+    a chunked body over the limit, with no Content-Length to refuse it by)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request body is over the {limit}-byte limit")
+        super().__init__(
+            413,
+            f"the request body is over the {limit}-byte limit (VIDSCOPE_REQUEST_MAX_BYTES); "
+            "uploads go to POST /api/v1/videos",
+            headers={"Connection": "close"},
+        )
         self.limit = limit
 
 
@@ -138,6 +145,13 @@ class RequestContext:
             except _TooLarge:
                 await _reject_too_large(send_with_headers, request_id, limit or 0)
                 status = 413
+            except BaseExceptionGroup as group:
+                # The limit met inside a task group (a route that reads its own body, as
+                # login does): the 413 too, not a 500 in the log and the metrics.
+                if not isinstance(_first_leaf(group), _TooLarge):
+                    raise
+                await _reject_too_large(send_with_headers, request_id, limit or 0)
+                status = 413
             finally:
                 span.update_name(f"{scope['method']} {_route_template(scope)}")
                 span.set_attribute("http.route", _route_template(scope))
@@ -159,6 +173,13 @@ class RequestContext:
             user_id=state.get("user_id"),
             client=(scope.get("client") or ("", 0))[0],
         )
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
 
 
 def _cacheable(path: str) -> bool:

@@ -209,3 +209,45 @@ def test_a_server_killed_alone_takes_its_compute_process_with_it(
     server.log.close()
     _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == [], [p.cmdline() for p in alive]
+
+
+def test_a_chunked_body_over_the_limit_is_413_under_uvicorn(home: Path, tmp_path: Path) -> None:
+    """A body sent without its length (chunked) is counted while it is read: over the JSON
+    limit it is the documented 413 request.too_large, on a route whose body FastAPI reads and
+    on one that reads its own (login), never 422 'not JSON' or 500. Under uvicorn only: a
+    middleware's task group wraps the limit's error, which the in-process client never shows."""
+    server = Server(home, tmp_path / "server.log", VIDSCOPE_REQUEST_MAX_BYTES="4096")
+    try:
+
+        def chunks() -> Iterator[bytes]:
+            yield b'{"refresh_token": "'
+            for _ in range(8):
+                yield b"a" * 1024
+
+        for path in ("/api/v1/auth/refresh", "/api/v1/auth/login", "/api/v1/clips"):
+            try:
+                answer = httpx.post(
+                    server.url + path,
+                    content=chunks(),
+                    headers={"Content-Type": "application/json"},
+                    timeout=30,
+                )
+            except httpx.HTTPError:
+                continue  # closed while still sending: the log below says what it answered
+            assert answer.status_code == 413, (path, answer.text)
+            assert answer.json()["error"]["code"] == "request.too_large", answer.text
+        small = httpx.post(
+            server.url + "/api/v1/auth/refresh",
+            content=iter([b'{"refresh_token": "x"}']),
+            headers={"Content-Type": "application/json"},
+        )
+        assert small.status_code == 401, small.text
+    finally:
+        server.stop()
+    answered = [
+        json.loads(line)
+        for line in (tmp_path / "server.log").read_text().splitlines()
+        if line.startswith("{") and '"http.request"' in line
+    ]
+    statuses = {(a["route"], a["status"]) for a in answered if a["route"] != "/readyz"}
+    assert {s for _, s in statuses} >= {413} and not {422, 500} & {s for _, s in statuses}, statuses
