@@ -20,9 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.logs import get_logger
-from pipelines.retrieval.index_files import DELTA, HIDDEN
+from pipelines.retrieval.index_files import (
+    DELTA,
+    HIDDEN,
+    IDS_DIGESTS,
+    sizes_as_recorded,
+    verify_checksums,
+    write_checksums,
+)
 from pipelines.storage.catalog import OwnerCatalog
-from pipelines.storage.files import atomic_write, sha256_file
+from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,7 +38,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 _OWNER_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
-IDS_DIGESTS = "ids.json"  # digests of the ids in each index (``ids_digest``), for checks at start
 # Below this many passages a change rebuilds the indexes whole (BM25 over 50,000 passages
 # builds in about a second); from it, a change rebuilds the delta only.
 LAYERED_FROM = 50_000
@@ -39,8 +45,10 @@ LAYERED_FROM = 50_000
 # this share of the base: searches ask a small second index, and BM25's mean passage length
 # and the base's own document frequencies stay close to the library's.
 COMPACT_SHARE = 0.1
+# How long closing waits for a running compaction (one whole rebuild: about a minute at 10^6
+# passages on 2 cores) before leaving it; one left publishes nothing.
+CLOSE_WAIT_S = 30.0
 LEGACY_VECTOR_IDS = "vectors.ids.npy"  # what an older release kept for those checks
-CHECKSUMS = "checksums.json"  # each index file's size and SHA-256, written after the files
 
 
 def ids_digest(ids: Iterable[int]) -> str:
@@ -51,68 +59,6 @@ def ids_digest(ids: Iterable[int]) -> str:
 
 
 EMPTY_DIGEST = ids_digest(())
-
-
-class IndexDamaged(Exception):
-    """An index file is not what was written (size or checksum): rebuild from the catalog."""
-
-
-def _index_files(folder: Path) -> list[Path]:
-    """The index files a checksum record covers: the base's (in ``folder``) without the
-    delta's, or the delta's (``folder`` the delta's own), each layer recording its own, so a
-    change of the delta never reads the base's gigabyte again. Not the id digests: every
-    change rewrites them, and they are checked against the catalog itself (an older
-    release's record lists them: skipped when checked)."""
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.name not in (CHECKSUMS, IDS_DIGESTS)
-        and not p.name.endswith(".part")
-        and DELTA not in p.relative_to(folder).parts
-    )
-
-
-def write_checksums(folder: Path) -> None:
-    """Records the size and SHA-256 of the owner's index files (published whole, as they are)."""
-    sums = {
-        str(p.relative_to(folder)): [p.stat().st_size, sha256_file(p)] for p in _index_files(folder)
-    }
-    with atomic_write(folder / CHECKSUMS) as partial:
-        partial.write_text(json.dumps(sums, sort_keys=True))
-
-
-def verify_checksums(folder: Path) -> None:
-    """Raises ``IndexDamaged`` when a recorded file is missing, resized or changed (bytes
-    overwritten in the middle of a FAISS file still load, as wrong vectors). Indexes an older
-    release wrote have no record and are not checked."""
-    record = folder / CHECKSUMS
-    if not record.exists():
-        return
-    try:
-        sums = json.loads(record.read_text())
-    except ValueError as exc:
-        raise IndexDamaged(f"{record} is not readable") from exc
-    for name, (size, digest) in sums.items():
-        if name == IDS_DIGESTS:
-            continue  # rewritten by every change; what it says is checked against the catalog
-        path = folder / name
-        if not path.is_file() or path.stat().st_size != size or sha256_file(path) != digest:
-            raise IndexDamaged(f"{path} is not the file that was written")
-
-
-def _sizes_as_recorded(folder: Path) -> bool:
-    """Every index file recorded is there at its recorded size: a look at each, no reading
-    (``verify_checksums`` reads them all when they are loaded)."""
-    record = folder / CHECKSUMS
-    if not record.exists():  # written last: a write that did not finish, or an older release
-        return False
-    sums = json.loads(record.read_text())
-    return all(
-        (folder / name).is_file() and (folder / name).stat().st_size == size
-        for name, (size, _) in sums.items()
-        if name != IDS_DIGESTS
-    )
 
 
 @dataclass(frozen=True)
@@ -138,9 +84,11 @@ class SearchIndexes:
         layered_from: int = LAYERED_FROM,
         compact_share: float = COMPACT_SHARE,
         compact_in_background: bool = True,
+        exact_below: int | None = None,
     ) -> None:
         self.directory = directory
         self._layered_from = layered_from
+        self._exact_below = exact_below  # None: the vector index's own (vectors.EXACT_BELOW)
         self._compact_share = compact_share
         self._snapshots: dict[str, IndexSnapshot] = {}
         self._update = threading.RLock()
@@ -149,6 +97,7 @@ class SearchIndexes:
         # Bumped by each whole rebuild: a compaction that began before one is dropped (the
         # rebuild's base is newer than the catalog the compaction read).
         self._generation: dict[str, int] = {}
+        self._closed = False  # closing: no compaction starts or publishes any more
 
     def _folder(self, owner_id: str) -> Path:
         if not _OWNER_ID.match(owner_id):
@@ -209,24 +158,29 @@ class SearchIndexes:
         if not folder.exists():
             return EMPTY_DIGEST, EMPTY_DIGEST
         record = folder / IDS_DIGESTS
-        if not record.exists() or not _sizes_as_recorded(folder):
+        if not record.exists() or not sizes_as_recorded(folder):
             return "", ""
         digests = json.loads(record.read_text())
         if "delta" in digests:  # layered: the delta's files must be whole too
-            if not _sizes_as_recorded(folder / DELTA):
+            if not sizes_as_recorded(folder / DELTA):
                 return "", ""
             digests = digests["delta"]
         return str(digests["vectors"]), str(digests["words"])
 
+    def _built_whole(self, catalog: OwnerCatalog) -> tuple[LayeredVectors, LayeredWords]:
+        from pipelines.retrieval.layered import built_whole
+
+        if self._exact_below is None:
+            return built_whole(*catalog.all_chunks())
+        return built_whole(*catalog.all_chunks(), exact_below=self._exact_below)
+
     def rebuild(self, catalog: OwnerCatalog) -> int:
         """Rebuilds the catalog owner's indexes from the catalog (the source of truth), whole,
         with no delta; returns the number of passages."""
-        from pipelines.retrieval.layered import built_whole
-
         owner_id = catalog.owner_id
         with self._update:
             self._generation[owner_id] = self._generation.get(owner_id, 0) + 1
-            snapshot = IndexSnapshot(*built_whole(*catalog.all_chunks()))
+            snapshot = IndexSnapshot(*self._built_whole(catalog))
             self._publish(owner_id, snapshot, base=True)
         log.info("index.rebuilt", owner_id=owner_id, chunks=len(snapshot.vectors))
         return len(snapshot.vectors)
@@ -259,7 +213,7 @@ class SearchIndexes:
             base = current.vectors.base
             gone = np.asarray(old_ids, dtype=np.int64)
             if len(base) + len(current.vectors.delta) + len(new_ids) < self._layered_from:
-                if len(current.vectors.delta) or len(current.vectors.hidden):
+                if len(current.vectors.delta) or len(current.vectors.hidden) or not base.exact:
                     self.rebuild(catalog)  # shrunk below the layers' size: made whole again
                     return
                 whole = base.copy()  # the vectors changed in place; BM25 rebuilt whole
@@ -292,15 +246,14 @@ class SearchIndexes:
         unless told otherwise), then reconciled with what changed meanwhile, and published."""
         owner_id = catalog.owner_id
         running = self._compactions.get(owner_id)
-        if running is not None and running.is_alive():
+        if self._closed or (running is not None and running.is_alive()):
             return
         generation = self._generation.get(owner_id, 0)
-        from pipelines.retrieval.layered import built_whole
 
         def compact() -> None:
             try:
                 started = time.perf_counter()
-                whole = IndexSnapshot(*built_whole(*catalog.all_chunks()))
+                whole = IndexSnapshot(*self._built_whole(catalog))
                 self._fold(catalog, whole, generation)
                 log.info(
                     "index.compacted",
@@ -328,8 +281,8 @@ class SearchIndexes:
 
         owner_id = catalog.owner_id
         with self._update:
-            if self._generation.get(owner_id, 0) != generation:
-                return  # rebuilt whole meanwhile, from a newer catalog
+            if self._closed or self._generation.get(owner_id, 0) != generation:
+                return  # closed, or rebuilt whole meanwhile from a newer catalog
             current = self._snapshots[owner_id]
             base_ids = whole.vectors.base.ids()
             delta = current.vectors.delta.copy()
@@ -343,9 +296,24 @@ class SearchIndexes:
             self._publish(owner_id, folded, base=True)
 
     def wait(self, timeout: float | None = None) -> None:
-        """Waits for the compactions running now (a closing library, a benchmark)."""
+        """Waits for the compactions running now (a benchmark, a test)."""
         for thread in list(self._compactions.values()):
             thread.join(timeout)
+
+    def close(self, timeout: float = CLOSE_WAIT_S) -> bool:
+        """For a closing library: no compaction starts or publishes from now on, and those
+        running are waited for up to ``timeout`` s in all (they read the catalog, which
+        closes next). True when none is left running; one that is, is left to fail or to
+        finish unpublished (a daemon thread: it does not hold the process open)."""
+        with self._update:  # a compaction publishing now finishes first
+            self._closed = True
+        deadline = time.monotonic() + timeout
+        for thread in list(self._compactions.values()):
+            thread.join(max(0.0, deadline - time.monotonic()))
+        running = sorted(t.name for t in self._compactions.values() if t.is_alive())
+        if running:
+            log.warning("index.compaction_left", compactions=running, waited_s=timeout)
+        return not running
 
     def _publish(self, owner_id: str, snapshot: IndexSnapshot, *, base: bool) -> None:
         # Files first (each written aside and renamed), then the one assignment searches see.

@@ -24,7 +24,7 @@ import numpy as np
 
 from pipelines.retrieval.index_files import DELTA, HIDDEN
 from pipelines.retrieval.lexical import LexicalIndex
-from pipelines.retrieval.vectors import VectorIndex
+from pipelines.retrieval.vectors import EXACT_BELOW, Hidden, VectorIndex
 
 if TYPE_CHECKING:
     from pipelines.storage.catalog import OwnerCatalog
@@ -47,7 +47,18 @@ class LayeredVectors:
     hidden: np.ndarray = field(default_factory=lambda: NO_IDS)
 
     def __len__(self) -> int:
-        return len(self.ids())
+        # The delta's ids are never in the base, nor hidden (a removed one leaves the delta).
+        return len(self.base) - self._hidden_in_base + len(self.delta)
+
+    @cached_property
+    def _hidden_in_base(self) -> int:
+        base = self.base.ids()
+        at = np.minimum(np.searchsorted(base, self.hidden), max(len(base) - 1, 0))
+        return int(np.count_nonzero(base[at] == self.hidden)) if len(base) else 0
+
+    @cached_property
+    def _hidden(self) -> Hidden:
+        return Hidden(self.hidden)  # its FAISS selector made once per snapshot
 
     def ids(self) -> np.ndarray:
         return np.union1d(np.setdiff1d(self.base.ids(), self.hidden), self.delta.ids())
@@ -55,7 +66,7 @@ class LayeredVectors:
     def search(
         self, vector: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
-        found = self.base.search(vector, k, allowed_ids, hidden_ids=self.hidden)
+        found = self.base.search(vector, k, allowed_ids, hidden=self._hidden)
         return _merged(found, self.delta.search(vector, k, allowed_ids), k)
 
 
@@ -68,7 +79,8 @@ class LayeredWords:
     hidden: np.ndarray = field(default_factory=lambda: NO_IDS)
 
     def __len__(self) -> int:
-        return len(self.ids())
+        hidden = 0 if self._keep is None else int(np.count_nonzero(self._keep == 0))
+        return len(self.base) - hidden + len(self.delta)
 
     def ids(self) -> np.ndarray:
         return np.union1d(np.setdiff1d(self.base.ids(), self.hidden), self.delta.ids())
@@ -91,11 +103,11 @@ def delta_size(vectors: LayeredVectors) -> int:
 
 
 def built_whole(
-    ids: np.ndarray, texts: list[str], vectors: np.ndarray
+    ids: np.ndarray, texts: list[str], vectors: np.ndarray, *, exact_below: int = EXACT_BELOW
 ) -> tuple[LayeredVectors, LayeredWords]:
-    """Indexes of these passages, built whole: a base with no delta."""
-    fresh = VectorIndex()
-    fresh.add(ids, vectors)
+    """Indexes of these passages, built whole: a base with no delta (its vectors searched
+    exactly below ``exact_below`` passages, through IVF from there)."""
+    fresh = VectorIndex.built(ids, vectors, exact_below=exact_below)
     return LayeredVectors(fresh), LayeredWords(LexicalIndex.build(ids, texts))
 
 
@@ -109,8 +121,8 @@ def delta_words(catalog: OwnerCatalog, delta: VectorIndex, base: LexicalIndex) -
 
 def load_layers(folder: Path) -> tuple[LayeredVectors, LayeredWords]:
     """An owner's layers from its files: the base, and the delta when there is one. The
-    base's BM25 arrays are memory-mapped (read as a query needs their pages)."""
-    vectors = VectorIndex.load(folder / "vectors.faiss")
+    base's vectors and BM25 arrays are memory-mapped (read as a query needs their pages)."""
+    vectors = VectorIndex.load(folder / "vectors.faiss", mmap=True)
     words = LexicalIndex.load(folder / "lexical", mmap=True)
     delta = folder / DELTA
     if not delta.is_dir():

@@ -229,3 +229,48 @@ def test_layers_with_nothing_hidden_or_added_are_the_base() -> None:
     assert isinstance(layered, LayeredVectors) and len(layered.hidden) == len(NO_IDS) == 0
     assert layered.search(vectors[2], 1)[0][0] == 2
     assert words.search("violin", 1)[0][0] == 2
+
+
+def test_a_large_base_is_ivf_memory_mapped_and_layered_as_an_exact_one(
+    tmp_path: Path, library: tuple[Catalog, OwnerCatalog, np.random.Generator]
+) -> None:
+    catalog, owner, rng = library
+    for n in range(5):  # 250 passages: enough to tune an IVF index on
+        store(catalog, f"w{n}", texts(rng, 10), rng)
+    indexes = SearchIndexes(tmp_path / "index", layered_from=0, compact_share=10.0, exact_below=100)
+    indexes.rebuild(owner)
+    assert not indexes.snapshot(LOCAL_OWNER).vectors.base.exact
+    new = added(indexes, catalog, owner, "late", ["the zeppelin landed at the quarry"] * 3)
+    replaced_old = [int(i) for i in owner.chunk_ids("v03")]
+    redone = added(indexes, catalog, owner, "v03", texts(rng, 5))  # vectors unlike late's
+    snapshot = indexes.snapshot(LOCAL_OWNER)
+    assert indexes.in_step_with(owner)
+    for wanted in (new[0], redone[0], int(owner.chunk_ids("w2")[3])):
+        found = [i for i, _ in snapshot.vectors.search(vectors_of(owner, [wanted])[0], 5)]
+        assert found[0] == wanted and not set(found) & set(replaced_old)
+    # A search kept to some passages finds them wherever they are (every list probed).
+    kept = np.array(owner.chunk_ids("w4"), dtype=np.int64)
+    far = vectors_of(owner, [new[0]])[0]
+    assert {i for i, _ in snapshot.vectors.search(far, 10, kept)} == set(kept.tolist())
+    again = SearchIndexes(tmp_path / "index").snapshot(LOCAL_OWNER)  # memory-mapped base
+    assert again.vectors.base.nprobe == snapshot.vectors.base.nprobe
+    assert np.array_equal(again.vectors.ids(), snapshot.vectors.ids())
+    assert again.vectors.search(far, 5) == snapshot.vectors.search(far, 5)
+
+
+def test_closing_waits_a_bounded_time_and_no_compaction_publishes_after(
+    tmp_path: Path, library: tuple[Catalog, OwnerCatalog, np.random.Generator]
+) -> None:
+    catalog, owner, rng = library
+    indexes = SearchIndexes(tmp_path / "index", layered_from=0, compact_share=10.0)
+    indexes.rebuild(owner)
+    first = added(indexes, catalog, owner, "early", texts(rng, 3))
+    generation = indexes._generation[LOCAL_OWNER]
+    whole = built_whole(*owner.all_chunks())
+    assert indexes.close(timeout=0.1)  # none running
+    from pipelines.retrieval.indexes import IndexSnapshot
+
+    indexes._fold(owner, IndexSnapshot(*whole), generation)  # finished after the close
+    assert set(indexes.snapshot(LOCAL_OWNER).vectors.delta.ids()) == set(first)  # not folded
+    indexes._compact(owner)  # nor does a new one start
+    assert LOCAL_OWNER not in indexes._compactions
