@@ -202,9 +202,10 @@ class Library:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:
-        # A compaction reads the catalog and publishes index files: let it finish (it is
-        # bounded: one rebuild) rather than cut it off with the catalog closed under it.
-        self.indexes.wait()
+        # A compaction reads the catalog and publishes index files: wait for it (a bounded
+        # while, indexes.CLOSE_WAIT_S) rather than cut it off with the catalog closed under
+        # it; one still running then publishes nothing.
+        self.indexes.close()
         self.catalog.close()
 
     def __enter__(self) -> Library:
