@@ -349,7 +349,8 @@ def write_report(results: dict[str, float]) -> None:
         f'"no results": {r["nonsense_no_results_floor_10min"] * 100:.0f} % with the floor, '
         f"{r['nonsense_no_results_no_floor_10min'] * 100:.0f} % without.\n",
         "\nSearch latency per query (query embedding + FAISS + BM25 + fusion + catalog reads), "
-        "k = 10, 200 queries after warm-up, synthetic unit vectors and Zipf pseudo-word text:\n",
+        "k = 10, 200 queries after warm-up, clustered synthetic vectors (evals/synthetic.py) and "
+        "Zipf pseudo-word text:\n",
         "| chunks | p50 | p99 | index build at start-up |",
         "| --- | --- | --- | --- |",
         *(
