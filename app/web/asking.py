@@ -67,6 +67,7 @@ def answer_html(owner: OwnerLibrary, answer: AnswerPublic) -> str:
     citations: list[dict[str, Any]] = [
         {
             "video_id": c.video_id,
+            "number": c.number,  # the [n] in the answer's text that plays it
             "start": c.start,
             "end": c.end,
             # "[1] Dana · 03:12": the number first, as the answer's text cites it.

@@ -15,7 +15,7 @@ from app.api.uploads import plain_filename, title_from_filename
 from app.web.access import PageAccess
 from app.web.asking import answer_as_written
 from app.web.ledger import UploadLedger
-from app.web.making import queue_clip, queue_reel, wait_for
+from app.web.making import queue_clip, queue_reel, reel_words, wait_for
 from app.web.processing import (
     processing_rows,
     ready_choices,
@@ -23,7 +23,6 @@ from app.web.processing import (
     sent_line,
 )
 from app.web.render import (
-    REEL_WORDS,
     clock_text,
     render_lines,
     render_overview,
@@ -38,6 +37,7 @@ from app.web.speakers import (
     speakers_html,
     watch_speakers,
 )
+from app.web.watching import clip_seconds, clock_entry, linked_video
 from pipelines.accounts import Accounts
 from pipelines.editing.names import download_name
 from pipelines.errors import VidscopeError
@@ -202,6 +202,7 @@ class WebApp:
         overview = render_overview(message, summary)
         player = render_player(
             src=f"api/v1/videos/{video.id}/media",
+            video_id=video.id,
             vtt=f"api/v1/videos/{video.id}/transcript?format=vtt" if segments else "",
             chapters=f"api/v1/videos/{video.id}/chapters?format=vtt" if segments else "",
             start=round(start, 2),
@@ -234,12 +235,26 @@ class WebApp:
             f"Transcript: {downloads}",
             gr.update(choices=ready_choices(owner), value=video.id),
             video.id,
-            round(clip_start, 2),
-            round(clip_end, 2),
+            clock_entry(clip_start),
+            clock_entry(clip_end),
             gr.Tabs(selected="watch"),
-            gr.update(interactive=True),  # Cut clip: there is a video to cut
-            gr.update(interactive=True),  # Make a reel of the key points
+            # Cut clip, Make a reel of the key points, and the playhead's two: a video is open.
+            *[gr.update(interactive=True)] * 4,
         )
+
+    def open_link(self, address: str | None, request: gr.Request) -> tuple[Any, ...]:
+        """The video and second the page's address names (``?v=ID&t=SECONDS``), on the Watch
+        tab; an id that is not this person's own is the same "not found" as a deleted one's,
+        in the player's place. An address without a video changes nothing."""
+        linked = linked_video(address)
+        if linked is None:
+            return tuple(gr.skip() for _ in range(16))
+        try:
+            return self.open_video(linked[0], linked[1], request)
+        except gr.Error as exc:
+            said = exc.message[:1].upper() + exc.message[1:]
+            shown = render_player(message=f"{said} Pick a video, or a search result.")
+            return (shown, *[gr.skip()] * 10, gr.Tabs(selected="watch"), *[gr.skip()] * 4)
 
     def pick_hit(self, evt: gr.EventData, request: gr.Request) -> tuple[Any, ...]:
         data = getattr(evt, "_data", None) or {}
@@ -282,13 +297,15 @@ class WebApp:
         return shown_again(self._owner(request), video_id, label)
 
     def cut_clip(
-        self, video_id: str | None, start: float, end: float, request: gr.Request
+        self, video_id: str | None, start: str | None, end: str | None, request: gr.Request
     ) -> dict[str, Any]:
-        """Queues the clip (app/web/making.py: a refusal is its toast alone)."""
+        """Queues the clip from ``start`` to ``end`` as the person wrote them (seconds, m:ss
+        or h:mm:ss; app/web/making.py: a refusal is its toast alone)."""
         owner = self._owner(request)
         if not video_id:
             raise gr.Error("Open a video first")
-        return queue_clip(owner, video_id, float(start), float(end))
+        begin, stop = clip_seconds(start, "The start"), clip_seconds(end, "The end")
+        return queue_clip(owner, video_id, begin, stop)
 
     def reel_of_results(
         self, query: str, speaker: str | None, words: list[str] | None, request: gr.Request
@@ -302,7 +319,7 @@ class WebApp:
             query.strip(),
             query=query.strip(),
             speaker=chosen_speaker(speaker),
-            **self._reel_words(words),
+            **reel_words(words),
         )
 
     def reel_of_chapters(
@@ -317,15 +334,7 @@ class WebApp:
         except VidscopeError as exc:
             raise _fail(exc) from exc
         named = f"{title} key points"
-        return queue_reel(owner, named, chapters_of=video_id, **self._reel_words(words))
-
-    @staticmethod
-    def _reel_words(words: list[str] | None) -> dict[str, bool]:
-        """The REEL_WORDS ticked (others ignored), as queue_reel's keywords."""
-        return {
-            "subtitles": REEL_WORDS[0] in (words or []),
-            "title_cards": REEL_WORDS[1] in (words or []),
-        }
+        return queue_reel(owner, named, chapters_of=video_id, **reel_words(words))
 
     def show_made(self, queued: dict[str, Any] | None, request: gr.Request) -> tuple[Any, Any]:
         """The clip or reel once the worker has made it: its player and download link (each
@@ -350,7 +359,7 @@ class WebApp:
         app/web/page.py); else as it is, with the list of ready videos."""
         choices = gr.update(choices=ready_choices(self._owner(request)))
         if not deleted or deleted != current:
-            return (choices, *[gr.skip()] * 14)
+            return (choices, *[gr.skip()] * 16)
         off = gr.update(interactive=False)
         return (
             gr.update(choices=choices["choices"], value=None),
@@ -362,8 +371,7 @@ class WebApp:
             render_lines("", []),
             "",  # downloads
             "",  # the open video
-            off,  # Cut clip
-            off,  # Make a reel of the key points
+            *[off] * 4,  # Cut clip, Make a reel of the key points, the playhead's two
             *[gr.update(value="", visible=False)] * 4,  # the clip and the reel, with their links
         )
 

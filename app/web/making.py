@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from app.web.render import clock_text, render_clip
+from app.web.render import REEL_WORDS, clock_text, render_clip
 from pipelines.editing.names import clip_name, download_name
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
@@ -41,6 +41,12 @@ def queue_clip(owner: OwnerLibrary, video_id: str, start: float, end: float) -> 
         )
     name = clip_name(video.title, start, end)
     return {"job_id": job_id, **made(f"api/v1/clips/{clip_id}/file", name, "clip", note)}
+
+
+def reel_words(words: list[str] | None) -> dict[str, bool]:
+    """The REEL_WORDS ticked (others ignored), as queue_reel's keywords."""
+    ticked = words or []
+    return {"subtitles": REEL_WORDS[0] in ticked, "title_cards": REEL_WORDS[1] in ticked}
 
 
 def queue_reel(owner: OwnerLibrary, named: str, **source: Any) -> dict[str, Any]:

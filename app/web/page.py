@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -16,6 +17,7 @@ from starlette.routing import Mount
 
 from app.api.deps import session_user
 from app.api.ratelimit import RateLimits
+from app.web import watching
 from app.web.guard import GradioGuard
 from app.web.handlers import WebApp
 from app.web.ledger import UploadLedger
@@ -23,7 +25,6 @@ from app.web.processing import EMPTY_HINT
 from app.web.render import (
     CSS,
     PICK,
-    PLAY,
     REEL_WORDS,
     SEEK,
     render_answer,
@@ -39,7 +40,7 @@ from app.web.theme import THEME, UPLOAD_WORDS
 from pipelines.config import MAX_SPEAKERS, Settings
 
 # The transcript, the speakers' strip and the suggestions share the palette.
-STYLE = CSS + SPEAKERS_CSS + SUGGESTIONS_CSS
+STYLE = CSS + SPEAKERS_CSS + SUGGESTIONS_CSS + watching.CSS
 
 
 def _speaker_filter() -> gr.Dropdown:
@@ -65,7 +66,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             gr.Markdown("# Vidscope")
             user_box = gr.HTML()
         with gr.Tabs() as tabs:
-            with gr.Tab("Library", id="library"):
+            with gr.Tab("Library", id="library") as library_tab:
                 files = gr.File(label="Upload videos", file_count="multiple")
                 # Enabled once the chosen files have reached the server (Gradio shows each
                 # file's progress while it goes); pressed before, it would have nothing.
@@ -145,11 +146,34 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                 answer = gr.HTML(value=render_answer("", "", []), css_template=CSS, js_on_load=PICK)
             with gr.Tab("Watch", id="watch") as watch_tab:
                 chooser = gr.Dropdown(label="Video", choices=[], interactive=True)
-                player = gr.HTML(
-                    value=render_player(message="Pick a video, or a search result."),
-                    css_template=CSS,
-                    js_on_load=PLAY,
-                )
+                # The player with the clip builder, and beside it (from 1024 px; below it on a
+                # phone) the transcript, which follows playback and can be searched.
+                with gr.Row(elem_id="vs-watch", equal_height=False):
+                    with gr.Column(scale=3, min_width=0, elem_id="vs-main"):
+                        player = gr.HTML(
+                            value=render_player(message="Pick a video, or a search result."),
+                            css_template=CSS,
+                            js_on_load=watching.PLAY,
+                        )
+                        with gr.Row():
+                            clip_start = watching.clip_time("Clip start", "0:00")
+                            clip_end = watching.clip_time("Clip end", "0:30")
+                        with gr.Row():
+                            # Nothing to cut, no playhead, until a video is open (open_video).
+                            start_here = gr.Button("Start at playhead", interactive=False)
+                            end_here = gr.Button("End at playhead", interactive=False)
+                            cut_button = gr.Button("Cut clip", variant="primary", interactive=False)
+                        clip_player = gr.HTML(value="", css_template=CSS, visible=False)
+                        clip_link = gr.HTML(visible=False)
+                    with gr.Column(scale=2, min_width=0, elem_id="vs-side"):
+                        watching.find_bar()
+                        transcript = gr.HTML(
+                            value=render_lines("", []),
+                            css_template=STYLE,
+                            js_on_load=watching.TRANSCRIPT,
+                            elem_id="vs-transcript",
+                        )
+                        downloads = gr.HTML()
                 # Who speaks when (each turn seeks the player) and for how long, and who an
                 # unnamed one may be (yes / no, and the video the name comes from); naming one.
                 speakers_view = gr.HTML(value="", css_template=STYLE, js_on_load=SPEAKERS_SCRIPT)
@@ -165,19 +189,7 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
                     chapters_reel_words = gr.CheckboxGroup(REEL_WORDS, label="On the reel")
                 chapters_reel = gr.HTML(value="", css_template=CSS, visible=False)
                 chapters_reel_link = gr.HTML(visible=False)
-                downloads = gr.HTML()
-                transcript = gr.HTML(
-                    value=render_lines("", []),
-                    css_template=STYLE,
-                    js_on_load=SEEK,
-                )
-                with gr.Row():
-                    clip_start = gr.Number(label="Clip start (s)", value=0.0, minimum=0)
-                    clip_end = gr.Number(label="Clip end (s)", value=30.0, minimum=0)
-                    # Nothing to cut until a video is open (open_video enables it).
-                    cut_button = gr.Button("Cut clip", variant="primary", interactive=False)
-                clip_player = gr.HTML(value="", css_template=CSS, visible=False)
-                clip_link = gr.HTML(visible=False)
+        address = gr.Textbox(visible=False)  # the page's address, for opening what it names
         current = gr.State("")  # the video on the Watch tab
         deleted = gr.State("")  # the video just deleted
         ready_seen = gr.State([])  # the ready videos the Watch list was last given
@@ -199,6 +211,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             tabs,
             cut_button,
             chapters_reel_button,
+            start_here,
+            end_here,
         ]
         # What the Watch tab shows of an open video, emptied when that video is deleted.
         closed = [
@@ -213,6 +227,8 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
             current,
             cut_button,
             chapters_reel_button,
+            start_here,
+            end_here,
             clip_player,
             clip_link,
             chapters_reel,
@@ -221,6 +237,14 @@ def build_demo(web: WebApp | None = None) -> gr.Blocks:
         library_now = [status, table, empty_hint, chooser, ready_seen, upload_report]
         timer = gr.Timer(1.5)
         demo.load(web.whoami, outputs=user_box)
+        # An address that names a video (?v=ID&t=SECONDS) opens it there; the Watch tab keeps
+        # the address as the person picks and plays (app/web/watching.py), other tabs clear it.
+        demo.load(web.open_link, inputs=address, outputs=opened, js=watching.READ_ADDRESS)
+        for other_tab in (library_tab, search_tab, ask_tab):
+            other_tab.select(None, js=watching.LEAVE_WATCH)
+        watch_tab.select(None, js=watching.BACK_TO_WATCH)
+        start_here.click(None, inputs=clip_start, outputs=clip_start, js=watching.PLAYHEAD)
+        end_here.click(None, inputs=clip_end, outputs=clip_end, js=watching.PLAYHEAD)
         demo.load(web.library_now, inputs=[ready_seen, sent], outputs=library_now)
         # The tables, the upload report and the Watch tab's list follow the jobs: a video
         # that became ready while the page was open (or was uploaded elsewhere) is listed
@@ -291,11 +315,14 @@ demo = build_demo()
 
 
 class _SignInFirst(BaseHTTPMiddleware):
-    """The page itself sends a visitor without a session to the sign-in form."""
+    """The page itself sends a visitor without a session to the sign-in form, which comes
+    back to the address asked for (a video at a second, ``/?v=ID&t=83``)."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         if request.method == "GET" and request.url.path == "/" and session_user(request) is None:
-            return RedirectResponse("/login", status_code=303)
+            asked = f"/?{request.url.query}" if request.url.query else ""
+            target = f"/login?{urlencode({'next': asked})}" if asked else "/login"
+            return RedirectResponse(target, status_code=303)
         return await call_next(request)
 
 
@@ -333,7 +360,7 @@ def mount_web(app: FastAPI, settings: Settings) -> WebApp:
         # events go out without the session record and are refused (seen after a reload).
         head='<script src="/static/web/session-guard.js"></script>'
         '<script src="/static/web/gradio-a11y.js" defer></script>'
-        '<link rel="icon" href="/favicon.ico" type="image/svg+xml">',
+        '<link rel="icon" href="/favicon.ico" type="image/svg+xml">' + watching.KEEP_ADDRESS,
     )
     mounted = app.routes[-1]
     assert isinstance(mounted, Mount)

@@ -1,10 +1,12 @@
 """The page's HTML and scripts. The HTML is made here, every value escaped once, because
 Gradio evaluates its own templates as JavaScript template literals (a title such as
-"${alert(1)}" would run); the scripts seek the player and follow the transcript in the page."""
+"${alert(1)}" would run); the scripts pick a hit and seek the player (app/web/watching.py
+follows the transcript)."""
 
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from pipelines.speech.export import short_timestamp
@@ -127,11 +129,34 @@ def render_cards(message: str, hits: list[dict[str, Any]]) -> str:
 
 
 def render_answer(message: str, answer: str, citations: list[dict[str, Any]]) -> str:
-    """An answer, its [n] citations as cards (each plays its sentence), or a message."""
+    """An answer, its [n] citations as cards (each plays its sentence), or a message. Each
+    [n] in the answer's text that has its citation (a ``number``) plays it too."""
     if message:
         return f'<p class="vs-empty" role="status">{_e(message)}</p>'
     cards = render_cards("", citations)
-    return f'<p class="vs-answer">{_e(answer)}</p>{cards}'
+    return f'<p class="vs-answer">{_cited(answer, citations)}</p>{cards}'
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _cited(answer: str, citations: list[dict[str, Any]]) -> str:
+    """The answer's text, escaped, each [n] with a citation a button that plays it."""
+    by_number = {str(c["number"]): c for c in citations if "number" in c}
+    out, last = [], 0
+    for marker in _MARKER.finditer(answer):
+        cited = by_number.get(marker.group(1))
+        if cited is None:
+            continue
+        out.append(_e(answer[last : marker.start()]))
+        out.append(
+            f'<button type="button" class="vs-mark" data-video="{_e(cited["video_id"])}" '
+            f'data-start="{_e(cited["start"])}" data-end="{_e(cited["end"])}">'
+            f'<span class="vs-unseen">Play source </span>{_e(marker.group(0))}</button>'
+        )
+        last = marker.end()
+    out.append(_e(answer[last:]))
+    return "".join(out)
 
 
 def render_lines(message: str, lines: list[dict[str, Any]]) -> str:
@@ -197,6 +222,7 @@ def render_overview(message: str, summary: dict[str, Any] | None) -> str:
 def render_player(
     *,
     src: str = "",
+    video_id: str = "",
     vtt: str = "",
     chapters: str = "",
     start: float = 0.0,
@@ -207,7 +233,8 @@ def render_player(
 ) -> str:
     """The player. ``opened`` makes each opening a new value: Gradio runs the page's script
     only when the value changes, so opening the same second twice (a citation after the
-    search hit it repeats, once the viewer has moved on) would otherwise not seek."""
+    search hit it repeats, once the viewer has moved on) would otherwise not seek.
+    ``video_id`` is what the page's address names (app/web/watching.py)."""
     if not src:
         return f'<p class="vs-empty">{_e(message)}</p>'
     track = (
@@ -221,6 +248,7 @@ def render_player(
     return (
         f'<video id="vs-player" controls preload="metadata" playsinline src="{_e(src)}" '
         f'data-start="{_e(start)}" data-play="{"true" if play else "false"}" '
+        f'data-video="{_e(video_id)}" '
         f'data-opened="{_e(opened)}" '
         f'aria-label="{_e(title)}">{track}</video>'
     )
@@ -241,37 +269,6 @@ element.addEventListener('error', (event) => {
   tile.textContent = 'No picture';
   event.target.replaceWith(tile);
 }, true);
-"""
-# The browser fetches the media itself, with its session cookie, from the owner-checked API
-# route: Gradio neither downloads nor caches it, so no Gradio file URL can ever hand one user
-# another's video. Seeking and following the transcript happen here, in the page.
-PLAY = """
-const start = () => {
-  const video = element.querySelector('video');
-  if (!video) return;
-  const go = () => {
-    video.currentTime = Number(video.dataset.start) || 0;
-    // Opened from a search hit: play from there (the click counts as the user's gesture).
-    if (video.dataset.play === 'true') video.play().catch(() => {});
-  };
-  if (video.readyState >= 1) go(); else video.addEventListener('loadedmetadata', go, {once: true});
-  const mark = () => {
-    let current = null;
-    document.querySelectorAll('.vs-line[data-start]').forEach((line) => {
-      if (Number(line.dataset.start) <= video.currentTime + 0.05) current = line;
-      line.classList.remove('vs-now');
-      line.removeAttribute('aria-current');
-    });
-    if (current) { current.classList.add('vs-now'); current.setAttribute('aria-current', 'true'); }
-    // The speakers' strip (app/web/speakers.py) spans the whole video: its playhead follows.
-    const head = document.querySelector('.vs-playhead');
-    if (head && video.duration) head.style.left = (100 * video.currentTime / video.duration) + '%';
-  };
-  video.addEventListener('timeupdate', mark);
-  video.addEventListener('seeked', mark);
-};
-start();
-watch('value', start);
 """
 SEEK = """
 element.addEventListener('click', (event) => {

@@ -77,6 +77,14 @@ def large_talk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def clock(text: str) -> float:
+    """Seconds from the clip builder's m:ss or h:mm:ss."""
+    seconds = 0.0
+    for part in text.split(":"):
+        seconds = 60 * seconds + float(part)
+    return seconds
+
+
 def upload(page: Page, path: Path) -> None:
     button = page.get_by_role("button", name="Upload", exact=True)
     expect(button).to_be_disabled()  # nothing has reached the server yet
@@ -161,7 +169,7 @@ def test_the_whole_story(
     )
     current = page.evaluate("() => document.querySelector('video').currentTime")
     assert abs(current - hit_start) <= 1.0, (current, hit_start)  # it plays from the hit
-    clip_start = float(page.get_by_label("Clip start (s)").input_value())
+    clip_start = clock(page.get_by_role("textbox", name=re.compile(r"^Clip start")).input_value())
     assert hit_start - 0.5 <= clip_start <= hit_start  # pre-filled from the hit
     assert "/api/v1/videos/" in page.evaluate("() => document.querySelector('video').currentSrc")
     shot(page, "watch-1280")
@@ -190,8 +198,8 @@ def test_the_whole_story(
     )
     page.evaluate("() => document.querySelector('video').pause()")
 
-    page.get_by_label("Clip start (s)").fill("4")
-    page.get_by_label("Clip end (s)").fill("9")
+    page.get_by_role("textbox", name=re.compile(r"^Clip start")).fill("4")
+    page.get_by_role("textbox", name=re.compile(r"^Clip end")).fill("0:09")  # seconds or m:ss
     page.get_by_role("button", name="Cut clip").click()
     link = page.get_by_role("link", name="Download the clip")
     expect(link).to_be_visible(timeout=60_000)
@@ -354,15 +362,15 @@ def test_the_watch_tab_and_delete_follow_the_library(
     expect(reel).to_be_enabled()
 
     # A bad range: the reason, once (no red "Error" over the player and the link as well).
-    page.get_by_label("Clip start (s)").fill("9")
-    page.get_by_label("Clip end (s)").fill("4")
+    page.get_by_role("textbox", name=re.compile(r"^Clip start")).fill("9")
+    page.get_by_role("textbox", name=re.compile(r"^Clip end")).fill("4")
     cut.click()
     expect(page.get_by_text(re.compile(r"\(clip\.bad_range\)"))).to_be_visible(timeout=30_000)
     page.wait_for_timeout(500)
     expect(page.get_by_text("Error", exact=True)).to_have_count(1)  # the toast's own title
     # An end past the video's end (26 s) is cut there, and the page says so.
-    page.get_by_label("Clip start (s)").fill("20")
-    page.get_by_label("Clip end (s)").fill("90")
+    page.get_by_role("textbox", name=re.compile(r"^Clip start")).fill("20")
+    page.get_by_role("textbox", name=re.compile(r"^Clip end")).fill("1:30")
     cut.click()
     link = page.get_by_role("link", name="Download the clip")
     expect(link).to_be_visible(timeout=60_000)
@@ -396,6 +404,186 @@ def test_the_watch_tab_and_delete_follow_the_library(
     expect(reel).to_be_disabled()
     page.get_by_role("combobox", name="Video").click()
     expect(page.get_by_role("option")).to_have_count(0)
+
+
+PLAYING = "() => document.querySelector('#vs-player').currentTime"
+# The line being played lies inside the transcript panel's visible part.
+SHOWN = """() => { const line = document.querySelector('.vs-line.vs-now');
+  const box = line.closest('.vs-lines'), top = line.offsetTop - box.scrollTop;
+  return top >= 0 && top + line.offsetHeight <= box.clientHeight + 1; }"""
+
+
+def plays_at(page: Page, second: float, within: float = 0.5) -> None:
+    page.wait_for_function(f"() => Math.abs(({PLAYING})() - {second}) < {within}", timeout=30_000)
+
+
+def seek(page: Page, second: float) -> None:
+    page.evaluate(f"() => {{ document.querySelector('#vs-player').currentTime = {second}; }}")
+
+
+def test_the_watch_tab_follows_finds_links_and_cuts_by_the_clock(
+    server: Server, browser: Browser, tmp_path: Path, accessible: Accessible
+) -> None:
+    """The transcript is a panel beside the player (below it on a phone) that keeps the line
+    being played in view until the person scrolls it, and finds words (Enter plays the next
+    line that says them); the address names the video and second, and a reload or the link
+    (through the sign-in form) opens it there, while someone else's link is "not found"; an
+    answer's [n] plays its citation; the clip builder takes m:ss and the playhead."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_up(page, server.url, "ivan")
+    video_id = send(page, server.url, SAMPLE, "video/mp4")
+    deadline = time.monotonic() + 300
+    while page.request.get(f"{server.url}/api/v1/videos/{video_id}").json()["status"] != "ready":
+        assert time.monotonic() < deadline
+        page.wait_for_timeout(500)
+
+    # A link to the video at 0:10 opens it there, on the Watch tab.
+    link = f"{server.url}/?v={video_id}&t=10"
+    page.goto(link)
+    player = page.locator("#vs-player")
+    expect(player).to_have_attribute("aria-label", "solar-power-update", timeout=30_000)
+    plays_at(page, 10)
+    expect(page.get_by_role("tab", name="Watch")).to_have_attribute("aria-selected", "true")
+    # Beside the player, from its top: not ~1,000 px below it.
+    lines = page.locator(".vs-lines")
+    video, side = player.bounding_box(), lines.bounding_box()
+    assert video and side and side["x"] >= video["x"] + video["width"], (video, side)
+    assert side["y"] < video["y"] + video["height"] / 2, (video, side)
+    shot(page, "watch-panel-1280")
+    accessible(page, "the Watch tab with its transcript panel")
+
+    # Following: the panel made short enough to scroll, the line played is kept in view...
+    lines.evaluate("(box) => { box.style.maxHeight = '7rem'; }")
+    total = page.locator(".vs-line").count()
+    last = page.locator(".vs-line").last
+    seek(page, float(last.get_attribute("data-start") or "nan") + 0.2)
+    expect(last).to_have_class(re.compile(r"\bvs-now\b"))
+    page.wait_for_function(SHOWN)
+    # ...until the person scrolls it; "Follow playback" takes it up again.
+    lines.hover()
+    page.mouse.wheel(0, -2000)
+    follow = page.get_by_role("button", name="Follow playback")
+    expect(follow).to_be_visible()
+    page.wait_for_function("() => document.querySelector('.vs-lines').scrollTop === 0")
+    fourth = page.locator(".vs-line").nth(3)
+    seek(page, float(fourth.get_attribute("data-start") or "nan") + 0.2)
+    expect(fourth).to_have_class(re.compile(r"\bvs-now\b"))
+    page.wait_for_timeout(500)
+    assert lines.evaluate("(box) => box.scrollTop") == 0  # where the person left it
+    assert not page.evaluate(SHOWN)
+    follow.click()
+    expect(follow).to_be_hidden()
+    page.wait_for_function(SHOWN)
+
+    # Find: the lines that say it, marked; Enter plays the next of them, Escape clears.
+    find = page.get_by_role("searchbox", name="Find in the transcript")
+    find.fill("solar")
+    shown = page.locator(".vs-line:visible")
+    expect(shown).to_have_count(2)
+    expect(shown.locator("mark")).to_have_text(["solar", "solar"], ignore_case=True)
+    told = page.locator(".vs-found")
+    expect(told).to_have_text("2 lines say that: Enter plays the next")
+    starts = [float(s) for s in shown.evaluate_all("(all) => all.map((l) => l.dataset.start)")]
+    find.press("Enter")
+    plays_at(page, starts[0], 0.1)
+    find.press("Enter")
+    plays_at(page, starts[1], 0.1)
+    expect(told).to_have_text(re.compile(r"^2 of 2: \d\d:\d\d$"))
+    accessible(page, "the transcript narrowed by a find")
+    find.fill("zeppelin")
+    expect(told).to_have_text("No line says that")
+    expect(shown).to_have_count(0)
+    find.press("Escape")
+    expect(shown).to_have_count(total)
+    assert page.locator(".vs-line mark").count() == 0
+
+    # The address follows the player; a reload opens the video at that second.
+    seek(page, 17.4)
+    expect(page).to_have_url(f"{server.url}/?v={video_id}&t=17")
+    page.reload()
+    expect(player).to_have_attribute("aria-label", "solar-power-update", timeout=30_000)
+    plays_at(page, 17)
+    page.get_by_role("tab", name="Search").click()  # another tab: the page's own address
+    expect(page).to_have_url(f"{server.url}/")
+    page.get_by_role("tab", name="Watch").click()
+    expect(page).to_have_url(f"{server.url}/?v={video_id}&t=17")
+
+    # The clip builder: the playhead, and times as m:ss.
+    page.evaluate("() => document.querySelector('#vs-player').pause()")
+    seek(page, 4.5)
+    plays_at(page, 4.5, 0.05)
+    page.get_by_role("button", name="Start at playhead").click()
+    expect(page.get_by_role("textbox", name=re.compile(r"^Clip start"))).to_have_value("0:04.5")
+    seek(page, 9.25)
+    plays_at(page, 9.25, 0.05)
+    page.get_by_role("button", name="End at playhead").click()
+    end = page.get_by_role("textbox", name=re.compile(r"^Clip end"))
+    expect(end).to_have_value("0:09.25")
+    end.fill("0:9x")
+    page.get_by_role("button", name="Cut clip").click()
+    expect(
+        page.get_by_text(re.compile(r"“0:9x” is not a time.*\(clip\.bad_range\)"))
+    ).to_be_visible(timeout=30_000)
+    end.fill("0:09.25")
+    page.get_by_role("button", name="Cut clip").click()
+    made = page.get_by_role("link", name="Download the clip")
+    expect(made).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        made.click()
+    download.value.save_as(tmp_path / "clip.mp4")
+    with av.open(str(tmp_path / "clip.mp4")) as media:
+        assert media.duration is not None
+        assert media.duration / 1e6 == pytest.approx(4.75, abs=0.15)
+
+    # An answer's [n] plays what it cites.
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_label("Ask your videos").fill("how much power do the solar panels produce")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    marker = page.locator(".vs-answer .vs-mark").first
+    expect(marker).to_be_visible(timeout=30_000)
+    expect(marker).to_have_accessible_name(re.compile(r"^Play source \[\d+\]$"))
+    cited = float(marker.get_attribute("data-start") or "nan")
+    accessible(page, "an answer with its markers")
+    marker.click()
+    expect(page.get_by_role("tab", name="Watch")).to_have_attribute("aria-selected", "true")
+    plays_at(page, cited, 1.0)
+
+    # The link, opened signed out, goes through the sign-in form and back to the video...
+    again = browser.new_page(viewport={"width": 390, "height": 844})
+    again.goto(link)
+    expect(again).to_have_url(re.compile(r"/login\?next="))
+    again.fill("#username", "ivan")
+    again.fill("#password", PASSWORD)
+    again.get_by_role("button", name="Sign in").click()
+    expect(again.locator("#vs-player")).to_have_attribute(
+        "aria-label", "solar-power-update", timeout=30_000
+    )
+    plays_at(again, 10)
+    # ...on a phone the transcript below the player, the clip builder below it.
+    video, side = (
+        again.locator("#vs-player").bounding_box(),
+        again.locator(".vs-lines").bounding_box(),
+    )
+    clip = again.get_by_role("textbox", name=re.compile(r"^Clip start")).bounding_box()
+    assert video and side and clip and video["y"] + video["height"] <= side["y"], (video, side)
+    assert side["y"] + side["height"] <= clip["y"], (side, clip)
+    assert again.evaluate("() => document.documentElement.scrollWidth") <= 390
+    shot(again, "watch-panel-390")
+    accessible(again, "the Watch tab at 390 px")
+    # Someone else's link: the "not found" of any id, and nothing of the video.
+    httpx.post(
+        f"{server.url}/api/v1/auth/register", json={"username": "judy", "password": PASSWORD}
+    )
+    stranger = browser.new_page(viewport={"width": 1280, "height": 900})
+    stranger.goto(link)
+    stranger.fill("#username", "judy")
+    stranger.fill("#password", PASSWORD)
+    stranger.get_by_role("button", name="Sign in").click()
+    expect(
+        stranger.get_by_text(re.compile(r"No video with id .*\(video\.not_found\)"))
+    ).to_be_visible(timeout=30_000)
+    assert stranger.locator("video, .vs-line").count() == 0
+    assert "solar-power-update" not in stranger.content()
 
 
 @pytest.fixture
