@@ -52,7 +52,7 @@ class Evidence:
 
 # The rules below, as a number: part of a cached answer's key (answer_service), so answers
 # cached in Redis by an older release are not served after an upgrade that changes them.
-RULES_VERSION = 11  # 11: a speaker's evidence is mended within their turn
+RULES_VERSION = 12  # 12: a line cited without its signposts (line_breaks)
 # Two sentences this similar say the same thing (a repeated sentence, or the overlap that two
 # neighbouring passages share): one is enough.
 REPEAT_SIMILARITY = 0.95

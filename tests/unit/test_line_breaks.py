@@ -44,3 +44,29 @@ def test_whole_lines_are_cited_as_they_are() -> None:
     lines = [Line("It opens in May.", 3.0), Line("Tickets cost five euros.", 6.0)]
     assert whole_sentences(lines) == [("It opens in May.", 3.0), ("Tickets cost five euros.", 6.0)]
     assert whole_sentences([Line("and then it stopped", 2.0)]) == [("and then it stopped", 2.0)]
+
+
+def test_a_signpost_sharing_a_line_with_a_sentence_is_not_cited() -> None:
+    # As Whisper heard the flite-spoken eval talks: a closing line or the next topic's
+    # announcement in one line with a sentence that says something.
+    mended = whole_sentences(
+        [
+            Line("Volunteers now plant young coral fragments on metal frames. That is all", 5.0),
+            Line("on the coral reef.", 6.0),
+            Line("Next, irrigation. Three members tested irrigation on their fields.", 9.0),
+            Line("Now let me turn to the budget. We spent 40 percent more.", 12.0),
+            Line("Next, the coral reef.", 14.0),  # a signpost alone stays (the rules see it)
+            Line("Soil health improved by a third. Now, the results are in.", 18.0),
+            Line("Next, soil health. It improved by a third.", 21.0),
+        ]
+    )
+    assert [text for text, _ in mended] == [
+        "Volunteers now plant young coral fragments on metal frames.",
+        "on the coral reef.",
+        "Three members tested irrigation on their fields.",
+        "We spent 40 percent more.",
+        "Next, the coral reef.",
+        "Soil health improved by a third. Now, the results are in.",  # says something
+        "It improved by a third.",
+    ]
+    assert mended[0][1] == 6.0  # the line's time still runs to the mended sentence's end
