@@ -12,7 +12,7 @@ touched: their lines are not speech.
 A line that holds a sentence and a signpost ("Volunteers now plant young coral fragments on
 metal frames. That is all on the coral reef."; "Next, irrigation. Three members tested…") is
 cited without the signpost: it moves the talk along and answers nothing, and a model or a
-reader took it for part of the answer (7 of 169 answer sentences on the talk eval spoken by
+reader took it for part of the answer (8 of 169 answer sentences on the talk eval spoken by
 flite were unsupported, most of them such a signpost cited with its neighbour)."""
 
 from __future__ import annotations
