@@ -95,7 +95,7 @@ tour: setup
 # Debian packages the test suite runs for real: redis-server (rate limits shared through Redis)
 # chromium (the browser tests; Playwright's own browser download cannot be reached) and
 # prometheus (its promtool checks and unit-tests the alert rules in deploy/prometheus).
-# espeak-ng speaks the generated talks of the benchmarks and fixtures. Each package's command
+# espeak-ng and flite speak the generated talks of the benchmarks and fixtures. Each package's command
 # has the package's name; a missing one is installed as root, or named with the command to run.
 SYSDEPS := redis-server chromium prometheus
 BENCHDEPS := espeak-ng flite
