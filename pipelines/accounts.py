@@ -96,6 +96,18 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
+def _same_as_username(plain: str, username: str) -> bool:
+    """The username with other digits or signs ('alice' as 'Alice2024!'), or with other
+    signs only ('0000' as '0000!!!!'). A username without letters does not make every
+    password without letters its own (Schemathesis's 'register' with username '0000' and a
+    password of signs was refused as the username)."""
+    letters = _letters(username)
+    if letters and _letters(plain) == letters:
+        return True
+    alnum = re.sub(r"[^a-z0-9]", "", username.lower())
+    return bool(alnum) and re.sub(r"[^a-z0-9]", "", plain) == alnum
+
+
 def check_password(password: str, *, username: str = "") -> str:
     """The password, if it is long enough and not one of the first guesses of any attacker
     (a common password, a run of one character or digits, the username)."""
@@ -109,7 +121,7 @@ def check_password(password: str, *, username: str = "") -> str:
         plain in COMMON_PASSWORDS
         or len(set(plain)) <= 2
         or plain.isdigit()
-        or (bool(username) and _letters(plain) == _letters(username))
+        or _same_as_username(plain, username)
     )
     if guessable:
         raise VidscopeError(

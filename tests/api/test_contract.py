@@ -295,3 +295,15 @@ def test_a_password_the_schema_takes_is_one_the_server_takes(
     assert (answer.status_code == 201) is taken, answer.text
     if not taken:
         assert answer.json()["error"]["code"] == "auth.weak_password"
+
+
+def test_a_username_without_letters_leaves_passwords_without_letters_alone(
+    served: TestClient,
+) -> None:
+    """Schemathesis registered '0000' with a password of signs: refused as 'the username'
+    (no letters equals no letters). The username is still refused with signs around it."""
+    new = {"username": "4711", "password": "!!##$$%%&&"}
+    assert served.post("/api/v1/auth/register", json=new).status_code == 201
+    same = {"username": "4712", "password": "4712!!##$$"}
+    refused = served.post("/api/v1/auth/register", json=same)
+    assert refused.json()["error"]["code"] == "auth.weak_password", refused.text
