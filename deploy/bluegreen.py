@@ -149,6 +149,8 @@ def up(deployment: Deployment, image: str) -> dict[str, object]:
               timeout_s=START_TIMEOUT_S, container=name)  # fmt: skip
     proxy_command(deployment, "set server servers/green state maint")
     proxy_command(deployment, "set server servers/blue state ready")
+    # Its health check may have marked blue down while it started: served once it is up again.
+    wait_http(f"http://127.0.0.1:{deployment.port}/healthz", timeout_s=30)
     entry = {"colour": "blue", "image": image, "digest": image_digest, "at": _now()}
     Records(deployment.state).record_served(entry)
     return entry

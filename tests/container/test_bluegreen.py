@@ -119,7 +119,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     finally:
         site.deploy_sh("down")
         podman("volume", "rm", "-f", f"{name}-data", check=False)
-        podman("rmi", next_image, check=False)
+        # deploy.sh tags what it deployed (deployed-<digest>), keeping it from prune: untag.
+        next_id = podman("image", "inspect", "--format", "{{.Id}}", next_image, check=False)
+        podman("rmi", next_image, f"localhost/vidscope:deployed-{next_id.strip()[:12]}",
+               check=False)  # fmt: skip
         # The backups are the servers' (uid 10001): removed here, not left to pytest.
         shutil.rmtree(folder / "backups", ignore_errors=True)
 
