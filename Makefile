@@ -129,7 +129,7 @@ lint: setup
 	$(BIN)/bandit -q -c pyproject.toml -r pipelines app
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-test: lint sysdeps image redis-image
+test: lint sysdeps image redis-image proxy-image
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered -q tests -m "not container"
 	$(BIN)/pytest -q -m container tests/container
 	# The notebooks, executed and compared cell by cell (nbval's coverage hook times out in
@@ -217,7 +217,7 @@ scan:
 	rm -f $(SCAN)/image.tar
 
 # The image's tests alone (make test runs them too).
-test-image: image redis-image
+test-image: image redis-image proxy-image
 	$(BIN)/pytest -q -m container tests/container
 
 bench: setup benchdeps
