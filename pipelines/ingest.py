@@ -232,12 +232,10 @@ def store_artifact(
     catalog: OwnerCatalog,
     indexes: SearchIndexes,
 ) -> int:
-    """Stores a video's compute in one transaction that also marks it ready and finishes its
-    job, then updates the owner's indexes. Storing the same artifact twice replaces, never
-    duplicates. Returns the number of passages."""
+    """Stores a video's compute (one transaction), publishes it to the owner's indexes, then
+    marks it ready and finishes its job: ready means found by search. Storing the same
+    artifact twice replaces, never duplicates. Returns the number of passages."""
     old_ids, new_ids = commit_artifact(video, artifact, job_id=job_id, catalog=catalog)
-    # The commit above finished the job: the video is ready even if the process dies now,
-    # and start-up repair rebuilds indexes that missed this update.
     update_indexes(
         indexes,
         catalog,
@@ -245,14 +243,15 @@ def store_artifact(
         new_ids=new_ids,
         vectors=artifact.chunk_vectors,
     )
+    catalog.mark_ready(video, job_id=job_id)
     return len(new_ids)
 
 
 def commit_artifact(
     video: Video, artifact: IngestArtifact, *, job_id: str | None, catalog: OwnerCatalog
 ) -> tuple[np.ndarray, list[int]]:
-    """The catalog half of ``store_artifact``: one transaction. Returns (the chunk ids it
-    replaced, the new ones) for the index update, which a batch makes once for many videos."""
+    """The catalog half of ``store_artifact``: one transaction, the video not yet ready.
+    Returns (the chunk ids it replaced, the new ones) for the index update."""
     old_ids = catalog.chunk_ids(video.id)
     with catalog.transaction():
         new_ids = catalog.replace_transcript(
@@ -265,6 +264,7 @@ def commit_artifact(
             chunk_vectors=artifact.chunk_vectors,
             segment_vectors=artifact.segment_vectors,
             voices=artifact.voices,
+            ready=False,
         )
     return old_ids, new_ids
 

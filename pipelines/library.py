@@ -224,6 +224,7 @@ class Library:
         Safe because this process holds the only lock on the catalog: whatever was running
         belonged to a process that is gone. Queued jobs stay queued."""
         system = self.system
+        system.finish_committed_ingests()  # before their jobs are failed as interrupted
         requeued, failed = system.recover_jobs(expired_only=False)
         done = {
             "jobs_requeued": len(requeued),

@@ -2,9 +2,9 @@
 (``pipelines.jobs.ray_ingest``) wrote.
 
 The merge is keyed by ``(owner_id, sha256)``: a video the owner already has is skipped, a
-shard is deleted only after its video committed, and each owner's indexes are updated once
-per merge, not once per video. So a batch killed at any point and run again finishes the
-rest, and nothing is stored twice."""
+shard is deleted only after its video is ready (committed and searchable), and each owner's
+indexes are updated once per merge, not once per video. So a batch killed at any point and
+run again finishes the rest, and nothing is stored twice."""
 
 from __future__ import annotations
 
@@ -84,6 +84,7 @@ def merge_shards(
     old: list[np.ndarray] = []
     new: list[int] = []
     vectors: list[np.ndarray] = []
+    stored: list[tuple[ItemOutcome, str, Path]] = []  # committed, not yet ready
     folder = owner_shards(settings, owner_id)
     started = time.perf_counter()
     for sha in sha256s:
@@ -104,7 +105,7 @@ def merge_shards(
             )
             path.unlink(missing_ok=True)
             continue
-        outcome, replaced, added = _merge_one(
+        outcome, job_id, replaced, added = _merge_one(
             source,
             artifact,
             batch_id=batch_id,
@@ -116,8 +117,9 @@ def merge_shards(
             old.append(replaced)
             new.extend(added)
             vectors.append(artifact.chunk_vectors)
-        if outcome.status != "failed" or outcome.error_code != "media.unreadable":
-            path.unlink(missing_ok=True)  # committed (or known): the catalog holds it now
+            stored.append((outcome, job_id, path))
+        elif outcome.status != "failed" or outcome.error_code != "media.unreadable":
+            path.unlink(missing_ok=True)  # known already: the catalog holds it
     report.catalog_s = time.perf_counter() - started
     started = time.perf_counter()
     if new:
@@ -128,6 +130,13 @@ def merge_shards(
             new_ids=new,
             vectors=np.vstack(vectors),
         )
+    # Ready once searchable; a crash before this leaves them processing with their shards
+    # kept, and the batch run again merges them again (replacing, not duplicating).
+    with catalog.transaction():
+        for outcome, job_id, _ in stored:
+            catalog.mark_ready(catalog.get_video(outcome.video_id), job_id=job_id)
+    for _, _, path in stored:
+        path.unlink(missing_ok=True)
     report.index_s = time.perf_counter() - started
     log.info(
         "batch.merged",
@@ -148,14 +157,14 @@ def _merge_one(
     batch_id: str,
     settings: Settings,
     catalog: OwnerCatalog,
-) -> tuple[ItemOutcome, np.ndarray, list[int]]:
+) -> tuple[ItemOutcome, str, np.ndarray, list[int]]:
     none = np.zeros(0, dtype=np.int64)
     existing = catalog.find_video_by_sha256(source.sha256)
     if existing is not None and existing.status == "ready":
         outcome = ItemOutcome(
             source.path, source.title, "already_indexed", existing.id, source.sha256
         )
-        return outcome, none, []
+        return outcome, "", none, []
     # A row left 'processing' by a crash keeps its id, so the rerun finishes that video.
     video_id = existing.id if existing is not None else new_video_id()
     checked = CheckedFile(Path(source.path), source.info, source.track, source.sha256)
@@ -179,7 +188,7 @@ def _merge_one(
             error_code="media.unreadable",
             message=f"{source.path}: cannot be copied into the library ({exc.strerror or exc})",
         )
-        return outcome, none, []
+        return outcome, "", none, []
     # One transaction: a crash leaves either nothing of this video or all of it.
     with catalog.transaction():
         job_id = catalog.begin_ingest(video, job={"payload": {"batch": batch_id}})
@@ -193,4 +202,4 @@ def _merge_one(
         chunks=len(new_ids),
         audio_s=source.info.duration,
     )
-    return outcome, old_ids, new_ids
+    return outcome, job_id, old_ids, new_ids

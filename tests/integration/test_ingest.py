@@ -221,3 +221,25 @@ def test_the_shared_index_of_an_older_release_gives_way_to_per_owner_indexes(
     with Library(settings) as library:
         assert sorted(p.name for p in settings.layout.index_dir.iterdir()) == ["owners"]
         assert library.local.search("solar panels", k=1)[0].video_id == result.video_id
+
+
+def test_video_is_ready_only_once_search_finds_it(
+    library: Library, talk_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that sees 'ready' searches at once: the passages must be in the indexes
+    before the status says so (it was the other way round, and a search right after 'ready'
+    once found nothing)."""
+    seen: list[tuple[str, dict[str, int]]] = []
+    publish = library.indexes.replace
+
+    def publish_and_look(catalog: object, **kwargs: object) -> None:
+        [video] = library.system.videos()
+        seen.append((video.status, library.catalog.job_counts(video.id)))
+        publish(catalog, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(library.indexes, "replace", publish_and_look)
+    [result] = list(library.local.ingest([talk_copy]))
+    assert seen == [("processing", {"running": 1})]
+    assert library.local.get_video(result.video_id).status == "ready"
+    assert library.catalog.job_counts(result.video_id) == {"succeeded": 1}
+    assert library.local.search("meeting", k=3)

@@ -94,6 +94,7 @@ class OwnerCatalog:
         chunk_vectors: np.ndarray,
         segment_vectors: np.ndarray,
         voices: Sequence[Voice] = (),
+        ready: bool = True,
     ) -> list[int]:
         self._own(video)
         return self._catalog.replace_transcript(
@@ -106,7 +107,12 @@ class OwnerCatalog:
             chunk_vectors=chunk_vectors,
             segment_vectors=segment_vectors,
             voices=voices,
+            ready=ready,
         )
+
+    def mark_ready(self, video: Video, *, job_id: str | None = None) -> None:
+        self._own(video)
+        self._catalog.mark_ready(video.id, job_id=job_id)
 
     def begin_delete(self, video: Video) -> None:
         self._own(video)

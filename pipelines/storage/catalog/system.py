@@ -107,6 +107,31 @@ class SystemCatalog:
             )
             return self.job(str(row[0]))
 
+    def finish_committed_ingests(self) -> list[str]:
+        """Videos whose transcript committed but whose process died before they were marked
+        ready (that waits for the search indexes, which start-up repair rebuilds): ready now,
+        and their ingest job with them unless the worker resumes it (its summary is left).
+        Only safe at start-up, under the only lock. Returns their ids."""
+        with self._catalog.transaction():
+            rows = self.con.execute(
+                "SELECT v.id FROM videos v WHERE v.status = 'processing' AND ("
+                "EXISTS (SELECT 1 FROM segments s WHERE s.video_id = v.id) OR "
+                "EXISTS (SELECT 1 FROM chunks c WHERE c.video_id = v.id))"
+            ).fetchall()
+            for (video_id,) in rows:
+                jobs = self.con.execute(
+                    "SELECT id, attempts, max_attempts, payload FROM jobs WHERE video_id = ? "
+                    "AND kind = 'ingest' AND status = 'running'",
+                    [video_id],
+                ).fetchall()
+                self._catalog.mark_ready(str(video_id))
+                for job_id, attempts, max_attempts, payload in jobs:
+                    if not (
+                        json.loads(payload or "{}").get("resumable") and attempts < max_attempts
+                    ):
+                        self._catalog.finish_job(str(job_id))
+        return [str(r[0]) for r in rows]
+
     def recover_jobs(self, *, expired_only: bool) -> tuple[list[str], list[str]]:
         """Running jobs whose lease ran out (``expired_only=False``: every running job, when
         this process holds the only lock on the file, so their process is gone). A job that may

@@ -155,12 +155,14 @@ class VideoTables(JobTables, SpeakerTables):
         chunk_vectors: np.ndarray,
         segment_vectors: np.ndarray,
         voices: Sequence[Voice] = (),
+        ready: bool = True,
     ) -> list[int]:
         """Atomically replaces a video's segments, words, chunks and speakers (``voices``:
-        one per label its segments carry; names given to the old ones go), marks it ready and
-        finishes its ingest job ``job_id``: after this commit the video is done, whatever
-        happens to the derived indexes. Returns the new chunk ids, in chunk order (they are
-        the vector ids in the index)."""
+        one per label its segments carry; names given to the old ones go) and, with ``ready``,
+        marks it ready and finishes its ingest job ``job_id`` (``mark_ready``). An ingest
+        passes ``ready=False`` and marks it once its passages are in the search indexes, so
+        that a video shown ready is found by search. Returns the new chunk ids, in chunk
+        order (they are the vector ids in the index)."""
         if len(chunks) != len(chunk_vectors) or len(segments) != len(segment_vectors):
             raise ValueError("one embedding per chunk and per segment expected")
         with self.transaction():
@@ -216,14 +218,24 @@ class VideoTables(JobTables, SpeakerTables):
                 )
             self.insert_speakers(video_id, voices)
             self.con.execute(
-                "UPDATE videos SET status = 'ready', language = ?, "
-                "audio_track = coalesce(?, audio_track), error_code = NULL, "
-                "error_message = NULL, updated_at = now() WHERE id = ?",
+                "UPDATE videos SET language = ?, audio_track = coalesce(?, audio_track), "
+                "updated_at = now() WHERE id = ?",
                 [language, audio_track, video_id],
+            )
+            if ready:
+                self.mark_ready(video_id, job_id=job_id)
+        return chunk_ids
+
+    def mark_ready(self, video_id: str, *, job_id: str | None = None) -> None:
+        """The video is done (and its ingest job ``job_id`` with it): one transaction."""
+        with self.transaction():
+            self.con.execute(
+                "UPDATE videos SET status = 'ready', error_code = NULL, error_message = NULL, "
+                "updated_at = now() WHERE id = ?",
+                [video_id],
             )
             if job_id is not None:
                 self.finish_job(job_id)
-        return chunk_ids
 
     def begin_delete(self, video_id: str) -> None:
         """First step of a delete: children go and the video is marked 'deleting'.
