@@ -204,17 +204,22 @@ class Accounts:
     # -- tokens ------------------------------------------------------------------------------
     def issue(self, user: User, *, family: str | None = None) -> TokenPair:
         refresh = secrets.token_urlsafe(32)
+        family = family or uuid.uuid4().hex
         self.catalog.add_refresh_token(
             token_hash=_token_hash(refresh),
             user_id=user.id,
-            family=family or uuid.uuid4().hex,
+            family=family,
             expires_at=datetime.now(UTC).replace(tzinfo=None)
             + timedelta(seconds=self.settings.auth.refresh_token_ttl_s),
         )
         ttl = self.settings.auth.access_token_ttl_s
-        return TokenPair(self.access_token(user, ttl_s=ttl), refresh, ttl)
+        return TokenPair(self.access_token(user, ttl_s=ttl, login=family), refresh, ttl)
 
-    def access_token(self, user: User, *, ttl_s: int, audience: str = AUDIENCE) -> str:
+    def access_token(
+        self, user: User, *, ttl_s: int, audience: str = AUDIENCE, login: str | None = None
+    ) -> str:
+        """``login``: the refresh-token family the token belongs to (its ``sid``), so a
+        logout of that login ends this token and no other login's."""
         now = int(time.time())
         claims = {
             "iss": ISSUER,
@@ -226,6 +231,8 @@ class Accounts:
             "jti": uuid.uuid4().hex,
             "role": user.role,
         }
+        if login is not None:
+            claims["sid"] = login
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str, *, audience: str = AUDIENCE) -> User:
@@ -260,14 +267,18 @@ class Accounts:
             )
         return user
 
-    def end_session(self, token: str, *, audience: str = AUDIENCE) -> None:
+    def end_session(
+        self, token: str, *, audience: str = AUDIENCE, login: str | None = None
+    ) -> None:
         """Signs one access token out before it expires; a token that is not valid anyway
-        is ignored."""
+        is ignored, and so is one of another login than ``login`` (when given)."""
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], audience=audience, issuer=ISSUER
             )
         except jwt.PyJWTError:
+            return
+        if login is not None and claims.get("sid") != login:
             return
         self.catalog.revoke_session(
             jti=str(claims["jti"]),
@@ -300,10 +311,10 @@ class Accounts:
             raise AuthError("the account is disabled", code="auth.disabled")
         return user, self.issue(user, family=family)
 
-    def logout(self, user: User, refresh_token: str) -> bool:
-        """Ends the user's login that the refresh token belongs to (its whole family); False
-        when the token names no login of this user (nothing ended)."""
+    def logout(self, user: User, refresh_token: str) -> str | None:
+        """Ends the user's login that the refresh token belongs to (its whole family) and
+        returns it; None when the token names no login of this user (nothing ended)."""
         family = self.catalog.refresh_family(_token_hash(refresh_token), user_id=user.id)
         if family is not None:
             self.catalog.revoke_family(family)
-        return family is not None
+        return family

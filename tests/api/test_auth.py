@@ -115,6 +115,36 @@ def test_logout_with_a_token_of_no_login_ends_nothing(client: TestClient) -> Non
     assert fresh.status_code == 200, fresh.text
 
 
+def test_logout_of_one_login_leaves_the_other_logins_access_token(client: TestClient) -> None:
+    """Two logins of one account (two devices; a test fixture and the logins Schemathesis
+    makes): ending one with its refresh token, while sending the other's access token, ends
+    the first login only. It signed the whole run out when the sent token was always ended."""
+    ivan = sign_up(client, "ivan")
+    second = client.post(
+        "/api/v1/auth/login", json={"username": "ivan", "password": PASSWORD}
+    ).json()
+    second_headers = {"Authorization": f"Bearer {second['access_token']}"}
+    out = client.post(
+        "/api/v1/auth/logout", json={"refresh_token": second["refresh_token"]}, headers=ivan.headers
+    )
+    assert out.status_code == 204
+    assert client.get("/api/v1/auth/me", headers=ivan.headers).status_code == 200
+    gone = client.post("/api/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert gone.status_code == 401
+    # Its own access token, sent with its refresh token, ends with it.
+    third = client.post(
+        "/api/v1/auth/login", json={"username": "ivan", "password": PASSWORD}
+    ).json()
+    third_headers = {"Authorization": f"Bearer {third['access_token']}"}
+    client.post(
+        "/api/v1/auth/logout", json={"refresh_token": third["refresh_token"]}, headers=third_headers
+    )
+    ended = client.get("/api/v1/auth/me", headers=third_headers)
+    assert ended.json()["error"]["code"] == "auth.session_ended", ended.text
+    assert client.get("/api/v1/auth/me", headers=ivan.headers).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=second_headers).status_code == 200  # by expiry
+
+
 def test_sign_up_rules(client: TestClient) -> None:
     def register(username: str, password: str = PASSWORD) -> tuple[int, str]:
         r = client.post("/api/v1/auth/register", json={"username": username, "password": password})

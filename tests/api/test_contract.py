@@ -307,3 +307,32 @@ def test_a_username_without_letters_leaves_passwords_without_letters_alone(
     same = {"username": "4712", "password": "4712!!##$$"}
     refused = served.post("/api/v1/auth/register", json=same)
     assert refused.json()["error"]["code"] == "auth.weak_password", refused.text
+
+
+def test_every_operation_that_declares_security_refuses_a_request_without_it(
+    served: TestClient,
+) -> None:
+    """What Schemathesis's ignored_auth check would ask, for every operation: it cannot here
+    (it knows no OAuth2 scheme, and cannot take away the test's fixed Authorization header),
+    so the test run skips it and this asks instead. No credentials, a made-up bearer token, a
+    made-up session cookie, a real API token planted as the cookie: each is 401."""
+    spec = served.get("/openapi.json").json()
+    api_token = sign_up(served, "rosa").headers["Authorization"].split()[1]
+    asked = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if not operation.get("security") or method not in ("get", "post", "patch", "delete"):
+                continue
+            url = path.replace("{", "").replace("}", "")  # each id its own name: no such object
+            for headers, cookies in (
+                ({}, {}),
+                ({"Authorization": "Bearer made-up"}, {}),
+                ({}, {"vidscope_session": "made-up"}),
+                ({}, {"vidscope_session": api_token}),
+            ):
+                served.cookies.clear()
+                answer = served.request(method, url, headers=headers, cookies=cookies, json={})
+                assert answer.status_code == 401, (method, path, headers, cookies, answer.text)
+                assert answer.json()["error"]["code"].startswith("auth."), answer.text
+            asked += 1
+    assert asked >= 25  # every operation behind sign-in, not a few

@@ -55,6 +55,11 @@ def test_media_supports_range_requests(client: TestClient, world: World) -> None
     assert tail.status_code == 206 and tail.content == whole.content[-10:]
     beyond = client.get(url, headers={**world.alice.headers, "Range": f"bytes={size}-"})
     assert beyond.status_code == 416
+    # An empty Range names no range: the whole file (it was Starlette's 400).
+    empty = client.get(url, headers={**world.alice.headers, "Range": ""})
+    assert empty.status_code == 200 and empty.content == whole.content
+    malformed = client.get(url, headers={**world.alice.headers, "Range": "null"})
+    assert malformed.status_code == 400
 
 
 def test_thumbnail_is_a_jpeg_of_that_second(client: TestClient, world: World) -> None:

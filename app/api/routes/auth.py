@@ -189,9 +189,10 @@ def refresh(
     summary="End the login the refresh token names: its refresh tokens and the access "
     "token sent stop working",
     description="Ends only what the refresh token names: when it is one of a live login of "
-    "yours, that login's refresh tokens and the access token this request carries stop "
-    "working (later calls with it answer 401 `auth.session_ended`). A refresh token that "
-    "names no live login of yours (spent, expired, another account's, made up) ends "
+    "yours, that login's refresh tokens stop working, and so does the access token this "
+    "request carries when it was issued to that login (later calls with it answer 401 "
+    "`auth.session_ended`); an access token of another login keeps working. A refresh "
+    "token that names no live login of yours (spent, expired, another account's, made up) ends "
     "nothing, and the answer is 204 all the same, as RFC 7009 answers a token it does not "
     "know: the access token sent keeps working until it expires.",
     responses={
@@ -203,8 +204,11 @@ def logout(
     body: RefreshRequest, request: Request, user: CurrentUser, accounts: AccountsDep
 ) -> Response:
     sent = request.headers.get("authorization", "")
-    if accounts.logout(user, body.refresh_token) and sent.lower().startswith("bearer "):
-        accounts.end_session(sent[7:].strip())
+    login = accounts.logout(user, body.refresh_token)
+    if login is not None and sent.lower().startswith("bearer "):
+        # Only when the access token is of that login: a client that holds two logins
+        # (two devices, or a test's fixture and the logins it makes) keeps the other.
+        accounts.end_session(sent[7:].strip(), login=login)
     return Response(status_code=204)
 
 

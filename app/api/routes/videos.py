@@ -45,6 +45,32 @@ TRANSCRIPT_TYPES = {
     "srt": "application/x-subrip; charset=utf-8",
     "vtt": "text/vtt; charset=utf-8",
 }
+_TIMED = {"start": {"type": "number"}, "end": {"type": "number"}}
+# format=json (pipelines/speech/export.py): one object per sentence, its words timed.
+TRANSCRIPT_JSON = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["start", "end", "text", "words"],
+        "properties": {
+            **_TIMED,
+            "speaker": {"type": ["string", "null"]},
+            "text": {"type": "string"},
+            "words": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["start", "end", "text"],
+                    "properties": {
+                        **_TIMED,
+                        "text": {"type": "string"},
+                        "probability": {"type": "number"},
+                    },
+                },
+            },
+        },
+    },
+}
 
 
 class VideoPage(BaseModel):
@@ -191,7 +217,10 @@ def delete_video(
     responses={
         200: {
             "description": "The transcript in the format asked for",
-            "content": {t: {"schema": {"type": "string"}} for t in TRANSCRIPT_TYPES.values()},
+            "content": {
+                t: {"schema": TRANSCRIPT_JSON if f == "json" else {"type": "string"}}
+                for f, t in TRANSCRIPT_TYPES.items()
+            },
         },
         **error_responses(401, 404, 422),
     },
@@ -224,6 +253,7 @@ _MEDIA_CONTENT = {kind: BINARY for kind in (*MEDIA_TYPES.values(), "application/
 )
 def get_media(
     video_id: str,
+    request: Request,
     library: MyLibrary,
     seek: Annotated[
         str | None,
@@ -241,6 +271,10 @@ def get_media(
     ] = None,
 ) -> FileResponse:
     # FileResponse reads Range from the request itself; the parameter is the document's.
+    if seek is not None and not seek.strip():
+        # An empty Range names no range: the whole file (RFC 9110 lets a server ignore
+        # Range), not Starlette's 400 "Malformed range header".
+        request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k != b"range"]
     video = library.get_video(video_id)
     return FileResponse(
         library.media_file(video_id),
