@@ -130,8 +130,9 @@ def merge_shards(
             new_ids=new,
             vectors=np.vstack(vectors),
         )
-    # Ready once searchable; a crash before this leaves them processing with their shards
-    # kept, and the batch run again merges them again (replacing, not duplicating).
+    # Ready once searchable. A crash before this leaves them processing, shards kept:
+    # start-up repair marks them ready (their rows are stored, Library.repair), and the batch
+    # run again finds them indexed and deletes the shards.
     with catalog.transaction():
         for outcome, job_id, _ in stored:
             catalog.mark_ready(catalog.get_video(outcome.video_id), job_id=job_id)
