@@ -13,22 +13,8 @@ from functools import cache
 
 from pydantic import JsonValue
 
+from app.api.char_class import char_class
 from pipelines.accounts import COMMON_PASSWORDS
-
-
-def _char_class(test: str) -> str:
-    ranges: list[tuple[int, int]] = []
-    for code in range(0x10000):
-        if not getattr(chr(code), test)():
-            continue
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    spans = (
-        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
-    )
-    return "[" + "".join(spans) + "]"
 
 
 def _any_case(word: str) -> str:
@@ -37,7 +23,7 @@ def _any_case(word: str) -> str:
 
 @cache
 def weak_patterns() -> tuple[str, ...]:
-    space, digit = _char_class("isspace"), _char_class("isdigit")
+    space, digit = char_class(str.isspace), char_class(str.isdigit)
     common = "|".join(_any_case(word) for word in sorted(COMMON_PASSWORDS))
     return (
         f"^{space}*(?:{common}){space}*$",

@@ -18,6 +18,7 @@ from functools import cache
 
 from pydantic import JsonValue
 
+from app.api.char_class import char_class
 from pipelines.errors import VidscopeError
 from pipelines.storage.catalog.speaker_rules import MAX_NAME_CHARS
 
@@ -29,25 +30,11 @@ def _allowed(char: str, *, at_end: bool) -> bool:
     return not (at_end and plain.isspace())
 
 
-def _char_class(*, at_end: bool) -> str:
-    ranges: list[tuple[int, int]] = []
-    for code in range(0x10000):
-        if not _allowed(chr(code), at_end=at_end):
-            continue
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    spans = (
-        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
-    )
-    return "[" + "".join(spans) + "]"
-
-
 @cache
 def name_pattern() -> str:
     """The pattern (ECMA and Python alike: ``\\uXXXX`` escapes, no class shorthand)."""
-    end, inner = _char_class(at_end=True), _char_class(at_end=False)
+    end = char_class(lambda c: _allowed(c, at_end=True))
+    inner = char_class(lambda c: _allowed(c, at_end=False))
     return f"^{end}(?:{inner}*{end})?$"
 
 
