@@ -126,9 +126,7 @@ class SystemCatalog:
                 ).fetchall()
                 self._catalog.mark_ready(str(video_id))
                 for job_id, attempts, max_attempts, payload in jobs:
-                    if not (
-                        json.loads(payload or "{}").get("resumable") and attempts < max_attempts
-                    ):
+                    if not _resumed(payload, attempts, max_attempts):
                         self._catalog.finish_job(str(job_id))
         return [str(r[0]) for r in rows]
 
@@ -144,7 +142,7 @@ class SystemCatalog:
             ).fetchall()
             requeued, failed = [], []
             for job_id, attempts, max_attempts, payload in rows:
-                if json.loads(payload or "{}").get("resumable") and attempts < max_attempts:
+                if _resumed(payload, attempts, max_attempts):
                     self.con.execute(
                         "UPDATE jobs SET status = 'queued', lease_until = NULL, "
                         "updated_at = now() WHERE id = ?",
@@ -195,3 +193,9 @@ class SystemCatalog:
             event["occurred_at"] = at.isoformat() + "Z"
             events.append(event)
         return events
+
+
+def _resumed(payload: str | None, attempts: int, max_attempts: int) -> bool:
+    """Whether a running job whose process is gone goes back to the queue (it may be
+    resumed and has attempts left) rather than fail as interrupted."""
+    return bool(json.loads(payload or "{}").get("resumable")) and attempts < max_attempts
