@@ -17,6 +17,7 @@ from pipelines.errors import VidscopeError
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from pipelines.config import Settings
+from app.cli.children import run_server_program
 from app.cli.core import _fail, _need_extras, _plain, _state, app, err, out
 
 
@@ -180,12 +181,14 @@ def evaluate(
 def mlflow_ui(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1", min=1, max=65535)] = 5000,
 ) -> None:
-    """Open MLflow's tracking UI (batch, eval and benchmark runs) on 127.0.0.1."""
-    import subprocess
-
+    """Open MLflow's tracking UI (batch, eval and benchmark runs) on 127.0.0.1; Ctrl-C or a
+    SIGTERM stops it and every process it started."""
     _need_extras("tracking")
     settings: Settings = _state["settings"]
-    err.print(_plain(f"MLflow UI on http://127.0.0.1:{port} for {settings.tracking_uri}"))
+    # MLflow 3 opens on its GenAI view (traces, prompts), where these runs are not shown:
+    # the link opens the experiments list in its machine-learning view.
+    url = f"http://127.0.0.1:{port}/#/experiments?workflowType=machine_learning"
+    err.print(_plain(f"MLflow UI on {url} for {settings.tracking_uri}"))
     command = [
         sys.executable,
         "-m",
@@ -197,8 +200,10 @@ def mlflow_ui(
         "127.0.0.1",
         "--port",
         str(port),
+        "--workers",
+        "1",  # one person's browser; MLflow's default started 4 uvicorn workers
     ]
-    raise typer.Exit(subprocess.call(command))  # nosec B603  # an argument list, no shell
+    raise typer.Exit(run_server_program(command))
 
 
 @app.command()
@@ -211,8 +216,6 @@ def dashboard(
 ) -> None:
     """Open the Streamlit dashboard (library, jobs, quality trends, search) on 127.0.0.1. It
     reads through the server's REST API, so start 'vidscope serve' first."""
-    import subprocess
-
     _need_extras("dashboard", "tracking")
     from app.client import find_server
 
@@ -249,4 +252,4 @@ def dashboard(
         "--client.toolbarMode",
         "viewer",  # no "Deploy" button: this dashboard is not for Streamlit's cloud
     ]
-    raise typer.Exit(subprocess.call(command, env=env))  # nosec B603  # an argument list, no shell
+    raise typer.Exit(run_server_program(command, env=env))
