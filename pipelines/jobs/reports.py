@@ -65,5 +65,6 @@ class BatchRecorder:
                 "worker_restarts": result.worker_restarts,
             },
             report=summary,
+            wall_s=result.wall_s,  # the batch's, not the seconds this record takes
         )
         return BatchRecord(report_path, run_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,19 @@ def log_run(
     report: dict[str, Any] | None = None,
     files: tuple[Path, ...] = (),
     tags: dict[str, str] | None = None,
+    wall_s: float | None = None,
 ) -> str:
-    """Logs one finished run to experiment ``vidscope-<kind>``; returns its run id."""
+    """Logs one finished run to experiment ``vidscope-<kind>``; returns its run id. With
+    ``wall_s``, the run is recorded as the work it describes, ending now after that many
+    seconds; without, its start and end are the logging's own (MLflow's "Duration")."""
     client, experiment_id = prepare_store(uri, kind)
-    run = client.create_run(experiment_id, run_name=name, tags={"kind": kind, **(tags or {})})
+    ended_ms = int(time.time() * 1000)
+    run = client.create_run(
+        experiment_id,
+        run_name=name,
+        tags={"kind": kind, **(tags or {})},
+        start_time=None if wall_s is None else ended_ms - round(wall_s * 1000),
+    )
     run_id: str = run.info.run_id
     try:
         for key, value in params.items():
@@ -88,13 +98,14 @@ def log_run(
     except BaseException:
         client.set_terminated(run_id, status="FAILED")
         raise
-    client.set_terminated(run_id, status="FINISHED")
+    client.set_terminated(run_id, status="FINISHED", end_time=None if wall_s is None else ended_ms)
     return run_id
 
 
 def recent_runs(uri: str, kind: str, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest runs of one kind as flat dicts (start time, name, metrics, params), for the
-    dashboard's trends; empty when the store or the experiment does not exist yet."""
+    """The newest runs of one kind as flat dicts (name, start and end time in epoch
+    milliseconds, metrics, params), for the dashboard's trends; empty when the store or the
+    experiment does not exist yet."""
     from mlflow.tracking import MlflowClient
 
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
@@ -111,6 +122,7 @@ def recent_runs(uri: str, kind: str, *, limit: int = 200) -> list[dict[str, Any]
             "run_id": r.info.run_id,
             "name": r.info.run_name,
             "start_time": r.info.start_time,
+            "end_time": r.info.end_time,
             **{f"metric.{k}": v for k, v in r.data.metrics.items()},
             **{f"param.{k}": v for k, v in r.data.params.items()},
         }
