@@ -4,6 +4,7 @@ checks one character at a time (speaker names, guessable passwords)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 
@@ -20,3 +21,9 @@ def char_class(allowed: Callable[[str], bool]) -> str:
         f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
     )
     return "[" + "".join(spans) + "]"
+
+
+def any_case(word: str) -> str:
+    """A pattern of ``word`` with each ASCII letter in either case ('Admin' as '[aA][dD]...'),
+    the other characters escaped: what the server's ``.lower()`` makes equal, for ASCII."""
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)

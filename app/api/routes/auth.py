@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 
+from app.api.char_class import any_case
 from app.api.deps import (
     AccountsDep,
     CurrentUser,
@@ -25,6 +26,7 @@ from app.api.password_rule import weak_schema
 from pipelines.accounts import (
     MAX_PASSWORD,
     MIN_PASSWORD,
+    RESERVED_USERNAMES,
     AuthError,
     TokenPair,
     check_password,
@@ -44,6 +46,8 @@ class Credentials(BaseModel):
 # The username rule of pipelines.accounts.check_username (which lowercases first), in the
 # schema, so a client learns it from the document rather than from auth.bad_username.
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
+# The reserved names, in any case ('Admin' is 'admin' once lowercased): auth.bad_username.
+RESERVED_PATTERN = "^(?:" + "|".join(any_case(name) for name in sorted(RESERVED_USERNAMES)) + ")$"
 
 
 class NewCredentials(BaseModel):
@@ -56,8 +60,11 @@ class NewCredentials(BaseModel):
         max_length=32,
         pattern=USERNAME_PATTERN,
         description="3 to 32 letters, digits, '.', '_' and '-', starting with a letter or "
-        "digit; stored lowercased. 'admin', 'root' and 'system' are reserved",
+        "digit; stored lowercased. "
+        + ", ".join(f"'{name}'" for name in sorted(RESERVED_USERNAMES))
+        + " are reserved, in any case (the schema's 'not')",
         examples=["alice"],
+        json_schema_extra={"not": {"pattern": RESERVED_PATTERN}},
     )
     password: str = Field(
         min_length=MIN_PASSWORD,
