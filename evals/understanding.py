@@ -123,6 +123,10 @@ def measure(base: Path, stems: list[str], asked: list[dict[str, Any]]) -> dict[s
             owner.ask("What is this library about?")  # loads the generator's model
             load_s = time.perf_counter() - started
             rows = []
+            transcripts = {
+                stem: [(s.start, s.end, s.text) for s in library.catalog.segments(video_id)]
+                for stem, video_id in videos.items()
+            }
             for n, question in enumerate(asked):
                 if n % 20 == 0:
                     log(f"{library.generator.name}: question {n + 1} of {len(asked)}")
@@ -141,6 +145,7 @@ def measure(base: Path, stems: list[str], asked: list[dict[str, Any]]) -> dict[s
                 video_id = videos.get(question["talk"]) if question["talk"] else None
                 row = scores.score_answer(question, answer, video_id)
                 row["unsupported"], row["sentences"] = scores.unsupported_sentences(answer, embed)
+                row["heard"] = scores.heard(question, transcripts.get(question["talk"], []))
                 rows.append(
                     {**row, "id": question["id"], "kind": question["kind"], "seconds": wall}
                     | {"half": scores.half(question, asked, CHOSEN_TALKS)}
@@ -214,8 +219,12 @@ def _metrics(
     wrong = sum(r["abstained"] for r in answerable) + sum(not r["abstained"] for r in abstain)
     chapters = [c for t in talks for c in t["chapters"]]
     seconds = [r["seconds"] for r in rows]
+    heard = [r for r in answerable if r.get("heard", True)]
     metrics = {
         "answer_right": _share(sum(r["right"] for r in answerable), len(answerable)),
+        # The answer stage's own share: of the questions whose fact the transcript holds.
+        "answer_right_heard": _share(sum(r["right"] for r in heard), len(heard)),
+        "facts_misheard": _share(len(answerable) - len(heard), len(answerable)),
         **{
             f"answer_right_{kind}": _share(
                 sum(r["right"] for r in answerable if r["kind"] == kind),
@@ -314,6 +323,8 @@ ROWS = (
         ("answer_right_chosen", "answer_right_held_out"),
         "{:.1%}",
     ),
+    ("  of those whose fact the transcript holds", "answer_right_heard", "{:.1%}"),
+    ("answerable questions whose fact Whisper misheard", "facts_misheard", "{:.1%}"),
     ("citations in range", "citations_in_range", "{:.1%}"),
     ("abstention precision", "abstain_precision", "{:.1%}"),
     ("abstention recall", "abstain_recall", "{:.1%}"),

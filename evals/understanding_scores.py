@@ -45,6 +45,21 @@ def holds_facts(text: str, facts: Sequence[Sequence[str]]) -> bool:
     return all(any(tokens(alt) <= said for alt in group) for group in facts)
 
 
+def heard(question: dict[str, Any], transcript: Sequence[tuple[float, float, str]]) -> bool:
+    """Whether the transcript's lines that overlap the question's ranges hold its facts: a
+    spoken fact Whisper misheard ("twelve kilometres" as "around well kill hunters") cannot be
+    answered by any answer stage. Slide questions count as heard (screen text is read, not
+    heard; its misreadings are rarer and the answer stage can still cite the slide)."""
+    if question["kind"] != "spoken":
+        return True
+    said = " ".join(
+        text
+        for start, end, text in transcript
+        if any(min(end, b) - max(start, a) > 0 for a, b in question["ranges"])
+    )
+    return holds_facts(said, question["facts"])
+
+
 def inside(start: float, end: float, ranges: Sequence[Sequence[float]]) -> bool:
     """Whether at least half of [start, end] lies in one of ``ranges`` (each widened by
     ``RANGE_SLACK_S``: Whisper's sentence times are not the script's)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from evals.understanding_scores import clauses, covered_topics
+from evals.understanding_scores import clauses, covered_topics, heard
 from pipelines.config import load_settings
 from pipelines.understanding.grounding import Embed, embedder
 
@@ -51,3 +51,11 @@ def test_a_fused_sentence_covers_both_topics_a_title_list_none(embed: Embed) -> 
     assert len(covered_topics(fused.replace(";", ","), SCRIPT, embed)) == 1
     listed = "The video has 3 chapters: The tram line; Bicycle lanes; Night buses."
     assert covered_topics(listed, SCRIPT, embed) == set()  # its items, split, would cover 2
+
+
+def test_a_fact_is_heard_only_when_the_lines_in_its_range_hold_it() -> None:
+    question = {"kind": "spoken", "ranges": [[9.2, 13.7]], "facts": [["twelve", "12"]]}
+    misheard = [(9.0, 13.5, "The tram line will around well kill hunters."), (20.0, 22.0, "12")]
+    assert not heard(question, misheard)  # a "12" said elsewhere is not this fact
+    assert heard(question, [(9.0, 13.5, "The tram line will run 12 kilometres.")])
+    assert heard({**question, "kind": "slide"}, misheard)  # screen text is read, not heard
