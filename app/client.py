@@ -18,7 +18,7 @@ import httpx
 from app.api.batch_limits import CLIPS_PER_CALL, SHA256S_PER_CALL
 from app.client_admin import RemoteAdministration
 from pipelines.config import Settings
-from pipelines.errors import VidscopeError
+from pipelines.errors import NoMatchError, VidscopeError
 from pipelines.media.inputs import ExpandedPaths, expand_paths
 from pipelines.public import (
     AnswerPublic,
@@ -305,7 +305,7 @@ class RemoteLibrary(RemoteAdministration):
     ) -> tuple[Hit, Path]:
         hits = self.search(query, k=1, video_id=video_id)
         if not hits:
-            raise VidscopeError(f"nothing in the library matches {query!r}", code="query.no_match")
+            raise NoMatchError(query)  # as the library says it
         body = {"query": query, "video_id": video_id}
         return hits[0], self._cut(body, Path(output))
 
