@@ -274,7 +274,13 @@ _DOCUMENTED: dict[int, tuple[str, str, str]] = {
         "http.range_not_satisfiable",
         "Range Not Satisfiable",
     ),
-    415: ("Unsupported media (`media.unsupported`)", "media.unsupported", "not audio or video"),
+    415: (
+        "Unsupported media (`media.unsupported`): the file's bytes are not one of the allowed "
+        "audio/video containers (its name and its part's Content-Type do not count)",
+        "media.unsupported",
+        "slides.pdf: not an allowed audio/video container (allowed: mp4, mov, mkv, webm, avi, "
+        "m4a, mp3, wav, flac, ogg)",
+    ),
     422: (
         "Invalid input (`request.invalid`, a body that is not JSON included; `media.*`, "
         "`clip.*`, `reel.*`, `query.*`, `auth.bad_username`, `auth.weak_password`)",

@@ -140,6 +140,27 @@ def test_every_answer_is_documented_with_its_code_and_an_example(served: TestCli
     )
 
 
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [(b"", 422, "media.empty"), (b"%PDF-1.4 not a recording", 415, "media.unsupported")],
+)
+def test_an_upload_that_is_no_recording_is_refused_as_the_document_says(
+    served: TestClient, carol: Account, content: bytes, status: int, code: str
+) -> None:
+    """The schema states what it can of the file (not empty: minLength 1); that its bytes
+    must be a recording it can only say in words, with the answer documented."""
+    operation = served.get("/openapi.json").json()["paths"]["/api/v1/videos"]["post"]
+    schema = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert (len(content) >= schema["properties"]["file"]["minLength"]) is bool(content)
+    answer = served.post(
+        "/api/v1/videos", files={"file": ("talk.mp4", content, "video/mp4")}, headers=carol.headers
+    )
+    assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), answer.text
+    response = operation["responses"][str(status)]
+    documented = f"{response['content']['application/json']['example']} {response['description']}"
+    assert code in documented or f"`{code.split('.')[0]}.*`" in documented, documented
+
+
 def test_an_upload_that_is_not_the_multipart_it_claims_is_request_invalid(
     served: TestClient, carol: Account
 ) -> None:

@@ -35,6 +35,16 @@ MEDIA_TYPES = {
     "flac": "audio/flac",
     "ogg": "audio/ogg",
 }
+# What an upload's bytes must be. No JSON Schema keyword can say it (contentMediaType is one
+# media type, and a label: the server reads the bytes), so the file is any binary and the
+# answers to what is not a recording are documented: 415 media.unsupported, 422 media.*.
+UPLOAD_FILE = (
+    "An audio or video recording in one of the server's allowed containers (by default mp4, "
+    "mov, mkv, webm, avi, m4a, mp3, wav, flac, ogg; VIDSCOPE_ALLOWED_CONTAINERS), checked "
+    "from its bytes before the answer: its name and its part's Content-Type do not count. "
+    "Other bytes are 415 media.unsupported; an allowed container that cannot be read or is "
+    "past the duration or picture limits is 422 media.*; past the size limit or your quota, 413"
+)
 # A file's bytes, in the OpenAPI document: the type it is sent as, and no JSON.
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 # The seeks every stored file can serve (it is never empty): its start, or its last N bytes.
@@ -120,7 +130,13 @@ def list_videos(
                         "type": "object",
                         "required": ["file"],
                         "properties": {
-                            "file": {"type": "string", "format": "binary"},
+                            "file": {
+                                "type": "string",
+                                "format": "binary",
+                                # An empty file is 422 media.empty.
+                                "minLength": 1,
+                                "description": UPLOAD_FILE,
+                            },
                             "speakers": {
                                 "type": "integer",
                                 "minimum": 1,
