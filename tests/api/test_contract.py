@@ -257,7 +257,12 @@ def test_binary_answers_document_their_own_media_types(served: TestClient) -> No
         assert types and "application/json" not in types, (path, types)
     media = paths["/api/v1/videos/{video_id}/media"]["get"]
     assert {"400", "206", "416"} <= set(media["responses"])
+    (seek,) = (p["schema"] for p in media["parameters"] if p["in"] == "header")
     assert [p["name"] for p in media["parameters"] if p["in"] == "header"] == ["range"]
+    # An empty Range is served the whole file (tests/api/test_routes.py): the schema takes it.
+    takes = jsonschema.Draft202012Validator(seek).is_valid
+    assert all(map(takes, ["", " ", "bytes=0-", "bytes=-500", " bytes=0-99\t"]))
+    assert not any(map(takes, ["bytes", "bytes=abc", "0-99", "bytes=0-1 x"]))
 
 
 @pytest.fixture(scope="module")

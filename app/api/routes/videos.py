@@ -47,8 +47,11 @@ UPLOAD_FILE = (
 )
 # A file's bytes, in the OpenAPI document: the type it is sent as, and no JSON.
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-# The seeks every stored file can serve (it is never empty): its start, or its last N bytes.
-SEEK_PATTERN = r"^bytes=(0-[0-9]{0,15}|-[1-9][0-9]{0,15})$"
+# The seeks every stored file can serve (it is never empty): its start, or its last N bytes;
+# or an empty header (spaces and tabs around a value are not part of it), which names no range
+# and is served the whole file: Schemathesis sent `Range:` as a value the pattern refused, and
+# was answered 200.
+SEEK_PATTERN = r"^[ \t]*(bytes=(0-[0-9]{0,15}|-[1-9][0-9]{0,15})[ \t]*)?$"
 TRANSCRIPT_TYPES = {
     "txt": "text/plain; charset=utf-8",
     "json": "application/json",
@@ -276,7 +279,8 @@ def get_media(
         Header(
             alias="range",
             description="A byte range (RFC 9110). The schema states the seeks every file "
-            "serves (206): `bytes=0-`, `bytes=0-N`, `bytes=-N`. Any other byte range is served "
+            "serves (206): `bytes=0-`, `bytes=0-N`, `bytes=-N`, and an empty header, which "
+            "names no range (the whole file, 200). Any other byte range is served "
             "too (206), a start past the end is 416 `http.range_not_satisfiable` with "
             "`Content-Range: bytes */size`, and a header that is no byte range is 400 "
             "`http.bad_request`",
