@@ -35,6 +35,7 @@ from pipelines.media.audio import CUT_HOP, CUT_REACH_S, SAMPLE_RATE, quietest_mo
 from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
 from pipelines.speech.alignment import refine_word_boundaries
+from pipelines.speech.sentences import sentences
 from pipelines.speech.multilingual import NAME, whisper_base_dir
 
 if TYPE_CHECKING:
@@ -197,7 +198,8 @@ def transcribe_audio(
         if language := asked or detected:
             heard[language] = heard.get(language, 0.0) + sum(s.end - s.start for s in piece)
     languages = ",".join(sorted(heard, key=lambda name: -heard[name])) or decoded[0][1]
-    return refine_word_boundaries(iter(segments), audio, SAMPLE_RATE), languages
+    # One line per sentence (``sentences``), on word times made exact first.
+    return sentences(refine_word_boundaries(iter(segments), audio, SAMPLE_RATE)), languages
 
 
 class HeardTally:
