@@ -35,8 +35,8 @@ from pipelines.media.audio import CUT_HOP, CUT_REACH_S, SAMPLE_RATE, quietest_mo
 from pipelines.models import resolve_model_dir
 from pipelines.records import Segment, Word
 from pipelines.speech.alignment import refine_word_boundaries
-from pipelines.speech.sentences import sentences
 from pipelines.speech.multilingual import NAME, whisper_base_dir
+from pipelines.speech.sentences import sentences
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
