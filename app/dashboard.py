@@ -58,8 +58,10 @@ def sign_in() -> None:
     st.title("Vidscope dashboard")
     st.caption(f"Sign in to the server at {API_URL}")
     with st.form("sign-in"):
-        username = st.text_input("Username")
-        password = st.text_input("Password", type="password")
+        username = st.text_input("Username", autocomplete="username")
+        # Streamlit's default for a password is "new-password": browsers then offer to make
+        # one up instead of filling in the saved one.
+        password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Sign in")
     if submitted:
         try:
@@ -111,7 +113,18 @@ def library_page() -> None:
     charts[1].bar_chart(pd.Series(by_language, name="videos"), height=220)
     table = pd.DataFrame(videos)[["title", "status", "duration", "language", "created_at"]]
     table["duration"] = table["duration"].map(lambda s: f"{int(s) // 60}:{int(s) % 60:02d}")
-    st.dataframe(table, hide_index=True)
+    table["created_at"] = table["created_at"].map(added)
+    st.dataframe(table.rename(columns={"created_at": "added (UTC)"}), hide_index=True)
+
+
+def added(stamp: str | None) -> str:
+    """An API timestamp as a person reads it: '7 Dec 2026, 12:40'."""
+    if not stamp:
+        return ""
+    when = pd.Timestamp(stamp)  # the API's are UTC ("...Z")
+    if when.tzinfo is not None:
+        when = when.tz_convert("UTC")
+    return f"{when.day} {when:%b %Y, %H:%M}"
 
 
 def jobs_page() -> None:
@@ -159,6 +172,7 @@ TRENDS: tuple[tuple[str, str, dict[str, tuple[str, Colour]]], ...] = (
             "answer_right": ("answers right", "normal"),
             "abstain_off_topic": ("abstains off-topic", "normal"),
             "chapter_recall": ("chapter recall", "normal"),
+            "chapter_precision": ("chapter precision", "normal"),
         },
     ),
     (

@@ -5,6 +5,7 @@ merging through it, Streamlit's AppTest driving every page against the live API,
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,6 +51,9 @@ def signed_in(server: Server, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("VIDSCOPE_HOME", str(server.home))
     app = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
     assert not app.exception
+    # The browser fills in the saved password instead of offering to make one up.
+    assert app.text_input[1].proto.autocomplete == "current-password"
+    assert app.text_input[0].proto.autocomplete == "username"
     app.text_input[0].input("alice")
     app.text_input[1].input("wrong password")
     app.button[0].click().run()
@@ -96,7 +100,7 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
         env=environment(server.home),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, so streamlit goes with it
+        start_new_session=True,  # no terminal: it is stopped with SIGTERM, as by a service manager
     )
     try:
         # While the batch runs: the dashboard answers, signed in, on every page.
@@ -123,19 +127,31 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
                 uri=load_settings(home=server.home).tracking_uri,
                 name="eval",
                 params={},
-                metrics={"wer": wer, "recall_at_1": 1.0, "recall_at_5": 1.0, "mrr": 1.0},
+                metrics={
+                    "wer": wer,
+                    "recall_at_1": 1.0,
+                    "recall_at_5": 1.0,
+                    "mrr": 1.0,
+                    "chapter_recall": 0.9,
+                    "chapter_precision": 0.75,
+                },
             )
 
         # After: the same pages show what the batch merged through the server.
         app.run()
         assert not app.exception
         assert metric(app, "Videos") == "4"
+        library = app.dataframe[0].value
+        assert list(library.columns)[-1] == "added (UTC)"  # a person's time, not ISO 8601
+        assert all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d", t)
+                   for t in library["added (UTC)"]), library  # fmt: skip
         assert metric(app, "Succeeded") == "4"  # the batch's ingest jobs, as the API lists them
         assert any("Batch runs" in h.value for h in app.subheader)  # the MLflow trend
         tiles = {m.label: m.proto for m in app.metric}
         assert tiles["WER"].delta == "-0.02" and tiles["WER"].color == MetricProto.GREEN
         assert tiles["recall@1"].delta == "+0" and tiles["recall@1"].color == MetricProto.GRAY
         assert tiles["recall@1"].direction == MetricProto.NONE
+        assert metric(app, "chapter precision") == "0.75"  # beside chapter recall
         app.text_input(key="query").input("solar panels on the warehouse roof").run()
         assert not app.exception
         assert app.radio[0].options and "solar" in " ".join(m.value for m in app.markdown)
@@ -149,9 +165,9 @@ def test_dashboard_reads_the_library_while_a_batch_writes_through_the_server(
     finally:
         if batch.poll() is None:
             batch.kill()
-        os.killpg(streamlit.pid, signal.SIGKILL)
+        streamlit.send_signal(signal.SIGTERM)  # the command stops streamlit with itself
         batch.wait()
-        streamlit.wait()
+        assert streamlit.wait(timeout=60) == 0
 
 
 def test_a_failed_clip_can_be_retried_from_the_jobs_page(
