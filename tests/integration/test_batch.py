@@ -495,5 +495,5 @@ def test_eval_logs_its_metrics_to_mlflow_and_the_ui_shows_them(tmp_path: Path) -
         names = {e["name"] for e in found.json()["experiments"]}
         assert "vidscope-eval" in names
     finally:
-        os.killpg(ui.pid, signal.SIGKILL)
-        ui.wait()
+        ui.send_signal(signal.SIGTERM)  # the command stops MLflow and its workers with itself
+        ui.wait(timeout=60)
