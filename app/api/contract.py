@@ -73,8 +73,17 @@ def _operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+# Methods that change something: a browser page of another origin may not send them, token
+# or not (app/api/origins.py answers 403 request.cross_origin before any route runs).
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+
+
 def _complete(document: dict[str, Any]) -> dict[str, Any]:
     operations = _operations(document)
+    for methods in document.get("paths", {}).values():
+        for method, operation in methods.items():
+            if method in _WRITES:
+                operation["responses"].setdefault("403", _error_object(403))
     for operation in operations.values():
         responses = operation["responses"]
         if "HTTPValidationError" in json.dumps(responses.get("422", {})):
