@@ -52,13 +52,12 @@ def sentences(segments: Iterable[Segment]) -> Iterator[Segment]:
             words.clear()
 
     for segment in segments:
-        if not spelled_by_words(segment) or (words and segment.speaker != speaker):
+        if not spelled_by_words(segment):
             yield from flush()
-            if not spelled_by_words(segment):
-                yield segment
-                continue
-        elif len(words) >= LONG_WORDS:
-            yield from flush()  # no punctuation for a long stretch: Whisper's break will do
+            yield segment
+            continue
+        if (words and segment.speaker != speaker) or len(words) >= LONG_WORDS:
+            yield from flush()  # another voice, or no punctuation for long: Whisper's break
         speaker = segment.speaker
         for word in segment.words:
             if words and word.start - words[-1].end >= PAUSE_S:
