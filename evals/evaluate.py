@@ -119,6 +119,7 @@ DIARIZATION_FIRST = tuple(
     for name in (
         "der_pooled",
         "der_mean",
+        "jer_mean",
         "count_right",
         "real_der",
         "real_count_right",
