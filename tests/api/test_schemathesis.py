@@ -97,6 +97,7 @@ peers = ["alice", "bob"]
     return path
 
 
+@pytest.mark.timeout(900)  # 170-270 s on 2 cores, more under load
 def test_schemathesis_finds_nothing_with_every_check(tmp_path: Path) -> None:
     server = Server(
         tmp_path / "library",

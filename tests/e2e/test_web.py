@@ -48,6 +48,15 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+@pytest.fixture(autouse=True)
+def close_pages(browser: Browser) -> Iterator[None]:
+    """Each test's pages close when it ends: a Gradio page left open keeps polling its server
+    and playing its video, and eight of them took most of two cores from the tests after."""
+    yield
+    for context in browser.contexts:
+        context.close()
+
+
 def shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -782,6 +791,7 @@ def send(page: Page, base: str, path: Path, kind: str) -> str:
     return str(sent.json()["video_id"])
 
 
+@pytest.mark.timeout(900)  # 170-270 s on 2 cores, more under load
 def test_speakers_are_told_apart_and_named_once(
     server: Server, browser: Browser, accessible: Accessible
 ) -> None:

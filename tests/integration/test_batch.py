@@ -69,6 +69,7 @@ def kill_one_worker(killed: list[int], stop: threading.Event) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.timeout(900)  # 170-270 s on 2 cores, more under load
 def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -408,6 +409,7 @@ def test_a_local_ray_keeps_token_authentication_on_refuses_strangers_and_reports
             holder.kill()
 
 
+@pytest.mark.timeout(900)  # 170-270 s on 2 cores, more under load
 def test_a_batch_runs_on_a_started_cluster_through_ray_client_with_its_token(
     tmp_path: Path,
 ) -> None:
