@@ -1,4 +1,6 @@
-"""Understanding: answers to questions about a library, cited to the second (``answers``), by
-one of several generators behind one small interface (``generators``: extractive, no model;
-``openai_chat``: any OpenAI-compatible server, with retries and a circuit breaker that falls back
-to extractive). Summaries and chapters join here next."""
+"""Understanding: what a library's videos say. Answers cited to the second (``answers``, on
+``evidence``, by one of the ``generators``: extractive with no model, a local GGUF model through
+``gguf_runtime``, or any OpenAI-compatible server through ``openai_chat``), kept only where
+``grounding`` finds them said; chapters (``topics``, ``titles``), a summary and key points
+(``digest``, or ``written`` by a model) made by ``summaries``; repeated questions answered from
+the ``cache``."""

@@ -1,4 +1,4 @@
-"""A cache of answers (and, next, summaries): a repeated question on an unchanged library is
+"""A cache of answers: a repeated question on an unchanged library is
 answered from here. Keys name the owner's library *as it is* (a fingerprint of its passages,
 which changes with every ingest and delete), so a change invalidates by construction and
 nothing has to be purged. In Redis when ``VIDSCOPE_REDIS_URL`` is set (shared by the server's
