@@ -27,21 +27,27 @@ class JobService(OwnerScope):
         return self._catalog.latest_job(video_id)
 
     def retry_job(self, job_id: str) -> Job:
-        """Queues one of the owner's failed jobs again. A clip can always be cut again; a
-        failed upload's file was removed when it failed, so it has to be uploaded again.
-        Refused (``job.queue_full``) when the owner's queue is at its cap."""
+        """Queues one of the owner's failed jobs again. A clip or a reel is made again from
+        what the catalog kept of it (its video and range, its parts and options); a failed
+        upload's file was removed when it failed, so it has to be uploaded again. Refused
+        (``job.queue_full``) when the owner's queue is at its cap."""
         job = self._catalog.get_job(job_id)
         if job.status != "failed":
             raise VidscopeError(
                 f"job {job_id} is {job.status}; only failed jobs can be retried",
                 code="job.not_retryable",
             )
-        if job.kind != "clip" or job.video_id is None:
+        # What the job makes must still be there, and still the owner's.
+        if job.kind == "clip" and job.video_id is not None:
+            self.get_video(job.video_id)
+        elif job.kind == "reel":
+            self._catalog.get_reel(str(job.payload.get("reel_id")))
+        else:
             raise VidscopeError(
-                "a failed upload is removed with its job; upload the file again",
+                "a failed upload's file is removed when it fails, so it cannot be retried; "
+                "upload the file again",
                 code="job.not_retryable",
             )
-        self.get_video(job.video_id)  # still there, and still the owner's
         self._catalog.requeue_failed_job(job_id, max_active=self.settings.jobs.max_active_per_owner)
         log.info("job.retried", job_id=job_id, owner_id=self.owner_id)
         return self._catalog.get_job(job_id)

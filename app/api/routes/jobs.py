@@ -48,7 +48,7 @@ def get_job(job_id: str, user: CurrentUser, library: LibraryDep) -> JobPublic:
 
 @router.post(
     "/{job_id}/retry",
-    summary="Queue one of your failed jobs again (clips; a failed upload must be sent again)",
+    summary="Queue one of your failed clips or reels again (a failed upload must be sent again)",
     response_model=JobPublic,
     responses=error_responses(401, 404, 409),
 )

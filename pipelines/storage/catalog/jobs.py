@@ -142,8 +142,8 @@ class JobTables(Database):
             raise queue_full(max_active)
 
     def requeue_failed_job(self, job_id: str, *, max_active: int | None = None) -> None:
-        """A failed job queued again by its owner, with a fresh set of attempts (its clip,
-        if any, pending again), atomically; ``max_active`` as for ``add_job``."""
+        """A failed job queued again by its owner, with a fresh set of attempts (its clip or
+        reel, if any, pending again), atomically; ``max_active`` as for ``add_job``."""
         with self.transaction():
             if max_active is not None:
                 owner = self.con.execute(
@@ -162,6 +162,15 @@ class JobTables(Database):
                 "WHERE id = (SELECT clip_id FROM jobs WHERE id = ?)",
                 [job_id],
             )
+            row = self.con.execute(
+                "SELECT payload FROM jobs WHERE id = ? AND kind = 'reel'", [job_id]
+            ).fetchone()
+            if row is not None:
+                self.con.execute(
+                    "UPDATE reels SET status = 'pending', path = NULL, size_bytes = NULL "
+                    "WHERE id = ?",
+                    [json.loads(row[0]).get("reel_id")],
+                )
 
     def latest_job(self, *, video_id: str, owner_id: str) -> Job | None:
         row = self.con.execute(
