@@ -1,6 +1,9 @@
 """A smoke test of a running Vidscope server, over HTTP only: what a person does first.
 
-    python deploy/smoke.py URL --user U --password P [--json]
+    python deploy/smoke.py URL --user U [--password P] [--json]
+
+The password may come from VIDSCOPE_SMOKE_PASSWORD instead (kept out of the process list;
+deploy/staging.py passes it so).
 
 Signs in (signing up first when the account does not exist), uploads tests/data/talk.mp4 (its
 words are what the search and the question look for), waits until it is ready, searches, asks,
@@ -14,9 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,13 +225,25 @@ def run(url: str, user: str, password: str, *, sample: Path = SAMPLE) -> Report:
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+PASSWORD_VARIABLE = "VIDSCOPE_SMOKE_PASSWORD"
+
+
+def arguments(argv: list[str] | None, environ: Mapping[str, str]) -> argparse.Namespace:
+    """The command line, the password from ``--password`` or else ``VIDSCOPE_SMOKE_PASSWORD``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="the server, e.g. http://127.0.0.1:7860")
     parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--password", help=f"the user's password (default: ${PASSWORD_VARIABLE})")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
+    args.password = args.password or environ.get(PASSWORD_VARIABLE)
+    if not args.password:
+        parser.error(f"give --password, or set {PASSWORD_VARIABLE}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv, os.environ)
     report = run(args.url.rstrip("/"), args.user, args.password)
     if args.json:
         payload = {"url": report.url, "passed": report.passed}

@@ -18,6 +18,7 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,15 +76,22 @@ def backup(deployment: Deployment, label: str) -> str:
     return str(deployment.backups / label)
 
 
+def smoke_call(url: str, environ: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The command that smoke-tests ``url`` and its environment. The password goes in the
+    environment, never the arguments: out of the process list, and a generated one that
+    begins with "-" (token_urlsafe's alphabet has it) is not taken for an option."""
+    user = environ.get("VIDSCOPE_SMOKE_USER") or f"smoke-{secrets.token_hex(4)}"
+    password = environ.get("VIDSCOPE_SMOKE_PASSWORD") or secrets.token_urlsafe(16)
+    command = [sys.executable, str(ROOT / "deploy/smoke.py"), url, "--user", user, "--json"]
+    return command, {**environ, "VIDSCOPE_SMOKE_PASSWORD": password}
+
+
 def _smoke(url: str) -> dict[str, Any]:
     """deploy/smoke.py's JSON report of ``url``; ``passed`` only with its exit status 0."""
-    user = os.environ.get("VIDSCOPE_SMOKE_USER") or f"smoke-{secrets.token_hex(4)}"
-    password = os.environ.get("VIDSCOPE_SMOKE_PASSWORD") or secrets.token_urlsafe(16)
+    command, environment = smoke_call(url, os.environ)
     smoke = subprocess.run(
-        [sys.executable, str(ROOT / "deploy/smoke.py"), url,
-         "--user", user, "--password", password, "--json"],
-        capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S,
-    )  # fmt: skip
+        command, env=environment, capture_output=True, text=True, timeout=SMOKE_TIMEOUT_S
+    )
     try:
         report: dict[str, Any] = json.loads(smoke.stdout)
     except ValueError:
