@@ -154,7 +154,7 @@ class Accounts:
         user = self.catalog.find_user(username.strip().lower())
         if user is None:
             raise VidscopeError(
-                f"no account named {username!r}; 'vidscope users list' shows them",
+                f"no account named {username!r}; the list of accounts names each one",
                 code="user.not_found",
             )
         return user

@@ -21,7 +21,11 @@ def check_library(settings: Settings, *, fix: bool = False) -> Report:
     if not settings.home.is_dir():
         report = Report(checked=["library"])
         report.findings.append(
-            Finding("library", f"{settings.home} is not a library folder", "check --home")
+            Finding(
+                "library",
+                f"{settings.home} is not a library folder",
+                "check the library folder (VIDSCOPE_HOME)",
+            )
         )
         return report
     indexes = SearchIndexes(settings.layout.index_dir)

@@ -333,7 +333,7 @@ class Settings(BaseSettings):
 
     # Batch jobs and tracking
     ray_address: str | None = Field(
-        None, description="Ray cluster for 'vidscope batch' (auto, ray://HOST:10001); none: local"
+        None, description="Ray cluster for batch work (auto, ray://HOST:10001); none: a local Ray"
     )
     batch_workers: int = Field(0, ge=0, le=1024, description="Ray actors; 0: one per CPU")
     batch_merge_every_s: float = Field(

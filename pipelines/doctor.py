@@ -32,7 +32,7 @@ class Finding:
     check: str
     problem: str
     fix: str
-    fixable: bool = False  # doctor --fix repairs it
+    fixable: bool = False  # ``repair`` fixes it without a person
 
 
 @dataclass
@@ -95,9 +95,10 @@ def catalog_finding(error: VidscopeError) -> Finding:
     return Finding("catalog", f"[{error.code}] {error.message}", _CATALOG_FIX.get(error.code, ""))
 
 
+_REBUILD_FIX = "the doctor's repair (or a reindex) rebuilds them from the catalog"
 _CATALOG_FIX = {
-    "library.damaged": "restore the newest backup: vidscope --home NEW_FOLDER restore BACKUP",
-    "library.locked": "stop the process that holds it, or ask the server: GET /api/v1/admin/doctor",
+    "library.damaged": "restore the newest backup into a new library folder",
+    "library.locked": "stop the process that holds it, or ask the server holding it for its doctor",
 }
 
 
@@ -137,7 +138,7 @@ def _catalog_findings(catalog: Catalog | None) -> Iterator[Finding]:
         yield Finding(
             "catalog",
             f"{stranded[0]} video(s) left 'processing' by an interrupted ingest",
-            "open the library once (any vidscope command): start-up repair removes them",
+            "open the library once: start-up repair removes them",
         )
 
 
@@ -150,8 +151,8 @@ def _media_findings(catalog: Catalog | None, settings: Settings) -> Iterator[Fin
             yield Finding(
                 "media",
                 f"{video.title!r} ({video.id}): media file {video.media_path} is missing",
-                f"put the file back at {video.media_path}, or delete the video "
-                f"(vidscope delete {video.id}) and upload it again",
+                f"put the file back at {video.media_path}, or delete the video ({video.id}) and "
+                "upload it again",
             )
         elif path.stat().st_size != video.size_bytes:
             yield Finding(
@@ -173,7 +174,7 @@ def _index_findings(catalog: Catalog | None, indexes: SearchIndexes) -> Iterator
             yield Finding(
                 "indexes",
                 f"owner {owner_id}: the search indexes disagree with the catalog",
-                "vidscope doctor --fix (or vidscope reindex) rebuilds them from the catalog",
+                _REBUILD_FIX,
                 fixable=True,
             )
             continue
@@ -185,7 +186,7 @@ def _index_findings(catalog: Catalog | None, indexes: SearchIndexes) -> Iterator
             yield Finding(
                 "indexes",
                 f"owner {owner_id}: an index file will not load ({type(exc).__name__})",
-                "vidscope doctor --fix (or vidscope reindex) rebuilds them from the catalog",
+                _REBUILD_FIX,
                 fixable=True,
             )
 
@@ -209,7 +210,7 @@ def _partial_findings(home: Path, untouched_for_s: float) -> Iterator[Finding]:
             "partial files",
             f"{len(partial)} partial file(s) left by an interrupted write ({size} bytes): "
             + ", ".join(str(p.relative_to(home)) for p in partial[:3]),
-            "vidscope doctor --fix removes them (nothing refers to them)",
+            "the doctor's repair removes them (nothing refers to them)",
             fixable=True,
         )
 
@@ -231,7 +232,7 @@ def _permission_findings(settings: Settings) -> Iterator[Finding]:
         yield Finding(
             "permissions",
             f"the library folder is mode {mode:o}: others may read recordings and transcripts",
-            "vidscope doctor --fix makes it private (chmod 700)",
+            "the doctor's repair makes it private (chmod 700)",
             fixable=True,
         )
     if not os.access(settings.home, os.W_OK):

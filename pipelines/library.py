@@ -104,7 +104,7 @@ class Library:
         except OSError as exc:
             raise VidscopeError(
                 f"cannot use {self.settings.home} as the library folder: {exc.strerror or exc}; "
-                "point --home (VIDSCOPE_HOME) at a folder you can write to",
+                "choose a library folder you can write to (VIDSCOPE_HOME)",
                 code="library.unreadable",
                 home=str(self.settings.home),
             ) from exc

@@ -63,7 +63,7 @@ class VideoPublic(_Public):
     title: str = Field(description="The uploaded file's name without its extension; plain text")
     status: Literal["processing", "ready", "failed", "deleting", "missing"] = Field(
         description="missing: indexed, but its media file is gone from the library "
-        "(search still finds it; playing and clips cannot; see `vidscope doctor`)"
+        "(search still finds it; playing and clips cannot; the doctor lists it)"
     )
     duration: float = Field(description="Seconds")
     container: str

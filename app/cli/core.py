@@ -166,8 +166,13 @@ def audit_local(event: str, **detail: object) -> None:
 
 
 def report_error(exc: VidscopeError) -> None:
-    """The one coded line every failure prints on stderr."""
-    err.print(f"[bold red]error[/] {_plain(f'[{exc.code}] {exc.message}')}", highlight=False)
+    """The one coded line every failure prints on stderr, with the flag or command that does
+    what its message asks when there is one (the library's messages name none)."""
+    from app.cli.hints import cli_hint
+
+    hint = cli_hint(exc.code, exc.context)
+    said = f"[{exc.code}] {exc.message}" + (f" (here: {hint})" if hint else "")
+    err.print(f"[bold red]error[/] {_plain(said)}", highlight=False)
 
 
 def _fail(exc: VidscopeError) -> NoReturn:

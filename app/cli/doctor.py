@@ -63,7 +63,8 @@ def doctor(
         for finding in report.findings:
             out.print(f"[red]✗[/] {finding.check}: {_plain(finding.problem)}", highlight=False)
             if finding.fix:
-                out.print(f"    fix: {_plain(finding.fix)}", highlight=False)
+                here = " (vidscope doctor --fix)" if finding.fixable and not fix else ""
+                out.print(f"    fix: {_plain(finding.fix)}{here}", highlight=False)
         for done in report.fixed:
             out.print(f"[green]fixed[/] {_plain(done)}", highlight=False)
         out.print("healthy" if report.healthy else f"{len(report.findings)} finding(s)")

@@ -20,6 +20,7 @@ from app.cli.core import (
     status_words,
     use_settings,
 )
+from app.cli.hints import cli_hint
 from pipelines.config import MAX_SPEAKERS
 from pipelines.errors import VidscopeError
 
@@ -149,6 +150,8 @@ def ingest(
                     bars.stop_task(task)
                     failed += 1
                     why = failure_reason(result.message, path)
+                    hint = cli_hint(result.error_code or "")
+                    why += f" (here: {hint})" if hint else ""
                     bars.console.print(
                         "[red]✗[/] " + _plain(f"{path}: [{result.error_code}] {why}"),
                         highlight=False,

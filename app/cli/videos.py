@@ -276,9 +276,7 @@ def reel(
     with _library() as library:
         try:
             parts = library.reel_parts(query=query, hits_file=hits, chapters_of=chapters)
-        except VidscopeError as exc:
-            if exc.code == "reel.missing_source":  # the library names the sources, we the flags
-                exc = ClipError(f"{exc.message} (--query, --hits or --chapters)", code=exc.code)
+        except VidscopeError as exc:  # reel.missing_source: the hint names our flags
             _fail(exc)
         with progress_bars() as bars:
             task = bars.add_task(f"{len(parts)} parts · cut", total=1.0)

@@ -39,8 +39,8 @@ def read_parts(path: Path) -> list[ReelPart]:
         parts = [ReelPart(str(r["video_id"]), float(r["start"]), float(r["end"])) for r in rows]
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise ClipError(
-            f"{path}: not a list of hits with video_id, start and end ({exc}); "
-            "'vidscope search QUERY --json > hits.json' writes one",
+            f"{path}: not a list of hits with video_id, start and end ({exc}); search "
+            "results saved as JSON are one",
             code="reel.bad_hits",
         ) from exc
     return parts

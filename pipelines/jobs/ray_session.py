@@ -70,7 +70,8 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
         reason = str(exc).split(". ")[0]  # Ray's own advice follows; ours names our settings
         raise VidscopeError(
             f"Ray could not start or connect{f' to {address}' if address else ''} ({reason}); "
-            "check --ray-address, and RAY_AUTH_TOKEN_PATH for a cluster with token "
+            "check the Ray address (VIDSCOPE_RAY_ADDRESS; none starts a local Ray), and "
+            "RAY_AUTH_TOKEN_PATH for a cluster with token "
             "authentication (README, 'Running on a cluster')",
             code="batch.ray_unavailable",
         ) from exc
@@ -125,8 +126,8 @@ def plan_workers(cpus: float, workers: int) -> tuple[int, int]:
     total = max(1, int(cpus))
     if workers > total:
         raise VidscopeError(
-            f"--workers {workers} is more than the {total} CPU(s) Ray has; each worker needs "
-            "one CPU at least",
+            f"{workers} workers asked for, more than the {total} CPU(s) Ray has; each worker "
+            "needs one CPU at least",
             code="batch.too_many_workers",
         )
     actors = workers or total

@@ -72,8 +72,8 @@ def check_local_file(path: str | Path, *, max_bytes: int) -> Path:
         raise path_error(text, exc) from None
     if stat.S_ISDIR(info.st_mode):
         raise MediaError(
-            f"{text}: a folder, not a file; name its files, or give the folder itself to "
-            "'vidscope ingest' or 'vidscope batch ingest', which walk it",
+            f"{text}: a folder, not a file; name its files, or ingest the folder as a whole "
+            "(its files are found for you)",
             code="media.is_folder",
             path=text,
         )

@@ -267,7 +267,7 @@ def choose_audio_track(info: MediaInfo, requested: int | None, path: Path) -> in
     if not 0 <= requested < len(info.audio_tracks):
         available = "; ".join(t.describe() for t in info.audio_tracks) or "none"
         raise MediaError(
-            f"{path.name}: has no audio track #{requested} (--audio-track counts from 0; "
+            f"{path.name}: has no audio track #{requested} (audio tracks count from 0; "
             f"tracks: {available})",
             code="media.no_such_track",
             path=str(path),

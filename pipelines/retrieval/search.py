@@ -187,8 +187,8 @@ def spoken_by(catalog: OwnerCatalog, speaker: str, video_id: str | None) -> set[
     if not allowed:
         where = "this video" if video_id else "your library"
         raise QueryError(
-            f"nobody called {speaker.strip()!r} speaks in {where}; `vidscope speakers VIDEO_ID` "
-            "lists a video's speakers (Speaker 1, Speaker 2, ... until you name them)",
+            f"nobody called {speaker.strip()!r} speaks in {where}; a video's list of speakers "
+            "names them (Speaker 1, Speaker 2, ... until you name them)",
             code="speaker.unknown",
         )
     return allowed

@@ -150,7 +150,7 @@ def check_backup(src: Path) -> dict[str, Any]:
     if not manifest_path.is_file():
         raise VidscopeError(
             f"{src} has no {MANIFEST}: the backup did not finish, or this is not a Vidscope "
-            "backup; take a new one with 'vidscope backup DEST'",
+            "backup; take a new one",
             code="backup.incomplete",
         )
     try:
@@ -191,7 +191,7 @@ def restore_backup(src: Path, home: Path) -> RestoreReport:
     home = home.expanduser().resolve()
     if home.exists() and (not home.is_dir() or any(home.iterdir())):
         raise VidscopeError(
-            f"{home} is not empty; restore into a new folder (--home) so nothing is overwritten",
+            f"{home} is not empty; restore into a new library folder so nothing is overwritten",
             code="restore.home_not_empty",
         )
     home.parent.mkdir(parents=True, exist_ok=True)

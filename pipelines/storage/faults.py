@@ -40,10 +40,9 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)", re.S)
 def damaged_catalog(catalog: Path, detail: str) -> VidscopeError:
     return VidscopeError(
         f"the catalog {catalog} is damaged ({detail.splitlines()[0][:200]}); Vidscope stopped "
-        "before changing anything. The way back: restore your newest backup into a new folder "
-        f"(vidscope --home NEW_FOLDER restore BACKUP_FOLDER) and use that folder; "
-        f"`vidscope --home {catalog.parent} doctor` lists what is still readable "
-        f"({TROUBLESHOOTING}#a-damaged-catalog)",
+        "before changing anything. The way back: restore your newest backup into a new library "
+        "folder and use that folder; the doctor, run on this library, lists what is still "
+        f"readable ({TROUBLESHOOTING}#a-damaged-catalog)",
         code="library.damaged",
         path=str(catalog),
     )

@@ -287,7 +287,7 @@ class OwnerCatalog:
         """A record handed in must be this owner's: a write never crosses owners."""
         if video.owner_id != self.owner_id:
             raise NotFoundError(
-                f"no video with id {video.id!r}; run 'vidscope list' to see ids",
+                f"no video with id {video.id!r}; the list of your videos shows their ids",
                 code="video.not_found",
                 video_id=video.id,
             )

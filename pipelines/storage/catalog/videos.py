@@ -51,7 +51,7 @@ class VideoTables(JobTables, SpeakerTables):
         ).fetchone()
         if row is None:
             raise NotFoundError(
-                f"no video with id {video_id!r}; run 'vidscope list' to see ids",
+                f"no video with id {video_id!r}; the list of your videos shows their ids",
                 code="video.not_found",
                 video_id=video_id,
             )
