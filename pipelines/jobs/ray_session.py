@@ -53,32 +53,59 @@ def ray_session(address: str | None, *, cpus: int | None = None) -> Iterator[flo
         if address:
             _connect(address, runtime_env)
         else:
-            ray.init(
-                # "local": always a Ray of our own. Without it Ray joins whatever cluster
-                # /tmp/ray/ray_current_cluster names, stale after a killed run ("num_cpus
-                # must not be provided" when connecting to an existing cluster).
-                address="local",
-                num_cpus=cpus or os.cpu_count() or 1,
-                include_dashboard=False,
-                runtime_env=runtime_env,
-                log_to_driver=False,
-                # Ray's INFO/WARNING lines (its start, the token notice we document) would
-                # interleave with our progress bar; errors still show.
-                logging_level=logging.ERROR,
-            )
+            _start_local(cpus, runtime_env)
     except (ConnectionError, RuntimeError, ValueError, RayError) as exc:
-        reason = str(exc).split(". ")[0]  # Ray's own advice follows; ours names our settings
-        raise VidscopeError(
-            f"Ray could not start or connect{f' to {address}' if address else ''} ({reason}); "
-            "check the Ray address (VIDSCOPE_RAY_ADDRESS; none starts a local Ray), and "
-            "RAY_AUTH_TOKEN_PATH for a cluster with token "
-            "authentication (README, 'Running on a cluster')",
-            code="batch.ray_unavailable",
-        ) from exc
+        raise _unavailable(address, exc) from exc
     try:
         yield _cpus()
     finally:
         ray.shutdown()
+
+
+def _start_local(cpus: int | None, runtime_env: dict[str, Any]) -> None:
+    import ray
+
+    try:
+        ray.init(
+            # "local": always a Ray of our own. Without it Ray joins whatever cluster
+            # /tmp/ray/ray_current_cluster names, stale after a killed run ("num_cpus must
+            # not be provided" when connecting to an existing cluster).
+            address="local",
+            num_cpus=cpus or os.cpu_count() or 1,
+            include_dashboard=False,
+            runtime_env=runtime_env,
+            log_to_driver=False,
+            # Ray's INFO/WARNING lines (its start, the token notice we document) would
+            # interleave with our progress bar; errors still show.
+            logging_level=logging.ERROR,
+        )
+    except OSError as exc:
+        # Its temporary folder (RAY_TMPDIR, /tmp/ray) cannot be made or written.
+        raise _unavailable(None, exc) from exc
+    except Exception as exc:
+        # A raylet that does not register within Ray's 30 s (a loaded machine) is a bare
+        # Exception ("The current node timed out during startup", ray/_private/node.py);
+        # Ray's other kinds are caught by the caller, and anything else is a bug to show.
+        if type(exc) is not Exception:
+            raise
+        raise _unavailable(None, exc) from exc
+
+
+def _unavailable(address: str | None, exc: BaseException) -> VidscopeError:
+    reason = str(exc).split(". ")[0]  # Ray's own advice follows; ours names our settings
+    if address is None:
+        return VidscopeError(
+            f"a local Ray could not start ({reason}); it needs a writable temporary folder "
+            "(RAY_TMPDIR, else /tmp/ray) and its processes must start within 30 s (a machine "
+            "this busy may run the batch later, or on a cluster: VIDSCOPE_RAY_ADDRESS)",
+            code="batch.ray_unavailable",
+        )
+    return VidscopeError(
+        f"Ray could not connect to {address} ({reason}); check the Ray address "
+        "(VIDSCOPE_RAY_ADDRESS), and RAY_AUTH_TOKEN_PATH for a cluster with token "
+        "authentication (README, 'Running on a cluster')",
+        code="batch.ray_unavailable",
+    )
 
 
 # Ray Client's proxy starts a server process per driver, and that start now and then fails
