@@ -39,7 +39,7 @@ class RemoteAdministration:
         )
         return UserPublic.model_validate(response.json())
 
-    def audit(self, limit: int) -> list[dict[str, Any]]:
+    def audit_events(self, limit: int) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = self._call(
             "GET", "/api/v1/admin/audit", params={"limit": limit}
         ).json()

@@ -37,14 +37,7 @@ class Administration:
         check = examine_and_repair if fix else examine
         report = check(self._settings, self._catalog, self._indexes, untouched_for_s=600.0)
         if fix:
-            self._catalog.audit(
-                "library.doctor_fixed",
-                user_id=None,
-                username=None,
-                ip=None,
-                request_id=None,
-                fixed="; ".join(report.fixed),
-            )
+            self.audit("library.doctor_fixed", fixed="; ".join(report.fixed))
         return report.to_dict()
 
     def backup(self, dest: Path) -> dict[str, Any]:
@@ -53,15 +46,7 @@ class Administration:
         from pipelines.storage.backup import make_backup
 
         report = make_backup(self._catalog, self._layout, dest)
-        self._catalog.audit(
-            "library.backed_up",
-            user_id=None,
-            username=None,
-            ip=None,
-            request_id=None,
-            dest=str(report.path),
-            files=report.files,
-        )
+        self.audit("library.backed_up", dest=str(report.path), files=report.files)
         return {
             "path": str(report.path),
             "files": report.files,
@@ -84,7 +69,7 @@ class Administration:
         request_id: str | None = None,
     ) -> UserPublic:
         user = self._accounts.register(username, password, role="admin" if admin else "user")
-        self._audit("user.created", user.id, user.username, ip, request_id)
+        self.audit("user.created", user_id=user.id, ip=ip, request_id=request_id)
         return UserPublic.of(user)
 
     def change_user(
@@ -100,18 +85,34 @@ class Administration:
         user = self._accounts.user_named(username)
         if password is not None:
             user = self._accounts.reset_password(username, password)
-            self._audit("user.password_reset", user.id, user.username, ip, request_id)
+            self.audit("user.password_reset", user_id=user.id, ip=ip, request_id=request_id)
         if disabled is not None:
             user = self._accounts.set_disabled(username, disabled)
             event = "user.disabled" if disabled else "user.enabled"
-            self._audit(event, user.id, user.username, ip, request_id)
+            self.audit(event, user_id=user.id, ip=ip, request_id=request_id)
         return UserPublic.of(user)
 
-    def audit(self, limit: int) -> list[dict[str, Any]]:
-        """Security events, newest first."""
-        return self._catalog.system().audit_events(limit=limit)
-
-    def _audit(
-        self, event: str, user_id: str, username: str, ip: str | None, request_id: str | None
+    # -- the audit trail: the one place a face records an event and reads them back ----------
+    def audit(
+        self,
+        event: str,
+        *,
+        user_id: str | None = None,
+        username: str | None = None,
+        ip: str | None = None,
+        request_id: str | None = None,
+        **detail: Any,
     ) -> None:
-        self._catalog.audit(event, user_id=user_id, username=username, ip=ip, request_id=request_id)
+        """Records a security event: an account's (``user_id``; its username is looked up
+        when not given), the library's own (neither), or a failed sign-in's, which may name
+        only the ``username`` tried. ``ip`` and ``request_id`` say where it came from."""
+        if user_id is not None and username is None:
+            user = self._catalog.find_user_by_id(user_id)
+            username = user.username if user else None
+        self._catalog.audit(
+            event, user_id=user_id, username=username, ip=ip, request_id=request_id, **detail
+        )
+
+    def audit_events(self, limit: int) -> list[dict[str, Any]]:
+        """Security events, newest first, every account's."""
+        return self._catalog.system().audit_events(limit=limit)

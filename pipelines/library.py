@@ -13,7 +13,7 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipelines.config import Settings, get_settings
 from pipelines.errors import VidscopeError
@@ -184,21 +184,6 @@ class Library:
         if self.settings.server.redis_url:
             return RedisCache(self.settings.server.redis_url, answers.cache_ttl_s)
         return MemoryCache(answers.cache_entries)
-
-    def audit(
-        self,
-        event: str,
-        *,
-        user_id: str | None = None,
-        username: str | None = None,
-        ip: str | None = None,
-        request_id: str | None = None,
-        **detail: Any,
-    ) -> None:
-        """Records a security event (a failed sign-in may have no account behind it)."""
-        self.catalog.audit(
-            event, user_id=user_id, username=username, ip=ip, request_id=request_id, **detail
-        )
 
     # -- lifecycle ---------------------------------------------------------------------------
     def close(self) -> None:

@@ -48,7 +48,7 @@ def client_ip(request: Request) -> str:
 
 def audit(request: Request, event: str, *, user: User | None = None, **detail: Any) -> None:
     """Records a security event with the request's client address and id."""
-    get_library(request).audit(
+    get_library(request).administration.audit(
         event,
         user_id=user.id if user else detail.pop("user_id", None),
         username=user.username if user else detail.pop("username", None),

@@ -107,7 +107,7 @@ def audit(
     """Show the security events: sign-ups, logins, token reuse, uploads, deletes, clips and
     reels, through the server or by the command line on its own (detail "via": "cli")."""
     with _accounts() as accounts:
-        events = accounts.audit(limit)
+        events = accounts.audit_events(limit)
     if as_json:
         sys.stdout.write(json.dumps(events, ensure_ascii=False) + "\n")
         return

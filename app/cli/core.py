@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` nee
     from rich.table import Table
 
     from app.client import RemoteLibrary
+    from pipelines.administration import Administration
     from pipelines.config import Settings
     from pipelines.library import Library
     from pipelines.ports import AdminPort, LibraryPort
@@ -157,12 +158,13 @@ def print_table(table: Table) -> None:
     Console(width=natural, soft_wrap=True).print(table)
 
 
-def audit_local(event: str, **detail: object) -> None:
+def audit_local(event: str, **detail: Any) -> None:
     """Records in the audit trail what this command did to a library it opened itself; beside
     a running server, the server records what it was asked to do."""
-    owner = _state.get("local_owner")
-    if owner is not None:
-        owner.audit(event, via="cli", **detail)
+    audited: tuple[Administration, str] | None = _state.get("local_audit")
+    if audited is not None:
+        administration, owner_id = audited
+        administration.audit(event, user_id=owner_id, via="cli", **detail)
 
 
 def report_error(exc: VidscopeError) -> None:
@@ -236,11 +238,11 @@ def _library() -> Iterator[LibraryPort]:
                 owner = local.accounts.user_named(username).id if username else LOCAL_OWNER
                 mine = local.for_owner(owner)
                 # A read-only library is read and exported from, never written: not audited.
-                _state["local_owner"] = None if local.read_only else mine
+                _state["local_audit"] = None if local.read_only else (local.administration, owner)
                 try:
                     yield mine
                 finally:
-                    _state["local_owner"] = None
+                    _state["local_audit"] = None
         except VidscopeError as exc:
             _fail(exc)
 

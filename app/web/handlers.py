@@ -150,8 +150,10 @@ class WebApp:
                 report.append(sent_line(name, None, video.id, f"= {name}: already in your library"))
             else:
                 report.append(sent_line(name, job_id, video.id, f"✓ {name}: queued"))
-                owner.audit(
+                assert self.library is not None  # _owner refused a page without one
+                self.library.administration.audit(
                     "video.uploaded",
+                    user_id=owner.owner_id,
                     ip=request.client.host if request.client else None,
                     video_id=video.id,
                     via="web",

@@ -3,7 +3,7 @@ transcripts, the account and its audit events."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipelines.logs import get_logger
 from pipelines.purge import purge_video
@@ -78,12 +78,6 @@ class VideoService(OwnerScope):
     def user(self) -> User:
         """The owner's account."""
         return self._catalog.user()
-
-    def audit(
-        self, event: str, *, ip: str | None = None, request_id: str | None = None, **detail: Any
-    ) -> None:
-        """Records a security event of this owner's."""
-        self._catalog.audit(event, ip=ip, request_id=request_id, **detail)
 
     def delete(self, video_id: str) -> None:
         """Removes a video's rows, vectors, clips and stored media."""

@@ -52,6 +52,10 @@ def test_the_library_tab_follows_the_jobs_and_a_deletion(library: Library, tmp_p
     web.ledger.add(owner.owner_id, str(staged))
     shown, sent = web.upload_files([str(staged)], 0, request)
     assert shown == "✓ talk.mp4: queued"
+    # Audited as the API audits an upload: the owner, the page's address, the face.
+    [uploaded] = [e for e in library.system.audit_events(limit=5) if e["event"] == "video.uploaded"]
+    assert (uploaded["user_id"], uploaded["username"]) == (owner.owner_id, owner.user().username)
+    assert uploaded["ip"] == "127.0.0.1" and uploaded["detail"]["via"] == "web"
     worker.start()
     try:
         deadline = time.monotonic() + 180

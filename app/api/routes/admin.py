@@ -89,7 +89,7 @@ def change_user(
 def audit_events(
     user: Admin, library: LibraryDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
-    return library.administration.audit(limit)
+    return library.administration.audit_events(limit)
 
 
 def _context(request: Request) -> dict[str, str | None]:
