@@ -17,6 +17,7 @@ import httpx
 import pandas as pd
 import streamlit as st
 
+from pipelines.clock import clock
 from pipelines.config import load_settings
 from pipelines.jobs.tracking import recent_runs
 
@@ -112,7 +113,7 @@ def library_page() -> None:
     charts[1].subheader("By language")
     charts[1].bar_chart(pd.Series(by_language, name="videos"), height=220)
     table = pd.DataFrame(videos)[["title", "status", "duration", "language", "created_at"]]
-    table["duration"] = table["duration"].map(lambda s: f"{int(s) // 60}:{int(s) % 60:02d}")
+    table["duration"] = table["duration"].map(clock)
     table["created_at"] = table["created_at"].map(added)
     st.dataframe(table.rename(columns={"created_at": "added (UTC)"}), hide_index=True)
 
@@ -241,7 +242,7 @@ def search_page() -> None:
     if not hits:
         st.write("No results.")
         return
-    labels = [f"{h['title']} · {int(h['start']) // 60}:{int(h['start']) % 60:02d}" for h in hits]
+    labels = [f"{h['title']} · {clock(h['start'])}" for h in hits]
     choice = st.radio("Hits", range(len(hits)), format_func=lambda n: labels[n])
     hit = hits[choice if choice is not None else 0]
     player, text = st.columns([3, 2])

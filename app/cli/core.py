@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from pipelines.clock import timestamp
 from pipelines.errors import VidscopeError
-from pipelines.speech.export import format_timestamp
 
 if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` needs none
     from rich.progress import Progress
@@ -287,6 +287,6 @@ def progress_bars(*, eta: bool = False) -> Progress:
 
 
 def _clock(seconds: float) -> str:
-    """HH:MM:SS.t, rounded to the nearest tenth (8.97 s is 00:00:09.0, not 00:00:08.0)."""
-    tenths = round(seconds * 10)
-    return f"{format_timestamp(tenths // 10)}.{tenths % 10}"
+    """The command line's time: HH:MM:SS.t, rounded to the nearest tenth (8.97 s is
+    00:00:09.0, not 00:00:08.0), one width so a column of them lines up."""
+    return timestamp(seconds, decimals=1)

@@ -71,7 +71,7 @@ def speakers(
             "('vidscope ingest --force FILE' processes it again)"
         )
         return
-    from pipelines.understanding.answers import minutes
+    from pipelines.clock import clock
 
     table = Table("speaker", "name", "talk time", "share", "suggested")
     for s in found:
@@ -82,7 +82,7 @@ def speakers(
         table.add_row(
             _plain(s.label),
             _plain(s.name or "—"),
-            minutes(s.seconds),
+            clock(s.seconds),
             f"{s.share:.0%}",
             _plain(hint),
         )

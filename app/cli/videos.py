@@ -26,8 +26,9 @@ from app.cli.core import (
     progress_bars,
     users_umask,
 )
+from pipelines.clock import timestamp
 from pipelines.errors import ClipError, VidscopeError
-from pipelines.speech.export import FORMATS, format_timestamp
+from pipelines.speech.export import FORMATS
 
 if TYPE_CHECKING:
     pass
@@ -243,7 +244,7 @@ def list_videos(
             v.id,
             _plain(v.title),
             v.status,
-            format_timestamp(v.duration),
+            timestamp(v.duration),
             audio,
             speech,
             v.language or "—",

@@ -10,8 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from app.web.render import clock_text, render_answer
+from app.web.render import render_answer
 from app.web.searching import pictures_of
+from pipelines.clock import clock
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 from pipelines.public import AnswerPublic
@@ -73,7 +74,7 @@ def answer_html(owner: OwnerLibrary, answer: AnswerPublic) -> str:
             # "[1] Dana · 03:12": the number first, as the answer's text cites it.
             "clock": f"[{c.number}] "
             + (f"{c.speaker} · " if c.speaker else "")
-            + clock_text(c.start),
+            + clock(c.start, padded=True),
             "title": c.title,
             "parts": [{"text": c.text, "mark": False}],
             "source": c.label,

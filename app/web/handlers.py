@@ -23,7 +23,6 @@ from app.web.processing import (
     sent_line,
 )
 from app.web.render import (
-    clock_text,
     render_lines,
     render_overview,
     render_player,
@@ -37,8 +36,9 @@ from app.web.speakers import (
     speakers_html,
     watch_speakers,
 )
-from app.web.watching import clip_seconds, clock_entry, linked_video
+from app.web.watching import CLIP_DECIMALS, clip_seconds, linked_video
 from pipelines.accounts import Accounts
+from pipelines.clock import clock
 from pipelines.editing.names import download_name
 from pipelines.errors import VidscopeError
 from pipelines.library import Library, OwnerLibrary
@@ -82,7 +82,7 @@ class WebApp:
         rows = [
             [
                 v.title,
-                clock_text(v.duration),
+                clock(v.duration, padded=True),
                 v.status,
                 v.language or "—",
                 f"{v.created_at:%Y-%m-%d %H:%M}" if v.created_at else "",
@@ -237,8 +237,8 @@ class WebApp:
             f"Transcript: {downloads}",
             gr.update(choices=ready_choices(owner), value=video.id),
             video.id,
-            clock_entry(clip_start),
-            clock_entry(clip_end),
+            clock(clip_start, decimals=CLIP_DECIMALS),
+            clock(clip_end, decimals=CLIP_DECIMALS),
             gr.Tabs(selected="watch"),
             # Cut clip, Make a reel of the key points, and the playhead's two: a video is open.
             *[gr.update(interactive=True)] * 4,

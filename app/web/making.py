@@ -12,7 +12,8 @@ from typing import Any
 
 import gradio as gr
 
-from app.web.render import REEL_WORDS, clock_text, render_clip
+from app.web.render import REEL_WORDS, render_clip
+from pipelines.clock import clock
 from pipelines.editing.names import clip_name, download_name
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
@@ -36,8 +37,8 @@ def queue_clip(owner: OwnerLibrary, video_id: str, start: float, end: float) -> 
     if end > video.duration:
         end = video.duration
         note = (
-            f"The video ends at {clock_text(video.duration)}, so the clip ends there "
-            f"({clock_text(start)} to {clock_text(end)})."
+            f"The video ends at {clock(video.duration, padded=True)}, so the clip ends there "
+            f"({clock(start, padded=True)} to {clock(end, padded=True)})."
         )
     name = clip_name(video.title, start, end)
     return {"job_id": job_id, **made(f"api/v1/clips/{clip_id}/file", name, "clip", note)}

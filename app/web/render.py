@@ -9,7 +9,7 @@ import html
 import re
 from typing import Any
 
-from pipelines.speech.export import short_timestamp
+from pipelines.clock import clock
 
 CSS = """
 /* Gradio's theme gives Source Sans Pro's weight 600 a file holding 55 glyphs (capital A and B
@@ -196,7 +196,7 @@ def render_overview(message: str, summary: dict[str, Any] | None) -> str:
     def items(rows: list[dict[str, Any]], field: str) -> str:
         return "".join(
             f'<button class="vs-chapter" data-start="{_e(row["start"])}">'
-            f'<span class="vs-time">{_e(clock_text(row["start"]))}</span>{_e(row[field])}'
+            f'<span class="vs-time">{_e(clock(row["start"], padded=True))}</span>{_e(row[field])}'
             "</button>"
             for row in rows
         )
@@ -206,7 +206,7 @@ def render_overview(message: str, summary: dict[str, Any] | None) -> str:
         f"{_e(s['text'])} "
         + "".join(
             f'<button class="vs-chapter vs-cite" data-start="{_e(c["start"])}">'
-            f'<span class="vs-time">{_e(clock_text(c["start"]))}</span></button>'
+            f'<span class="vs-time">{_e(clock(c["start"], padded=True))}</span></button>'
             for c in s["cites"]
         )
         for s in summary.get("sentences", [])
@@ -277,10 +277,6 @@ element.addEventListener('click', (event) => {
   if (line && video) { video.currentTime = Number(line.dataset.start); video.play(); }
 });
 """
-
-
-def clock_text(seconds: float) -> str:
-    return short_timestamp(seconds)
 
 
 _STOPWORDS = frozenset(

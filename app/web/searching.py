@@ -10,7 +10,8 @@ from typing import Any
 
 import gradio as gr
 
-from app.web.render import clock_text, highlight, render_cards
+from app.web.render import highlight, render_cards
+from pipelines.clock import clock
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 
@@ -60,7 +61,7 @@ def search_html(owner: OwnerLibrary, query: str, speaker: str | None) -> str:
                 "video_id": h.video_id,
                 "start": h.start,
                 "end": h.end,
-                "clock": clock_text(h.start),
+                "clock": clock(h.start, padded=True),
                 "title": h.title,
                 "parts": highlight(h.text, query),
                 "source": "shown on screen" if h.source == "screen" else "spoken",

@@ -20,8 +20,9 @@ import gradio as gr
 
 from app.web.colours import CSS as TONES_CSS
 from app.web.colours import tones_of
-from app.web.render import clock_text, render_lines
+from app.web.render import render_lines
 from app.web.suggestions import Offer, answer_of, offer_html, offers_of
+from pipelines.clock import clock
 from pipelines.errors import VidscopeError
 from pipelines.library import OwnerLibrary
 from pipelines.public import SpeakerPublic
@@ -134,7 +135,7 @@ def transcript_html(message: str, segments: Sequence[Segment], talks: Sequence[T
         [
             {
                 "start": s.start,
-                "clock": clock_text(s.start),
+                "clock": clock(s.start, padded=True),
                 "text": s.text,
                 "speaker": s.speaker,
                 "tone": tones.get(s.speaker) if s.speaker else None,
@@ -169,15 +170,16 @@ def speakers_html(talks: Sequence[Talk], segments: Sequence[Segment], duration: 
     turns = "".join(
         f'<button class="vs-turn vs-tone-{tones.get(who, 0)}" data-start="{_e(round(start, 2))}" '
         f'style="left:{100 * start / span:.3f}%;width:{100 * (end - start) / span:.3f}%" '
-        f'aria-label="{_e(who)}, {_e(clock_text(start))} to {_e(clock_text(end))}" '
-        f'title="{_e(who)}, {_e(clock_text(start))}–{_e(clock_text(end))}"></button>'
+        f'aria-label="{_e(who)}, {_e(begins)} to {_e(ends)}" '
+        f'title="{_e(who)}, {_e(begins)}–{_e(ends)}"></button>'
         for who, start, end in turns_of(segments)
+        for begins, ends in [(clock(start, padded=True), clock(end, padded=True))]
     )
     rows = "".join(
         f'<div class="vs-talk vs-tone-{t.tone}"><span class="vs-who">{_e(t.shown)}</span>'
         f'<span class="vs-bar" aria-hidden="true"><span class="vs-fill" '
         f'style="width:{100 * t.share:.1f}%"></span></span>'
-        f'<span class="vs-amount">{_e(clock_text(t.seconds))} · {round(100 * t.share)}%'
+        f'<span class="vs-amount">{_e(clock(t.seconds, padded=True))} · {round(100 * t.share)}%'
         "</span></div>" + (offer_html(t.offer, shown=t.shown, tone=t.tone) if t.offer else "")
         for t in talks
     )
@@ -185,8 +187,8 @@ def speakers_html(talks: Sequence[Talk], segments: Sequence[Segment], duration: 
     strip = (
         f'<div class="vs-strip" role="group" aria-label="Who speaks when">{turns}'
         '<span class="vs-playhead" style="left:0%"></span></div>'
-        f'<div class="vs-strip-ends" aria-hidden="true"><span>{_e(clock_text(0))}</span>'
-        f"<span>{_e(clock_text(span))}</span></div>"
+        f'<div class="vs-strip-ends" aria-hidden="true"><span>{_e(clock(0, padded=True))}</span>'
+        f"<span>{_e(clock(span, padded=True))}</span></div>"
         if turns
         else ""
     )

@@ -19,6 +19,7 @@ import gradio as gr
 # -- times a person writes ------------------------------------------------------------------
 _CLOCK = re.compile(r"^(?:(?:(\d+):)?(\d{1,2}):)?(\d+(?:\.\d*)?|\.\d+)$")
 TIME_WORDS = "seconds (75), m:ss (1:15) or h:mm:ss (1:01:15)"
+CLIP_DECIMALS = 2  # the clip builder shows a time to the hundredth (pipelines.clock)
 
 
 def clock_seconds(text: str | float | None) -> float | None:
@@ -43,17 +44,6 @@ def clip_seconds(text: str | float | None, what: str) -> float:
     if seconds is None:
         raise gr.Error(f"{what} “{text}” is not a time: write {TIME_WORDS} (clip.bad_range)")
     return seconds
-
-
-def clock_entry(seconds: float) -> str:
-    """A time as the clip builder shows it: m:ss, h:mm:ss from an hour, with hundredths when
-    there are any (4.5 s is 0:04.5). CLOCK in the page's script writes the same."""
-    cents = round(max(0.0, seconds) * 100)
-    whole, fraction = divmod(cents, 100)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    second = f"{secs:02d}" + (f".{fraction:02d}".rstrip("0") if fraction else "")
-    return f"{hours}:{minutes:02d}:{second}" if hours else f"{minutes}:{second}"
 
 
 def clip_time(label: str, value: str) -> gr.Textbox:
@@ -95,7 +85,8 @@ BACK_TO_WATCH = """() => {
   return [];
 }"""
 
-# m:ss as clock_entry writes it.
+# The clip builder's time as ``clock(seconds, decimals=CLIP_DECIMALS)`` writes it (m:ss,
+# hundredths when there are any: 4.5 s is 0:04.5).
 CLOCK = """const vsClock = (s) => {
   const cents = Math.round(Math.max(0, s) * 100), whole = Math.floor(cents / 100);
   const fraction = cents % 100, h = Math.floor(whole / 3600), m = Math.floor(whole % 3600 / 60);

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import av
 
+from pipelines.clock import clock  # m:ss, as citations show times
 from pipelines.editing.captions import card_picture, subtitle_track
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
 from pipelines.records import ReelPart
-from pipelines.understanding.answers import minutes  # m:ss, as citations show times
 
 CARD_S = 2.0  # how long a title card is shown
 FPS = 25
@@ -75,7 +75,7 @@ def part_texts(
         if not title_cards:
             texts.append(PartText(None, lines, duration=duration))
             continue
-        title, when = titles[part.video_id], minutes(part.start)
+        title, when = titles[part.video_id], clock(part.start)
         chapter = chapter_of(part, chapters[part.video_id])
         if chapter:
             texts.append(PartText(chapter, lines, f"{title} · {when}", duration))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.speech.export import short_timestamp
+from pipelines.clock import clock
 
 # Characters a file name cannot hold on one system or another, control characters, and the
 # invisible ones that reorder or hide text (a right-to-left override spoofs an extension).
@@ -27,5 +27,5 @@ def download_name(title: str, detail: str, suffix: str) -> str:
 def clip_name(title: str, start: float, end: float) -> str:
     """A clip's name: its video's title and its times (00.04-00.09: a colon is refused in
     file names on Windows and by macOS's Finder)."""
-    times = f"{short_timestamp(start)}-{short_timestamp(end)}".replace(":", ".")
+    times = f"{clock(start, padded=True)}-{clock(end, padded=True)}".replace(":", ".")
     return download_name(title, times, "mp4")

@@ -7,22 +7,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from pipelines.clock import timestamp
 from pipelines.errors import QueryError
 from pipelines.records import Segment
 
 FORMATS = ("txt", "json", "srt", "vtt")
-
-
-def format_timestamp(seconds: float) -> str:
-    """HH:MM:SS, truncated to the second (a cue shown at 8.97 s is in second 8)."""
-    whole = int(seconds)
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
-def short_timestamp(seconds: float) -> str:
-    """MM:SS under an hour, HH:MM:SS from it: how a person reads a time in a talk."""
-    whole = int(seconds)
-    return format_timestamp(whole) if whole >= 3600 else f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
@@ -32,7 +21,7 @@ def export_transcript(segments: Sequence[Segment], fmt: str) -> str:
             code="transcript.bad_format",
         )
     if fmt == "txt":
-        return "".join(f"[{format_timestamp(s.start)}] {_spoken_by(s)}{s.text}\n" for s in segments)
+        return "".join(f"[{timestamp(s.start)}] {_spoken_by(s)}{s.text}\n" for s in segments)
     if fmt == "json":
         payload = [
             {

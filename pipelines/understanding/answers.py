@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from pipelines.clock import clock
 from pipelines.records import Source
 from pipelines.understanding.evidence import Evidence
 from pipelines.understanding.generators import (
@@ -42,14 +43,7 @@ class Citation:
     @property
     def label(self) -> str:
         """``title @ mm:ss–mm:ss``: how every face names the cited moment."""
-        return f"{self.title} @ {minutes(self.start)}–{minutes(self.end)}"
-
-
-def minutes(seconds: float) -> str:
-    """m:ss (h:mm:ss from an hour on), truncated to the second like a player's clock."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+        return f"{self.title} @ {clock(self.start)}–{clock(self.end)}"
 
 
 @dataclass(frozen=True)

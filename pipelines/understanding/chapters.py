@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from pipelines.clock import clock, timestamp
 from pipelines.records import Chunk, Segment
 from pipelines.understanding.digest import (
     Sentence,
@@ -330,9 +331,7 @@ def _fused(quotes: Sequence[SummarySentence], found: Outline) -> list[SummarySen
 def youtube_chapters(chapters: Sequence[Chapter]) -> str:
     """``m:ss Title`` lines as YouTube's description reads them: the first at 0:00, none
     shorter than ``YOUTUBE_MIN_CHAPTER_S`` (a short chapter joins its neighbour)."""
-    from pipelines.understanding.answers import minutes
-
-    return "".join(f"{minutes(c.start)} {c.title}\n" for c in merge_short(chapters))
+    return "".join(f"{clock(c.start)} {c.title}\n" for c in merge_short(chapters))
 
 
 def merge_short(
@@ -357,15 +356,8 @@ def merge_short(
 
 def webvtt_chapters(chapters: Sequence[Chapter]) -> str:
     """A WebVTT file of chapter cues (a player's chapters track)."""
-
-    def stamp(seconds: float) -> str:
-        millis = round(seconds * 1000)
-        hours, rest = divmod(millis, 3_600_000)
-        minutes_, rest = divmod(rest, 60_000)
-        return f"{hours:02d}:{minutes_:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
     cues = "".join(
-        f"\n{n}\n{stamp(c.start)} --> {stamp(c.end)}\n{c.title}\n"
+        f"\n{n}\n{timestamp(c.start, decimals=3)} --> {timestamp(c.end, decimals=3)}\n{c.title}\n"
         for n, c in enumerate(chapters, start=1)
     )
     return "WEBVTT\n" + cues

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pybreaker
 import pytest
 
-from pipelines.understanding.answers import ABSTAINED, compose_answer, minutes
+from pipelines.understanding.answers import ABSTAINED, compose_answer
 from pipelines.understanding.evidence import Evidence
 from pipelines.understanding.generators import Draft, ExtractiveGenerator, OnToken, cited_numbers
 from pipelines.understanding.grounding import embedder
@@ -197,16 +197,6 @@ def test_kept_sentences_stream_as_they_are_complete_and_join_to_the_answer() -> 
         " The solar panels produce forty kilowatts [2].",
     ]  # the invented sentence and the repeat are not shown
     assert "".join(pieces) == answer.answer
-
-
-def test_minutes_are_a_players_clock() -> None:
-    assert [minutes(s) for s in (0.0, 59.99, 61.2, 3599.0, 3661.5)] == [
-        "0:00",
-        "0:59",
-        "1:01",
-        "59:59",
-        "1:01:01",
-    ]
 
 
 @pytest.fixture
