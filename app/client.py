@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -28,14 +28,12 @@ from pipelines.public import (
     SummaryPublic,
     VideoPublic,
 )
-from pipelines.records import Hit, IngestResult
+from pipelines.records import Hit, IngestResult, Progress
 from pipelines.storage.faults import process_alive
 from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:  # the batch and clip code load only for the commands that use them
-    from pipelines.compute import Progress
     from pipelines.editing.clips import ClipPlan
-    from pipelines.editing.reels import Progress as ReelProgress
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
     from pipelines.records import ReelPart
@@ -159,7 +157,7 @@ class RemoteLibrary(RemoteAdministration):
         video = self.public_video(accepted["video_id"])
         return IngestResult(video.id, title, "indexed", chunks=video.passages)
 
-    def wait(self, job_id: str, progress: Callable[[str, float], None]) -> JobPublic:
+    def wait(self, job_id: str, progress: Progress) -> JobPublic:
         while True:
             job = JobPublic.model_validate(self._call("GET", f"/api/v1/jobs/{job_id}").json())
             if job.status in ("succeeded", "failed"):
@@ -260,7 +258,7 @@ class RemoteLibrary(RemoteAdministration):
         vertical: bool = False,
         subtitles: bool = False,
         title_cards: bool = False,
-        progress: ReelProgress | None = None,
+        progress: Progress | None = None,
     ) -> Path:
         """The server cuts each part (as any clip, owner-checked); they are joined here."""
         from pipelines.editing.compose import part_texts

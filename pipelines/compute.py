@@ -22,7 +22,7 @@ from pipelines.media.audio import (
     survey_track,
 )
 from pipelines.media.probe import check_decoded_audio
-from pipelines.records import Chunk, MediaInfo, Segment, Voice
+from pipelines.records import Chunk, MediaInfo, Progress, Segment, Voice, no_progress
 from pipelines.retrieval.chunking import ChunkOptions, build_chunks
 from pipelines.retrieval.embed import embed_texts
 from pipelines.speech.diarize import DiarizeOptions
@@ -30,12 +30,6 @@ from pipelines.speech.diarize_alongside import DiarizeAlongside, diarizing_along
 from pipelines.speech.speaker_turns import attribute
 from pipelines.speech.transcribe import TranscribeOptions, shift_segment, transcribe_audio
 from pipelines.vision.screen_text import ScreenOptions
-
-Progress = Callable[[str, float], None]
-
-
-def no_progress(stage: str, fraction: float) -> None:
-    return None
 
 
 @dataclass(frozen=True)

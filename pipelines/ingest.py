@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.compute import ComputeOptions, IngestArtifact, Progress, no_progress, process_video
+from pipelines.compute import ComputeOptions, IngestArtifact, process_video
 from pipelines.config import MAX_SPEAKERS, LimitsSettings, Settings
 from pipelines.errors import MediaError, VidscopeError
 from pipelines.logs import get_logger
@@ -26,7 +26,7 @@ from pipelines.media.probe import choose_audio_track, probe, validate
 from pipelines.purge import purge_video
 from pipelines.quota import ensure_quota
 from pipelines.quota import quota_exceeded as quota_exceeded  # the faces import it from here
-from pipelines.records import IngestResult, MediaInfo, Video
+from pipelines.records import IngestResult, MediaInfo, Progress, Video, no_progress
 from pipelines.retrieval.indexes import SearchIndexes
 from pipelines.storage.catalog import OwnerCatalog, new_video_id
 from pipelines.storage.faults import ensure_free_space

@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from pipelines.compute import Progress
     from pipelines.editing.clips import ClipPlan
-    from pipelines.editing.reels import Progress as ReelProgress
     from pipelines.errors import VidscopeError
     from pipelines.jobs.manifest import ClipRequest
     from pipelines.jobs.merge import MergeReport
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
         UserPublic,
         VideoPublic,
     )
-    from pipelines.records import Hit, IngestResult, ReelPart
+    from pipelines.records import Hit, IngestResult, Progress, ReelPart
 
 
 class BatchWriterPort(Protocol):
@@ -100,7 +98,7 @@ class LibraryPort(BatchWriterPort, Protocol):
         vertical: bool = False,
         subtitles: bool = False,
         title_cards: bool = False,
-        progress: ReelProgress | None = None,
+        progress: Progress | None = None,
     ) -> Path: ...
 
     def chapters(self, video_id: str, fmt: Literal["youtube", "vtt"] = "youtube") -> str: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, get_args
@@ -14,6 +15,13 @@ VIDEO_STATUSES: tuple[str, ...] = get_args(VideoStatus)
 JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
 # Where a passage's text came from: what was said, or what the picture showed in writing.
 Source = Literal["speech", "screen"]
+# How long work says how far it is: ``progress(stage, fraction)``, the fraction of that stage
+# done (0 to 1). An ingest, a reel and a job followed by the client all report this way.
+Progress = Callable[[str, float], None]
+
+
+def no_progress(stage: str, fraction: float) -> None:
+    return None
 
 
 @dataclass(frozen=True)

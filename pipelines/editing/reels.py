@@ -17,7 +17,7 @@ from pipelines.editing.reel_check import Measured, check_reel, measure_parts
 from pipelines.editing.transport_stream import copy_picture
 from pipelines.errors import ClipError, NoMatchError
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
-from pipelines.records import Hit, ReelPart
+from pipelines.records import Hit, Progress, ReelPart
 from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 QUERY_HITS = 5  # parts of a reel made from a query: its best hits
 ENCODE_FPS = 25  # a reel joined by encoding is drawn at this rate
-Progress = Callable[[str, float], None]
 
 
 def read_parts(path: Path) -> list[ReelPart]:

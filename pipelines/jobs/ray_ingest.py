@@ -139,7 +139,7 @@ class BatchReport:
         }
 
 
-Progress = Callable[[ItemOutcome, int, int], None]  # (outcome, done, total)
+BatchProgress = Callable[[ItemOutcome, int, int], None]  # (outcome, done, total)
 
 
 def new_batch_id() -> str:
@@ -182,7 +182,7 @@ class IngestBatch:
         *,
         writer: BatchWriter,
         options: BatchOptions,
-        progress: Progress | None = None,
+        progress: BatchProgress | None = None,
         batch_id: str | None = None,
     ) -> None:
         self.items = items
@@ -390,7 +390,7 @@ def ingest_batch(
     *,
     writer: BatchWriter,
     options: BatchOptions,
-    progress: Progress | None = None,
+    progress: BatchProgress | None = None,
     batch_id: str | None = None,
 ) -> BatchReport:
     """Runs one ``IngestBatch``; see there."""

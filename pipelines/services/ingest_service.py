@@ -12,8 +12,8 @@ from pipelines.records import IngestResult, Video
 from pipelines.services.scope import OwnerScope
 
 if TYPE_CHECKING:
-    from pipelines.compute import Progress
     from pipelines.jobs.merge import MergeReport
+    from pipelines.records import Progress
 
 
 class IngestService(OwnerScope):

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.errors import ClipError, VidscopeError
-from pipelines.records import Reel, ReelPart
+from pipelines.records import Progress, Reel, ReelPart
 from pipelines.services.clip_service import ClipService
 from pipelines.services.summary_service import SummaryService
 
 if TYPE_CHECKING:
     from pipelines.editing.clips import ClipPlan
-    from pipelines.editing.reels import Progress, ReelPlan
+    from pipelines.editing.reels import ReelPlan
     from pipelines.editing.sentence_bounds import TopicBounds
 
 
