@@ -36,6 +36,7 @@ from deployment import (
     Records,
     digest,
     keep,
+    live_colour,
     logs,
     podman,
     running,
@@ -65,13 +66,6 @@ def in_flight(deployment: Deployment, colour: str) -> int:
         if row.get("pxname") == "servers" and row.get("svname") == colour:
             return int(row["scur"] or 0)
     raise DeployError(f"the proxy has no server {colour!r}")
-
-
-def live_colour(deployment: Deployment) -> str | None:
-    found = [c for c in COLOURS if running(deployment.container(c))]
-    if len(found) > 1:
-        raise DeployError(f"both colours run ({', '.join(found)}): a handover was interrupted")
-    return found[0] if found else None
 
 
 def start_proxy(deployment: Deployment) -> None:

@@ -163,3 +163,11 @@ class Records:
 
     def record_served(self, entry: dict[str, Any]) -> None:
         self._write("history.json", [*self.history(), entry])
+
+
+def live_colour(deployment: Deployment) -> str | None:
+    """The colour serving now (None: neither runs); both running is an interrupted handover."""
+    found = [c for c in COLOURS if running(deployment.container(c))]
+    if len(found) > 1:
+        raise DeployError(f"both colours run ({', '.join(found)}): a handover was interrupted")
+    return found[0] if found else None

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bluegreen import live_colour
 from deployment import (
     LIMITS,
     PODMAN,
@@ -32,6 +31,7 @@ from deployment import (
     Records,
     digest,
     keep,
+    live_colour,
     podman,
     wait_http,
 )
