@@ -28,7 +28,7 @@ from pipelines.public import (
     SummaryPublic,
     VideoPublic,
 )
-from pipelines.records import Hit, IngestResult, Progress
+from pipelines.records import Hit, IngestResult, Progress, Segment, no_progress
 from pipelines.storage.faults import process_alive
 from pipelines.storage.files import atomic_write
 
@@ -229,26 +229,23 @@ class RemoteLibrary(RemoteAdministration):
         hits_file: Path | None = None,
         chapters_of: str | None = None,
     ) -> list[ReelPart]:
-        from pipelines.editing.reels import choose_parts
-        from pipelines.editing.sentence_bounds import TopicBounds, snap_parts
+        """Chosen here as the library chooses them (``editing.reel_parts``), from what the
+        server answers."""
+        from pipelines.editing import reel_parts
 
-        parts = choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
-        if hits_file is not None:  # ranges given are cut as given, as the library does
-            return parts
-        return snap_parts(
-            parts,
-            lambda video_id: TopicBounds(
-                [(s["start"], s["end"]) for s in json.loads(self.transcript(video_id, "json"))],
-                [start for start, _, _ in self._chapter_titles(video_id)[1:]],
-            ),
+        return reel_parts.reel_parts(
+            self, query=query, hits_file=hits_file, chapters_of=chapters_of
         )
 
-    def _chapter_titles(self, video_id: str) -> list[tuple[float, float, str]]:
-        """A video's chapters for reels; none while it has no summary."""
-        try:
-            return [(c.start, c.end, c.title) for c in self.summary(video_id).chapters]
-        except VidscopeError:
-            return []
+    def segments(self, video_id: str) -> list[Segment]:
+        """A video's sentences, from its transcript as JSON."""
+        rows = json.loads(self.transcript(video_id, "json"))
+        return [Segment(r["start"], r["end"], r["text"], speaker=r["speaker"]) for r in rows]
+
+    def screen_changes(self, video_id: str) -> list[float]:
+        """None: the API does not say when a video's on-screen text changes, so parts chosen
+        beside a server end between sentences and chapters only."""
+        return []
 
     def reel(
         self,
@@ -260,31 +257,15 @@ class RemoteLibrary(RemoteAdministration):
         title_cards: bool = False,
         progress: Progress | None = None,
     ) -> Path:
-        """The server cuts each part (as any clip, owner-checked); they are joined here."""
-        from pipelines.editing.compose import part_texts
-        from pipelines.editing.reels import make_reel
-
-        return make_reel(
-            parts,
-            Path(output),
-            cut=lambda n, path: self.clip(
-                parts[n].video_id, start=parts[n].start, end=parts[n].end, output=path
-            ),
-            clips=self.settings.clips,
-            vertical=vertical,
-            texts=part_texts(
-                parts,
-                title_of=lambda video_id: self.public_video(video_id).title,
-                sentences_of=lambda video_id: [
-                    (s["start"], s["end"], s["text"])
-                    for s in json.loads(self.transcript(video_id, "json"))
-                ],
-                subtitles=subtitles,
-                title_cards=title_cards,
-                chapters_of=self._chapter_titles,
-            ),
-            progress=progress,
-        )
+        """The server makes the reel of ``parts`` (kept as given), as it makes every reel;
+        it is downloaded to ``output``."""
+        body = {
+            "hits": [{"video_id": p.video_id, "start": p.start, "end": p.end} for p in parts],
+            "vertical": vertical,
+            "subtitles": subtitles,
+            "title_cards": title_cards,
+        }
+        return self._made("reels", "reel", body, Path(output), progress)
 
     def transcript(self, video_id: str, fmt: str = "txt") -> str:
         return self._call(
@@ -308,24 +289,35 @@ class RemoteLibrary(RemoteAdministration):
         return hits[0], self._cut(body, Path(output))
 
     def _cut(self, body: dict[str, Any], output: Path) -> Path:
-        """The server cuts the clip (it names its own file); the CLI downloads it to output."""
+        return self._made("clips", "clip", body, output, None)
+
+    def _made(
+        self,
+        kind: Literal["clips", "reels"],
+        key: Literal["clip", "reel"],
+        body: dict[str, Any],
+        output: Path,
+        progress: Progress | None,
+    ) -> Path:
+        """The server makes the clip or reel (a job; it names its own file); the CLI follows
+        the job and downloads the file to ``output``."""
         if output.suffix.lower() != ".mp4":
             raise VidscopeError(
-                "clips cut by the server are MP4: name the output .mp4, or stop the server",
+                f"{key}s made by the server are MP4: name the output .mp4, or stop the server",
                 code="clip.bad_output",
             )
-        accepted = self._call("POST", "/api/v1/clips", json=body).json()
-        job = self.wait(accepted["job_id"], lambda stage, fraction: None)
+        accepted = self._call("POST", f"/api/v1/{kind}", json=body).json()
+        job = self.wait(accepted["job_id"], progress or no_progress)
         if job.status == "failed" and job.error is not None:
             raise VidscopeError(job.error.message, code=job.error.code)
-        clip_url = f"/api/v1/clips/{accepted['clip_id']}/file"
+        url = f"/api/v1/{kind}/{accepted[f'{key}_id']}/file"
         name = f".{output.name}.{os.getpid()}.part"
         with (
             atomic_write(output, partial_name=name) as partial,
-            self.http.stream("GET", clip_url) as response,
+            self.http.stream("GET", url) as response,
         ):
             if response.is_error:
-                raise VidscopeError("the clip could not be downloaded", code="clip.not_ready")
+                raise VidscopeError(f"the {key} could not be downloaded", code=f"{key}.not_ready")
             with partial.open("wb") as handle:
                 for block in response.iter_bytes():
                     handle.write(block)

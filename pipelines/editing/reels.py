@@ -6,105 +6,30 @@ as fast as the cuts; parts of different videos are joined by one encode to a com
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pipelines.editing.reel_check import Measured, check_reel, measure_parts
 from pipelines.editing.transport_stream import copy_picture
-from pipelines.errors import ClipError, NoMatchError
+from pipelines.errors import ClipError
 from pipelines.media.ffmpeg import decoder_cap, run_ffmpeg
-from pipelines.records import Hit, Progress, ReelPart
+from pipelines.records import Progress, ReelPart
 from pipelines.storage.files import atomic_write
 
 if TYPE_CHECKING:
-    from pipelines.config import ClipSettings, Settings
+    from pipelines.config import ClipSettings
     from pipelines.editing.clips import ClipPlan
     from pipelines.editing.compose import PartText
-    from pipelines.public import SummaryPublic
 
-QUERY_HITS = 5  # parts of a reel made from a query: its best hits
 ENCODE_FPS = 25  # a reel joined by encoding is drawn at this rate
-
-
-def read_parts(path: Path) -> list[ReelPart]:
-    """Parts from a JSON file of hits (``vidscope search --json`` writes one): a list of
-    objects with ``video_id``, ``start`` and ``end`` (seconds)."""
-    try:
-        rows = json.loads(path.read_text())
-        parts = [ReelPart(str(r["video_id"]), float(r["start"]), float(r["end"])) for r in rows]
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise ClipError(
-            f"{path}: not a list of hits with video_id, start and end ({exc}); search "
-            "results saved as JSON are one",
-            code="reel.bad_hits",
-        ) from exc
-    return parts
-
-
-class ReelSource(Protocol):
-    """What choosing a reel's parts needs of a library: the in-process owner's library and
-    the HTTP client both have it."""
-
-    settings: Settings
-
-    def search(
-        self,
-        query: str,
-        *,
-        k: int | None = None,
-        video_id: str | None = None,
-        speaker: str | None = None,
-    ) -> list[Hit]: ...
-
-    def summary(self, video_id: str) -> SummaryPublic: ...
-
-
-def choose_parts(
-    library: ReelSource,
-    *,
-    query: str | None = None,
-    hits_file: Path | None = None,
-    parts: Sequence[ReelPart] | None = None,
-    chapters_of: str | None = None,
-    speaker: str | None = None,
-) -> list[ReelPart]:
-    """What a reel shows, from exactly one source: a query's best hits (each sentence, padded
-    a little; only what ``speaker`` says, when given, as the search shows them), a JSON file
-    of hits, given ranges (``parts``), or a video's key points (one per chapter). None or two
-    is ``reel.missing_source``; a query nothing matches is ``query.no_match``. The parts may
-    be none (a video without key points): ``check_limits`` names that."""
-    given = (query, hits_file, parts, chapters_of)
-    if sum(x is not None for x in given) != 1:
-        raise ClipError(
-            "a reel is made from exactly one source: a query, hits or a video's chapters",
-            code="reel.missing_source",
-        )
-    pad_s = library.settings.clips.padding_s
-    if query is not None:
-        hits = library.search(query, k=QUERY_HITS, speaker=speaker)
-        if not hits:
-            raise NoMatchError(query)
-        chosen = [ReelPart(h.video_id, max(0.0, h.start - pad_s), h.end + pad_s) for h in hits]
-    elif hits_file is not None:
-        chosen = read_parts(hits_file)
-    elif parts is not None:
-        chosen = list(parts)
-    else:
-        assert chapters_of is not None
-        chosen = [
-            ReelPart(chapters_of, max(0.0, p.start - pad_s), p.end + pad_s)
-            for p in library.summary(chapters_of).key_points
-        ]
-    return merge_parts(chosen)
 
 
 def check_limits(parts: Sequence[ReelPart], limits: ClipSettings) -> None:
     """The rules of what one reel may hold, wherever it is checked (when it is asked for, and
-    again when it is made, here or by a client): at least one part (``reel.empty``), at most
+    again when it is made): at least one part (``reel.empty``), at most
     VIDSCOPE_REEL_MAX_PARTS (``reel.too_many_parts``), each part within
     VIDSCOPE_REEL_MAX_PART_S and all within VIDSCOPE_REEL_MAX_TOTAL_S (``reel.too_long``)."""
     if not parts:
@@ -135,21 +60,6 @@ def check_limits(parts: Sequence[ReelPart], limits: ClipSettings) -> None:
             code="reel.too_long",
             limit_s=limits.reel_max_total_s,
         )
-
-
-def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
-    """Overlapping or touching parts of one video become one (in the order first seen)."""
-    merged: list[ReelPart] = []
-    for part in parts:
-        for n, kept in enumerate(merged):
-            if kept.video_id == part.video_id and part.start <= kept.end and part.end >= kept.start:
-                merged[n] = replace(
-                    kept, start=min(kept.start, part.start), end=max(kept.end, part.end)
-                )
-                break
-        else:
-            merged.append(part)
-    return merged
 
 
 @dataclass(frozen=True)
@@ -186,7 +96,7 @@ def make_reel(
     texts: Sequence[PartText] | None = None,
     progress: Progress | None = None,
 ) -> Path:
-    """Cuts every part (``cut(n, path)`` writes part ``n`` to ``path``: here, or by the server)
+    """Cuts every part (``cut(n, path)`` writes part ``n`` to ``path``)
     and joins them into ``output`` (.mp4), atomically (parts outside a reel's limits are
     refused first, ``check_limits``): by stream copy when they are one video's
     and the picture stays as it is, else by one encode to a common picture and sound.
@@ -207,7 +117,7 @@ def make_reel(
             report("cut", n / len(parts))
             files.append(cut(n, Path(tmp) / f"part-{n:03d}.mp4"))
         report("join", 0.0)
-        # Measured before the join, to hold the reel to: a part cut by a server is not trusted.
+        # Measured before the join, to hold the reel to: what ``cut`` wrote is not trusted.
         found = measure_parts(files)
         length = sum(m.span for m in found)
         audio = any(m.audio_s is not None for m in found)
@@ -347,8 +257,8 @@ def _join_by_encoding(
     chains: list[str] = []
     labels = ""
     for n, (part, measured) in enumerate(zip(parts, found, strict=True)):
-        # The parts were cut under the cap here, or elsewhere (a client's reel is cut by the
-        # server): each is decoded under it again, never trusted.
+        # The parts were cut under the cap, by whatever ``cut`` ran: each is decoded under it
+        # again, never trusted.
         inputs += [*decoder_cap(max_frame_pixels), "-i", str(part)]
         if has_video:
             if measured.frames:

@@ -38,7 +38,7 @@ def snap_parts(
 ) -> list[ReelPart]:
     """Each of ``parts`` snapped (``snap_part``) to its video's bounds, asked once per video;
     parts that then overlap are merged."""
-    from pipelines.editing.reels import merge_parts
+    from pipelines.editing.reel_parts import merge_parts
 
     bounds: dict[str, TopicBounds] = {}
     snapped = []

@@ -1,6 +1,7 @@
 """Highlight reels of an owner's videos: the best hits of a query, a file of hits, or a
-video's key points (one per chapter), cut and joined (``editing.reels``) now (the CLI) or
-recorded and queued for the worker (the server)."""
+video's key points (one per chapter), chosen (``editing.reel_parts``), then cut and joined
+(``editing.reels``) now (the CLI on its own) or recorded and queued for the worker (the server;
+the CLI beside a server asks it so)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.errors import ClipError, VidscopeError
+from pipelines.errors import ClipError
 from pipelines.records import Progress, Reel, ReelPart
 from pipelines.services.clip_service import ClipService
 from pipelines.services.summary_service import SummaryService
@@ -16,7 +17,6 @@ from pipelines.services.summary_service import SummaryService
 if TYPE_CHECKING:
     from pipelines.editing.clips import ClipPlan
     from pipelines.editing.reels import ReelPlan
-    from pipelines.editing.sentence_bounds import TopicBounds
 
 
 class ReelService(ClipService, SummaryService):
@@ -27,34 +27,20 @@ class ReelService(ClipService, SummaryService):
         hits_file: Path | None = None,
         chapters_of: str | None = None,
     ) -> list[ReelPart]:
-        """What a reel shows (``editing.reels.choose_parts``); parts chosen from a query or
-        a video's key points begin and end between sentences of one topic (``at_sentences``),
-        ranges from a hits file are kept as given."""
-        from pipelines.editing.reels import choose_parts
+        """What a reel shows (``editing.reel_parts``): parts chosen from a query or a video's
+        key points begin and end between sentences of one topic; ranges from a hits file are
+        kept as given."""
+        from pipelines.editing import reel_parts
 
-        parts = choose_parts(self, query=query, hits_file=hits_file, chapters_of=chapters_of)
-        return parts if hits_file is not None else self.at_sentences(parts)
-
-    def at_sentences(self, parts: list[ReelPart]) -> list[ReelPart]:
-        """``parts`` moved to the pauses around the sentences each is about, clear of the next
-        chapter and of the next slide (``editing.sentence_bounds``); parts that then overlap
-        are merged."""
-        from pipelines.editing.sentence_bounds import snap_parts
-
-        return snap_parts(parts, self._topic_bounds)
-
-    def _topic_bounds(self, video_id: str) -> TopicBounds:
-        """A video's sentences, where its chapters start (none when it has no summary yet)
-        and when its on-screen text changes."""
-        from pipelines.editing.sentence_bounds import TopicBounds
-
-        passages = self._catalog.passages(self._catalog.chunk_ids(video_id).tolist())
-        screen = sorted(p.start for p in passages.values() if p.source == "screen")
-        return TopicBounds(
-            [(s.start, s.end) for s in self._catalog.segments(video_id)],
-            [start for start, _, _ in self._chapter_titles(video_id)[1:]],
-            [t for t in screen if t > 0],
+        return reel_parts.reel_parts(
+            self, query=query, hits_file=hits_file, chapters_of=chapters_of
         )
+
+    def screen_changes(self, video_id: str) -> list[float]:
+        """When the on-screen text of one of the owner's videos changes: its screen passages'
+        starts, in time order (none without screen text)."""
+        passages = self._catalog.passages(self._catalog.chunk_ids(video_id).tolist())
+        return sorted(p.start for p in passages.values() if p.source == "screen")
 
     def reel(
         self,
@@ -88,6 +74,7 @@ class ReelService(ClipService, SummaryService):
         """Everything ``reel`` needs, checked, as plain data: the job worker's compute process
         makes it (cuts, joins and composes, away from the server)."""
         from pipelines.editing.compose import part_texts
+        from pipelines.editing.reel_parts import chapter_titles
         from pipelines.editing.reels import ReelPlan
         from pipelines.quota import ensure_output_room
 
@@ -107,7 +94,7 @@ class ReelService(ClipService, SummaryService):
             ],
             subtitles=subtitles,
             title_cards=title_cards,
-            chapters_of=self._chapter_titles,
+            chapters_of=lambda video_id: chapter_titles(self, video_id),
         )
         return ReelPlan(
             parts=tuple(parts),
@@ -117,14 +104,6 @@ class ReelService(ClipService, SummaryService):
             vertical=vertical,
             texts=tuple(texts),
         )
-
-    def _chapter_titles(self, video_id: str) -> list[tuple[float, float, str]]:
-        """A video's chapters for its title cards; none when it has no summary to be had."""
-        try:
-            chapters = self.summary(video_id).chapters
-        except VidscopeError:
-            return []
-        return [(c.start, c.end, c.title) for c in chapters]
 
     def _checked_parts(
         self, parts: list[ReelPart], *, output: Path
@@ -177,14 +156,12 @@ class ReelService(ClipService, SummaryService):
         given; given ranges; or a video's key points), checks them (the limits of ``reel``)
         and records the reel with the job that makes it, atomically; ``job.queue_full`` when
         the owner's queue is at its cap. Returns (reel id, job id)."""
-        from pipelines.editing.reels import choose_parts
+        from pipelines.editing.reel_parts import reel_parts
         from pipelines.quota import ensure_quota
 
-        chosen = choose_parts(
+        chosen = reel_parts(
             self, query=query, parts=parts, chapters_of=chapters_of, speaker=speaker
         )
-        if parts is None:  # given ranges are kept as given, as a hits file's are
-            chosen = self.at_sentences(chosen)
         chosen, _ = self._checked_parts(chosen, output=self.settings.layout.clips_dir / "reel.mp4")
         # quota.exceeded now rather than as a failed job (the job checks again, disk too).
         ensure_quota(

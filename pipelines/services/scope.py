@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.records import Video
+from pipelines.records import Segment, Video
 from pipelines.storage.faults import missing_media
 
 if TYPE_CHECKING:
@@ -54,6 +54,10 @@ class OwnerScope:
 
     def get_video(self, video_id: str) -> Video:
         return self._catalog.get_video(video_id)
+
+    def segments(self, video_id: str) -> list[Segment]:
+        """The sentences of one of the owner's videos, in time order."""
+        return self._catalog.segments(video_id)  # another owner's id is video.not_found
 
     def media_file(self, video_id: str) -> Path:
         """The stored media of one of the owner's ready videos; ``media.missing`` when the file

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.logs import get_logger
 from pipelines.purge import purge_video
-from pipelines.records import Segment, User, Video
+from pipelines.records import User, Video
 from pipelines.services.scope import OwnerScope
 
 if TYPE_CHECKING:  # the public models load when a face shows one: a clip needs none
@@ -70,10 +70,6 @@ class VideoService(OwnerScope):
         from pipelines.speech import export as transcripts
 
         return transcripts.export_transcript(self._catalog.segments(video_id), fmt)
-
-    def segments(self, video_id: str) -> list[Segment]:
-        """The sentences of one of the owner's videos, in time order."""
-        return self._catalog.segments(video_id)  # another owner's id is video.not_found
 
     def user(self) -> User:
         """The owner's account."""

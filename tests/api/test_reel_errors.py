@@ -99,7 +99,7 @@ def test_a_reels_limits_are_one_rule_for_the_server_and_a_clients_reel(
     with pytest.raises(VidscopeError) as empty:
         owner.queue_reel(parts=[])
     assert empty.value.code == "reel.empty"
-    # What the CLI makes through a server (app/client.py) is held to the same settings.
+    # What is made of given parts (a hits file, the CLI beside a server) is held to them too.
     many = [ReelPart(world.video_id, n * 0.1, n * 0.1 + 0.05) for n in range(51)]
     clips = client.app.state.library.settings.clips  # type: ignore[attr-defined]
     for parts, code in (([], "reel.empty"), (many, "reel.too_many_parts")):
