@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -108,6 +109,7 @@ class SearchSettings(_Group):
 class AnswerSettings(_Group):
     generator: Literal["extractive", "local", "openai"]
     local_model: str
+    verifier: str
     k: int
     min_similarity: float
     max_citations: int
@@ -269,6 +271,12 @@ class Settings(BaseSettings):
     llm_local_model: str = Field(
         "qwen2.5-0.5b",
         description="ask_generator=local: qwen2.5-0.5b, qwen2.5-1.5b, smollm2 or a .gguf path",
+    )
+    # A local model that checks the answer's evidence where the embedding is unsure
+    # (pipelines/understanding/verify.py): off, or one of LANGUAGE_MODELS; qwen2.5-1.5b is
+    # the one that separates (docs/evals.md), the 0.5B answers from what it knows.
+    ask_verifier: str = Field(
+        "off", description="off, or the local model that checks uncertain evidence"
     )
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(30.0, gt=0)
@@ -432,13 +440,16 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("llm_local_model")
+    @field_validator("llm_local_model", "ask_verifier")
     @classmethod
-    def _known_language_model(cls, value: str) -> str:
+    def _known_language_model(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "ask_verifier" and value == "off":
+            return value
         if value not in LANGUAGE_MODELS and not value.endswith(".gguf"):
+            off = "off, " if info.field_name == "ask_verifier" else ""
             raise ValueError(
-                f"unknown language model {value!r}: use one of {', '.join(LANGUAGE_MODELS)} "
-                "or the path of a .gguf file"
+                f"unknown language model {value!r}: use {off}one of "
+                f"{', '.join(LANGUAGE_MODELS)} or the path of a .gguf file"
             )
         return value
 
@@ -512,6 +523,7 @@ class Settings(BaseSettings):
         return AnswerSettings(
             generator=self.ask_generator,
             local_model=self.llm_local_model,
+            verifier=self.ask_verifier,
             k=self.ask_k,
             min_similarity=self.ask_min_similarity,
             max_citations=self.ask_max_citations,

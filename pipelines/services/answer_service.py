@@ -49,16 +49,40 @@ class AnswerService(SearchService):
             threads=self.settings.threads,
             cache_dir=self.settings.model_cache,
         )
+        vector = self.embed_query(asked)
+        found = [passages[h.chunk_id] for h in hits if h.chunk_id in passages]
+        # The speaker's sentences only, as search points at them, turn by turn.
+        said = None if speaker is None else (lambda s: said_by(s, wanted))
         evidence = gather_evidence(
-            self.embed_query(asked),
-            [passages[h.chunk_id] for h in hits if h.chunk_id in passages],
+            vector,
+            found,
             min_similarity=settings.min_similarity,
             limit=settings.max_citations * EVIDENCE_PER_CITATION,
             question_text=asked,
             embed=embed,
-            # The speaker's sentences only, as search points at them, turn by turn.
-            said=None if speaker is None else lambda s: said_by(s, wanted),
+            said=said,
         )
+        if settings.verifier != "off":
+            from pipelines.understanding import verify
+            from pipelines.understanding.gguf_runtime import load_language_model
+
+            model = load_language_model(
+                settings.verifier, self.settings.threads, cache=self.settings.model_cache
+            )
+            under_floor = (
+                []
+                if evidence
+                else gather_evidence(
+                    vector,
+                    found[:1],
+                    min_similarity=verify.FLOOR,
+                    limit=verify.CANDIDATES,
+                    question_text=asked,
+                    embed=embed,
+                    said=said,
+                )
+            )
+            evidence = verify.verified(model, asked, evidence, under_floor)
         return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
 
     def ask(
@@ -78,6 +102,7 @@ class AnswerService(SearchService):
             video_id or "",
             speaker_key(speaker or ""),  # 'Ｄａｎａ' asks what 'dana' asked
             self.generator.name,
+            self.settings.answers.verifier,  # a verified answer may abstain where another did not
             RULES_VERSION,  # an upgrade that answers otherwise does not serve old answers
         )
         cached = self.cache.get(key)

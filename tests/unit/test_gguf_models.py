@@ -220,6 +220,13 @@ def test_the_setting_knows_the_bundled_models_and_refuses_others() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(llm_local_model="/models/some-folder")
     assert "qwen2.5-0.5b, qwen2.5-1.5b, smollm2" in caught.value.message
+    # The answer's verifier: off by default, or one of the same models.
+    assert load_settings().answers.verifier == "off"
+    assert load_settings(ask_verifier="qwen2.5-1.5b").answers.verifier == "qwen2.5-1.5b"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ask_verifier="on")
+    assert "VIDSCOPE_ASK_VERIFIER" in caught.value.message
+    assert "use off, one of" in caught.value.message
 
 
 @pytest.mark.parametrize("name", sorted(BUNDLED))
