@@ -62,25 +62,23 @@ class AnswerService(SearchService):
             embed=embed,
             said=said,
         )
-        if settings.verifier != "off":
+        if not evidence and settings.verifier != "off":
+            # Nothing at the floor: the local model is asked about what is a little under it
+            # (loaded on the first such question, then kept by the process).
             from pipelines.understanding import verify
             from pipelines.understanding.gguf_runtime import load_language_model
 
             model = load_language_model(
                 settings.verifier, self.settings.threads, cache=self.settings.model_cache
             )
-            under_floor = (
-                []
-                if evidence
-                else gather_evidence(
-                    vector,
-                    found[:1],
-                    min_similarity=verify.FLOOR,
-                    limit=verify.CANDIDATES,
-                    question_text=asked,
-                    embed=embed,
-                    said=said,
-                )
+            under_floor = gather_evidence(
+                vector,
+                found[:1],
+                min_similarity=verify.FLOOR,
+                limit=verify.CANDIDATES,
+                question_text=asked,
+                embed=embed,
+                said=said,
             )
             evidence = verify.verified(model, asked, evidence, under_floor)
         return compose_answer(question, evidence, self.generator, embed=embed, on_token=on_token)
