@@ -1,8 +1,8 @@
 """What a reel shows: its parts, from exactly one source (a query's best hits, a JSON file of
-hits, given ranges, or a video's key points), each chosen part moved to the pauses around the
-sentences it is about (``sentence_bounds``). One owner for the in-process library and the HTTP
-client (the CLI beside a server): both hand themselves in as a ``ReelSource``; what is made of
-the parts is ``reels``."""
+hits, given ranges, or a video's key points); a part chosen from a query or a key point is
+moved to the pauses around the sentences it is about (``sentence_bounds``). One owner for the
+in-process library and the HTTP client (the CLI beside a server): both hand themselves in as
+a ``ReelSource``; what is made of the parts is ``reels``."""
 
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ class ReelSource(Protocol):
     def screen_changes(self, video_id: str) -> list[float]: ...
 
 
-def choose_parts(
-    library: ReelSource,
+def reel_parts(
+    source: ReelSource,
     *,
     query: str | None = None,
     hits_file: Path | None = None,
@@ -72,32 +72,36 @@ def choose_parts(
 ) -> list[ReelPart]:
     """What a reel shows, from exactly one source: a query's best hits (each sentence, padded
     a little; only what ``speaker`` says, when given, as the search shows them), a JSON file
-    of hits, given ranges (``parts``), or a video's key points (one per chapter). None or two
-    is ``reel.missing_source``; a query nothing matches is ``query.no_match``. The parts may
-    be none (a video without key points): ``check_limits`` names that."""
+    of hits, given ranges (``parts``), or a video's key points (one per chapter). Parts chosen
+    from a query or key points then begin and end between sentences of one topic
+    (``sentence_bounds.snap_parts``); ranges given or read from a file are kept as given. None
+    or two sources is ``reel.missing_source``; a query nothing matches is ``query.no_match``.
+    The parts may be none (a video without key points): ``check_limits`` names that."""
+    from pipelines.editing.sentence_bounds import snap_parts
+
     given = (query, hits_file, parts, chapters_of)
     if sum(x is not None for x in given) != 1:
         raise ClipError(
             "a reel is made from exactly one source: a query, hits or a video's chapters",
             code="reel.missing_source",
         )
-    pad_s = library.settings.clips.padding_s
+    if hits_file is not None:
+        return merge_parts(read_parts(hits_file))
+    if parts is not None:
+        return merge_parts(parts)
+    pad_s = source.settings.clips.padding_s
     if query is not None:
-        hits = library.search(query, k=QUERY_HITS, speaker=speaker)
+        hits = source.search(query, k=QUERY_HITS, speaker=speaker)
         if not hits:
             raise NoMatchError(query)
         chosen = [ReelPart(h.video_id, max(0.0, h.start - pad_s), h.end + pad_s) for h in hits]
-    elif hits_file is not None:
-        chosen = read_parts(hits_file)
-    elif parts is not None:
-        chosen = list(parts)
     else:
         assert chapters_of is not None
         chosen = [
             ReelPart(chapters_of, max(0.0, p.start - pad_s), p.end + pad_s)
-            for p in library.summary(chapters_of).key_points
+            for p in source.summary(chapters_of).key_points
         ]
-    return merge_parts(chosen)
+    return snap_parts(merge_parts(chosen), lambda video_id: topic_bounds(source, video_id))
 
 
 def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
@@ -113,33 +117,6 @@ def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
         else:
             merged.append(part)
     return merged
-
-
-def reel_parts(
-    source: ReelSource,
-    *,
-    query: str | None = None,
-    hits_file: Path | None = None,
-    parts: Sequence[ReelPart] | None = None,
-    chapters_of: str | None = None,
-    speaker: str | None = None,
-) -> list[ReelPart]:
-    """What a reel shows (``choose_parts``): parts chosen from a query or a video's key points
-    begin and end between sentences of one topic (``sentence_bounds.snap_parts``); ranges
-    given, or read from a hits file, are kept as given."""
-    from pipelines.editing.sentence_bounds import snap_parts
-
-    chosen = choose_parts(
-        source,
-        query=query,
-        hits_file=hits_file,
-        parts=parts,
-        chapters_of=chapters_of,
-        speaker=speaker,
-    )
-    if hits_file is not None or parts is not None:
-        return chosen
-    return snap_parts(chosen, lambda video_id: topic_bounds(source, video_id))
 
 
 def topic_bounds(source: ReelSource, video_id: str) -> TopicBounds:
