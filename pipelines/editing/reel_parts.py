@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from pipelines.editing.sentence_bounds import TopicBounds, merge_parts, snap_parts
 from pipelines.errors import ClipError, NoMatchError, VidscopeError
 from pipelines.records import Hit, ReelPart, Segment
 
 if TYPE_CHECKING:
     from pipelines.config import Settings
-    from pipelines.editing.sentence_bounds import TopicBounds
     from pipelines.public import SummaryPublic
 
 QUERY_HITS = 5  # parts of a reel made from a query: its best hits
@@ -77,8 +76,6 @@ def reel_parts(
     (``sentence_bounds.snap_parts``); ranges given or read from a file are kept as given. None
     or two sources is ``reel.missing_source``; a query nothing matches is ``query.no_match``.
     The parts may be none (a video without key points): ``check_limits`` names that."""
-    from pipelines.editing.sentence_bounds import snap_parts
-
     given = (query, hits_file, parts, chapters_of)
     if sum(x is not None for x in given) != 1:
         raise ClipError(
@@ -104,26 +101,9 @@ def reel_parts(
     return snap_parts(merge_parts(chosen), lambda video_id: topic_bounds(source, video_id))
 
 
-def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
-    """Overlapping or touching parts of one video become one (in the order first seen)."""
-    merged: list[ReelPart] = []
-    for part in parts:
-        for n, kept in enumerate(merged):
-            if kept.video_id == part.video_id and part.start <= kept.end and part.end >= kept.start:
-                merged[n] = replace(
-                    kept, start=min(kept.start, part.start), end=max(kept.end, part.end)
-                )
-                break
-        else:
-            merged.append(part)
-    return merged
-
-
 def topic_bounds(source: ReelSource, video_id: str) -> TopicBounds:
     """A video's sentences, where its chapters start (none when it has no summary yet) and
     when its on-screen text changes."""
-    from pipelines.editing.sentence_bounds import TopicBounds
-
     return TopicBounds(
         [(s.start, s.end) for s in source.segments(video_id)],
         [start for start, _, _ in chapter_titles(source, video_id)[1:]],

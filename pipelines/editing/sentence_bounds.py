@@ -2,7 +2,7 @@
 hit or a key point is padded a little; the padding must not cut into a sentence, nor show the
 next topic's first words or its slide. ``snap_part`` moves each end into the pause beside
 the sentences the part is about, and short of a chapter's start or a change of the picture's
-text found in that pause."""
+text found in that pause; ``merge_parts`` joins the parts of one video that then overlap."""
 
 from __future__ import annotations
 
@@ -38,8 +38,6 @@ def snap_parts(
 ) -> list[ReelPart]:
     """Each of ``parts`` snapped (``snap_part``) to its video's bounds, asked once per video;
     parts that then overlap are merged."""
-    from pipelines.editing.reel_parts import merge_parts
-
     bounds: dict[str, TopicBounds] = {}
     snapped = []
     for part in parts:
@@ -109,3 +107,18 @@ def _one_chapter(inside: list[int], ordered: list[Span], starts: list[float]) ->
         time_in[chapter] = time_in.get(chapter, 0.0) + ordered[n][1] - ordered[n][0]
     best = max(time_in, key=lambda chapter: (time_in[chapter], -chapter))
     return [n for n in inside if bisect.bisect_right(starts, ordered[n][0]) == best]
+
+
+def merge_parts(parts: Sequence[ReelPart]) -> list[ReelPart]:
+    """Overlapping or touching parts of one video become one (in the order first seen)."""
+    merged: list[ReelPart] = []
+    for part in parts:
+        for n, kept in enumerate(merged):
+            if kept.video_id == part.video_id and part.start <= kept.end and part.end >= kept.start:
+                merged[n] = replace(
+                    kept, start=min(kept.start, part.start), end=max(kept.end, part.end)
+                )
+                break
+        else:
+            merged.append(part)
+    return merged
