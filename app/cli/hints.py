@@ -10,22 +10,22 @@ from pathlib import Path
 from typing import Any
 
 _HINTS: dict[str, str | Callable[[Mapping[str, Any]], str]] = {
-    "library.unreadable": "vidscope --home FOLDER …",
+    "library.unreadable": "--home FOLDER",
     "library.damaged": lambda context: (
         "vidscope --home NEW_FOLDER restore BACKUP_FOLDER; "
-        f"vidscope --home {_folder_of(context)} doctor lists what is still readable"
+        f"vidscope --home {_folder_of(context)} doctor"
     ),
     "restore.home_not_empty": "vidscope --home NEW_FOLDER restore BACKUP_FOLDER",
-    "backup.incomplete": "vidscope backup DEST takes a new one",
-    "batch.ray_unavailable": "--ray-address ADDRESS names a cluster",
-    "batch.too_many_workers": "--workers N asks for fewer; 0 takes one per CPU",
-    "media.is_folder": "vidscope ingest FOLDER and vidscope batch ingest FOLDER walk a folder",
+    "backup.incomplete": "vidscope backup DEST",
+    "batch.ray_unavailable": "--ray-address ADDRESS",
+    "batch.too_many_workers": "--workers N; 0 is one per CPU",
+    "media.is_folder": "vidscope ingest FOLDER, or vidscope batch ingest FOLDER",
     "media.no_such_track": "--audio-track N",
-    "reel.bad_hits": "vidscope search QUERY --json > hits.json writes one",
+    "reel.bad_hits": "vidscope search QUERY --json > hits.json",
     "reel.missing_source": "--query, --hits or --chapters",
-    "speaker.unknown": "vidscope speakers VIDEO_ID lists a video's speakers",
+    "speaker.unknown": "vidscope speakers VIDEO_ID",
     "user.not_found": "vidscope users list",
-    "video.not_found": "vidscope list shows the ids",
+    "video.not_found": "vidscope list",
 }
 
 

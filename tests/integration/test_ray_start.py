@@ -80,4 +80,4 @@ def test_a_local_ray_without_a_usable_temporary_folder_is_one_coded_line(tmp_pat
     assert "Traceback" not in run.stderr
     assert "[batch.ray_unavailable] a local Ray could not start" in run.stderr
     assert "Not a directory" in run.stderr  # Ray's reason, kept
-    assert "(here: --ray-address ADDRESS names a cluster)" in run.stderr  # the CLI's own hint
+    assert "(here: --ray-address ADDRESS)" in run.stderr  # the CLI's own hint

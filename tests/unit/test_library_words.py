@@ -56,7 +56,7 @@ def test_too_many_workers_names_the_number_asked_for_not_a_flag() -> None:
         plan_workers(2, 3)
     assert error.value.code == "batch.too_many_workers"
     assert error.value.message.startswith("3 workers asked for, more than the 2 CPU(s)")
-    assert cli_hint(error.value.code) == "--workers N asks for fewer; 0 takes one per CPU"
+    assert cli_hint(error.value.code) == "--workers N; 0 is one per CPU"
 
 
 def test_the_cli_hint_for_a_damaged_catalog_names_its_library_folder() -> None:
