@@ -88,7 +88,9 @@ def _split_by_speaker(
     return [
         Segment(
             start=words[0].start,
-            end=words[-1].end,
+            # A word Whisper gave no length, alone in its run, still makes a line that ends
+            # after it starts (the catalog refuses one that does not), as sentences.py does.
+            end=max(words[-1].end, words[0].start + 0.01),
             text=" ".join(w.text.strip() for w in words),
             words=tuple(words),
             speaker=speaker,

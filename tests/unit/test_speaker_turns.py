@@ -98,3 +98,14 @@ def test_a_one_word_reply_set_apart_by_pauses_is_its_own_line() -> None:
         ("Speaker 1", "Right,"),
         ("Speaker 2", "so we start."),
     ]
+
+
+def test_a_reply_of_one_word_without_length_still_ends_after_it_starts() -> None:
+    # Whisper gives some words no length (start == end); one such word of another voice,
+    # set apart by pauses, is a reply of its own, and the catalog refuses a line whose end
+    # is not after its start (the one-hour meeting's ingest failed on one).
+    line = _line((2.0, 2.5, "Agreed."), (5.0, 5.0, "Yes."), (8.0, 8.5, "Right."))
+    turns = [Turn(0.0, 4.0, "Speaker 1"), Turn(4.5, 6.0, "Speaker 2"), Turn(7.0, 9.0, "Speaker 1")]
+    out = attribute([line], turns)
+    assert [s.speaker for s in out] == ["Speaker 1", "Speaker 2", "Speaker 1"]
+    assert all(s.start < s.end for s in out), out
