@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.public import UserPublic
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the public models load when an account is shown: a clip's audit needs none
     from pipelines.accounts import Accounts
     from pipelines.config import Settings
+    from pipelines.public import UserPublic
     from pipelines.retrieval.indexes import SearchIndexes
     from pipelines.storage.catalog import Catalog
 
@@ -57,6 +56,8 @@ class Administration:
 
     def users(self) -> list[UserPublic]:
         """Every account."""
+        from pipelines.public import UserPublic
+
         return [UserPublic.of(u) for u in self._catalog.list_users()]
 
     def create_user(
@@ -70,6 +71,8 @@ class Administration:
     ) -> UserPublic:
         user = self._accounts.register(username, password, role="admin" if admin else "user")
         self.audit("user.created", user_id=user.id, ip=ip, request_id=request_id)
+        from pipelines.public import UserPublic
+
         return UserPublic.of(user)
 
     def change_user(
@@ -90,6 +93,8 @@ class Administration:
             user = self._accounts.set_disabled(username, disabled)
             event = "user.disabled" if disabled else "user.enabled"
             self.audit(event, user_id=user.id, ip=ip, request_id=request_id)
+        from pipelines.public import UserPublic
+
         return UserPublic.of(user)
 
     # -- the audit trail: the one place a face records an event and reads them back ----------

@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # loaded by the commands that use them: `vidscope --help` nee
     from rich.table import Table
 
     from app.client import RemoteLibrary
-    from pipelines.administration import Administration
     from pipelines.config import Settings
     from pipelines.library import Library
     from pipelines.ports import AdminPort, LibraryPort
@@ -161,10 +160,10 @@ def print_table(table: Table) -> None:
 def audit_local(event: str, **detail: Any) -> None:
     """Records in the audit trail what this command did to a library it opened itself; beside
     a running server, the server records what it was asked to do."""
-    audited: tuple[Administration, str] | None = _state.get("local_audit")
+    audited: tuple[Library, str] | None = _state.get("local_audit")
     if audited is not None:
-        administration, owner_id = audited
-        administration.audit(event, user_id=owner_id, via="cli", **detail)
+        library, owner_id = audited
+        library.administration.audit(event, user_id=owner_id, via="cli", **detail)
 
 
 def report_error(exc: VidscopeError) -> None:
@@ -238,7 +237,9 @@ def _library() -> Iterator[LibraryPort]:
                 owner = local.accounts.user_named(username).id if username else LOCAL_OWNER
                 mine = local.for_owner(owner)
                 # A read-only library is read and exported from, never written: not audited.
-                _state["local_audit"] = None if local.read_only else (local.administration, owner)
+                # The administration is built when an event is recorded: it imports the
+                # public models, which a clip never needs (test_cli_edges).
+                _state["local_audit"] = None if local.read_only else (local, owner)
                 try:
                     yield mine
                 finally:
