@@ -55,9 +55,11 @@ class ExactNeighbourUmapHdbscan:
         self.stock = stock
 
     def __call__(self, points: np.ndarray) -> np.ndarray:
-        import hdbscan
-        import umap
+        # UMAP and HDBSCAN as senko's clustering module has them: they come with senko (its
+        # dependencies, not this package's), so they are reached through it.
+        from senko.cluster import cluster_cpu
 
+        umap, hdbscan = cluster_cpu.umap, cluster_cpu.hdbscan
         stock = self.stock
         settings: dict[str, Any] = {}
         if len(points) >= UMAP_EXACT_BELOW and stock.metric == "euclidean":

@@ -58,13 +58,15 @@ def upload(client: TestClient, account: Account, path: Path = TALK, name: str | 
 
 
 def api_settings(home: Path, **overrides: Any) -> Settings:
-    # Generous request limits: the suite makes many requests from one address.
+    # Generous request limits: the suite makes many requests from one address. Tokens that
+    # outlive the API tests: the session's two users sign in once, and on a loaded machine
+    # test_speakers came 23 minutes in, past the default 15 (auth.token_expired).
     return make_settings(
         home,
         rate_limit="10000/minute",
         login_rate_limit="1000/minute",
         job_backoff_s=0.1,
-        **overrides,
+        **{"access_token_ttl_s": 4 * 3600, **overrides},
     )
 
 
