@@ -1,16 +1,18 @@
 """senko's clustering of long recordings (UMAP, then HDBSCAN) with each window's nearest
-neighbours found exactly, by NumPy, instead of by pynndescent.
+neighbours found exactly, by NumPy, and given to UMAP.
 
-UMAP finds the neighbours of up to 4,095 points exactly (a distance matrix); from 4,096 it
-builds a pynndescent index, whose numba functions take the distance function as an argument.
-numba keys their disk cache by that argument's type, which differs in every process, so the
-cache never hits: every process that clustered a recording past ~1 h 40 min of windows every
-1.5 s (or ~40 min at senko's 0.6 s) compiled them again, ~40 s of CPU inside the ingest, and
-wrote another copy of each to ``~/.cache/senko`` (seen with ``NUMBA_DEBUG_CACHE=1``: the same
-five functions saved as ``.6.nbc``, ``.7.nbc``… one per process). The exact neighbours are
-what UMAP computes below 4,096 points anyway, so a recording is clustered the same way
-whatever its length; they cost one matrix product per block of rows (5,000 windows × 192
-values: well under a second)."""
+What UMAP does by itself costs CPU in both of its ways. From 4,096 points it builds a
+pynndescent index, whose numba functions take the distance function as an argument; numba
+keys their disk cache by that argument's type, which differs in every process, so the cache
+never hits: every process that clustered a recording past ~1 h 40 min of windows every 1.5 s
+(or ~40 min at senko's 0.6 s) compiled them again, ~40 s of CPU inside the ingest, and wrote
+another copy of each to ``~/.cache/senko`` (seen with ``NUMBA_DEBUG_CACHE=1``: the same five
+functions saved as ``.6.nbc``, ``.7.nbc``… one per process). Below 4,096 it computes the
+whole distance matrix through scikit-learn's ``pairwise_distances`` with its numba distance
+as a Python callable, one call per pair: 12.5 s of the one-hour meeting's 2,698 windows
+(py-spy, 2026-12-08). The exact neighbours are what that matrix gives UMAP (the same graph,
+so the same clusters); here they cost one matrix product per block of rows (5,000 windows ×
+192 values: well under a second)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,6 @@ from typing import Any
 
 import numpy as np
 
-# UMAP's own threshold (umap_.UMAP.fit): below it, it computes the exact neighbours itself.
-UMAP_EXACT_BELOW = 4096
 # Rows of the distance matrix held at once: 1,024 × n float32 (40 MB at 10,000 windows).
 BLOCK_ROWS = 1024
 
@@ -62,7 +62,7 @@ class ExactNeighbourUmapHdbscan:
         umap, hdbscan = cluster_cpu.umap, cluster_cpu.hdbscan
         stock = self.stock
         settings: dict[str, Any] = {}
-        if len(points) >= UMAP_EXACT_BELOW and stock.metric == "euclidean":
+        if stock.metric == "euclidean":
             settings["precomputed_knn"] = exact_neighbours(points, stock.n_neighbors)
         reduced = umap.UMAP(
             n_neighbors=stock.n_neighbors,
@@ -70,6 +70,10 @@ class ExactNeighbourUmapHdbscan:
             n_components=min(stock.n_components, points.shape[0] - 2),
             metric=stock.metric,
             random_state=42,  # senko's: the same recording clusters the same way
+            # UMAP's own count from 10,000 points; below, it runs 500 "to converge" a picture.
+            # Clusters need less: on the one-hour meeting (2,698 windows) 200 gave the same
+            # turns (DER 0.9 %) in 10 s less CPU (python -m evals.diarization_meeting).
+            n_epochs=200,
             **settings,
         ).fit_transform(points)
         labels: np.ndarray = hdbscan.HDBSCAN(
