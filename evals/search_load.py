@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from evals.serving import served
+from evals.serving import served, served_process
 from pipelines.config import load_settings
 from pipelines.library import Library
 
@@ -58,26 +58,75 @@ def _hammer(call: Callable[[str], bool], queries: tuple[str, ...]) -> dict[str, 
     }
 
 
+def _searcher(url: str, token: str) -> Callable[[str], bool]:
+    """A search over HTTP as one of the clients: an ``httpx.Client`` per thread."""
+    local = threading.local()
+
+    def over_http(query: str) -> bool:
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            )
+        response = local.client.get("/api/v1/search", params={"q": query, "k": 10})
+        return response.status_code == 200 and bool(response.json()["hits"] is not None)
+
+    return over_http
+
+
+RATE_LIMIT = "1000000/minute"  # the load is the point here
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident memory in MB: all of it, and its anonymous and file-backed parts
+    (memory-mapped index files count as file-backed: the kernel can drop them)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return {
+        "rss_mb": fields["VmRSS"],
+        "rss_anon_mb": fields["RssAnon"],
+        "rss_file_mb": fields["RssFile"],
+        "rss_peak_mb": fields["VmHWM"],
+    }
+
+
+def bench_served_search(
+    home: Path, queries: tuple[str, ...], log: Callable[[str], None]
+) -> dict[str, float]:
+    """A server on ``home``'s library (its index files already built): one client's searches
+    one after another (p50, p99), then CLIENTS at once for DURATION_S, then the server
+    process's resident memory, steady after that load."""
+    with served_process(home, VIDSCOPE_RATE_LIMIT=RATE_LIMIT, VIDSCOPE_LOG_LEVEL="WARNING") as (
+        url,
+        pid,
+    ):
+        token = (home / ".server" / "admin-token").read_text().strip()
+        search = _searcher(url, token)
+        for query in queries:  # warm-up: the embedding model, the indexes' first pages
+            search(query)
+        timings = []
+        for _ in range(20):
+            for query in queries:
+                started = time.perf_counter()
+                search(query)
+                timings.append((time.perf_counter() - started) * 1000)
+        log(f"served: {CLIENTS} clients for {DURATION_S:.0f} s against {url}/api/v1/search")
+        loaded = _hammer(search, queries)
+        results = {f"served_{k}": v for k, v in memory_mb(pid).items()}
+    results["served_one_p50_ms"] = statistics.median(timings)
+    results["served_one_p99_ms"] = float(np.percentile(timings, 99))
+    return results | {f"served_load_{k}": v for k, v in loaded.items()}
+
+
 def bench_search_load(
     home: Path, queries: tuple[str, ...], log: Callable[[str], None]
 ) -> dict[str, float]:
     """``home`` holds a library of the local owner's passages (evals.bench builds it)."""
-    with served(
-        home,
-        VIDSCOPE_RATE_LIMIT="1000000/minute",  # the load is the point here
-        VIDSCOPE_LOG_LEVEL="WARNING",
-    ) as url:
+    with served(home, VIDSCOPE_RATE_LIMIT=RATE_LIMIT, VIDSCOPE_LOG_LEVEL="WARNING") as url:
         token = (home / ".server" / "admin-token").read_text().strip()
-        local = threading.local()
-
-        def over_http(query: str) -> bool:
-            if not hasattr(local, "client"):
-                local.client = httpx.Client(
-                    base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-                )
-            response = local.client.get("/api/v1/search", params={"q": query, "k": 10})
-            return response.status_code == 200 and bool(response.json()["hits"] is not None)
-
+        over_http = _searcher(url, token)
         for query in queries:  # warm-up
             over_http(query)
         log(f"load: {CLIENTS} clients for {DURATION_S:.0f} s against {url}/api/v1/search")

@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from evals.common import ROOT, WORK, log, machine
+from evals.search_load import CLIENTS, bench_served_search
 from evals.synthetic import (
+    QUERIES,
     clustered_vectors,
     search_latencies,
     store_video,
@@ -195,7 +197,9 @@ def measure(passages: int) -> dict[str, float]:
         results["merge_whole_s"] = merge_batch(library, whole, 20_000, 2)
         results["merge_ratio"] = results["merge_whole_s"] / results["merge_layered_s"]
         results["rss_peak_gb"] = peak_rss_mb() * 1024 / 1e6
-    return results
+    # A server on the same library (its own process, the index files just written, memory-
+    # mapped): as a person's searches reach it, and its memory after them.
+    return results | bench_served_search(home, QUERIES, log)
 
 
 def report(results: dict[str, float], passages: int) -> str:
@@ -219,6 +223,7 @@ def report(results: dict[str, float], passages: int) -> str:
         ("the same, whole rebuild (before)", f"{results['merge_whole_s']:.1f} s"),
         ("whole / delta", f"{results['merge_ratio']:.1f}x"),
         *vector_rows(results, "vectors_"),
+        *served_rows(results),
     ]
     table = "\n".join(f"| {name} | {value} |" for name, value in rows)
     return (
@@ -227,6 +232,27 @@ def report(results: dict[str, float], passages: int) -> str:
         "(evals/synthetic.py). The merge's catalog writes are not in its time.\n\n"
         f"| measure | value |\n| --- | --- |\n{table}\n"
     )
+
+
+def served_rows(results: dict[str, float]) -> list[tuple[str, str]]:
+    """Table rows of ``bench_served_search``."""
+    r = {name[len("served_") :]: value for name, value in results.items() if "served_" in name}
+    return [
+        (
+            "`GET /api/v1/search` of a server, one client: p50 / p99",
+            f"{r['one_p50_ms']:.1f} ms / {r['one_p99_ms']:.1f} ms",
+        ),
+        (
+            f"the same, {CLIENTS} clients at once ({r['load_requests']:.0f} requests, "
+            f"{r['load_errors']:.0f} failed): p50 / p99",
+            f"{r['load_p50_ms']:.1f} ms / {r['load_p99_ms']:.1f} ms",
+        ),
+        (
+            "the server's resident memory after them: all (anonymous + mapped files) / peak",
+            f"{r['rss_mb'] / 1000:.2f} GB ({r['rss_anon_mb'] / 1000:.2f} + "
+            f"{r['rss_file_mb'] / 1000:.2f}) / {r['rss_peak_mb'] / 1000:.2f} GB",
+        ),
+    ]
 
 
 def vector_rows(results: dict[str, float], prefix: str) -> list[tuple[str, str]]:
@@ -284,8 +310,17 @@ def main() -> None:
     parser.add_argument("--indexes-only", action="store_true", help="the indexes alone")
     parser.add_argument("--sizes", default="30000,100000,300000,1000000")
     parser.add_argument("--no-log", action="store_true", help="no MLflow run, no docs section")
+    parser.add_argument(
+        "--served-only",
+        action="store_true",
+        help="only the server on the library's index files as they are (no rebuild)",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.served_only:
+        for name, value in bench_served_search(library_home(args.passages), QUERIES, log).items():
+            log(f"{name}: {value:.3f}")
+        return
     if args.indexes_only:
         results = measure_indexes(sizes)
     else:

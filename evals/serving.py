@@ -29,6 +29,13 @@ def served(home: Path, *, code: Path = ROOT, **settings: str) -> Iterator[str]:
     on a free loopback port, its library at ``home`` and ``settings`` (``VIDSCOPE_*``
     variables) over the environment; yields its URL once ``/readyz`` answers, and stops it
     (SIGINT, then SIGKILL after 60 s) on leaving."""
+    with served_process(home, code=code, **settings) as (url, _):
+        yield url
+
+
+@contextmanager
+def served_process(home: Path, *, code: Path = ROOT, **settings: str) -> Iterator[tuple[str, int]]:
+    """``served``, yielding the server's process id beside its URL (to read its memory)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(code), "VIDSCOPE_HOME": str(home), **settings}
     server = subprocess.Popen(
@@ -51,7 +58,7 @@ def served(home: Path, *, code: Path = ROOT, **settings: str) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "the server never became ready"
             time.sleep(0.2)
-        yield url
+        yield url, server.pid
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:
