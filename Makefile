@@ -281,7 +281,7 @@ proxy-image: containerdeps
 # (refused unless staging passed for that digest); `make rollback` hands back.
 stage: proxy-image redis-image
 	deploy/deploy.sh stage $(IMAGE)
-deploy: proxy-image
+deploy: proxy-image redis-image
 	deploy/deploy.sh deploy $(IMAGE)
 rollback:
 	deploy/deploy.sh rollback

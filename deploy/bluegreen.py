@@ -7,7 +7,8 @@
     deploy/deploy.sh status | down
 
 HAProxy (deploy/proxy/haproxy.cfg) is in front of two server containers, blue and green, on
-one library volume. The catalog has one writer, so a deploy is a handover: the new colour
+one library volume, both counting rate limits (and caching answers) in one Redis, so a handover
+resets no limit. The catalog has one writer, so a deploy is a handover: the new colour
 starts and prepares (deploy/take_over.py) and waits for the writer's lock; the proxy puts the
 new colour in service before it listens (so new requests wait at the proxy, trying it again
 every 0.1 s) and the old one in maintenance; the old colour's in-flight requests finish (at
@@ -24,6 +25,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from deployment import (
@@ -39,6 +41,7 @@ from deployment import (
     live_colour,
     logs,
     podman,
+    redis_image,
     running,
     wait_http,
 )
@@ -88,6 +91,37 @@ def start_proxy(deployment: Deployment) -> None:
     wait_http(f"http://127.0.0.1:{deployment.port}/proxy-health", timeout_s=30, container=name)
 
 
+def start_redis(deployment: Deployment) -> None:
+    """Redis for both colours, on 127.0.0.1 (started once: by `up`, or by the first handover
+    of an installation that ran without it). Counters only: nothing is kept on disk."""
+    name = deployment.container("redis")
+    if running(name):
+        return
+    podman("rm", "-f", name, check=False)
+    podman(
+        "run", "-d", "--name", name, "--network=host", *LIMITS,
+        "--label", f"vidscope.deploy={deployment.name}", redis_image(),
+        "redis-server", "--bind", "127.0.0.1", "--port", str(deployment.redis_port),
+        "--save", "", "--appendonly", "no",
+    )  # fmt: skip
+    started = time.monotonic()
+    while not _redis_answers(deployment.redis_port):
+        if not running(name):
+            raise DeployError(f"{name} stopped while starting:\n{logs(name)[-2000:]}")
+        if time.monotonic() - started > 30:
+            raise DeployError(f"{name} did not answer PING within 30 s")
+        time.sleep(0.1)
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as link:
+            link.sendall(b"PING\r\n")
+            return link.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def start_server(deployment: Deployment, colour: str, image: str) -> str:
     """Starts ``colour`` on ``image``; it prepares, then waits for the writer's lock."""
     name = deployment.container(colour)
@@ -103,6 +137,7 @@ def start_server(deployment: Deployment, colour: str, image: str) -> str:
         "-e", "VIDSCOPE_PROFILE=production",
         "-e", "VIDSCOPE_SECRET_KEY_FILE=/run/secrets/vidscope-key",
         "-e", "VIDSCOPE_TRUSTED_PROXIES=127.0.0.1",  # the proxy's X-Forwarded-For
+        "-e", f"VIDSCOPE_REDIS_URL={deployment.redis_url}",  # both colours count in one Redis
         # A stopping server leaves a running job within a third of the lease (the worker's
         # wait): 9 s makes that 3 s, the default 60 s would hold a handover up to 20 s.
         "-e", "VIDSCOPE_JOB_LEASE_S=9",
@@ -138,6 +173,7 @@ def up(deployment: Deployment, image: str) -> dict[str, object]:
     _prepare_volume(deployment)
     image_digest = digest(image)
     start_proxy(deployment)
+    start_redis(deployment)
     name = start_server(deployment, "blue", keep(image_digest))
     wait_http(f"http://127.0.0.1:{deployment.ports['blue']}/healthz",
               timeout_s=START_TIMEOUT_S, container=name)  # fmt: skip
@@ -145,7 +181,8 @@ def up(deployment: Deployment, image: str) -> dict[str, object]:
     proxy_command(deployment, "set server servers/blue state ready")
     # Its health check may have marked blue down while it started: served once it is up again.
     wait_http(f"http://127.0.0.1:{deployment.port}/healthz", timeout_s=30)
-    entry = {"colour": "blue", "image": image, "digest": image_digest, "at": _now()}
+    entry: dict[str, object] = {"colour": "blue", "image": image, "digest": image_digest,
+                                "at": _now()}  # fmt: skip
     Records(deployment.state).record_served(entry)
     return entry
 
@@ -157,6 +194,7 @@ def handover(deployment: Deployment, image: str, image_digest: str) -> dict[str,
     if old is None:
         raise DeployError("no colour serves: start with `deploy.sh up IMAGE`")
     new = COLOURS[1 - COLOURS.index(old)]
+    start_redis(deployment)
     name = start_server(deployment, new, keep(image_digest))
     prepared_s = wait_prepared(name)
     # From here requests wait at the proxy for the new colour: in service before it listens.
@@ -232,14 +270,18 @@ def rollback(deployment: Deployment) -> dict[str, object]:
 
 
 def down(deployment: Deployment) -> None:
-    """Stops and removes the proxy and both colours; the library volume stays."""
-    for role in (*COLOURS, "proxy"):
+    """Stops and removes the proxy, both colours and Redis; the library volume stays."""
+    for role in (*COLOURS, "proxy", "redis"):
         podman("rm", "-f", "-t", str(STOP_TIMEOUT_S), deployment.container(role), check=False)
 
 
 def status(deployment: Deployment) -> dict[str, object]:
     history = Records(deployment.state).history()
-    return {"serving": live_colour(deployment), "image": history[-1] if history else None}
+    return {
+        "serving": live_colour(deployment),
+        "image": history[-1] if history else None,
+        "redis": running(deployment.container("redis")),
+    }
 
 
 def _now() -> str:
@@ -250,7 +292,7 @@ def main(argv: list[str]) -> int:
     from staging import stage
 
     deployment = Deployment.from_env()
-    commands = {
+    commands: dict[str, Callable[[], object]] = {
         "up": lambda: up(deployment, argv[1]),
         "stage": lambda: stage(deployment, argv[1]),
         "deploy": lambda: deploy(deployment, argv[1]),

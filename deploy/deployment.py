@@ -19,6 +19,8 @@ PODMAN = ["podman", "--runtime", "runc"]  # crun cannot run in these hosts' hybr
 LIMITS = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"]
 COLOURS = ("blue", "green")
 SERVER_UID = 10001  # the image's user (Dockerfile)
+# Redis' image: the public one where a registry answered, else `make redis-image`'s own.
+REDIS_IMAGES = ("docker.io/library/redis:7-bookworm", "localhost/vidscope-redis:latest")
 
 
 class DeployError(Exception):
@@ -33,10 +35,11 @@ def _env(name: str, default: str) -> str:
 class Deployment:
     """One installation's names, ports and folders; every field has a VIDSCOPE_* variable."""
 
-    name: str  # containers <name>-proxy, <name>-blue, <name>-green; volume <name>-data
+    name: str  # containers <name>-proxy, -blue, -green and -redis; volume <name>-data
     port: int  # the proxy: what clients use
     ports: dict[str, int]  # each colour's server, on 127.0.0.1
     admin_port: int  # the proxy's runtime API, on 127.0.0.1
+    redis_port: int  # Redis, shared by both colours, on 127.0.0.1
     staging_port: int
     bind: str
     drain_s: float  # how long in-flight requests may take to finish on the old colour
@@ -58,6 +61,7 @@ class Deployment:
                 "green": int(_env("VIDSCOPE_GREEN_PORT", "7862")),
             },
             admin_port=int(_env("VIDSCOPE_PROXY_ADMIN_PORT", "7869")),
+            redis_port=int(_env("VIDSCOPE_REDIS_PORT", "7868")),
             staging_port=int(_env("VIDSCOPE_STAGING_PORT", "7870")),
             bind=_env("VIDSCOPE_PROXY_BIND", "0.0.0.0"),  # nosec B104  # the public face
             drain_s=float(_env("VIDSCOPE_DEPLOY_DRAIN_S", "30")),
@@ -75,6 +79,11 @@ class Deployment:
 
     def container(self, role: str) -> str:
         return f"{self.name}-{role}"
+
+    @property
+    def redis_url(self) -> str:
+        """VIDSCOPE_REDIS_URL of both colours: one Redis, so a handover keeps the counts."""
+        return f"redis://127.0.0.1:{self.redis_port}/0"
 
 
 def podman(*args: str, check: bool = True, timeout: float = 600) -> str:
@@ -103,6 +112,14 @@ def digest(image: str) -> str:
     if not found:
         raise DeployError(f"no image {image!r} here: build it (make image) or pull it")
     return f"sha256:{found.removeprefix('sha256:')}"
+
+
+def redis_image() -> str:
+    """The first of REDIS_IMAGES present here; DeployError naming `make redis-image` when none."""
+    for image in REDIS_IMAGES:
+        if subprocess.run([*PODMAN, "image", "exists", image], check=False).returncode == 0:
+            return image
+    raise DeployError("no Redis image here: run `make redis-image`")
 
 
 def keep(image_digest: str) -> str:

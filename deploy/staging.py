@@ -25,6 +25,7 @@ from typing import Any
 from deployment import (
     LIMITS,
     PODMAN,
+    REDIS_IMAGES,
     ROOT,
     DeployError,
     Deployment,
@@ -33,19 +34,20 @@ from deployment import (
     keep,
     live_colour,
     podman,
+    redis_image,
     wait_http,
 )
 
-REDIS_IMAGES = ("docker.io/library/redis:7-bookworm", "localhost/vidscope-redis:latest")
 SMOKE_TIMEOUT_S = 600
-
-
-def redis_image() -> str:
-    exists = [subprocess.run([*PODMAN, "image", "exists", i]).returncode == 0 for i in REDIS_IMAGES]
-    present = [i for i, there in zip(REDIS_IMAGES, exists, strict=True) if there]
-    if not present:
-        raise DeployError("no Redis image for compose.yaml: run `make redis-image`")
-    return present[0]
+# `vidscope restore` builds the library in a folder beside its target and renames that into
+# place: a volume's root is a mount point in a folder (/) the server's user cannot write, so it
+# cannot be the target. The library is restored into a folder inside the volume and its
+# entries, hidden ones too, are moved up; the folder's removal fails if anything was left.
+RESTORE_INTO_ROOT = (
+    'vidscope --home /data/restored restore "$1"'
+    " && find /data/restored -mindepth 1 -maxdepth 1 -exec mv -t /data {} +"
+    " && rmdir /data/restored"
+)
 
 
 def _compose(
@@ -100,6 +102,25 @@ def _smoke(url: str) -> dict[str, Any]:
     return report
 
 
+def restore_into_volume(deployment: Deployment, label: str, volume: str, image: str) -> str:
+    """Restores the backup ``label`` (in VIDSCOPE_DEPLOY_BACKUPS) with ``image``'s vidscope
+    into the root of ``volume`` (new or empty), the library's home when the volume is mounted
+    on /data; what the restore said (``restored N videos (F files) into ...``)."""
+    done = subprocess.run(
+        [
+            *PODMAN, "run", "--rm", "--network=none", *LIMITS, "-v", f"{volume}:/data",
+            "-v", f"{deployment.backups}:/backups:ro", "--entrypoint", "sh", image,
+            "-c", RESTORE_INTO_ROOT, "sh", f"/backups/{label}",
+        ],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    said = (done.stdout + done.stderr).strip()  # the CLI reports on stderr
+    if done.returncode != 0:
+        raise DeployError(f"the restore into {volume} failed: {said[-1500:]}")
+    lines = said.splitlines()
+    return next((line for line in reversed(lines) if line.startswith("restored ")), said)
+
+
 def stage(deployment: Deployment, image: str) -> dict[str, Any]:
     image_digest = digest(image)
     os.environ["REDIS_IMAGE"] = redis_image()  # compose.yaml's variable
@@ -111,17 +132,9 @@ def stage(deployment: Deployment, image: str) -> dict[str, Any]:
     volume = f"{project}_vidscope-data"
     podman("volume", "rm", "-f", volume, check=False)
     podman("volume", "create", volume)
+    restored = ""
     try:
-        # `vidscope restore` makes its folder beside the target and renames it: the volume's
-        # root cannot be the target, so the library is restored inside it, then moved up.
-        podman(
-            "run", "--rm", "--network=none", *LIMITS, "-v", f"{volume}:/data",
-            "-v", f"{deployment.backups}:/backups:ro", "--entrypoint", "sh", pinned, "-c",
-            'vidscope --home /data/restored restore "$1" && cd /data/restored'
-            ' && for f in * .[!.]*; do if [ -e "$f" ]; then mv "$f" /data/; fi; done'
-            " && cd / && rmdir /data/restored",
-            "sh", f"/backups/{label}",
-        )  # fmt: skip
+        restored = restore_into_volume(deployment, label, volume, pinned)
         _compose(deployment, project, pinned, "up", "-d")
         url = f"http://127.0.0.1:{deployment.staging_port}"
         wait_http(f"{url}/readyz", timeout_s=300, container=f"{project}_vidscope_1")
@@ -138,6 +151,7 @@ def stage(deployment: Deployment, image: str) -> dict[str, Any]:
         "passed": bool(report.get("passed")),
         "at": at.isoformat(timespec="seconds"),
         "backup": backup_path,
+        "restored": restored,
         "steps": report.get("steps", []),
         **({"error": report["error"]} if "error" in report else {}),
     }
