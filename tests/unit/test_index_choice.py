@@ -9,11 +9,12 @@ from pathlib import Path
 import bm25s
 import faiss
 import numpy as np
+import pytest
 import Stemmer
 
 from pipelines.retrieval.layered import NO_IDS, LayeredVectors, LayeredWords, built_whole
 from pipelines.retrieval.lexical import LexicalIndex
-from pipelines.retrieval.vectors import RECALL, Hidden, VectorIndex
+from pipelines.retrieval.vectors import RECALL, Hidden, VectorIndex, _exact_nearest
 
 DIM = 32
 
@@ -139,3 +140,26 @@ def test_a_memory_mapped_index_copies_into_one_that_changes(tmp_path: Path) -> N
     twin.remove(np.array([3]))
     assert len(twin) == 50 and 77 in twin.ids() and 3 not in twin.ids()
     assert len(mapped) == 50 and 3 in mapped.ids()
+
+
+def test_the_tunings_exact_answer_is_a_scan_of_the_float16_codes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """nprobe is tuned against the neighbours an exact scan of the index's own float16 codes
+    finds; computed by matrix products over blocks (a block smaller than the library here,
+    so the running best is merged across blocks), they are the ones FAISS ranks."""
+    import pipelines.retrieval.vectors as vectors_module
+
+    vectors = clustered(5000, 3)
+    asked = clustered(50, 4)
+    flat = faiss.IndexScalarQuantizer(
+        DIM, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    flat.add(vectors)
+    _, scanned = flat.search(asked, 11)
+    monkeypatch.setattr(vectors_module, "_TRUTH_BLOCK", 700)
+    ours = _exact_nearest(asked, vectors, 11)
+    assert ours.shape == (50, 11)
+    same = np.mean([len(set(a) & set(b)) / 11 for a, b in zip(ours, scanned, strict=True)])
+    assert same == 1.0
+    assert (ours[:, 0] == scanned[:, 0]).all()
