@@ -130,13 +130,22 @@ def catalog_version(home: Path) -> int:
     return int(row[0])
 
 
-@pytest.fixture
-def home_of_this_release(tmp_path: Path) -> Path:
-    """A library this release made and used: an account, a video, a clip."""
-    home = tmp_path / "home"
-    smoke_on(ROOT, home, tmp_path / "this.log", "alice")
+@pytest.fixture(scope="module")
+def made_by_this_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library this release made and used: an account, a video, a clip. Made once (a
+    server's start and the smoke test: 20-45 s on 2 cores); each test works on a copy."""
+    folder = tmp_path_factory.mktemp("this-release")
+    home = folder / "home"
+    smoke_on(ROOT, home, folder / "this.log", "alice")
     assert catalog_version(home) == SCHEMA_VERSION
     return home
+
+
+@pytest.fixture
+def home_of_this_release(made_by_this_release: Path, tmp_path: Path) -> Path:
+    """A copy of that library of this test's own (a library is a folder whose catalog names
+    its files relative to it: tests/support/faults.py copies them the same way)."""
+    return Path(shutil.copytree(made_by_this_release, tmp_path / "home", symlinks=True))
 
 
 @pytest.mark.parametrize("fewer_migrations", [False, True], ids=["release", "migration-set"])
