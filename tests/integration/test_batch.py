@@ -1,5 +1,6 @@
-"""Batch work on a real local Ray: a worker killed mid-batch, a writer killed before the
-merge, reruns, per-file failures, and clips cut in parallel."""
+"""Batch work on a real local Ray, through the CLI: a worker killed mid-batch, reruns,
+per-file failures, and clips cut in parallel (a writer killed before the merge, in this
+process: test_batch_in_process.py)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,14 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
-from pipelines.config import Settings
 from pipelines.errors import VidscopeError
 from pipelines.jobs.manifest import collect_items, read_manifest
-from pipelines.jobs.ray_ingest import BatchOptions, ingest_batch
 from pipelines.jobs.ray_session import plan_workers
 from pipelines.library import Library
 from tests.support.library import DATA, TALK, make_settings, wait_until_answered
@@ -117,106 +115,6 @@ def test_batch_survives_a_killed_worker_and_indexes_each_video_once(
     with Library(settings) as library:
         assert library.system.table_counts()["chunks"] == before["chunks"]
         assert len(library.local.list_videos()) == 3
-
-
-class WriterKilledBeforeMerge(Exception):
-    pass
-
-
-class CountingWriter:
-    """The local writer, noting what each merge it is asked for holds."""
-
-    def __init__(self, library: Any) -> None:
-        self.library = library
-        self.merges: list[list[str]] = []
-
-    def shards_folder(self) -> Path:
-        folder: Path = self.library.shards_folder()
-        return folder
-
-    def ready_sha256s(self, sha256s: list[str]) -> set[str]:
-        found: set[str] = self.library.ready_sha256s(sha256s)
-        return found
-
-    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> Any:
-        self.merges.append(list(sha256s))
-        return self.library.merge_shards(sha256s, batch_id=batch_id)
-
-
-class DyingWriter(CountingWriter):
-    """The local writer, killed (as far as the batch can tell) when it starts merging."""
-
-    def merge_shards(self, sha256s: list[str], *, batch_id: str) -> Any:
-        raise WriterKilledBeforeMerge
-
-
-def batch(
-    settings: Settings, folder: Path, writer: Any, progress: Any = None, **options: Any
-) -> Any:
-    items, _ = collect_items(folder, allowed=settings.limits.allowed_containers)
-    return ingest_batch(
-        items,
-        writer=writer,
-        options=replace(BatchOptions.from_settings(settings, workers=1), **options),
-        progress=progress,
-    )
-
-
-@pytest.fixture
-def two_samples(tmp_path: Path) -> Path:
-    folder = tmp_path / "two"
-    folder.mkdir()
-    for video in SAMPLES.glob("*.mp4"):
-        shutil.copy(video, folder / video.name)
-    return folder
-
-
-def test_a_long_batch_stores_what_it_computed_as_it_goes(tmp_path: Path, two_samples: Path) -> None:
-    """Merges every merge_every_s: here after each file (one actor computes them in turn),
-    so the first video is searchable while the second is transcribed."""
-    settings = make_settings(tmp_path / "library")
-    with Library(settings) as library:
-        writer = CountingWriter(library.for_owner("local"))
-        report = batch(settings, two_samples, writer, merge_every_s=0.001)
-        assert [len(merge) for merge in writer.merges] == [1, 1]
-        assert report.count("indexed") == 2 and report.merge_s > 0
-        assert len(library.local.list_videos()) == 2
-        assert library.indexes.in_step_with(library.catalog.for_owner("local"))
-        assert not list(settings.layout.shards_dir.rglob("*.parquet"))
-
-
-def test_a_rerun_after_the_writer_died_merges_the_shards_without_recomputing(
-    tmp_path: Path, two_samples: Path
-) -> None:
-    settings = make_settings(tmp_path / "library")
-    with Library(settings) as library:
-        owner = library.for_owner("local")
-        seen: list[tuple[str, str, int, int]] = []
-
-        def progress(outcome: Any, done: int, total: int) -> None:
-            seen.append((Path(outcome.path).name, outcome.status, done, total))
-
-        with pytest.raises(WriterKilledBeforeMerge):
-            batch(settings, two_samples, DyingWriter(owner), progress)
-        assert len(list(owner.shards_folder().glob("*.parquet"))) == 2
-        assert library.local.list_videos() == []  # nothing stored before the merge
-        # The progress moved as each file was computed, before the merge.
-        assert sorted(name for name, *_ in seen) == ["hiring-kickoff.mp4", "solar-power-update.mp4"]
-        assert [(status, done, total) for _, status, done, total in seen] == [
-            ("computed", 1, 2),
-            ("computed", 2, 2),
-        ]
-
-        seen.clear()
-        report = batch(settings, two_samples, owner, progress)
-        # Shards of the killed run count at once; each file then ends indexed, counted once.
-        assert [status for _, status, _, _ in seen] == ["computed"] * 2 + ["indexed"] * 2
-        assert [done for _, _, done, _ in seen] == [1, 2, 2, 2]
-        assert report.count("indexed") == 2
-        assert all(o.compute_s == 0 for o in report.outcomes)  # taken from the shards
-        assert not list(owner.shards_folder().glob("*.parquet"))
-        assert len(library.local.list_videos()) == 2
-        assert library.indexes.in_step_with(library.catalog.for_owner("local"))
 
 
 def test_workers_never_take_more_cpus_than_ray_has() -> None:
