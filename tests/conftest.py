@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.config import Settings
 from pipelines.library import Library, OwnerLibrary
+from tests.support.faults import build_pristine
 from tests.support.library import DATA, TALK, OddMedia, make_settings
 
 # Ray's token authentication is on by default and stays on everywhere else (README, "Running
@@ -80,3 +81,12 @@ def talk_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def odd_media(tmp_path_factory: pytest.TempPathFactory) -> OddMedia:
     return OddMedia(tmp_path_factory.mktemp("odd-media"))
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A closed library folder holding the talk, in the local account and in alice's, and
+    their video ids. Never opened again: a test that needs such a library works on its own
+    copy (tests.support.faults.copy_library), made in a moment where an ingest takes ~15 s."""
+    home = tmp_path_factory.mktemp("pristine") / "library"
+    return home, build_pristine(home)

@@ -6,15 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
+from tests.support.faults import copy_library
 from tests.support.library import TALK
 from tests.support.server import run_command as run_cli
 
 
 def test_a_batch_of_known_files_is_answered_from_their_hashes_without_ray(
-    tmp_path: Path,
+    pristine: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
-    home = tmp_path / "library"
-    assert run_cli(home, "ingest", str(TALK)).returncode == 0
+    home = copy_library(pristine[0], tmp_path / "library")  # the talk, indexed
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(TALK, inbox / "talk.mp4")
