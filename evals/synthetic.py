@@ -146,14 +146,27 @@ def synthetic_library(size: int, rng: np.random.Generator) -> Path:
     return home
 
 
-def search_latencies(library: Library, rounds: int = 20) -> tuple[float, float]:
-    """(p50, p99) in ms of ``library``'s local searches for QUERIES (k = 10), ``rounds``
+def library_queries(library: Library, count: int = 10, words: int = 4) -> tuple[str, ...]:
+    """``count`` queries of ``words`` words each, taken from passages of the local owner's
+    library (the same ones for the same library): English QUERIES match no token of the
+    synthetic pseudo-word text, so BM25 would score nothing; these match as a person's words
+    match their own library (common and rare words alike, Zipf's)."""
+    rows = library.catalog.con.execute(
+        "SELECT text FROM chunks WHERE id % 100003 = 7 ORDER BY id LIMIT ?", [count]
+    ).fetchall()
+    return tuple(" ".join(str(text).split()[:words]) for (text,) in rows)
+
+
+def search_latencies(
+    library: Library, rounds: int = 20, queries: tuple[str, ...] = QUERIES
+) -> tuple[float, float]:
+    """(p50, p99) in ms of ``library``'s local searches for ``queries`` (k = 10), ``rounds``
     times each, after one warm-up round (the embedding model, the indexes' pages)."""
-    for query in QUERIES:
+    for query in queries:
         library.local.search(query, k=10)
     timings = []
     for _ in range(rounds):
-        for query in QUERIES:
+        for query in queries:
             started = time.perf_counter()
             library.local.search(query, k=10)
             timings.append((time.perf_counter() - started) * 1000)
