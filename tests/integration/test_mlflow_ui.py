@@ -1,5 +1,5 @@
-"""`vidscope mlflow-ui` stops whole: MLflow's UI runs uvicorn and its workers, and a SIGTERM
-to the command once left them all serving the port."""
+"""`vidscope mlflow-ui` shows the library's runs and stops whole: MLflow's UI runs uvicorn and
+its workers, and a SIGTERM to the command once left them all serving the port."""
 
 from __future__ import annotations
 
@@ -9,13 +9,26 @@ import sys
 from contextlib import suppress
 from pathlib import Path
 
+import httpx
 import psutil
 
-from tests.support.library import wait_until_answered
+from pipelines.jobs.tracking import log_run
+from tests.support.library import make_settings, wait_until_answered
 from tests.support.server import environment, free_port
 
 
-def test_sigterm_stops_mlflow_and_every_process_it_started(tmp_path: Path) -> None:
+def test_the_ui_shows_the_librarys_runs_and_sigterm_stops_every_process_it_started(
+    tmp_path: Path,
+) -> None:
+    # An eval's run, logged as `vidscope eval` logs it (tests/integration/test_batch.py runs
+    # the eval itself and finds its run in the store).
+    run_id = log_run(
+        "eval",
+        uri=make_settings(tmp_path / "library").tracking_uri,
+        name="eval",
+        params={"whisper_model": "tiny.en"},
+        metrics={"wer": 0.1},
+    )
     port = free_port()
     ui = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "mlflow-ui", "--port", str(port)],
@@ -33,7 +46,14 @@ def test_sigterm_stops_mlflow_and_every_process_it_started(tmp_path: Path) -> No
             json={"max_results": 10},
             timeout_s=120,
         )
-        assert "experiments" in found.json()
+        names = {e["name"] for e in found.json()["experiments"]}
+        assert "vidscope-eval" in names, names
+        shown = httpx.post(
+            f"http://127.0.0.1:{port}/ajax-api/2.0/mlflow/runs/search",
+            json={"experiment_ids": [e["experiment_id"] for e in found.json()["experiments"]]},
+            timeout=30,
+        )
+        assert run_id in {r["info"]["run_id"] for r in shown.json()["runs"]}, shown.text[:2000]
         started = psutil.Process(ui.pid).children(recursive=True)
         assert len(started) >= 2, started  # MLflow's command, and the server it runs
         ui.send_signal(signal.SIGTERM)

@@ -3,6 +3,7 @@ library, the odd-media corpus, and waiting for a server to answer."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,20 @@ SMALL_CHUNKS: dict[str, Any] = {
 
 def make_settings(home: Path, **overrides: Any) -> Settings:
     return load_settings(home=home, profile="test", **{**SMALL_CHUNKS, **overrides})
+
+
+def seed_embedder(cache: Path) -> None:
+    """Copies the embedding model's ONNX export from the model cache the suite uses into
+    ``cache``, a new one: a process given it loads the model at once instead of exporting it
+    to ONNX again (torch's exporter, tens of seconds on 2 cores). Nothing is copied when there
+    is no export to copy (the process then exports, as before)."""
+    from pipelines.retrieval.embed import exported_model_dir, resolve_embed_model
+
+    settings = load_settings(profile="test")
+    folder = resolve_embed_model(settings.embedding.model)
+    made = exported_model_dir(folder, settings.model_cache)
+    if (made / "model.onnx").is_file():
+        shutil.copytree(made, exported_model_dir(folder, cache))
 
 
 class OddMedia:
