@@ -33,6 +33,7 @@ from pipelines.errors import VidscopeError
 from pipelines.ingest import abandon_ingest, describe_failure, store_artifact
 from pipelines.jobs.compute_lane import ComputeLane
 from pipelines.jobs.stages import backoff_s, compute_ingest, compute_summary, timed_out
+from pipelines.jobs.waiting import Waits
 from pipelines.logs import get_logger
 from pipelines.records import Job
 from pipelines.understanding.summaries import SummaryOptions, keep_summary, summary_inputs
@@ -84,6 +85,7 @@ class JobWorker:
         self.poll_s = poll_s
         self._stop = threading.Event()
         self._wakes = {name: threading.Event() for name in LANES}
+        self._waits = Waits(self._stop)
         self._local = threading.local()  # the lane the calling thread runs
         self._threads: list[threading.Thread] = []
         self._running: dict[str, str | None] = dict.fromkeys(LANES)
@@ -113,7 +115,7 @@ class JobWorker:
             self._threads.append(thread)
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
+        self._waits.stop()  # sets self._stop, and wakes the jobs waited on at once
         for wake in self._wakes.values():
             wake.set()
         for thread in self._threads:
@@ -257,20 +259,16 @@ class JobWorker:
         ``job.timed_out`` raised, naming the stage the job was in."""
         limit_s = self.settings.jobs.timeout_s(stage or job.kind)
         deadline = time.monotonic() + limit_s
-        while True:
-            left = deadline - time.monotonic()
-            try:
-                return future.result(timeout=max(0.0, min(self.settings.jobs.lease_s / 3, left)))
-            except TimeoutError:
-                if self._stop.is_set():
-                    raise SystemExit(0) from None  # the job resumes at the next start
-                if time.monotonic() >= deadline:
-                    self._lane_of(job).stop_processes()
-                    setting = f"VIDSCOPE_JOB_TIMEOUT_{stage.upper()}_S" if stage else None
-                    where = stage or self.system.job(job.id).stage
-                    raise timed_out(job, limit_s, stage=where, setting=setting) from None
-                # The lease only: the stage and progress are the compute's to report.
-                self.catalog.renew_lease(job.id, lease_s=self.settings.jobs.lease_s)
+        lease_s = self.settings.jobs.lease_s
+        for _ in self._waits.periods(future, lambda: min(lease_s / 3, deadline - time.monotonic())):
+            if time.monotonic() >= deadline:
+                self._lane_of(job).stop_processes()
+                setting = f"VIDSCOPE_JOB_TIMEOUT_{stage.upper()}_S" if stage else None
+                where = stage or self.system.job(job.id).stage
+                raise timed_out(job, limit_s, stage=where, setting=setting)
+            # The lease only: the stage and progress are the compute's to report.
+            self.catalog.renew_lease(job.id, lease_s=lease_s)
+        return future.result()
 
     @contextmanager
     def _workdir(self, job: Job) -> Iterator[Path]:
