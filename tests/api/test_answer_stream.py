@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.api import PASSWORD
-from tests.support.library import TALK
+from tests.support.library import TALK, seed_embedder
 from tests.support.server import Server, environment
 
 pytestmark = pytest.mark.slow
@@ -26,6 +26,9 @@ QUESTION = "how much power do the solar panels make"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("llm-server")
+    # The language model is prepared into the new cache at start (what this module tests);
+    # the embedder's ONNX export, made once for the suite, is copied in, not made again.
+    seed_embedder(folder / "models")
     server = Server(
         folder / "library",
         folder / "server.log",
