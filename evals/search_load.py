@@ -15,6 +15,7 @@ import httpx
 import numpy as np
 
 from evals.serving import served, served_process
+from evals.synthetic import latencies
 from pipelines.config import load_settings
 from pipelines.library import Library
 
@@ -104,19 +105,11 @@ def bench_served_search(
     ):
         token = (home / ".server" / "admin-token").read_text().strip()
         search = _searcher(url, token)
-        for query in queries:  # warm-up: the embedding model, the indexes' first pages
-            search(query)
-        timings = []
-        for _ in range(20):
-            for query in queries:
-                started = time.perf_counter()
-                search(query)
-                timings.append((time.perf_counter() - started) * 1000)
+        one_p50, one_p99 = latencies(search, queries)
         log(f"served: {CLIENTS} clients for {DURATION_S:.0f} s against {url}/api/v1/search")
         loaded = _hammer(search, queries)
         results = {f"served_{k}": v for k, v in memory_mb(pid).items()}
-    results["served_one_p50_ms"] = statistics.median(timings)
-    results["served_one_p99_ms"] = float(np.percentile(timings, 99))
+    results["served_one_p50_ms"], results["served_one_p99_ms"] = one_p50, one_p99
     return results | {f"served_load_{k}": v for k, v in loaded.items()}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import statistics
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -157,17 +158,24 @@ def library_queries(library: Library, count: int = 10, words: int = 4) -> tuple[
     return tuple(" ".join(str(text).split()[:words]) for (text,) in rows)
 
 
-def search_latencies(
-    library: Library, rounds: int = 20, queries: tuple[str, ...] = QUERIES
+def latencies(
+    call: Callable[[str], object], queries: tuple[str, ...], rounds: int = 20
 ) -> tuple[float, float]:
-    """(p50, p99) in ms of ``library``'s local searches for ``queries`` (k = 10), ``rounds``
-    times each, after one warm-up round (the embedding model, the indexes' pages)."""
+    """(p50, p99) in ms of ``call`` for each of ``queries``, ``rounds`` times each, one after
+    another, after one warm-up round (the embedding model, the indexes' pages)."""
     for query in queries:
-        library.local.search(query, k=10)
+        call(query)
     timings = []
     for _ in range(rounds):
         for query in queries:
             started = time.perf_counter()
-            library.local.search(query, k=10)
+            call(query)
             timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings), float(np.percentile(timings, 99))
+
+
+def search_latencies(
+    library: Library, rounds: int = 20, queries: tuple[str, ...] = QUERIES
+) -> tuple[float, float]:
+    """``latencies`` of ``library``'s local searches (k = 10)."""
+    return latencies(lambda query: library.local.search(query, k=10), queries, rounds)

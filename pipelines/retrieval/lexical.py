@@ -76,9 +76,9 @@ def _batch_words(
     if joined.isascii() and joined.count(_SEPARATOR) == len(batch):
         split = joined.lower().translate(_NOT_WORD_BUT_SEPARATOR).split()
         numbered = np.fromiter(map(number, split), dtype=np.int64, count=len(split))
-        ends = np.flatnonzero(numbered == number(_SEPARATOR))
-        counts = np.diff(ends, prepend=-1) - 1
-        return numbered[numbered != number(_SEPARATOR)], counts
+        ends = numbered == number(_SEPARATOR)
+        counts = np.diff(np.flatnonzero(ends), prepend=-1) - 1
+        return numbered[~ends], counts
     words = [_words(text) for text in batch]
     flat = list(chain.from_iterable(words))
     numbered = np.fromiter(map(number, flat), dtype=np.int64, count=len(flat))

@@ -72,6 +72,7 @@ class VectorIndex:
             index.add(ids, vectors)
             return index
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        ids = np.asarray(ids, dtype=np.int64)
         dim, lists = int(vectors.shape[1]), int(np.sqrt(len(ids)))
         ivf = faiss.IndexIVFScalarQuantizer(
             faiss.IndexFlatIP(dim),
@@ -85,8 +86,8 @@ class VectorIndex:
         rng = np.random.default_rng(0)
         sample = rng.choice(len(ids), min(len(ids), lists * _TRAINING_PER_LIST), replace=False)
         ivf.train(vectors[np.sort(sample)])
-        ivf.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
-        ivf.nprobe = _tuned_nprobe(ivf, np.asarray(ids, dtype=np.int64), vectors, rng)
+        ivf.add_with_ids(vectors, ids)
+        ivf.nprobe = _tuned_nprobe(ivf, ids, vectors, rng)
         index._index = ivf
         return index
 
